@@ -1,0 +1,177 @@
+# haos — terminal client for HAOS servers on Matrix.
+# `make check` and `make demo` install missing Debian packages first (deps).
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/haos
+PKG_CONFIG ?= pkg-config
+PYTHON     ?= python3
+INSTALL    ?= install
+
+PKGS        = ncursesw libcurl jansson sqlite3 olm inih
+TEST_PKGS   = check
+
+# Debian/Ubuntu packages needed to build and test (make deps installs them).
+DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
+              libjansson-dev libolm-dev libsqlite3-dev libinih-dev check \
+              libsubunit-dev python3 tmux mandoc curl ca-certificates
+
+CFLAGS     ?= -O2 -g
+WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \
+              -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-result
+ifneq ($(WERROR),)
+WARNFLAGS  += -Werror
+endif
+ifneq ($(CI),)
+WARNFLAGS  += -Werror
+endif
+ifneq ($(SANITIZE),)
+SANFLAGS    = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+endif
+
+BUILD      ?= .build/default
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHK_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+CHK_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+ALL_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+              -Iinclude $(WARNFLAGS) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -pthread
+
+# Everything but main.c and ui/ goes into libhaos.a, which the tests link.
+LIB_SRCS    = $(filter-out src/main.c,$(wildcard src/*.c src/cmd/*.c src/crypto/*.c))
+LIB_OBJS    = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJS   = $(BUILD)/src/main.o $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/ui/*.c))
+UNIT_SRCS   = $(wildcard tests/unit/*.c)
+UNIT_OBJS   = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+DEPS        = $(LIB_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+
+HAOS        = ./haos
+
+.PHONY: all check check-deps check-unit check-integration check-e2e \
+        check-homeserver check-docs lint asan bench demo deps install \
+        uninstall clean
+
+all: haos
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHK_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libhaos.a: $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+haos: $(MAIN_OBJS) $(BUILD)/libhaos.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/libhaos.a $(LIBS)
+
+$(BUILD)/check_haos: $(UNIT_OBJS) $(BUILD)/libhaos.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libhaos.a $(CHK_LIBS) $(LIBS)
+
+-include $(DEPS)
+
+# Install the missing Debian packages: as root with apt-get, else via sudo,
+# else print the exact command.
+deps:
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  missing="$$missing nodejs npm"; \
+	fi; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "haos: missing packages:$$missing"; \
+	cmd="apt-get install -y --no-install-recommends$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "haos: run as root: apt-get update && $$cmd"; exit 1; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends$$missing
+
+check: deps
+	$(MAKE) all $(BUILD)/check_haos
+	$(MAKE) check-unit
+	$(MAKE) check-docs
+	$(MAKE) check-homeserver
+	$(MAKE) check-integration
+	@echo "make check: all suites passed"
+
+check-unit: $(BUILD)/check_haos
+	HAOS_BIN=$(abspath $(HAOS)) HAOS_FIXTURES=$(abspath tests/fixtures) \
+	  $(BUILD)/check_haos
+
+check-homeserver:
+	cd tests/homeserver && $(PYTHON) -m unittest discover -s . -p 'test_*.py'
+	@if [ -x tests/homeserver/interop/run.sh ]; then \
+	  tests/homeserver/interop/run.sh; fi
+
+check-integration: haos
+	@for t in tests/integration/test-*.sh; do \
+	  echo "== $$t"; HAOS_BIN=$(abspath $(HAOS)) bash $$t || exit 1; \
+	done
+
+check-e2e: haos
+	@for t in tests/e2e/test-*.sh; do \
+	  [ -e "$$t" ] || continue; \
+	  echo "== $$t"; HAOS_BIN=$(abspath $(HAOS)) bash $$t || exit 1; \
+	done
+
+# The docs must agree with the code: example config, man page options.
+check-docs: haos
+	$(HAOS) --dump-config | diff -u config.example.ini -
+	mandoc -T lint -W warning man/haos.1
+	bash tests/check-docs.sh $(HAOS) man/haos.1
+
+# Each third-party header has one home; banned functions; headers compile alone.
+lint:
+	@bad=$$(grep -rlE '#include <curl/curl.h>' src include | grep -v '^src/http.c$$'; \
+	  grep -rl '#include <sqlite3.h>' src include | grep -v '^src/store'; \
+	  grep -rl '#include <jansson.h>' src include | grep -v '^include/haos/json.h$$'; \
+	  grep -rlE '#include <(olm/olm.h|olm/.*)>' src include | grep -vE '^src/crypto/(olm|megolm).c$$'; \
+	  grep -rlE '#include <(ncursesw/)?n?curses.h>' src include | grep -v '^src/ui/curses.h$$'; \
+	  grep -rnE '(^|[^_a-z])(strcpy|sprintf|strcat|strtok|atoi|gets)\(' src); \
+	  if [ -n "$$bad" ]; then echo "lint: violations:"; echo "$$bad"; exit 1; fi
+	@for h in include/haos/*.h; do \
+	  echo "#include \"$${h#include/}\"" | $(CC) $(ALL_CFLAGS) -fsyntax-only -x c - || exit 1; \
+	done
+	@echo "lint: ok"
+
+# AddressSanitizer + UBSan build of everything, running unit and integration tests.
+asan: deps
+	$(MAKE) BUILD=.build/asan SANITIZE=address,undefined \
+	  HAOS=.build/asan/haos .build/asan/haos .build/asan/check_haos
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(MAKE) BUILD=.build/asan SANITIZE=address,undefined HAOS=.build/asan/haos \
+	  check-unit check-integration
+
+.build/asan/haos: $(MAIN_OBJS) $(BUILD)/libhaos.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/libhaos.a $(LIBS)
+
+bench:
+	@echo "make bench: the benchmarks arrive with the client core (issue 4)"; exit 1
+
+demo: deps
+	@echo "make demo: the interactive client arrives with the UI (issue 5)"; exit 1
+
+install: haos
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 755 haos $(DESTDIR)$(BINDIR)/haos
+	$(INSTALL) -m 644 man/haos.1 $(DESTDIR)$(MANDIR)/man1/haos.1
+	$(INSTALL) -m 644 config.example.ini README.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/haos $(DESTDIR)$(MANDIR)/man1/haos.1
+	rm -f $(DESTDIR)$(DOCDIR)/config.example.ini $(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+clean:
+	rm -rf .build haos

@@ -1,0 +1,19 @@
+/* Allocation wrappers: out-of-memory is fatal, so these never return NULL. */
+#ifndef HAOS_XMALLOC_H
+#define HAOS_XMALLOC_H
+
+#include "haos/haos.h"
+
+#include <stddef.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* Free a pointer and set it to NULL. */
+#define xfree(p) do { free(p); (p) = NULL; } while (0)
+
+#endif

@@ -1,0 +1,144 @@
+/* haos entry point: options, configuration, logging, then the command. */
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/haos.h"
+#include "haos/account.h"
+#include "haos/cli.h"
+#include "haos/config.h"
+#include "haos/error.h"
+#include "haos/http.h"
+#include "haos/log.h"
+#include "haos/paths.h"
+#include "haos/session.h"
+
+/* Print "haos: message" and return the exit status for err. */
+static int
+main_fail(const struct haos_error *err)
+{
+	fprintf(stderr, "haos: %s\n", err->msg);
+	return haos_error_exit_code(err);
+}
+
+/* Open the log under $XDG_STATE_HOME/haos; failure is reported, not fatal. */
+static void
+main_open_log(const struct paths *paths, const struct config *cfg, int debug)
+{
+	struct haos_error	 err;
+	enum log_level		 level = LOG_INFO;
+
+	if (log_level_parse(cfg->log_level, &level) == -1)
+		level = LOG_INFO;
+	if (debug)
+		level = LOG_DEBUG;
+	if (paths_make_dir(paths->state_dir, &err) == -1 ||
+	    log_open(paths->log_file, level) == -1) {
+		fprintf(stderr, "haos: cannot open log %s: %s\n",
+		    paths->log_file, strerror(errno));
+		return;
+	}
+	log_info("main", "haos %s starting (log level %s)", HAOS_VERSION,
+	    log_level_name(level));
+}
+
+/* Start the interactive client for the profile's session. */
+static int
+main_run_ui(const struct paths *paths, struct haos_error *err)
+{
+	struct session	 s;
+
+	if (session_load(&s, paths->session_file, err) == -1)
+		return -1;
+	haos_error_set(err, HAOS_EIO, "logged in as %s, but this build "
+	    "has no interactive client yet; use haos login/logout",
+	    s.user_id);
+	session_free(&s);
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli_opts		 o;
+	struct haos_error	 err;
+	struct config		 cfg;
+	struct paths		 paths;
+	struct http_opts	 hopts;
+	struct account		*acct;
+	int			 rc = HAOS_EXIT_OK, ret = 0;
+
+	setlocale(LC_ALL, "");
+	haos_error_clear(&err);
+	if (cli_parse(argc, argv, &o, &err) == -1) {
+		fprintf(stderr, "haos: %s\n", err.msg);
+		fprintf(stderr, "usage: haos [--config FILE] [--profile NAME] "
+		    "[--debug] [login | logout]\n");
+		return HAOS_EXIT_USAGE;
+	}
+	switch (o.command) {
+	case CLI_HELP:
+		cli_usage(stdout);
+		return HAOS_EXIT_OK;
+	case CLI_VERSION:
+		printf("haos %s\n", HAOS_VERSION);
+		return HAOS_EXIT_OK;
+	case CLI_DUMP_CONFIG:
+		config_dump(stdout);
+		return HAOS_EXIT_OK;
+	default:
+		break;
+	}
+
+	config_init(&cfg);
+	if (paths_resolve(&paths, o.profile, o.config, &err) == -1) {
+		config_free(&cfg);
+		return main_fail(&err);
+	}
+	if (config_load(&cfg, paths.config_file, o.config != NULL,
+	    &err) == -1) {
+		rc = main_fail(&err);
+		goto out;
+	}
+	acct = config_account(&cfg, o.profile, &err);
+	if (o.profile != NULL && acct == NULL && cfg.naccounts > 0 &&
+	    o.command == CLI_RUN_UI) {
+		fprintf(stderr, "haos: note: %s has no [account %s] section\n",
+		    paths.config_file, o.profile);
+	}
+	main_open_log(&paths, &cfg, o.debug);
+	if (http_global_init(&err) == -1) {
+		rc = main_fail(&err);
+		goto out;
+	}
+	memset(&hopts, 0, sizeof hopts);
+	hopts.ca_file = cfg.ca_file;
+	hopts.connect_timeout_ms = cfg.connect_timeout * 1000L;
+	hopts.timeout_ms = cfg.request_timeout * 1000L;
+	http_set_opts(&hopts);
+
+	switch (o.command) {
+	case CLI_LOGIN:
+		ret = account_login(&cfg, acct, &paths, &err);
+		break;
+	case CLI_LOGOUT:
+		ret = account_logout(&paths, &err);
+		break;
+	default:
+		ret = main_run_ui(&paths, &err);
+		break;
+	}
+	if (ret == -1) {
+		log_error("main", "%s", err.msg);
+		rc = main_fail(&err);
+	}
+	http_global_cleanup();
+	log_info("main", "exit %d", rc);
+	log_close();
+out:
+	paths_free(&paths);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,307 @@
+/* Client-server API: ids, discovery, login and logout. */
+#include "haos/matrix.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/haos.h"
+#include "haos/error.h"
+#include "haos/http.h"
+#include "haos/log.h"
+#include "haos/session.h"
+#include "haos/xmalloc.h"
+
+/*
+ * Split "@local:server" into its parts.  The server part may carry a
+ * port ("example.org:8448") or be an IPv6 literal ("[::1]:8448").
+ */
+int
+matrix_split_user_id(const char *uid, char **local, char **server)
+{
+	const char	*colon;
+
+	if (uid == NULL || uid[0] != '@')
+		return -1;
+	colon = strchr(uid, ':');
+	if (colon == NULL || colon == uid + 1 || colon[1] == '\0')
+		return -1;
+	if (local != NULL)
+		*local = xstrndup(uid + 1, (size_t)(colon - uid - 1));
+	if (server != NULL)
+		*server = xstrdup(colon + 1);
+	return 0;
+}
+
+/* Accept user ids as the spec's historical grammar does, 255 bytes max. */
+int
+matrix_valid_user_id(const char *uid)
+{
+	const unsigned char	*p;
+	const char		*colon;
+
+	if (uid == NULL || uid[0] != '@' || strlen(uid) > 255)
+		return 0;
+	colon = strchr(uid, ':');
+	if (colon == NULL || colon == uid + 1 || colon[1] == '\0')
+		return 0;
+	for (p = (const unsigned char *)uid + 1; p < (const unsigned char *)colon;
+	    p++) {
+		if (*p < 0x21 || *p > 0x7e)
+			return 0;
+	}
+	for (p = (const unsigned char *)colon + 1; *p != '\0'; p++) {
+		if (!isalnum(*p) && *p != '.' && *p != '-' && *p != ':' &&
+		    *p != '[' && *p != ']')
+			return 0;
+	}
+	return 1;
+}
+
+/* Return url without trailing slashes; NULL if it is not http(s). */
+char *
+matrix_normalise_base_url(const char *url)
+{
+	char	*out;
+	size_t	 n;
+
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+		return NULL;
+	out = xstrdup(url);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+	if (strchr(out, ' ') != NULL || strlen(out) <= 8) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Parse a /.well-known/matrix/client body into the homeserver base URL. */
+int
+matrix_parse_well_known(const char *body, char **base_url,
+    struct haos_error *err)
+{
+	json_t		*root;
+	json_error_t	 jerr;
+	const char	*url;
+	int		 ret = -1;
+
+	root = json_loads(body, 0, &jerr);
+	if (!json_is_object(root)) {
+		haos_error_set(err, HAOS_EPROTO, ".well-known/matrix/client "
+		    "is not a JSON object");
+		goto out;
+	}
+	/* Not json_path(): the key "m.homeserver" itself contains a dot. */
+	url = json_get_str(json_get_obj(root, "m.homeserver"), "base_url",
+	    NULL);
+	if (url == NULL) {
+		haos_error_set(err, HAOS_EPROTO, ".well-known/matrix/client "
+		    "has no m.homeserver.base_url");
+		goto out;
+	}
+	*base_url = matrix_normalise_base_url(url);
+	if (*base_url == NULL) {
+		haos_error_set(err, HAOS_EPROTO, ".well-known/matrix/client: "
+		    "base_url is not an http(s) URL");
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(root);
+	return ret;
+}
+
+json_t *
+matrix_login_body(const char *user, const char *password,
+    const char *device_name)
+{
+	json_t	*body;
+
+	body = json_pack("{s:s, s:{s:s, s:s}, s:s}",
+	    "type", "m.login.password",
+	    "identifier", "type", "m.id.user", "user", user,
+	    "password", password);
+	if (device_name != NULL)
+		json_object_set_new(body, "initial_device_display_name",
+		    json_string(device_name));
+	return body;
+}
+
+/* Fill s from a /login response; base_url is used unless well_known says. */
+int
+matrix_parse_login(const json_t *resp, const char *base_url,
+    struct session *s, struct haos_error *err)
+{
+	const char	*uid, *tok, *dev, *wk;
+	char		*hs = NULL;
+
+	uid = json_get_str(resp, "user_id", NULL);
+	tok = json_get_str(resp, "access_token", NULL);
+	dev = json_get_str(resp, "device_id", NULL);
+	if (uid == NULL || tok == NULL || dev == NULL ||
+	    !matrix_valid_user_id(uid)) {
+		haos_error_set(err, HAOS_EPROTO, "login response lacks "
+		    "user_id, access_token or device_id");
+		return -1;
+	}
+	wk = json_get_str(json_get_obj(json_get_obj(resp, "well_known"),
+	    "m.homeserver"), "base_url", NULL);
+	if (wk != NULL)
+		hs = matrix_normalise_base_url(wk);
+	if (hs == NULL)
+		hs = xstrdup(base_url);
+	memset(s, 0, sizeof *s);
+	s->user_id = xstrdup(uid);
+	s->access_token = xstrdup(tok);
+	s->device_id = xstrdup(dev);
+	s->homeserver = hs;
+	return 0;
+}
+
+/* Make a blocking JSON call; returns the parsed body or NULL with err set. */
+json_t *
+matrix_call(const char *base_url, const char *token, const char *method,
+    const char *path, const json_t *body, struct haos_error *err)
+{
+	struct http_req	 req;
+	struct http_resp resp;
+	json_t		*root = NULL;
+	json_error_t	 jerr;
+	char		*url, *text = NULL;
+
+	memset(&req, 0, sizeof req);
+	url = xasprintf("%s%s", base_url, path);
+	req.method = method;
+	req.url = url;
+	req.token = token;
+	if (body != NULL) {
+		text = json_xdumps(body);
+		req.body = text;
+		req.body_len = strlen(text);
+	}
+	if (http_perform(&req, &resp, err) == -1)
+		goto out;
+	root = json_loadb(resp.body != NULL ? resp.body : "",
+	    resp.body_len, 0, &jerr);
+	if (root == NULL) {
+		haos_error_set(err, HAOS_EPROTO, "%s %s: the server's answer "
+		    "is not JSON (%s)", method, path, jerr.text);
+	}
+out:
+	if (text != NULL) {
+		memset(text, 0, strlen(text));
+		free(text);
+	}
+	http_resp_free(&resp);
+	free(url);
+	return root;
+}
+
+/* Check that base_url speaks the client-server API. */
+int
+matrix_check_versions(const char *base_url, struct haos_error *err)
+{
+	json_t	*v;
+
+	v = matrix_call(base_url, NULL, "GET", "/_matrix/client/versions",
+	    NULL, err);
+	if (v == NULL)
+		return -1;
+	if (!json_is_array(json_object_get(v, "versions"))) {
+		haos_error_set(err, HAOS_EPROTO, "%s does not look like a "
+		    "Matrix homeserver (no versions in /_matrix/client/"
+		    "versions)", base_url);
+		json_decref(v);
+		return -1;
+	}
+	json_decref(v);
+	return 0;
+}
+
+/*
+ * Find the homeserver of server_name as the spec's client discovery says:
+ * https://SERVER/.well-known/matrix/client, then check /versions there.
+ * A 404 means "no delegation": the server name itself is the homeserver.
+ */
+int
+matrix_discover(const char *server_name, char **base_url,
+    struct haos_error *err)
+{
+	struct http_req	 req;
+	struct http_resp resp;
+	struct haos_error e2;
+	char		*url;
+	int		 ret = -1;
+
+	memset(&req, 0, sizeof req);
+	url = xasprintf("https://%s/.well-known/matrix/client", server_name);
+	req.method = "GET";
+	req.url = url;
+	*base_url = NULL;
+	if (http_perform(&req, &resp, &e2) == 0) {
+		if (matrix_parse_well_known(resp.body != NULL ? resp.body : "",
+		    base_url, err) == -1) {
+			goto out;
+		}
+	} else if (resp.status == 404) {
+		*base_url = xasprintf("https://%s", server_name);
+	} else {
+		haos_error_set(err, e2.code, "cannot discover the homeserver "
+		    "of %s: %s", server_name, e2.msg);
+		goto out;
+	}
+	log_info("matrix", "discovered homeserver %s for %s", *base_url,
+	    server_name);
+	if (matrix_check_versions(*base_url, err) == -1) {
+		free(*base_url);
+		*base_url = NULL;
+		goto out;
+	}
+	ret = 0;
+out:
+	http_resp_free(&resp);
+	free(url);
+	return ret;
+}
+
+/* Log in with a password; fills s on success. */
+int
+matrix_login(const char *base_url, const char *user, const char *password,
+    const char *device_name, struct session *s, struct haos_error *err)
+{
+	json_t	*body, *resp;
+	int	 ret;
+
+	body = matrix_login_body(user, password, device_name);
+	resp = matrix_call(base_url, NULL, "POST", "/_matrix/client/v3/login",
+	    body, err);
+	json_decref(body);
+	if (resp == NULL)
+		return -1;
+	ret = matrix_parse_login(resp, base_url, s, err);
+	json_decref(resp);
+	if (ret == 0)
+		log_info("matrix", "logged in as %s, device %s", s->user_id,
+		    s->device_id);
+	return ret;
+}
+
+/* Invalidate the session's access token on the server. */
+int
+matrix_logout(const struct session *s, struct haos_error *err)
+{
+	json_t	*body, *resp;
+
+	body = json_object();
+	resp = matrix_call(s->homeserver, s->access_token, "POST",
+	    "/_matrix/client/v3/logout", body, err);
+	json_decref(body);
+	if (resp == NULL)
+		return -1;
+	json_decref(resp);
+	log_info("matrix", "logged out device %s", s->device_id);
+	return 0;
+}

@@ -1,0 +1,148 @@
+/* Session file: JSON with the access token, written atomically, mode 0600. */
+#include "haos/session.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "haos/haos.h"
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/matrix.h"
+#include "haos/xmalloc.h"
+
+/* Load path; a missing file is HAOS_EAUTH ("not logged in"). */
+int
+session_load(struct session *s, const char *path, struct haos_error *err)
+{
+	json_t		*root;
+	json_error_t	 jerr;
+	const char	*user, *hs, *tok, *dev;
+	struct stat	 st;
+
+	memset(s, 0, sizeof *s);
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT) {
+			haos_error_set(err, HAOS_EAUTH, "not logged in "
+			    "(no %s); run \"haos login\"", path);
+		} else
+			haos_error_set(err, HAOS_EIO, "%s: %s", path,
+			    strerror(errno));
+		return -1;
+	}
+	root = json_load_file(path, 0, &jerr);
+	if (root == NULL) {
+		haos_error_set(err, HAOS_EIO, "%s:%d: %s", path, jerr.line,
+		    jerr.text);
+		return -1;
+	}
+	user = json_get_str(root, "user_id", NULL);
+	hs = json_get_str(root, "homeserver", NULL);
+	tok = json_get_str(root, "access_token", NULL);
+	dev = json_get_str(root, "device_id", NULL);
+	if (user == NULL || hs == NULL || tok == NULL || dev == NULL ||
+	    !matrix_valid_user_id(user)) {
+		haos_error_set(err, HAOS_EIO, "%s: incomplete session "
+		    "(needs user_id, homeserver, access_token, device_id); "
+		    "run \"haos login\" again", path);
+		json_decref(root);
+		return -1;
+	}
+	s->user_id = xstrdup(user);
+	s->homeserver = xstrdup(hs);
+	s->access_token = xstrdup(tok);
+	s->device_id = xstrdup(dev);
+	json_decref(root);
+	return 0;
+}
+
+/* Write path atomically: a 0600 temporary file, fsync, rename. */
+int
+session_save(const struct session *s, const char *path,
+    struct haos_error *err)
+{
+	json_t	*root;
+	char	*tmp, *text = NULL;
+	size_t	 len, off;
+	ssize_t	 n;
+	int	 fd = -1, ret = -1;
+
+	root = json_pack("{s:s, s:s, s:s, s:s}", "user_id", s->user_id,
+	    "homeserver", s->homeserver, "access_token", s->access_token,
+	    "device_id", s->device_id);
+	if (root == NULL) {
+		haos_error_set(err, HAOS_EIO, "session has missing fields");
+		return -1;
+	}
+	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(root);
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		haos_error_set(err, HAOS_EIO, "cannot write %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0600) == -1)
+		goto fail;
+	len = strlen(text);
+	for (off = 0; off < len; off += (size_t)n) {
+		n = write(fd, text + off, len - off);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n == -1)
+			goto fail;
+	}
+	if (write(fd, "\n", 1) != 1 || fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	haos_error_set(err, HAOS_EIO, "cannot write %s: %s", path,
+	    strerror(errno));
+	unlink(tmp);
+out:
+	if (fd != -1)
+		close(fd);
+	free(tmp);
+	free(text);
+	return ret;
+}
+
+/* Remove the session file; a missing file is not an error. */
+int
+session_delete(const char *path, struct haos_error *err)
+{
+	if (unlink(path) == -1 && errno != ENOENT) {
+		haos_error_set(err, HAOS_EIO, "cannot remove %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s->access_token != NULL)
+		memset(s->access_token, 0, strlen(s->access_token));
+	free(s->user_id);
+	free(s->homeserver);
+	free(s->access_token);
+	free(s->device_id);
+	memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,21 @@
+/* Suites of the unit test runner; one per module. */
+#ifndef HAOS_CHECK_HAOS_H
+#define HAOS_CHECK_HAOS_H
+
+#include <check.h>
+
+Suite	*suite_cli(void);
+Suite	*suite_config(void);
+Suite	*suite_error(void);
+Suite	*suite_log(void);
+Suite	*suite_matrix(void);
+Suite	*suite_paths(void);
+Suite	*suite_session(void);
+
+/* Helpers shared by suites (check_main.c). */
+char	*test_fixture(const char *rel);
+char	*test_tmpdir(void);
+void	 test_rmtree(const char *dir);
+char	*test_read_file(const char *path);
+
+#endif

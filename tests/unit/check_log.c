@@ -1,0 +1,74 @@
+/* Log levels, redaction of tokens in URLs, inert control characters. */
+#include "check_haos.h"
+
+#include <sys/stat.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/log.h"
+#include "haos/xmalloc.h"
+
+START_TEST(test_redact_url)
+{
+	char	*r;
+
+	r = log_redact_url("https://h/_matrix/client/v3/sync?access_token="
+	    "syt_abc_def&since=s1");
+	ck_assert_str_eq(r, "https://h/_matrix/client/v3/sync?access_token="
+	    "<redacted>&since=s1");
+	free(r);
+	r = log_redact_url("https://h/x?a=1&access_token=t&access_token=uu");
+	ck_assert_str_eq(r, "https://h/x?a=1&access_token=<redacted>"
+	    "&access_token=<redacted>");
+	free(r);
+	r = log_redact_url("https://h/x");
+	ck_assert_str_eq(r, "https://h/x");
+	free(r);
+}
+END_TEST
+
+START_TEST(test_levels_and_file)
+{
+	enum log_level	 l;
+	struct stat	 st;
+	char		*dir, *path, *text;
+
+	ck_assert_int_eq(log_level_parse("DEBUG", &l), 0);
+	ck_assert_int_eq(l, LOG_DEBUG);
+	ck_assert_int_eq(log_level_parse("loud", &l), -1);
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/t.log", dir);
+	ck_assert_int_eq(log_open(path, LOG_INFO), 0);
+	log_debug("test", "hidden %d", 1);
+	log_info("test", "shown %d", 2);
+	log_warn("test", "evil \033[31mred\007");
+	log_close();
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	text = test_read_file(path);
+	ck_assert_ptr_null(strstr(text, "hidden"));
+	ck_assert_ptr_nonnull(strstr(text, "info  test: shown 2"));
+	ck_assert_ptr_nonnull(strstr(text, "warn  test: evil ?[31mred?"));
+	ck_assert_ptr_null(strchr(text, '\033'));
+	free(text);
+	test_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+Suite *
+suite_log(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("log");
+	tc = tcase_create("log");
+	tcase_add_test(tc, test_redact_url);
+	tcase_add_test(tc, test_levels_and_file);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,89 @@
+/* Unit test runner: every suite; CK_RUN_SUITE=name runs one. */
+#include "check_haos.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "haos/xmalloc.h"
+
+/* Return the path of a file under tests/fixtures (HAOS_FIXTURES). */
+char *
+test_fixture(const char *rel)
+{
+	const char	*dir;
+
+	dir = getenv("HAOS_FIXTURES");
+	if (dir == NULL)
+		dir = "tests/fixtures";
+	return xasprintf("%s/%s", dir, rel);
+}
+
+/* Make a fresh private temporary directory. */
+char *
+test_tmpdir(void)
+{
+	char	*d;
+
+	d = xstrdup("/tmp/haos-unit-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return d;
+}
+
+static int
+test_rm_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+test_rmtree(const char *dir)
+{
+	nftw(dir, test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Read a whole file into a NUL-terminated string (NULL if unreadable). */
+char *
+test_read_file(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = xmalloc((size_t)n + 1);
+	n = (long)fread(buf, 1, (size_t)n, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(suite_cli());
+	srunner_add_suite(sr, suite_config());
+	srunner_add_suite(sr, suite_error());
+	srunner_add_suite(sr, suite_log());
+	srunner_add_suite(sr, suite_matrix());
+	srunner_add_suite(sr, suite_paths());
+	srunner_add_suite(sr, suite_session());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,156 @@
+/* Ids, discovery parsing and login bodies against real Synapse JSON. */
+#include "check_haos.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/error.h"
+#include "haos/matrix.h"
+#include "haos/session.h"
+
+START_TEST(test_user_ids)
+{
+	char	*local, *server;
+
+	ck_assert(matrix_valid_user_id("@alice:example.org"));
+	ck_assert(matrix_valid_user_id("@dave-mwuxo8yy:haos.test"));
+	ck_assert(matrix_valid_user_id("@a:127.0.0.1:8448"));
+	ck_assert(matrix_valid_user_id("@a:[::1]:8448"));
+	ck_assert(!matrix_valid_user_id("alice:example.org"));
+	ck_assert(!matrix_valid_user_id("@alice"));
+	ck_assert(!matrix_valid_user_id("@:example.org"));
+	ck_assert(!matrix_valid_user_id("@alice:"));
+	ck_assert(!matrix_valid_user_id("@al ice:example.org"));
+	ck_assert(!matrix_valid_user_id("@alice:exa/mple.org"));
+	ck_assert_int_eq(matrix_split_user_id("@alice:example.org:8448",
+	    &local, &server), 0);
+	ck_assert_str_eq(local, "alice");
+	ck_assert_str_eq(server, "example.org:8448");
+	free(local);
+	free(server);
+	ck_assert_int_eq(matrix_split_user_id("alice", &local, &server), -1);
+}
+END_TEST
+
+START_TEST(test_base_url)
+{
+	char	*u;
+
+	u = matrix_normalise_base_url("https://matrix.example.org///");
+	ck_assert_str_eq(u, "https://matrix.example.org");
+	free(u);
+	ck_assert_ptr_null(matrix_normalise_base_url("ftp://x.org"));
+	ck_assert_ptr_null(matrix_normalise_base_url("https://"));
+	ck_assert_ptr_null(matrix_normalise_base_url("matrix.example.org"));
+}
+END_TEST
+
+START_TEST(test_well_known)
+{
+	struct haos_error	 err;
+	char			*path, *body, *url;
+
+	path = test_fixture("matrix/well-known.json");
+	body = test_read_file(path);
+	ck_assert_ptr_nonnull(body);
+	ck_assert_int_eq(matrix_parse_well_known(body, &url, &err), 0);
+	ck_assert_str_eq(url, "https://matrix.example.org");
+	free(url);
+	ck_assert_int_eq(matrix_parse_well_known("{}", &url, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "m.homeserver.base_url"));
+	ck_assert_int_eq(matrix_parse_well_known("[1]", &url, &err), -1);
+	ck_assert_int_eq(matrix_parse_well_known(
+	    "{\"m.homeserver\":{\"base_url\":\"gopher://x\"}}", &url, &err),
+	    -1);
+	free(body);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_login_body)
+{
+	json_t	*b;
+
+	b = matrix_login_body("alice", "pw", "haos on box");
+	ck_assert_str_eq(json_get_str(b, "type", ""), "m.login.password");
+	ck_assert_str_eq(json_path_str(b, "identifier.type", ""), "m.id.user");
+	ck_assert_str_eq(json_path_str(b, "identifier.user", ""), "alice");
+	ck_assert_str_eq(json_get_str(b, "password", ""), "pw");
+	ck_assert_str_eq(json_get_str(b, "initial_device_display_name", ""),
+	    "haos on box");
+	json_decref(b);
+}
+END_TEST
+
+START_TEST(test_parse_login)
+{
+	struct session		 s;
+	struct haos_error	 err;
+	json_t			*resp, *bad;
+	json_error_t		 jerr;
+	char			*path;
+
+	path = test_fixture("matrix/login-response.json");
+	resp = json_load_file(path, 0, &jerr);
+	ck_assert_ptr_nonnull(resp);
+	ck_assert_int_eq(matrix_parse_login(resp, "http://127.0.0.1:1", &s,
+	    &err), 0);
+	ck_assert_str_eq(s.user_id, "@dave-mwuxo8yy:haos.test");
+	ck_assert_str_eq(s.device_id, "PVKFCKHZDD");
+	ck_assert_str_eq(s.access_token, "<redacted>");
+	ck_assert_str_eq(s.homeserver, "http://127.0.0.1:1");
+	session_free(&s);
+
+	/* well_known in the login response overrides the URL used. */
+	json_object_set_new(resp, "well_known", json_pack("{s:{s:s}}",
+	    "m.homeserver", "base_url", "https://hs.example.org/"));
+	ck_assert_int_eq(matrix_parse_login(resp, "http://127.0.0.1:1", &s,
+	    &err), 0);
+	ck_assert_str_eq(s.homeserver, "https://hs.example.org");
+	session_free(&s);
+	json_decref(resp);
+	free(path);
+
+	path = test_fixture("matrix/login-forbidden.json");
+	bad = json_load_file(path, 0, &jerr);
+	ck_assert_int_eq(matrix_parse_login(bad, "http://x", &s, &err), -1);
+	ck_assert_int_eq(err.code, HAOS_EPROTO);
+	json_decref(bad);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_json_helpers)
+{
+	json_t	*o;
+
+	o = json_pack("{s:{s:{s:s, s:i, s:b}}}", "a", "b", "c", "x", "n", 7,
+	    "t", 1);
+	ck_assert_str_eq(json_path_str(o, "a.b.c", "?"), "x");
+	ck_assert_str_eq(json_path_str(o, "a.b.n", "?"), "?");
+	ck_assert_int_eq(json_get_int(json_path(o, "a.b"), "n", 0), 7);
+	ck_assert_int_eq(json_get_int(json_path(o, "a.b"), "c", -1), -1);
+	ck_assert_int_eq(json_get_bool(json_path(o, "a.b"), "t", 0), 1);
+	ck_assert_ptr_null(json_path(o, "a.z.c"));
+	ck_assert_ptr_null(json_get_obj(o, "zz"));
+	json_decref(o);
+}
+END_TEST
+
+Suite *
+suite_matrix(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("matrix");
+	tc = tcase_create("parse");
+	tcase_add_test(tc, test_user_ids);
+	tcase_add_test(tc, test_base_url);
+	tcase_add_test(tc, test_well_known);
+	tcase_add_test(tc, test_login_body);
+	tcase_add_test(tc, test_parse_login);
+	tcase_add_test(tc, test_json_helpers);
+	suite_add_tcase(s, tc);
+	return s;
+}
