@@ -55,7 +55,7 @@ HAOS        = ./haos
         check-homeserver check-docs lint asan bench demo deps install \
         uninstall clean
 
-all: haos
+all: $(HAOS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -69,7 +69,7 @@ $(BUILD)/libhaos.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-haos: $(MAIN_OBJS) $(BUILD)/libhaos.a
+$(HAOS): $(MAIN_OBJS) $(BUILD)/libhaos.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/libhaos.a $(LIBS)
 
 $(BUILD)/check_haos: $(UNIT_OBJS) $(BUILD)/libhaos.a
@@ -114,19 +114,19 @@ check-homeserver:
 	@if [ -x tests/homeserver/interop/run.sh ]; then \
 	  tests/homeserver/interop/run.sh; fi
 
-check-integration: haos
+check-integration: $(HAOS)
 	@for t in tests/integration/test-*.sh; do \
 	  echo "== $$t"; HAOS_BIN=$(abspath $(HAOS)) bash $$t || exit 1; \
 	done
 
-check-e2e: haos
+check-e2e: $(HAOS)
 	@for t in tests/e2e/test-*.sh; do \
 	  [ -e "$$t" ] || continue; \
 	  echo "== $$t"; HAOS_BIN=$(abspath $(HAOS)) bash $$t || exit 1; \
 	done
 
 # The docs must agree with the code: example config, man page options.
-check-docs: haos
+check-docs: $(HAOS)
 	$(HAOS) --dump-config | diff -u config.example.ini -
 	mandoc -T lint -W warning man/haos.1
 	bash tests/check-docs.sh $(HAOS) man/haos.1
@@ -153,7 +153,7 @@ asan: deps
 	  $(MAKE) BUILD=.build/asan SANITIZE=address,undefined HAOS=.build/asan/haos \
 	  check-unit check-integration
 
-.build/asan/haos: $(MAIN_OBJS) $(BUILD)/libhaos.a
+.build/asan/$(HAOS): $(MAIN_OBJS) $(BUILD)/libhaos.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/libhaos.a $(LIBS)
 
 bench:
@@ -162,7 +162,7 @@ bench:
 demo: deps
 	@echo "make demo: the interactive client arrives with the UI (issue 5)"; exit 1
 
-install: haos
+install: $(HAOS)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 755 haos $(DESTDIR)$(BINDIR)/haos
 	$(INSTALL) -m 644 man/haos.1 $(DESTDIR)$(MANDIR)/man1/haos.1

@@ -216,3 +216,300 @@ http_escape(const char *s)
 	curl_free(e);
 	return out;
 }
+
+/*
+ * Exponential backoff with full jitter: a uniformly random delay in
+ * [base/2, base] where base doubles per attempt from 500 ms, capped at
+ * HTTP_BACKOFF_MAX_MS.  attempt counts from 1.
+ */
+long
+http_backoff_ms(int attempt, unsigned int *seed)
+{
+	long	 base = 500;
+	int	 i;
+
+	for (i = 1; i < attempt && base < HTTP_BACKOFF_MAX_MS; i++)
+		base *= 2;
+	if (base > HTTP_BACKOFF_MAX_MS)
+		base = HTTP_BACKOFF_MAX_MS;
+	return base / 2 + (long)(rand_r(seed) % (unsigned int)(base / 2 + 1));
+}
+
+/* Network errors, 5xx and 429 are worth retrying; other errors are final. */
+int
+http_retryable(const struct haos_error *err)
+{
+	if (err->code == HAOS_ENET)
+		return 1;
+	if (err->http_status == 429 || err->mx == MX_LIMIT_EXCEEDED)
+		return 1;
+	return err->http_status >= 500 && err->http_status <= 599;
+}
+
+/* How long to wait before the next attempt: retry_after_ms for a 429. */
+long
+http_retry_delay_ms(const struct haos_error *err, int attempt,
+    unsigned int *seed)
+{
+	if (err->retry_after_ms > 0)
+		return err->retry_after_ms > HTTP_BACKOFF_MAX_MS * 10 ?
+		    HTTP_BACKOFF_MAX_MS * 10 : err->retry_after_ms;
+	return http_backoff_ms(attempt, seed);
+}
+
+/* One in-flight transfer; owns copies of everything it sends. */
+struct http_xfer {
+	CURL			*easy;
+	struct curl_slist	*hdrs;
+	char			*url;
+	char			*method;
+	char			*body;
+	size_t			 body_len;
+	char			 ebuf[CURL_ERROR_SIZE];
+	struct http_resp	 resp;
+	http_done_cb		 cb;
+	void			*arg;
+	struct timespec		 t0;
+	struct http_xfer	*next;
+};
+
+struct http_client {
+	CURLM			*multi;
+	struct http_opts	 opts;
+	struct http_xfer	*xfers;		/* in flight */
+	CURL			*idle[8];	/* finished easy handles to reuse */
+	int			 nidle;
+};
+
+struct http_client *
+http_client_new(const struct http_opts *o)
+{
+	struct http_client	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->multi = curl_multi_init();
+	if (c->multi == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->opts = *o;
+	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING,
+	    (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 6L);
+	return c;
+}
+
+static void
+http_xfer_free(struct http_client *c, struct http_xfer *x)
+{
+	if (x->easy != NULL) {
+		curl_multi_remove_handle(c->multi, x->easy);
+		if (c->nidle < (int)nitems(c->idle))
+			c->idle[c->nidle++] = x->easy;
+		else
+			curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->hdrs);
+	free(x->url);
+	free(x->method);
+	if (x->body != NULL) {
+		memset(x->body, 0, x->body_len);
+		free(x->body);
+	}
+	http_resp_free(&x->resp);
+	free(x);
+}
+
+/* Cancel every transfer (their callbacks are not called) and free c. */
+void
+http_client_free(struct http_client *c)
+{
+	struct http_xfer	*x, *next;
+	int			 i;
+
+	if (c == NULL)
+		return;
+	for (x = c->xfers; x != NULL; x = next) {
+		next = x->next;
+		http_xfer_free(c, x);
+	}
+	for (i = 0; i < c->nidle; i++)
+		curl_easy_cleanup(c->idle[i]);
+	curl_multi_cleanup(c->multi);
+	free(c);
+}
+
+/*
+ * Start req (copied) with a total timeout; cb runs from http_client_poll()
+ * when it finishes, with err set for network, HTTP and Matrix errors.
+ */
+struct http_xfer *
+http_client_start(struct http_client *c, const struct http_req *req,
+    long timeout_ms, http_done_cb cb, void *arg)
+{
+	struct http_xfer	*x;
+	char			*h;
+	CURL			*e;
+
+	x = xcalloc(1, sizeof *x);
+	e = c->nidle > 0 ? c->idle[--c->nidle] : curl_easy_init();
+	if (e == NULL) {
+		free(x);
+		return NULL;
+	}
+	curl_easy_reset(e);
+	x->easy = e;
+	x->url = xstrdup(req->url);
+	x->method = xstrdup(req->method);
+	x->cb = cb;
+	x->arg = arg;
+	curl_easy_setopt(e, CURLOPT_URL, x->url);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->ebuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "haos/" HAOS_VERSION);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    c->opts.connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if (c->opts.ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, c->opts.ca_file);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &x->resp);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	if (req->token != NULL) {
+		h = xasprintf("Authorization: Bearer %s", req->token);
+		x->hdrs = curl_slist_append(x->hdrs, h);
+		memset(h, 0, strlen(h));
+		free(h);
+	}
+	if (req->body != NULL) {
+		x->body = xmalloc(req->body_len + 1);
+		memcpy(x->body, req->body, req->body_len);
+		x->body[req->body_len] = '\0';
+		x->body_len = req->body_len;
+		h = xasprintf("Content-Type: %s", req->content_type != NULL ?
+		    req->content_type : "application/json");
+		x->hdrs = curl_slist_append(x->hdrs, h);
+		free(h);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)x->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
+	}
+	x->hdrs = curl_slist_append(x->hdrs, "Accept: application/json");
+	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+	clock_gettime(CLOCK_MONOTONIC, &x->t0);
+	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
+		http_xfer_free(c, x);
+		return NULL;
+	}
+	x->next = c->xfers;
+	c->xfers = x;
+	return x;
+}
+
+static void
+http_client_unlink(struct http_client *c, struct http_xfer *x)
+{
+	struct http_xfer	**pp;
+
+	for (pp = &c->xfers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			return;
+		}
+	}
+}
+
+/* Abort x without calling its callback. */
+void
+http_client_cancel(struct http_client *c, struct http_xfer *x)
+{
+	http_client_unlink(c, x);
+	http_xfer_free(c, x);
+}
+
+int
+http_client_active(const struct http_client *c)
+{
+	return c->xfers != NULL;
+}
+
+/* Finish x: classify the result and call its callback, then free it. */
+static void
+http_client_finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
+{
+	struct haos_error	 err;
+	struct timespec		 t1;
+	char			*safe_url;
+	const char		*ct = NULL;
+
+	http_client_unlink(c, x);
+	haos_error_clear(&err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	safe_url = log_redact_url(x->url);
+	if (rc != CURLE_OK) {
+		haos_error_set(&err, HAOS_ENET, "%s",
+		    x->ebuf[0] != '\0' ? x->ebuf : curl_easy_strerror(rc));
+		log_debug("http", "%s %s failed: %s", x->method, safe_url,
+		    err.msg);
+	} else {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE,
+		    &x->resp.status);
+		curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+		if (ct != NULL)
+			x->resp.content_type = xstrdup(ct);
+		log_debug("http", "%s %s -> %ld (%ld ms, %zu bytes)",
+		    x->method, safe_url, x->resp.status,
+		    (long)((t1.tv_sec - x->t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - x->t0.tv_nsec) / 1000000), x->resp.body_len);
+		http_error_from_response(&x->resp, &err);
+	}
+	free(safe_url);
+	x->cb(x, &x->resp, err.code == HAOS_OK ? NULL : &err, x->arg);
+	http_xfer_free(c, x);
+}
+
+/*
+ * Run transfers for up to timeout_ms (returning early when one finishes or
+ * http_client_wakeup() is called) and call the callbacks of those done.
+ */
+int
+http_client_poll(struct http_client *c, int timeout_ms)
+{
+	struct http_xfer	*x;
+	CURLMsg			*m;
+	int			 running, left;
+
+	if (curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK)
+		return -1;
+	if (curl_multi_perform(c->multi, &running) != CURLM_OK)
+		return -1;
+	while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		x = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		if (x != NULL)
+			http_client_finish(c, x, m->data.result);
+	}
+	return 0;
+}
+
+/* Interrupt http_client_poll(); safe from any thread. */
+void
+http_client_wakeup(struct http_client *c)
+{
+	curl_multi_wakeup(c->multi);
+}

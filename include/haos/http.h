@@ -28,6 +28,36 @@ struct http_resp {
 	char	*content_type;
 };
 
+/*
+ * Asynchronous transfers on one multi handle (keep-alive, HTTP/2 where
+ * offered).  A struct http_client and its transfers belong to the thread
+ * that created it (the net thread); only http_client_wakeup() may be
+ * called from another thread.
+ */
+struct http_client;
+struct http_xfer;
+
+typedef void	(*http_done_cb)(struct http_xfer *, const struct http_resp *,
+		    const struct haos_error *, void *arg);
+
+struct http_client	*http_client_new(const struct http_opts *);
+void			 http_client_free(struct http_client *);
+struct http_xfer	*http_client_start(struct http_client *,
+			    const struct http_req *, long timeout_ms,
+			    http_done_cb, void *arg);
+void			 http_client_cancel(struct http_client *,
+			    struct http_xfer *);
+int			 http_client_poll(struct http_client *, int timeout_ms);
+void			 http_client_wakeup(struct http_client *);
+int			 http_client_active(const struct http_client *);
+
+/* Retry policy shared by every caller. */
+#define HTTP_BACKOFF_MAX_MS	30000L
+long	http_backoff_ms(int attempt, unsigned int *seed);
+int	http_retryable(const struct haos_error *);
+long	http_retry_delay_ms(const struct haos_error *, int attempt,
+	    unsigned int *seed);
+
 int	http_global_init(struct haos_error *);
 void	http_global_cleanup(void);
 void	http_set_opts(const struct http_opts *);

@@ -7,6 +7,7 @@
 Suite	*suite_cli(void);
 Suite	*suite_config(void);
 Suite	*suite_error(void);
+Suite	*suite_http(void);
 Suite	*suite_log(void);
 Suite	*suite_matrix(void);
 Suite	*suite_paths(void);

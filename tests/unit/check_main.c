@@ -78,6 +78,7 @@ main(void)
 	sr = srunner_create(suite_cli());
 	srunner_add_suite(sr, suite_config());
 	srunner_add_suite(sr, suite_error());
+	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_log());
 	srunner_add_suite(sr, suite_matrix());
 	srunner_add_suite(sr, suite_paths());
