@@ -15,7 +15,7 @@ TEST_PKGS   = check
 # Debian/Ubuntu packages needed to build and test (make deps installs them).
 DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libjansson-dev libolm-dev libsqlite3-dev libinih-dev check \
-              libsubunit-dev python3 tmux mandoc curl ca-certificates
+              libsubunit-dev python3 tmux mandoc groff-base openssl ca-certificates
 
 CFLAGS     ?= -O2 -g
 WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \

@@ -18,11 +18,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Start tests/homeserver on a free port; sets HS_URL.
+# A free TCP port on 127.0.0.1.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Start tests/homeserver on a free port; sets HS_URL. $1: server name.
 hs_start() {
 	mkfifo "$TMP/hs.fifo"
 	python3 "$ROOT/tests/homeserver/server.py" --port 0 \
-		--server-name haos.test >"$TMP/hs.fifo" 2>"$TMP/hs.err" &
+		--server-name "${1:-haos.test}" >"$TMP/hs.fifo" 2>"$TMP/hs.err" &
 	HS_PID=$!
 	exec 9<"$TMP/hs.fifo"
 	read -r -t 20 line <&9 || { echo "homeserver did not start"; cat "$TMP/hs.err"; exit 1; }
