@@ -10,6 +10,7 @@ Suite	*suite_error(void);
 Suite	*suite_http(void);
 Suite	*suite_log(void);
 Suite	*suite_matrix(void);
+Suite	*suite_notify(void);
 Suite	*suite_paths(void);
 Suite	*suite_session(void);
 

@@ -81,6 +81,7 @@ main(void)
 	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_log());
 	srunner_add_suite(sr, suite_matrix());
+	srunner_add_suite(sr, suite_notify());
 	srunner_add_suite(sr, suite_paths());
 	srunner_add_suite(sr, suite_session());
 	srunner_run_all(sr, CK_NORMAL);
