@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "haos/haos.h"
 #include "haos/error.h"
@@ -304,4 +306,110 @@ matrix_logout(const struct session *s, struct haos_error *err)
 	json_decref(resp);
 	log_info("matrix", "logged out device %s", s->device_id);
 	return 0;
+}
+
+/*
+ * The sync filter: lazy-loaded members and a bounded timeline.  No type
+ * lists, so every state type (m.space.*, io.haos.*) and every event type
+ * reaches the cache.
+ */
+json_t *
+matrix_sync_filter(int timeline_limit)
+{
+	return json_pack("{s:{s:{s:b}, s:{s:i, s:b}}}",
+	    "room",
+	    "state", "lazy_load_members", 1,
+	    "timeline", "limit", timeline_limit, "lazy_load_members", 1);
+}
+
+char *
+matrix_filter_path(const char *user_id)
+{
+	char	*u, *p;
+
+	u = http_escape(user_id);
+	p = xasprintf("/_matrix/client/v3/user/%s/filter", u);
+	free(u);
+	return p;
+}
+
+char *
+matrix_sync_path(const char *filter_id, const char *since, long timeout_ms,
+    int full_state)
+{
+	char	*f, *s, *p;
+
+	f = http_escape(filter_id != NULL ? filter_id : "");
+	s = http_escape(since != NULL ? since : "");
+	p = xasprintf("/_matrix/client/v3/sync?timeout=%ld%s%s%s%s%s",
+	    timeout_ms,
+	    filter_id != NULL ? "&filter=" : "", filter_id != NULL ? f : "",
+	    since != NULL ? "&since=" : "", since != NULL ? s : "",
+	    full_state ? "&full_state=true" : "");
+	free(f);
+	free(s);
+	return p;
+}
+
+char *
+matrix_send_path(const char *room_id, const char *type, const char *txn_id)
+{
+	char	*r, *t, *x, *p;
+
+	r = http_escape(room_id);
+	t = http_escape(type);
+	x = http_escape(txn_id);
+	p = xasprintf("/_matrix/client/v3/rooms/%s/send/%s/%s", r, t, x);
+	free(r);
+	free(t);
+	free(x);
+	return p;
+}
+
+char *
+matrix_redact_path(const char *room_id, const char *event_id,
+    const char *txn_id)
+{
+	char	*r, *e, *x, *p;
+
+	r = http_escape(room_id);
+	e = http_escape(event_id);
+	x = http_escape(txn_id);
+	p = xasprintf("/_matrix/client/v3/rooms/%s/redact/%s/%s", r, e, x);
+	free(r);
+	free(e);
+	free(x);
+	return p;
+}
+
+char *
+matrix_messages_path(const char *room_id, const char *from, char dir,
+    int limit)
+{
+	char	*r, *f, *p;
+
+	r = http_escape(room_id);
+	f = http_escape(from != NULL ? from : "");
+	p = xasprintf("/_matrix/client/v3/rooms/%s/messages?dir=%c&limit=%d"
+	    "%s%s", r, dir, limit, from != NULL ? "&from=" : "",
+	    from != NULL ? f : "");
+	free(r);
+	free(f);
+	return p;
+}
+
+/*
+ * A transaction id unique for this device across restarts: the wall
+ * clock in microseconds, the process id and a counter.
+ */
+char *
+matrix_txn_id(void)
+{
+	static unsigned long	 counter;
+	struct timespec		 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return xasprintf("haos%lld%06ld.%ld.%lu", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000, (long)getpid(),
+	    __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 }

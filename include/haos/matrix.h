@@ -16,6 +16,19 @@ json_t	*matrix_login_body(const char *user, const char *password,
 int	matrix_parse_login(const json_t *, const char *base_url,
 	    struct session *, struct haos_error *);
 
+/* Paths and bodies of the sync engine's requests (the caller frees). */
+json_t	*matrix_sync_filter(int timeline_limit);
+char	*matrix_filter_path(const char *user_id);
+char	*matrix_sync_path(const char *filter_id, const char *since,
+	    long timeout_ms, int full_state);
+char	*matrix_send_path(const char *room_id, const char *type,
+	    const char *txn_id);
+char	*matrix_redact_path(const char *room_id, const char *event_id,
+	    const char *txn_id);
+char	*matrix_messages_path(const char *room_id, const char *from,
+	    char dir, int limit);
+char	*matrix_txn_id(void);
+
 /* Network calls (blocking; used by the CLI before any thread starts). */
 json_t	*matrix_call(const char *base_url, const char *token,
 	    const char *method, const char *path, const json_t *body,

@@ -137,6 +137,49 @@ START_TEST(test_json_helpers)
 }
 END_TEST
 
+START_TEST(test_paths)
+{
+	char	*p, *a, *b;
+	json_t	*f;
+
+	p = matrix_sync_path("7", "s72594_4483_1934", 30000, 0);
+	ck_assert_str_eq(p, "/_matrix/client/v3/sync?timeout=30000&filter=7"
+	    "&since=s72594_4483_1934");
+	free(p);
+	p = matrix_sync_path(NULL, NULL, 0, 1);
+	ck_assert_str_eq(p, "/_matrix/client/v3/sync?timeout=0"
+	    "&full_state=true");
+	free(p);
+	p = matrix_send_path("!abc:haos.test", "m.room.message", "t 1/2");
+	ck_assert_str_eq(p, "/_matrix/client/v3/rooms/%21abc%3Ahaos.test/send/"
+	    "m.room.message/t%201%2F2");
+	free(p);
+	p = matrix_redact_path("!r:h", "$ev/x", "t1");
+	ck_assert_str_eq(p, "/_matrix/client/v3/rooms/%21r%3Ah/redact/"
+	    "%24ev%2Fx/t1");
+	free(p);
+	p = matrix_messages_path("!r:h", "t47-11_0", 'b', 50);
+	ck_assert_str_eq(p, "/_matrix/client/v3/rooms/%21r%3Ah/messages?"
+	    "dir=b&limit=50&from=t47-11_0");
+	free(p);
+	p = matrix_filter_path("@alice:haos.test");
+	ck_assert_str_eq(p, "/_matrix/client/v3/user/%40alice%3Ahaos.test/"
+	    "filter");
+	free(p);
+	f = matrix_sync_filter(40);
+	ck_assert_int_eq(json_integer_value(json_path(f,
+	    "room.timeline.limit")), 40);
+	ck_assert(json_is_true(json_path(f, "room.state.lazy_load_members")));
+	ck_assert_ptr_null(json_path(f, "room.state.types"));
+	json_decref(f);
+	a = matrix_txn_id();
+	b = matrix_txn_id();
+	ck_assert_str_ne(a, b);
+	free(a);
+	free(b);
+}
+END_TEST
+
 Suite *
 suite_matrix(void)
 {
@@ -151,6 +194,7 @@ suite_matrix(void)
 	tcase_add_test(tc, test_login_body);
 	tcase_add_test(tc, test_parse_login);
 	tcase_add_test(tc, test_json_helpers);
+	tcase_add_test(tc, test_paths);
 	suite_add_tcase(s, tc);
 	return s;
 }
