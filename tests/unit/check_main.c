@@ -79,11 +79,13 @@ main(void)
 	srunner_add_suite(sr, suite_config());
 	srunner_add_suite(sr, suite_error());
 	srunner_add_suite(sr, suite_http());
+	srunner_add_suite(sr, suite_ingest());
 	srunner_add_suite(sr, suite_log());
 	srunner_add_suite(sr, suite_matrix());
 	srunner_add_suite(sr, suite_notify());
 	srunner_add_suite(sr, suite_paths());
 	srunner_add_suite(sr, suite_session());
+	srunner_add_suite(sr, suite_store());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,0 +1,38 @@
+/* /sync and /messages responses into the store, one transaction each. */
+#ifndef HAOS_INGEST_H
+#define HAOS_INGEST_H
+
+#include "haos/haos.h"
+#include "haos/json.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* What one ingest changed, for the net thread to post to the UI. */
+struct ingest_result {
+	unsigned int	  notify;	/* NOTIFY_* bits (notify.h) */
+	char		**rooms;	/* ids of the rooms that changed */
+	size_t		  nrooms;
+	size_t		  events;	/* timeline events inserted */
+};
+
+/*
+ * Called once per to_device event, in order, inside the ingest
+ * transaction and before any room is touched, so that keys arriving in
+ * this response can decrypt its room events.  Returning -1 (with err
+ * set) rolls the whole response back.  Set by the crypto layer before
+ * the net thread starts and never changed afterwards; NULL drops the
+ * events.
+ */
+extern int	(*ingest_to_device_hook)(struct store *, const json_t *,
+		    struct haos_error *);
+
+int	ingest_sync(struct store *, const json_t *, struct ingest_result *,
+	    struct haos_error *);
+int	ingest_messages(struct store *, const char *room_id, const json_t *,
+	    int64_t gap_id, struct ingest_result *, struct haos_error *);
+void	ingest_result_free(struct ingest_result *);
+
+#endif

@@ -1,0 +1,129 @@
+/* Plain data rows shared by the store and the UI: no SQLite, no curses. */
+#ifndef HAOS_MODEL_H
+#define HAOS_MODEL_H
+
+#include "haos/haos.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Our membership of a room, as the /sync section it came from. */
+enum room_join {
+	ROOM_JOIN = 0,
+	ROOM_INVITE,
+	ROOM_LEAVE
+};
+
+/* io.haos.channel content "type"; CHANNEL_NONE for plain rooms. */
+enum channel_type {
+	CHANNEL_NONE = 0,
+	CHANNEL_TEXT,
+	CHANNEL_AUDIO,
+	CHANNEL_VIDEO
+};
+
+/* Outbox row state; also the local echo state of an event_row. */
+enum outbox_state {
+	OUTBOX_NONE = 0,	/* not an echo: a real event from the server */
+	OUTBOX_PENDING,
+	OUTBOX_SENDING,
+	OUTBOX_SENT,
+	OUTBOX_FAILED
+};
+
+/* Every string is owned by the row and may be NULL unless noted. */
+struct room_row {
+	char		*room_id;	/* never NULL */
+	char		*name;
+	char		*topic;
+	char		*avatar_url;
+	char		*canonical_alias;
+	char		*room_type;	/* m.room.create type, "m.space" */
+	int		 is_space;
+	enum room_join	 join;
+	int		 is_direct;	/* listed in our m.direct */
+	char		*direct_user;	/* the m.direct peer */
+	int		 encrypted;
+	char		*parent_id;	/* space: m.space.child, else parent */
+	char		*order;		/* m.space.child "order" */
+	enum channel_type channel;
+	int64_t		 unread;	/* notification_count */
+	int64_t		 highlight;	/* highlight_count */
+	int64_t		 joined_count;	/* m.joined_member_count, or -1 */
+	int64_t		 last_ts;	/* newest timeline event, ms */
+};
+
+struct member_row {
+	char		*user_id;	/* never NULL */
+	char		*displayname;
+	char		*avatar_url;
+	char		*membership;	/* "join", "invite", ... */
+	int64_t		 power_level;
+};
+
+/* One aggregated m.annotation key on an event. */
+struct reaction_row {
+	char		*key;
+	int64_t		 count;		/* distinct senders */
+	int		 mine;		/* the given user reacted with key */
+};
+
+struct event_row {
+	char		*room_id;
+	char		*event_id;	/* NULL for a local echo */
+	int64_t		 ordinal;	/* position in the room's timeline */
+	char		*sender;
+	char		*type;
+	char		*state_key;	/* NULL unless a state event */
+	int64_t		 ts;		/* origin_server_ts, ms */
+	char		*content;	/* JSON text; edited content if edited */
+	char		*rel_type;	/* m.relates_to rel_type */
+	char		*relates_to;	/* m.relates_to event_id */
+	int		 redacted;
+	char		*redacted_by;	/* the m.room.redaction event id */
+	char		*txn_id;	/* ours: unsigned.transaction_id */
+	enum outbox_state echo;		/* OUTBOX_NONE unless a local echo */
+	char		*edited_by;	/* newest valid m.replace, or NULL */
+	int64_t		 thread_count;	/* m.thread replies to this event */
+	struct reaction_row *reactions;
+	size_t		 nreactions;
+};
+
+struct gap_row {
+	int64_t		 id;
+	int64_t		 ordinal;	/* events older than the gap are below */
+	char		*prev_batch;
+};
+
+struct outbox_row {
+	int64_t		 id;
+	char		*room_id;
+	char		*txn_id;
+	char		*type;
+	char		*state_key;	/* non-NULL for a state event */
+	char		*content;	/* JSON text */
+	char		*rel_target;	/* event edited, redacted, reacted to */
+	enum outbox_state state;
+	char		*error;		/* last failure, for the status bar */
+	int64_t		 attempts;
+	int64_t		 created_ts;	/* ms */
+	char		*event_id;	/* once sent */
+};
+
+void	room_row_free(struct room_row *);
+void	member_row_free(struct member_row *);
+void	event_row_free(struct event_row *);
+void	gap_row_free(struct gap_row *);
+void	outbox_row_free(struct outbox_row *);
+
+/* Free n rows and the array itself. */
+void	room_rows_free(struct room_row *, size_t);
+void	member_rows_free(struct member_row *, size_t);
+void	event_rows_free(struct event_row *, size_t);
+void	gap_rows_free(struct gap_row *, size_t);
+void	outbox_rows_free(struct outbox_row *, size_t);
+
+const char		*outbox_state_name(enum outbox_state);
+enum outbox_state	 outbox_state_parse(const char *);
+
+#endif

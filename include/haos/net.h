@@ -1,0 +1,73 @@
+/* The net thread: /sync long-poll, outbox sender and jobs from the UI. */
+#ifndef HAOS_NET_H
+#define HAOS_NET_H
+
+#include "haos/haos.h"
+#include "haos/http.h"
+
+#include <stdint.h>
+
+struct notify;
+struct net;
+
+struct net_config {
+	const char	*homeserver;	/* base URL */
+	const char	*access_token;
+	const char	*user_id;
+	const char	*device_id;
+	const char	*store_path;	/* the net thread opens it STORE_RW */
+	long		 sync_timeout_ms;	/* long-poll hold, e.g. 30000 */
+	long		 request_timeout_ms;	/* every other request */
+	int		 timeline_limit;	/* in the sync filter */
+	struct http_opts http;
+	struct notify	*notify;	/* where changes are posted */
+};
+
+enum job_type {
+	JOB_SEND = 1,	/* an event into the outbox, then to the server */
+	JOB_RETRY,	/* a failed outbox row back to pending */
+	JOB_DISCARD,	/* drop an unsent outbox row */
+	JOB_BACKFILL	/* fill a room's newest gap from /messages */
+};
+
+/*
+ * A job changes owner on net_submit(): the net thread frees it.  Strings
+ * are owned by the job (net_job_free() frees them).
+ */
+struct job {
+	enum job_type	 type;
+	char		*room_id;
+	char		*event_type;	/* JOB_SEND */
+	char		*state_key;	/* JOB_SEND of a state event */
+	char		*content;	/* JOB_SEND: JSON text */
+	char		*rel_target;	/* JOB_SEND: edited/redacted event */
+	char		*txn_id;	/* JOB_SEND (NULL: generated), RETRY */
+	struct job	*next;
+};
+
+/* Connection state for the status line. */
+enum net_state {
+	NET_STARTING = 0,
+	NET_SYNCING,		/* initial sync under way */
+	NET_CONNECTED,		/* long-polling */
+	NET_OFFLINE,		/* retrying after an error */
+	NET_AUTH_FAILED		/* M_UNKNOWN_TOKEN: log in again */
+};
+
+struct net_status {
+	enum net_state	 state;
+	int64_t		 retry_at_ms;	/* CLOCK_MONOTONIC ms, when offline */
+	unsigned long	 syncs;		/* completed /sync responses */
+	int		 soft_logout;	/* with NET_AUTH_FAILED */
+};
+
+struct net	*net_start(const struct net_config *, struct haos_error *);
+void		 net_stop(struct net *);
+void		 net_submit(struct net *, struct job *);
+void		 net_get_status(struct net *, struct net_status *);
+struct job	*net_job_send(const char *room_id, const char *type,
+		    const char *content);
+void		 net_job_free(struct job *);
+int64_t		 net_now_ms(void);
+
+#endif

@@ -1,0 +1,238 @@
+/* The SQLite cache: open, transactions, ingest writes and UI queries. */
+#ifndef HAOS_STORE_H
+#define HAOS_STORE_H
+
+#include "haos/haos.h"
+#include "haos/model.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_RO		0	/* UI thread: SQLITE_OPEN_READONLY */
+#define STORE_RW		1	/* net thread: the only writer */
+
+#define STORE_SCHEMA_VERSION	2	/* PRAGMA user_version */
+#define STORE_LATEST		INT64_MAX /* timeline anchor: the live end */
+
+struct store;
+
+/*
+ * Opening and transactions (store.c).  Every function asserts that it runs
+ * on the thread that opened the store.  Writes happen only between
+ * store_begin() (BEGIN IMMEDIATE) and store_commit(); any SQLite error
+ * is returned in err with HAOS_ESTORE and the caller rolls back.
+ */
+struct store	*store_open(const char *path, int mode, struct haos_error *);
+void		 store_close(struct store *);
+int		 store_mode(const struct store *);
+int		 store_begin(struct store *, struct haos_error *);
+int		 store_commit(struct store *, struct haos_error *);
+void		 store_rollback(struct store *);
+int		 store_in_txn(const struct store *);
+
+/* Schema (store-schema.c). */
+int		 store_schema_version(struct store *, int *,
+		     struct haos_error *);
+int		 store_schema_compare(struct store *, const char *other,
+		     char **diff, struct haos_error *);
+int		 store_load_sql(const char *path, const char *sql,
+		     struct haos_error *);
+
+/* Which columns of a rooms row store_room_patch() writes. */
+enum store_room_field {
+	STORE_ROOM_NAME		= 1u << 0,
+	STORE_ROOM_TOPIC	= 1u << 1,
+	STORE_ROOM_AVATAR	= 1u << 2,
+	STORE_ROOM_ALIAS	= 1u << 3,
+	STORE_ROOM_TYPE		= 1u << 4,
+	STORE_ROOM_ENCRYPTED	= 1u << 5,
+	STORE_ROOM_PARENT	= 1u << 6,
+	STORE_ROOM_CHANNEL	= 1u << 7,
+	STORE_ROOM_JOIN		= 1u << 8,
+	STORE_ROOM_DIRECT	= 1u << 9,
+	STORE_ROOM_COUNTS	= 1u << 10,	/* unread, highlight */
+	STORE_ROOM_SUMMARY	= 1u << 11,	/* member counts, heroes */
+	STORE_ROOM_LAST_TS	= 1u << 12	/* raised, never lowered */
+};
+
+/* A change to one rooms row; strings are borrowed for the call. */
+struct store_room_patch {
+	unsigned int		 set;		/* STORE_ROOM_* */
+	const char		*name;
+	const char		*topic;
+	const char		*avatar_url;
+	const char		*canonical_alias;
+	const char		*room_type;
+	const char		*parent_id;
+	const char		*heroes;	/* JSON array text */
+	int			 encrypted;
+	int			 is_direct;
+	enum channel_type	 channel;
+	enum room_join		 join;
+	int64_t			 unread;
+	int64_t			 highlight;
+	int64_t			 joined_count;
+	int64_t			 invited_count;
+	int64_t			 last_ts;
+};
+
+/* A timeline event to insert; strings are borrowed for the call. */
+struct store_event {
+	const char	*event_id;
+	const char	*sender;
+	const char	*type;
+	const char	*state_key;
+	const char	*content;	/* compact JSON text */
+	size_t		 content_len;
+	const char	*rel_type;
+	const char	*relates_to;
+	const char	*rel_key;	/* m.annotation key */
+	const char	*redacts;	/* m.room.redaction target */
+	const char	*redacted_by;
+	const char	*txn_id;
+	int64_t		 ordinal;
+	int64_t		 ts;
+	int		 redacted;
+};
+
+/*
+ * Ingest writes (store.c), RW and inside a transaction.  Rooms are
+ * addressed by the integer key store_room_key() returns.
+ */
+int64_t	store_room_key(struct store *, const char *room_id, int *,
+	    struct haos_error *);
+int	store_room_patch(struct store *, int64_t,
+	    const struct store_room_patch *, struct haos_error *);
+int	store_rooms_clear_direct(struct store *, struct haos_error *);
+int	store_room_set_direct(struct store *, const char *room_id,
+	    const char *user_id, struct haos_error *);
+int	store_event_insert(struct store *, int64_t,
+	    const struct store_event *, struct haos_error *);
+int	store_event_lookup(struct store *, const char *event_id,
+	    int64_t *room, char **type, char **content, int *redacted,
+	    struct haos_error *);
+int	store_event_redact(struct store *, const char *event_id,
+	    const char *redacted_by, const char *content,
+	    struct haos_error *);
+int	store_event_redaction_of(struct store *, const char *event_id,
+	    char **redaction_id, struct haos_error *);
+int	store_timeline_max(struct store *, int64_t, int64_t *, int *,
+	    struct haos_error *);
+int	store_timeline_floor(struct store *, int64_t, int64_t, int64_t *,
+	    int *, struct haos_error *);
+int	store_timeline_shift(struct store *, int64_t, int64_t, int64_t,
+	    struct haos_error *);
+int64_t	store_gap_add(struct store *, int64_t, int64_t, const char *,
+	    struct haos_error *);
+int	store_gap_get(struct store *, int64_t, int64_t *, int64_t *,
+	    char **, struct haos_error *);
+int	store_gap_delete(struct store *, int64_t, struct haos_error *);
+int	store_gaps_delete_below(struct store *, int64_t, int64_t,
+	    struct haos_error *);
+int	store_gap_exists(struct store *, int64_t, const char *,
+	    struct haos_error *);
+int	store_state_find(struct store *, int64_t, const char *event_id,
+	    char **type, char **state_key, char **content,
+	    struct haos_error *);
+int	store_state_redact(struct store *, int64_t, const char *event_id,
+	    const char *content, struct haos_error *);
+int	store_state_set(struct store *, int64_t, const char *type,
+	    const char *state_key, const char *event_id, const char *sender,
+	    const char *content, struct haos_error *);
+int	store_state_get(struct store *, int64_t, const char *type,
+	    const char *state_key, char **content, struct haos_error *);
+int	store_space_child_set(struct store *, int64_t, const char *child_id,
+	    const char *order, int suggested, int present,
+	    struct haos_error *);
+int	store_member_set(struct store *, int64_t, const char *user_id,
+	    const char *displayname, const char *avatar_url,
+	    const char *membership, int64_t power_level, struct haos_error *);
+int	store_members_power_default(struct store *, int64_t, int64_t,
+	    struct haos_error *);
+int	store_member_power(struct store *, int64_t, const char *user_id,
+	    int64_t, struct haos_error *);
+int	store_account_data_set(struct store *, int64_t, const char *type,
+	    const char *content, struct haos_error *);
+int	store_receipt_set(struct store *, int64_t, const char *rtype,
+	    const char *user_id, const char *event_id, int64_t ts,
+	    struct haos_error *);
+int	store_typing_set(struct store *, int64_t, const char *user_ids,
+	    struct haos_error *);
+int	store_kv_set(struct store *, const char *key, const char *value,
+	    struct haos_error *);
+int	store_sync_token_set(struct store *, const char *,
+	    struct haos_error *);
+
+/*
+ * The outbox (store.c), RW.  A row is the local echo of a send until the
+ * server's copy arrives on /sync with the same transaction id, when
+ * store_outbox_reconcile() marks it sent inside the ingest transaction.
+ * Outside a transaction each call is its own.
+ */
+int64_t	store_outbox_add(struct store *, const char *room_id,
+	    const char *txn_id, const char *type, const char *state_key,
+	    const char *content, const char *rel_target, struct haos_error *);
+int	store_outbox_mark_sending(struct store *, const char *txn_id,
+	    struct haos_error *);
+int	store_outbox_mark_sent(struct store *, const char *txn_id,
+	    const char *event_id, struct haos_error *);
+int	store_outbox_mark_failed(struct store *, const char *txn_id,
+	    const char *error, struct haos_error *);
+int	store_outbox_delete(struct store *, const char *txn_id,
+	    struct haos_error *);
+int	store_outbox_reconcile(struct store *, const char *txn_id,
+	    const char *event_id, char **room_id, struct haos_error *);
+
+/* Media cache index (store.c), RW. */
+int	store_media_put(struct store *, const char *mxc, const char *path,
+	    const char *content_type, int64_t size, struct haos_error *);
+
+/* Which rooms store_query_rooms() lists. */
+enum store_rooms {
+	STORE_ROOMS_ALL = 0,	/* every room, by name */
+	STORE_ROOMS_SPACES,	/* spaces (HAOS servers) */
+	STORE_ROOMS_CHANNELS,	/* rooms of one space, by order then name */
+	STORE_ROOMS_DIRECT,	/* rooms in m.direct */
+	STORE_ROOMS_OTHER	/* neither space, channel nor direct */
+};
+
+/*
+ * Read queries (store-query.c), on either connection.  Lists are arrays
+ * the caller frees with the matching *_rows_free(); a getter of one value
+ * returns 0 and sets *out to NULL when there is none, -1 on error.
+ */
+int	store_query_rooms(struct store *, enum store_rooms,
+	    const char *space_id, struct room_row **, size_t *,
+	    struct haos_error *);
+int	store_query_room(struct store *, const char *room_id,
+	    struct room_row *, struct haos_error *);
+int	store_query_timeline(struct store *, const char *room_id,
+	    int64_t anchor, size_t before, size_t after, const char *me,
+	    struct event_row **, size_t *, struct haos_error *);
+int	store_query_event(struct store *, const char *event_id,
+	    struct event_row *, struct haos_error *);
+int	store_query_members(struct store *, const char *room_id,
+	    struct member_row **, size_t *, struct haos_error *);
+int	store_query_gaps(struct store *, const char *room_id,
+	    struct gap_row **, size_t *, struct haos_error *);
+int	store_query_outbox(struct store *, enum outbox_state,
+	    struct outbox_row **, size_t *, struct haos_error *);
+int	store_query_account_data(struct store *, const char *room_id,
+	    const char *type, char **, struct haos_error *);
+int	store_query_state(struct store *, const char *room_id,
+	    const char *type, const char *state_key, char **,
+	    struct haos_error *);
+int	store_query_receipt(struct store *, const char *room_id,
+	    const char *rtype, const char *user_id, char **,
+	    struct haos_error *);
+int	store_query_typing(struct store *, const char *room_id, char **,
+	    struct haos_error *);
+int	store_query_kv(struct store *, const char *key, char **,
+	    struct haos_error *);
+int	store_query_sync_token(struct store *, char **, struct haos_error *);
+int	store_query_media(struct store *, const char *mxc, char **,
+	    struct haos_error *);
+int	store_query_count(struct store *, const char *table, int64_t *,
+	    struct haos_error *);
+
+#endif

@@ -1,0 +1,769 @@
+/* Store read queries for the UI: rooms, timeline pages, members, outbox. */
+#include "haos/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/xmalloc.h"
+#include "store-int.h"
+
+/* Columns of a room_row, in store_query_row_room() order. */
+#define ROOM_COLS							\
+	"r.room_id, r.name, r.topic, r.avatar_url, r.canonical_alias, "	\
+	"r.room_type, r.membership, r.is_direct, r.direct_user, "	\
+	"r.encrypted, coalesce((SELECT p.room_id FROM space_children sc " \
+	"JOIN rooms p ON p.id = sc.space WHERE sc.child_id = r.room_id " \
+	"LIMIT 1), r.parent_id), (SELECT sc.sort_order FROM "		\
+	"space_children sc WHERE sc.child_id = r.room_id LIMIT 1), "	\
+	"r.channel_type, r.unread, r.highlight, "			\
+	"coalesce(r.joined_count, -1), r.last_ts "
+
+/* Columns of an event_row, in store_query_row_event() order. */
+#define EVENT_COLS							\
+	"e.ordinal, e.event_id, e.sender, e.type, e.state_key, e.ts, "	\
+	"e.content, e.rel_type, e.relates_to, e.redacted, "		\
+	"e.redacted_by, e.txn_id "
+
+/* Events folded into others in a page: edits, reactions, redactions. */
+#define EVENT_VISIBLE							\
+	"(e.rel_type IS NULL OR e.rel_type NOT IN "			\
+	"('m.replace', 'm.annotation')) AND e.type != 'm.room.redaction' "
+
+/* Grow an array of rows by one zeroed element; return it. */
+static void *
+store_query_grow(void *arr, size_t *n, size_t *cap, size_t size)
+{
+	char	*p = arr;
+
+	if (*n == *cap) {
+		*cap = *cap == 0 ? 16 : *cap * 2;
+		p = xrealloc(p, *cap * size);
+	}
+	memset(p + *n * size, 0, size);
+	(*n)++;
+	return p;
+}
+
+static void
+store_query_row_room(sqlite3_stmt *st, struct room_row *r)
+{
+	const char	*m;
+
+	r->room_id = store_col_str(st, 0);
+	r->name = store_col_str(st, 1);
+	r->topic = store_col_str(st, 2);
+	r->avatar_url = store_col_str(st, 3);
+	r->canonical_alias = store_col_str(st, 4);
+	r->room_type = store_col_str(st, 5);
+	r->is_space = r->room_type != NULL &&
+	    strcmp(r->room_type, "m.space") == 0;
+	m = (const char *)sqlite3_column_text(st, 6);
+	if (m != NULL && strcmp(m, "invite") == 0)
+		r->join = ROOM_INVITE;
+	else if (m != NULL && strcmp(m, "leave") == 0)
+		r->join = ROOM_LEAVE;
+	else
+		r->join = ROOM_JOIN;
+	r->is_direct = sqlite3_column_int(st, 7);
+	r->direct_user = store_col_str(st, 8);
+	r->encrypted = sqlite3_column_int(st, 9);
+	r->parent_id = store_col_str(st, 10);
+	r->order = store_col_str(st, 11);
+	r->channel = (enum channel_type)sqlite3_column_int(st, 12);
+	r->unread = sqlite3_column_int64(st, 13);
+	r->highlight = sqlite3_column_int64(st, 14);
+	r->joined_count = sqlite3_column_int64(st, 15);
+	r->last_ts = sqlite3_column_int64(st, 16);
+}
+
+static void
+store_query_row_event(sqlite3_stmt *st, const char *room_id,
+    struct event_row *e)
+{
+	e->room_id = xstrdup(room_id);
+	e->ordinal = sqlite3_column_int64(st, 0);
+	e->event_id = store_col_str(st, 1);
+	e->sender = store_col_str(st, 2);
+	e->type = store_col_str(st, 3);
+	e->state_key = store_col_str(st, 4);
+	e->ts = sqlite3_column_int64(st, 5);
+	e->content = store_col_str(st, 6);
+	e->rel_type = store_col_str(st, 7);
+	e->relates_to = store_col_str(st, 8);
+	e->redacted = sqlite3_column_int(st, 9);
+	e->redacted_by = store_col_str(st, 10);
+	e->txn_id = store_col_str(st, 11);
+}
+
+/* Look up a room's key: 1 if known, 0 if not, -1 on error. */
+static int
+store_query_room_key(struct store *s, const char *room_id, int64_t *key,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT id FROM rooms WHERE room_id = ?1";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*key = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "room key");
+	return rc == SQLITE_ROW;
+}
+
+/* List rooms of one kind; CHANNELS needs the space's room id. */
+int
+store_query_rooms(struct store *s, enum store_rooms kind,
+    const char *space_id, struct room_row **rows, size_t *n,
+    struct haos_error *err)
+{
+	static const char	*all = "SELECT " ROOM_COLS "FROM rooms r "
+	    "WHERE r.membership != 'leave' "
+	    "ORDER BY lower(coalesce(r.name, r.room_id)), r.room_id";
+	static const char	*spaces = "SELECT " ROOM_COLS "FROM rooms r "
+	    "WHERE r.membership != 'leave' AND r.room_type = 'm.space' "
+	    "ORDER BY lower(coalesce(r.name, r.room_id)), r.room_id";
+	static const char	*channels = "SELECT " ROOM_COLS
+	    "FROM rooms r LEFT JOIN space_children c ON "
+	    "c.child_id = r.room_id AND c.space = "
+	    "(SELECT id FROM rooms WHERE room_id = ?1) "
+	    "WHERE r.membership != 'leave' AND "
+	    "(c.child_id IS NOT NULL OR r.parent_id = ?1) "
+	    "ORDER BY c.sort_order IS NULL, c.sort_order, "
+	    "lower(coalesce(r.name, r.room_id)), r.room_id";
+	static const char	*direct = "SELECT " ROOM_COLS "FROM rooms r "
+	    "WHERE r.membership != 'leave' AND r.is_direct != 0 "
+	    "ORDER BY r.last_ts DESC, r.room_id";
+	static const char	*other = "SELECT " ROOM_COLS "FROM rooms r "
+	    "WHERE r.membership != 'leave' AND r.is_direct = 0 AND "
+	    "r.room_type IS NOT 'm.space' AND r.parent_id IS NULL AND "
+	    "NOT EXISTS (SELECT 1 FROM space_children c "
+	    "WHERE c.child_id = r.room_id) "
+	    "ORDER BY lower(coalesce(r.name, r.room_id)), r.room_id";
+	const char		*sql;
+	sqlite3_stmt		*st;
+	struct room_row		*arr = NULL;
+	size_t			 cap = 0;
+	int			 rc;
+
+	store_check(s);
+	*rows = NULL;
+	*n = 0;
+	switch (kind) {
+	case STORE_ROOMS_SPACES:
+		sql = spaces;
+		break;
+	case STORE_ROOMS_CHANNELS:
+		sql = channels;
+		break;
+	case STORE_ROOMS_DIRECT:
+		sql = direct;
+		break;
+	case STORE_ROOMS_OTHER:
+		sql = other;
+		break;
+	default:
+		sql = all;
+		break;
+	}
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	if (kind == STORE_ROOMS_CHANNELS)
+		sqlite3_bind_text(st, 1, space_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		store_query_row_room(st, &arr[*n - 1]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		room_rows_free(arr, *n);
+		*n = 0;
+		return store_fail(s, err, "list rooms");
+	}
+	*rows = arr;
+	return 0;
+}
+
+/* Read one room: 1 if found, 0 if unknown, -1 on error. */
+int
+store_query_room(struct store *s, const char *room_id, struct room_row *r,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT " ROOM_COLS "FROM rooms r "
+				    "WHERE r.room_id = ?1";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	store_check(s);
+	memset(r, 0, sizeof *r);
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_query_row_room(st, r);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "get room");
+	return rc == SQLITE_ROW;
+}
+
+/*
+ * Apply the newest valid m.replace to e: sent by the original sender,
+ * of the same type, not redacted; its m.new_content becomes the content.
+ */
+static int
+store_query_edit(struct store *s, int64_t room, struct event_row *e,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT event_id, content FROM events "
+	    "WHERE room = ?1 AND relates_to = ?2 AND rel_type = 'm.replace' "
+	    "AND sender = ?3 AND type = ?4 AND redacted = 0 "
+	    "ORDER BY ts DESC, event_id DESC LIMIT 1";
+	sqlite3_stmt		*st;
+	json_t			*c, *nc;
+	int			 rc;
+
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, room);
+	sqlite3_bind_text(st, 2, e->event_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->type, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		c = json_loads((const char *)sqlite3_column_text(st, 1), 0,
+		    NULL);
+		nc = json_get_obj(c, "m.new_content");
+		if (nc != NULL) {
+			free(e->content);
+			e->content = json_xdumps(nc);
+			e->edited_by = store_col_str(st, 0);
+		}
+		json_decref(c);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "edits");
+	return 0;
+}
+
+/* Aggregate e's m.annotation relations by key, in first-reaction order. */
+static int
+store_query_reactions(struct store *s, int64_t room, struct event_row *e,
+    const char *me, struct haos_error *err)
+{
+	static const char	*sql = "SELECT rel_key, count(DISTINCT sender), "
+	    "max(sender = ?3) FROM events WHERE room = ?1 AND relates_to = ?2 "
+	    "AND rel_type = 'm.annotation' AND redacted = 0 AND "
+	    "rel_key IS NOT NULL GROUP BY rel_key ORDER BY min(ordinal)";
+	sqlite3_stmt		*st;
+	size_t			 cap = 0;
+	struct reaction_row	*r;
+	int			 rc;
+
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, room);
+	sqlite3_bind_text(st, 2, e->event_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, me != NULL ? me : "", -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e->reactions = store_query_grow(e->reactions, &e->nreactions,
+		    &cap, sizeof *e->reactions);
+		r = &e->reactions[e->nreactions - 1];
+		r->key = store_col_str(st, 0);
+		r->count = sqlite3_column_int64(st, 1);
+		r->mine = sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "reactions");
+	return 0;
+}
+
+static int
+store_query_threads(struct store *s, int64_t room, struct event_row *e,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT count(*) FROM events "
+	    "WHERE room = ?1 AND relates_to = ?2 AND rel_type = 'm.thread' "
+	    "AND redacted = 0";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, room);
+	sqlite3_bind_text(st, 2, e->event_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		e->thread_count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "thread count");
+	return 0;
+}
+
+/* Fill in edits, reactions and thread counts; a redacted event has none. */
+static int
+store_query_relations(struct store *s, int64_t room, struct event_row *e,
+    const char *me, struct haos_error *err)
+{
+	if (e->redacted || e->event_id == NULL)
+		return 0;
+	if (store_query_edit(s, room, e, err) == -1 ||
+	    store_query_reactions(s, room, e, me, err) == -1 ||
+	    store_query_threads(s, room, e, err) == -1)
+		return -1;
+	return 0;
+}
+
+/* Append room's unsent outbox rows as local echoes sent by me. */
+static int
+store_query_echoes(struct store *s, const char *room_id, const char *me,
+    struct event_row **arr, size_t *n, size_t *cap, struct haos_error *err)
+{
+	static const char	*sql = "SELECT type, state_key, content, "
+	    "rel_target, txn_id, state, created_ts FROM outbox "
+	    "WHERE room_id = ?1 AND state != 'sent' ORDER BY id";
+	sqlite3_stmt		*st;
+	struct event_row	*e;
+	int			 rc;
+
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*arr = store_query_grow(*arr, n, cap, sizeof **arr);
+		e = &(*arr)[*n - 1];
+		e->room_id = xstrdup(room_id);
+		e->ordinal = STORE_LATEST;
+		e->sender = xstrdup(me != NULL ? me : "");
+		e->type = store_col_str(st, 0);
+		e->state_key = store_col_str(st, 1);
+		e->content = store_col_str(st, 2);
+		e->relates_to = store_col_str(st, 3);
+		e->txn_id = store_col_str(st, 4);
+		e->echo = outbox_state_parse((const char *)
+		    sqlite3_column_text(st, 5));
+		e->ts = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "echoes");
+	return 0;
+}
+
+/*
+ * Page room's timeline around anchor, oldest first: up to `before` events
+ * with a lower ordinal and up to `after` from anchor on (STORE_LATEST
+ * pages back from the live end).  Edits, reactions and redactions are
+ * folded into the events they relate to; me is the user whose reactions
+ * count as "mine".  When the page reaches the live end, unsent outbox
+ * rows follow as local echoes (event_id NULL, ordinal STORE_LATEST).
+ */
+int
+store_query_timeline(struct store *s, const char *room_id, int64_t anchor,
+    size_t before, size_t after, const char *me, struct event_row **rows,
+    size_t *n, struct haos_error *err)
+{
+	static const char	*older = "SELECT " EVENT_COLS "FROM events e "
+	    "WHERE e.room = ?1 AND e.ordinal < ?2 AND " EVENT_VISIBLE
+	    "ORDER BY e.ordinal DESC LIMIT ?3";
+	static const char	*newer = "SELECT " EVENT_COLS "FROM events e "
+	    "WHERE e.room = ?1 AND e.ordinal >= ?2 AND " EVENT_VISIBLE
+	    "ORDER BY e.ordinal LIMIT ?3";
+	sqlite3_stmt		*st;
+	struct event_row	*arr = NULL, tmp;
+	size_t			 cap = 0, i, nold, nnew = 0;
+	int64_t			 room = 0;
+	int			 rc;
+
+	store_check(s);
+	*rows = NULL;
+	*n = 0;
+	rc = store_query_room_key(s, room_id, &room, err);
+	if (rc != 1)
+		return rc;
+
+	st = store_stmt(s, older, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, room);
+	sqlite3_bind_int64(st, 2, anchor);
+	sqlite3_bind_int64(st, 3, (int64_t)before);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		store_query_row_event(st, room_id, &arr[*n - 1]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	nold = *n;
+	for (i = 0; i < nold / 2; i++) {
+		tmp = arr[i];
+		arr[i] = arr[nold - 1 - i];
+		arr[nold - 1 - i] = tmp;
+	}
+
+	if (anchor != STORE_LATEST && after > 0) {
+		st = store_stmt(s, newer, err);
+		if (st == NULL)
+			goto fail_err;
+		sqlite3_bind_int64(st, 1, room);
+		sqlite3_bind_int64(st, 2, anchor);
+		sqlite3_bind_int64(st, 3, (int64_t)after);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			arr = store_query_grow(arr, n, &cap, sizeof *arr);
+			store_query_row_event(st, room_id, &arr[*n - 1]);
+			nnew++;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			goto fail;
+	}
+	for (i = 0; i < *n; i++) {
+		if (store_query_relations(s, room, &arr[i], me, err) == -1)
+			goto fail_err;
+	}
+	if ((anchor == STORE_LATEST || nnew < after) &&
+	    store_query_echoes(s, room_id, me, &arr, n, &cap, err) == -1)
+		goto fail_err;
+	*rows = arr;
+	return 0;
+
+fail:
+	store_fail(s, err, "timeline");
+fail_err:
+	event_rows_free(arr, *n);
+	*n = 0;
+	return -1;
+}
+
+/* Read one stored event with its relations: 1 if found, 0 if not. */
+int
+store_query_event(struct store *s, const char *event_id,
+    struct event_row *e, struct haos_error *err)
+{
+	static const char	*sql = "SELECT " EVENT_COLS ", r.room_id, r.id "
+	    "FROM events e JOIN rooms r ON r.id = e.room "
+	    "WHERE e.event_id = ?1";
+	sqlite3_stmt		*st;
+	int64_t			 room = 0;
+	char			*room_id = NULL;
+	int			 rc;
+
+	store_check(s);
+	memset(e, 0, sizeof *e);
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		room_id = store_col_str(st, 12);
+		room = sqlite3_column_int64(st, 13);
+		store_query_row_event(st, room_id, e);
+	}
+	sqlite3_reset(st);
+	free(room_id);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "get event");
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (store_query_relations(s, room, e, NULL, err) == -1) {
+		event_row_free(e);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Joined and invited members of a room, grouped by power level (highest
+ * first), then by name.
+ */
+int
+store_query_members(struct store *s, const char *room_id,
+    struct member_row **rows, size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT m.user_id, m.displayname, "
+	    "m.avatar_url, m.membership, m.power_level FROM members m "
+	    "JOIN rooms r ON r.id = m.room WHERE r.room_id = ?1 AND "
+	    "m.membership IN ('join', 'invite') ORDER BY m.power_level DESC, "
+	    "m.membership = 'invite', "
+	    "lower(coalesce(m.displayname, m.user_id)), m.user_id";
+	sqlite3_stmt		*st;
+	struct member_row	*arr = NULL, *m;
+	size_t			 cap = 0;
+	int			 rc;
+
+	store_check(s);
+	*rows = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		m = &arr[*n - 1];
+		m->user_id = store_col_str(st, 0);
+		m->displayname = store_col_str(st, 1);
+		m->avatar_url = store_col_str(st, 2);
+		m->membership = store_col_str(st, 3);
+		m->power_level = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		member_rows_free(arr, *n);
+		*n = 0;
+		return store_fail(s, err, "members");
+	}
+	*rows = arr;
+	return 0;
+}
+
+/* A room's gaps, newest first (the one to fill when scrolling up). */
+int
+store_query_gaps(struct store *s, const char *room_id, struct gap_row **rows,
+    size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT g.id, g.ordinal, g.prev_batch "
+	    "FROM gaps g JOIN rooms r ON r.id = g.room WHERE r.room_id = ?1 "
+	    "ORDER BY g.ordinal DESC";
+	sqlite3_stmt		*st;
+	struct gap_row		*arr = NULL, *g;
+	size_t			 cap = 0;
+	int			 rc;
+
+	store_check(s);
+	*rows = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		g = &arr[*n - 1];
+		g->id = sqlite3_column_int64(st, 0);
+		g->ordinal = sqlite3_column_int64(st, 1);
+		g->prev_batch = store_col_str(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		gap_rows_free(arr, *n);
+		*n = 0;
+		return store_fail(s, err, "gaps");
+	}
+	*rows = arr;
+	return 0;
+}
+
+/* Outbox rows in one state (OUTBOX_NONE: all), oldest first. */
+int
+store_query_outbox(struct store *s, enum outbox_state state,
+    struct outbox_row **rows, size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT id, room_id, txn_id, type, "
+	    "state_key, content, rel_target, state, error, attempts, "
+	    "created_ts, event_id FROM outbox WHERE ?1 = '' OR state = ?1 "
+	    "ORDER BY id";
+	sqlite3_stmt		*st;
+	struct outbox_row	*arr = NULL, *o;
+	size_t			 cap = 0;
+	int			 rc;
+
+	store_check(s);
+	*rows = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, outbox_state_name(state), -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		o = &arr[*n - 1];
+		o->id = sqlite3_column_int64(st, 0);
+		o->room_id = store_col_str(st, 1);
+		o->txn_id = store_col_str(st, 2);
+		o->type = store_col_str(st, 3);
+		o->state_key = store_col_str(st, 4);
+		o->content = store_col_str(st, 5);
+		o->rel_target = store_col_str(st, 6);
+		o->state = outbox_state_parse((const char *)
+		    sqlite3_column_text(st, 7));
+		o->error = store_col_str(st, 8);
+		o->attempts = sqlite3_column_int64(st, 9);
+		o->created_ts = sqlite3_column_int64(st, 10);
+		o->event_id = store_col_str(st, 11);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		outbox_rows_free(arr, *n);
+		*n = 0;
+		return store_fail(s, err, "outbox");
+	}
+	*rows = arr;
+	return 0;
+}
+
+/* Run a one-row, one-column text query with up to three text binds. */
+static int
+store_query_text(struct store *s, const char *sql, const char *a,
+    const char *b, const char *c, char **out, struct haos_error *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	store_check(s);
+	*out = NULL;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	if (a != NULL)
+		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b != NULL)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	if (c != NULL)
+		sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = store_col_str(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "query");
+	return 0;
+}
+
+/* Account data of type: global when room_id is NULL. */
+int
+store_query_account_data(struct store *s, const char *room_id,
+    const char *type, char **out, struct haos_error *err)
+{
+	static const char	*global = "SELECT content FROM account_data "
+				    "WHERE room = 0 AND type = ?1";
+	static const char	*room = "SELECT a.content FROM account_data a "
+	    "JOIN rooms r ON r.id = a.room WHERE a.type = ?1 AND "
+	    "r.room_id = ?2";
+
+	if (room_id == NULL)
+		return store_query_text(s, global, type, NULL, NULL, out, err);
+	return store_query_text(s, room, type, room_id, NULL, out, err);
+}
+
+/* Current state content of (type, state_key) in a room. */
+int
+store_query_state(struct store *s, const char *room_id, const char *type,
+    const char *state_key, char **out, struct haos_error *err)
+{
+	static const char	*sql = "SELECT x.content FROM state x "
+	    "JOIN rooms r ON r.id = x.room WHERE r.room_id = ?1 AND "
+	    "x.type = ?2 AND x.state_key = ?3";
+
+	return store_query_text(s, sql, room_id, type, state_key, out, err);
+}
+
+/* The event id a user's receipt of rtype points at. */
+int
+store_query_receipt(struct store *s, const char *room_id, const char *rtype,
+    const char *user_id, char **out, struct haos_error *err)
+{
+	static const char	*sql = "SELECT x.event_id FROM receipts x "
+	    "JOIN rooms r ON r.id = x.room WHERE r.room_id = ?1 AND "
+	    "x.rtype = ?2 AND x.user_id = ?3";
+
+	return store_query_text(s, sql, room_id, rtype, user_id, out, err);
+}
+
+/* The users typing in a room, as a JSON array text. */
+int
+store_query_typing(struct store *s, const char *room_id, char **out,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT t.user_ids FROM typing t "
+	    "JOIN rooms r ON r.id = t.room WHERE r.room_id = ?1";
+
+	return store_query_text(s, sql, room_id, NULL, NULL, out, err);
+}
+
+int
+store_query_kv(struct store *s, const char *key, char **out,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT value FROM kv WHERE key = ?1";
+
+	return store_query_text(s, sql, key, NULL, NULL, out, err);
+}
+
+/* The next_batch of the last committed ingest, or NULL before the first. */
+int
+store_query_sync_token(struct store *s, char **out, struct haos_error *err)
+{
+	static const char	*sql = "SELECT next_batch FROM sync_token "
+				    "WHERE id = 1";
+
+	return store_query_text(s, sql, NULL, NULL, NULL, out, err);
+}
+
+/* Local path of a cached mxc:// URI. */
+int
+store_query_media(struct store *s, const char *mxc, char **out,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT path FROM media WHERE mxc = ?1";
+
+	return store_query_text(s, sql, mxc, NULL, NULL, out, err);
+}
+
+/* Count the rows of a table (tests and diagnostics). */
+int
+store_query_count(struct store *s, const char *table, int64_t *count,
+    struct haos_error *err)
+{
+	static const char	*tables[] = { "account_data", "events", "gaps",
+	    "kv", "media", "members", "outbox", "receipts", "rooms",
+	    "space_children", "state", "sync_token", "typing" };
+	sqlite3_stmt		*st;
+	char			*sql;
+	unsigned int		 i;
+	int			 rc;
+
+	store_check(s);
+	for (i = 0; i < nitems(tables); i++) {
+		if (strcmp(table, tables[i]) == 0)
+			break;
+	}
+	if (i == nitems(tables)) {
+		haos_error_set(err, HAOS_ESTORE, "no table %s", table);
+		return -1;
+	}
+	sql = xasprintf("SELECT count(*) FROM %s", tables[i]);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		return store_fail(s, err, "count");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "count");
+	return 0;
+}

@@ -1,0 +1,352 @@
+/* Store schema: CREATE statements and migrations by PRAGMA user_version. */
+#include "haos/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "haos/error.h"
+#include "haos/xmalloc.h"
+#include "store-int.h"
+
+/*
+ * Version 1: the initial schema.  Rooms are referenced by their integer
+ * key so that the large tables and their indexes stay small.
+ *
+ * A room's timeline is ordered by events.ordinal, unique per room.  /sync
+ * appends above the highest ordinal; a limited timeline leaves
+ * STORE_GAP_SPAN free ordinals below its first event and records a gap
+ * there, and backfill from /messages fills the gap downwards.  Paging from
+ * any point is one range scan of events_room_ordinal.
+ */
+static const char schema_v1[] =
+	"CREATE TABLE rooms ("
+	" id INTEGER PRIMARY KEY,"
+	" room_id TEXT NOT NULL UNIQUE,"
+	" membership TEXT NOT NULL DEFAULT 'join'"
+	"  CHECK (membership IN ('join', 'invite', 'leave')),"
+	" name TEXT,"
+	" topic TEXT,"
+	" avatar_url TEXT,"
+	" canonical_alias TEXT,"
+	" room_type TEXT,"
+	" is_direct INTEGER NOT NULL DEFAULT 0,"
+	" encrypted INTEGER NOT NULL DEFAULT 0,"
+	" parent_id TEXT,"
+	" channel_type INTEGER NOT NULL DEFAULT 0,"
+	" unread INTEGER NOT NULL DEFAULT 0,"
+	" highlight INTEGER NOT NULL DEFAULT 0,"
+	" joined_count INTEGER,"
+	" invited_count INTEGER,"
+	" heroes TEXT,"
+	" last_ts INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE space_children ("
+	" space INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,"
+	" child_id TEXT NOT NULL,"
+	" sort_order TEXT,"
+	" suggested INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (space, child_id)) WITHOUT ROWID;"
+	"CREATE INDEX space_children_child ON space_children (child_id);"
+	"CREATE TABLE state ("
+	" room INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,"
+	" type TEXT NOT NULL,"
+	" state_key TEXT NOT NULL,"
+	" event_id TEXT,"
+	" sender TEXT,"
+	" content TEXT NOT NULL,"
+	" PRIMARY KEY (room, type, state_key));"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" room INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,"
+	" ordinal INTEGER NOT NULL,"
+	" event_id TEXT NOT NULL UNIQUE,"
+	" sender TEXT NOT NULL,"
+	" type TEXT NOT NULL,"
+	" state_key TEXT,"
+	" ts INTEGER NOT NULL DEFAULT 0,"
+	" content TEXT NOT NULL,"
+	" rel_type TEXT,"
+	" relates_to TEXT,"
+	" rel_key TEXT,"
+	" redacts TEXT,"
+	" redacted INTEGER NOT NULL DEFAULT 0,"
+	" redacted_by TEXT,"
+	" txn_id TEXT);"
+	"CREATE UNIQUE INDEX events_room_ordinal ON events (room, ordinal);"
+	"CREATE INDEX events_relates ON events (room, relates_to)"
+	" WHERE relates_to IS NOT NULL;"
+	"CREATE INDEX events_redacts ON events (redacts)"
+	" WHERE redacts IS NOT NULL;"
+	"CREATE TABLE gaps ("
+	" id INTEGER PRIMARY KEY,"
+	" room INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,"
+	" ordinal INTEGER NOT NULL,"
+	" prev_batch TEXT NOT NULL,"
+	" UNIQUE (room, ordinal));"
+	"CREATE TABLE members ("
+	" room INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,"
+	" user_id TEXT NOT NULL,"
+	" displayname TEXT,"
+	" avatar_url TEXT,"
+	" membership TEXT NOT NULL,"
+	" power_level INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (room, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE account_data ("
+	" room INTEGER NOT NULL,"	/* 0: global account data */
+	" type TEXT NOT NULL,"
+	" content TEXT NOT NULL,"
+	" PRIMARY KEY (room, type)) WITHOUT ROWID;"
+	"CREATE TABLE receipts ("
+	" room INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,"
+	" rtype TEXT NOT NULL,"
+	" user_id TEXT NOT NULL,"
+	" event_id TEXT NOT NULL,"
+	" ts INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (room, rtype, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" room_id TEXT NOT NULL,"
+	" txn_id TEXT NOT NULL UNIQUE,"
+	" type TEXT NOT NULL,"
+	" state_key TEXT,"
+	" content TEXT NOT NULL,"
+	" rel_target TEXT,"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'sending', 'sent', 'failed')),"
+	" error TEXT,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" created_ts INTEGER NOT NULL,"
+	" event_id TEXT);"
+	"CREATE INDEX outbox_state ON outbox (state, id);"
+	"CREATE TABLE typing ("
+	" room INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,"
+	" user_ids TEXT NOT NULL);"
+	"CREATE TABLE sync_token ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" next_batch TEXT NOT NULL);"
+	"CREATE TABLE kv ("
+	" key TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL) WITHOUT ROWID;";
+
+/* Version 2: the media cache index, and the room a DM's peer is in. */
+static const char schema_v2[] =
+	"CREATE TABLE media ("
+	" mxc TEXT PRIMARY KEY,"
+	" path TEXT NOT NULL,"
+	" content_type TEXT,"
+	" size INTEGER NOT NULL DEFAULT 0,"
+	" last_access INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE INDEX media_last_access ON media (last_access);"
+	"ALTER TABLE rooms ADD COLUMN direct_user TEXT;";
+
+/* migrations[n] takes a database from version n to n + 1. */
+static const char *migrations[] = {
+	schema_v1,
+	schema_v2
+};
+
+_Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,
+    "one migration per schema version");
+
+int
+store_schema_version(struct store *s, int *version, struct haos_error *err)
+{
+	static const char	*sql = "PRAGMA user_version";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	store_check(s);
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "user_version");
+	return 0;
+}
+
+/*
+ * Bring the schema to STORE_SCHEMA_VERSION in one transaction, falling
+ * through the migrations from the file's version (0 for a new file).
+ */
+int
+store_schema_migrate(struct store *s, struct haos_error *err)
+{
+	char	*sql;
+	int	 v, rc;
+
+	if (store_schema_version(s, &v, err) == -1)
+		return -1;
+	if (v == STORE_SCHEMA_VERSION)
+		return 0;
+	if (v > STORE_SCHEMA_VERSION) {
+		haos_error_set(err, HAOS_ESTORE, "%s: schema version %d is "
+		    "newer than this haos (%d)", s->path, v,
+		    STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	if (store_begin(s, err) == -1)
+		return -1;
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		if (store_exec(s, migrations[v], err) == -1)
+			goto fail;
+	}
+	sql = xasprintf("PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	rc = store_exec(s, sql, err);
+	free(sql);
+	if (rc == -1)
+		goto fail;
+	return store_commit(s, err);
+
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* A read-only store cannot migrate: require the current version. */
+int
+store_schema_check(struct store *s, struct haos_error *err)
+{
+	int	 v;
+
+	if (store_schema_version(s, &v, err) == -1)
+		return -1;
+	if (v != STORE_SCHEMA_VERSION) {
+		haos_error_set(err, HAOS_ESTORE, "%s: schema version %d, "
+		    "expected %d", s->path, v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Compare this store's schema with the database at other, as libcmatrix
+ * does with ATTACH: tables by their columns (ALTER TABLE rewrites the SQL
+ * text), everything else by its SQL.  Returns 0 if they match, 1 with a
+ * description in *diff if not, -1 on error.
+ */
+int
+store_schema_compare(struct store *s, const char *other, char **diff,
+    struct haos_error *err)
+{
+	static const char	*cols =
+	    "SELECT m.name, p.cid, p.name, p.type, p.\"notnull\","
+	    " p.dflt_value, p.pk FROM main.sqlite_master m,"
+	    " pragma_table_info(m.name, 'main') p WHERE m.type = 'table' "
+	    "EXCEPT SELECT m.name, p.cid, p.name, p.type, p.\"notnull\","
+	    " p.dflt_value, p.pk FROM other.sqlite_master m,"
+	    " pragma_table_info(m.name, 'other') p WHERE m.type = 'table'";
+	static const char	*cols_r =
+	    "SELECT m.name, p.cid, p.name, p.type, p.\"notnull\","
+	    " p.dflt_value, p.pk FROM other.sqlite_master m,"
+	    " pragma_table_info(m.name, 'other') p WHERE m.type = 'table' "
+	    "EXCEPT SELECT m.name, p.cid, p.name, p.type, p.\"notnull\","
+	    " p.dflt_value, p.pk FROM main.sqlite_master m,"
+	    " pragma_table_info(m.name, 'main') p WHERE m.type = 'table'";
+	static const char	*objs =
+	    "SELECT type, name, tbl_name, coalesce(sql, '') FROM "
+	    "main.sqlite_master WHERE type != 'table' EXCEPT "
+	    "SELECT type, name, tbl_name, coalesce(sql, '') FROM "
+	    "other.sqlite_master WHERE type != 'table'";
+	static const char	*objs_r =
+	    "SELECT type, name, tbl_name, coalesce(sql, '') FROM "
+	    "other.sqlite_master WHERE type != 'table' EXCEPT "
+	    "SELECT type, name, tbl_name, coalesce(sql, '') FROM "
+	    "main.sqlite_master WHERE type != 'table'";
+	static const char	*tabs =
+	    "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+	    "EXCEPT SELECT name FROM other.sqlite_master WHERE type = 'table'";
+	static const char	*tabs_r =
+	    "SELECT name FROM other.sqlite_master WHERE type = 'table' "
+	    "EXCEPT SELECT name FROM main.sqlite_master WHERE type = 'table'";
+	const char		*queries[] = { tabs, tabs_r, cols, cols_r, objs,
+				    objs_r };
+	const char		*side[] = { "only here", "only there",
+				    "column here", "column there",
+				    "object here", "object there" };
+	sqlite3_stmt		*st;
+	char			*att, *line, *acc = NULL, *t;
+	unsigned int		 q;
+	int			 i, n, rc, ret = -1;
+
+	store_check(s);
+	*diff = NULL;
+	att = sqlite3_mprintf("ATTACH DATABASE %Q AS other", other);
+	rc = store_exec(s, att, err);
+	sqlite3_free(att);
+	if (rc == -1)
+		return -1;
+	for (q = 0; q < nitems(queries); q++) {
+		if (sqlite3_prepare_v2(s->db, queries[q], -1, &st, NULL) !=
+		    SQLITE_OK) {
+			store_fail(s, err, "compare schema");
+			goto out;
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			n = sqlite3_column_count(st);
+			line = xstrdup(side[q]);
+			for (i = 0; i < n; i++) {
+				t = xasprintf("%s|%s", line,
+				    sqlite3_column_text(st, i) != NULL ?
+				    (const char *)sqlite3_column_text(st, i) :
+				    "NULL");
+				free(line);
+				line = t;
+			}
+			t = xasprintf("%s%s\n", acc != NULL ? acc : "", line);
+			free(acc);
+			free(line);
+			acc = t;
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			store_fail(s, err, "compare schema");
+			goto out;
+		}
+	}
+	*diff = acc;
+	acc = NULL;
+	ret = *diff != NULL;
+out:
+	free(acc);
+	if (store_exec(s, "DETACH DATABASE other", ret == -1 ? NULL : err) ==
+	    -1 && ret != -1) {
+		xfree(*diff);
+		ret = -1;
+	}
+	return ret;
+}
+
+/*
+ * Create the database at path from an SQL script, without migrating it
+ * (test fixtures of earlier schema versions).
+ */
+int
+store_load_sql(const char *path, const char *sql, struct haos_error *err)
+{
+	sqlite3	*db = NULL;
+	char	*msg = NULL;
+	int	 ret = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		haos_error_set(err, HAOS_ESTORE, "%s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		haos_error_set(err, HAOS_ESTORE, "%s: %s", path,
+		    msg != NULL ? msg : sqlite3_errmsg(db));
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return ret;
+}

@@ -1,0 +1,849 @@
+/* Synapse /sync and /messages fixtures into a temporary store: rows. */
+#include "check_haos.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/error.h"
+#include "haos/ingest.h"
+#include "haos/json.h"
+#include "haos/model.h"
+#include "haos/notify.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+#define SYNC_ROOM	"!KdkmFLiRjAwdgoqsma:haos.test"
+#define SYNC_ALICE	"@alice-mwuxo8yy-2:haos.test"
+#define REL_ROOM	"!GAPeyBQaLYaHKTVAXY:haos.test"
+#define REL_ALICE	"@alice-mwuxqm6l-1:haos.test"
+#define REL_BOB		"@bob-mwuxqm6l-1:haos.test"
+#define REL_FIRST	"$hARZuFIyeukyM6AjwuY4feGvYuR-RzUdMH8DdJv9CqM"
+#define REL_EDIT	"$CuOC8BqOiQpjFjYGfxygee103tMhB0RI1XpjeogqU78"
+#define REL_REACTION	"$lEGC5ZAkJ9qkMGoMDZcQh0C2Mkd8GpInX7VOAa0dUmg"
+#define REL_DELETED	"$rOLjQo2tCGOgZG5h4X_diyBDlhOlStpXh-qJGazJbH4"
+#define REL_REDACTION	"$-7VByimNApAYr2ZVNm8yGOiLdTmMJn5uQ8FUdWOWZ9k"
+#define SPACE		"!jypTQytEdpMnOXGPgP:haos.test"
+#define DM_ROOM		"!ygvBoyKTuPbixuwXdJ:haos.test"
+#define EPH_ROOM	"!fmgwoZlmezyfjQPrpt:haos.test"
+
+static char		*dir;
+static struct store	*st;
+
+static void
+setup(void)
+{
+	struct haos_error	 err;
+	char			*path;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/cache.db", dir);
+	st = store_open(path, STORE_RW, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	free(path);
+	ingest_to_device_hook = NULL;
+}
+
+static void
+teardown(void)
+{
+	store_close(st);
+	test_rmtree(dir);
+	free(dir);
+	ingest_to_device_hook = NULL;
+}
+
+static json_t *
+load(const char *name)
+{
+	json_error_t	 jerr;
+	json_t		*j;
+	char		*rel, *path;
+
+	rel = xasprintf("sync/%s", name);
+	path = test_fixture(rel);
+	j = json_load_file(path, 0, &jerr);
+	ck_assert_msg(j != NULL, "%s: %s", path, jerr.text);
+	free(path);
+	free(rel);
+	return j;
+}
+
+/* Ingest a fixture, which must succeed; return the notify bits. */
+static unsigned int
+sync_file(const char *name)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*j;
+	unsigned int		 bits;
+
+	j = load(name);
+	ck_assert_msg(ingest_sync(st, j, &res, &err) == 0, "%s: %s", name,
+	    err.msg);
+	bits = res.notify;
+	ingest_result_free(&res);
+	json_decref(j);
+	return bits;
+}
+
+static int64_t
+count(const char *table)
+{
+	struct haos_error	 err;
+	int64_t			 n = -1;
+
+	ck_assert_int_eq(store_query_count(st, table, &n, &err), 0);
+	return n;
+}
+
+static char *
+token(void)
+{
+	struct haos_error	 err;
+	char			*t;
+
+	ck_assert_int_eq(store_query_sync_token(st, &t, &err), 0);
+	return t;
+}
+
+/* The timeline event of a page with this event id. */
+static struct event_row *
+find(struct event_row *rows, size_t n, const char *event_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (rows[i].event_id != NULL &&
+		    strcmp(rows[i].event_id, event_id) == 0)
+			return &rows[i];
+	}
+	return NULL;
+}
+
+START_TEST(test_initial)
+{
+	struct haos_error	 err;
+	struct room_row		 r;
+	struct member_row	*m;
+	struct event_row	*ev;
+	struct gap_row		*g;
+	unsigned int		 bits;
+	size_t			 n, i;
+	char			*t;
+
+	bits = sync_file("initial.json");
+	ck_assert(bits & NOTIFY_SERVERS);
+	ck_assert(bits & NOTIFY_TIMELINE);
+	ck_assert(bits & NOTIFY_MEMBERS);
+	t = token();
+	ck_assert_str_eq(t, "s137049_131_4_5_16_1_19_238_0");
+	free(t);
+
+	ck_assert_int_eq(store_query_room(st, SYNC_ROOM, &r, &err), 1);
+	ck_assert_str_eq(r.name, "Sync reference");
+	ck_assert_int_eq(r.join, ROOM_JOIN);
+	ck_assert_int_eq(r.unread, 1);
+	ck_assert_int_eq(r.is_space, 0);
+	ck_assert_int_gt(r.last_ts, 0);
+	room_row_free(&r);
+
+	/* Members, grouped by power level: the creator (100) first. */
+	ck_assert_int_eq(store_query_members(st, SYNC_ROOM, &m, &n, &err), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(m[0].user_id, SYNC_ALICE);
+	ck_assert_int_eq(m[0].power_level, 100);
+	ck_assert_str_eq(m[1].displayname, "bob-mwuxo8yy-2");
+	ck_assert_int_eq(m[1].power_level, 0);
+	member_rows_free(m, n);
+
+	/* A limited timeline: a gap with prev_batch before its events. */
+	ck_assert_int_eq(store_query_gaps(st, SYNC_ROOM, &g, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(g[0].prev_batch, "t2-137039_131_4_5_16_1_19_238_0");
+	ck_assert_int_eq(store_query_timeline(st, SYNC_ROOM, STORE_LATEST, 50,
+	    0, SYNC_ALICE, &ev, &n, &err), 0);
+	ck_assert_uint_eq(n, 10);
+	ck_assert_int_gt(ev[0].ordinal, g[0].ordinal);
+	for (i = 1; i < n; i++)
+		ck_assert_int_lt(ev[i - 1].ordinal, ev[i].ordinal);
+	ck_assert_ptr_nonnull(strstr(ev[n - 1].content,
+	    "third message (alice)"));
+	ck_assert_str_eq(ev[n - 1].txn_id, "refmwuxo8yy.3");
+	ck_assert_int_eq(ev[n - 1].echo, OUTBOX_NONE);
+	event_rows_free(ev, n);
+	gap_rows_free(g, 1);
+
+	/* Paging from an ordinal: two before, two from it on. */
+	ck_assert_int_eq(store_query_timeline(st, SYNC_ROOM, STORE_LATEST, 5,
+	    0, NULL, &ev, &n, &err), 0);
+	{
+		struct event_row	*p;
+		size_t			 pn;
+		int64_t			 mid = ev[2].ordinal;
+
+		ck_assert_int_eq(store_query_timeline(st, SYNC_ROOM, mid, 2, 2,
+		    NULL, &p, &pn, &err), 0);
+		ck_assert_uint_eq(pn, 4);
+		ck_assert_int_eq(p[0].ordinal, ev[0].ordinal);
+		ck_assert_int_eq(p[2].ordinal, mid);
+		event_rows_free(p, pn);
+	}
+	event_rows_free(ev, n);
+
+	ck_assert_int_eq(store_query_account_data(st, NULL, "m.push_rules",
+	    &t, &err), 0);
+	ck_assert_ptr_nonnull(t);
+	free(t);
+}
+END_TEST
+
+/* The incremental sync appends; applying any response twice is harmless. */
+START_TEST(test_incremental_and_reingest)
+{
+	struct haos_error	 err;
+	struct event_row	*ev;
+	size_t			 n;
+	int64_t			 events, state, members, gaps;
+	char			*t;
+
+	sync_file("initial.json");
+	events = count("events");
+	state = count("state");
+	members = count("members");
+	gaps = count("gaps");
+	sync_file("initial.json");
+	ck_assert_int_eq(count("events"), events);
+	ck_assert_int_eq(count("state"), state);
+	ck_assert_int_eq(count("members"), members);
+	ck_assert_int_eq(count("gaps"), gaps);
+
+	sync_file("empty.json");
+	sync_file("incremental.json");
+	sync_file("incremental.json");
+	ck_assert_int_eq(count("events"), events + 1);
+	ck_assert_int_eq(count("gaps"), gaps);
+	t = token();
+	ck_assert_str_eq(t, "s137050_132_4_5_16_1_19_238_0");
+	free(t);
+	ck_assert_int_eq(store_query_timeline(st, SYNC_ROOM, STORE_LATEST, 1,
+	    0, NULL, &ev, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(ev[0].content, "long-polls (carol)"));
+	event_rows_free(ev, n);
+
+	/* full_state repeats state without timeline: nothing new. */
+	sync_file("full-state.json");
+	ck_assert_int_eq(count("events"), events + 1);
+	ck_assert_int_eq(count("members"), members);
+}
+END_TEST
+
+/* A malformed event half-way leaves neither events nor next_batch. */
+START_TEST(test_atomic_malformed)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*j, *tl;
+	int64_t			 events, state;
+	char			*t;
+
+	sync_file("initial.json");
+	events = count("events");
+	state = count("state");
+
+	j = load("incremental.json");
+	tl = json_object_get(json_path(j, "rooms.join"), SYNC_ROOM);
+	tl = json_get_arr(json_get_obj(tl, "timeline"), "events");
+	ck_assert_ptr_nonnull(tl);
+	/* A second, valid event first, then one without a sender. */
+	json_array_insert_new(tl, 0, json_deep_copy(json_array_get(tl, 0)));
+	json_object_set_new(json_array_get(tl, 0), "event_id",
+	    json_string("$valid-but-rolled-back"));
+	json_object_del(json_array_get(tl, 1), "sender");
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), -1);
+	ck_assert_int_eq(err.code, HAOS_EPROTO);
+	ck_assert_uint_eq(res.nrooms, 0);
+	ck_assert_int_eq(store_in_txn(st), 0);
+	ck_assert_int_eq(count("events"), events);
+	ck_assert_int_eq(count("state"), state);
+	t = token();
+	ck_assert_str_eq(t, "s137049_131_4_5_16_1_19_238_0");
+	free(t);
+	json_decref(j);
+
+	/* The intact response then applies normally. */
+	sync_file("incremental.json");
+	ck_assert_int_eq(count("events"), events + 1);
+
+	/* No next_batch: refused before anything is written. */
+	j = json_pack("{s:{}}", "rooms");
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), -1);
+	ck_assert_int_eq(err.code, HAOS_EPROTO);
+	json_decref(j);
+}
+END_TEST
+
+static int	hook_calls;
+static int64_t	hook_events_seen;
+
+static int
+hook_ok(struct store *s, const json_t *ev, struct haos_error *err)
+{
+	struct haos_error	 e2;
+	int64_t			 n;
+
+	(void)err;
+	ck_assert_ptr_eq(s, st);
+	ck_assert(store_in_txn(s));
+	ck_assert_str_eq(json_get_str(ev, "type", ""), "io.haos.test.ping");
+	ck_assert_int_eq(json_get_int(json_get_obj(ev, "content"), "n", 0),
+	    hook_calls + 1);
+	ck_assert_int_eq(store_query_count(s, "events", &n, &e2), 0);
+	hook_events_seen = n;
+	hook_calls++;
+	return 0;
+}
+
+static int
+hook_fail(struct store *s, const json_t *ev, struct haos_error *err)
+{
+	(void)s;
+	(void)ev;
+	haos_error_set(err, HAOS_ECRYPTO, "cannot decrypt");
+	return -1;
+}
+
+/* to_device goes to the hook first, inside the transaction. */
+START_TEST(test_to_device)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*j, *rooms;
+	char			*t;
+
+	hook_calls = 0;
+	ingest_to_device_hook = hook_ok;
+	j = load("to-device.json");
+	/* Give the response a room too: the hook runs before it. */
+	rooms = load("initial.json");
+	json_object_set(j, "rooms", json_object_get(rooms, "rooms"));
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+	ingest_result_free(&res);
+	ck_assert_int_eq(hook_calls, 2);
+	ck_assert_int_eq(hook_events_seen, 0);
+	ck_assert_int_gt(count("events"), 0);
+	ck_assert_int_eq(store_query_kv(st, "device_lists.changed", &t, &err),
+	    0);
+	ck_assert_str_eq(t, "[\"@bob-mwuxo8yy-12:haos.test\","
+	    "\"@alice-mwuxo8yy-12:haos.test\"]");
+	free(t);
+	ck_assert_int_eq(store_query_kv(st, "device_one_time_keys_count", &t,
+	    &err), 0);
+	ck_assert_str_eq(t, "{\"signed_curve25519\":0}");
+	free(t);
+	json_decref(rooms);
+	json_decref(j);
+}
+END_TEST
+
+/* A hook that fails rolls back the whole response. */
+START_TEST(test_to_device_fail)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*j, *rooms;
+	char			*t;
+
+	ingest_to_device_hook = hook_fail;
+	j = load("to-device.json");
+	rooms = load("initial.json");
+	json_object_set(j, "rooms", json_object_get(rooms, "rooms"));
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), -1);
+	ck_assert_int_eq(err.code, HAOS_ECRYPTO);
+	ck_assert_int_eq(count("events"), 0);
+	ck_assert_int_eq(count("rooms"), 0);
+	ck_assert_int_eq(count("kv"), 0);
+	t = token();
+	ck_assert_ptr_null(t);
+	json_decref(rooms);
+	json_decref(j);
+}
+END_TEST
+
+/*
+ * Edits, reactions, a thread reply and a redaction as Synapse sends
+ * them; the outbox rows of bob's sends are reconciled by transaction id.
+ */
+START_TEST(test_relations)
+{
+	struct haos_error	 err;
+	struct event_row	*ev, *e;
+	struct outbox_row	*ob;
+	size_t			 n, i;
+	unsigned int		 bits;
+
+	sync_file("relations-setup.json");
+	ck_assert_int_gt(store_outbox_add(st, REL_ROOM, "refmwuxqm6l.3",
+	    "m.reaction", NULL, "{}", REL_FIRST, &err), 0);
+	ck_assert_int_gt(store_outbox_add(st, REL_ROOM, "refmwuxqm6l.14",
+	    "m.room.message", NULL, "{\"body\":\"filler message 6\"}", NULL,
+	    &err), 0);
+	ck_assert_int_gt(store_outbox_add(st, REL_ROOM, "haos.unsent",
+	    "m.room.message", NULL, "{\"body\":\"still pending\"}", NULL,
+	    &err), 0);
+	bits = sync_file("relations.json");
+	ck_assert(bits & NOTIFY_OUTBOX);
+
+	ck_assert_int_eq(store_query_outbox(st, OUTBOX_SENT, &ob, &n, &err),
+	    0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(ob[0].event_id, REL_REACTION);
+	ck_assert_str_eq(ob[1].event_id,
+	    "$rVzlTNXmZWAkW2pHxxR3yMRNRKXbw6eH2rfLpfQlU-w");
+	outbox_rows_free(ob, n);
+
+	ck_assert_int_eq(store_query_timeline(st, REL_ROOM, STORE_LATEST, 50,
+	    0, REL_BOB, &ev, &n, &err), 0);
+	/* 13 events less the edit, the reaction and the redaction: 10. */
+	ck_assert_uint_eq(n, 10 + 1);
+	ck_assert_ptr_null(find(ev, n, REL_EDIT));
+	ck_assert_ptr_null(find(ev, n, REL_REACTION));
+	ck_assert_ptr_null(find(ev, n, REL_REDACTION));
+	e = find(ev, n, REL_FIRST);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(e->content, "{\"msgtype\":\"m.text\","
+	    "\"body\":\"Hello, world!\"}");
+	ck_assert_str_eq(e->edited_by, REL_EDIT);
+	ck_assert_uint_eq(e->nreactions, 1);
+	ck_assert_str_eq(e->reactions[0].key, "\xf0\x9f\x91\x8d");
+	ck_assert_int_eq(e->reactions[0].count, 1);
+	ck_assert_int_eq(e->reactions[0].mine, 1);
+	ck_assert_int_eq(e->thread_count, 1);
+	e = find(ev, n, REL_DELETED);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->redacted, 1);
+	ck_assert_str_eq(e->redacted_by, REL_REDACTION);
+	ck_assert_str_eq(e->content, "{}");
+	/* The thread reply is listed with its relation. */
+	e = find(ev, n, "$jvur4OZPc3vP96tUIRlp5qUG7eB2_JlKqqyuTOLXiPs");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(e->rel_type, "m.thread");
+	ck_assert_str_eq(e->relates_to, REL_FIRST);
+	/* Ordered, with the unsent echo last. */
+	for (i = 1; i + 1 < n; i++)
+		ck_assert_int_lt(ev[i - 1].ordinal, ev[i].ordinal);
+	ck_assert_ptr_null(ev[n - 1].event_id);
+	ck_assert_str_eq(ev[n - 1].txn_id, "haos.unsent");
+	ck_assert_int_eq(ev[n - 1].echo, OUTBOX_PENDING);
+	ck_assert_str_eq(ev[n - 1].sender, REL_BOB);
+	event_rows_free(ev, n);
+
+	/* alice did not react; her page has no echo of bob's send. */
+	ck_assert_int_eq(store_query_timeline(st, REL_ROOM, STORE_LATEST, 50,
+	    0, REL_ALICE, &ev, &n, &err), 0);
+	e = find(ev, n, REL_FIRST);
+	ck_assert_int_eq(e->reactions[0].mine, 0);
+	event_rows_free(ev, n);
+}
+END_TEST
+
+/* Append one event (a copy) to the room's timeline of a sync response. */
+static void
+append(json_t *sync, const char *room_id, json_t *ev)
+{
+	json_t	*tl;
+
+	tl = json_get_obj(json_object_get(json_get_obj(json_get_obj(sync,
+	    "rooms"), "join"), room_id), "timeline");
+	ck_assert_ptr_nonnull(tl);
+	json_array_append_new(json_get_arr(tl, "events"), ev);
+}
+
+/* A copy of a timeline event of a fixture, found by event id. */
+static json_t *
+copy_event(const char *file, const char *room_id, const char *event_id)
+{
+	json_t	*j, *tl, *ev, *out = NULL;
+	size_t	 i;
+
+	j = load(file);
+	tl = json_get_arr(json_get_obj(json_object_get(json_get_obj(
+	    json_get_obj(j, "rooms"), "join"), room_id), "timeline"),
+	    "events");
+	json_array_foreach(tl, i, ev) {
+		if (strcmp(json_get_str(ev, "event_id", ""), event_id) == 0)
+			out = json_deep_copy(ev);
+	}
+	json_decref(j);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+/* Only the original sender's newest edit applies. */
+START_TEST(test_edit_by_other_ignored)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	struct event_row	 e;
+	json_t			*j, *ev;
+
+	j = load("relations.json");
+	/* bob "edits" alice's message later than alice did. */
+	ev = copy_event("relations.json", REL_ROOM, REL_EDIT);
+	json_object_set_new(ev, "sender", json_string(REL_BOB));
+	json_object_set_new(ev, "event_id", json_string("$bob-edit"));
+	json_object_set_new(ev, "origin_server_ts",
+	    json_integer(1795539309999));
+	json_object_set_new(json_get_obj(json_get_obj(ev, "content"),
+	    "m.new_content"), "body", json_string("hijacked"));
+	append(j, REL_ROOM, ev);
+	/* alice's own edit of a different type does not apply either. */
+	ev = copy_event("relations.json", REL_ROOM, REL_EDIT);
+	json_object_set_new(ev, "type", json_string("m.sticker"));
+	json_object_set_new(ev, "event_id", json_string("$alice-sticker"));
+	json_object_set_new(ev, "origin_server_ts",
+	    json_integer(1795539309999));
+	append(j, REL_ROOM, ev);
+	sync_file("relations-setup.json");
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+	ingest_result_free(&res);
+	json_decref(j);
+
+	ck_assert_int_eq(store_query_event(st, REL_FIRST, &e, &err), 1);
+	ck_assert_str_eq(e.content, "{\"msgtype\":\"m.text\","
+	    "\"body\":\"Hello, world!\"}");
+	ck_assert_str_eq(e.edited_by, REL_EDIT);
+	event_row_free(&e);
+}
+END_TEST
+
+/* A redaction arriving on /sync prunes its target by the v10 rules. */
+START_TEST(test_redaction_applied)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	struct event_row	 e;
+	struct member_row	*m;
+	struct room_row		 r;
+	json_t			*j, *red;
+	size_t			 n;
+	char			*t;
+
+	sync_file("relations-setup.json");
+	sync_file("relations.json");
+
+	/* Redact the edit, the reaction, bob's member event and the name. */
+	j = load("empty.json");
+	json_object_set_new(j, "rooms", json_pack("{s:{s:{s:{s:[]}}}}",
+	    "join", REL_ROOM, "timeline", "events"));
+	red = copy_event("relations.json", REL_ROOM, REL_REDACTION);
+	json_object_set_new(red, "event_id", json_string("$r1"));
+	json_object_set_new(red, "redacts", json_string(REL_EDIT));
+	append(j, REL_ROOM, red);
+	red = json_deep_copy(red);
+	json_object_set_new(red, "event_id", json_string("$r2"));
+	json_object_set_new(red, "redacts", json_string(REL_REACTION));
+	append(j, REL_ROOM, red);
+	red = json_deep_copy(red);
+	json_object_set_new(red, "event_id", json_string("$r3"));
+	/* bob's join and the room name, from the setup sync's state. */
+	json_object_set_new(red, "redacts",
+	    json_string("$VF6CdXiPduuv35lnMhnpseRZ8J4WWwL8XihalD7t1ic"));
+	append(j, REL_ROOM, red);
+	red = json_deep_copy(red);
+	json_object_set_new(red, "event_id", json_string("$r4"));
+	json_object_set_new(red, "redacts",
+	    json_string("$BAoFd7bJGBdHwJOM7P8cdaYmEgjh9z5qKBgspiw44R8"));
+	append(j, REL_ROOM, red);
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+	ingest_result_free(&res);
+	json_decref(j);
+
+	/* The relations pointing at the message are gone. */
+	ck_assert_int_eq(store_query_event(st, REL_FIRST, &e, &err), 1);
+	ck_assert_ptr_nonnull(strstr(e.content, "Hello **world**"));
+	ck_assert_ptr_null(e.edited_by);
+	ck_assert_uint_eq(e.nreactions, 0);
+	event_row_free(&e);
+	ck_assert_int_eq(store_query_event(st, REL_EDIT, &e, &err), 1);
+	ck_assert_int_eq(e.redacted, 1);
+	ck_assert_str_eq(e.redacted_by, "$r1");
+	ck_assert_str_eq(e.content, "{}");
+	event_row_free(&e);
+	/* A redacted event is not redacted again by a later redaction. */
+	ck_assert_int_eq(store_query_event(st, REL_DELETED, &e, &err), 1);
+	ck_assert_str_eq(e.redacted_by, REL_REDACTION);
+	event_row_free(&e);
+
+	/* State: membership is kept, the display name is not. */
+	ck_assert_int_eq(store_query_state(st, REL_ROOM, "m.room.member",
+	    REL_BOB, &t, &err), 0);
+	ck_assert_str_eq(t, "{\"membership\":\"join\"}");
+	free(t);
+	ck_assert_int_eq(store_query_members(st, REL_ROOM, &m, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(m[1].user_id, REL_BOB);
+	ck_assert_ptr_null(m[1].displayname);
+	member_rows_free(m, n);
+	ck_assert_int_eq(store_query_room(st, REL_ROOM, &r, &err), 1);
+	ck_assert_ptr_null(r.name);
+	room_row_free(&r);
+}
+END_TEST
+
+/* Fill the newest gap of REL_ROOM from a /messages page. */
+static void
+backfill(const char *file)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	struct gap_row		*g;
+	size_t			 n;
+	json_t			*j;
+
+	ck_assert_int_eq(store_query_gaps(st, REL_ROOM, &g, &n, &err), 0);
+	ck_assert_uint_ge(n, 1);
+	j = load(file);
+	ck_assert_msg(ingest_messages(st, REL_ROOM, j, g[0].id, &res,
+	    &err) == 0, "%s: %s", file, err.msg);
+	ck_assert(res.notify & NOTIFY_TIMELINE);
+	ingest_result_free(&res);
+	json_decref(j);
+	gap_rows_free(g, n);
+}
+
+/*
+ * A limited timeline leaves a gap; /messages pages fill it newest first,
+ * the gap moving down with `end` until m.room.create closes it.
+ */
+START_TEST(test_gap_backfill)
+{
+	struct haos_error	 err;
+	struct event_row	*ev;
+	struct gap_row		*g;
+	size_t			 n, i;
+	char			*t;
+
+	sync_file("relations-setup.json");
+	sync_file("relations-limited.json");
+	ck_assert_int_eq(store_query_gaps(st, REL_ROOM, &g, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(g[0].prev_batch, "s137274_168_6_7_20_1_21_300_0");
+	ck_assert_str_eq(g[1].prev_batch, "s137266_167_6_7_20_1_21_300_0");
+	gap_rows_free(g, n);
+	ck_assert_int_eq(count("events"), 5);
+
+	backfill("messages-b1.json");
+	ck_assert_int_eq(count("events"), 9);
+	ck_assert_int_eq(store_query_gaps(st, REL_ROOM, &g, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(g[0].prev_batch, "t13-137270_168_6_7_20_1_21_300_0");
+	gap_rows_free(g, n);
+	backfill("messages-b2.json");
+	backfill("messages-b3.json");
+	backfill("messages-b4.json");
+	backfill("messages-b5.json");
+	ck_assert_int_eq(count("events"), 22);
+	/* m.room.create reached: no gap is left, not even the older one. */
+	ck_assert_int_eq(count("gaps"), 0);
+
+	/* Everything is in server order: origin_server_ts never decreases. */
+	ck_assert_int_eq(store_query_timeline(st, REL_ROOM, STORE_LATEST, 100,
+	    0, REL_BOB, &ev, &n, &err), 0);
+	ck_assert_str_eq(ev[0].type, "m.room.create");
+	for (i = 1; i < n; i++) {
+		ck_assert_int_lt(ev[i - 1].ordinal, ev[i].ordinal);
+		ck_assert_int_le(ev[i - 1].ts, ev[i].ts);
+	}
+	ck_assert_ptr_nonnull(strstr(ev[n - 1].content, "filler message 6"));
+	/* Relations that arrived by backfill are folded too. */
+	ck_assert_str_eq(find(ev, n, REL_FIRST)->edited_by, REL_EDIT);
+	ck_assert_int_eq(find(ev, n, REL_DELETED)->redacted, 1);
+	event_rows_free(ev, n);
+
+	/* Backfill does not touch current state or the sync token. */
+	t = token();
+	ck_assert_str_eq(t, "s137279_168_6_7_20_1_21_300_0");
+	free(t);
+}
+END_TEST
+
+/* Backfill that meets stored events closes the gap without duplicates. */
+START_TEST(test_backfill_dedup)
+{
+	struct haos_error	 err;
+	struct gap_row		*g;
+	size_t			 n;
+	int64_t			 events;
+
+	sync_file("relations-setup.json");
+	sync_file("relations.json");	/* complete: no new gap */
+	ck_assert_int_eq(store_query_gaps(st, REL_ROOM, &g, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);	/* the empty limited setup timeline */
+	gap_rows_free(g, n);
+	events = count("events");
+	backfill("messages-b2.json");	/* all four are stored already */
+	ck_assert_int_eq(count("events"), events);
+	ck_assert_int_eq(count("gaps"), 0);
+}
+END_TEST
+
+/* A space with channels: io.haos.channel types, m.space.child order. */
+START_TEST(test_spaces)
+{
+	struct haos_error	 err;
+	struct room_row		*r;
+	size_t			 n;
+
+	sync_file("haos-setup.json");
+	sync_file("haos-space.json");
+	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_SPACES, NULL, &r,
+	    &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(r[0].room_id, SPACE);
+	ck_assert_str_eq(r[0].name, "Reference Server");
+	ck_assert_str_eq(r[0].avatar_url, "mxc://haos.test/haosReferenceIcon");
+	ck_assert_int_eq(r[0].is_space, 1);
+	room_rows_free(r, n);
+
+	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_CHANNELS, SPACE,
+	    &r, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(r[0].name, "general");
+	ck_assert_int_eq(r[0].channel, CHANNEL_TEXT);
+	ck_assert_str_eq(r[0].parent_id, SPACE);
+	ck_assert_str_eq(r[1].name, "voice");
+	ck_assert_int_eq(r[1].channel, CHANNEL_AUDIO);
+	room_rows_free(r, n);
+	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_OTHER, NULL, &r,
+	    &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	room_rows_free(r, n);
+	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_ALL, NULL, &r, &n,
+	    &err), 0);
+	ck_assert_uint_eq(n, 3);
+	room_rows_free(r, n);
+}
+END_TEST
+
+/* Invites carry stripped state; joining turns them into joined rooms. */
+START_TEST(test_invite_then_join)
+{
+	struct haos_error	 err;
+	struct room_row		 r;
+	struct room_row		*rows;
+	size_t			 n;
+
+	sync_file("haos-invite.json");
+	ck_assert_int_eq(store_query_room(st, SPACE, &r, &err), 1);
+	ck_assert_int_eq(r.join, ROOM_INVITE);
+	ck_assert_str_eq(r.name, "Reference Server");
+	ck_assert_int_eq(r.is_space, 1);
+	room_row_free(&r);
+	ck_assert_int_eq(count("events"), 0);
+
+	sync_file("haos-joined.json");
+	ck_assert_int_eq(store_query_room(st, SPACE, &r, &err), 1);
+	ck_assert_int_eq(r.join, ROOM_JOIN);
+	room_row_free(&r);
+	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_CHANNELS, SPACE,
+	    &rows, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(rows[0].name, "general");
+	room_rows_free(rows, n);
+}
+END_TEST
+
+/* m.direct marks DMs; encryption state; power levels of two admins. */
+START_TEST(test_direct)
+{
+	struct haos_error	 err;
+	struct room_row		*r;
+	struct member_row	*m;
+	size_t			 n;
+
+	sync_file("direct.json");
+	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_DIRECT, NULL, &r,
+	    &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(r[0].room_id, DM_ROOM);
+	ck_assert_str_eq(r[0].direct_user, "@bob-mwuxo8yy-9:haos.test");
+	ck_assert_int_eq(r[0].encrypted, 1);
+	room_rows_free(r, n);
+	ck_assert_int_eq(store_query_members(st, DM_ROOM, &m, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(m[0].power_level, 100);
+	ck_assert_int_eq(m[1].power_level, 100);
+	ck_assert_str_eq(m[1].membership, "invite");	/* invitees last */
+	member_rows_free(m, n);
+
+	/* An m.direct without the room unmarks it. */
+	sync_file("direct-joined.json");
+	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_DIRECT, NULL, &r,
+	    &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	room_rows_free(r, n);
+}
+END_TEST
+
+/* Typing, receipts and room account data. */
+START_TEST(test_ephemeral)
+{
+	struct haos_error	 err;
+	unsigned int		 bits;
+	char			*t;
+
+	sync_file("receipt.json");
+	ck_assert_int_eq(store_query_receipt(st, EPH_ROOM, "m.read",
+	    "@alice-mwuxo8yy-8:haos.test", &t, &err), 0);
+	ck_assert_str_eq(t, "$Yj_S0MzGt1pOpFQdXRDMYqOor9Ea4r6bNJ82uB0kxXI");
+	free(t);
+	ck_assert_int_eq(store_query_typing(st, EPH_ROOM, &t, &err), 0);
+	ck_assert_str_eq(t, "[]");
+	free(t);
+	bits = sync_file("typing.json");
+	ck_assert(bits & NOTIFY_TYPING);
+	ck_assert_int_eq(store_query_typing(st, EPH_ROOM, &t, &err), 0);
+	ck_assert_str_eq(t, "[\"@bob-mwuxo8yy-8:haos.test\"]");
+	free(t);
+	sync_file("read-markers.json");
+	ck_assert_int_eq(store_query_account_data(st, EPH_ROOM, "m.fully_read",
+	    &t, &err), 0);
+	ck_assert_str_eq(t, "{\"event_id\":"
+	    "\"$Yj_S0MzGt1pOpFQdXRDMYqOor9Ea4r6bNJ82uB0kxXI\"}");
+	free(t);
+	ck_assert_int_eq(store_query_receipt(st, EPH_ROOM, "m.read.private",
+	    "@alice-mwuxo8yy-8:haos.test", &t, &err), 0);
+	ck_assert_ptr_nonnull(t);
+	free(t);
+}
+END_TEST
+
+Suite *
+suite_ingest(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("ingest");
+	tc = tcase_create("sync");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_initial);
+	tcase_add_test(tc, test_incremental_and_reingest);
+	tcase_add_test(tc, test_atomic_malformed);
+	tcase_add_test(tc, test_to_device);
+	tcase_add_test(tc, test_to_device_fail);
+	tcase_add_test(tc, test_relations);
+	tcase_add_test(tc, test_edit_by_other_ignored);
+	tcase_add_test(tc, test_redaction_applied);
+	tcase_add_test(tc, test_gap_backfill);
+	tcase_add_test(tc, test_backfill_dedup);
+	tcase_add_test(tc, test_spaces);
+	tcase_add_test(tc, test_invite_then_join);
+	tcase_add_test(tc, test_direct);
+	tcase_add_test(tc, test_ephemeral);
+	suite_add_tcase(s, tc);
+	return s;
+}
