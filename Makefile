@@ -47,7 +47,10 @@ LIB_OBJS    = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJS   = $(BUILD)/src/main.o $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/ui/*.c))
 UNIT_SRCS   = $(wildcard tests/unit/*.c)
 UNIT_OBJS   = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
-DEPS        = $(LIB_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+INTEG_SRCS  = $(wildcard tests/integration/*.c)
+INTEG_OBJS  = $(INTEG_SRCS:%.c=$(BUILD)/%.o)
+DEPS        = $(LIB_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
+              $(INTEG_OBJS:.o=.d)
 
 HAOS        = ./haos
 
@@ -65,6 +68,10 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHK_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/tests/integration/%.o: tests/integration/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHK_CFLAGS) -MMD -MP -c -o $@ $<
+
 $(BUILD)/libhaos.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
@@ -74,6 +81,9 @@ $(HAOS): $(MAIN_OBJS) $(BUILD)/libhaos.a
 
 $(BUILD)/check_haos: $(UNIT_OBJS) $(BUILD)/libhaos.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libhaos.a $(CHK_LIBS) $(LIBS)
+
+$(BUILD)/check_integration: $(INTEG_OBJS) $(BUILD)/libhaos.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(INTEG_OBJS) $(BUILD)/libhaos.a $(CHK_LIBS) $(LIBS)
 
 -include $(DEPS)
 
@@ -114,7 +124,8 @@ check-homeserver:
 	@if [ -x tests/homeserver/interop/run.sh ]; then \
 	  tests/homeserver/interop/run.sh; fi
 
-check-integration: $(HAOS)
+check-integration: $(HAOS) $(BUILD)/check_integration
+	HAOS_ROOT=$(CURDIR) $(BUILD)/check_integration
 	@for t in tests/integration/test-*.sh; do \
 	  echo "== $$t"; HAOS_BIN=$(abspath $(HAOS)) bash $$t || exit 1; \
 	done
@@ -148,7 +159,8 @@ lint:
 # AddressSanitizer + UBSan build of everything, running unit and integration tests.
 asan: deps
 	$(MAKE) BUILD=.build/asan SANITIZE=address,undefined \
-	  HAOS=.build/asan/haos .build/asan/haos .build/asan/check_haos
+	  HAOS=.build/asan/haos .build/asan/haos .build/asan/check_haos \
+	  .build/asan/check_integration
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(MAKE) BUILD=.build/asan SANITIZE=address,undefined HAOS=.build/asan/haos \
 	  check-unit check-integration
@@ -156,8 +168,13 @@ asan: deps
 .build/asan/$(HAOS): $(MAIN_OBJS) $(BUILD)/libhaos.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/libhaos.a $(LIBS)
 
-bench:
-	@echo "make bench: the benchmarks arrive with the client core (issue 4)"; exit 1
+# Not a test: prints one line per figure (ingest throughput, warm start, RSS).
+bench: $(BUILD)/bench_ingest
+	$(BUILD)/bench_ingest
+
+$(BUILD)/bench_ingest: $(BUILD)/tests/bench/bench_ingest.o $(BUILD)/libhaos.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/tests/bench/bench_ingest.o \
+	  $(BUILD)/libhaos.a $(LIBS)
 
 demo: deps
 	@echo "make demo: the interactive client arrives with the UI (issue 5)"; exit 1

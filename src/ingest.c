@@ -50,9 +50,10 @@ struct ingest_room {
 	const char		*room_id;
 	int64_t			 key;
 	int			 is_new;	/* no row before this ingest */
+	enum room_join		 join;		/* the /sync section */
 	struct store_room_patch	 patch;
 	int			 parent_canonical;
-	json_t			*pl;		/* m.room.power_levels content */
+	json_t			*pl;	/* m.room.power_levels content */
 	int			 pl_loaded;
 	unsigned int		 notify;
 };
@@ -244,7 +245,9 @@ ingest_state_fields(struct ingest *in, struct ingest_room *ir,
 			    membership, ingest_power(in, ir, state_key),
 			    in->err) == -1)
 				return -1;
-			if (strcmp(membership, "invite") == 0 &&
+			/* Our invite to a DM; m.direct decides later. */
+			if (ir->join == ROOM_INVITE &&
+			    strcmp(membership, "invite") == 0 &&
 			    json_get_bool(content, "is_direct", 0)) {
 				p->set |= STORE_ROOM_DIRECT;
 				p->is_direct = 1;
@@ -640,6 +643,7 @@ ingest_room(struct ingest *in, const char *room_id, const json_t *r,
 	ir.key = store_room_key(in->s, room_id, &ir.is_new, in->err);
 	if (ir.key == -1)
 		return -1;
+	ir.join = join;
 	ir.patch.set |= STORE_ROOM_JOIN;
 	ir.patch.join = join;
 

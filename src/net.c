@@ -248,8 +248,13 @@ net_filter_done(struct net *n, const struct http_resp *resp,
 	id = json_get_str(root, "filter_id", NULL);
 	if (id != NULL) {
 		n->filter_id = xstrdup(id);
-		if (store_kv_set(n->store, "filter_id", id, &e2) == -1)
+		if (store_begin(n->store, &e2) == -1 ||
+		    store_kv_set(n->store, "filter_id", id, &e2) == -1 ||
+		    store_commit(n->store, &e2) == -1) {
 			log_warn("net", "cannot store filter id: %s", e2.msg);
+			if (store_in_txn(n->store))
+				store_rollback(n->store);
+		}
 	}
 	json_decref(root);
 }
@@ -631,6 +636,21 @@ net_main(void *arg)
 		http_client_poll(n->http, (int)(wait > 0 ? wait : 0));
 	}
 
+	/*
+	 * Nothing typed is lost: sends queued before the quit still go into
+	 * the outbox (and are sent on the next start).
+	 */
+	pthread_mutex_lock(&n->lock);
+	jobs = n->jobs;
+	n->jobs = NULL;
+	n->jobs_tail = &n->jobs;
+	pthread_mutex_unlock(&n->lock);
+	while ((j = jobs) != NULL) {
+		jobs = j->next;
+		if (j->type == JOB_SEND)
+			net_run_job(n, j);
+		net_job_free(j);
+	}
 	log_info("net", "stopping");
 	http_client_free(n->http);
 	n->http = NULL;

@@ -104,7 +104,8 @@ static int
 store_query_room_key(struct store *s, const char *room_id, int64_t *key,
     struct haos_error *err)
 {
-	static const char	*sql = "SELECT id FROM rooms WHERE room_id = ?1";
+	static const char	*sql = "SELECT id FROM rooms "
+				    "WHERE room_id = ?1";
 	sqlite3_stmt		*st;
 	int			 rc;
 
@@ -266,7 +267,8 @@ static int
 store_query_reactions(struct store *s, int64_t room, struct event_row *e,
     const char *me, struct haos_error *err)
 {
-	static const char	*sql = "SELECT rel_key, count(DISTINCT sender), "
+	static const char	*sql = "SELECT rel_key, "
+	    "count(DISTINCT sender), "
 	    "max(sender = ?3) FROM events WHERE room = ?1 AND relates_to = ?2 "
 	    "AND rel_type = 'm.annotation' AND redacted = 0 AND "
 	    "rel_key IS NOT NULL GROUP BY rel_key ORDER BY min(ordinal)";

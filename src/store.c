@@ -185,8 +185,10 @@ store_open(const char *path, int mode, struct haos_error *err)
 	    "PRAGMA cache_size = -16384;", err) == -1)
 		goto fail;
 	if (mode == STORE_RW) {
-		if (store_exec(s, "PRAGMA journal_mode = WAL;"
-		    "PRAGMA synchronous = NORMAL;", err) == -1)
+		if (store_exec(s, "PRAGMA page_size = 8192;"
+		    "PRAGMA journal_mode = WAL;"
+		    "PRAGMA synchronous = NORMAL;"
+		    "PRAGMA cache_spill = OFF;", err) == -1)
 			goto fail;
 		if (store_schema_migrate(s, err) == -1)
 			goto fail;
@@ -322,9 +324,11 @@ int64_t
 store_room_key(struct store *s, const char *room_id, int *created,
     struct haos_error *err)
 {
-	static const char	*ins = "INSERT INTO rooms (room_id) VALUES (?1) "
+	static const char	*ins = "INSERT INTO rooms (room_id) "
+				    "VALUES (?1) "
 				    "ON CONFLICT (room_id) DO NOTHING";
-	static const char	*sel = "SELECT id FROM rooms WHERE room_id = ?1";
+	static const char	*sel = "SELECT id FROM rooms "
+				    "WHERE room_id = ?1";
 	sqlite3_stmt		*st;
 	int64_t			 id;
 
@@ -638,7 +642,8 @@ int
 store_timeline_shift(struct store *s, int64_t room, int64_t above,
     int64_t by, struct haos_error *err)
 {
-	static const char	*ev = "UPDATE events SET ordinal = ordinal + ?3 "
+	static const char	*ev = "UPDATE events "
+				    "SET ordinal = ordinal + ?3 "
 				    "WHERE room = ?1 AND ordinal > ?2";
 	static const char	*gp = "UPDATE gaps SET ordinal = ordinal + ?3 "
 				    "WHERE room = ?1 AND ordinal > ?2";
@@ -854,7 +859,8 @@ store_state_get(struct store *s, int64_t room, const char *type,
     const char *state_key, char **content, struct haos_error *err)
 {
 	static const char	*sql = "SELECT content FROM state WHERE "
-				    "room = ?1 AND type = ?2 AND state_key = ?3";
+				    "room = ?1 AND type = ?2 "
+				    "AND state_key = ?3";
 	sqlite3_stmt		*st;
 	int			 rc;
 
@@ -1061,7 +1067,8 @@ int
 store_sync_token_set(struct store *s, const char *token,
     struct haos_error *err)
 {
-	static const char	*sql = "INSERT INTO sync_token (id, next_batch) "
+	static const char	*sql = "INSERT INTO sync_token "
+	    "(id, next_batch) "
 	    "VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET "
 	    "next_batch = excluded.next_batch";
 	sqlite3_stmt		*st;

@@ -76,7 +76,7 @@ struct event_row {
 	char		*type;
 	char		*state_key;	/* NULL unless a state event */
 	int64_t		 ts;		/* origin_server_ts, ms */
-	char		*content;	/* JSON text; edited content if edited */
+	char		*content;	/* JSON text, edits applied */
 	char		*rel_type;	/* m.relates_to rel_type */
 	char		*relates_to;	/* m.relates_to event_id */
 	int		 redacted;
@@ -91,7 +91,7 @@ struct event_row {
 
 struct gap_row {
 	int64_t		 id;
-	int64_t		 ordinal;	/* events older than the gap are below */
+	int64_t		 ordinal;	/* older events are below it */
 	char		*prev_batch;
 };
 

@@ -692,8 +692,10 @@ END_TEST
 /* A space with channels: io.haos.channel types, m.space.child order. */
 START_TEST(test_spaces)
 {
+	struct ingest_result	 res;
 	struct haos_error	 err;
 	struct room_row		*r;
+	json_t			*j;
 	size_t			 n;
 
 	sync_file("haos-setup.json");
@@ -719,6 +721,28 @@ START_TEST(test_spaces)
 	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_OTHER, NULL, &r,
 	    &n, &err), 0);
 	ck_assert_uint_eq(n, 0);
+	room_rows_free(r, n);
+
+	/* An m.space.child "order" sorts before names. */
+	j = load("empty.json");
+	json_object_set_new(j, "rooms", json_pack("{s:{s:{s:{s:[]}}}}",
+	    "join", SPACE, "timeline", "events"));
+	append(j, SPACE, json_pack("{s:s, s:s, s:s, s:s, s:{s:[s], s:s}, "
+	    "s:I}", "type", "m.space.child", "state_key",
+	    "!rkYaMffgGHxTPMqqXB:haos.test", "sender",
+	    "@alice-mwuxo8yy-3:haos.test", "event_id", "$order", "content",
+	    "via", "haos.test", "order", "a", "origin_server_ts",
+	    (json_int_t)1795539300000));
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+	ck_assert(res.notify & NOTIFY_CHANNELS);
+	ingest_result_free(&res);
+	json_decref(j);
+	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_CHANNELS, SPACE,
+	    &r, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(r[0].name, "voice");
+	ck_assert_str_eq(r[0].order, "a");
+	ck_assert_str_eq(r[1].name, "general");
 	room_rows_free(r, n);
 	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_ALL, NULL, &r, &n,
 	    &err), 0);
