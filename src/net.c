@@ -594,6 +594,7 @@ net_main(void *arg)
 	struct job		*jobs, *j;
 	int64_t			 now, wait;
 	char			*v;
+	int			 i;
 
 	n->store = store_open(n->cfg.store_path, STORE_RW, &err);
 	if (n->store == NULL) {
@@ -630,9 +631,15 @@ net_main(void *arg)
 			net_start_sync(n);
 		net_pump_outbox(n);
 
+		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
 		if (n->sync_next_at > now && n->sync_next_at - now < wait)
 			wait = n->sync_next_at - now;
+		for (i = 0; i < n->nrooms; i++) {
+			if (!n->rooms[i].in_flight && n->rooms[i].next_at > now &&
+			    n->rooms[i].next_at - now < wait)
+				wait = n->rooms[i].next_at - now;
+		}
 		http_client_poll(n->http, (int)(wait > 0 ? wait : 0));
 	}
 

@@ -527,20 +527,19 @@ CHATTER = [
 
 
 def chatter(carol, channels, minutes, interval):
-    rooms = [channels[n] for n in ("general", "random") if n in channels] or \
-        list(channels.values())
+    rooms = [n for n in ("general", "random") if n in channels] or list(channels)
     deadline = time.time() + minutes * 60
     count = 0
     log("chatter: carol posts every ~%ss for up to %s minutes (Ctrl-C to stop)"
         % (interval, minutes))
     try:
         while time.time() < deadline:
-            room = random.choice(rooms)
+            name = random.choice(rooms)
             body = random.choice(CHATTER)
             try:
-                carol.send(room, text(body))
+                carol.send(channels[name], text(body))
                 count += 1
-                log("  carol -> %s: %s" % (room, body))
+                log("  carol -> #%s: %s" % (name, body))
             except (ApiError, OSError) as e:
                 log("  chatter send failed: %s" % e)
             time.sleep(max(0.2, min(interval * random.uniform(0.6, 1.4),

@@ -15,6 +15,7 @@
 #include "haos/error.h"
 #include "haos/http.h"
 #include "haos/json.h"
+#include "haos/log.h"
 #include "haos/matrix.h"
 #include "haos/model.h"
 #include "haos/net.h"
@@ -33,6 +34,8 @@ setup(void)
 	struct haos_error	 err;
 
 	http_global_init(&err);
+	if (getenv("HAOS_TEST_LOG") != NULL)
+		log_open(getenv("HAOS_TEST_LOG"), LOG_DEBUG);
 	ck_assert_msg(hs_start(&hs) == 0, "cannot start the homeserver");
 }
 
@@ -449,16 +452,16 @@ server_bodies(const struct hs_user *u, const char *room)
 }
 
 /*
- * About one /send in three fails: 500s, 429s with retry_after_ms, and
+ * About one /send in three fails (1/10 + 1/8 + 1/7): 500s, 429s with retry_after_ms, and
  * connections dropped after the server stored the event (so a retry with
  * the same transaction id must not duplicate it); /sync fails too.
  */
 static const char *faults = "{\"faults\": ["
     "{\"action\": \"status\", \"status\": 500, \"errcode\": "
-    "\"M_UNKNOWN\", \"path\": \"/send/\", \"every\": 7},"
+    "\"M_UNKNOWN\", \"path\": \"/send/\", \"every\": 10},"
     "{\"action\": \"ratelimit\", \"retry_after_ms\": 40, "
-    "\"path\": \"/send/\", \"every\": 5},"
-    "{\"action\": \"drop\", \"path\": \"/send/\", \"every\": 4},"
+    "\"path\": \"/send/\", \"every\": 8},"
+    "{\"action\": \"drop\", \"path\": \"/send/\", \"every\": 7},"
     "{\"action\": \"status\", \"status\": 502, \"path\": \"/sync\", "
     "\"every\": 3}]}";
 
