@@ -320,17 +320,23 @@ http_xfer_free(struct http_client *c, struct http_xfer *x)
 	free(x);
 }
 
-/* Cancel every transfer (their callbacks are not called) and free c. */
+/*
+ * Abort every transfer, calling each callback once with HAOS_ECANCEL so
+ * its owner can free what it passed as arg, and free c.
+ */
 void
 http_client_free(struct http_client *c)
 {
-	struct http_xfer	*x, *next;
+	struct http_xfer	*x;
+	struct haos_error	 err;
 	int			 i;
 
 	if (c == NULL)
 		return;
-	for (x = c->xfers; x != NULL; x = next) {
-		next = x->next;
+	haos_error_set(&err, HAOS_ECANCEL, "cancelled");
+	while ((x = c->xfers) != NULL) {
+		c->xfers = x->next;
+		x->cb(x, &x->resp, &err, x->arg);
 		http_xfer_free(c, x);
 	}
 	for (i = 0; i < c->nidle; i++)

@@ -401,7 +401,8 @@ net_pump_outbox(struct net *n)
 		return;
 	}
 	all = xrealloc(all, (nsending + nrows + 1) * sizeof *all);
-	memcpy(all + nsending, rows, nrows * sizeof *rows);
+	if (nrows > 0)
+		memcpy(all + nsending, rows, nrows * sizeof *rows);
 	free(rows);
 	nrows += nsending;
 	now = net_now_ms();
@@ -533,6 +534,10 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	struct net_req	*r = arg;
 	struct net	*n = r->net;
 
+	if (err != NULL && err->code == HAOS_ECANCEL) {
+		net_req_free(r);	/* shutting down */
+		return;
+	}
 	switch (r->kind) {
 	case NET_REQ_FILTER:
 		net_filter_done(n, resp, err);

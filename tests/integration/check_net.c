@@ -233,8 +233,14 @@ START_TEST(test_initial_and_incremental_sync)
 	ck_assert_str_eq(bodies, "one,two,three");
 	free(bodies);
 
-	/* The sync token is stored with the events. */
+	/* Quitting aborts the long-poll in flight: well under a second. */
+	wait_bits(nt, NOTIFY_STATUS, 0.3);
+	t0 = now_s();
 	net_stop(n);
+	ck_assert_msg(now_s() - t0 < 1.0, "net_stop took %.2f s",
+	    now_s() - t0);
+
+	/* The sync token is stored with the events. */
 	{
 		struct haos_error err;
 		struct store *ro = store_open(store, STORE_RO, &err);
@@ -387,7 +393,7 @@ START_TEST(test_unknown_token)
 	struct net	*n;
 	struct net_status st;
 	char		*store, *la;
-	json_t		*r;
+	json_t		*r, *body;
 	int		 s;
 
 	la = hs_unique("alice");
@@ -396,10 +402,12 @@ START_TEST(test_unknown_token)
 	store = tmp_store();
 	n = start_net(&a, store, nt, 50);
 	wait_bits(nt, NOTIFY_STATUS, 10);
+	body = json_object();
 	r = hs_call(&hs, a.token, "POST", "/_matrix/client/v3/logout",
-	    json_object(), &s);
+	    body, &s);
 	ck_assert_int_eq(s, 200);
 	json_decref(r);
+	json_decref(body);
 	ck_assert(wait_bits(nt, NOTIFY_AUTH, 15) & NOTIFY_AUTH);
 	net_get_status(n, &st);
 	ck_assert_int_eq(st.state, NET_AUTH_FAILED);
