@@ -9,13 +9,14 @@ PKG_CONFIG ?= pkg-config
 PYTHON     ?= python3
 INSTALL    ?= install
 
-PKGS        = ncursesw libcurl jansson sqlite3 olm inih
+PKGS        = ncursesw libcurl jansson sqlite3 olm inih libutf8proc
 TEST_PKGS   = check
 
 # Debian/Ubuntu packages needed to build and test (make deps installs them).
 DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libjansson-dev libolm-dev libsqlite3-dev libinih-dev check \
-              libsubunit-dev python3 tmux mandoc groff-base openssl ca-certificates
+              libsubunit-dev libutf8proc-dev python3 tmux mandoc groff-base \
+              openssl ca-certificates
 
 CFLAGS     ?= -O2 -g
 WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \
@@ -41,10 +42,15 @@ ALL_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -pthread
 
-# Everything but main.c and ui/ goes into libhaos.a, which the tests link.
-LIB_SRCS    = $(filter-out src/main.c,$(wildcard src/*.c src/cmd/*.c src/crypto/*.c))
+# Everything but main.c and the curses side of ui/ goes into libhaos.a,
+# which the tests link; ui/ files that do not include curses.h are pure.
+UI_SRCS     = $(wildcard src/ui/*.c)
+UI_PURE     = $(if $(UI_SRCS),$(shell grep -L 'curses\.h' $(UI_SRCS)))
+LIB_SRCS    = $(filter-out src/main.c,$(wildcard src/*.c src/cmd/*.c src/crypto/*.c)) \
+              $(UI_PURE)
 LIB_OBJS    = $(LIB_SRCS:%.c=$(BUILD)/%.o)
-MAIN_OBJS   = $(BUILD)/src/main.o $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/ui/*.c))
+MAIN_OBJS   = $(BUILD)/src/main.o \
+              $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(UI_PURE),$(UI_SRCS)))
 UNIT_SRCS   = $(wildcard tests/unit/*.c)
 UNIT_OBJS   = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 INTEG_SRCS  = $(wildcard tests/integration/*.c)

@@ -1,0 +1,78 @@
+/* Messages to display lines: wrapping, widths, markers; no curses. */
+#ifndef HAOS_RENDER_H
+#define HAOS_RENDER_H
+
+#include "haos/haos.h"
+#include "haos/model.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How a span is drawn; the UI maps these to colours from the theme. */
+enum render_attr {
+	RA_TEXT = 0,
+	RA_DIM,			/* timestamps, "(edited)" */
+	RA_SENDER,		/* colour in render_span.color */
+	RA_MENTION,		/* a mention of me */
+	RA_LINK,
+	RA_PENDING,		/* local echo not yet sent */
+	RA_FAILED,		/* local echo that failed */
+	RA_DELETED,		/* "message deleted" */
+	RA_DAYSEP,		/* day separator line */
+	RA_NOTICE,		/* m.notice, membership changes */
+	RA_EMOTE,		/* m.emote */
+	RA_QUOTE,		/* reply preview */
+	RA_REACTION,
+	RA_REACTION_MINE,
+	RA_THREAD,		/* "3 replies · last by bob" */
+	RA_UNREAD		/* the "new messages" line */
+};
+
+struct render_span {
+	size_t		 off, len;	/* bytes into render_line.text */
+	enum render_attr attr;
+	int		 color;		/* RA_SENDER: 0..N-1 palette index */
+};
+
+/* One screen line; text is sanitised UTF-8 no wider than the width. */
+struct render_line {
+	char			*text;
+	struct render_span	*spans;
+	size_t			 nspans;
+	int			 width;		/* display cells used */
+	char			*event_id;	/* the event this line shows */
+	int			 first;		/* first line of its event */
+};
+
+struct render_opts {
+	int		 width;		/* cells available */
+	const char	*me;		/* my user id (mentions, "mine") */
+	const char	*my_name;	/* my display name (mentions) */
+	int		 ascii;		/* no box/emoji decorations */
+	int		 seconds;	/* timestamps with seconds */
+	int64_t		 now_ms;	/* for "Today" day separators */
+	const char	*unread_after;	/* event id of the read marker */
+	int		 palette;	/* number of sender colours */
+	/* Display names: user id -> name (NULL: use the id). */
+	const char	*(*name_of)(void *arg, const char *user_id);
+	void		*name_arg;
+};
+
+/*
+ * Render events oldest first into lines: day separators, a sender line
+ * with time for the first of consecutive messages by one sender (within
+ * a few minutes), wrapped bodies (long words and URLs broken at the
+ * width, wide characters and emoji measured by grapheme), "(edited)",
+ * "message deleted", pending/failed marks, reactions, thread summaries.
+ */
+int	render_timeline(const struct event_row *, size_t,
+	    const struct render_opts *, struct render_line **, size_t *);
+void	render_lines_free(struct render_line *, size_t);
+
+/* Wrap sanitised text to width cells: returns the line count. */
+size_t	render_wrap(const char *text, int width, char ***lines);
+
+/* Stable colour index of a user id in a palette of n colours. */
+int	render_sender_color(const char *user_id, int n);
+
+#endif

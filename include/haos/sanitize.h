@@ -1,0 +1,26 @@
+/* Make text from the network safe to draw on a terminal. */
+#ifndef HAOS_SANITIZE_H
+#define HAOS_SANITIZE_H
+
+#include "haos/haos.h"
+
+#include <stddef.h>
+
+enum sanitize_flags {
+	SANITIZE_NEWLINES = 1u << 0	/* keep '\n' (bodies); else a space */
+};
+
+/*
+ * Return a new valid UTF-8 string in which nothing can move the cursor,
+ * change colours or reach the clipboard: C0 and C1 controls (except '\n'
+ * with SANITIZE_NEWLINES; '\t' becomes spaces), whole ESC/CSI/OSC/DCS
+ * sequences, DEL, bidi overrides and isolates (U+202A-202E, U+2066-2069)
+ * and other invisible format characters that reorder text are removed;
+ * invalid UTF-8 becomes U+FFFD.  len may be (size_t)-1 for strlen(s).
+ */
+char	*sanitize_text(const char *s, size_t len, unsigned int flags);
+
+/* Display width in terminal cells of valid UTF-8 (grapheme clusters). */
+int	 sanitize_width(const char *s);
+
+#endif
