@@ -98,13 +98,69 @@ http_error_from_response(const struct http_resp *r, struct haos_error *err)
 	return -1;
 }
 
+/*
+ * Set every option of one request on e: TLS always verified, HTTP/2 where
+ * offered, the token as a header (never in the URL).  url, method and body
+ * must outlive the transfer.  Returns the header list to free afterwards.
+ */
+static struct curl_slist *
+http_prepare(CURL *e, const struct http_opts *o, const char *url,
+    const char *method, const struct http_req *req, const void *body,
+    long timeout_ms, char *ebuf, struct http_resp *resp)
+{
+	struct curl_slist	*hdrs = NULL;
+	char			*h;
+
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "haos/" HAOS_VERSION);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if (o->ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, resp);
+	if (req->token != NULL) {
+		h = xasprintf("Authorization: Bearer %s", req->token);
+		hdrs = curl_slist_append(hdrs, h);
+		memset(h, 0, strlen(h));
+		free(h);
+	}
+	if (body != NULL) {
+		h = xasprintf("Content-Type: %s", req->content_type != NULL ?
+		    req->content_type : "application/json");
+		hdrs = curl_slist_append(hdrs, h);
+		free(h);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)req->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+	}
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	return hdrs;
+}
+
 /* Make one blocking request; resp is filled even for HTTP errors. */
 int
 http_perform(const struct http_req *req, struct http_resp *resp,
     struct haos_error *err)
 {
-	struct curl_slist	*hdrs = NULL;
-	char			*auth = NULL, *ctype = NULL, *safe_url;
+	struct curl_slist	*hdrs;
+	char			*safe_url;
 	char			 ebuf[CURL_ERROR_SIZE];
 	const char		*ct;
 	struct timespec		 t0, t1;
@@ -121,47 +177,8 @@ http_perform(const struct http_req *req, struct http_resp *resp,
 		return -1;
 	}
 	ebuf[0] = '\0';
-	curl_easy_setopt(http_easy, CURLOPT_URL, req->url);
-	curl_easy_setopt(http_easy, CURLOPT_CUSTOMREQUEST, req->method);
-	curl_easy_setopt(http_easy, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(http_easy, CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(http_easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(http_easy, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(http_easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(http_easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(http_easy, CURLOPT_HTTP_VERSION,
-	    (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(http_easy, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(http_easy, CURLOPT_USERAGENT, "haos/" HAOS_VERSION);
-	curl_easy_setopt(http_easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    http_options.connect_timeout_ms);
-	curl_easy_setopt(http_easy, CURLOPT_TIMEOUT_MS,
-	    http_options.timeout_ms);
-	if (http_options.ca_file != NULL)
-		curl_easy_setopt(http_easy, CURLOPT_CAINFO,
-		    http_options.ca_file);
-	curl_easy_setopt(http_easy, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(http_easy, CURLOPT_WRITEDATA, resp);
-	if (req->token != NULL) {
-		auth = xasprintf("Authorization: Bearer %s", req->token);
-		hdrs = curl_slist_append(hdrs, auth);
-	}
-	if (req->body != NULL) {
-		ct = req->content_type != NULL ? req->content_type :
-		    "application/json";
-		ctype = xasprintf("Content-Type: %s", ct);
-		hdrs = curl_slist_append(hdrs, ctype);
-		curl_easy_setopt(http_easy, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)req->body_len);
-		curl_easy_setopt(http_easy, CURLOPT_POSTFIELDS, req->body);
-	}
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	curl_easy_setopt(http_easy, CURLOPT_HTTPHEADER, hdrs);
+	hdrs = http_prepare(http_easy, &http_options, req->url, req->method,
+	    req, req->body, http_options.timeout_ms, ebuf, resp);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = curl_easy_perform(http_easy);
@@ -187,11 +204,6 @@ http_perform(const struct http_req *req, struct http_resp *resp,
 out:
 	free(safe_url);
 	curl_slist_free_all(hdrs);
-	if (auth != NULL) {
-		memset(auth, 0, strlen(auth));
-		free(auth);
-	}
-	free(ctype);
 	return ret;
 }
 
@@ -354,7 +366,6 @@ http_client_start(struct http_client *c, const struct http_req *req,
     long timeout_ms, http_done_cb cb, void *arg)
 {
 	struct http_xfer	*x;
-	char			*h;
 	CURL			*e;
 
 	x = xcalloc(1, sizeof *x);
@@ -369,52 +380,15 @@ http_client_start(struct http_client *c, const struct http_req *req,
 	x->method = xstrdup(req->method);
 	x->cb = cb;
 	x->arg = arg;
-	curl_easy_setopt(e, CURLOPT_URL, x->url);
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->ebuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "haos/" HAOS_VERSION);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    c->opts.connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-	if (c->opts.ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->opts.ca_file);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &x->resp);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	if (req->token != NULL) {
-		h = xasprintf("Authorization: Bearer %s", req->token);
-		x->hdrs = curl_slist_append(x->hdrs, h);
-		memset(h, 0, strlen(h));
-		free(h);
-	}
 	if (req->body != NULL) {
 		x->body = xmalloc(req->body_len + 1);
 		memcpy(x->body, req->body, req->body_len);
 		x->body[req->body_len] = '\0';
 		x->body_len = req->body_len;
-		h = xasprintf("Content-Type: %s", req->content_type != NULL ?
-		    req->content_type : "application/json");
-		x->hdrs = curl_slist_append(x->hdrs, h);
-		free(h);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)x->body_len);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
 	}
-	x->hdrs = curl_slist_append(x->hdrs, "Accept: application/json");
-	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+	x->hdrs = http_prepare(e, &c->opts, x->url, x->method, req, x->body,
+	    timeout_ms, x->ebuf, &x->resp);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	clock_gettime(CLOCK_MONOTONIC, &x->t0);
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
 		http_xfer_free(c, x);

@@ -319,6 +319,15 @@ store_writable(struct store *s, struct haos_error *err)
 	return 0;
 }
 
+/* The cached statement for sql, if this store may write now. */
+static sqlite3_stmt *
+store_write_stmt(struct store *s, const char *sql, struct haos_error *err)
+{
+	if (store_writable(s, err) == -1)
+		return NULL;
+	return store_stmt(s, sql, err);
+}
+
 /* Return the key of room_id's row, creating it (and *created) if needed. */
 int64_t
 store_room_key(struct store *s, const char *room_id, int *created,
@@ -332,9 +341,7 @@ store_room_key(struct store *s, const char *room_id, int *created,
 	sqlite3_stmt		*st;
 	int64_t			 id;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sel, err);
+	st = store_write_stmt(s, sel, err);
 	if (st == NULL)
 		return -1;
 	if (created != NULL)
@@ -391,9 +398,7 @@ store_room_patch(struct store *s, int64_t room,
 
 	if (p->set == 0)
 		return 0;
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, (int)p->set);
@@ -425,9 +430,7 @@ store_rooms_clear_direct(struct store *s, struct haos_error *err)
 				    "direct_user = NULL WHERE is_direct != 0";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	return store_step_done(s, st, err, "clear direct");
@@ -444,9 +447,7 @@ store_room_set_direct(struct store *s, const char *room_id,
 	    "direct_user = excluded.direct_user";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, room_id);
@@ -466,9 +467,7 @@ store_event_insert(struct store *s, int64_t room,
 	    "?14, ?15) ON CONFLICT (event_id) DO NOTHING";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -540,9 +539,7 @@ store_event_redact(struct store *s, const char *event_id,
 	    "redacted_by = ?2, content = ?3 WHERE event_id = ?1";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, event_id);
@@ -649,9 +646,7 @@ store_timeline_shift(struct store *s, int64_t room, int64_t above,
 				    "WHERE room = ?1 AND ordinal > ?2";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, ev, err);
+	st = store_write_stmt(s, ev, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -677,9 +672,7 @@ store_gap_add(struct store *s, int64_t room, int64_t ordinal,
 				    "prev_batch) VALUES (?1, ?2, ?3)";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -723,9 +716,7 @@ store_gap_delete(struct store *s, int64_t id, struct haos_error *err)
 	static const char	*sql = "DELETE FROM gaps WHERE id = ?1";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -741,9 +732,7 @@ store_gaps_delete_below(struct store *s, int64_t room, int64_t ordinal,
 				    "WHERE room = ?1 AND ordinal < ?2";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -815,9 +804,7 @@ store_state_redact(struct store *s, int64_t room, const char *event_id,
 				    "WHERE room = ?1 AND event_id = ?2";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -839,9 +826,7 @@ store_state_set(struct store *s, int64_t room, const char *type,
 	    "content = excluded.content";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -923,9 +908,7 @@ store_member_set(struct store *s, int64_t room, const char *user_id,
 	    "power_level = excluded.power_level";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -946,9 +929,7 @@ store_members_power_default(struct store *s, int64_t room, int64_t level,
 				    "WHERE room = ?1 AND power_level != ?2";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -965,9 +946,7 @@ store_member_power(struct store *s, int64_t room, const char *user_id,
 				    "WHERE room = ?1 AND user_id = ?2";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -986,9 +965,7 @@ store_account_data_set(struct store *s, int64_t room, const char *type,
 	    "DO UPDATE SET content = excluded.content";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -1008,9 +985,7 @@ store_receipt_set(struct store *s, int64_t room, const char *rtype,
 	    "event_id = excluded.event_id, ts = excluded.ts";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -1031,9 +1006,7 @@ store_typing_set(struct store *s, int64_t room, const char *user_ids,
 	    "user_ids = excluded.user_ids";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, room);
@@ -1073,9 +1046,7 @@ store_sync_token_set(struct store *s, const char *token,
 	    "next_batch = excluded.next_batch";
 	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, token);
@@ -1245,9 +1216,7 @@ store_outbox_reconcile(struct store *s, const char *txn_id,
 
 	if (room_id != NULL)
 		*room_id = NULL;
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
+	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, txn_id);
