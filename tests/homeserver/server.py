@@ -2266,7 +2266,8 @@ def h_joined_rooms(req):
 # ---------------------------------------------------------------------------
 
 def h_send(req, rid, etype, txn):
-    key = "%s|%s|%s|%s" % (req.uid, req.did, rid, txn)
+    # Like Synapse, the idempotency key is the request path + device.
+    key = "%s|%s|send|%s|%s|%s" % (req.uid, req.did, rid, etype, txn)
     if key in S()["txns"]:
         return {"event_id": S()["txns"][key]}
     room = room_or_404(rid)
@@ -2294,7 +2295,7 @@ def h_send(req, rid, etype, txn):
 
 
 def h_redact(req, rid, event_id, txn):
-    key = "%s|%s|%s|%s" % (req.uid, req.did, rid, txn)
+    key = "%s|%s|redact|%s|%s|%s" % (req.uid, req.did, rid, event_id, txn)
     if key in S()["txns"]:
         return {"event_id": S()["txns"][key]}
     room = room_or_404(rid)
@@ -3082,7 +3083,7 @@ def h_signatures_upload(req):
 
 
 def h_send_to_device(req, etype, txn):
-    key = "%s|%s|%s" % (req.uid, req.did, txn)
+    key = "%s|%s|%s|%s" % (req.uid, req.did, etype, txn)
     if key in S()["todevice_txns"]:
         return {}
     S()["todevice_txns"][key] = True

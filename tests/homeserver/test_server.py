@@ -296,6 +296,12 @@ class SyncTests(ServerTestCase):
                     query={"dir": "b", "limit": "3"})
         self.assertEqual([e["event_id"] for e in page["chunk"]].count(e1), 1)
         self.assertRegex(e1, r"^\$[A-Za-z0-9_\-]{43}$")
+        # Synapse keys idempotency on the request path: the same txn id
+        # with another event type, or for a redaction, is a new request.
+        e3 = a.send(rid, {"key": "value"}, etype="m.custom", txn="same")
+        self.assertNotEqual(e3, e1)
+        r = a.ok("PUT", "/rooms/%s/redact/%s/same" % (q(rid), q(e3)), {})
+        self.assertNotIn(r["event_id"], (e1, e3))
 
     def test_typing_expires_and_presence(self):
         a, b = self.user(), self.user()
