@@ -34,7 +34,11 @@ struct render_span {
 	int		 color;		/* RA_SENDER: 0..N-1 palette index */
 };
 
-/* One screen line; text is sanitised UTF-8 no wider than the width. */
+/*
+ * One screen line; text is sanitised UTF-8 no wider than the width.  The
+ * spans cover the text in order, without gaps.  Day separators and the
+ * unread line have no event_id.
+ */
 struct render_line {
 	char			*text;
 	struct render_span	*spans;
@@ -42,6 +46,7 @@ struct render_line {
 	int			 width;		/* display cells used */
 	char			*event_id;	/* the event this line shows */
 	int			 first;		/* first line of its event */
+	char			*txn_id;	/* a local echo's transaction */
 };
 
 struct render_opts {
@@ -56,6 +61,14 @@ struct render_opts {
 	/* Display names: user id -> name (NULL: use the id). */
 	const char	*(*name_of)(void *arg, const char *user_id);
 	void		*name_arg;
+	/*
+	 * Events outside the page (reply targets, redactions): fill *out
+	 * and return 1, else 0; render frees *out with event_row_free().
+	 * store_query_event() fits.  NULL: use the page only.
+	 */
+	int		 (*event_of)(void *arg, const char *event_id,
+			     struct event_row *out);
+	void		*event_arg;
 };
 
 /*
@@ -69,7 +82,10 @@ int	render_timeline(const struct event_row *, size_t,
 	    const struct render_opts *, struct render_line **, size_t *);
 void	render_lines_free(struct render_line *, size_t);
 
-/* Wrap sanitised text to width cells: returns the line count. */
+/*
+ * Wrap sanitised text to width cells: returns the line count; the caller
+ * frees each line and the array (NULL-terminated) with free().
+ */
 size_t	render_wrap(const char *text, int width, char ***lines);
 
 /* Stable colour index of a user id in a palette of n colours. */

@@ -23,4 +23,10 @@ char	*sanitize_text(const char *s, size_t len, unsigned int flags);
 /* Display width in terminal cells of valid UTF-8 (grapheme clusters). */
 int	 sanitize_width(const char *s);
 
+/*
+ * Length in bytes of the grapheme cluster at s (at most len bytes; 0 at
+ * the end or a NUL) and its width in cells (0, 1 or 2) in *width.
+ */
+size_t	 sanitize_grapheme(const char *s, size_t len, int *width);
+
 #endif

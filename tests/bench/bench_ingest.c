@@ -227,7 +227,7 @@ bench_generate(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct haos_error	 err;
 	struct ingest_result	 res;
@@ -327,6 +327,11 @@ main(void)
 	getrusage(RUSAGE_SELF, &ru);
 	printf("peak RSS: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
 
+	/* With an argument, keep the store there for the startup bench. */
+	if (argc > 1 && rename(path, argv[1]) == -1) {
+		perror(argv[1]);
+		return 1;
+	}
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);

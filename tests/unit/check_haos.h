@@ -6,13 +6,17 @@
 
 Suite	*suite_cli(void);
 Suite	*suite_config(void);
+Suite	*suite_editor(void);
 Suite	*suite_error(void);
 Suite	*suite_http(void);
 Suite	*suite_ingest(void);
+Suite	*suite_layout(void);
 Suite	*suite_log(void);
 Suite	*suite_matrix(void);
 Suite	*suite_notify(void);
 Suite	*suite_paths(void);
+Suite	*suite_render(void);
+Suite	*suite_sanitize(void);
 Suite	*suite_session(void);
 Suite	*suite_store(void);
 

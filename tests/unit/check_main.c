@@ -77,13 +77,17 @@ main(void)
 
 	sr = srunner_create(suite_cli());
 	srunner_add_suite(sr, suite_config());
+	srunner_add_suite(sr, suite_editor());
 	srunner_add_suite(sr, suite_error());
 	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_ingest());
+	srunner_add_suite(sr, suite_layout());
 	srunner_add_suite(sr, suite_log());
 	srunner_add_suite(sr, suite_matrix());
 	srunner_add_suite(sr, suite_notify());
 	srunner_add_suite(sr, suite_paths());
+	srunner_add_suite(sr, suite_render());
+	srunner_add_suite(sr, suite_sanitize());
 	srunner_add_suite(sr, suite_session());
 	srunner_add_suite(sr, suite_store());
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,201 @@
+/* Sanitising network text: escapes, controls, bidi, bad UTF-8, widths. */
+#include "check_haos.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/sanitize.h"
+
+/* Sanitise s (NUL-terminated) and compare with want. */
+static void
+expect(const char *s, unsigned int flags, const char *want)
+{
+	char	*got;
+
+	got = sanitize_text(s, (size_t)-1, flags);
+	ck_assert_msg(strcmp(got, want) == 0, "sanitize(\"%s\") = \"%s\", "
+	    "want \"%s\"", s, got, want);
+	free(got);
+}
+
+START_TEST(test_plain)
+{
+	expect("hello, world", 0, "hello, world");
+	expect("", 0, "");
+	expect("日本語 👍🏽 é", 0, "日本語 👍🏽 é");
+	expect("a\u200db", 0, "a\u200db");	/* ZWJ is kept */
+}
+END_TEST
+
+START_TEST(test_newlines_tabs)
+{
+	expect("a\nb", 0, "a b");
+	expect("a\nb", SANITIZE_NEWLINES, "a\nb");
+	expect("a\r\nb", SANITIZE_NEWLINES, "a\nb");
+	expect("a\rb", SANITIZE_NEWLINES, "a\nb");
+	expect("\tx", 0, "        x");
+	expect("ab\tx", 0, "ab      x");
+	expect("a\u2028b", SANITIZE_NEWLINES, "a\nb");
+}
+END_TEST
+
+START_TEST(test_controls)
+{
+	expect("a\x01\x02\x07\x08z", 0, "az");
+	expect("a\x7f" "b", 0, "ab");
+	expect("a\x0b\x0c" "b", 0, "ab");
+	/* C1 controls as UTF-8 code points. */
+	expect("a\xc2\x85" "b", 0, "ab");
+	expect("a\xc2\x9c" "b", 0, "ab");
+}
+END_TEST
+
+START_TEST(test_escapes)
+{
+	expect("\x1b[2Jcleared", 0, "cleared");
+	expect("\x1b[1;31mred\x1b[0m", 0, "red");
+	expect("\x1b[?1049h", 0, "");
+	expect("x\x1b]52;c;ZXZpbA==\x07y", 0, "xy");
+	expect("x\x1b]52;c;ZXZpbA==\x1b\\y", 0, "xy");
+	expect("x\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\y", 0, "xlinky");
+	expect("x\x1b]0;title", 0, "x");		/* unterminated */
+	expect("x\x1b]0;日本語\x07y", 0, "xy");	/* 本 holds 0x9c */
+	expect("x\x1bPq#0;2;0;0;0\x1b\\y", 0, "xy");	/* DCS sixel */
+	expect("x\x1b_apc\x1b\\y", 0, "xy");
+	expect("x\x1b^pm\x1b\\y", 0, "xy");
+	expect("x\x1bXsos\x1b\\y", 0, "xy");
+	expect("x\x1b" "cy", 0, "xy");		/* RIS */
+	expect("x\x1b(By", 0, "xy");		/* charset */
+	expect("x\x1b", 0, "x");
+	expect("x\x1b\x1b[2Jy", 0, "xy");
+	/* 8-bit C1 as UTF-8 code points: CSI, OSC ... ST. */
+	expect("x\xc2\x9b" "2Jy", 0, "xy");
+	expect("x\xc2\x9d" "52;c;AAAA\xc2\x9cy", 0, "xy");
+	expect("x\xc2\x90" "data\xc2\x9cy", 0, "xy");
+}
+END_TEST
+
+START_TEST(test_raw_c1)
+{
+	/*
+	 * Raw 0x80-0x9f bytes are stray continuation bytes in UTF-8, not
+	 * C1 controls: each becomes U+FFFD, and what follows is plain text.
+	 */
+	expect("x\x9b" "2Jy", 0, "x\xef\xbf\xbd" "2Jy");
+	expect("x\x9d" "52;c;A\x07y", 0, "x\xef\xbf\xbd" "52;c;Ay");
+	expect("x\x9cy", 0, "x\xef\xbf\xbdy");
+	expect("\xf4\x90\x80\x80" "b", 0, "\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd" "b");
+}
+END_TEST
+
+START_TEST(test_bidi)
+{
+	expect("abc\u202edcba", 0, "abcdcba");
+	expect("\u202a\u202b\u202c\u202d\u202ex", 0, "x");
+	expect("\u2066\u2067\u2068\u2069x", 0, "x");
+	expect("a\u200e\u200f\u061cb", 0, "ab");
+	expect("\xef\xbb\xbfx", 0, "x");
+	/* Arabic and Hebrew letters themselves stay. */
+	expect("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", 0,
+	    "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d");
+}
+END_TEST
+
+START_TEST(test_bad_utf8)
+{
+	expect("a\xff" "b", 0, "a\xef\xbf\xbd" "b");
+	expect("a\xc0\xaf" "b", 0, "a\xef\xbf\xbd\xef\xbf\xbd" "b");
+	expect("a\xe0\x80\xaf" "b", 0,
+	    "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "b");
+	expect("a\xed\xa0\x80" "b", 0,			/* surrogate */
+	    "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "b");
+	expect("a\xf4\x90\x80\x80" "b", 0,		/* > U+10FFFF */
+	    "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "b");
+	expect("a\xe6\x97", 0, "a\xef\xbf\xbd");	/* truncated */
+	expect("a\xe6\x97" "b", 0, "a\xef\xbf\xbd" "b");
+	expect("\xf0\x9f\x91", 0, "\xef\xbf\xbd");
+	expect("\x80\x80", 0, "\xef\xbf\xbd\xef\xbf\xbd");
+}
+END_TEST
+
+START_TEST(test_len_and_nul)
+{
+	char	*got;
+
+	got = sanitize_text("abc\0def", 7, 0);
+	ck_assert_str_eq(got, "abcdef");
+	free(got);
+	got = sanitize_text("abcdef", 3, 0);
+	ck_assert_str_eq(got, "abc");
+	free(got);
+	got = sanitize_text(NULL, 0, 0);
+	ck_assert_str_eq(got, "");
+	free(got);
+}
+END_TEST
+
+START_TEST(test_lone_mark)
+{
+	/* A combining mark at the start cannot join the previous cell. */
+	expect("\xcc\x81x", 0, "\xe2\x97\x8c\xcc\x81x");
+	expect("a\n\xcc\x81", SANITIZE_NEWLINES, "a\n\xe2\x97\x8c\xcc\x81");
+	expect("e\xcc\x81", 0, "e\xcc\x81");
+}
+END_TEST
+
+START_TEST(test_width)
+{
+	ck_assert_int_eq(sanitize_width(""), 0);
+	ck_assert_int_eq(sanitize_width("abc"), 3);
+	ck_assert_int_eq(sanitize_width("日本語"), 6);
+	ck_assert_int_eq(sanitize_width("e\xcc\x81"), 1);
+	ck_assert_int_eq(sanitize_width("👍"), 2);
+	ck_assert_int_eq(sanitize_width("👍🏽"), 2);
+	ck_assert_int_eq(sanitize_width("👨‍👩‍👧"), 2);
+	ck_assert_int_eq(sanitize_width("❤️"), 2);		/* VS16 */
+	ck_assert_int_eq(sanitize_width("❤"), 1);
+	ck_assert_int_eq(sanitize_width("🇫🇷"), 2);
+	ck_assert_int_eq(sanitize_width("a👍b日"), 6);
+	ck_assert_int_eq(sanitize_width(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_grapheme)
+{
+	int	 w;
+
+	ck_assert_uint_eq(sanitize_grapheme("e\xcc\x81x", 4, &w), 3);
+	ck_assert_int_eq(w, 1);
+	ck_assert_uint_eq(sanitize_grapheme("👨‍👩‍👧!", 19, &w), 18);
+	ck_assert_int_eq(w, 2);
+	ck_assert_uint_eq(sanitize_grapheme("👍🏽", 8, &w), 8);
+	ck_assert_int_eq(w, 2);
+	ck_assert_uint_eq(sanitize_grapheme("ab", 2, &w), 1);
+	ck_assert_uint_eq(sanitize_grapheme("", 0, &w), 0);
+	ck_assert_int_eq(w, 0);
+}
+END_TEST
+
+Suite *
+suite_sanitize(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("sanitize");
+	tc = tcase_create("core");
+	tcase_add_test(tc, test_plain);
+	tcase_add_test(tc, test_newlines_tabs);
+	tcase_add_test(tc, test_controls);
+	tcase_add_test(tc, test_escapes);
+	tcase_add_test(tc, test_raw_c1);
+	tcase_add_test(tc, test_bidi);
+	tcase_add_test(tc, test_bad_utf8);
+	tcase_add_test(tc, test_len_and_nul);
+	tcase_add_test(tc, test_lone_mark);
+	tcase_add_test(tc, test_width);
+	tcase_add_test(tc, test_grapheme);
+	suite_add_tcase(s, tc);
+	return s;
+}
