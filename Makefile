@@ -119,6 +119,7 @@ check: deps
 	$(MAKE) check-docs
 	$(MAKE) check-homeserver
 	$(MAKE) check-integration
+	$(MAKE) check-e2e
 	@echo "make check: all suites passed"
 
 check-unit: $(BUILD)/check_haos
@@ -182,8 +183,35 @@ $(BUILD)/bench_ingest: $(BUILD)/tests/bench/bench_ingest.o $(BUILD)/libhaos.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/tests/bench/bench_ingest.o \
 	  $(BUILD)/libhaos.a $(LIBS)
 
+# The client on the demo world: a test homeserver keeping its data under
+# .build/demo, seeded once; alice logged in with XDG dirs under .build/demo;
+# carol chatting unless DEMO_CHATTER=0.  Everything stops when haos exits.
+DEMO_DIR     = .build/demo
+DEMO_CHATTER ?= 1
 demo: deps
-	@echo "make demo: the interactive client arrives with the UI (issue 5)"; exit 1
+	$(MAKE) all
+	@set -e; d=$(abspath $(DEMO_DIR)); mkdir -p $$d/hs $$d/config $$d/state; \
+	rm -rf $$d/data; \
+	export XDG_CONFIG_HOME=$$d/config XDG_DATA_HOME=$$d/data \
+	  XDG_STATE_HOME=$$d/state; \
+	pids=""; trap 'kill $$pids 2>/dev/null; wait 2>/dev/null' EXIT INT TERM; \
+	$(PYTHON) tests/homeserver/server.py --port 0 --server-name haos.test \
+	  --data $$d/hs >$$d/hs.out 2>$$d/hs.err & pids="$$!"; \
+	for i in $$(seq 1 100); do \
+	  url=$$(sed -n 's/^listening on //p' $$d/hs.out); \
+	  [ -n "$$url" ] && break; sleep 0.1; done; \
+	[ -n "$$url" ] || { cat $$d/hs.err; exit 1; }; \
+	echo "make demo: homeserver $$url (data in $(DEMO_DIR)/hs)"; \
+	$(PYTHON) tests/homeserver/seed_demo.py $$url >$$d/seed.log 2>&1 || \
+	  { cat $$d/seed.log; exit 1; }; \
+	printf '[account]\nuser = @alice:haos.test\nhomeserver = %s\npassword = alice-password\n' \
+	  "$$url" >$$d/config.ini; chmod 600 $$d/config.ini; \
+	$(HAOS) --config $$d/config.ini login </dev/null; \
+	if [ "$(DEMO_CHATTER)" != 0 ]; then \
+	  $(PYTHON) tests/homeserver/seed_demo.py $$url --chatter \
+	    --chatter-interval 8 >$$d/chatter.log 2>&1 & pids="$$pids $$!"; fi; \
+	$(HAOS) --config $$d/config.ini; \
+	echo "make demo: log in $(DEMO_DIR)/state/haos/default.log"
 
 install: $(HAOS)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)

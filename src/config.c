@@ -52,6 +52,48 @@ const struct config_key config_table[] = {
 	{ "log", "level", CONFIG_CHOICE, "info", 0, 0, "error|warn|info|debug",
 	  NULL, 0,
 	  "Least severe level written to the log file; --debug sets debug." },
+	{ "ui", "ascii", CONFIG_CHOICE, "auto", 0, 0, "auto|yes|no", NULL, 0,
+	  "Draw channel markers and separators in plain ASCII. auto: when the\n"
+	  "locale is not UTF-8." },
+	{ "ui", "color", CONFIG_CHOICE, "auto", 0, 0,
+	  "auto|truecolor|256|16|none", NULL, 0,
+	  "Colours to use. auto: what the terminal offers; the NO_COLOR\n"
+	  "environment variable or none draws in monochrome." },
+	{ "ui", "mouse", CONFIG_CHOICE, "no", 0, 0, "yes|no", NULL, 0,
+	  "Click a server or channel to select it; the wheel scrolls." },
+	{ "ui", "seconds", CONFIG_CHOICE, "no", 0, 0, "yes|no", NULL, 0,
+	  "Show seconds in message timestamps." },
+	{ "ui", "members", CONFIG_CHOICE, "auto", 0, 0, "auto|yes|no", NULL, 0,
+	  "Show the member list at start. auto: when the terminal has at\n"
+	  "least 120 columns." },
+	{ "theme", "accent", CONFIG_COLOR, "cyan", 0, 0, NULL, NULL, 0,
+	  "Selection, headings and the active server. A colour is a name\n"
+	  "(black, red, green, yellow, blue, magenta, cyan, white, or bright-\n"
+	  "before one of those), a 256-colour index 0-255, #rrggbb (exact on\n"
+	  "true-colour terminals, nearest match elsewhere) or default." },
+	{ "theme", "dim", CONFIG_COLOR, "bright-black", 0, 0, NULL, NULL, 0,
+	  "Timestamps, day separators and hints." },
+	{ "theme", "mention", CONFIG_COLOR, "yellow", 0, 0, NULL, NULL, 0,
+	  "Mentions of you and mention counts." },
+	{ "theme", "link", CONFIG_COLOR, "blue", 0, 0, NULL, NULL, 0,
+	  "Links." },
+	{ "theme", "error", CONFIG_COLOR, "red", 0, 0, NULL, NULL, 0,
+	  "Errors and failed messages." },
+	{ "theme", "senders", CONFIG_STRING,
+	  "red,green,yellow,blue,magenta,cyan,bright-red,bright-green,"
+	  "bright-blue,bright-magenta", 0, 0, NULL, NULL, 0,
+	  "Comma-separated colours for sender names; each user keeps one\n"
+	  "(a stable hash of the user id)." },
+	{ "keys", "KEY", CONFIG_BINDING, NULL, 0, 0, NULL, NULL, 0,
+	  "KEY = command binds a key to a command (as typed after /); an\n"
+	  "empty command unbinds it. KEY is a character, C-x (Ctrl), M-x\n"
+	  "(Alt), or Up, Down, Left, Right, Home, End, PgUp, PgDn, Enter,\n"
+	  "Tab, Esc, BSpace, DC, F1-F12, with C- or M- before any of them.\n"
+	  "Keys used while a message is selected take a \"select/\" prefix.\n"
+	  "Examples:\n"
+	  "C-g = switcher\n"
+	  "M-m = toggle members\n"
+	  "select/c = message copy" },
 };
 const unsigned int config_table_size = nitems(config_table);
 
@@ -70,11 +112,23 @@ static const struct {
 	{ 0, offsetof(struct config, request_timeout) },
 	{ 0, offsetof(struct config, sync_timeout) },
 	{ 0, offsetof(struct config, log_level) },
+	{ 0, offsetof(struct config, ui_ascii) },
+	{ 0, offsetof(struct config, ui_color) },
+	{ 0, offsetof(struct config, ui_mouse) },
+	{ 0, offsetof(struct config, ui_seconds) },
+	{ 0, offsetof(struct config, ui_members) },
+	{ 0, offsetof(struct config, theme_accent) },
+	{ 0, offsetof(struct config, theme_dim) },
+	{ 0, offsetof(struct config, theme_mention) },
+	{ 0, offsetof(struct config, theme_link) },
+	{ 0, offsetof(struct config, theme_error) },
+	{ 0, offsetof(struct config, theme_senders) },
+	{ 0, offsetof(struct config, bindings) },	/* CONFIG_BINDING */
 };
 
 _Static_assert(nitems(config_slots) == nitems(config_table),
     "config_slots[] must match config_table[]");
-_Static_assert(nitems(config_table) <= 16, "grow config_parse.seen");
+_Static_assert(nitems(config_table) <= 32, "grow config_parse.seen");
 
 #define CONFIG_MAX_LINE	1024
 
@@ -88,7 +142,7 @@ struct config_parse {
 	char		 error[400];
 	struct account	*acct;		/* current [account ...] or NULL */
 	char		 section[128];	/* current section name */
-	unsigned char	 seen[65][16];	/* seen[1 + account][key]: duplicates */
+	unsigned char	 seen[65][32];	/* seen[1 + account][key]: duplicates */
 };
 
 static void
@@ -132,7 +186,8 @@ config_init(struct config *cfg)
 
 	memset(cfg, 0, sizeof *cfg);
 	for (i = 0; i < nitems(config_table); i++) {
-		if (config_slots[i].in_account || config_table[i].def == NULL)
+		if (config_slots[i].in_account || config_table[i].def == NULL ||
+		    config_table[i].type == CONFIG_BINDING)
 			continue;
 		if (config_table[i].type == CONFIG_INT) {
 			ip = (int *)((char *)cfg + config_slots[i].off);
@@ -249,6 +304,10 @@ config_find_key(const char *section, const char *name)
 	acct = strncmp(section, "account", 7) == 0 &&
 	    (section[7] == '\0' || section[7] == ' ');
 	for (i = 0; i < nitems(config_table); i++) {
+		/* A section of bindings takes any key name. */
+		if (config_table[i].type == CONFIG_BINDING &&
+		    strcmp(config_table[i].section, section) == 0)
+			return (int)i;
 		if (strcmp(config_table[i].name, name) != 0)
 			continue;
 		if (acct && strcmp(config_table[i].section, "account") == 0)
@@ -269,9 +328,18 @@ config_check_value(const struct config_key *k, const char *v, int *ival)
 	long		 l;
 	size_t		 n;
 
+	if (k->type == CONFIG_BINDING)
+		return NULL;
 	if (*v == '\0')
 		return "empty value";
 	switch (k->type) {
+	case CONFIG_COLOR:
+		if (!config_valid_color(v))
+			return "not a colour (a name such as red or "
+			    "bright-blue, 0-255, #rrggbb or default)";
+		break;
+	case CONFIG_BINDING:
+		break;
 	case CONFIG_USER_ID:
 		if (!matrix_valid_user_id(v))
 			return "not a Matrix user id (expected @name:server)";
@@ -314,6 +382,63 @@ config_check_value(const struct config_key *k, const char *v, int *ival)
 	return NULL;
 }
 
+/* Colour names of the 16-colour palette, in index order. */
+static const char *const config_colors[] = {
+	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"
+};
+
+/* Check a theme colour: name, bright-name, 0-255, #rrggbb or default. */
+int
+config_valid_color(const char *v)
+{
+	const char	*p;
+	char		*end;
+	unsigned int	 i;
+	long		 l;
+
+	if (strcmp(v, "default") == 0)
+		return 1;
+	if (v[0] == '#') {
+		for (p = v + 1; isxdigit((unsigned char)*p); p++)
+			;
+		return *p == '\0' && p - v == 7;
+	}
+	if (isdigit((unsigned char)v[0])) {
+		l = strtol(v, &end, 10);
+		return *end == '\0' && l >= 0 && l <= 255;
+	}
+	if (strncmp(v, "bright-", 7) == 0)
+		v += 7;
+	for (i = 0; i < nitems(config_colors); i++) {
+		if (strcmp(v, config_colors[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Record a [keys] line; a repeated key replaces the earlier line. */
+static void
+config_bind(struct config_parse *cp, const char *key, const char *value)
+{
+	struct config		*cfg = cp->cfg;
+	struct config_binding	*b;
+	int			 i;
+
+	for (i = 0; i < cfg->nbindings; i++) {
+		if (strcmp(cfg->bindings[i].key, key) == 0) {
+			config_fail(cp, cp->line, "duplicate key \"%s\" in "
+			    "[%s]", key, cp->section);
+			return;
+		}
+	}
+	cfg->bindings = xrealloc(cfg->bindings,
+	    (size_t)(cfg->nbindings + 1) * sizeof *cfg->bindings);
+	b = &cfg->bindings[cfg->nbindings++];
+	b->key = xstrdup(key);
+	b->command = xstrdup(value);
+	b->line = cp->line;
+}
+
 /* Expand a leading "~/" to $HOME. */
 static char *
 config_expand_path(const char *v)
@@ -350,6 +475,10 @@ config_handler(void *user, const char *section, const char *name,
 		return 1;
 	}
 	k = &config_table[idx];
+	if (k->type == CONFIG_BINDING) {
+		config_bind(cp, name, value);
+		return 1;
+	}
 	slot = cp->acct != NULL ? (int)(cp->acct - cp->cfg->accounts) + 1 : 0;
 	if (cp->seen[slot][idx]) {
 		config_fail(cp, cp->line, "duplicate key \"%s\" in [%s]", name,
@@ -518,9 +647,15 @@ config_free(struct config *cfg)
 		}
 	}
 	free(cfg->accounts);
+	for (a = 0; a < cfg->nbindings; a++) {
+		free(cfg->bindings[a].key);
+		free(cfg->bindings[a].command);
+	}
+	free(cfg->bindings);
 	for (i = 0; i < nitems(config_table); i++) {
 		if (config_slots[i].in_account ||
-		    config_table[i].type == CONFIG_INT)
+		    config_table[i].type == CONFIG_INT ||
+		    config_table[i].type == CONFIG_BINDING)
 			continue;
 		sp = (char **)((char *)cfg + config_slots[i].off);
 		free(*sp);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "haos/haos.h"
 #include "haos/account.h"
@@ -12,8 +13,12 @@
 #include "haos/error.h"
 #include "haos/http.h"
 #include "haos/log.h"
+#include "haos/net.h"
+#include "haos/notify.h"
 #include "haos/paths.h"
 #include "haos/session.h"
+#include "haos/store.h"
+#include "haos/ui.h"
 
 /* Print "haos: message" and return the exit status for err. */
 static int
@@ -44,19 +49,108 @@ main_open_log(const struct paths *paths, const struct config *cfg, int debug)
 	    log_level_name(level));
 }
 
-/* Start the interactive client for the profile's session. */
-static int
-main_run_ui(const struct paths *paths, struct haos_error *err)
+#define MAIN_STORE_WAIT_MS	15000	/* for the net thread's first open */
+
+/*
+ * Open the UI thread's read-only store once the net thread has created
+ * or migrated it (the RO connection cannot create the schema).
+ */
+static struct store *
+main_open_store(const char *path, struct notify *nf, struct haos_error *err)
 {
-	struct session	 s;
+	struct timespec	 pause = { 0, 20 * 1000 * 1000 };
+	struct store	*st;
+	unsigned int	 bits = 0;
+	int64_t		 deadline;
+	int		 v;
+
+	deadline = net_now_ms() + MAIN_STORE_WAIT_MS;
+	for (;;) {
+		st = store_open(path, STORE_RO, err);
+		if (st != NULL && store_schema_version(st, &v, err) == 0 &&
+		    v == STORE_SCHEMA_VERSION)
+			break;
+		if (st != NULL)
+			store_close(st);
+		st = NULL;
+		bits |= notify_take(nf);
+		if ((bits & NOTIFY_FATAL) || net_now_ms() > deadline) {
+			haos_error_set(err, HAOS_ESTORE, "cannot open the "
+			    "cache %s (see the log)", path);
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	/* Whatever arrived meanwhile is the UI's to see. */
+	if (bits != 0)
+		notify_post(nf, bits);
+	return st;
+}
+
+/*
+ * Start the interactive client for the profile's session, and stop it in
+ * the order of STYLE.md's threading rules: the net thread is stopped and
+ * joined (it closes the RW store), then the RO store is closed, then the
+ * terminal is given back.
+ */
+static int
+main_run_ui(const struct config *cfg, const struct paths *paths,
+    const struct http_opts *hopts, struct haos_error *err)
+{
+	struct session		 s;
+	struct net_config	 nc;
+	struct ui_deps		 d;
+	struct notify		*nf = NULL;
+	struct net		*net = NULL;
+	struct store		*st = NULL;
+	struct ui		*ui = NULL;
+	int			 ret = -1;
 
 	if (session_load(&s, paths->session_file, err) == -1)
 		return -1;
-	haos_error_set(err, HAOS_EIO, "logged in as %s, but this build "
-	    "has no interactive client yet; use haos login/logout",
-	    s.user_id);
+	if (paths_make_dir(paths->data_dir, err) == -1)
+		goto out;
+	nf = notify_new();
+	if (nf == NULL) {
+		haos_error_set(err, HAOS_EIO, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	memset(&nc, 0, sizeof nc);
+	nc.homeserver = s.homeserver;
+	nc.access_token = s.access_token;
+	nc.user_id = s.user_id;
+	nc.device_id = s.device_id;
+	nc.store_path = paths->store_file;
+	nc.sync_timeout_ms = cfg->sync_timeout * 1000L;
+	nc.request_timeout_ms = cfg->request_timeout * 1000L;
+	nc.timeline_limit = 50;
+	nc.http = *hopts;
+	nc.notify = nf;
+	net = net_start(&nc, err);
+	if (net == NULL)
+		goto out;
+	st = main_open_store(paths->store_file, nf, err);
+	if (st == NULL)
+		goto out;
+	memset(&d, 0, sizeof d);
+	d.cfg = cfg;
+	d.store = st;
+	d.net = net;
+	d.notify = nf;
+	d.user_id = s.user_id;
+	d.homeserver = s.homeserver;
+	ui = ui_init(&d, err);
+	if (ui == NULL)
+		goto out;
+	ret = ui_run(ui, err);
+out:
+	net_stop(net);
+	if (st != NULL)
+		store_close(st);
+	ui_done(ui);
+	notify_free(nf);
 	session_free(&s);
-	return -1;
+	return ret;
 }
 
 int
@@ -127,7 +221,7 @@ main(int argc, char **argv)
 		ret = account_logout(&paths, &err);
 		break;
 	default:
-		ret = main_run_ui(&paths, &err);
+		ret = main_run_ui(&cfg, &paths, &hopts, &err);
 		break;
 	}
 	if (ret == -1) {

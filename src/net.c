@@ -42,9 +42,11 @@ struct net {
 	atomic_int		 soft_logout;
 	atomic_int		 started;	/* http client exists */
 
-	pthread_mutex_t		 lock;		/* guards jobs */
+	pthread_mutex_t		 lock;		/* guards jobs, results */
 	struct job		*jobs;		/* FIFO: head */
 	struct job		**jobs_tail;
+	struct net_result	*results;	/* FIFO for the UI */
+	struct net_result	**results_tail;
 	struct http_client	*http;		/* created before the thread */
 
 	/* thread-owned */
@@ -69,13 +71,15 @@ struct net_req {
 	char		*txn_id;	/* NET_REQ_SEND */
 	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL */
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
+	uint64_t	 tag;		/* NET_REQ_GENERIC */
 };
 
 enum {
 	NET_REQ_FILTER = 1,
 	NET_REQ_SYNC,
 	NET_REQ_SEND,
-	NET_REQ_BACKFILL
+	NET_REQ_BACKFILL,
+	NET_REQ_GENERIC
 };
 
 int64_t
@@ -98,7 +102,49 @@ net_job_free(struct job *j)
 	free(j->content);
 	free(j->rel_target);
 	free(j->txn_id);
+	free(j->method);
+	free(j->path);
 	free(j);
+}
+
+/* Make a JOB_REQUEST: method path with an optional JSON body. */
+struct job *
+net_job_request(const char *method, const char *path, const char *body,
+    uint64_t tag)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_REQUEST;
+	j->method = xstrdup(method);
+	j->path = xstrdup(path);
+	j->content = body != NULL ? xstrdup(body) : NULL;
+	j->tag = tag;
+	return j;
+}
+
+void
+net_result_free(struct net_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->err);
+	free(r->body);
+	free(r);
+}
+
+/* Take every queued result, oldest first (UI thread). */
+struct net_result *
+net_results_take(struct net *n)
+{
+	struct net_result	*r;
+
+	pthread_mutex_lock(&n->lock);
+	r = n->results;
+	n->results = NULL;
+	n->results_tail = &n->results;
+	pthread_mutex_unlock(&n->lock);
+	return r;
 }
 
 /* Make a JOB_SEND of a message-like event. */
@@ -527,6 +573,31 @@ net_backfill_done(struct net *n, struct net_req *r,
 	json_decref(root);
 }
 
+/* Queue the answer of a JOB_REQUEST for the UI. */
+static void
+net_generic_done(struct net *n, struct net_req *r,
+    const struct http_resp *resp, const struct haos_error *err)
+{
+	struct net_result	*res;
+
+	if (err != NULL)
+		net_check_auth(n, err);
+	res = xcalloc(1, sizeof *res);
+	res->tag = r->tag;
+	res->ok = err == NULL;
+	if (err != NULL) {
+		res->err = xmalloc(sizeof *res->err);
+		*res->err = *err;
+	}
+	if (resp != NULL && resp->body != NULL)
+		res->body = xstrndup(resp->body, resp->body_len);
+	pthread_mutex_lock(&n->lock);
+	*n->results_tail = res;
+	n->results_tail = &res->next;
+	pthread_mutex_unlock(&n->lock);
+	notify_post(n->cfg.notify, NOTIFY_RESULT);
+}
+
 static void
 net_done(struct http_xfer *x __unused, const struct http_resp *resp,
     const struct haos_error *err, void *arg)
@@ -551,6 +622,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_BACKFILL:
 		net_backfill_done(n, r, resp, err);
 		break;
+	case NET_REQ_GENERIC:
+		net_generic_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -560,6 +634,7 @@ static void
 net_run_job(struct net *n, struct job *j)
 {
 	struct haos_error	 e2;
+	struct net_req		*r;
 	char			*txn;
 
 	switch (j->type) {
@@ -587,6 +662,18 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_BACKFILL:
 		if (n->backfill_in_flight == 0)
 			net_start_backfill(n, j->room_id);
+		break;
+	case JOB_REQUEST:
+		r = xcalloc(1, sizeof *r);
+		r->kind = NET_REQ_GENERIC;
+		r->tag = j->tag;
+		if (net_request(n, r, j->method, j->path, j->content,
+		    n->cfg.request_timeout_ms) == -1) {
+			haos_error_set(&e2, HAOS_ENET, "cannot start %s",
+			    j->path);
+			net_generic_done(n, r, NULL, &e2);
+			net_req_free(r);
+		}
 		break;
 	}
 }
@@ -687,6 +774,7 @@ net_start(const struct net_config *cfg, struct haos_error *err)
 	if (n->cfg.timeline_limit <= 0)
 		n->cfg.timeline_limit = 50;
 	n->jobs_tail = &n->jobs;
+	n->results_tail = &n->results;
 	n->seed = (unsigned int)net_now_ms() ^ (unsigned int)(uintptr_t)n;
 	pthread_mutex_init(&n->lock, NULL);
 	n->http = http_client_new(&n->cfg.http);
@@ -715,8 +803,9 @@ fail:
 void
 net_stop(struct net *n)
 {
-	struct job	*j;
-	int		 i;
+	struct job		*j;
+	struct net_result	*r;
+	int			 i;
 
 	if (n == NULL)
 		return;
@@ -726,6 +815,10 @@ net_stop(struct net *n)
 	while ((j = n->jobs) != NULL) {
 		n->jobs = j->next;
 		net_job_free(j);
+	}
+	while ((r = n->results) != NULL) {
+		n->results = r->next;
+		net_result_free(r);
 	}
 	for (i = 0; i < n->nrooms; i++)
 		free(n->rooms[i].room_id);

@@ -26,5 +26,13 @@ fi
 for key in $("$bin" --dump-config | grep -oE '^#?[a-z_]+ =' | tr -d '#=' ); do
 	grep -q "Ic $key" "$man" || { echo "check-docs: config key $key missing from $man"; fail=1; }
 done
-[ $fail = 0 ] && echo "check-docs: --help, config keys and $man agree"
+# Every client command of cmd_table (one .name per entry in src/cmd/) has
+# an ".It Ic /name" in the man page, and the page lists no other.
+root=$(cd "$(dirname "$0")/.." && pwd)
+cmds_src=$(grep -ho '^	\.name = "[a-z-]*"' "$root"/src/cmd/*.c | sed 's/.*"\(.*\)"/\1/' | sort)
+cmds_page=$(grep -oE '^\.It Ic /[a-z-]+' "$man" | sed 's|.*/||' | sort)
+if [ -z "$cmds_src" ] || [ "$cmds_src" != "$cmds_page" ]; then
+	echo "check-docs: client commands differ: cmd_table [$(echo $cmds_src)] man [$(echo $cmds_page)]"; fail=1
+fi
+[ $fail = 0 ] && echo "check-docs: --help, config keys, client commands and $man agree"
 exit $fail

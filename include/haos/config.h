@@ -32,6 +32,32 @@ struct config {
 
 	/* [log] */
 	char		*log_level;
+
+	/* [ui] */
+	char		*ui_ascii;		/* auto|yes|no */
+	char		*ui_color;		/* auto|truecolor|256|16|none */
+	char		*ui_mouse;		/* yes|no */
+	char		*ui_seconds;		/* yes|no */
+	char		*ui_members;		/* auto|yes|no */
+
+	/* [theme] colours: a name, 0-255, #rrggbb or "default" */
+	char		*theme_accent;
+	char		*theme_dim;
+	char		*theme_mention;
+	char		*theme_link;
+	char		*theme_error;
+	char		*theme_senders;		/* comma-separated list */
+
+	/* [keys]: free-form KEY = command lines, in file order */
+	struct config_binding	*bindings;
+	int			 nbindings;
+};
+
+/* One line of [keys]: the key name is checked by the client. */
+struct config_binding {
+	char	*key;			/* "C-k", "M-Up", "F5" */
+	char	*command;		/* "switcher", "" to unbind */
+	int	 line;
 };
 
 enum config_type {
@@ -40,7 +66,9 @@ enum config_type {
 	CONFIG_URL,
 	CONFIG_PATH,
 	CONFIG_INT,
-	CONFIG_CHOICE
+	CONFIG_CHOICE,
+	CONFIG_COLOR,		/* name, 0-255, #rrggbb, default */
+	CONFIG_BINDING		/* [keys]: any key name */
 };
 
 /* One row of config_table[]: the single source for parsing and docs. */
@@ -71,5 +99,6 @@ struct account	*config_account(const struct config *, const char *profile,
 void		 config_free(struct config *);
 void		 config_dump(FILE *);
 int		 config_valid_profile(const char *);
+int		 config_valid_color(const char *);
 
 #endif

@@ -27,7 +27,8 @@ enum job_type {
 	JOB_SEND = 1,	/* an event into the outbox, then to the server */
 	JOB_RETRY,	/* a failed outbox row back to pending */
 	JOB_DISCARD,	/* drop an unsent outbox row */
-	JOB_BACKFILL	/* fill a room's newest gap from /messages */
+	JOB_BACKFILL,	/* fill a room's newest gap from /messages */
+	JOB_REQUEST	/* any C-S request; the answer is a net_result */
 };
 
 /*
@@ -42,7 +43,22 @@ struct job {
 	char		*content;	/* JOB_SEND: JSON text */
 	char		*rel_target;	/* JOB_SEND: edited/redacted event */
 	char		*txn_id;	/* JOB_SEND (NULL: generated), RETRY */
+	char		*method;	/* JOB_REQUEST: "POST", ... */
+	char		*path;		/* JOB_REQUEST: escaped, from /_matrix */
+	uint64_t	 tag;		/* JOB_REQUEST: echoed in the result */
 	struct job	*next;
+};
+
+/*
+ * The answer to a JOB_REQUEST, queued for the UI thread with
+ * NOTIFY_RESULT; like a job it changes owner when taken.
+ */
+struct net_result {
+	uint64_t		 tag;
+	int			 ok;		/* 2xx */
+	struct haos_error	*err;		/* when !ok */
+	char			*body;		/* response body or NULL */
+	struct net_result	*next;
 };
 
 /* Connection state for the status line. */
@@ -67,6 +83,10 @@ void		 net_submit(struct net *, struct job *);
 void		 net_get_status(struct net *, struct net_status *);
 struct job	*net_job_send(const char *room_id, const char *type,
 		    const char *content);
+struct job	*net_job_request(const char *method, const char *path,
+		    const char *body, uint64_t tag);
+struct net_result *net_results_take(struct net *);
+void		 net_result_free(struct net_result *);
 void		 net_job_free(struct job *);
 int64_t		 net_now_ms(void);
 

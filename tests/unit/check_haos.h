@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite	*suite_cli(void);
+Suite	*suite_cmd(void);
 Suite	*suite_config(void);
 Suite	*suite_editor(void);
 Suite	*suite_error(void);

@@ -76,6 +76,7 @@ main(void)
 	int	 failed;
 
 	sr = srunner_create(suite_cli());
+	srunner_add_suite(sr, suite_cmd());
 	srunner_add_suite(sr, suite_config());
 	srunner_add_suite(sr, suite_editor());
 	srunner_add_suite(sr, suite_error());

@@ -1,0 +1,265 @@
+/* The input line: the editor's text, placeholder, cursor and actions. */
+#include "curses.h"
+#include "ui-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/editor.h"
+#include "haos/sanitize.h"
+#include "haos/xmalloc.h"
+
+#define INPUT_PROMPT	"> "
+
+/* Lines of the draft (1 + newlines), for the layout. */
+size_t
+pane_input_lines(struct ui *ui)
+{
+	const char	*p;
+	size_t		 n = 1;
+
+	for (p = editor_text(ui->ed); *p != '\0'; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/* Cells of s[0..len) (clean UTF-8). */
+static int
+pane_input_width(const char *s, size_t len)
+{
+	size_t	 off = 0, g;
+	int	 w = 0, gw;
+
+	while (off < len) {
+		g = sanitize_grapheme(s + off, len - off, &gw);
+		if (g == 0)
+			break;
+		w += gw;
+		off += g;
+	}
+	return w;
+}
+
+/* Draw line s[0..len) from cell skip on, in at most maxw cells. */
+static void
+pane_input_put(WINDOW *w, int y, int x, const char *s, size_t len, int skip,
+    int maxw)
+{
+	size_t	 off = 0, g, start;
+	int	 cells = 0, gw;
+
+	while (off < len && cells < skip) {
+		g = sanitize_grapheme(s + off, len - off, &gw);
+		if (g == 0)
+			break;
+		cells += gw;
+		off += g;
+	}
+	start = off;
+	cells = 0;
+	while (off < len) {
+		g = sanitize_grapheme(s + off, len - off, &gw);
+		if (g == 0 || cells + gw > maxw)
+			break;
+		cells += gw;
+		off += g;
+	}
+	mvwaddnstr(w, y, x, s + start, (int)(off - start));
+}
+
+/* Where the cursor is: line index and cell column within its line. */
+static void
+pane_input_where(struct ui *ui, int *line, int *col)
+{
+	const char	*t = editor_text(ui->ed), *ls = t;
+	size_t		 cur = editor_cursor(ui->ed), i;
+
+	*line = 0;
+	for (i = 0; i < cur; i++) {
+		if (t[i] == '\n') {
+			(*line)++;
+			ls = t + i + 1;
+		}
+	}
+	*col = pane_input_width(ls, (size_t)(t + cur - ls));
+}
+
+static void
+pane_input_draw(struct pane *p)
+{
+	struct ui		*ui = p->ui;
+	const char		*t = editor_text(ui->ed), *ls, *nl;
+	const struct ui_chan	*c;
+	char			*ph;
+	int			 cl, cc, first, y, line, pw, avail, skip;
+
+	werase(p->win);
+	pw = (int)strlen(INPUT_PROMPT);
+	ui_put_clean(p->win, 0, 0, pw, INPUT_PROMPT,
+	    ui->theme.role[TH_ACCENT]);
+	avail = p->r.w - pw - 1;
+	if (*t == '\0') {
+		c = pane_channels_find(ui, ui->room_id);
+		ph = c == NULL ? xstrdup("Type /help for keys and commands") :
+		    xasprintf("Message %s%s", c->dm ? "@" : "#", c->name);
+		ui_put_clean(p->win, 0, pw, avail, ph, ui->theme.role[TH_DIM]);
+		free(ph);
+		return;
+	}
+	pane_input_where(ui, &cl, &cc);
+	first = cl - p->r.h + 1;
+	if (first < 0)
+		first = 0;
+	for (line = 0, y = 0, ls = t; ls != NULL && y < p->r.h; line++) {
+		nl = strchr(ls, '\n');
+		if (line >= first) {
+			skip = 0;
+			if (line == cl && cc >= avail)
+				skip = cc - avail + 1;
+			pane_input_put(p->win, y, pw, ls, nl != NULL ?
+			    (size_t)(nl - ls) : strlen(ls), skip, avail);
+			y++;
+		}
+		ls = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
+/* Put the terminal cursor where the editor's cursor is. */
+void
+pane_input_cursor(struct ui *ui)
+{
+	struct pane	*p = &ui->input;
+	int		 cl, cc, first, avail, pw = (int)strlen(INPUT_PROMPT);
+
+	if (p->win == NULL)
+		return;
+	avail = p->r.w - pw - 1;
+	pane_input_where(ui, &cl, &cc);
+	first = cl - p->r.h + 1;
+	if (first < 0)
+		first = 0;
+	if (cc >= avail)
+		cc = avail - 1;
+	leaveok(p->win, FALSE);
+	wmove(p->win, cl - first, pw + cc);
+	wnoutrefresh(p->win);
+}
+
+/* Candidates for Tab: /commands, @members, #channels, :emoji:. */
+static void
+pane_input_complete(struct ui *ui)
+{
+	char	**c = NULL;
+	size_t	 n = 0, i;
+
+	c = xcalloc(cmd_table_size + ui->nmem * 2 + ui->nchans +
+	    cmd_emoji_table_size + 1, sizeof *c);
+	for (i = 0; i < cmd_table_size; i++)
+		c[n++] = xasprintf("/%s", cmd_table[i]->name);
+	for (i = 0; i < ui->nmem; i++) {
+		c[n++] = xasprintf("%s", ui->mem[i].user_id);
+		if (ui->mem[i].displayname != NULL)
+			c[n++] = xasprintf("@%s", ui->mem[i].displayname);
+	}
+	for (i = 0; i < ui->nchans; i++) {
+		if (ui->chans[i].kind == UI_CHAN_ROOM && !ui->chans[i].dm)
+			c[n++] = xasprintf("#%s", ui->chans[i].name);
+	}
+	for (i = 0; i < cmd_emoji_table_size; i++)
+		c[n++] = xstrdup(cmd_emoji_table[i].name);
+	if (!editor_complete(ui->ed, (const char *const *)c, n))
+		beep();
+	for (i = 0; i < n; i++)
+		free(c[i]);
+	free(c);
+}
+
+/* Send the draft: a command or a message; keep it in the history. */
+static void
+pane_input_enter(struct ui *ui)
+{
+	char		*line;
+	enum cmd_retval	 rv;
+
+	line = xstrdup(editor_text(ui->ed));
+	if (line[strspn(line, " \n")] == '\0') {
+		free(line);
+		return;
+	}
+	editor_history_add(ui->ed, ui->room_id != NULL ? ui->room_id : "",
+	    line);
+	editor_clear(ui->ed);
+	ui->ctx.server_id = ui->server_id;
+	ui->ctx.room_id = ui->room_id;
+	rv = cmd_run_line(&ui->ctx, line);
+	if (rv == CMD_RETURN_QUIT)
+		ui->quit = 1;
+	if (line[0] != '/' || line[1] == '/') {
+		ui->scroll = 0;		/* show what I sent */
+		ui->messages.dirty = 1;
+	}
+	free(line);
+}
+
+/* input ACTION: the editing keys' commands. */
+int
+pane_input_action(struct ui *ui, const char *a)
+{
+	struct editor	*e = ui->ed;
+	const char	*room = ui->room_id != NULL ? ui->room_id : "";
+	size_t		 before = pane_input_lines(ui);
+
+	if (strcmp(a, "home") == 0)
+		editor_home(e);
+	else if (strcmp(a, "end") == 0)
+		editor_end(e);
+	else if (strcmp(a, "left") == 0)
+		editor_left(e);
+	else if (strcmp(a, "right") == 0)
+		editor_right(e);
+	else if (strcmp(a, "word-left") == 0)
+		editor_word_left(e);
+	else if (strcmp(a, "word-right") == 0)
+		editor_word_right(e);
+	else if (strcmp(a, "backspace") == 0)
+		editor_backspace(e);
+	else if (strcmp(a, "delete") == 0)
+		editor_delete(e);
+	else if (strcmp(a, "kill-word") == 0)
+		editor_kill_word_back(e);
+	else if (strcmp(a, "kill-start") == 0)
+		editor_kill_to_start(e);
+	else if (strcmp(a, "kill-end") == 0)
+		editor_kill_to_end(e);
+	else if (strcmp(a, "yank") == 0)
+		editor_yank(e);
+	else if (strcmp(a, "newline") == 0)
+		editor_insert(e, "\n");
+	else if (strcmp(a, "complete") == 0)
+		pane_input_complete(ui);
+	else if (strcmp(a, "history-prev") == 0)
+		editor_history_prev(e, room);
+	else if (strcmp(a, "history-next") == 0)
+		editor_history_next(e, room);
+	else if (strcmp(a, "enter") == 0)
+		pane_input_enter(ui);
+	else {
+		ui_message(ui, 1, "input: unknown action %s", a);
+		return -1;
+	}
+	if (pane_input_lines(ui) != before)
+		ui->full_redraw |= 2;	/* the layout changes */
+	ui->input.dirty = 1;
+	return 0;
+}
+
+static void
+pane_input_refresh(struct pane *p __unused)
+{
+}
+
+const struct pane_ops pane_input_ops = {
+	.draw = pane_input_draw,
+	.key = NULL,
+	.refresh = pane_input_refresh
+};

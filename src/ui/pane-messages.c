@@ -1,0 +1,588 @@
+/* The message pane: timeline lines, scrollback, backfill, selection. */
+#include "curses.h"
+#include "ui-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "haos/config.h"
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/log.h"
+#include "haos/net.h"
+#include "haos/sanitize.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+#define MESSAGES_PAGE	150	/* events paged in from the store at once */
+
+void
+pane_messages_free(struct ui *ui)
+{
+	event_rows_free(ui->ev, ui->nev);
+	ui->ev = NULL;
+	ui->nev = 0;
+	render_lines_free(ui->lines, ui->nlines);
+	ui->lines = NULL;
+	ui->nlines = 0;
+}
+
+/* Forget the page: a new room starts at the newest message. */
+void
+pane_messages_reset(struct ui *ui)
+{
+	pane_messages_free(ui);
+	ui->want = MESSAGES_PAGE;
+	ui->scroll = 0;
+	ui->loading = 0;
+	ui->beginning = 0;
+	ui->sel = 0;
+	xfree(ui->sel_id);
+}
+
+static int64_t
+pane_messages_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Lines in the pane besides the timeline: a "loading"/"beginning" line. */
+static int
+pane_messages_extra(struct ui *ui)
+{
+	return ui->loading || ui->beginning ? 1 : 0;
+}
+
+static int
+pane_messages_max_scroll(struct ui *ui)
+{
+	int	 total = (int)ui->nlines + pane_messages_extra(ui);
+
+	return total > ui->messages.r.h ? total - ui->messages.r.h : 0;
+}
+
+/* Re-render the page at the pane's width. */
+static void
+pane_messages_render(struct ui *ui)
+{
+	struct render_opts	 o;
+
+	render_lines_free(ui->lines, ui->nlines);
+	ui->lines = NULL;
+	ui->nlines = 0;
+	if (ui->nev == 0 || ui->messages.r.w <= 0)
+		return;
+	memset(&o, 0, sizeof o);
+	o.width = ui->messages.r.w;
+	o.me = ui->me;
+	o.my_name = ui->me_name;
+	o.ascii = ui->theme.ascii;
+	o.seconds = strcmp(ui->cfg->ui_seconds, "yes") == 0;
+	o.now_ms = pane_messages_now();
+	o.palette = ui->theme.nsenders;
+	o.name_of = ui_name_of;
+	o.name_arg = ui;
+	if (render_timeline(ui->ev, ui->nev, &o, &ui->lines,
+	    &ui->nlines) == -1) {
+		log_warn("ui", "render failed");
+		ui->lines = NULL;
+		ui->nlines = 0;
+	}
+}
+
+/* Re-read the page from the store, keeping the view steady. */
+static void
+pane_messages_refresh(struct pane *p)
+{
+	struct ui		*ui = p->ui;
+	struct haos_error	 err;
+	size_t			 old_lines = ui->nlines, i, real = 0;
+	int			 was_loading = ui->loading;
+
+	event_rows_free(ui->ev, ui->nev);
+	ui->ev = NULL;
+	ui->nev = 0;
+	if (ui->room_id != NULL && store_query_timeline(ui->store,
+	    ui->room_id, STORE_LATEST, ui->want, 0, ui->me, &ui->ev, &ui->nev,
+	    &err) == -1)
+		log_warn("ui", "timeline: %s", err.msg);
+	for (i = 0; i < ui->nev; i++)
+		real += ui->ev[i].event_id != NULL;
+	ui->beginning = ui->nev > 0 && real < ui->want &&
+	    ui->ev[0].type != NULL &&
+	    strcmp(ui->ev[0].type, "m.room.create") == 0;
+	pane_messages_render(ui);
+	/* Scrolled up: new lines at the bottom must not move the view. */
+	if (ui->scroll > 0 && !was_loading && ui->nlines > old_lines &&
+	    old_lines > 0)
+		ui->scroll += (int)(ui->nlines - old_lines);
+	if (was_loading && ui->nlines != old_lines)
+		ui->loading = 0;
+	if (ui->beginning)
+		ui->loading = 0;
+	if (ui->scroll > pane_messages_max_scroll(ui))
+		ui->scroll = pane_messages_max_scroll(ui);
+	if (ui->scroll == 0 && ui->nev > 0 && ui->room_id != NULL)
+		ui_mark_read(ui, ui->room_id, ui->ev[ui->nev - 1].ts);
+}
+
+static attr_t
+pane_messages_attr(struct ui *ui, const struct render_span *s)
+{
+	const struct theme	*t = &ui->theme;
+
+	switch (s->attr) {
+	case RA_DIM:
+	case RA_PENDING:
+	case RA_DAYSEP:
+	case RA_NOTICE:
+	case RA_QUOTE:
+	case RA_REACTION:
+		return t->role[TH_DIM];
+	case RA_SENDER:
+		return theme_sender(t, s->color);
+	case RA_MENTION:
+		return t->role[TH_MENTION];
+	case RA_LINK:
+		return t->role[TH_LINK];
+	case RA_FAILED:
+	case RA_UNREAD:
+		return t->role[TH_ERROR];
+	case RA_DELETED:
+		return t->role[TH_DIM] | A_ITALIC;
+	case RA_EMOTE:
+		return A_ITALIC;
+	case RA_REACTION_MINE:
+	case RA_THREAD:
+		return t->role[TH_ACCENT];
+	case RA_TEXT:
+		break;
+	}
+	return t->role[TH_TEXT];
+}
+
+/* Draw one render line: its spans in their attributes, gaps as text. */
+static void
+pane_messages_line(struct ui *ui, WINDOW *w, int y,
+    const struct render_line *l)
+{
+	size_t	 off = 0, i, len = strlen(l->text);
+
+	wmove(w, y, 0);
+	for (i = 0; i <= l->nspans; i++) {
+		size_t	 start = i < l->nspans ? l->spans[i].off : len;
+
+		if (start > len)
+			start = len;
+		if (start > off) {
+			wattrset(w, (int)ui->theme.role[TH_TEXT]);
+			waddnstr(w, l->text + off, (int)(start - off));
+			off = start;
+		}
+		if (i == l->nspans)
+			break;
+		if (l->spans[i].off < off)
+			continue;	/* overlapping span: skip */
+		wattrset(w, (int)pane_messages_attr(ui, &l->spans[i]));
+		start = l->spans[i].off + l->spans[i].len;
+		if (start > len)
+			start = len;
+		waddnstr(w, l->text + off, (int)(start - off));
+		off = start;
+	}
+	wattrset(w, A_NORMAL);
+}
+
+static int
+pane_messages_is_sel(struct ui *ui, const struct render_line *l)
+{
+	return ui->sel && ui->sel_id != NULL && l->event_id != NULL &&
+	    strcmp(l->event_id, ui->sel_id) == 0;
+}
+
+/* The invite card shown instead of a timeline. */
+static int
+pane_messages_invite(struct pane *p)
+{
+	struct ui		*ui = p->ui;
+	const struct ui_chan	*c;
+	char			*line;
+	int			 y = p->r.h / 3;
+
+	c = pane_channels_find(ui, ui->room_id);
+	if (c == NULL || c->kind != UI_CHAN_INVITE)
+		return 0;
+	line = xasprintf("%s invited you to %s%s", c->inviter != NULL ?
+	    c->inviter : "Someone", c->dm ? "a conversation with " : "",
+	    c->name);
+	ui_put_clean(p->win, y, 2, p->r.w - 4, line, A_BOLD);
+	free(line);
+	ui_put_clean(p->win, y + 2, 2, p->r.w - 4,
+	    "Alt+a or /accept to join, Alt+d or /decline to refuse",
+	    ui->theme.role[TH_DIM]);
+	return 1;
+}
+
+static void
+pane_messages_draw_help(struct pane *p)
+{
+	struct ui	*ui = p->ui;
+	int		 y, i;
+
+	ui_put_clean(p->win, 0, 0, p->r.w, ui->help_title,
+	    ui->theme.role[TH_HEADING]);
+	for (y = 1, i = ui->help_top; y < p->r.h - 1 &&
+	    i < (int)ui->nhelp; y++, i++)
+		ui_put_clean(p->win, y, 1, p->r.w - 1, ui->help[i],
+		    ui->theme.role[TH_TEXT]);
+	ui_put_clean(p->win, p->r.h - 1, 0, p->r.w,
+	    "Up/Down/PgUp/PgDn scroll, Esc or q closes",
+	    ui->theme.role[TH_DIM]);
+}
+
+static void
+pane_messages_draw(struct pane *p)
+{
+	struct ui	*ui = p->ui;
+	int		 h = p->r.h, total, first, y, idx;
+	const char	*hdr;
+
+	werase(p->win);
+	if (ui->help != NULL) {
+		pane_messages_draw_help(p);
+		return;
+	}
+	if (ui->room_id == NULL) {
+		ui_put_clean(p->win, h / 3, 2, p->r.w - 4,
+		    ui->nservers > 1 || ui->nchans > 0 ?
+		    "Select a channel (Alt+Up/Down, Ctrl+K)" :
+		    "Nothing here yet: waiting for the first sync...",
+		    ui->theme.role[TH_DIM]);
+		return;
+	}
+	if (pane_messages_invite(p))
+		return;
+	if (ui->nlines == 0) {
+		ui_put_clean(p->win, h - 1, 1, p->r.w - 1,
+		    "No messages yet. Say hello!", ui->theme.role[TH_DIM]);
+		return;
+	}
+	total = (int)ui->nlines + pane_messages_extra(ui);
+	first = total - h - ui->scroll;
+	if (first < 0)
+		first = 0;
+	for (y = 0; y < h && first + y < total; y++) {
+		idx = first + y - pane_messages_extra(ui);
+		if (idx < 0) {
+			hdr = ui->loading ?
+			    "--- loading older messages... ---" :
+			    "--- beginning of the conversation ---";
+			ui_put_clean(p->win, y, 1, p->r.w - 1, hdr,
+			    ui->theme.role[TH_DIM]);
+			continue;
+		}
+		pane_messages_line(ui, p->win, y, &ui->lines[idx]);
+		if (pane_messages_is_sel(ui, &ui->lines[idx]))
+			mvwchgat(p->win, y, 0, -1, A_REVERSE, 0, NULL);
+	}
+	/* A short page sits at the bottom, as chat clients do. */
+	if (total < h) {
+		wmove(p->win, 0, 0);
+		winsdelln(p->win, h - total);
+	}
+}
+
+/* At the top of what the store has: page in more, or backfill. */
+static void
+pane_messages_top(struct ui *ui)
+{
+	struct haos_error	 err;
+	struct gap_row		*g = NULL;
+	struct job		*j;
+	size_t			 ng = 0, i, real = 0;
+
+	/* A backfill that failed (or never answered) may be retried. */
+	if (ui->loading && net_now_ms() - ui->loading_at < 10000)
+		return;
+	if (ui->room_id == NULL || ui->beginning)
+		return;
+	for (i = 0; i < ui->nev; i++)
+		real += ui->ev[i].event_id != NULL;
+	if (real >= ui->want) {
+		ui->want += MESSAGES_PAGE;
+		ui->messages.stale = 1;
+		return;
+	}
+	if (store_query_gaps(ui->store, ui->room_id, &g, &ng, &err) == -1) {
+		log_warn("ui", "gaps: %s", err.msg);
+		return;
+	}
+	gap_rows_free(g, ng);
+	if (ng == 0) {
+		ui->beginning = 1;
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_BACKFILL;
+	j->room_id = xstrdup(ui->room_id);
+	cmd_submit(&ui->ctx, j);
+	ui->loading = 1;
+	ui->loading_at = net_now_ms();
+	ui->want += MESSAGES_PAGE;
+}
+
+/* scroll up|down|top|bottom. */
+int
+pane_messages_scroll(struct ui *ui, const char *how)
+{
+	int	 page = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
+
+	if (ui->help != NULL) {
+		if (strcmp(how, "up") == 0)
+			ui->help_top -= page;
+		else if (strcmp(how, "down") == 0)
+			ui->help_top += page;
+		if (ui->help_top > (int)ui->nhelp - (ui->messages.r.h - 2))
+			ui->help_top = (int)ui->nhelp -
+			    (ui->messages.r.h - 2);
+		if (ui->help_top < 0)
+			ui->help_top = 0;
+		ui->messages.dirty = 1;
+		return 0;
+	}
+	if (strcmp(how, "up") == 0)
+		ui->scroll += page;
+	else if (strcmp(how, "down") == 0)
+		ui->scroll -= page;
+	else if (strcmp(how, "top") == 0)
+		ui->scroll = pane_messages_max_scroll(ui);
+	else if (strcmp(how, "bottom") == 0)
+		ui->scroll = 0;
+	else
+		return -1;
+	if (ui->scroll >= pane_messages_max_scroll(ui)) {
+		ui->scroll = pane_messages_max_scroll(ui);
+		if (strcmp(how, "up") == 0 || strcmp(how, "top") == 0)
+			pane_messages_top(ui);
+	}
+	if (ui->scroll < 0)
+		ui->scroll = 0;
+	if (ui->scroll == 0 && ui->nev > 0 && ui->room_id != NULL)
+		ui_mark_read(ui, ui->room_id, ui->ev[ui->nev - 1].ts);
+	ui->messages.dirty = 1;
+	return 0;
+}
+
+/* The line index of the first line of the selected event, or -1. */
+static int
+pane_messages_sel_line(struct ui *ui)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nlines; i++) {
+		if (pane_messages_is_sel(ui, &ui->lines[i]))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Keep the selected message on screen. */
+static void
+pane_messages_show_sel(struct ui *ui)
+{
+	int	 line = pane_messages_sel_line(ui), h = ui->messages.r.h;
+	int	 first, total = (int)ui->nlines + pane_messages_extra(ui);
+
+	if (line < 0)
+		return;
+	line += pane_messages_extra(ui);
+	first = total - h - ui->scroll;
+	if (line < first)
+		ui->scroll += first - line;
+	else if (line >= first + h)
+		ui->scroll -= line - (first + h) + 1;
+	if (ui->scroll < 0)
+		ui->scroll = 0;
+}
+
+/* select-message [up|down|exit]: start on the newest, move, leave. */
+int
+pane_messages_select(struct ui *ui, const char *how)
+{
+	int	 i, dir;
+
+	if (how == NULL || strcmp(how, "exit") != 0) {
+		if (!ui->sel || ui->sel_id == NULL) {
+			for (i = (int)ui->nlines - 1; i >= 0; i--) {
+				if (ui->lines[i].event_id != NULL)
+					break;
+			}
+			if (i < 0) {
+				ui_message(ui, 1, "no message to select");
+				return -1;
+			}
+			ui->sel = 1;
+			free(ui->sel_id);
+			ui->sel_id = xstrdup(ui->lines[i].event_id);
+			ui->scroll = 0;
+		} else if (how != NULL) {
+			dir = strcmp(how, "up") == 0 ? -1 : 1;
+			i = pane_messages_sel_line(ui);
+			for (i += dir; i >= 0 && i < (int)ui->nlines;
+			    i += dir) {
+				if (ui->lines[i].event_id != NULL &&
+				    strcmp(ui->lines[i].event_id,
+				    ui->sel_id) != 0)
+					break;
+			}
+			if (i < 0) {
+				pane_messages_scroll(ui, "up");
+				return 0;
+			}
+			if (i >= (int)ui->nlines) {
+				ui->sel = 0;	/* past the newest: back out */
+				xfree(ui->sel_id);
+			} else {
+				free(ui->sel_id);
+				ui->sel_id = xstrdup(ui->lines[i].event_id);
+			}
+		}
+		pane_messages_show_sel(ui);
+	} else {
+		ui->sel = 0;
+		xfree(ui->sel_id);
+	}
+	ui->messages.dirty = 1;
+	ui->status.dirty = 1;
+	return 0;
+}
+
+static const struct event_row *
+pane_messages_sel_event(struct ui *ui)
+{
+	size_t	 i;
+
+	if (!ui->sel || ui->sel_id == NULL)
+		return NULL;
+	for (i = 0; i < ui->nev; i++) {
+		if ((ui->ev[i].event_id != NULL &&
+		    strcmp(ui->ev[i].event_id, ui->sel_id) == 0) ||
+		    (ui->ev[i].txn_id != NULL &&
+		    strcmp(ui->ev[i].txn_id, ui->sel_id) == 0))
+			return &ui->ev[i];
+	}
+	return NULL;
+}
+
+/* Copy text to the terminal's clipboard with OSC 52 (works over SSH). */
+static void
+pane_messages_osc52(const char *text)
+{
+	static const char	 b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char	*s = (const unsigned char *)text;
+	size_t			 n = strlen(text), i;
+	unsigned int		 v;
+
+	fputs("\033]52;c;", stdout);
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned int)s[i] << 16 | (unsigned int)s[i + 1] << 8 |
+		    s[i + 2];
+		putchar(b64[v >> 18 & 63]);
+		putchar(b64[v >> 12 & 63]);
+		putchar(b64[v >> 6 & 63]);
+		putchar(b64[v & 63]);
+	}
+	if (n - i == 1) {
+		v = (unsigned int)s[i] << 16;
+		printf("%c%c==", b64[v >> 18 & 63], b64[v >> 12 & 63]);
+	} else if (n - i == 2) {
+		v = (unsigned int)s[i] << 16 | (unsigned int)s[i + 1] << 8;
+		printf("%c%c%c=", b64[v >> 18 & 63], b64[v >> 12 & 63],
+		    b64[v >> 6 & 63]);
+	}
+	fputs("\a", stdout);
+	fflush(stdout);
+}
+
+/* The first http(s) URL in body, or NULL; the caller frees. */
+static char *
+pane_messages_url(const char *body)
+{
+	const char	*p, *h = strstr(body, "http://");
+
+	p = strstr(body, "https://");
+	if (p == NULL || (h != NULL && h < p))
+		p = h;
+	if (p == NULL)
+		return NULL;
+	return xstrndup(p, strcspn(p, " \t\n<>\"'"));
+}
+
+/* message copy|open|details|...: act on the selected message. */
+int
+pane_messages_action(struct ui *ui, const char *action)
+{
+	const struct event_row	*e = pane_messages_sel_event(ui);
+	json_t			*c;
+	const char		*body;
+	char			*lines[8], *url, *clean;
+	size_t			 n = 0, i;
+
+	if (e == NULL) {
+		ui_message(ui, 1, "select a message first (Alt+s)");
+		return -1;
+	}
+	c = json_loads(e->content != NULL ? e->content : "{}", 0, NULL);
+	body = json_get_str(c, "body", "");
+	if (strcmp(action, "copy") == 0) {
+		/* What is drawn is what is copied: never raw sequences. */
+		clean = sanitize_text(body, (size_t)-1, SANITIZE_NEWLINES);
+		pane_messages_osc52(clean);
+		ui_message(ui, 0, "copied %zu bytes to the clipboard",
+		    strlen(clean));
+		free(clean);
+	} else if (strcmp(action, "open") == 0) {
+		clean = sanitize_text(body, (size_t)-1, 0);
+		url = pane_messages_url(clean);
+		free(clean);
+		if (url == NULL)
+			ui_message(ui, 1, "no link in this message");
+		else {
+			pane_messages_osc52(url);
+			ui_message(ui, 0, "link copied: %s", url);
+		}
+		free(url);
+	} else if (strcmp(action, "details") == 0) {
+		lines[n++] = xasprintf("sender:   %s", e->sender != NULL ?
+		    e->sender : "");
+		lines[n++] = xasprintf("event id: %s", e->event_id != NULL ?
+		    e->event_id : "(not sent yet)");
+		lines[n++] = xasprintf("type:     %s", e->type != NULL ?
+		    e->type : "");
+		lines[n++] = xasprintf("time:     %lld ms", (long long)e->ts);
+		lines[n++] = xasprintf("state:    %s", e->echo == OUTBOX_NONE ?
+		    "on the server" : outbox_state_name(e->echo));
+		if (e->edited_by != NULL)
+			lines[n++] = xasprintf("edited:   %s", e->edited_by);
+		lines[n++] = xasprintf("body:     %s", body);
+		ui_show_text(ui, "Message details", lines, n);
+		for (i = 0; i < n; i++)
+			free(lines[i]);
+	} else
+		ui_message(ui, 1, "message %s: arrives with the conversation "
+		    "features", action);
+	json_decref(c);
+	return 0;
+}
+
+const struct pane_ops pane_messages_ops = {
+	.draw = pane_messages_draw,
+	.key = NULL,
+	.refresh = pane_messages_refresh
+};

@@ -1,0 +1,250 @@
+/* The server rail: invites, Direct Messages, then each server's badge. */
+#include "curses.h"
+#include "ui-int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/error.h"
+#include "haos/log.h"
+#include "haos/sanitize.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+/* 2-3 letters: initials of a multi-word name, else its first letters. */
+static void
+pane_rail_badge(const char *clean, char *out, size_t outsz)
+{
+	const char	*p;
+	size_t		 o = 0, g;
+	int		 words = 0, w, take;
+
+	for (p = clean; *p != '\0'; p++) {
+		if ((p == clean || p[-1] == ' ') && *p != ' ')
+			words++;
+	}
+	take = words > 1 ? 0 : 2;
+	for (p = clean; *p != '\0' && o + 5 < outsz;) {
+		if (words > 1) {
+			if ((p == clean || p[-1] == ' ') && *p != ' ') {
+				g = sanitize_grapheme(p, strlen(p), &w);
+				if (g == 0 || take == 3)
+					break;
+				memcpy(out + o, p, g);
+				o += g;
+				take++;
+				p += g;
+				continue;
+			}
+			p++;
+			continue;
+		}
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		g = sanitize_grapheme(p, strlen(p), &w);
+		if (g == 0 || take == 0)
+			break;
+		memcpy(out + o, p, g);
+		o += g;
+		take -= w;
+		p += g;
+	}
+	out[o] = '\0';
+	if (o > 0 && islower((unsigned char)out[0]))
+		out[0] = (char)toupper((unsigned char)out[0]);
+	if (o == 0)
+		snprintf(out, outsz, "?");
+}
+
+/* The display name of whoever invited me to room (invite_state). */
+static char *
+pane_rail_inviter(struct ui *ui, const char *room_id)
+{
+	struct haos_error	 err;
+	struct member_row	*m = NULL;
+	size_t			 n = 0, i;
+	char			*who = NULL;
+
+	if (store_query_members(ui->store, room_id, &m, &n, &err) == -1)
+		return NULL;
+	for (i = 0; i < n && who == NULL; i++) {
+		if (strcmp(m[i].user_id, ui->me) == 0 ||
+		    m[i].membership == NULL ||
+		    strcmp(m[i].membership, "join") != 0)
+			continue;
+		who = ui_clean(m[i].displayname != NULL ? m[i].displayname :
+		    m[i].user_id);
+	}
+	member_rows_free(m, n);
+	return who;
+}
+
+void
+pane_rail_free(struct ui *ui)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nservers; i++) {
+		free(ui->servers[i].id);
+		free(ui->servers[i].name);
+		free(ui->servers[i].inviter);
+	}
+	free(ui->servers);
+	ui->servers = NULL;
+	ui->nservers = 0;
+}
+
+static int
+pane_rail_unread(struct ui *ui, const struct room_row *r, int64_t *mentions)
+{
+	if (r->last_ts <= ui_read_ts(ui, r->room_id) ||
+	    (ui->room_id != NULL && strcmp(ui->room_id, r->room_id) == 0)) {
+		return 0;
+	}
+	*mentions += r->highlight;
+	return r->unread > 0 || r->highlight > 0;
+}
+
+/* Re-read the rail: invited servers, DMs (with plain rooms), servers. */
+void
+pane_rail_load(struct ui *ui)
+{
+	struct haos_error	 err;
+	struct room_row		*sp = NULL, *dm = NULL, *ot = NULL, *ch;
+	size_t			 nsp = 0, ndm = 0, not = 0, nch, i, j, n = 0;
+	struct ui_server	*s, *arr;
+	int			 pass;
+
+	if (store_query_rooms(ui->store, STORE_ROOMS_SPACES, NULL, &sp, &nsp,
+	    &err) == -1 || store_query_rooms(ui->store, STORE_ROOMS_DIRECT,
+	    NULL, &dm, &ndm, &err) == -1 || store_query_rooms(ui->store,
+	    STORE_ROOMS_OTHER, NULL, &ot, &not, &err) == -1) {
+		log_warn("ui", "rail: %s", err.msg);
+		goto out;
+	}
+	arr = xcalloc(nsp + 1, sizeof *arr);
+	/* Pending server invites first, then Direct Messages, then servers. */
+	for (pass = 0; pass < 3; pass++) {
+		if (pass == 1) {
+			s = &arr[n++];
+			s->name = xstrdup("Direct Messages");
+			snprintf(s->badge, sizeof s->badge, "DM");
+			for (j = 0; j < ndm; j++) {
+				if (dm[j].join == ROOM_INVITE)
+					s->unread = 1;
+				else
+					s->unread |= pane_rail_unread(ui,
+					    &dm[j], &s->mentions);
+			}
+			for (j = 0; j < not; j++)
+				s->unread |= ot[j].join == ROOM_INVITE ||
+				    pane_rail_unread(ui, &ot[j], &s->mentions);
+			continue;
+		}
+		for (i = 0; i < nsp; i++) {
+			if ((pass == 0) != (sp[i].join == ROOM_INVITE))
+				continue;
+			s = &arr[n++];
+			s->id = xstrdup(sp[i].room_id);
+			s->name = ui_clean(sp[i].name != NULL ? sp[i].name :
+			    sp[i].room_id);
+			pane_rail_badge(s->name, s->badge, sizeof s->badge);
+			s->invite = sp[i].join == ROOM_INVITE;
+			if (s->invite) {
+				s->inviter = pane_rail_inviter(ui,
+				    sp[i].room_id);
+				continue;
+			}
+			if (store_query_rooms(ui->store, STORE_ROOMS_CHANNELS,
+			    sp[i].room_id, &ch, &nch, &err) == -1)
+				continue;
+			for (j = 0; j < nch; j++) {
+				if (ch[j].join == ROOM_INVITE)
+					s->unread = 1;
+				else
+					s->unread |= pane_rail_unread(ui,
+					    &ch[j], &s->mentions);
+			}
+			room_rows_free(ch, nch);
+		}
+	}
+	pane_rail_free(ui);
+	ui->servers = arr;
+	ui->nservers = n;
+out:
+	room_rows_free(sp, nsp);
+	room_rows_free(dm, ndm);
+	room_rows_free(ot, not);
+}
+
+static int
+pane_rail_selected(struct ui *ui, const struct ui_server *s)
+{
+	if (s->id == NULL)
+		return ui->server_id == NULL;
+	return ui->server_id != NULL && strcmp(ui->server_id, s->id) == 0;
+}
+
+/* Two rows per server: badge row and a spacer. */
+static void
+pane_rail_draw(struct pane *p)
+{
+	struct ui		*ui = p->ui;
+	const struct theme	*t = &ui->theme;
+	struct ui_server	*s;
+	size_t			 i;
+	int			 y = 0, bw = p->r.w - 1;
+	attr_t			 a;
+	char			 num[8];
+
+	werase(p->win);
+	for (i = 0; i < ui->nservers && y < p->r.h; i++, y += 2) {
+		s = &ui->servers[i];
+		a = pane_rail_selected(ui, s) ? t->role[TH_SELECTED] |
+		    A_BOLD : s->unread ? t->role[TH_UNREAD] : t->role[TH_DIM];
+		if (s->invite)
+			ui_put_clean(p->win, y, 0, 1, "+",
+			    t->role[TH_MENTION]);
+		else if (s->unread)
+			ui_put_clean(p->win, y, 0, 1, t->ascii ? "*" :
+			    "\xe2\x97\x8f", t->role[TH_TEXT]);
+		ui_put_clean(p->win, y, 1, bw - 2, s->badge, a);
+		if (s->mentions > 0) {
+			snprintf(num, sizeof num, "%s", s->mentions > 9 ?
+			    "+" : "");
+			if (s->mentions <= 9)
+				snprintf(num, sizeof num, "%d",
+				    (int)s->mentions);
+			ui_put_clean(p->win, y, bw - 1, 1, num,
+			    t->role[TH_MENTION] | A_REVERSE);
+		}
+	}
+	ui_border_right(p);
+}
+
+/* Select the server drawn at row y; 1 if one was hit. */
+int
+pane_rail_click(struct ui *ui, int y)
+{
+	size_t	 i = (size_t)(y / 2);
+
+	if (y < 0 || i >= ui->nservers)
+		return 0;
+	ui_select_server(ui, ui->servers[i].id);
+	return 1;
+}
+
+static void
+pane_rail_refresh(struct pane *p)
+{
+	pane_rail_load(p->ui);
+}
+
+const struct pane_ops pane_rail_ops = {
+	.draw = pane_rail_draw,
+	.key = NULL,
+	.refresh = pane_rail_refresh
+};

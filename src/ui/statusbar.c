@@ -1,0 +1,199 @@
+/* The status line, the topic bar and the typing line. */
+#include "curses.h"
+#include "ui-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/log.h"
+#include "haos/net.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+/* Connection state, account, pending outbox count, last message. */
+static void
+statusbar_draw(struct pane *p)
+{
+	struct ui		*ui = p->ui;
+	const struct theme	*t = &ui->theme;
+	struct net_status	 ns;
+	struct haos_error	 err;
+	struct outbox_row	*o;
+	size_t			 no, pending = 0, failed = 0;
+	char			 left[128], right[256];
+	int			 rw, x, secs;
+	attr_t			 bar = t->role[TH_STATUS];
+
+	memset(&ns, 0, sizeof ns);
+	if (ui->net != NULL)
+		net_get_status(ui->net, &ns);
+	if (ui->auth_failed)
+		ns.state = NET_AUTH_FAILED;
+	switch (ns.state) {
+	case NET_STARTING:
+		snprintf(left, sizeof left, " connecting ");
+		break;
+	case NET_SYNCING:
+		snprintf(left, sizeof left, " syncing... ");
+		break;
+	case NET_CONNECTED:
+		snprintf(left, sizeof left, " connected ");
+		break;
+	case NET_OFFLINE:
+		secs = (int)((ns.retry_at_ms - net_now_ms() + 999) / 1000);
+		snprintf(left, sizeof left, " offline - retrying in %d s ",
+		    secs > 0 ? secs : 0);
+		break;
+	case NET_AUTH_FAILED:
+		snprintf(left, sizeof left, " session invalid - run haos "
+		    "login ");
+		break;
+	}
+	for (int st = OUTBOX_PENDING; st <= OUTBOX_FAILED; st++) {
+		if (st == OUTBOX_SENT)
+			continue;
+		if (store_query_outbox(ui->store, (enum outbox_state)st, &o,
+		    &no, &err) == -1)
+			continue;
+		if (st == OUTBOX_FAILED)
+			failed += no;
+		else
+			pending += no;
+		outbox_rows_free(o, no);
+	}
+	x = snprintf(right, sizeof right, "%s%s", ui->sel ?
+	    "SELECT: e d r t + y o Enter, Esc leaves  " : "", ui->me);
+	if (pending > 0)
+		x += snprintf(right + x, sizeof right - (size_t)x,
+		    "  %zu pending", pending);
+	if (failed > 0)
+		snprintf(right + x, sizeof right - (size_t)x, "  %zu failed",
+		    failed);
+	werase(p->win);
+	wbkgdset(p->win, ' ' | bar);
+	wattrset(p->win, (int)bar);
+	mvwhline(p->win, 0, 0, ' ', p->r.w);
+	x = ui_put_clean(p->win, 0, 0, p->r.w, left, ns.state ==
+	    NET_CONNECTED ? bar : (bar | t->role[TH_ERROR]) & ~A_BOLD);
+	rw = ui_width(right);
+	if (ui->msg != NULL)
+		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, ui->msg,
+		    ui->msg_error ? bar | A_BOLD : bar);
+	if (rw + 1 < p->r.w - x)
+		ui_put_clean(p->win, 0, p->r.w - rw - 1, rw, right, bar);
+	wbkgdset(p->win, ' ');
+}
+
+static void
+statusbar_refresh(struct pane *p __unused)
+{
+}
+
+const struct pane_ops statusbar_ops = {
+	.draw = statusbar_draw,
+	.key = NULL,
+	.refresh = statusbar_refresh
+};
+
+/* "Acme > # general - topic". */
+static void
+statusbar_topic_draw(struct pane *p)
+{
+	struct ui		*ui = p->ui;
+	struct haos_error	 err;
+	struct room_row		 r;
+	const struct ui_chan	*c;
+	size_t			 i;
+	int			 x = 1;
+
+	werase(p->win);
+	for (i = 0; i < ui->nservers; i++) {
+		if ((ui->servers[i].id == NULL && ui->server_id == NULL) ||
+		    (ui->servers[i].id != NULL && ui->server_id != NULL &&
+		    strcmp(ui->servers[i].id, ui->server_id) == 0)) {
+			x += ui_put_clean(p->win, 0, x, p->r.w - x,
+			    ui->servers[i].name, ui->theme.role[TH_ACCENT]);
+			break;
+		}
+	}
+	c = pane_channels_find(ui, ui->room_id);
+	if (c != NULL) {
+		x += ui_put_clean(p->win, 0, x, p->r.w - x, " > ",
+		    ui->theme.role[TH_DIM]);
+		if (!c->dm)
+			x += ui_put_clean(p->win, 0, x, p->r.w - x, "# ",
+			    ui->theme.role[TH_DIM]);
+		x += ui_put_clean(p->win, 0, x, p->r.w - x, c->name, A_BOLD);
+	}
+	if (ui->room_id != NULL && store_query_room(ui->store, ui->room_id,
+	    &r, &err) == 1) {
+		if (r.topic != NULL && *r.topic != '\0') {
+			x += ui_put_clean(p->win, 0, x, p->r.w - x, "  ",
+			    A_NORMAL);
+			ui_put(p->win, 0, x, p->r.w - x, r.topic,
+			    ui->theme.role[TH_DIM]);
+		}
+		room_row_free(&r);
+	}
+	mvwhline(p->win, 0, 0, ' ', 1);
+}
+
+const struct pane_ops statusbar_topic_ops = {
+	.draw = statusbar_topic_draw,
+	.key = NULL,
+	.refresh = statusbar_refresh
+};
+
+/* Who is typing in the selected room. */
+static void
+statusbar_typing_refresh(struct pane *p)
+{
+	struct ui		*ui = p->ui;
+	struct haos_error	 err;
+	json_t			*arr, *v;
+	char			*ids = NULL, *out = NULL, *tmp;
+	const char		*name;
+	size_t			 i, n = 0;
+
+	xfree(ui->typing_text);
+	if (ui->room_id == NULL || store_query_typing(ui->store, ui->room_id,
+	    &ids, &err) == -1 || ids == NULL)
+		return;
+	arr = json_loads(ids, 0, NULL);
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v) ||
+		    strcmp(json_string_value(v), ui->me) == 0)
+			continue;
+		name = ui_name_of(ui, json_string_value(v));
+		tmp = xasprintf("%s%s%s", out != NULL ? out : "",
+		    out != NULL ? ", " : "", name);
+		free(out);
+		out = tmp;
+		n++;
+	}
+	json_decref(arr);
+	free(ids);
+	if (n > 0) {
+		ui->typing_text = xasprintf("%s %s typing...", out,
+		    n == 1 ? "is" : "are");
+		free(out);
+	}
+}
+
+static void
+statusbar_typing_draw(struct pane *p)
+{
+	werase(p->win);
+	if (p->ui->typing_text != NULL)
+		ui_put(p->win, 0, 1, p->r.w - 1, p->ui->typing_text,
+		    p->ui->theme.role[TH_DIM]);
+}
+
+const struct pane_ops statusbar_typing_ops = {
+	.draw = statusbar_typing_draw,
+	.key = NULL,
+	.refresh = statusbar_typing_refresh
+};

@@ -1,0 +1,185 @@
+/* Colours from the [theme] section: 16, 256 or true colour, or none. */
+#include "curses.h"
+#include "ui-int.h"
+
+#include <langinfo.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "haos/config.h"
+#include "haos/error.h"
+#include "haos/xmalloc.h"
+
+static const char *const theme_names[] = {
+	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"
+};
+
+/* The xterm 256-colour cube index nearest to r, g, b. */
+static int
+theme_nearest_256(int r, int g, int b)
+{
+	static const int	 steps[] = { 0, 95, 135, 175, 215, 255 };
+	int			 i, best, d, bd, ci[3], v[3], k, gray, gi;
+
+	v[0] = r;
+	v[1] = g;
+	v[2] = b;
+	for (k = 0; k < 3; k++) {
+		best = 0;
+		bd = 1 << 30;
+		for (i = 0; i < 6; i++) {
+			d = abs(v[k] - steps[i]);
+			if (d < bd) {
+				bd = d;
+				best = i;
+			}
+		}
+		ci[k] = best;
+	}
+	/* A grey ramp entry may be closer for unsaturated colours. */
+	gray = (r + g + b) / 3;
+	gi = gray < 8 ? 0 : gray > 238 ? 23 : (gray - 8) / 10;
+	d = abs(r - (8 + gi * 10)) + abs(g - (8 + gi * 10)) +
+	    abs(b - (8 + gi * 10));
+	bd = abs(r - steps[ci[0]]) + abs(g - steps[ci[1]]) +
+	    abs(b - steps[ci[2]]);
+	if (d < bd)
+		return 232 + gi;
+	return 16 + 36 * ci[0] + 6 * ci[1] + ci[2];
+}
+
+/*
+ * A colour spec to a terminal colour number: -1 for default, else an
+ * index (16/256-colour terminals) or 0xRRGGBB (direct colour).
+ */
+static int
+theme_color(const struct theme *t, const char *v)
+{
+	unsigned long	 rgb;
+	unsigned int	 i;
+	int		 bright = 0, n;
+
+	if (v == NULL || strcmp(v, "default") == 0)
+		return -1;
+	if (v[0] == '#') {
+		rgb = strtoul(v + 1, NULL, 16);
+		if (t->colors > 256)
+			return (int)rgb;
+		n = theme_nearest_256((int)(rgb >> 16) & 255,
+		    (int)(rgb >> 8) & 255, (int)rgb & 255);
+		return t->colors >= 256 ? n : 7;
+	}
+	if (v[0] >= '0' && v[0] <= '9') {
+		n = (int)strtol(v, NULL, 10);
+		return n < t->colors || t->colors > 256 ? n : n % 8;
+	}
+	if (strncmp(v, "bright-", 7) == 0) {
+		bright = 8;
+		v += 7;
+	}
+	for (i = 0; i < nitems(theme_names); i++) {
+		if (strcmp(v, theme_names[i]) == 0) {
+			n = (int)i + (t->colors >= 16 ? bright : 0);
+			if (t->colors > 256)	/* direct: xterm defaults */
+				return n == 8 ? 0x808080 : (int)(
+				    ((i & 1) ? 0xcd0000 : 0) |
+				    ((i & 2) ? 0x00cd00 : 0) |
+				    ((i & 4) ? 0x0000ee : 0)) |
+				    (bright ? 0x333333 : 0);
+			return n;
+		}
+	}
+	return -1;
+}
+
+/* Allocate pair n with foreground fg; return its attribute. */
+static attr_t
+theme_pair(struct theme *t, int *n, int fg, int bg)
+{
+	if (t->colors == 0 || fg == -1)
+		return A_NORMAL;
+	if (init_extended_pair(*n, fg, bg) == ERR)
+		return A_NORMAL;
+	return (attr_t)COLOR_PAIR((*n)++);
+}
+
+/* Set up colours and attributes; monochrome under NO_COLOR or "none". */
+int
+theme_init(struct theme *t, const struct config *cfg,
+    struct haos_error *err __unused)
+{
+	const char	*want = cfg->ui_color, *nc, *cs;
+	char		*list, *tok, *rest;
+	int		 pair = 1, c;
+
+	memset(t, 0, sizeof *t);
+	nc = getenv("NO_COLOR");
+	if ((nc != NULL && *nc != '\0') || strcmp(want, "none") == 0 ||
+	    !has_colors())
+		t->colors = 0;
+	else {
+		start_color();
+		use_default_colors();
+		t->colors = COLORS >= 0x1000000 ? 0x1000000 :
+		    COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : 8;
+		if (strcmp(want, "16") == 0 && t->colors > 16)
+			t->colors = 16;
+		if (strcmp(want, "256") == 0 && t->colors > 256)
+			t->colors = 256;
+	}
+	if (strcmp(cfg->ui_ascii, "yes") == 0)
+		t->ascii = 1;
+	else if (strcmp(cfg->ui_ascii, "auto") == 0) {
+		cs = nl_langinfo(CODESET);
+		t->ascii = cs == NULL || (strcasecmp(cs, "UTF-8") != 0 &&
+		    strcasecmp(cs, "utf8") != 0);
+	}
+
+	t->role[TH_TEXT] = A_NORMAL;
+	t->role[TH_DIM] = theme_pair(t, &pair, theme_color(t, cfg->theme_dim),
+	    -1);
+	if (t->role[TH_DIM] == A_NORMAL)
+		t->role[TH_DIM] = A_DIM;
+	t->role[TH_ACCENT] = theme_pair(t, &pair,
+	    theme_color(t, cfg->theme_accent), -1) | A_BOLD;
+	t->role[TH_MENTION] = theme_pair(t, &pair,
+	    theme_color(t, cfg->theme_mention), -1) | A_BOLD;
+	t->role[TH_LINK] = theme_pair(t, &pair,
+	    theme_color(t, cfg->theme_link), -1) | A_UNDERLINE;
+	t->role[TH_ERROR] = theme_pair(t, &pair,
+	    theme_color(t, cfg->theme_error), -1) | A_BOLD;
+	t->role[TH_HEADING] = t->role[TH_DIM] | A_BOLD;
+	t->role[TH_SELECTED] = A_REVERSE;
+	t->role[TH_BORDER] = t->role[TH_DIM];
+	t->role[TH_STATUS] = A_REVERSE;
+	t->role[TH_UNREAD] = A_BOLD;
+
+	list = xstrdup(cfg->theme_senders);
+	rest = list;
+	while ((tok = strsep(&rest, ",")) != NULL &&
+	    t->nsenders < THEME_MAX_SENDERS) {
+		while (*tok == ' ')
+			tok++;
+		if (!config_valid_color(tok))
+			continue;
+		c = theme_color(t, tok);
+		t->sender[t->nsenders++] = theme_pair(t, &pair, c, -1) |
+		    A_BOLD;
+	}
+	free(list);
+	if (t->nsenders == 0)
+		t->sender[t->nsenders++] = A_BOLD;
+	return 0;
+}
+
+/* The attribute of sender colour i (render_sender_color's index). */
+attr_t
+theme_sender(const struct theme *t, int i)
+{
+	if (t->nsenders == 0)
+		return A_BOLD;
+	if (i < 0)
+		i = -i;
+	return t->sender[i % t->nsenders];
+}

@@ -1,0 +1,268 @@
+/* Shared internals of the curses client: panes, model, theme, keys. */
+#ifndef HAOS_UI_INT_H
+#define HAOS_UI_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "curses.h"
+
+#include "haos/cmd.h"
+#include "haos/layout.h"
+#include "haos/model.h"
+#include "haos/render.h"
+
+struct ui;
+struct pane;
+struct editor;
+struct switcher;
+
+/* What a pane's key handler did with a key. */
+enum pane_key_result {
+	PANE_IGNORED = 0,
+	PANE_HANDLED = 1u << 0,
+	PANE_REDRAW = 1u << 1
+};
+
+/*
+ * A pane draws from data its refresh() read from the store; nothing draws
+ * outside ui_draw(), which calls draw() for dirty panes only and then
+ * doupdate() once (tmux's redraw flags, htop's PanelClass).
+ */
+struct pane_ops {
+	void	(*draw)(struct pane *);		/* blit only */
+	int	(*key)(struct pane *, int);	/* PANE_* */
+	void	(*refresh)(struct pane *);	/* re-query the RO store */
+};
+
+struct pane {
+	const char		*name;
+	const struct pane_ops	*ops;
+	struct ui		*ui;
+	WINDOW			*win;		/* NULL while hidden */
+	struct rect		 r;
+	int			 dirty;		/* draw() before doupdate() */
+	int			 stale;		/* refresh() first */
+};
+
+/* Colour roles of the theme. */
+enum theme_role {
+	TH_TEXT = 0,
+	TH_DIM,
+	TH_ACCENT,
+	TH_MENTION,
+	TH_LINK,
+	TH_ERROR,
+	TH_HEADING,
+	TH_SELECTED,
+	TH_BORDER,
+	TH_STATUS,
+	TH_UNREAD,
+	TH__COUNT
+};
+
+#define THEME_MAX_SENDERS	16
+
+struct theme {
+	attr_t	 role[TH__COUNT];
+	attr_t	 sender[THEME_MAX_SENDERS];
+	int	 nsenders;
+	int	 colors;	/* 0 mono, 16, 256, or 1 << 24 */
+	int	 ascii;		/* no box drawing or emoji markers */
+};
+
+/* A rail entry: Direct Messages (id NULL) or a server. */
+struct ui_server {
+	char		*id;
+	char		*name;		/* sanitised */
+	char		 badge[16];	/* 2-3 letters, sanitised */
+	int		 unread;
+	int64_t		 mentions;
+	int		 invite;	/* a pending invite to the server */
+	char		*inviter;	/* sanitised display name */
+};
+
+enum ui_chan_kind {
+	UI_CHAN_HEADING = 0,
+	UI_CHAN_ROOM,
+	UI_CHAN_INVITE
+};
+
+/* A channel-list row: a heading, a room, or an invite. */
+struct ui_chan {
+	enum ui_chan_kind	 kind;
+	char			*id;
+	char			*name;		/* sanitised */
+	enum channel_type	 type;
+	int			 dm;
+	int			 unread;
+	int64_t			 mentions;
+	char			*inviter;	/* sanitised */
+};
+
+/* A local read mark (read receipts arrive with a later issue). */
+struct ui_read {
+	char		*room_id;
+	int64_t		 ts;
+};
+
+struct ui {
+	const struct config	*cfg;
+	struct store		*store;
+	struct net		*net;
+	struct notify		*notify;
+	char			*me;
+	char			*me_name;	/* my display name */
+	struct cmd_ctx		 ctx;
+	struct theme		 theme;
+	struct layout		 lay;
+	struct layout_prefs	 prefs;
+	int			 quit;
+	int			 full_redraw;	/* clear and repaint all */
+	int			 mouse;
+
+	struct pane		 topic, rail, channels, messages, members,
+				 typing, status, input;
+	struct pane		*panes[8];
+
+	/* Rail and channel list (pane-rail.c, pane-channels.c). */
+	struct ui_server	*servers;
+	size_t			 nservers;
+	char			*server_id;	/* selected; NULL: DMs */
+	struct ui_chan		*chans;
+	size_t			 nchans;
+	char			*room_id;	/* selected room */
+	struct ui_read		*reads;
+	size_t			 nreads;
+	char			**last_room;	/* pairs: server, room */
+	size_t			 nlast;
+
+	/* Messages (pane-messages.c). */
+	struct event_row	*ev;
+	size_t			 nev;
+	size_t			 want;		/* events to page in */
+	struct render_line	*lines;
+	size_t			 nlines;
+	int			 scroll;	/* lines above the bottom */
+	int			 loading;	/* backfill under way */
+	int64_t			 loading_at;	/* when it was asked for */
+	int			 beginning;	/* the room's first event */
+	int			 sel;		/* message selection active */
+	char			*sel_id;	/* event id (or txn id) */
+	char			**help;		/* help text shown instead */
+	size_t			 nhelp;
+	int			 help_top;
+	char			*help_title;
+
+	/* Members (pane-members.c). */
+	struct member_row	*mem;
+	size_t			 nmem;
+
+	/* Input and status. */
+	struct editor		*ed;
+	char			*msg;		/* status message */
+	int			 msg_error;
+	int64_t			 msg_at;
+	int			 auth_failed;
+	char			*typing_text;
+
+	struct switcher		*sw;
+	struct ui_keys		*keys;
+	WINDOW			*kwin;		/* keys are read here */
+	pthread_t		 owner;		/* asserted by ui_* */
+};
+
+/* ui.c */
+void		 ui_message(struct ui *, int is_error, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
+void		 ui_select_room(struct ui *, const char *room_id);
+void		 ui_select_server(struct ui *, const char *server_id);
+void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
+int64_t		 ui_read_ts(struct ui *, const char *room_id);
+void		 ui_show_text(struct ui *, const char *title, char **lines,
+		     size_t n);
+const char	*ui_name_of(void *, const char *user_id);
+void		 ui_stale(struct ui *, unsigned int notify_bits);
+
+/* pane.c */
+void		 pane_init(struct pane *, struct ui *, const char *,
+		     const struct pane_ops *);
+void		 pane_place(struct pane *, const struct rect *);
+void		 pane_free(struct pane *);
+int		 ui_put(WINDOW *, int y, int x, int maxw, const char *raw,
+		     attr_t);
+int		 ui_put_clean(WINDOW *, int y, int x, int maxw,
+		     const char *clean, attr_t);
+char		*ui_clean(const char *raw);
+int		 ui_width(const char *clean);
+void		 ui_border_right(struct pane *);
+void		 ui_border_left(struct pane *);
+
+extern const struct pane_ops	pane_rail_ops;
+extern const struct pane_ops	pane_channels_ops;
+extern const struct pane_ops	pane_messages_ops;
+extern const struct pane_ops	pane_members_ops;
+extern const struct pane_ops	pane_input_ops;
+extern const struct pane_ops	statusbar_ops;
+extern const struct pane_ops	statusbar_topic_ops;
+extern const struct pane_ops	statusbar_typing_ops;
+
+/* pane-rail.c, pane-channels.c */
+void		 pane_rail_load(struct ui *);
+void		 pane_rail_free(struct ui *);
+int		 pane_rail_click(struct ui *, int y);
+void		 pane_channels_load(struct ui *);
+void		 pane_channels_free(struct ui *);
+int		 pane_channels_click(struct ui *, int y);
+int		 pane_channels_move(struct ui *, int delta);
+const struct ui_chan *pane_channels_find(struct ui *, const char *id);
+
+/* pane-messages.c */
+void		 pane_messages_reset(struct ui *);
+int		 pane_messages_scroll(struct ui *, const char *how);
+int		 pane_messages_select(struct ui *, const char *how);
+int		 pane_messages_action(struct ui *, const char *action);
+void		 pane_messages_free(struct ui *);
+
+/* pane-members.c */
+void		 pane_members_free(struct ui *);
+
+/* pane-input.c */
+int		 pane_input_action(struct ui *, const char *action);
+void		 pane_input_cursor(struct ui *);
+size_t		 pane_input_lines(struct ui *);
+
+/* theme.c */
+int		 theme_init(struct theme *, const struct config *,
+		     struct haos_error *);
+attr_t		 theme_sender(const struct theme *, int);
+
+/* keys.c: key codes above the Unicode range. */
+#define KEYC_FKEY	0x01000000	/* | curses KEY_* code */
+#define KEYC_META	0x02000000	/* Alt / ESC prefix */
+#define KEYC_CTRL	0x04000000	/* Ctrl with a special key */
+#define KEYC_NONE	(-1)
+
+enum ui_key_mode {
+	KEYMODE_ROOT = 0,	/* typing in the input line */
+	KEYMODE_SELECT		/* a message is selected */
+};
+
+int		 keys_init(struct ui *, char **errors);
+void		 keys_free(struct ui *);
+const char	*keys_lookup(struct ui *, enum ui_key_mode, int key);
+int		 keys_read(struct ui *, WINDOW *, int *key, char **paste);
+size_t		 keys_help(struct ui *, char ***lines);
+char		*keys_name(int key);
+int		 keys_parse(const char *, int *key, enum ui_key_mode *);
+void		 keys_terminal_setup(int mouse);
+
+/* switcher.c */
+void		 switcher_open(struct ui *);
+void		 switcher_close(struct ui *);
+int		 switcher_key(struct ui *, int key, const char *paste);
+void		 switcher_draw(struct ui *);
+int		 switcher_score(const char *pattern, const char *text);
+
+#endif

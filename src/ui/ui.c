@@ -1,0 +1,845 @@
+/* The UI loop: poll stdin and the net pipe, keys to commands, draw once. */
+#include "haos/ui.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "curses.h"
+#include "ui-int.h"
+
+#include "haos/config.h"
+#include "haos/editor.h"
+#include "haos/error.h"
+#include "haos/log.h"
+#include "haos/net.h"
+#include "haos/notify.h"
+#include "haos/sanitize.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+#define UI_MESSAGE_MS	8000	/* how long a status message stays */
+
+/* Redraw requests in ui->full_redraw. */
+#define UI_REPAINT	1	/* clear the terminal and draw everything */
+#define UI_RELAYOUT	2	/* pane sizes may have changed */
+#define UI_TOUCH	4	/* draw every pane again (an overlay closed) */
+
+/* ui_init()'s thread owns curses; every entry point checks it. */
+static int
+ui_on_thread(const struct ui *ui)
+{
+	return pthread_equal(ui->owner, pthread_self());
+}
+
+static int64_t
+ui_now_ms(void)
+{
+	return net_now_ms();
+}
+
+/* Show a message in the status line (commands, errors, progress). */
+void
+ui_message(struct ui *ui, int is_error, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	free(ui->msg);
+	ui->msg = sanitize_text(buf, (size_t)-1, 0);
+	ui->msg_error = is_error;
+	ui->msg_at = ui_now_ms();
+	ui->status.dirty = 1;
+	if (is_error)
+		log_info("ui", "%s", buf);
+}
+
+static void
+ui_print(void *arg, int is_error, const char *msg)
+{
+	ui_message(arg, is_error, "%s", msg);
+}
+
+/* Mark panes stale for what the net thread says changed. */
+void
+ui_stale(struct ui *ui, unsigned int bits)
+{
+	if (bits & (NOTIFY_SERVERS | NOTIFY_CHANNELS | NOTIFY_TIMELINE)) {
+		ui->rail.stale = 1;
+		ui->channels.stale = 1;
+		ui->topic.dirty = 1;
+	}
+	if (bits & (NOTIFY_TIMELINE | NOTIFY_OUTBOX | NOTIFY_MEMBERS))
+		ui->messages.stale = 1;
+	if (bits & NOTIFY_MEMBERS)
+		ui->members.stale = 1;
+	if (bits & NOTIFY_TYPING)
+		ui->typing.stale = 1;
+	if (bits & (NOTIFY_STATUS | NOTIFY_OUTBOX | NOTIFY_AUTH))
+		ui->status.dirty = 1;
+}
+
+/* The read mark of a room (0: never read here). */
+int64_t
+ui_read_ts(struct ui *ui, const char *room_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nreads; i++) {
+		if (strcmp(ui->reads[i].room_id, room_id) == 0)
+			return ui->reads[i].ts;
+	}
+	return 0;
+}
+
+/* Remember that room is read up to ts (local until receipts land). */
+void
+ui_mark_read(struct ui *ui, const char *room_id, int64_t ts)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nreads; i++) {
+		if (strcmp(ui->reads[i].room_id, room_id) == 0)
+			break;
+	}
+	if (i == ui->nreads) {
+		ui->reads = xrealloc(ui->reads, (ui->nreads + 1) *
+		    sizeof *ui->reads);
+		ui->reads[ui->nreads].room_id = xstrdup(room_id);
+		ui->reads[ui->nreads++].ts = 0;
+	}
+	if (ui->reads[i].ts >= ts)
+		return;
+	ui->reads[i].ts = ts;
+	ui->rail.stale = 1;
+	ui->channels.stale = 1;
+}
+
+/* The display name of a member of the selected room, or NULL. */
+const char *
+ui_name_of(void *arg, const char *user_id)
+{
+	struct ui	*ui = arg;
+	size_t		 i;
+
+	for (i = 0; i < ui->nmem; i++) {
+		if (strcmp(ui->mem[i].user_id, user_id) == 0)
+			return ui->mem[i].displayname != NULL ?
+			    ui->mem[i].displayname : user_id;
+	}
+	return user_id;
+}
+
+/* Show text (help, details) in the message pane until Esc. */
+void
+ui_show_text(struct ui *ui, const char *title, char **lines, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nhelp; i++)
+		free(ui->help[i]);
+	free(ui->help);
+	free(ui->help_title);
+	ui->help = xcalloc(n + 1, sizeof *ui->help);
+	for (i = 0; i < n; i++)
+		ui->help[i] = xstrdup(lines[i]);
+	ui->nhelp = n;
+	ui->help_top = 0;
+	ui->help_title = xstrdup(title);
+	ui->messages.dirty = 1;
+}
+
+static void
+ui_close_text(struct ui *ui)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nhelp; i++)
+		free(ui->help[i]);
+	free(ui->help);
+	ui->help = NULL;
+	ui->nhelp = 0;
+	xfree(ui->help_title);
+	ui->messages.dirty = 1;
+}
+
+static const char *
+ui_last_room(struct ui *ui, const char *server_id)
+{
+	size_t	 i;
+	const char *key = server_id != NULL ? server_id : "";
+
+	for (i = 0; i + 1 < ui->nlast; i += 2) {
+		if (strcmp(ui->last_room[i], key) == 0)
+			return ui->last_room[i + 1];
+	}
+	return NULL;
+}
+
+static void
+ui_set_last_room(struct ui *ui, const char *server_id, const char *room)
+{
+	size_t		 i;
+	const char	*key = server_id != NULL ? server_id : "";
+
+	for (i = 0; i + 1 < ui->nlast; i += 2) {
+		if (strcmp(ui->last_room[i], key) == 0) {
+			free(ui->last_room[i + 1]);
+			ui->last_room[i + 1] = xstrdup(room);
+			return;
+		}
+	}
+	ui->last_room = xrealloc(ui->last_room, (ui->nlast + 2) *
+	    sizeof *ui->last_room);
+	ui->last_room[ui->nlast++] = xstrdup(key);
+	ui->last_room[ui->nlast++] = xstrdup(room);
+}
+
+/* Everything that shows the selected room must be read again. */
+static void
+ui_room_changed(struct ui *ui)
+{
+	pane_messages_reset(ui);
+	if (ui->help != NULL)
+		ui_close_text(ui);
+	ui->messages.stale = 1;
+	ui->members.stale = 1;
+	ui->typing.stale = 1;
+	ui->channels.stale = 1;
+	ui->rail.stale = 1;
+	ui->topic.dirty = 1;
+	ui->input.dirty = 1;
+	ui->status.dirty = 1;
+}
+
+/* Select a server (NULL: Direct Messages) and its last or first room. */
+void
+ui_select_server(struct ui *ui, const char *server_id)
+{
+	const char	*last;
+	size_t		 i;
+
+	free(ui->server_id);
+	ui->server_id = server_id != NULL ? xstrdup(server_id) : NULL;
+	pane_channels_load(ui);
+	xfree(ui->room_id);
+	last = ui_last_room(ui, server_id);
+	if (last != NULL && pane_channels_find(ui, last) != NULL)
+		ui->room_id = xstrdup(last);
+	for (i = 0; ui->room_id == NULL && i < ui->nchans; i++) {
+		if (ui->chans[i].kind != UI_CHAN_HEADING)
+			ui->room_id = xstrdup(ui->chans[i].id);
+	}
+	ui_room_changed(ui);
+}
+
+/* Select a room, switching to its server; a space selects the server. */
+void
+ui_select_room(struct ui *ui, const char *room_id)
+{
+	struct haos_error	 err;
+	struct room_row		 r;
+	char			*server = NULL;
+	int			 rc;
+
+	rc = store_query_room(ui->store, room_id, &r, &err);
+	if (rc != 1) {
+		ui_message(ui, 1, "unknown room %s", room_id);
+		return;
+	}
+	if (r.is_space) {
+		ui_select_server(ui, r.room_id);
+		room_row_free(&r);
+		return;
+	}
+	if (!r.is_direct && r.parent_id != NULL)
+		server = xstrdup(r.parent_id);
+	room_row_free(&r);
+	if ((server == NULL) != (ui->server_id == NULL) ||
+	    (server != NULL && strcmp(server, ui->server_id) != 0)) {
+		free(ui->server_id);
+		ui->server_id = server;
+		server = NULL;
+		pane_channels_load(ui);
+	}
+	free(server);
+	free(ui->room_id);
+	ui->room_id = xstrdup(room_id);
+	ui_set_last_room(ui, ui->server_id, room_id);
+	ui_room_changed(ui);
+}
+
+/* The rail entry index of the selected server. */
+static int
+ui_server_index(struct ui *ui)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nservers; i++) {
+		if ((ui->servers[i].id == NULL && ui->server_id == NULL) ||
+		    (ui->servers[i].id != NULL && ui->server_id != NULL &&
+		    strcmp(ui->servers[i].id, ui->server_id) == 0))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* select-server N|next|prev: N counts from Direct Messages as 1. */
+static int
+ui_cmd_server(struct ui *ui, const char *arg)
+{
+	int	 i, n = (int)ui->nservers, first = 0, want;
+
+	if (n == 0)
+		return -1;
+	if (strcmp(arg, "next") == 0 || strcmp(arg, "prev") == 0) {
+		i = ui_server_index(ui);
+		i = ((i + (arg[0] == 'n' ? 1 : -1)) % n + n) % n;
+		ui_select_server(ui, ui->servers[i].id);
+		return 0;
+	}
+	while (first < n && ui->servers[first].invite)
+		first++;
+	want = (int)strtol(arg, NULL, 10);
+	if (want < 1 || first + want - 1 >= n) {
+		ui_message(ui, 1, "no server %s", arg);
+		return -1;
+	}
+	ui_select_server(ui, ui->servers[first + want - 1].id);
+	return 0;
+}
+
+static void
+ui_help(struct ui *ui)
+{
+	char	**k, **c, **all;
+	size_t	 nk, nc, i, n = 0;
+
+	nk = keys_help(ui, &k);
+	nc = cmd_help_lines(NULL, &c);
+	all = xcalloc(nk + nc + 2, sizeof *all);
+	for (i = 0; i < nk; i++)
+		all[n++] = k[i];
+	all[n++] = xstrdup("Commands (type / then Tab to complete):");
+	for (i = 0; i < nc; i++)
+		all[n++] = xasprintf("  %s", c[i]);
+	ui_show_text(ui, "haos help", all, n);
+	for (i = 0; i < n; i++)
+		free(all[i]);
+	for (i = 0; i < nc; i++)
+		free(c[i]);
+	free(all);
+	free(k);
+	free(c);
+}
+
+/* What commands ask of the client (struct cmd_ui_ops). */
+static int
+ui_cmd(void *arg, const char *verb, const char *param)
+{
+	struct ui		*ui = arg;
+	struct layout_prefs	 autop;
+	struct layout		 autol;
+	int			*pref;
+
+	if (strcmp(verb, "goto") == 0) {
+		ui_select_room(ui, param);
+		return 0;
+	}
+	if (strcmp(verb, "help") == 0) {
+		ui_help(ui);
+		return 0;
+	}
+	if (strcmp(verb, "input") == 0) {
+		if (strcmp(param, "end") == 0)
+			pane_messages_scroll(ui, "bottom");
+		if (strcmp(param, "kill-end-or-switcher") == 0) {
+			if (editor_cursor(ui->ed) <
+			    strlen(editor_text(ui->ed)))
+				return pane_input_action(ui, "kill-end");
+			switcher_open(ui);
+			return 0;
+		}
+		return pane_input_action(ui, param);
+	}
+	if (strcmp(verb, "mark-read") == 0) {
+		if (ui->room_id != NULL)
+			ui_mark_read(ui, ui->room_id, INT64_MAX);
+		return 0;
+	}
+	if (strcmp(verb, "message") == 0)
+		return pane_messages_action(ui, param);
+	if (strcmp(verb, "redraw") == 0) {
+		ui->full_redraw |= UI_REPAINT;
+		return 0;
+	}
+	if (strcmp(verb, "scroll") == 0) {
+		if (pane_messages_scroll(ui, param) == -1) {
+			ui_message(ui, 1, "scroll: up, down, top or bottom");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(verb, "select-channel") == 0) {
+		pane_channels_move(ui, strcmp(param, "prev") == 0 ? -1 : 1);
+		return 0;
+	}
+	if (strcmp(verb, "select-message") == 0)
+		return pane_messages_select(ui, param);
+	if (strcmp(verb, "select-server") == 0)
+		return ui_cmd_server(ui, param);
+	if (strcmp(verb, "switcher") == 0) {
+		switcher_open(ui);
+		return 0;
+	}
+	if (strcmp(verb, "toggle") == 0) {
+		if (strcmp(param, "rail") == 0)
+			pref = &ui->prefs.rail;
+		else if (strcmp(param, "members") == 0)
+			pref = &ui->prefs.members;
+		else {
+			ui_message(ui, 1, "toggle: rail or members");
+			return -1;
+		}
+		*pref = strcmp(param, "rail") == 0 ? ui->lay.rail.w == 0 :
+		    ui->lay.members.w == 0;
+		/* Back to what the size rule gives: automatic again. */
+		autop = ui->prefs;
+		autop.rail = autop.members = -1;
+		layout_compute(LINES, COLS, &autop, &autol);
+		if (*pref == (strcmp(param, "rail") == 0 ? autol.rail.w > 0 :
+		    autol.members.w > 0))
+			*pref = -1;
+		ui->full_redraw |= UI_RELAYOUT;
+		return 0;
+	}
+	ui_message(ui, 1, "%s: not available here", verb);
+	return -1;
+}
+
+static void
+ui_show(void *arg, const char *title, char **lines, size_t n)
+{
+	ui_show_text(arg, title, lines, n);
+}
+
+static const struct cmd_ui_ops ui_ops = {
+	.ui = ui_cmd,
+	.show = ui_show
+};
+
+/* Place every pane for the terminal size and the draft's lines. */
+static void
+ui_layout(struct ui *ui)
+{
+	struct layout	 old = ui->lay;
+
+	ui->prefs.input_lines = (int)pane_input_lines(ui);
+	layout_compute(LINES, COLS, &ui->prefs, &ui->lay);
+	pane_place(&ui->topic, &ui->lay.topic);
+	pane_place(&ui->rail, &ui->lay.rail);
+	pane_place(&ui->channels, &ui->lay.channels);
+	pane_place(&ui->messages, &ui->lay.messages);
+	pane_place(&ui->members, &ui->lay.members);
+	pane_place(&ui->typing, &ui->lay.typing);
+	pane_place(&ui->status, &ui->lay.status);
+	pane_place(&ui->input, &ui->lay.input);
+	if (old.messages.w != ui->lay.messages.w)
+		ui->messages.stale = 1;	/* wrap again */
+}
+
+/* Pick a first room once the store has some: the first server's. */
+static void
+ui_initial_selection(struct ui *ui)
+{
+	size_t	 i;
+
+	if (ui->room_id != NULL || ui->server_id != NULL)
+		return;
+	for (i = 0; i < ui->nservers; i++) {
+		if (ui->servers[i].id != NULL && !ui->servers[i].invite) {
+			ui_select_server(ui, ui->servers[i].id);
+			return;
+		}
+	}
+	if (ui->nchans > 0)
+		ui_select_server(ui, NULL);
+}
+
+/* Re-query stale panes, then draw dirty ones and update once. */
+static void
+ui_draw(struct ui *ui)
+{
+	struct pane	*p;
+	size_t		 i;
+	int		 all = 0;
+
+	if (ui->full_redraw & UI_RELAYOUT)
+		ui_layout(ui);
+	if (ui->full_redraw & (UI_REPAINT | UI_TOUCH))
+		all = 1;
+	if (ui->full_redraw & UI_REPAINT)
+		clearok(curscr, TRUE);
+	ui->full_redraw = 0;
+	/* The rail and channel list first: the others depend on them. */
+	for (i = 0; i < nitems(ui->panes); i++) {
+		p = ui->panes[i];
+		if (!p->stale)
+			continue;
+		p->stale = 0;
+		(p->ops->refresh)(p);
+		p->dirty = 1;
+		if (p == &ui->channels)
+			ui_initial_selection(ui);
+	}
+	if (ui->msg != NULL && ui_now_ms() - ui->msg_at > UI_MESSAGE_MS) {
+		xfree(ui->msg);
+		ui->status.dirty = 1;
+	}
+	for (i = 0; i < nitems(ui->panes); i++) {
+		p = ui->panes[i];
+		if (p->win == NULL || (!p->dirty && !all))
+			continue;
+		p->ops->draw(p);
+		if (all)
+			touchwin(p->win);
+		wnoutrefresh(p->win);
+		p->dirty = 0;
+	}
+	if (ui->sw != NULL) {
+		curs_set(1);
+		switcher_draw(ui);
+	} else if (ui->input.win != NULL && !ui->sel && ui->help == NULL) {
+		curs_set(1);
+		pane_input_cursor(ui);
+	} else
+		curs_set(0);
+	doupdate();
+}
+
+/* Printable and harmless: what typing may insert. */
+static int
+ui_insertable(int key)
+{
+	if (key < 0x20 || key == 0x7f || key >= 0x110000 ||
+	    (key & (KEYC_FKEY | KEYC_META | KEYC_CTRL)))
+		return 0;
+	if (key >= 0x80 && key < 0xa0)
+		return 0;
+	if ((key >= 0x202a && key <= 0x202e) ||
+	    (key >= 0x2066 && key <= 0x2069) || key == 0x200e ||
+	    key == 0x200f || key == 0x061c)
+		return 0;
+	return 1;
+}
+
+static void
+ui_mouse(struct ui *ui)
+{
+	MEVENT		 ev;
+	struct rect	*r;
+
+	if (getmouse(&ev) != OK)
+		return;
+	r = &ui->lay.messages;
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		if (ev.x >= r->x && ev.x < r->x + r->w)
+			pane_messages_scroll(ui, (ev.bstate &
+			    BUTTON4_PRESSED) ? "up" : "down");
+		return;
+	}
+	r = &ui->lay.rail;
+	if (ev.x >= r->x && ev.x < r->x + r->w && ev.y >= r->y &&
+	    ev.y < r->y + r->h) {
+		pane_rail_click(ui, ev.y - r->y);
+		return;
+	}
+	r = &ui->lay.channels;
+	if (ev.x >= r->x && ev.x < r->x + r->w && ev.y >= r->y &&
+	    ev.y < r->y + r->h)
+		pane_channels_click(ui, ev.y - r->y);
+}
+
+/* One key (or paste) from the terminal. */
+static void
+ui_key(struct ui *ui, int key, char *paste)
+{
+	const char		*cmd;
+	enum ui_key_mode	 mode;
+	enum cmd_retval		 rv;
+	char			 mb[MB_LEN_MAX + 1], *clean;
+	int			 n;
+
+	if (key == (KEYC_FKEY | KEY_RESIZE)) {
+		ui->full_redraw |= UI_RELAYOUT | UI_REPAINT;
+		return;
+	}
+	if (key == (KEYC_FKEY | KEY_MOUSE)) {
+		ui_mouse(ui);
+		return;
+	}
+	if (ui->sw != NULL) {
+		switcher_key(ui, key, paste);
+		return;
+	}
+	if (ui->help != NULL && paste == NULL) {
+		if (key == 27 || key == 'q' || key == (KEYC_FKEY | KEY_F(1)))
+			ui_close_text(ui);
+		else if (key == (KEYC_FKEY | KEY_PPAGE) ||
+		    key == (KEYC_FKEY | KEY_UP))
+			pane_messages_scroll(ui, "up");
+		else if (key == (KEYC_FKEY | KEY_NPAGE) ||
+		    key == (KEYC_FKEY | KEY_DOWN))
+			pane_messages_scroll(ui, "down");
+		return;
+	}
+	mode = ui->sel ? KEYMODE_SELECT : KEYMODE_ROOT;
+	if (paste != NULL) {
+		if (mode == KEYMODE_SELECT)
+			return;
+		/* One pasted block is one draft, never many messages. */
+		clean = sanitize_text(paste, (size_t)-1, SANITIZE_NEWLINES);
+		editor_insert(ui->ed, clean);
+		free(clean);
+		ui->input.dirty = 1;
+		ui->full_redraw |= UI_RELAYOUT;
+		return;
+	}
+	cmd = keys_lookup(ui, mode, key);
+	/* Navigation keys keep working while a message is selected. */
+	if (cmd == NULL && mode == KEYMODE_SELECT && !ui_insertable(key))
+		cmd = keys_lookup(ui, KEYMODE_ROOT, key);
+	if (cmd != NULL) {
+		ui->ctx.server_id = ui->server_id;
+		ui->ctx.room_id = ui->room_id;
+		rv = cmd_run_string(&ui->ctx, cmd);
+		if (rv == CMD_RETURN_QUIT)
+			ui->quit = 1;
+		return;
+	}
+	if (mode == KEYMODE_ROOT && ui_insertable(key)) {
+		n = wctomb(mb, (wchar_t)key);
+		if (n <= 0)
+			return;
+		mb[n] = '\0';
+		editor_insert(ui->ed, mb);
+		ui->input.dirty = 1;
+	}
+}
+
+/* Drain the net thread's news: dirty bits and command results. */
+static int
+ui_notified(struct ui *ui, struct haos_error *err)
+{
+	struct net_result	*r, *next;
+	unsigned int		 bits;
+
+	bits = notify_take(ui->notify);
+	if (bits & NOTIFY_FATAL) {
+		haos_error_set(err, HAOS_EIO, "the network thread stopped "
+		    "(see the log)");
+		return -1;
+	}
+	if ((bits & NOTIFY_AUTH) && !ui->auth_failed) {
+		ui->auth_failed = 1;
+		ui_message(ui, 1, "session invalid - run haos login");
+	}
+	ui_stale(ui, bits);
+	if ((bits & NOTIFY_RESULT) && ui->net != NULL) {
+		for (r = net_results_take(ui->net); r != NULL; r = next) {
+			next = r->next;
+			cmd_result(&ui->ctx, r);
+			net_result_free(r);
+		}
+	}
+	return 0;
+}
+
+struct ui *
+ui_init(const struct ui_deps *d, struct haos_error *err)
+{
+	struct ui	*ui;
+	char		*kerr = NULL;
+	size_t		 i;
+
+	ui = xcalloc(1, sizeof *ui);
+	ui->owner = pthread_self();
+	ui->cfg = d->cfg;
+	ui->store = d->store;
+	ui->net = d->net;
+	ui->notify = d->notify;
+	ui->me = xstrdup(d->user_id);
+	ui->ed = editor_new();
+	ui->prefs.rail = -1;
+	ui->prefs.members = strcmp(d->cfg->ui_members, "yes") == 0 ? 1 :
+	    strcmp(d->cfg->ui_members, "no") == 0 ? 0 : -1;
+	ui->prefs.input_lines = 1;
+	ui->mouse = strcmp(d->cfg->ui_mouse, "yes") == 0;
+
+	ui->ctx.store = d->store;
+	ui->ctx.net = d->net;
+	ui->ctx.me = ui->me;
+	ui->ctx.ui = &ui_ops;
+	ui->ctx.ui_arg = ui;
+	ui->ctx.print = ui_print;
+	ui->ctx.print_arg = ui;
+
+	pane_init(&ui->topic, ui, "topic", &statusbar_topic_ops);
+	pane_init(&ui->rail, ui, "rail", &pane_rail_ops);
+	pane_init(&ui->channels, ui, "channels", &pane_channels_ops);
+	pane_init(&ui->members, ui, "members", &pane_members_ops);
+	pane_init(&ui->messages, ui, "messages", &pane_messages_ops);
+	pane_init(&ui->typing, ui, "typing", &statusbar_typing_ops);
+	pane_init(&ui->status, ui, "status", &statusbar_ops);
+	pane_init(&ui->input, ui, "input", &pane_input_ops);
+	/* Refresh order: members before messages (names), rail first. */
+	i = 0;
+	ui->panes[i++] = &ui->rail;
+	ui->panes[i++] = &ui->channels;
+	ui->panes[i++] = &ui->members;
+	ui->panes[i++] = &ui->messages;
+	ui->panes[i++] = &ui->topic;
+	ui->panes[i++] = &ui->typing;
+	ui->panes[i++] = &ui->status;
+	ui->panes[i++] = &ui->input;
+
+	if (keys_init(ui, &kerr) == -1) {
+		ui_message(ui, 1, "%s", kerr);
+		log_warn("ui", "%s", kerr);
+	}
+	free(kerr);
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		haos_error_set(err, HAOS_EUSAGE, "the interactive client "
+		    "needs a terminal");
+		goto fail;
+	}
+	set_escdelay(25);
+	if (initscr() == NULL) {
+		haos_error_set(err, HAOS_EIO, "cannot initialise the "
+		    "terminal (TERM=%s)", getenv("TERM") != NULL ?
+		    getenv("TERM") : "");
+		goto fail;
+	}
+	raw();
+	noecho();
+	nonl();
+	theme_init(&ui->theme, d->cfg, err);
+	keys_terminal_setup(ui->mouse);
+	/* Keys come from a 1x1 window that is never drawn into. */
+	ui->kwin = newwin(1, 1, 0, 0);
+	keypad(ui->kwin, TRUE);
+	nodelay(ui->kwin, TRUE);
+	wnoutrefresh(ui->kwin);
+	ui->full_redraw = UI_RELAYOUT | UI_REPAINT;
+	log_info("ui", "started on a %dx%d terminal, %d colours", COLS,
+	    LINES, ui->theme.colors);
+	return ui;
+fail:
+	keys_free(ui);
+	editor_free(ui->ed);
+	free(ui->msg);
+	free(ui->me);
+	free(ui);
+	return NULL;
+}
+
+/* Run until /quit (0) or a fatal error (-1). */
+int
+ui_run(struct ui *ui, struct haos_error *err)
+{
+	struct pollfd		 pfd[2];
+	struct net_status	 ns;
+	char			*paste;
+	int			 key, timeout, n;
+
+	assert(ui_on_thread(ui));
+	pfd[0].fd = STDIN_FILENO;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = notify_fd(ui->notify);
+	pfd[1].events = POLLIN;
+	while (!ui->quit) {
+		if (ui_notified(ui, err) == -1)
+			return -1;
+		ui_draw(ui);
+		/*
+		 * Tick each second for "retrying in N s", a status message
+		 * or a backfill, else each minute (clock, "Today").
+		 */
+		memset(&ns, 0, sizeof ns);
+		if (ui->net != NULL)
+			net_get_status(ui->net, &ns);
+		timeout = ns.state == NET_OFFLINE || ui->msg != NULL ||
+		    ui->loading ? 1000 : 60000;
+		n = poll(pfd, 2, timeout);
+		if (n == -1 && errno != EINTR) {
+			haos_error_set(err, HAOS_EIO, "poll: %s",
+			    strerror(errno));
+			return -1;
+		}
+		if (n == 0) {
+			ui->status.dirty = 1;
+			ui->messages.stale = 1;	/* "Today", "loading" */
+		}
+		/* Also after EINTR: SIGWINCH arrives as KEY_RESIZE. */
+		while (!ui->quit && keys_read(ui, ui->kwin, &key,
+		    &paste) == 1) {
+			ui_key(ui, key, paste);
+			free(paste);
+		}
+	}
+	return 0;
+}
+
+/* Give the terminal back and free the client. */
+void
+ui_done(struct ui *ui)
+{
+	size_t	 i;
+
+	if (ui == NULL)
+		return;
+	assert(ui_on_thread(ui));
+	switcher_close(ui);
+	for (i = 0; i < nitems(ui->panes); i++)
+		pane_free(ui->panes[i]);
+	if (ui->kwin != NULL)
+		delwin(ui->kwin);
+	fputs("\033[?2004l", stdout);
+	fflush(stdout);
+	endwin();
+	cmd_ctx_clear(&ui->ctx);
+	pane_rail_free(ui);
+	pane_channels_free(ui);
+	pane_messages_free(ui);
+	pane_members_free(ui);
+	ui_close_text(ui);
+	for (i = 0; i < ui->nreads; i++)
+		free(ui->reads[i].room_id);
+	free(ui->reads);
+	for (i = 0; i < ui->nlast; i++)
+		free(ui->last_room[i]);
+	free(ui->last_room);
+	keys_free(ui);
+	editor_free(ui->ed);
+	free(ui->server_id);
+	free(ui->room_id);
+	free(ui->sel_id);
+	free(ui->msg);
+	free(ui->typing_text);
+	free(ui->me);
+	free(ui->me_name);
+	free(ui);
+}

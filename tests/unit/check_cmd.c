@@ -1,0 +1,462 @@
+/* Commands: table order, lookup, parsing, sending, invites, results. */
+#include "check_haos.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/cmd.h"
+#include "haos/config.h"
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/net.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+/* What a test context captured: messages and submitted jobs. */
+struct capture {
+	char		 out[4096];
+	int		 errors;
+	struct job	*jobs[8];
+	int		 njobs;
+};
+
+static void
+capture_print(void *arg, int is_error, const char *msg)
+{
+	struct capture	*c = arg;
+	size_t		 n = strlen(c->out);
+
+	snprintf(c->out + n, sizeof c->out - n, "%s%s", n > 0 ? "\n" : "",
+	    msg);
+	c->errors += is_error;
+}
+
+static void
+capture_submit(void *arg, struct job *j)
+{
+	struct capture	*c = arg;
+
+	ck_assert_int_lt(c->njobs, 8);
+	c->jobs[c->njobs++] = j;
+}
+
+static void
+ctx_init(struct cmd_ctx *ctx, struct capture *c)
+{
+	memset(ctx, 0, sizeof *ctx);
+	memset(c, 0, sizeof *c);
+	ctx->me = "@alice:haos.test";
+	ctx->print = capture_print;
+	ctx->print_arg = c;
+	ctx->submit = capture_submit;
+	ctx->submit_arg = c;
+}
+
+static void
+capture_free(struct capture *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->njobs; i++)
+		net_job_free(c->jobs[i]);
+	c->njobs = 0;
+}
+
+START_TEST(test_table_sorted)
+{
+	size_t	 i, j;
+
+	for (i = 1; i < cmd_table_size; i++)
+		ck_assert_msg(strcmp(cmd_table[i - 1]->name,
+		    cmd_table[i]->name) < 0, "%s before %s",
+		    cmd_table[i - 1]->name, cmd_table[i]->name);
+	for (i = 0; i < cmd_table_size; i++) {
+		ck_assert_ptr_nonnull(cmd_table[i]->usage);
+		ck_assert_ptr_nonnull(cmd_table[i]->help);
+		ck_assert_ptr_nonnull(cmd_table[i]->exec);
+		ck_assert_int_le(cmd_table[i]->args.min,
+		    cmd_table[i]->args.max == -1 ? 99 :
+		    cmd_table[i]->args.max);
+		/* An alias never shadows another command's name. */
+		for (j = 0; j < cmd_table_size; j++) {
+			if (cmd_table[i]->alias != NULL)
+				ck_assert_str_ne(cmd_table[i]->alias,
+				    cmd_table[j]->name);
+		}
+	}
+	for (i = 1; i < cmd_emoji_table_size; i++)
+		ck_assert_msg(strcmp(cmd_emoji_table[i - 1].name,
+		    cmd_emoji_table[i].name) < 0, "emoji %s before %s",
+		    cmd_emoji_table[i - 1].name, cmd_emoji_table[i].name);
+}
+END_TEST
+
+START_TEST(test_find)
+{
+	const struct cmd_entry	*ce;
+	char			*cause;
+
+	ce = cmd_find("quit", &cause);
+	ck_assert_ptr_nonnull(ce);
+	ck_assert_str_eq(ce->name, "quit");
+	ck_assert_str_eq(cmd_find("q", &cause)->name, "quit");
+	ck_assert_str_eq(cmd_find("switch", &cause)->name, "goto");
+	ck_assert_str_eq(cmd_find("?", &cause)->name, "help");
+	ck_assert_str_eq(cmd_find("acc", &cause)->name, "accept");
+	ck_assert_str_eq(cmd_find("dec", &cause)->name, "decline");
+	/* An exact name wins over being a prefix of another. */
+	ck_assert_str_eq(cmd_find("me", &cause)->name, "me");
+	ck_assert_str_eq(cmd_find("mes", &cause)->name, "message");
+
+	ck_assert_ptr_null(cmd_find("se", &cause));
+	ck_assert_str_eq(cause, "ambiguous command: se, could be: "
+	    "select-channel, select-message, select-server, send");
+	free(cause);
+	ck_assert_ptr_null(cmd_find("m", &cause));
+	ck_assert_str_eq(cause, "ambiguous command: m, could be: "
+	    "mark-read, me, message");
+	free(cause);
+	ck_assert_ptr_null(cmd_find("frobnicate", &cause));
+	ck_assert_str_eq(cause, "unknown command: frobnicate");
+	free(cause);
+	ck_assert_ptr_null(cmd_find("", &cause));
+	free(cause);
+}
+END_TEST
+
+START_TEST(test_split)
+{
+	struct cmd_args	 a;
+	char		*cause;
+
+	ck_assert_int_eq(cmd_split("  one \"two three\" 'f\"our' a\\ b ",
+	    &a, &cause), 0);
+	ck_assert_int_eq(a.argc, 4);
+	ck_assert_str_eq(a.argv[0], "one");
+	ck_assert_str_eq(a.argv[1], "two three");
+	ck_assert_str_eq(a.argv[2], "f\"our");
+	ck_assert_str_eq(a.argv[3], "a b");
+	cmd_args_free(&a);
+	ck_assert_int_eq(cmd_split("bad \"quote", &a, &cause), -1);
+	ck_assert_str_eq(cause, "unterminated quote");
+	free(cause);
+	ck_assert_int_eq(cmd_split("", &a, &cause), 0);
+	ck_assert_int_eq(a.argc, 0);
+}
+END_TEST
+
+/* The JSON content of the idx-th submitted JOB_SEND. */
+static json_t *
+sent_content(struct capture *c, int idx)
+{
+	ck_assert_int_gt(c->njobs, idx);
+	ck_assert_int_eq(c->jobs[idx]->type, JOB_SEND);
+	ck_assert_str_eq(c->jobs[idx]->event_type, "m.room.message");
+	return json_loads(c->jobs[idx]->content, 0, NULL);
+}
+
+START_TEST(test_send_lines)
+{
+	struct cmd_ctx	 ctx;
+	struct capture	 c;
+	json_t		*j;
+
+	ctx_init(&ctx, &c);
+	ctx.room_id = "!room:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "hello  world"),
+	    CMD_RETURN_NORMAL);
+	ck_assert_int_eq(cmd_run_line(&ctx, "//not a command"),
+	    CMD_RETURN_NORMAL);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/me waves"), CMD_RETURN_NORMAL);
+	ck_assert_int_eq(cmd_run_line(&ctx, "line one\nline two\n"),
+	    CMD_RETURN_NORMAL);
+	ck_assert_int_eq(cmd_run_line(&ctx, "ship it :thumbsup: :nope:"),
+	    CMD_RETURN_NORMAL);
+	ck_assert_int_eq(cmd_run_line(&ctx, "   "), CMD_RETURN_NORMAL);
+	ck_assert_int_eq(c.njobs, 5);
+	ck_assert_int_eq(c.errors, 0);
+	ck_assert_str_eq(c.jobs[0]->room_id, "!room:haos.test");
+
+	j = sent_content(&c, 0);
+	ck_assert_str_eq(json_get_str(j, "msgtype", ""), "m.text");
+	ck_assert_str_eq(json_get_str(j, "body", ""), "hello  world");
+	json_decref(j);
+	j = sent_content(&c, 1);
+	ck_assert_str_eq(json_get_str(j, "body", ""), "/not a command");
+	json_decref(j);
+	j = sent_content(&c, 2);
+	ck_assert_str_eq(json_get_str(j, "msgtype", ""), "m.emote");
+	ck_assert_str_eq(json_get_str(j, "body", ""), "waves");
+	json_decref(j);
+	/* A pasted block is one message; a trailing newline is dropped. */
+	j = sent_content(&c, 3);
+	ck_assert_str_eq(json_get_str(j, "body", ""), "line one\nline two");
+	json_decref(j);
+	j = sent_content(&c, 4);
+	ck_assert_str_eq(json_get_str(j, "body", ""),
+	    "ship it \xf0\x9f\x91\x8d :nope:");
+	json_decref(j);
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	struct cmd_ctx	 ctx;
+	struct capture	 c;
+
+	ctx_init(&ctx, &c);
+	/* No room selected: nothing is sent. */
+	ck_assert_int_eq(cmd_run_line(&ctx, "hello"), CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "send: no channel selected");
+	ck_assert_int_eq(c.njobs, 0);
+
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/frob x"), CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "unknown command: frob");
+
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/se x"), CMD_RETURN_ERROR);
+	ck_assert_ptr_nonnull(strstr(c.out, "ambiguous command: se"));
+
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/quit now"), CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "usage: /quit ");
+
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/toggle"), CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "usage: /toggle rail|members");
+
+	/* Client-only commands refuse outside the client (haos run). */
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/goto general"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "goto: only in the interactive client");
+
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/q"), CMD_RETURN_QUIT);
+	ck_assert_int_eq(cmd_run_string(&ctx, "quit"), CMD_RETURN_QUIT);
+	ck_assert_int_eq(c.errors, 0);
+}
+END_TEST
+
+START_TEST(test_help)
+{
+	struct cmd_ctx	 ctx;
+	struct capture	 c;
+	char		**l;
+	size_t		 n, i;
+
+	n = cmd_help_lines(NULL, &l);
+	ck_assert_uint_eq(n, cmd_table_size);
+	ck_assert_ptr_nonnull(strstr(l[0], "/accept"));
+	for (i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/help q"), CMD_RETURN_NORMAL);
+	ck_assert_str_eq(c.out, "/quit (/q)  Leave haos; unsent messages "
+	    "are sent next time");
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/help"), CMD_RETURN_NORMAL);
+	ck_assert_ptr_nonnull(strstr(c.out, "/goto #channel|server"));
+	ck_assert_ptr_nonnull(strstr(c.out, "/send text"));
+}
+END_TEST
+
+START_TEST(test_escape)
+{
+	char	*e;
+
+	e = cmd_escape("!abc:haos.test");
+	ck_assert_str_eq(e, "%21abc%3Ahaos.test");
+	free(e);
+	e = cmd_escape("a b/c");
+	ck_assert_str_eq(e, "a%20b%2Fc");
+	free(e);
+}
+END_TEST
+
+/* A temporary store with one invite and one joined room. */
+static struct store *
+invite_store(char **dir)
+{
+	struct haos_error	 err;
+	struct store_room_patch	 p;
+	struct store		*s;
+	char			*path;
+	int64_t			 k;
+	int			 isnew;
+
+	*dir = test_tmpdir();
+	path = xasprintf("%s/store.sqlite3", *dir);
+	s = store_open(path, STORE_RW, &err);
+	free(path);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	memset(&p, 0, sizeof p);
+	p.set = STORE_ROOM_JOIN | STORE_ROOM_NAME;
+	p.join = ROOM_INVITE;
+	p.name = "Planning";
+	k = store_room_key(s, "!inv:haos.test", &isnew, &err);
+	ck_assert_int_ne(k, -1);
+	ck_assert_int_eq(store_room_patch(s, k, &p, &err), 0);
+	p.join = ROOM_JOIN;
+	p.name = "general";
+	k = store_room_key(s, "!gen:haos.test", &isnew, &err);
+	ck_assert_int_eq(store_room_patch(s, k, &p, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	return s;
+}
+
+START_TEST(test_accept_decline)
+{
+	struct cmd_ctx		 ctx;
+	struct capture		 c;
+	struct net_result	 r;
+	struct haos_error	 e;
+	struct store		*s;
+	char			*dir;
+
+	s = invite_store(&dir);
+	ctx_init(&ctx, &c);
+	ctx.store = s;
+
+	/* Not an invite: refused locally, nothing submitted. */
+	ck_assert_int_eq(cmd_run_line(&ctx, "/accept general"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "accept: no pending invite to general");
+	ck_assert_int_eq(c.njobs, 0);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/accept nowhere"),
+	    CMD_RETURN_ERROR);
+
+	/* Names may be quoted, padded, and contain spaces. */
+	ctx_init(&ctx, &c);
+	ctx.store = s;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/decline  \"Planning\" "),
+	    CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 1);
+	capture_free(&c);
+	cmd_ctx_clear(&ctx);
+
+	ctx_init(&ctx, &c);
+	ctx.store = s;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/accept planning"),
+	    CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_int_eq(c.jobs[0]->type, JOB_REQUEST);
+	ck_assert_str_eq(c.jobs[0]->method, "POST");
+	ck_assert_str_eq(c.jobs[0]->path,
+	    "/_matrix/client/v3/join/%21inv%3Ahaos.test");
+	memset(&r, 0, sizeof r);
+	r.tag = c.jobs[0]->tag;
+	r.ok = 1;
+	ck_assert_int_eq(cmd_result(&ctx, &r), 0);
+	ck_assert_str_eq(c.out, "joining Planning...\njoined Planning");
+	/* The answer is routed once. */
+	ck_assert_int_eq(cmd_result(&ctx, &r), -1);
+	capture_free(&c);
+
+	/* The selected room is the default; a failure is reported. */
+	ctx_init(&ctx, &c);
+	ctx.store = s;
+	ctx.room_id = "!inv:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/decline"), CMD_RETURN_WAIT);
+	ck_assert_str_eq(c.jobs[0]->path,
+	    "/_matrix/client/v3/rooms/%21inv%3Ahaos.test/leave");
+	memset(&r, 0, sizeof r);
+	haos_error_set(&e, HAOS_EMATRIX, "M_FORBIDDEN: no");
+	r.tag = c.jobs[0]->tag;
+	r.err = &e;
+	ck_assert_int_eq(cmd_result(&ctx, &r), 0);
+	ck_assert_str_eq(c.out, "cannot decline Planning: M_FORBIDDEN: no");
+	ck_assert_int_eq(c.errors, 1);
+	capture_free(&c);
+
+	/* Sending into an invite is refused. */
+	ctx_init(&ctx, &c);
+	ctx.store = s;
+	ctx.room_id = "!inv:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "hi"), CMD_RETURN_ERROR);
+	ck_assert_int_eq(c.njobs, 0);
+	cmd_ctx_clear(&ctx);
+	store_close(s);
+	test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* [ui], [theme] and free-form [keys] sections parse into the config. */
+START_TEST(test_config_ui_keys)
+{
+	static const char	*ini = "[ui]\nmouse = yes\nseconds = yes\n"
+	    "[theme]\naccent = #ff8800\nsenders = red, 33\n"
+	    "[keys]\nC-g = switcher\nselect/c = message copy\nF5 =\n";
+	static const char	*bad = "[theme]\naccent = plaid\n";
+	static const char	*dup = "[keys]\nC-g = quit\nC-g = help\n";
+	struct config		 cfg;
+	struct haos_error	 err;
+	FILE			*f;
+
+	config_init(&cfg);
+	ck_assert_str_eq(cfg.ui_mouse, "no");
+	ck_assert_str_eq(cfg.theme_accent, "cyan");
+	f = fmemopen((void *)ini, strlen(ini), "r");
+	ck_assert_int_eq(config_load_stream(&cfg, f, "t.ini", &err), 0);
+	fclose(f);
+	ck_assert_str_eq(cfg.ui_mouse, "yes");
+	ck_assert_str_eq(cfg.ui_seconds, "yes");
+	ck_assert_str_eq(cfg.theme_accent, "#ff8800");
+	ck_assert_int_eq(cfg.nbindings, 3);
+	ck_assert_str_eq(cfg.bindings[0].key, "C-g");
+	ck_assert_str_eq(cfg.bindings[0].command, "switcher");
+	ck_assert_str_eq(cfg.bindings[1].key, "select/c");
+	ck_assert_str_eq(cfg.bindings[1].command, "message copy");
+	ck_assert_str_eq(cfg.bindings[2].command, "");
+	ck_assert_int_eq(cfg.bindings[2].line, 10);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	f = fmemopen((void *)bad, strlen(bad), "r");
+	ck_assert_int_eq(config_load_stream(&cfg, f, "t.ini", &err), -1);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(err.msg, "t.ini:2: accent: not a "
+	    "colour"));
+	config_free(&cfg);
+
+	config_init(&cfg);
+	f = fmemopen((void *)dup, strlen(dup), "r");
+	ck_assert_int_eq(config_load_stream(&cfg, f, "t.ini", &err), -1);
+	fclose(f);
+	ck_assert_str_eq(err.msg, "t.ini:3: duplicate key \"C-g\" in [keys]");
+	config_free(&cfg);
+
+	ck_assert(config_valid_color("bright-blue"));
+	ck_assert(config_valid_color("255"));
+	ck_assert(!config_valid_color("256"));
+	ck_assert(!config_valid_color("#12345"));
+	ck_assert(config_valid_color("default"));
+}
+END_TEST
+
+Suite *
+suite_cmd(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("cmd");
+	tc = tcase_create("core");
+	tcase_add_test(tc, test_table_sorted);
+	tcase_add_test(tc, test_find);
+	tcase_add_test(tc, test_split);
+	tcase_add_test(tc, test_send_lines);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_help);
+	tcase_add_test(tc, test_escape);
+	tcase_add_test(tc, test_accept_decline);
+	tcase_add_test(tc, test_config_ui_keys);
+	suite_add_tcase(s, tc);
+	return s;
+}
