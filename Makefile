@@ -176,8 +176,9 @@ asan: deps
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/libhaos.a $(LIBS)
 
 # Not a test: prints one line per figure (ingest throughput, warm start, RSS).
-bench: $(BUILD)/bench_ingest
+bench: $(HAOS) $(BUILD)/bench_ingest
 	$(BUILD)/bench_ingest
+	bash tests/bench/bench-startup.sh $(HAOS) $(BUILD)/bench_ingest
 
 $(BUILD)/bench_ingest: $(BUILD)/tests/bench/bench_ingest.o $(BUILD)/libhaos.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/tests/bench/bench_ingest.o \

@@ -30,6 +30,8 @@ static const struct {
 	{ "login", CLI_LOGIN, "log in and store the session" },
 	{ "logout", CLI_LOGOUT, "log out on the server and forget the "
 	  "session" },
+	{ "run", CLI_RUN, "run client commands without the UI: [--server "
+	  "NAME|ID] [--channel NAME|ID] '/cmd args'..." },
 };
 
 /* Print the usage text, generated from cli_options[] and cli_commands[]. */
@@ -61,6 +63,56 @@ cli_usage(FILE *f)
 		    cli_commands[i].help);
 	fprintf(f, "\nExit status: 0 success, 1 runtime error, 2 usage or "
 	    "configuration error.\nSee haos(1).\n");
+}
+
+/*
+ * The operands of "run": --server/--channel (also --opt=value), then at
+ * least one command.
+ */
+static int
+cli_parse_run(struct cli_opts *o, struct haos_error *err)
+{
+	const char	*a, **dst;
+	size_t		 len;
+
+	while (o->nargs > 0 && strncmp(o->args[0], "--", 2) == 0) {
+		a = o->args[0];
+		if (strcmp(a, "--") == 0) {
+			o->args++;
+			o->nargs--;
+			break;
+		}
+		if (strncmp(a, "--server", 8) == 0) {
+			dst = &o->run_server;
+			len = 8;
+		} else if (strncmp(a, "--channel", 9) == 0) {
+			dst = &o->run_channel;
+			len = 9;
+		} else {
+			haos_error_set(err, HAOS_EUSAGE, "run: unknown option "
+			    "%s", a);
+			return -1;
+		}
+		if (a[len] == '=') {
+			*dst = a + len + 1;
+			o->args++;
+			o->nargs--;
+		} else if (a[len] == '\0' && o->nargs >= 2) {
+			*dst = o->args[1];
+			o->args += 2;
+			o->nargs -= 2;
+		} else {
+			haos_error_set(err, HAOS_EUSAGE, "run: option %s needs "
+			    "an argument", a);
+			return -1;
+		}
+	}
+	if (o->nargs == 0) {
+		haos_error_set(err, HAOS_EUSAGE, "run: no command given "
+		    "(e.g. haos run --server Acme '/kick @x:hs spam')");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -143,6 +195,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o, struct haos_error *err)
 	o->command = cli_commands[i].cmd;
 	o->args = argv + optind + 1;
 	o->nargs = argc - optind - 1;
+	if (o->command == CLI_RUN)
+		return cli_parse_run(o, err);
 	if (o->nargs > 0) {
 		haos_error_set(err, HAOS_EUSAGE, "%s takes no arguments "
 		    "(got \"%s\")", cli_commands[i].name, o->args[0]);

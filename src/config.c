@@ -49,6 +49,10 @@ const struct config_key config_table[] = {
 	  "Seconds a request (other than the /sync long-poll) may take." },
 	{ "network", "sync_timeout", CONFIG_INT, "30", 1, 300, NULL, NULL, 0,
 	  "Seconds the server may hold a /sync long-poll open." },
+	{ "network", "invite_service", CONFIG_URL, NULL, 0, 0, NULL, NULL, 0,
+	  "Base URL of a HAOS invite lookup service. /join CODE asks\n"
+	  "GET URL/invite/CODE for {\"roomId\": ...} first (no access token\n"
+	  "is sent); unset or failing, the alias #haos-CODE:SERVER is used." },
 	{ "log", "level", CONFIG_CHOICE, "info", 0, 0, "error|warn|info|debug",
 	  NULL, 0,
 	  "Least severe level written to the log file; --debug sets debug." },
@@ -84,6 +88,21 @@ const struct config_key config_table[] = {
 	  "bright-blue,bright-magenta", 0, 0, NULL, NULL, 0,
 	  "Comma-separated colours for sender names; each user keeps one\n"
 	  "(a stable hash of the user id)." },
+	{ "notify", "bell", CONFIG_CHOICE, "yes", 0, 0, "yes|no", NULL, 0,
+	  "Ring the terminal bell for a mention of you or a direct message\n"
+	  "in a channel that is not on screen." },
+	{ "notify", "osc777", CONFIG_CHOICE, "yes", 0, 0, "yes|no", NULL, 0,
+	  "Ask the terminal for a desktop notification with OSC 777\n"
+	  "(ESC ] 777 ; notify ; title ; body BEL: urxvt, foot, VTE, WezTerm).\n"
+	  "Escapes travel over SSH. Inside tmux (TMUX set) haos wraps them in\n"
+	  "tmux's passthrough, which needs: set -g allow-passthrough on." },
+	{ "notify", "osc9", CONFIG_CHOICE, "no", 0, 0, "yes|no", NULL, 0,
+	  "Ask for a desktop notification with OSC 9 (ESC ] 9 ; text BEL:\n"
+	  "iTerm2, kitty, WezTerm, Windows Terminal)." },
+	{ "notify", "dm", CONFIG_CHOICE, "yes", 0, 0, "yes|no", NULL, 0,
+	  "Notify for every message in a direct conversation." },
+	{ "notify", "mentions", CONFIG_CHOICE, "yes", 0, 0, "yes|no", NULL, 0,
+	  "Notify for messages that mention your user id or display name." },
 	{ "keys", "KEY", CONFIG_BINDING, NULL, 0, 0, NULL, NULL, 0,
 	  "KEY = command binds a key to a command (as typed after /); an\n"
 	  "empty command unbinds it. KEY is a character, C-x (Ctrl), M-x\n"
@@ -111,6 +130,7 @@ static const struct {
 	{ 0, offsetof(struct config, connect_timeout) },
 	{ 0, offsetof(struct config, request_timeout) },
 	{ 0, offsetof(struct config, sync_timeout) },
+	{ 0, offsetof(struct config, invite_service) },
 	{ 0, offsetof(struct config, log_level) },
 	{ 0, offsetof(struct config, ui_ascii) },
 	{ 0, offsetof(struct config, ui_color) },
@@ -123,6 +143,11 @@ static const struct {
 	{ 0, offsetof(struct config, theme_link) },
 	{ 0, offsetof(struct config, theme_error) },
 	{ 0, offsetof(struct config, theme_senders) },
+	{ 0, offsetof(struct config, notify_bell) },
+	{ 0, offsetof(struct config, notify_osc777) },
+	{ 0, offsetof(struct config, notify_osc9) },
+	{ 0, offsetof(struct config, notify_dm) },
+	{ 0, offsetof(struct config, notify_mentions) },
 	{ 0, offsetof(struct config, bindings) },	/* CONFIG_BINDING */
 };
 

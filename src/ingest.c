@@ -413,6 +413,36 @@ out:
 }
 
 /*
+ * Serialise content; a membership change keeps what it changed from
+ * (unsigned.prev_content: membership, displayname, avatar_url) under
+ * "io.haos.prev", so the timeline can say "renamed" instead of "joined".
+ */
+static size_t
+ingest_member_dump(struct ingest *in, const char *type, json_t *content,
+    const json_t *unsig)
+{
+	static const char *const keys[] = { "membership", "displayname",
+	    "avatar_url" };
+	json_t	*prev, *copy, *keep, *v;
+	size_t	 i, n;
+
+	prev = json_get_obj(unsig, "prev_content");
+	if (strcmp(type, "m.room.member") != 0 || prev == NULL)
+		return ingest_dump(in, content);
+	keep = json_object();
+	for (i = 0; i < nitems(keys); i++) {
+		v = json_object_get(prev, keys[i]);
+		if (json_is_string(v))
+			json_object_set(keep, keys[i], v);
+	}
+	copy = json_copy(content);
+	json_object_set_new(copy, "io.haos.prev", keep);
+	n = ingest_dump(in, copy);
+	json_decref(copy);
+	return n;
+}
+
+/*
  * Insert one timeline event at ordinal.  Returns 1 if inserted, 0 if it
  * was already stored (and nothing else is done), -1 on error.  With
  * backfill set, state is historical and is not applied.
@@ -462,7 +492,7 @@ ingest_event(struct ingest *in, struct ingest_room *ir, const json_t *ev,
 		    json_get_str(because, "event_id", NULL));
 		se.redacted = because != NULL || se.redacted_by != NULL;
 	}
-	se.content_len = ingest_dump(in, content);
+	se.content_len = ingest_member_dump(in, se.type, content, unsig);
 	se.content = in->buf;
 	rc = store_event_insert(in->s, ir->key, &se, in->err);
 	if (rc != 1)
@@ -832,6 +862,37 @@ ingest_keys(struct ingest *in, const json_t *sync)
 	return 0;
 }
 
+/*
+ * m.presence: the state of each user (online, unavailable, offline) as
+ * kv "presence USER_ID"; kept in kv so that no schema change is needed.
+ */
+static int
+ingest_presence(struct ingest *in, const json_t *events)
+{
+	json_t		*ev;
+	const char	*who, *state;
+	char		*key;
+	size_t		 i;
+	int		 rc;
+
+	json_array_foreach(events, i, ev) {
+		who = json_get_str(ev, "sender", NULL);
+		state = json_get_str(json_get_obj(ev, "content"), "presence",
+		    NULL);
+		if (who == NULL || state == NULL || (strcmp(state, "online") !=
+		    0 && strcmp(state, "unavailable") != 0 &&
+		    strcmp(state, "offline") != 0))
+			continue;
+		key = xasprintf("presence %s", who);
+		rc = store_kv_set(in->s, key, state, in->err);
+		free(key);
+		if (rc == -1)
+			return -1;
+		in->res->notify |= NOTIFY_MEMBERS;
+	}
+	return 0;
+}
+
 /* The body of ingest_sync(), inside its transaction. */
 static int
 ingest_sync_txn(struct ingest *in, const json_t *sync, const char *next)
@@ -861,6 +922,9 @@ ingest_sync_txn(struct ingest *in, const json_t *sync, const char *next)
 		    ingest_direct(in, content) == -1)
 			return -1;
 	}
+	if (ingest_presence(in, json_get_arr(json_get_obj(sync, "presence"),
+	    "events")) == -1)
+		return -1;
 	return store_sync_token_set(in->s, next, in->err);
 }
 

@@ -16,6 +16,7 @@
 #include "haos/net.h"
 #include "haos/notify.h"
 #include "haos/paths.h"
+#include "haos/run.h"
 #include "haos/session.h"
 #include "haos/store.h"
 #include "haos/ui.h"
@@ -48,6 +49,8 @@ main_open_log(const struct paths *paths, const struct config *cfg, int debug)
 	log_info("main", "haos %s starting (log level %s)", HAOS_VERSION,
 	    log_level_name(level));
 }
+
+static int64_t	main_start_ms;	/* the clock of the first-frame benchmark */
 
 #define MAIN_STORE_WAIT_MS	15000	/* for the net thread's first open */
 
@@ -139,6 +142,9 @@ main_run_ui(const struct config *cfg, const struct paths *paths,
 	d.notify = nf;
 	d.user_id = s.user_id;
 	d.homeserver = s.homeserver;
+	d.start_ms = main_start_ms;
+	d.device_id = s.device_id;
+	d.session_file = paths->session_file;
 	ui = ui_init(&d, err);
 	if (ui == NULL)
 		goto out;
@@ -162,14 +168,16 @@ main(int argc, char **argv)
 	struct paths		 paths;
 	struct http_opts	 hopts;
 	struct account		*acct;
+	struct run_opts		 ro;
 	int			 rc = HAOS_EXIT_OK, ret = 0;
 
+	main_start_ms = net_now_ms();
 	setlocale(LC_ALL, "");
 	haos_error_clear(&err);
 	if (cli_parse(argc, argv, &o, &err) == -1) {
 		fprintf(stderr, "haos: %s\n", err.msg);
 		fprintf(stderr, "usage: haos [--config FILE] [--profile NAME] "
-		    "[--debug] [login | logout]\n");
+		    "[--debug] [login | logout | run ...]\n");
 		return HAOS_EXIT_USAGE;
 	}
 	switch (o.command) {
@@ -219,6 +227,14 @@ main(int argc, char **argv)
 		break;
 	case CLI_LOGOUT:
 		ret = account_logout(&paths, &err);
+		break;
+	case CLI_RUN:
+		memset(&ro, 0, sizeof ro);
+		ro.server = o.run_server;
+		ro.channel = o.run_channel;
+		ro.cmds = o.args;
+		ro.ncmds = o.nargs;
+		rc = run_commands(&cfg, &paths, &hopts, &ro);
 		break;
 	default:
 		ret = main_run_ui(&cfg, &paths, &hopts, &err);

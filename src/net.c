@@ -104,6 +104,7 @@ net_job_free(struct job *j)
 	free(j->txn_id);
 	free(j->method);
 	free(j->path);
+	free(j->content_type);
 	free(j);
 }
 
@@ -119,6 +120,26 @@ net_job_request(const char *method, const char *path, const char *body,
 	j->method = xstrdup(method);
 	j->path = xstrdup(path);
 	j->content = body != NULL ? xstrdup(body) : NULL;
+	j->tag = tag;
+	return j;
+}
+
+/* Make a JOB_REQUEST that POSTs len bytes of data (a media upload). */
+struct job *
+net_job_upload(const char *path, const void *data, size_t len,
+    const char *content_type, uint64_t tag)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_REQUEST;
+	j->method = xstrdup("POST");
+	j->path = xstrdup(path);
+	j->content = xmalloc(len + 1);
+	memcpy(j->content, data, len);
+	j->content[len] = '\0';
+	j->content_len = len;
+	j->content_type = xstrdup(content_type);
 	j->tag = tag;
 	return j;
 }
@@ -196,22 +217,33 @@ net_set_state(struct net *n, enum net_state st, int64_t retry_at)
 static void net_done(struct http_xfer *, const struct http_resp *,
     const struct haos_error *, void *);
 
-/* Start method path (body may be NULL) for req; req is freed on failure. */
+/*
+ * Start method path for req with body (NULL: none) of len bytes (0:
+ * strlen) and content type ctype (NULL: JSON).
+ */
 static int
-net_request(struct net *n, struct net_req *req, const char *method,
-    const char *path, const char *body, long timeout_ms)
+net_request_raw(struct net *n, struct net_req *req, const char *method,
+    const char *path, const char *body, size_t len, const char *ctype,
+    long timeout_ms)
 {
 	struct http_req	 hr;
 	char		*url;
 
 	memset(&hr, 0, sizeof hr);
-	url = xasprintf("%s%s", n->cfg.homeserver, path);
 	hr.method = method;
+	/* A full URL is another service (invite lookup): no token. */
+	if (strncmp(path, "http://", 7) == 0 ||
+	    strncmp(path, "https://", 8) == 0)
+		url = xstrdup(path);
+	else {
+		url = xasprintf("%s%s", n->cfg.homeserver, path);
+		hr.token = n->cfg.access_token;
+	}
 	hr.url = url;
-	hr.token = n->cfg.access_token;
+	hr.content_type = ctype;
 	if (body != NULL) {
 		hr.body = body;
-		hr.body_len = strlen(body);
+		hr.body_len = len != 0 ? len : strlen(body);
 	}
 	req->net = n;
 	if (http_client_start(n->http, &hr, timeout_ms, net_done,
@@ -222,6 +254,15 @@ net_request(struct net *n, struct net_req *req, const char *method,
 	}
 	free(url);
 	return 0;
+}
+
+/* Start method path (body may be NULL) for req; req is freed on failure. */
+static int
+net_request(struct net *n, struct net_req *req, const char *method,
+    const char *path, const char *body, long timeout_ms)
+{
+	return net_request_raw(n, req, method, path, body, 0, NULL,
+	    timeout_ms);
 }
 
 static void
@@ -629,6 +670,33 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	net_req_free(r);
 }
 
+/*
+ * A new login after M_UNKNOWN_TOKEN: requests use the new token and
+ * /sync, the filter and the outbox resume where they stopped.
+ */
+static void
+net_new_token(struct net *n, const char *token, const char *device_id)
+{
+	if (token == NULL)
+		return;
+	explicit_bzero((char *)n->cfg.access_token,
+	    strlen(n->cfg.access_token));
+	free((char *)n->cfg.access_token);
+	n->cfg.access_token = xstrdup(token);
+	if (device_id != NULL) {
+		free((char *)n->cfg.device_id);
+		n->cfg.device_id = xstrdup(device_id);
+	}
+	n->auth_failed = 0;
+	atomic_store(&n->soft_logout, 0);
+	n->sync_attempt = 0;
+	n->sync_next_at = 0;
+	net_set_state(n, n->since != NULL ? NET_CONNECTED : NET_SYNCING, 0);
+	notify_post(n->cfg.notify, NOTIFY_STATUS);
+	log_info("net", "new access token (device %s)",
+	    device_id != NULL ? device_id : "unchanged");
+}
+
 /* Run one job from the UI. */
 static void
 net_run_job(struct net *n, struct job *j)
@@ -663,11 +731,15 @@ net_run_job(struct net *n, struct job *j)
 		if (n->backfill_in_flight == 0)
 			net_start_backfill(n, j->room_id);
 		break;
+	case JOB_TOKEN:
+		net_new_token(n, j->content, j->state_key);
+		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;
 		r->tag = j->tag;
-		if (net_request(n, r, j->method, j->path, j->content,
+		if (net_request_raw(n, r, j->method, j->path, j->content,
+		    j->content_len, j->content_type,
 		    n->cfg.request_timeout_ms) == -1) {
 			haos_error_set(&e2, HAOS_ENET, "cannot start %s",
 			    j->path);

@@ -28,10 +28,14 @@
 	"e.content, e.rel_type, e.relates_to, e.redacted, "		\
 	"e.redacted_by, e.txn_id "
 
-/* Events folded into others in a page: edits, reactions, redactions. */
+/*
+ * Events folded into others in a page: edits, reactions, redactions, and
+ * thread replies (shown under their root's summary, and in the thread).
+ */
 #define EVENT_VISIBLE							\
 	"(e.rel_type IS NULL OR e.rel_type NOT IN "			\
-	"('m.replace', 'm.annotation')) AND e.type != 'm.room.redaction' "
+	"('m.replace', 'm.annotation', 'm.thread')) AND "		\
+	"e.type != 'm.room.redaction' "
 
 /* Grow an array of rows by one zeroed element; return it. */
 static void *
@@ -297,11 +301,15 @@ store_query_reactions(struct store *s, int64_t room, struct event_row *e,
 	return 0;
 }
 
+/* Count e's thread replies and note who sent the newest. */
 static int
 store_query_threads(struct store *s, int64_t room, struct event_row *e,
     struct haos_error *err)
 {
-	static const char	*sql = "SELECT count(*) FROM events "
+	static const char	*sql = "SELECT count(*), (SELECT sender FROM "
+	    "events WHERE room = ?1 AND relates_to = ?2 AND "
+	    "rel_type = 'm.thread' AND redacted = 0 ORDER BY ordinal DESC "
+	    "LIMIT 1) FROM events "
 	    "WHERE room = ?1 AND relates_to = ?2 AND rel_type = 'm.thread' "
 	    "AND redacted = 0";
 	sqlite3_stmt		*st;
@@ -313,8 +321,10 @@ store_query_threads(struct store *s, int64_t room, struct event_row *e,
 	sqlite3_bind_int64(st, 1, room);
 	sqlite3_bind_text(st, 2, e->event_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		e->thread_count = sqlite3_column_int64(st, 0);
+		e->thread_last = store_col_str(st, 1);
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return store_fail(s, err, "thread count");
@@ -494,6 +504,123 @@ store_query_event(struct store *s, const char *event_id,
 		return -1;
 	}
 	return 1;
+}
+
+/* Whether an echo belongs to a thread page: it relates to one of rows. */
+static int
+store_query_in_page(const struct event_row *rows, size_t n,
+    const char *relates_to)
+{
+	size_t	 i;
+
+	if (relates_to == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (rows[i].event_id != NULL &&
+		    strcmp(rows[i].event_id, relates_to) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The thread of root_id in room_id, oldest first: the root, then its
+ * m.thread replies with their relations, then unsent echoes that relate
+ * to any of them (replies in the thread, edits, reactions).  An unknown
+ * root gives an empty page.
+ */
+int
+store_query_thread(struct store *s, const char *room_id,
+    const char *root_id, const char *me, struct event_row **rows,
+    size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT " EVENT_COLS "FROM events e "
+	    "WHERE e.room = ?1 AND (e.event_id = ?2 OR (e.relates_to = ?2 "
+	    "AND e.rel_type = 'm.thread')) ORDER BY e.ordinal";
+	sqlite3_stmt		*st;
+	struct event_row	*arr = NULL, *ech = NULL;
+	size_t			 cap = 0, i, nech = 0, ecap = 0;
+	int64_t			 room = 0;
+	int			 rc;
+
+	store_check(s);
+	*rows = NULL;
+	*n = 0;
+	rc = store_query_room_key(s, room_id, &room, err);
+	if (rc != 1)
+		return rc;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, room);
+	sqlite3_bind_text(st, 2, root_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		store_query_row_event(st, room_id, &arr[*n - 1]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, err, "thread");
+		goto fail;
+	}
+	for (i = 0; i < *n; i++) {
+		if (store_query_relations(s, room, &arr[i], me, err) == -1)
+			goto fail;
+	}
+	if (store_query_echoes(s, room_id, me, &ech, &nech, &ecap, err) == -1)
+		goto fail;
+	for (i = 0; i < nech; i++) {
+		if (!store_query_in_page(arr, *n, ech[i].relates_to)) {
+			event_row_free(&ech[i]);
+			continue;
+		}
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		arr[*n - 1] = ech[i];
+	}
+	free(ech);
+	*rows = arr;
+	return 0;
+
+fail:
+	event_rows_free(ech, nech);
+	event_rows_free(arr, *n);
+	*n = 0;
+	return -1;
+}
+
+/*
+ * My live m.annotation of target_id with key in room_id: 1 and its event
+ * id in *event_id, or 0 when I have not reacted so.
+ */
+int
+store_query_my_reaction(struct store *s, const char *room_id,
+    const char *target_id, const char *key, const char *me, char **event_id,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT e.event_id FROM events e "
+	    "JOIN rooms r ON r.id = e.room WHERE r.room_id = ?1 AND "
+	    "e.relates_to = ?2 AND e.rel_type = 'm.annotation' AND "
+	    "e.rel_key = ?3 AND e.sender = ?4 AND e.redacted = 0 "
+	    "ORDER BY e.ordinal DESC LIMIT 1";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	store_check(s);
+	*event_id = NULL;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, me, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*event_id = store_col_str(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "my reaction");
+	return rc == SQLITE_ROW;
 }
 
 /*

@@ -1126,15 +1126,12 @@ store_outbox_add(struct store *s, const char *room_id, const char *txn_id,
 	return sqlite3_last_insert_rowid(s->db);
 }
 
-/* Mark a row as being sent and count the attempt. */
-int
-store_outbox_mark_sending(struct store *s, const char *txn_id,
-    struct haos_error *err)
+/* Run one UPDATE of a row by txn id (?1), with an optional text ?2. */
+static int
+store_outbox_update(struct store *s, const char *sql, const char *txn_id,
+    const char *text2, struct haos_error *err)
 {
-	static const char	*sql = "UPDATE outbox SET state = 'sending', "
-	    "attempts = attempts + 1, error = NULL "
-	    "WHERE txn_id = ?1 AND state IN ('pending', 'failed', 'sending')";
-	sqlite3_stmt		*st;
+	sqlite3_stmt	*st;
 
 	if (store_outbox_ready(s, err) == -1)
 		return -1;
@@ -1142,7 +1139,19 @@ store_outbox_mark_sending(struct store *s, const char *txn_id,
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, txn_id);
+	if (text2 != NULL)
+		store_bind_text(st, 2, text2);
 	return store_outbox_run(s, st, err) == -1 ? -1 : 0;
+}
+
+/* Mark a row as being sent and count the attempt. */
+int
+store_outbox_mark_sending(struct store *s, const char *txn_id,
+    struct haos_error *err)
+{
+	return store_outbox_update(s, "UPDATE outbox SET state = 'sending', "
+	    "attempts = attempts + 1, error = NULL WHERE txn_id = ?1 AND "
+	    "state IN ('pending', 'failed', 'sending')", txn_id, NULL, err);
 }
 
 /* Record the event id the server answered with. */
@@ -1150,18 +1159,9 @@ int
 store_outbox_mark_sent(struct store *s, const char *txn_id,
     const char *event_id, struct haos_error *err)
 {
-	static const char	*sql = "UPDATE outbox SET state = 'sent', "
-	    "event_id = ?2, error = NULL WHERE txn_id = ?1";
-	sqlite3_stmt		*st;
-
-	if (store_outbox_ready(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, txn_id);
-	store_bind_text(st, 2, event_id);
-	return store_outbox_run(s, st, err) == -1 ? -1 : 0;
+	return store_outbox_update(s, "UPDATE outbox SET state = 'sent', "
+	    "event_id = ?2, error = NULL WHERE txn_id = ?1", txn_id, event_id,
+	    err);
 }
 
 /* Record a failed attempt with its error text (never for a sent row). */
@@ -1169,18 +1169,9 @@ int
 store_outbox_mark_failed(struct store *s, const char *txn_id,
     const char *error, struct haos_error *err)
 {
-	static const char	*sql = "UPDATE outbox SET state = 'failed', "
-	    "error = ?2 WHERE txn_id = ?1 AND state != 'sent'";
-	sqlite3_stmt		*st;
-
-	if (store_outbox_ready(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, txn_id);
-	store_bind_text(st, 2, error);
-	return store_outbox_run(s, st, err) == -1 ? -1 : 0;
+	return store_outbox_update(s, "UPDATE outbox SET state = 'failed', "
+	    "error = ?2 WHERE txn_id = ?1 AND state != 'sent'", txn_id, error,
+	    err);
 }
 
 int

@@ -12,7 +12,8 @@ enum cli_command {
 	CLI_LOGOUT,
 	CLI_HELP,
 	CLI_VERSION,
-	CLI_DUMP_CONFIG
+	CLI_DUMP_CONFIG,
+	CLI_RUN			/* haos run [--server X] [--channel Y] CMD... */
 };
 
 struct cli_opts {
@@ -22,6 +23,8 @@ struct cli_opts {
 	int			 debug;		/* --debug */
 	char * const		*args;		/* operands after the command */
 	int			 nargs;
+	const char		*run_server;	/* run --server NAME|ID */
+	const char		*run_channel;	/* run --channel NAME|ID */
 };
 
 /* One row per option: the single source for --help and the man page. */

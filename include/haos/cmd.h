@@ -73,6 +73,9 @@ struct cmd_ui_ops {
 	int	(*ui)(void *arg, const char *verb, const char *param);
 	void	(*show)(void *arg, const char *title, char **lines,
 		    size_t nlines);
+	/* A list to choose from: Enter runs cmds[i] for line i. */
+	void	(*pick)(void *arg, const char *title, char **lines,
+		    char **cmds, size_t nlines);
 };
 
 /* Called with the answer of a request a command submitted. */
@@ -91,6 +94,8 @@ struct cmd_ctx {
 	const char		*me;		/* my user id */
 	const char		*server_id;	/* selected space, or NULL */
 	const char		*room_id;	/* selected room, or NULL */
+	const char		*event_id;	/* selected message, or NULL */
+	const struct config	*cfg;		/* NULL: defaults */
 	const struct cmd_ui_ops	*ui;		/* NULL outside the client */
 	void			*ui_arg;
 	/* Where messages go: the status bar, stderr or a test buffer. */
@@ -119,6 +124,8 @@ void			 cmd_submit(struct cmd_ctx *, struct job *);
 uint64_t		 cmd_request(struct cmd_ctx *, const char *method,
 			     const char *path, const char *body, cmd_done_cb,
 			     void *arg);
+uint64_t		 cmd_request_job(struct cmd_ctx *, struct job *,
+			     cmd_done_cb, void *arg);
 int			 cmd_result(struct cmd_ctx *,
 			     const struct net_result *);
 void			 cmd_ctx_clear(struct cmd_ctx *);
@@ -130,6 +137,70 @@ char			*cmd_resolve_room(struct cmd_ctx *, const char *name);
 char			*cmd_escape(const char *);
 char			*cmd_accept_target(struct cmd_ctx *,
 			     const struct cmd_args *, char **label);
+const char		*cmd_role_name(int64_t power);
+
+/*
+ * Moderation (cmd-batch.c): one request per room of a server, answers
+ * collected, failures retried, then one report.  Rooms are the space
+ * and the channels we joined; labels are sanitised for the report.
+ */
+struct cmd_batch;
+#define CMD_BATCH_OPTIONAL	0x1	/* a failure is logged, not reported */
+#define CMD_BATCH_NOT_MEMBER	0x2	/* "not in the room": skipped */
+size_t			 cmd_server_rooms(struct cmd_ctx *, const char *space,
+			     char ***ids, char ***labels);
+void			 cmd_strings_free(char **, size_t);
+char			*cmd_user_id(struct cmd_ctx *, const char *arg);
+struct cmd_batch	*cmd_batch_new(struct cmd_ctx *, const char *what,
+			     const char *done, const char *hint, int retries);
+void			 cmd_batch_add(struct cmd_batch *, const char *label,
+			     const char *method, const char *path,
+			     const char *body, unsigned int flags);
+void			 cmd_batch_fail(struct cmd_batch *, const char *label,
+			     const char *why);
+void			 cmd_batch_unit(struct cmd_batch *, const char *one,
+			     const char *many);
+void			 cmd_batch_start(struct cmd_batch *);
+
+/* /server doctor (cmd-doctor.c), dispatched by /server. */
+enum cmd_retval		 cmd_doctor_exec(struct cmd_ctx *,
+			     const struct cmd_args *);
+
+/*
+ * Sequences (cmd-seq.c): requests sent one after another (the next when
+ * the answer to the previous arrives), then done(ctx, seq, arg); done
+ * owns arg, the sequence is freed after it.  Failures are counted and the
+ * first one's message kept; CMD_SEQ_STOP ends the sequence there.
+ */
+struct cmd_seq;
+typedef void	(*cmd_seq_cb)(struct cmd_ctx *, struct cmd_seq *, void *);
+#define CMD_SEQ_OPTIONAL	0x1	/* a failure is not counted */
+#define CMD_SEQ_STOP		0x2	/* a failure ends the sequence */
+struct cmd_seq		*cmd_seq_new(cmd_seq_cb, void *arg);
+void			 cmd_seq_add(struct cmd_seq *, const char *method,
+			     const char *path, const char *body,
+			     unsigned int flags);
+void			 cmd_seq_run(struct cmd_ctx *, struct cmd_seq *);
+size_t			 cmd_seq_failed(const struct cmd_seq *);
+const char		*cmd_seq_error(const struct cmd_seq *);
+
+/* Servers and channels (cmd-server.c): context, power, request paths. */
+const char		*cmd_need_server(struct cmd_ctx *, const char *what);
+int			 cmd_need_power(struct cmd_ctx *, const char *what,
+			     const char *room, int power);
+char			*cmd_state_path(const char *room, const char *type,
+			     const char *key);
+char			*cmd_room_path(const char *room, const char *what);
+char			*cmd_alias_path(const char *alias);
+char			*cmd_room_label(struct cmd_ctx *, const char *room);
+
+/* /join's work (cmd-join.c), also used by /explore --join. */
+enum cmd_retval		 cmd_join_start(struct cmd_ctx *, const char *);
+
+/* Media upload of a local file (cmd-upload.c). */
+int			 cmd_upload_file(struct cmd_ctx *, const char *file,
+			     cmd_done_cb, void *arg);
+char			*cmd_upload_uri(const struct net_result *);
 
 /* :shortcode: emoji, sorted by name (completion and sending share it). */
 struct cmd_emoji {
@@ -139,6 +210,19 @@ struct cmd_emoji {
 extern const struct cmd_emoji	cmd_emoji_table[];
 extern const size_t		cmd_emoji_table_size;
 char			*cmd_emoji_expand(const char *);
+
+/*
+ * The message /react, /reply and /delete act on (cmd-relate.c): arg (an
+ * event id, or the transaction id of a local echo), else the selected
+ * message, else the newest message of the room.  Fills *ev (free with
+ * event_row_free()); 0 or -1 with the error reported.
+ */
+struct event_row;
+int			 cmd_relate_target(struct cmd_ctx *, const char *arg,
+			     struct event_row *ev);
+/* Whether I may delete the event (cmd-delete.c); says why not. */
+int			 cmd_delete_allowed(struct cmd_ctx *,
+			     const struct event_row *);
 
 /* Help text, one line per command (cmd-help.c). */
 size_t			 cmd_help_lines(const char *name, char ***);

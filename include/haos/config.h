@@ -29,6 +29,7 @@ struct config {
 	int		 connect_timeout;	/* seconds */
 	int		 request_timeout;	/* seconds */
 	int		 sync_timeout;		/* seconds */
+	char		*invite_service;	/* HAOS invite lookup URL */
 
 	/* [log] */
 	char		*log_level;
@@ -47,6 +48,13 @@ struct config {
 	char		*theme_link;
 	char		*theme_error;
 	char		*theme_senders;		/* comma-separated list */
+
+	/* [notify]: yes|no each */
+	char		*notify_bell;		/* BEL */
+	char		*notify_osc777;		/* OSC 777 desktop notification */
+	char		*notify_osc9;		/* OSC 9 desktop notification */
+	char		*notify_dm;		/* every direct message */
+	char		*notify_mentions;	/* mentions of me */
 
 	/* [keys]: free-form KEY = command lines, in file order */
 	struct config_binding	*bindings;

@@ -85,6 +85,7 @@ struct event_row {
 	enum outbox_state echo;		/* OUTBOX_NONE unless a local echo */
 	char		*edited_by;	/* newest valid m.replace, or NULL */
 	int64_t		 thread_count;	/* m.thread replies to this event */
+	char		*thread_last;	/* sender of the newest of them */
 	struct reaction_row *reactions;
 	size_t		 nreactions;
 };

@@ -5,6 +5,7 @@
 #include "haos/haos.h"
 #include "haos/http.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct notify;
@@ -28,7 +29,8 @@ enum job_type {
 	JOB_RETRY,	/* a failed outbox row back to pending */
 	JOB_DISCARD,	/* drop an unsent outbox row */
 	JOB_BACKFILL,	/* fill a room's newest gap from /messages */
-	JOB_REQUEST	/* any C-S request; the answer is a net_result */
+	JOB_REQUEST,	/* any C-S request; the answer is a net_result */
+	JOB_TOKEN	/* a new login: content token, state_key device */
 };
 
 /*
@@ -44,8 +46,12 @@ struct job {
 	char		*rel_target;	/* JOB_SEND: edited/redacted event */
 	char		*txn_id;	/* JOB_SEND (NULL: generated), RETRY */
 	char		*method;	/* JOB_REQUEST: "POST", ... */
-	char		*path;		/* JOB_REQUEST: escaped, from /_matrix */
+	char		*path;		/* JOB_REQUEST: escaped, from /_matrix;
+					   a full http(s) URL goes elsewhere,
+					   without the access token */
 	uint64_t	 tag;		/* JOB_REQUEST: echoed in the result */
+	size_t		 content_len;	/* JOB_REQUEST: 0: strlen(content) */
+	char		*content_type;	/* JOB_REQUEST: NULL: JSON */
 	struct job	*next;
 };
 
@@ -85,6 +91,8 @@ struct job	*net_job_send(const char *room_id, const char *type,
 		    const char *content);
 struct job	*net_job_request(const char *method, const char *path,
 		    const char *body, uint64_t tag);
+struct job	*net_job_upload(const char *path, const void *data,
+		    size_t len, const char *content_type, uint64_t tag);
 struct net_result *net_results_take(struct net *);
 void		 net_result_free(struct net_result *);
 void		 net_job_free(struct job *);

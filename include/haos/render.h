@@ -57,6 +57,11 @@ struct render_opts {
 	int		 seconds;	/* timestamps with seconds */
 	int64_t		 now_ms;	/* for "Today" day separators */
 	const char	*unread_after;	/* event id of the read marker */
+	/*
+	 * The thread root when rendering a thread; NULL in a channel,
+	 * where m.thread replies fold into their root's summary.
+	 */
+	const char	*thread;
 	int		 palette;	/* number of sender colours */
 	/* Display names: user id -> name (NULL: use the id). */
 	const char	*(*name_of)(void *arg, const char *user_id);
@@ -87,6 +92,14 @@ void	render_lines_free(struct render_line *, size_t);
  * frees each line and the array (NULL-terminated) with free().
  */
 size_t	render_wrap(const char *text, int width, char ***lines);
+
+/*
+ * The text of a message content as the timeline shows it, unsanitised:
+ * the body without a reply's "> " fallback lines (or the text of a
+ * formatted_body without its <mx-reply> when there is no body).  NULL
+ * when content is not JSON.  The caller frees.
+ */
+char	*render_body(const char *content);
 
 /* Stable colour index of a user id in a palette of n colours. */
 int	render_sender_color(const char *user_id, int n);

@@ -211,6 +211,12 @@ int	store_query_timeline(struct store *, const char *room_id,
 	    struct event_row **, size_t *, struct haos_error *);
 int	store_query_event(struct store *, const char *event_id,
 	    struct event_row *, struct haos_error *);
+int	store_query_thread(struct store *, const char *room_id,
+	    const char *root_id, const char *me, struct event_row **,
+	    size_t *, struct haos_error *);
+int	store_query_my_reaction(struct store *, const char *room_id,
+	    const char *target_id, const char *key, const char *me,
+	    char **event_id, struct haos_error *);
 int	store_query_members(struct store *, const char *room_id,
 	    struct member_row **, size_t *, struct haos_error *);
 int	store_query_gaps(struct store *, const char *room_id,

@@ -4,6 +4,8 @@
 
 #include "haos/haos.h"
 
+#include <stdint.h>
+
 struct net;
 struct notify;
 struct store;
@@ -17,6 +19,9 @@ struct ui_deps {
 	struct notify		*notify;
 	const char		*user_id;
 	const char		*homeserver;
+	int64_t			 start_ms;	/* net_now_ms() at main() */
+	const char		*device_id;
+	const char		*session_file;	/* rewritten by a new login */
 };
 
 /*

@@ -6,6 +6,7 @@
 
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/mention.h"
 #include "haos/model.h"
 #include "haos/net.h"
 #include "haos/store.h"
@@ -84,6 +85,8 @@ cmd_send_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	}
 	msgtype = ctx->current == &cmd_me_entry ? "m.emote" : "m.text";
 	c = json_pack("{s:s, s:s}", "msgtype", msgtype, "body", body);
+	/* "@Bob" and "@bob:server" of members become real mentions. */
+	mention_room(ctx->store, ctx->room_id, c, body);
 	text = json_xdumps(c);
 	json_decref(c);
 	cmd_submit(ctx, net_job_send(ctx->room_id, "m.room.message", text));

@@ -15,42 +15,88 @@
 #include "haos/xmalloc.h"
 
 extern const struct cmd_entry	cmd_accept_entry;
+extern const struct cmd_entry	cmd_audit_entry;
+extern const struct cmd_entry	cmd_avatar_entry;
+extern const struct cmd_entry	cmd_ban_entry;
+extern const struct cmd_entry	cmd_channel_entry;
 extern const struct cmd_entry	cmd_decline_entry;
+extern const struct cmd_entry	cmd_delete_entry;
+extern const struct cmd_entry	cmd_dm_entry;
+extern const struct cmd_entry	cmd_explore_entry;
 extern const struct cmd_entry	cmd_goto_entry;
 extern const struct cmd_entry	cmd_help_entry;
 extern const struct cmd_entry	cmd_input_entry;
+extern const struct cmd_entry	cmd_invite_entry;
+extern const struct cmd_entry	cmd_join_entry;
+extern const struct cmd_entry	cmd_kick_entry;
+extern const struct cmd_entry	cmd_leave_entry;
+extern const struct cmd_entry	cmd_login_entry;
 extern const struct cmd_entry	cmd_mark_read_entry;
 extern const struct cmd_entry	cmd_me_entry;
+extern const struct cmd_entry	cmd_members_entry;
 extern const struct cmd_entry	cmd_message_entry;
+extern const struct cmd_entry	cmd_nick_entry;
+extern const struct cmd_entry	cmd_profile_entry;
+extern const struct cmd_entry	cmd_purge_entry;
 extern const struct cmd_entry	cmd_quit_entry;
+extern const struct cmd_entry	cmd_react_entry;
 extern const struct cmd_entry	cmd_redraw_entry;
+extern const struct cmd_entry	cmd_reply_entry;
+extern const struct cmd_entry	cmd_retry_entry;
+extern const struct cmd_entry	cmd_role_entry;
 extern const struct cmd_entry	cmd_scroll_entry;
 extern const struct cmd_entry	cmd_select_channel_entry;
 extern const struct cmd_entry	cmd_select_message_entry;
 extern const struct cmd_entry	cmd_select_server_entry;
 extern const struct cmd_entry	cmd_send_entry;
+extern const struct cmd_entry	cmd_server_entry;
 extern const struct cmd_entry	cmd_switcher_entry;
 extern const struct cmd_entry	cmd_toggle_entry;
+extern const struct cmd_entry	cmd_topic_entry;
+extern const struct cmd_entry	cmd_unban_entry;
 
 /* this array MUST be alphasorted by name (check_cmd.c checks it) */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_accept_entry,
+	&cmd_audit_entry,
+	&cmd_avatar_entry,
+	&cmd_ban_entry,
+	&cmd_channel_entry,
 	&cmd_decline_entry,
+	&cmd_delete_entry,
+	&cmd_dm_entry,
+	&cmd_explore_entry,
 	&cmd_goto_entry,
 	&cmd_help_entry,
 	&cmd_input_entry,
+	&cmd_invite_entry,
+	&cmd_join_entry,
+	&cmd_kick_entry,
+	&cmd_leave_entry,
+	&cmd_login_entry,
 	&cmd_mark_read_entry,
 	&cmd_me_entry,
+	&cmd_members_entry,
 	&cmd_message_entry,
+	&cmd_nick_entry,
+	&cmd_profile_entry,
+	&cmd_purge_entry,
 	&cmd_quit_entry,
+	&cmd_react_entry,
 	&cmd_redraw_entry,
+	&cmd_reply_entry,
+	&cmd_retry_entry,
+	&cmd_role_entry,
 	&cmd_scroll_entry,
 	&cmd_select_channel_entry,
 	&cmd_select_message_entry,
 	&cmd_select_server_entry,
 	&cmd_send_entry,
+	&cmd_server_entry,
 	&cmd_switcher_entry,
 	&cmd_toggle_entry,
+	&cmd_topic_entry,
+	&cmd_unban_entry,
 };
 const size_t cmd_table_size = nitems(cmd_table);
 
@@ -249,8 +295,9 @@ cmd_power_of(struct cmd_ctx *ctx, const char *room_id, const char *user_id)
 	return pl;
 }
 
-static const char *
-cmd_role_name(int power)
+/* The role a power level means: power levels are the authority. */
+const char *
+cmd_role_name(int64_t power)
 {
 	if (power >= POWER_ADMIN)
 		return "ADMIN";
@@ -372,6 +419,15 @@ uint64_t
 cmd_request(struct cmd_ctx *ctx, const char *method, const char *path,
     const char *body, cmd_done_cb cb, void *arg)
 {
+	return cmd_request_job(ctx, net_job_request(method, path, body, 0),
+	    cb, arg);
+}
+
+/* Submit a JOB_REQUEST made elsewhere (an upload); its tag is set here. */
+uint64_t
+cmd_request_job(struct cmd_ctx *ctx, struct job *j, cmd_done_cb cb,
+    void *arg)
+{
 	struct cmd_pending	*p;
 
 	p = xcalloc(1, sizeof *p);
@@ -380,7 +436,8 @@ cmd_request(struct cmd_ctx *ctx, const char *method, const char *path,
 	p->arg = arg;
 	p->next = ctx->pending;
 	ctx->pending = p;
-	cmd_submit(ctx, net_job_request(method, path, body, p->tag));
+	j->tag = p->tag;
+	cmd_submit(ctx, j);
 	return p->tag;
 }
 
@@ -438,6 +495,11 @@ cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *ce,
 	switch (ce->target) {
 	case CMD_TARGET_ROOM:
 		target = ctx->room_id;
+		if (target == NULL && ctx->ui == NULL) {
+			cmd_error(ctx, "%s needs a channel: give --channel "
+			    "NAME|ID", ce->name);
+			return CMD_RETURN_ERROR;
+		}
 		if (target == NULL) {
 			cmd_error(ctx, "%s: no channel selected", ce->name);
 			return CMD_RETURN_ERROR;
@@ -445,6 +507,11 @@ cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *ce,
 		break;
 	case CMD_TARGET_SERVER:
 		target = ctx->server_id;
+		if (target == NULL && ctx->ui == NULL) {
+			cmd_error(ctx, "%s needs a server: give --server "
+			    "NAME|ID", ce->name);
+			return CMD_RETURN_ERROR;
+		}
 		if (target == NULL) {
 			cmd_error(ctx, "%s: no server selected", ce->name);
 			return CMD_RETURN_ERROR;
@@ -455,10 +522,12 @@ cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *ce,
 	}
 	if (target != NULL && ce->power > 0) {
 		pl = cmd_power_of(ctx, target, ctx->me);
+		if (pl < 0)
+			pl = 0;
 		if (pl < ce->power) {
-			cmd_error(ctx, "%s: needs %s (power %d); you have %lld",
+			cmd_error(ctx, "%s needs %s (%d); you are %s (%lld)",
 			    ce->name, cmd_role_name(ce->power), ce->power,
-			    (long long)(pl < 0 ? 0 : pl));
+			    cmd_role_name(pl), (long long)pl);
 			return CMD_RETURN_ERROR;
 		}
 	}

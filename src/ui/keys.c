@@ -72,13 +72,16 @@ static const struct key_binding key_table[] = {
 	{ KEYMODE_ROOT, F(KEY_NPAGE), "scroll down", "Scroll down" },
 	{ KEYMODE_ROOT, KEYC_CTRL | F(KEY_END), "scroll bottom",
 	  "Jump to the newest message" },
-	{ KEYMODE_ROOT, 27, "mark-read", "Mark the channel read" },
+	{ KEYMODE_ROOT, 27, "mark-read",
+	  "Cancel an edit/reply, leave a thread, else mark read" },
 	{ KEYMODE_ROOT, CTRL('l'), "redraw", "Redraw the screen" },
 	{ KEYMODE_ROOT, F(KEY_F(1)), "help", "List keys and commands" },
 	{ KEYMODE_ROOT, F(KEY_F(2)), "toggle rail", "Show/hide the servers" },
 	{ KEYMODE_ROOT, F(KEY_F(3)), "toggle members",
 	  "Show/hide the members" },
 	{ KEYMODE_ROOT, M('s'), "select-message", "Select a message" },
+	{ KEYMODE_ROOT, M('m'), "members focus",
+	  "Select a member in the member list" },
 	{ KEYMODE_ROOT, M('a'), "accept", "Accept the selected invite" },
 	{ KEYMODE_ROOT, M('d'), "decline", "Decline the selected invite" },
 	{ KEYMODE_ROOT, CTRL('a'), "input home", "Start of line" },
@@ -103,7 +106,7 @@ static const struct key_binding key_table[] = {
 	{ KEYMODE_ROOT, 9, "input complete",
 	  "Complete /command, @member, #channel, :emoji:" },
 	{ KEYMODE_ROOT, F(KEY_UP), "input history-prev",
-	  "Older line from this channel's history" },
+	  "Edit my last message (empty line), else older history" },
 	{ KEYMODE_ROOT, F(KEY_DOWN), "input history-next",
 	  "Newer line from history" },
 	{ KEYMODE_ROOT, 13, "input enter", "Send the message or command" },
@@ -126,6 +129,22 @@ static const struct key_binding key_table[] = {
 	{ KEYMODE_SELECT, 13, "message details", "Details" },
 	{ KEYMODE_SELECT, F(KEY_PPAGE), "scroll up", "Scroll up" },
 	{ KEYMODE_SELECT, F(KEY_NPAGE), "scroll down", "Scroll down" },
+
+	{ KEYMODE_MEMBERS, F(KEY_UP), "members up", "Previous member" },
+	{ KEYMODE_MEMBERS, F(KEY_DOWN), "members down", "Next member" },
+	{ KEYMODE_MEMBERS, 'j', "members down", "Next member" },
+	{ KEYMODE_MEMBERS, F(KEY_HOME), "members first", "First member" },
+	{ KEYMODE_MEMBERS, F(KEY_END), "members last", "Last member" },
+	{ KEYMODE_MEMBERS, 27, "members exit", "Back to typing" },
+	{ KEYMODE_MEMBERS, 'q', "members exit", "Back to typing" },
+	{ KEYMODE_MEMBERS, 'k', "members kick",
+	  "Kick: /kick @user in the input, add a reason, Enter" },
+	{ KEYMODE_MEMBERS, 'b', "members ban",
+	  "Ban: /ban @user in the input, add a reason, Enter" },
+	{ KEYMODE_MEMBERS, 'r', "members role",
+	  "Change role: type admin, moderator or guest, Enter" },
+	{ KEYMODE_MEMBERS, 'm', "members dm", "Direct message the member" },
+	{ KEYMODE_MEMBERS, 13, "members profile", "Show the member's profile" },
 };
 
 /* The live table: defaults, then [keys] lines applied in order. */
@@ -150,7 +169,7 @@ static const struct {
 	{ "Enter", 13 }, { "Tab", 9 }, { "Esc", 27 }, { "Space", ' ' },
 };
 
-/* Parse "C-k", "M-Up", "select/j", "F5" or a character. */
+/* Parse "C-k", "M-Up", "select/j", "members/k", "F5" or a character. */
 int
 keys_parse(const char *s, int *key, enum ui_key_mode *mode)
 {
@@ -164,6 +183,9 @@ keys_parse(const char *s, int *key, enum ui_key_mode *mode)
 	if (strncmp(s, "select/", 7) == 0) {
 		*mode = KEYMODE_SELECT;
 		s += 7;
+	} else if (strncmp(s, "members/", 8) == 0) {
+		*mode = KEYMODE_MEMBERS;
+		s += 8;
 	}
 	for (;;) {
 		if (strncmp(s, "M-", 2) == 0 && s[2] != '\0') {
@@ -348,10 +370,12 @@ keys_help(struct ui *ui, char ***out)
 	size_t		 n = 0, i;
 	int		 mode;
 
-	for (mode = KEYMODE_ROOT; mode <= KEYMODE_SELECT; mode++) {
+	for (mode = KEYMODE_ROOT; mode <= KEYMODE_MEMBERS; mode++) {
 		l = xrealloc(l, (n + 1) * sizeof *l);
 		l[n++] = xstrdup(mode == KEYMODE_ROOT ? "Keys:" :
-		    "Keys while a message is selected (Alt+s):");
+		    mode == KEYMODE_SELECT ?
+		    "Keys while a message is selected (Alt+s):" :
+		    "Keys while a member is selected (Alt+m):");
 		for (i = 0; i < ui->keys->n; i++) {
 			if ((int)ui->keys->b[i].mode != mode ||
 			    ui->keys->b[i].cmd == NULL)

@@ -110,11 +110,8 @@ pane_channels_room(struct ui *ui, struct pane_channels_list *l,
 	c->dm = r->is_direct;
 	if (c->kind == UI_CHAN_INVITE)
 		c->inviter = pane_channels_member(ui, r->room_id, NULL, 1);
-	else if (r->last_ts > ui_read_ts(ui, r->room_id) &&
-	    (ui->room_id == NULL || strcmp(ui->room_id, r->room_id) != 0)) {
-		c->unread = r->unread > 0 || r->highlight > 0;
-		c->mentions = r->highlight;
-	}
+	else
+		c->unread = readstate_counts(ui, r, &c->mentions);
 }
 
 /* Add a heading and the rooms of rows that pass keep(). */

@@ -94,6 +94,8 @@ pane_input_draw(struct pane *p)
 	int			 cl, cc, first, y, line, pw, avail, skip;
 
 	werase(p->win);
+	if (relogin_draw(ui, p->win, p->r.w))
+		return;
 	pw = (int)strlen(INPUT_PROMPT);
 	ui_put_clean(p->win, 0, 0, pw, INPUT_PROMPT,
 	    ui->theme.role[TH_ACCENT]);
@@ -156,10 +158,11 @@ pane_input_complete(struct ui *ui)
 	    cmd_emoji_table_size + 1, sizeof *c);
 	for (i = 0; i < cmd_table_size; i++)
 		c[n++] = xasprintf("/%s", cmd_table[i]->name);
+	/* "@Name" first: sending turns it into a mention (mention.c). */
 	for (i = 0; i < ui->nmem; i++) {
-		c[n++] = xasprintf("%s", ui->mem[i].user_id);
 		if (ui->mem[i].displayname != NULL)
 			c[n++] = xasprintf("@%s", ui->mem[i].displayname);
+		c[n++] = xasprintf("%s", ui->mem[i].user_id);
 	}
 	for (i = 0; i < ui->nchans; i++) {
 		if (ui->chans[i].kind == UI_CHAN_ROOM && !ui->chans[i].dm)
@@ -191,7 +194,14 @@ pane_input_enter(struct ui *ui)
 	editor_clear(ui->ed);
 	ui->ctx.server_id = ui->server_id;
 	ui->ctx.room_id = ui->room_id;
-	rv = cmd_run_line(&ui->ctx, line);
+	/* An edit, reply or thread reply under way takes the line. */
+	if (conv_enter(ui, line))
+		rv = CMD_RETURN_NORMAL;
+	else {
+		ui->ctx.event_id = conv_target(ui);
+		rv = cmd_run_line(&ui->ctx, line);
+		ui->ctx.event_id = NULL;
+	}
 	if (rv == CMD_RETURN_QUIT)
 		ui->quit = 1;
 	if (line[0] != '/' || line[1] == '/') {
@@ -237,8 +247,11 @@ pane_input_action(struct ui *ui, const char *a)
 		editor_insert(e, "\n");
 	else if (strcmp(a, "complete") == 0)
 		pane_input_complete(ui);
-	else if (strcmp(a, "history-prev") == 0)
-		editor_history_prev(e, room);
+	else if (strcmp(a, "history-prev") == 0) {
+		/* Up on an empty line edits my last message (Discord). */
+		if (!conv_edit_last(ui))
+			editor_history_prev(e, room);
+	}
 	else if (strcmp(a, "history-next") == 0)
 		editor_history_next(e, room);
 	else if (strcmp(a, "enter") == 0)

@@ -6,10 +6,14 @@
 #include <string.h>
 
 #include "haos/error.h"
+#include "haos/editor.h"
+#include "haos/matrix.h"
 #include "haos/log.h"
 #include "haos/render.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
+
+static int	pane_members_group(const struct member_row *);
 
 void
 pane_members_free(struct ui *ui)
@@ -31,6 +35,28 @@ pane_members_refresh(struct pane *p)
 	if (store_query_members(ui->store, ui->room_id, &ui->mem, &ui->nmem,
 	    &err) == -1)
 		log_warn("ui", "members: %s", err.msg);
+	readstate_presence_load(ui);
+}
+
+/* A presence dot before a name: online, away (unavailable), offline. */
+static void
+pane_members_presence(struct ui *ui, WINDOW *w, int y, int x,
+    const char *user_id)
+{
+	const struct theme	*t = &ui->theme;
+	const char		*p = readstate_presence(ui, user_id);
+
+	if (p == NULL)
+		return;
+	if (strcmp(p, "online") == 0)
+		ui_put_clean(w, y, x, 1, t->ascii ? "*" : "\xe2\x97\x8f",
+		    t->role[TH_ACCENT]);
+	else if (strcmp(p, "unavailable") == 0)
+		ui_put_clean(w, y, x, 1, t->ascii ? "~" : "\xe2\x97\x90",
+		    t->role[TH_MENTION]);
+	else
+		ui_put_clean(w, y, x, 1, t->ascii ? "-" : "\xe2\x97\x8b",
+		    t->role[TH_DIM]);
 }
 
 /* The group of a member: power levels are the authority. */
@@ -46,6 +72,128 @@ pane_members_group(const struct member_row *m)
 	if (m->power_level >= POWER_MODERATOR)
 		return 1;
 	return 2;
+}
+
+/*
+ * The members in display order (ADMIN, MODERATOR, GUEST, INVITED, as
+ * drawn); *n of them.  The caller frees the array of indexes.
+ */
+static size_t *
+pane_members_order(struct ui *ui, size_t *n)
+{
+	size_t	*idx, i;
+	int	 g;
+
+	idx = xcalloc(ui->nmem + 1, sizeof *idx);
+	*n = 0;
+	for (g = 0; g < 4; g++) {
+		for (i = 0; i < ui->nmem; i++) {
+			if (pane_members_group(&ui->mem[i]) == g)
+				idx[(*n)++] = i;
+		}
+	}
+	return idx;
+}
+
+/* The selected member, or NULL when the member list has no focus. */
+static const struct member_row *
+pane_members_current(struct ui *ui)
+{
+	const struct member_row	*m = NULL;
+	size_t			*idx, n;
+
+	if (!ui->mem_focus)
+		return NULL;
+	idx = pane_members_order(ui, &n);
+	if (n > 0) {
+		if (ui->mem_sel >= n)
+			ui->mem_sel = n - 1;
+		m = &ui->mem[idx[ui->mem_sel]];
+	}
+	free(idx);
+	return m;
+}
+
+static int
+pane_members_selected(struct ui *ui, const struct member_row *m)
+{
+	return m != NULL && m == pane_members_current(ui);
+}
+
+/*
+ * Act on the member list: focus, move, exit, or act on the selected
+ * member.  Kick, ban and role put the command in the input line so that
+ * a reason (or the role) is typed and Enter confirms; dm and profile
+ * run at once.
+ */
+int
+pane_members_action(struct ui *ui, const char *action)
+{
+	const struct member_row	*m;
+	size_t			*idx, n;
+	char			*line;
+
+	idx = pane_members_order(ui, &n);
+	free(idx);
+	if (strcmp(action, "focus") == 0) {
+		if (n == 0) {
+			ui_message(ui, 1, "no members to select here");
+			return -1;
+		}
+		ui->mem_focus = 1;
+		if (ui->mem_sel >= n)
+			ui->mem_sel = 0;
+		ui_message(ui, 0, "member: Up/Down (j) select, k kick, b ban, "
+		    "r role, m DM, Enter profile, Esc back");
+	} else if (strcmp(action, "exit") == 0)
+		ui->mem_focus = 0;
+	else if (!ui->mem_focus || n == 0) {
+		ui_message(ui, 1, "members %s: select a member first (Alt+m)",
+		    action);
+		return -1;
+	} else if (strcmp(action, "up") == 0) {
+		if (ui->mem_sel > 0)
+			ui->mem_sel--;
+	} else if (strcmp(action, "down") == 0) {
+		if (ui->mem_sel + 1 < n)
+			ui->mem_sel++;
+	} else if (strcmp(action, "first") == 0)
+		ui->mem_sel = 0;
+	else if (strcmp(action, "last") == 0)
+		ui->mem_sel = n - 1;
+	else {
+		m = pane_members_current(ui);
+		if (m == NULL || !matrix_valid_user_id(m->user_id)) {
+			ui_message(ui, 1, "members: no valid member selected");
+			return -1;
+		}
+		line = xasprintf("/%s %s ", action, m->user_id);
+		if (strcmp(action, "kick") == 0 || strcmp(action, "ban") == 0 ||
+		    strcmp(action, "role") == 0) {
+			editor_set(ui->ed, line);
+			free(line);
+			ui->mem_focus = 0;
+			ui->input.dirty = 1;
+			if (strcmp(action, "role") == 0)
+				ui_message(ui, 0, "role: type admin, moderator "
+				    "or guest, then Enter");
+			else
+				ui_message(ui, 0, "%s: add a reason "
+				    "(optional), then Enter", action);
+		} else if (strcmp(action, "dm") == 0 ||
+		    strcmp(action, "profile") == 0) {
+			ui->mem_focus = 0;
+			cmd_run_string(&ui->ctx, line + 1);
+			free(line);
+		} else {
+			free(line);
+			ui_message(ui, 1, "members: unknown action %s", action);
+			return -1;
+		}
+	}
+	ui->members.dirty = 1;
+	ui->status.dirty = 1;
+	return 0;
 }
 
 static void
@@ -77,9 +225,16 @@ pane_members_draw(struct pane *p)
 			if (pane_members_group(m) != g)
 				continue;
 			x = 2;
+			/* "● Bob" when the server tells presence. */
+			if (readstate_presence_known(ui)) {
+				pane_members_presence(ui, p->win, y, x,
+				    m->user_id);
+				x += 2;
+			}
 			x += ui_put(p->win, y, x, p->r.w - x,
 			    m->displayname != NULL ? m->displayname :
-			    m->user_id, g == 3 ? t->role[TH_DIM] :
+			    m->user_id, pane_members_selected(ui, m) ?
+			    t->role[TH_SELECTED] : g == 3 ? t->role[TH_DIM] :
 			    theme_sender(t, render_sender_color(m->user_id,
 			    t->nsenders)));
 			y++;

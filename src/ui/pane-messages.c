@@ -66,6 +66,16 @@ pane_messages_max_scroll(struct ui *ui)
 	return total > ui->messages.r.h ? total - ui->messages.r.h : 0;
 }
 
+/* Events outside the page (reply targets, redactions), from the store. */
+static int
+pane_messages_event_of(void *arg, const char *event_id, struct event_row *out)
+{
+	struct ui		*ui = arg;
+	struct haos_error	 err;
+
+	return store_query_event(ui->store, event_id, out, &err) == 1;
+}
+
 /* Re-render the page at the pane's width. */
 static void
 pane_messages_render(struct ui *ui)
@@ -87,6 +97,10 @@ pane_messages_render(struct ui *ui)
 	o.palette = ui->theme.nsenders;
 	o.name_of = ui_name_of;
 	o.name_arg = ui;
+	o.thread = conv_thread(ui);
+	o.event_of = pane_messages_event_of;
+	o.event_arg = ui;
+	o.unread_after = readstate_marker(ui);
 	if (render_timeline(ui->ev, ui->nev, &o, &ui->lines,
 	    &ui->nlines) == -1) {
 		log_warn("ui", "render failed");
@@ -107,7 +121,12 @@ pane_messages_refresh(struct pane *p)
 	event_rows_free(ui->ev, ui->nev);
 	ui->ev = NULL;
 	ui->nev = 0;
-	if (ui->room_id != NULL && store_query_timeline(ui->store,
+	if (conv_thread(ui) != NULL) {
+		/* A thread: its root and every reply, all in the store. */
+		if (store_query_thread(ui->store, ui->room_id,
+		    conv_thread(ui), ui->me, &ui->ev, &ui->nev, &err) == -1)
+			log_warn("ui", "thread: %s", err.msg);
+	} else if (ui->room_id != NULL && store_query_timeline(ui->store,
 	    ui->room_id, STORE_LATEST, ui->want, 0, ui->me, &ui->ev, &ui->nev,
 	    &err) == -1)
 		log_warn("ui", "timeline: %s", err.msg);
@@ -116,6 +135,8 @@ pane_messages_refresh(struct pane *p)
 	ui->beginning = ui->nev > 0 && real < ui->want &&
 	    ui->ev[0].type != NULL &&
 	    strcmp(ui->ev[0].type, "m.room.create") == 0;
+	if (conv_thread(ui) != NULL)
+		ui->beginning = 1;
 	pane_messages_render(ui);
 	/* Scrolled up: new lines at the bottom must not move the view. */
 	if (ui->scroll > 0 && !was_loading && ui->nlines > old_lines &&
@@ -239,8 +260,11 @@ pane_messages_draw_help(struct pane *p)
 	for (y = 1, i = ui->help_top; y < p->r.h - 1 &&
 	    i < (int)ui->nhelp; y++, i++)
 		ui_put_clean(p->win, y, 1, p->r.w - 1, ui->help[i],
+		    ui->help_cmds != NULL && i == ui->help_sel ?
+		    ui->theme.role[TH_TEXT] | A_REVERSE :
 		    ui->theme.role[TH_TEXT]);
-	ui_put_clean(p->win, p->r.h - 1, 0, p->r.w,
+	ui_put_clean(p->win, p->r.h - 1, 0, p->r.w, ui->help_cmds != NULL ?
+	    "Up/Down choose, Enter selects, Esc or q closes" :
 	    "Up/Down/PgUp/PgDn scroll, Esc or q closes",
 	    ui->theme.role[TH_DIM]);
 }
@@ -281,6 +305,7 @@ pane_messages_draw(struct pane *p)
 		if (idx < 0) {
 			hdr = ui->loading ?
 			    "--- loading older messages... ---" :
+			    conv_thread(ui) != NULL ? "--- thread ---" :
 			    "--- beginning of the conversation ---";
 			ui_put_clean(p->win, y, 1, p->r.w - 1, hdr,
 			    ui->theme.role[TH_DIM]);
@@ -295,6 +320,7 @@ pane_messages_draw(struct pane *p)
 		wmove(p->win, 0, 0);
 		winsdelln(p->win, h - total);
 	}
+	conv_draw(ui, p->win, h, p->r.w);
 }
 
 /* At the top of what the store has: page in more, or backfill. */
@@ -575,8 +601,7 @@ pane_messages_action(struct ui *ui, const char *action)
 		for (i = 0; i < n; i++)
 			free(lines[i]);
 	} else
-		ui_message(ui, 1, "message %s: arrives with the conversation "
-		    "features", action);
+		conv_action(ui, action, e);
 	json_decref(c);
 	return 0;
 }

@@ -100,12 +100,12 @@ pane_rail_free(struct ui *ui)
 static int
 pane_rail_unread(struct ui *ui, const struct room_row *r, int64_t *mentions)
 {
-	if (r->last_ts <= ui_read_ts(ui, r->room_id) ||
-	    (ui->room_id != NULL && strcmp(ui->room_id, r->room_id) == 0)) {
-		return 0;
-	}
-	*mentions += r->highlight;
-	return r->unread > 0 || r->highlight > 0;
+	int64_t	 m;
+	int	 unread;
+
+	unread = readstate_counts(ui, r, &m);	/* readstate.c */
+	*mentions += m;
+	return unread;
 }
 
 /* Re-read the rail: invited servers, DMs (with plain rooms), servers. */

@@ -10,6 +10,7 @@
 #include <utf8proc.h>
 
 #include "haos/json.h"
+#include "haos/mention.h"
 #include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 
@@ -47,15 +48,17 @@ struct render_deco {
 	const char	*sending;
 	const char	*failed;
 	const char	*thread;
+	const char	*dot;		/* "3 replies · last by bob" */
 };
 
 static const struct render_deco render_deco_utf8 = {
 	"\xe2\x94\x80", "\xe2\x95\xad\xe2\x94\x80 ", "\xe2\x80\xa6",
 	" (sending\xe2\x80\xa6)", " \xe2\x9c\x97 failed to send",
-	"\xe2\x86\xb3 "
+	"\xe2\x86\xb3 ", " \xc2\xb7 "
 };
 static const struct render_deco render_deco_ascii = {
-	"-", "> ", "...", " (sending...)", " ! failed to send", "> "
+	"-", "> ", "...", " (sending...)", " ! failed to send", "> ",
+	" - "
 };
 
 static void
@@ -552,7 +555,11 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
 	}
 }
 
-/* Whether content is a reply (m.relates_to.m.in_reply_to.event_id). */
+/*
+ * Whether content is a reply (m.relates_to.m.in_reply_to.event_id).  The
+ * m.in_reply_to of a thread reply with is_falling_back is only a fallback
+ * for clients without threads, not a reply (spec, "Threading").
+ */
 static const char *
 render_reply_to(const struct event_row *ev, const json_t *c)
 {
@@ -560,6 +567,9 @@ render_reply_to(const struct event_row *ev, const json_t *c)
 	const char	*id;
 
 	rel = json_get_obj(c, "m.relates_to");
+	if (strcmp(json_get_str(rel, "rel_type", ""), "m.thread") == 0 &&
+	    json_get_bool(rel, "is_falling_back", 0))
+		return NULL;
 	irt = json_get_obj(rel, "m.in_reply_to");
 	id = json_get_str(irt, "event_id", NULL);
 	if (id != NULL)
@@ -727,6 +737,21 @@ render_body_text(const json_t *c, int reply)
 	return text;
 }
 
+char *
+render_body(const char *content)
+{
+	json_t	*c, *irt;
+	char	*text;
+
+	c = render_load(content);
+	if (c == NULL)
+		return NULL;
+	irt = json_get_obj(json_get_obj(c, "m.relates_to"), "m.in_reply_to");
+	text = render_body_text(c, irt != NULL);
+	json_decref(c);
+	return text;
+}
+
 /* Find event_id in the page, else ask the caller; 1 if *out is filled. */
 static int
 render_find(const struct event_row *evs, size_t n,
@@ -806,12 +831,51 @@ out:
 		event_row_free(&tmp);
 }
 
+/*
+ * A member who stays joined changed their profile: "Al changed their
+ * name to Alice", "Alice changed their picture", or nothing at all.
+ */
+static char *
+render_member_change(const struct render_opts *ro, const struct event_row *ev,
+    const json_t *c, const json_t *prev)
+{
+	const char	*was, *now, *pa, *na;
+	char		*a, *b, *s;
+
+	was = json_get_str(prev, "displayname", NULL);
+	now = json_get_str(c, "displayname", NULL);
+	if ((was == NULL) != (now == NULL) || (was != NULL &&
+	    strcmp(was, now) != 0)) {
+		/* The old name as it was, not as the member list says now. */
+		a = sanitize_text(was != NULL ? was : ev->state_key,
+		    (size_t)-1, 0);
+		if (now != NULL) {
+			b = sanitize_text(now, (size_t)-1, 0);
+			s = xasprintf("%s changed their name to %s", a, b);
+			free(b);
+		} else
+			s = xasprintf("%s removed their display name", a);
+		free(a);
+		return s;
+	}
+	pa = json_get_str(prev, "avatar_url", "");
+	na = json_get_str(c, "avatar_url", "");
+	if (strcmp(pa, na) != 0) {
+		a = render_name(ro, ev->state_key, now);
+		s = xasprintf("%s changed their picture", a);
+		free(a);
+		return s;
+	}
+	return NULL;
+}
+
 /* "alice joined" and friends for state events; NULL to show nothing. */
 static char *
 render_state_text(const struct render_opts *ro, const struct event_row *ev,
     const json_t *c)
 {
-	const char	*type = ev->type, *m, *v, *reason;
+	const char	*type = ev->type, *m, *v, *reason, *pm;
+	const json_t	*prev;
 	char		*who, *whom, *s = NULL, *tv;
 
 	who = render_name(ro, ev->sender, NULL);
@@ -820,8 +884,20 @@ render_state_text(const struct render_opts *ro, const struct event_row *ev,
 		    json_get_str(c, "displayname", NULL));
 		m = json_get_str(c, "membership", "");
 		reason = json_get_str(c, "reason", NULL);
-		if (strcmp(m, "join") == 0)
+		prev = json_get_obj(c, "io.haos.prev");
+		pm = json_get_str(prev, "membership", "");
+		if (strcmp(m, "join") == 0 && strcmp(pm, "join") == 0)
+			s = render_member_change(ro, ev, c, prev);
+		else if (strcmp(m, "join") == 0)
 			s = xasprintf("%s joined", whom);
+		else if (strcmp(m, "leave") == 0 && strcmp(pm, "ban") == 0)
+			s = xasprintf("%s unbanned %s", who, whom);
+		else if (strcmp(m, "leave") == 0 && strcmp(pm, "invite") == 0 &&
+		    ev->sender != NULL && ev->state_key != NULL &&
+		    strcmp(ev->sender, ev->state_key) == 0)
+			s = xasprintf("%s declined the invite", whom);
+		else if (strcmp(m, "leave") == 0 && strcmp(pm, "invite") == 0)
+			s = xasprintf("%s withdrew the invite of %s", who, whom);
 		else if (strcmp(m, "invite") == 0)
 			s = xasprintf("%s invited %s", who, whom);
 		else if (strcmp(m, "leave") == 0 && ev->sender != NULL &&
@@ -932,6 +1008,25 @@ render_pending_edit(const struct event_row *evs, size_t n,
 	return found;
 }
 
+/* Whether the page holds an unsent m.room.redaction of ev. */
+static int
+render_pending_redaction(const struct event_row *evs, size_t n,
+    const struct event_row *ev)
+{
+	size_t	 i;
+
+	if (ev->event_id == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (evs[i].echo != OUTBOX_NONE && evs[i].echo != OUTBOX_SENT &&
+		    evs[i].type != NULL && evs[i].relates_to != NULL &&
+		    strcmp(evs[i].type, "m.room.redaction") == 0 &&
+		    strcmp(evs[i].relates_to, ev->event_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* State for grouping consecutive messages under one header. */
 struct render_group {
 	const char	*sender;
@@ -942,24 +1037,55 @@ struct render_group {
 
 /* Append the "👍 2  😂 1" reactions and the thread summary. */
 static void
-render_aftermath(struct render_out *o, const struct render_deco *d,
+render_aftermath(struct render_out *o, const struct render_opts *ro,
+    const struct render_deco *d, const struct event_row *evs, size_t n,
     const struct event_row *ev, int indent)
 {
 	struct render_rich	 r;
-	char			*key, *cut, *part;
-	size_t			 i;
+	struct reaction_row	*all;
+	char			*key, *cut, *part, *last;
+	const char		*pk;
+	json_t			*c;
+	size_t			 i, j, na = ev->nreactions;
 	int			 sty;
 
+	/* The server's aggregation plus my reactions not sent yet. */
+	all = xcalloc(ev->nreactions + n + 1, sizeof *all);
+	for (i = 0; i < ev->nreactions; i++)
+		all[i] = ev->reactions[i];
+	for (i = 0; i < n && ev->event_id != NULL; i++) {
+		if (evs[i].echo == OUTBOX_NONE || evs[i].echo == OUTBOX_SENT ||
+		    evs[i].type == NULL || evs[i].relates_to == NULL ||
+		    strcmp(evs[i].type, "m.reaction") != 0 ||
+		    strcmp(evs[i].relates_to, ev->event_id) != 0)
+			continue;
+		c = render_load(evs[i].content);
+		pk = json_get_str(json_get_obj(c, "m.relates_to"), "key",
+		    NULL);
+		for (j = 0; pk != NULL && j < na; j++) {
+			if (all[j].key != NULL && strcmp(all[j].key, pk) == 0)
+				break;
+		}
+		if (pk != NULL && j == na) {
+			all[na].key = xstrdup(pk);	/* freed below */
+			all[na].count = 1;
+			all[na++].mine = 2;		/* pending */
+		} else if (pk != NULL && !all[j].mine) {
+			all[j].count++;
+			all[j].mine = 2;
+		}
+		json_decref(c);
+	}
 	memset(&r, 0, sizeof r);
-	for (i = 0; i < ev->nreactions; i++) {
-		key = sanitize_text(ev->reactions[i].key != NULL ?
-		    ev->reactions[i].key : "", (size_t)-1, 0);
+	for (i = 0; i < na; i++) {
+		key = sanitize_text(all[i].key != NULL ? all[i].key : "",
+		    (size_t)-1, 0);
 		cut = render_truncate(key, RENDER_KEY_MAX, d->ellipsis);
 		/* A no-break space keeps a key with its count. */
 		part = xasprintf("%s\xc2\xa0%lld", cut,
-		    (long long)ev->reactions[i].count);
-		sty = ev->reactions[i].mine ? STY(RA_REACTION_MINE, 0) :
-		    STY(RA_REACTION, 0);
+		    (long long)all[i].count);
+		sty = all[i].mine == 2 ? STY(RA_PENDING, 0) : all[i].mine ?
+		    STY(RA_REACTION_MINE, 0) : STY(RA_REACTION, 0);
 		if (i > 0)
 			render_rich_str(&r, "  ", STY(RA_TEXT, 0));
 		render_rich_str(&r, part, sty);
@@ -967,14 +1093,26 @@ render_aftermath(struct render_out *o, const struct render_deco *d,
 		free(cut);
 		free(key);
 	}
+	for (i = ev->nreactions; i < na; i++)
+		free(all[i].key);
+	free(all);
 	if (r.len > 0)
 		render_wrap_rich(o, &r, indent, indent);
 	render_rich_free(&r);
 	if (ev->thread_count > 0) {
 		memset(&r, 0, sizeof r);
-		part = xasprintf("%s%lld %s", d->thread,
-		    (long long)ev->thread_count,
-		    ev->thread_count == 1 ? "reply" : "replies");
+		last = ev->thread_last != NULL ?
+		    render_name(ro, ev->thread_last, NULL) : NULL;
+		if (last != NULL)
+			part = xasprintf("%s%lld %s%slast by %s", d->thread,
+			    (long long)ev->thread_count,
+			    ev->thread_count == 1 ? "reply" : "replies",
+			    d->dot, last);
+		else
+			part = xasprintf("%s%lld %s", d->thread,
+			    (long long)ev->thread_count,
+			    ev->thread_count == 1 ? "reply" : "replies");
+		free(last);
 		render_rich_str(&r, part, STY(RA_THREAD, 0));
 		render_wrap_rich(o, &r, indent, indent);
 		render_rich_free(&r);
@@ -1015,6 +1153,16 @@ render_message(struct render_out *o, const struct render_opts *ro,
 		render_emit(o, r.text, r.sty, r.len, 0, sanitize_width(r.text));
 		render_rich_free(&r);
 		free(cut);
+	}
+
+	/* My deletion of it not sent yet: show it as going away. */
+	if (!ev->redacted && render_pending_redaction(evs, n, ev)) {
+		render_rich_str(&r, "message deleted", STY(RA_DELETED, 0));
+		render_rich_str(&r, d->sending, STY(RA_PENDING, 0));
+		render_wrap_rich(o, &r, ind, ind);
+		render_rich_free(&r);
+		free(name);
+		return;
 	}
 
 	if (ev->redacted) {
@@ -1065,6 +1213,10 @@ render_message(struct render_out *o, const struct render_opts *ro,
 		text = xasprintf("[sticker: %s]", raw);
 	else
 		text = render_body_text(c, reply != NULL);
+	/* "@bob:haos.test" reads as "@Bob" (mention.c). */
+	clean = mention_names(text, ro->name_of, ro->name_arg);
+	free(text);
+	text = clean;
 	clean = sanitize_text(text, (size_t)-1, SANITIZE_NEWLINES);
 	/* Trailing blank lines would only make empty rows. */
 	for (tw = (int)strlen(clean); tw > 0 && (clean[tw - 1] == '\n' ||
@@ -1089,7 +1241,7 @@ render_message(struct render_out *o, const struct render_opts *ro,
 	free(clean);
 	free(text);
 	free(name);
-	render_aftermath(o, d, ev, ind);
+	render_aftermath(o, ro, d, evs, n, ev, ind);
 }
 
 int
@@ -1115,7 +1267,9 @@ render_timeline(const struct event_row *evs, size_t n,
 	for (i = 0; i < n; i++) {
 		ev = &evs[i];
 		c = render_load(ev->content);
-		if (render_skip(ev, c))
+		if (render_skip(ev, c) || (ro->thread == NULL &&
+		    strcmp(json_get_str(json_get_obj(c, "m.relates_to"),
+		    "rel_type", ""), "m.thread") == 0))
 			goto next;
 		text = NULL;
 		msg = strcmp(ev->type, "m.room.message") == 0 ||

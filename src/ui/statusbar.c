@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "haos/activity.h"
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/log.h"
@@ -48,8 +49,7 @@ statusbar_draw(struct pane *p)
 		    secs > 0 ? secs : 0);
 		break;
 	case NET_AUTH_FAILED:
-		snprintf(left, sizeof left, " session invalid - run haos "
-		    "login ");
+		snprintf(left, sizeof left, " logged out - /login ");
 		break;
 	}
 	for (int st = OUTBOX_PENDING; st <= OUTBOX_FAILED; st++) {
@@ -154,8 +154,8 @@ statusbar_typing_refresh(struct pane *p)
 	struct ui		*ui = p->ui;
 	struct haos_error	 err;
 	json_t			*arr, *v;
-	char			*ids = NULL, *out = NULL, *tmp;
-	const char		*name;
+	char			*ids = NULL;
+	const char		**names;
 	size_t			 i, n = 0;
 
 	xfree(ui->typing_text);
@@ -163,31 +163,29 @@ statusbar_typing_refresh(struct pane *p)
 	    &ids, &err) == -1 || ids == NULL)
 		return;
 	arr = json_loads(ids, 0, NULL);
+	names = xcalloc(json_array_size(arr) + 1, sizeof *names);
 	json_array_foreach(arr, i, v) {
 		if (!json_is_string(v) ||
 		    strcmp(json_string_value(v), ui->me) == 0)
 			continue;
-		name = ui_name_of(ui, json_string_value(v));
-		tmp = xasprintf("%s%s%s", out != NULL ? out : "",
-		    out != NULL ? ", " : "", name);
-		free(out);
-		out = tmp;
-		n++;
+		names[n++] = ui_name_of(ui, json_string_value(v));
 	}
+	/* "alice is typing…", sanitised (activity.c). */
+	ui->typing_text = activity_typing_text(names, n, ui->theme.ascii);
+	free(names);
 	json_decref(arr);
 	free(ids);
-	if (n > 0) {
-		ui->typing_text = xasprintf("%s %s typing...", out,
-		    n == 1 ? "is" : "are");
-		free(out);
-	}
 }
 
 static void
 statusbar_typing_draw(struct pane *p)
 {
 	werase(p->win);
-	if (p->ui->typing_text != NULL)
+	/* Replying, editing or a thread: what Enter will do comes first. */
+	if (conv_banner(p->ui) != NULL)
+		ui_put(p->win, 0, 1, p->r.w - 1, conv_banner(p->ui),
+		    p->ui->theme.role[TH_ACCENT]);
+	else if (p->ui->typing_text != NULL)
 		ui_put(p->win, 0, 1, p->r.w - 1, p->ui->typing_text,
 		    p->ui->theme.role[TH_DIM]);
 }

@@ -16,7 +16,10 @@
 struct ui;
 struct pane;
 struct editor;
+struct readstate;
 struct switcher;
+struct relogin;
+struct conv;
 
 /* What a pane's key handler did with a key. */
 enum pane_key_result {
@@ -154,10 +157,14 @@ struct ui {
 	size_t			 nhelp;
 	int			 help_top;
 	char			*help_title;
+	char			**help_cmds;	/* a pick list: per line */
+	int			 help_sel;	/* its chosen line */
 
 	/* Members (pane-members.c). */
 	struct member_row	*mem;
 	size_t			 nmem;
+	int			 mem_focus;	/* keys act on a member */
+	size_t			 mem_sel;	/* in display order */
 
 	/* Input and status. */
 	struct editor		*ed;
@@ -165,9 +172,19 @@ struct ui {
 	int			 msg_error;
 	int64_t			 msg_at;
 	int			 auth_failed;
+	int64_t			 start_ms;	/* main()'s clock */
+	int			 framed;	/* first frame drawn */
+	struct relogin		*relogin;	/* password prompt open */
+	int			 relogin_soft;	/* soft_logout said */
+	const char		*homeserver;	/* main()'s */
+	const char		*user_id;
+	const char		*device_id;
+	const char		*session_file;
 	char			*typing_text;
+	struct conv		*conv;		/* edit/reply/thread/picker */
 
 	struct switcher		*sw;
+	struct readstate	*rs;		/* readstate.c */
 	struct ui_keys		*keys;
 	WINDOW			*kwin;		/* keys are read here */
 	pthread_t		 owner;		/* asserted by ui_* */
@@ -184,6 +201,12 @@ void		 ui_show_text(struct ui *, const char *title, char **lines,
 		     size_t n);
 const char	*ui_name_of(void *, const char *user_id);
 void		 ui_stale(struct ui *, unsigned int notify_bits);
+
+/* relogin.c */
+void		 relogin_begin(struct ui *, int soft_logout);
+void		 relogin_end(struct ui *);
+int		 relogin_key(struct ui *, int);
+int		 relogin_draw(struct ui *, WINDOW *, int width);
 
 /* pane.c */
 void		 pane_init(struct pane *, struct ui *, const char *,
@@ -218,6 +241,18 @@ int		 pane_channels_click(struct ui *, int y);
 int		 pane_channels_move(struct ui *, int delta);
 const struct ui_chan *pane_channels_find(struct ui *, const char *id);
 
+/* conv.c: acting on messages */
+int		 conv_action(struct ui *, const char *action,
+		     const struct event_row *);
+int		 conv_key(struct ui *, int key, const char *paste);
+int		 conv_enter(struct ui *, const char *line);
+int		 conv_edit_last(struct ui *);
+const char	*conv_banner(struct ui *);
+const char	*conv_thread(struct ui *);
+const char	*conv_target(struct ui *);
+void		 conv_draw(struct ui *, WINDOW *, int h, int w);
+void		 conv_free(struct ui *);
+
 /* pane-messages.c */
 void		 pane_messages_reset(struct ui *);
 int		 pane_messages_scroll(struct ui *, const char *how);
@@ -227,6 +262,18 @@ void		 pane_messages_free(struct ui *);
 
 /* pane-members.c */
 void		 pane_members_free(struct ui *);
+int		 pane_members_action(struct ui *, const char *action);
+
+/* readstate.c: typing, read markers, unread counts, alerts, presence */
+void		 readstate_tick(struct ui *);
+void		 readstate_read(struct ui *, const char *room_id);
+const char	*readstate_marker(struct ui *);
+int		 readstate_counts(struct ui *, const struct room_row *,
+		     int64_t *mentions);
+void		 readstate_presence_load(struct ui *);
+const char	*readstate_presence(struct ui *, const char *user_id);
+int		 readstate_presence_known(struct ui *);
+void		 readstate_free(struct ui *);
 
 /* pane-input.c */
 int		 pane_input_action(struct ui *, const char *action);
@@ -246,7 +293,8 @@ attr_t		 theme_sender(const struct theme *, int);
 
 enum ui_key_mode {
 	KEYMODE_ROOT = 0,	/* typing in the input line */
-	KEYMODE_SELECT		/* a message is selected */
+	KEYMODE_SELECT,		/* a message is selected */
+	KEYMODE_MEMBERS		/* a member is selected (pane-members.c) */
 };
 
 int		 keys_init(struct ui *, char **errors);

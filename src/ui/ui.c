@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,6 +111,7 @@ ui_mark_read(struct ui *ui, const char *room_id, int64_t ts)
 {
 	size_t	 i;
 
+	readstate_read(ui, room_id);	/* m.read and m.fully_read */
 	for (i = 0; i < ui->nreads; i++) {
 		if (strcmp(ui->reads[i].room_id, room_id) == 0)
 			break;
@@ -152,6 +154,11 @@ ui_show_text(struct ui *ui, const char *title, char **lines, size_t n)
 		free(ui->help[i]);
 	free(ui->help);
 	free(ui->help_title);
+	/* Plain text now: no pick list left over. */
+	for (i = 0; ui->help_cmds != NULL && ui->help_cmds[i] != NULL; i++)
+		free(ui->help_cmds[i]);
+	free(ui->help_cmds);
+	ui->help_cmds = NULL;
 	ui->help = xcalloc(n + 1, sizeof *ui->help);
 	for (i = 0; i < n; i++)
 		ui->help[i] = xstrdup(lines[i]);
@@ -172,6 +179,12 @@ ui_close_text(struct ui *ui)
 	ui->help = NULL;
 	ui->nhelp = 0;
 	xfree(ui->help_title);
+	if (ui->help_cmds != NULL) {
+		for (i = 0; ui->help_cmds[i] != NULL; i++)
+			free(ui->help_cmds[i]);
+		free(ui->help_cmds);
+		ui->help_cmds = NULL;
+	}
 	ui->messages.dirty = 1;
 }
 
@@ -362,6 +375,15 @@ ui_cmd(void *arg, const char *verb, const char *param)
 		ui_help(ui);
 		return 0;
 	}
+	if (strcmp(verb, "relogin") == 0) {
+		if (!ui->auth_failed) {
+			cmd_error(&ui->ctx, "already logged in as %s",
+			    ui->user_id);
+			return -1;
+		}
+		relogin_begin(ui, ui->relogin_soft);
+		return 0;
+	}
 	if (strcmp(verb, "input") == 0) {
 		if (strcmp(param, "end") == 0)
 			pane_messages_scroll(ui, "bottom");
@@ -381,6 +403,14 @@ ui_cmd(void *arg, const char *verb, const char *param)
 	}
 	if (strcmp(verb, "message") == 0)
 		return pane_messages_action(ui, param);
+	if (strcmp(verb, "members") == 0) {
+		/* Selecting a member shows the member list. */
+		if (strcmp(param, "focus") == 0 && ui->lay.members.w == 0) {
+			ui->prefs.members = 1;
+			ui->full_redraw |= UI_RELAYOUT;
+		}
+		return pane_members_action(ui, param);
+	}
 	if (strcmp(verb, "redraw") == 0) {
 		ui->full_redraw |= UI_REPAINT;
 		return 0;
@@ -435,9 +465,55 @@ ui_show(void *arg, const char *title, char **lines, size_t n)
 	ui_show_text(arg, title, lines, n);
 }
 
+/* Show lines to choose from; Enter on line i runs cmds[i]. */
+static void
+ui_pick(void *arg, const char *title, char **lines, char **cmds, size_t n)
+{
+	struct ui	*ui = arg;
+	size_t		 i;
+
+	ui_show(ui, title, lines, n);
+	ui->help_cmds = xcalloc(n + 1, sizeof *ui->help_cmds);
+	for (i = 0; i < n; i++)
+		ui->help_cmds[i] = xstrdup(cmds[i]);
+	ui->help_sel = 0;
+}
+
+/* A key while a pick list is shown: move, choose or leave. */
+static int
+ui_pick_key(struct ui *ui, int key)
+{
+	char	*cmd;
+	int	 rows = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
+
+	if (key == (KEYC_FKEY | KEY_UP) && ui->help_sel > 0)
+		ui->help_sel--;
+	else if (key == (KEYC_FKEY | KEY_DOWN) &&
+	    ui->help_sel + 1 < (int)ui->nhelp)
+		ui->help_sel++;
+	else if (key == '\r' || key == '\n' ||
+	    key == (KEYC_FKEY | KEY_ENTER)) {
+		cmd = xstrdup(ui->help_cmds[ui->help_sel]);
+		ui_close_text(ui);
+		ui->ctx.server_id = ui->server_id;
+		ui->ctx.room_id = ui->room_id;
+		cmd_run_string(&ui->ctx, cmd);
+		free(cmd);
+		return 1;
+	} else
+		return 0;
+	if (ui->help_sel < ui->help_top)
+		ui->help_top = ui->help_sel;
+	if (ui->help_sel >= ui->help_top + rows)
+		ui->help_top = ui->help_sel - rows + 1;
+	ui->messages.dirty = 1;
+	return 1;
+}
+
 static const struct cmd_ui_ops ui_ops = {
 	.ui = ui_cmd,
-	.show = ui_show
+	.show = ui_show,
+	.pick = ui_pick
 };
 
 /* Place every pane for the terminal size and the draft's lines. */
@@ -479,6 +555,34 @@ ui_initial_selection(struct ui *ui)
 }
 
 /* Re-query stale panes, then draw dirty ones and update once. */
+/*
+ * make bench: with HAOS_BENCH_FIRST_FRAME=FILE, write the time from main()
+ * to the first complete frame (every pane refreshed from the store and
+ * drawn) and the peak RSS so far.
+ */
+static void
+ui_bench_first_frame(struct ui *ui)
+{
+	struct rusage	 ru;
+	const char	*path;
+	FILE		*f;
+
+	path = getenv("HAOS_BENCH_FIRST_FRAME");
+	if (path == NULL || *path == '\0')
+		return;
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		ru.ru_maxrss = 0;
+	f = fopen(path, "w");
+	if (f == NULL) {
+		log_warn("ui", "%s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "first frame %lld ms, peak RSS %.1f MB\n",
+	    (long long)(net_now_ms() - ui->start_ms),
+	    (double)ru.ru_maxrss / 1024.0);
+	fclose(f);
+}
+
 static void
 ui_draw(struct ui *ui)
 {
@@ -486,6 +590,7 @@ ui_draw(struct ui *ui)
 	size_t		 i;
 	int		 all = 0;
 
+	readstate_tick(ui);	/* typing notifications */
 	if (ui->full_redraw & UI_RELAYOUT)
 		ui_layout(ui);
 	if (ui->full_redraw & (UI_REPAINT | UI_TOUCH))
@@ -521,12 +626,20 @@ ui_draw(struct ui *ui)
 	if (ui->sw != NULL) {
 		curs_set(1);
 		switcher_draw(ui);
+	} else if (ui->relogin != NULL && ui->input.win != NULL) {
+		curs_set(1);
+		relogin_draw(ui, ui->input.win, ui->input.r.w);
+		wnoutrefresh(ui->input.win);
 	} else if (ui->input.win != NULL && !ui->sel && ui->help == NULL) {
 		curs_set(1);
 		pane_input_cursor(ui);
 	} else
 		curs_set(0);
 	doupdate();
+	if (!ui->framed) {
+		ui->framed = 1;
+		ui_bench_first_frame(ui);
+	}
 }
 
 /* Printable and harmless: what typing may insert. */
@@ -590,11 +703,17 @@ ui_key(struct ui *ui, int key, char *paste)
 		ui_mouse(ui);
 		return;
 	}
+	if (ui->relogin != NULL && paste == NULL) {
+		relogin_key(ui, key);
+		return;
+	}
 	if (ui->sw != NULL) {
 		switcher_key(ui, key, paste);
 		return;
 	}
 	if (ui->help != NULL && paste == NULL) {
+		if (ui->help_cmds != NULL && ui_pick_key(ui, key))
+			return;
 		if (key == 27 || key == 'q' || key == (KEYC_FKEY | KEY_F(1)))
 			ui_close_text(ui);
 		else if (key == (KEYC_FKEY | KEY_PPAGE) ||
@@ -605,9 +724,12 @@ ui_key(struct ui *ui, int key, char *paste)
 			pane_messages_scroll(ui, "down");
 		return;
 	}
-	mode = ui->sel ? KEYMODE_SELECT : KEYMODE_ROOT;
+	if (conv_key(ui, key, paste))
+		return;
+	mode = ui->mem_focus ? KEYMODE_MEMBERS : ui->sel ? KEYMODE_SELECT :
+	    KEYMODE_ROOT;
 	if (paste != NULL) {
-		if (mode == KEYMODE_SELECT)
+		if (mode != KEYMODE_ROOT)
 			return;
 		/* One pasted block is one draft, never many messages. */
 		clean = sanitize_text(paste, (size_t)-1, SANITIZE_NEWLINES);
@@ -619,12 +741,14 @@ ui_key(struct ui *ui, int key, char *paste)
 	}
 	cmd = keys_lookup(ui, mode, key);
 	/* Navigation keys keep working while a message is selected. */
-	if (cmd == NULL && mode == KEYMODE_SELECT && !ui_insertable(key))
+	if (cmd == NULL && mode != KEYMODE_ROOT && !ui_insertable(key))
 		cmd = keys_lookup(ui, KEYMODE_ROOT, key);
 	if (cmd != NULL) {
 		ui->ctx.server_id = ui->server_id;
 		ui->ctx.room_id = ui->room_id;
+		ui->ctx.event_id = conv_target(ui);
 		rv = cmd_run_string(&ui->ctx, cmd);
+		ui->ctx.event_id = NULL;
 		if (rv == CMD_RETURN_QUIT)
 			ui->quit = 1;
 		return;
@@ -644,6 +768,7 @@ static int
 ui_notified(struct ui *ui, struct haos_error *err)
 {
 	struct net_result	*r, *next;
+	struct net_status	 ns;
 	unsigned int		 bits;
 
 	bits = notify_take(ui->notify);
@@ -654,7 +779,11 @@ ui_notified(struct ui *ui, struct haos_error *err)
 	}
 	if ((bits & NOTIFY_AUTH) && !ui->auth_failed) {
 		ui->auth_failed = 1;
-		ui_message(ui, 1, "session invalid - run haos login");
+		if (ui->net != NULL) {
+			net_get_status(ui->net, &ns);
+			ui->relogin_soft = ns.soft_logout;
+			relogin_begin(ui, ns.soft_logout);
+		}
 	}
 	ui_stale(ui, bits);
 	if ((bits & NOTIFY_RESULT) && ui->net != NULL) {
@@ -678,6 +807,11 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->owner = pthread_self();
 	ui->cfg = d->cfg;
 	ui->store = d->store;
+	ui->start_ms = d->start_ms;
+	ui->homeserver = d->homeserver;
+	ui->user_id = d->user_id;
+	ui->device_id = d->device_id;
+	ui->session_file = d->session_file;
 	ui->net = d->net;
 	ui->notify = d->notify;
 	ui->me = xstrdup(d->user_id);
@@ -691,6 +825,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->ctx.store = d->store;
 	ui->ctx.net = d->net;
 	ui->ctx.me = ui->me;
+	ui->ctx.cfg = d->cfg;
 	ui->ctx.ui = &ui_ops;
 	ui->ctx.ui_arg = ui;
 	ui->ctx.print = ui_print;
@@ -821,10 +956,12 @@ ui_done(struct ui *ui)
 	fflush(stdout);
 	endwin();
 	cmd_ctx_clear(&ui->ctx);
+	relogin_end(ui);
 	pane_rail_free(ui);
 	pane_channels_free(ui);
 	pane_messages_free(ui);
 	pane_members_free(ui);
+	readstate_free(ui);
 	ui_close_text(ui);
 	for (i = 0; i < ui->nreads; i++)
 		free(ui->reads[i].room_id);
@@ -839,6 +976,7 @@ ui_done(struct ui *ui)
 	free(ui->sel_id);
 	free(ui->msg);
 	free(ui->typing_text);
+	conv_free(ui);
 	free(ui->me);
 	free(ui->me_name);
 	free(ui);

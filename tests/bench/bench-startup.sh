@@ -23,6 +23,7 @@ for run in 1 2 3 4 5; do
 	tmux -L $sock -f /dev/null new-session -d -x 200 -y 50 \
 		"env HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_DATA_HOME=$XDG_DATA_HOME XDG_STATE_HOME=$XDG_STATE_HOME HAOS_BENCH_FIRST_FRAME=$tmp/frame $haos"
 	for _ in $(seq 100); do [ -s "$tmp/frame" ] && break; sleep 0.05; done
+	[ "$run" = 1 ] && [ -n "${BENCH_SHOW_FRAME:-}" ] && tmux -L $sock capture-pane -p
 	tmux -L $sock kill-server 2>/dev/null || true
 	[ -s "$tmp/frame" ] || { echo "warm start: no frame written"; exit 1; }
 	echo "warm start run $run: $(cat "$tmp/frame")"

@@ -59,7 +59,10 @@ check "NO_COLOR: attributes still used" bash -c 'tmux -L '"$TMUX_SOCK"' capture-
 token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' \
 	"$XDG_DATA_HOME/haos/default/session.json")
 hs_call POST /_matrix/client/v3/logout "$token" '{}' >/dev/null
-check "revoked session: the status line says so" wait_for "session invalid - run haos login" 10
+check "revoked session: the status line says so" wait_for "logged out - /login" 10
+check "revoked session: asks for the password" wait_for "Password for @alice:haos.test:" 5
+keys Escape
+check "Esc postpones the login" wait_for "type /login when ready" 5
 keys -l "/quit"; keys Enter
 check "/quit still works" wait_for "HAOS-EXITED 0" 10
 finish

@@ -138,10 +138,10 @@ keys C-u
 # Typing notifications show above the input.
 hs_call PUT "/_matrix/client/v3/rooms/$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1],safe=""))' "$GENERAL")/typing/@bob:haos.test" \
 	"$BOB_TOKEN" '{"typing":true,"timeout":20000}' >/dev/null
-check "typing line names Bob" wait_for "Bob is typing..." 10
+check "typing line names Bob" wait_for "Bob is typing…" 10
 hs_call PUT "/_matrix/client/v3/rooms/$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1],safe=""))' "$GENERAL")/typing/@bob:haos.test" \
 	"$BOB_TOKEN" '{"typing":false}' >/dev/null
-check "typing line clears" wait_gone "Bob is typing..." 10
+check "typing line clears" wait_gone "Bob is typing…" 10
 
 # 5. Hostile text from another user is inert.
 hostile=$(printf 'HOSTILE-A \033[2J\033[H\033[31mred\033[0m \033]52;c;UFdORUQ=\007 \342\200\256evil\342\200\254 \302\2332J HOSTILE-Z')

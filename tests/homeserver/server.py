@@ -65,6 +65,9 @@ GET /_test/requests?since=N
     (requests with seq > N, /_test/ itself is not recorded; body is the
     parsed JSON request body, or {"bytes": n} for non-JSON bodies)
 DELETE /_test/requests   clears the log.
+POST /_test/expire_token {"access_token": T}: T now answers 401
+                         M_UNKNOWN_TOKEN with soft_logout true (as Synapse
+                         for an expired token); the device stays.
 POST /_test/shutdown     flushes --data and exits (restart with the same
                          --port and --data to get the same server back).
 """
@@ -1481,6 +1484,12 @@ class Request:
         if not tok:
             raise MatrixError(401, "M_MISSING_TOKEN", "Missing access token")
         who = S()["tokens"].get(tok)
+        if not who and tok in S().get("expired_tokens", {}):
+            # Synapse, for a token past its valid_until_ms: the device
+            # stays and a login with its device_id gets it back.
+            raise MatrixError(401, "M_UNKNOWN_TOKEN",
+                              "Access token has expired",
+                              soft_logout=True)
         if not who:
             raise MatrixError(401, "M_UNKNOWN_TOKEN",
                               "Invalid access token passed.",
@@ -3357,6 +3366,17 @@ def h_test_requests(req):
     return FAULTS.since(req.int_arg("since", 0))
 
 
+def h_test_expire_token(req):
+    """Expire an access token as Synapse does at valid_until_ms."""
+    tok = req.body.get("access_token")
+    who = S()["tokens"].pop(tok, None) if isinstance(tok, str) else None
+    if who is None:
+        raise MatrixError(404, "M_NOT_FOUND", "No such access token")
+    S().setdefault("expired_tokens", {})[tok] = who
+    ST.mark_dirty()
+    return {}
+
+
 def h_test_shutdown(req):
     def stop():
         time.sleep(0.05)
@@ -3508,6 +3528,7 @@ ROUTES = [(m, re.compile(p + "$"), h, a) for m, p, h, a in ROUTES]
 TEST_ROUTES = [
     (r"/_test/faults", h_test_faults),
     (r"/_test/requests", h_test_requests),
+    (r"/_test/expire_token", h_test_expire_token),
     (r"/_test/shutdown", h_test_shutdown),
 ]
 

@@ -141,6 +141,24 @@ class AccountTests(ServerTestCase):
         st, _, r = Client(self.hs.url).request("GET", V3 + "/sync")
         self.assertEqual((st, r["errcode"]), (401, "M_MISSING_TOKEN"))
 
+    def test_expired_token_is_a_soft_logout(self):
+        uid, tok, did = register(self.hs.url, "soft_acc", "pw")
+        st, _, _ = Client(self.hs.url).request(
+            "POST", "/_test/expire_token", {"access_token": tok})
+        self.assertEqual(st, 200)
+        a = Client(self.hs.url, tok)
+        st, _, r = a.request("GET", V3 + "/account/whoami")
+        self.assertEqual((st, r["errcode"], r["soft_logout"]),
+                         (401, "M_UNKNOWN_TOKEN", True))
+        # a login naming the device gets the same device back
+        st, _, r = Client(self.hs.url).request("POST", V3 + "/login", {
+            "type": "m.login.password", "user": uid, "password": "pw",
+            "device_id": did})
+        self.assertEqual((st, r["device_id"]), (200, did))
+        st, _, r = Client(self.hs.url, r["access_token"]).request(
+            "GET", V3 + "/account/whoami")
+        self.assertEqual(r["device_id"], did)
+
     def test_unknown_endpoint_and_method(self):
         a = self.user()
         self.assertEqual(a.err("GET", "/no/such/thing"),

@@ -15,9 +15,9 @@
 static int
 parse(struct cli_opts *o, struct haos_error *err, int argc, ...)
 {
-	char	*argv[16];
-	va_list	 ap;
-	int	 i;
+	static char	*argv[16];	/* o->args points into it */
+	va_list		 ap;
+	int		 i;
 
 	va_start(ap, argc);
 	for (i = 0; i < argc; i++)
@@ -49,6 +49,36 @@ START_TEST(test_parse)
 	ck_assert_int_eq(o.command, CLI_VERSION);
 	ck_assert_int_eq(parse(&o, &err, 2, "haos", "--dump-config"), 0);
 	ck_assert_int_eq(o.command, CLI_DUMP_CONFIG);
+}
+END_TEST
+
+START_TEST(test_parse_run)
+{
+	struct cli_opts		 o;
+	struct haos_error	 err;
+
+	ck_assert_int_eq(parse(&o, &err, 7, "haos", "-p", "bot", "run",
+	    "--server", "Acme", "/kick @x:hs spam"), 0);
+	ck_assert_int_eq(o.command, CLI_RUN);
+	ck_assert_str_eq(o.profile, "bot");
+	ck_assert_str_eq(o.run_server, "Acme");
+	ck_assert_ptr_null(o.run_channel);
+	ck_assert_int_eq(o.nargs, 1);
+	ck_assert_str_eq(o.args[0], "/kick @x:hs spam");
+	ck_assert_int_eq(parse(&o, &err, 5, "haos", "run", "--channel=gen",
+	    "/me waves", "/topic hi"), 0);
+	ck_assert_str_eq(o.run_channel, "gen");
+	ck_assert_int_eq(o.nargs, 2);
+	ck_assert_str_eq(o.args[1], "/topic hi");
+	ck_assert_int_eq(parse(&o, &err, 3, "haos", "run", "--server"), -1);
+	ck_assert_str_eq(err.msg, "run: option --server needs an argument");
+	ck_assert_int_eq(parse(&o, &err, 4, "haos", "run", "--bogus", "x"),
+	    -1);
+	ck_assert_str_eq(err.msg, "run: unknown option --bogus");
+	ck_assert_int_eq(parse(&o, &err, 4, "haos", "run", "--server", "A"),
+	    -1);
+	ck_assert_int_eq(err.code, HAOS_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "run: no command given"));
 }
 END_TEST
 
@@ -181,6 +211,7 @@ suite_cli(void)
 	s = suite_create("cli");
 	tc = tcase_create("cli");
 	tcase_add_test(tc, test_parse);
+	tcase_add_test(tc, test_parse_run);
 	tcase_add_test(tc, test_usage_errors);
 	tcase_add_test(tc, test_exit_codes);
 	tcase_set_timeout(tc, 30);

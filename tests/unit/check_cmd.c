@@ -111,11 +111,11 @@ START_TEST(test_find)
 
 	ck_assert_ptr_null(cmd_find("se", &cause));
 	ck_assert_str_eq(cause, "ambiguous command: se, could be: "
-	    "select-channel, select-message, select-server, send");
+	    "select-channel, select-message, select-server, send, server");
 	free(cause);
 	ck_assert_ptr_null(cmd_find("m", &cause));
 	ck_assert_str_eq(cause, "ambiguous command: m, could be: "
-	    "mark-read, me, message");
+	    "mark-read, me, members, message");
 	free(cause);
 	ck_assert_ptr_null(cmd_find("frobnicate", &cause));
 	ck_assert_str_eq(cause, "unknown command: frobnicate");
@@ -209,8 +209,26 @@ START_TEST(test_errors)
 	ctx_init(&ctx, &c);
 	/* No room selected: nothing is sent. */
 	ck_assert_int_eq(cmd_run_line(&ctx, "hello"), CMD_RETURN_ERROR);
-	ck_assert_str_eq(c.out, "send: no channel selected");
+	ck_assert_str_eq(c.out, "send needs a channel: give --channel "
+	    "NAME|ID");
 	ck_assert_int_eq(c.njobs, 0);
+
+	/* Below the command's role: refused before anything is sent. */
+	ctx_init(&ctx, &c);
+	ctx.server_id = "!space:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/kick @bob:haos.test spam"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "kick needs MODERATOR (50); you are GUEST (0)");
+	ctx_init(&ctx, &c);
+	ctx.server_id = "!space:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/role @bob:haos.test admin"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "role needs ADMIN (100); you are GUEST (0)");
+	ck_assert_int_eq(c.njobs, 0);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/ban @bob:haos.test"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "ban needs a server: give --server NAME|ID");
 
 	ctx_init(&ctx, &c);
 	ck_assert_int_eq(cmd_run_line(&ctx, "/frob x"), CMD_RETURN_ERROR);

@@ -4,9 +4,11 @@
 
 #include <check.h>
 
+Suite	*suite_activity(void);
 Suite	*suite_cli(void);
 Suite	*suite_cmd(void);
 Suite	*suite_config(void);
+Suite	*suite_conversation(void);
 Suite	*suite_editor(void);
 Suite	*suite_error(void);
 Suite	*suite_http(void);
@@ -14,11 +16,15 @@ Suite	*suite_ingest(void);
 Suite	*suite_layout(void);
 Suite	*suite_log(void);
 Suite	*suite_matrix(void);
+Suite	*suite_mention(void);
+Suite	*suite_moderation(void);
 Suite	*suite_notify(void);
 Suite	*suite_paths(void);
+Suite	*suite_presence(void);
 Suite	*suite_render(void);
 Suite	*suite_sanitize(void);
 Suite	*suite_session(void);
+Suite	*suite_space(void);
 Suite	*suite_store(void);
 
 /* Helpers shared by suites (check_main.c). */

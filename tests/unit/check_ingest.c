@@ -378,9 +378,9 @@ END_TEST
 START_TEST(test_relations)
 {
 	struct haos_error	 err;
-	struct event_row	*ev, *e;
+	struct event_row	*ev, *e, *th;
 	struct outbox_row	*ob;
-	size_t			 n, i;
+	size_t			 n, i, nth;
 	unsigned int		 bits;
 
 	sync_file("relations-setup.json");
@@ -405,8 +405,11 @@ START_TEST(test_relations)
 
 	ck_assert_int_eq(store_query_timeline(st, REL_ROOM, STORE_LATEST, 50,
 	    0, REL_BOB, &ev, &n, &err), 0);
-	/* 13 events less the edit, the reaction and the redaction: 10. */
-	ck_assert_uint_eq(n, 10 + 1);
+	/*
+	 * 13 events less the edit, the reaction, the redaction and the
+	 * thread reply (shown in its thread): 9.
+	 */
+	ck_assert_uint_eq(n, 9 + 1);
 	ck_assert_ptr_null(find(ev, n, REL_EDIT));
 	ck_assert_ptr_null(find(ev, n, REL_REACTION));
 	ck_assert_ptr_null(find(ev, n, REL_REDACTION));
@@ -425,11 +428,17 @@ START_TEST(test_relations)
 	ck_assert_int_eq(e->redacted, 1);
 	ck_assert_str_eq(e->redacted_by, REL_REDACTION);
 	ck_assert_str_eq(e->content, "{}");
-	/* The thread reply is listed with its relation. */
-	e = find(ev, n, "$jvur4OZPc3vP96tUIRlp5qUG7eB2_JlKqqyuTOLXiPs");
+	/* The thread reply is in its thread, with its relation. */
+	ck_assert_ptr_null(find(ev, n,
+	    "$jvur4OZPc3vP96tUIRlp5qUG7eB2_JlKqqyuTOLXiPs"));
+	ck_assert_int_eq(store_query_thread(st, REL_ROOM, REL_FIRST, REL_BOB,
+	    &th, &nth, &err), 0);
+	e = find(th, nth, "$jvur4OZPc3vP96tUIRlp5qUG7eB2_JlKqqyuTOLXiPs");
 	ck_assert_ptr_nonnull(e);
 	ck_assert_str_eq(e->rel_type, "m.thread");
 	ck_assert_str_eq(e->relates_to, REL_FIRST);
+	ck_assert_str_eq(th[0].event_id, REL_FIRST);
+	event_rows_free(th, nth);
 	/* Ordered, with the unsent echo last. */
 	for (i = 1; i + 1 < n; i++)
 		ck_assert_int_lt(ev[i - 1].ordinal, ev[i].ordinal);
@@ -514,6 +523,36 @@ START_TEST(test_edit_by_other_ignored)
 	ck_assert_str_eq(e.content, "{\"msgtype\":\"m.text\","
 	    "\"body\":\"Hello, world!\"}");
 	ck_assert_str_eq(e.edited_by, REL_EDIT);
+	event_row_free(&e);
+}
+END_TEST
+
+/* A rename keeps what it changed from, for "changed their name to". */
+START_TEST(test_member_prev_content)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	struct event_row	 e;
+	json_t			*j, *ev;
+
+	j = load("relations.json");
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:s, s:s}, "
+	    "s:{s:{s:s, s:s, s:s}}}", "event_id", "$rename", "type",
+	    "m.room.member", "sender", REL_BOB, "state_key", REL_BOB,
+	    "origin_server_ts", (json_int_t)1795539309999, "content",
+	    "membership", "join", "displayname", "Robert", "unsigned",
+	    "prev_content", "membership", "join", "displayname", "Bob",
+	    "reason", "not kept");
+	append(j, REL_ROOM, ev);
+	sync_file("relations-setup.json");
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+	ingest_result_free(&res);
+	json_decref(j);
+
+	ck_assert_int_eq(store_query_event(st, "$rename", &e, &err), 1);
+	ck_assert_str_eq(e.content, "{\"membership\":\"join\","
+	    "\"displayname\":\"Robert\",\"io.haos.prev\":"
+	    "{\"membership\":\"join\",\"displayname\":\"Bob\"}}");
 	event_row_free(&e);
 }
 END_TEST
@@ -861,6 +900,7 @@ suite_ingest(void)
 	tcase_add_test(tc, test_to_device_fail);
 	tcase_add_test(tc, test_relations);
 	tcase_add_test(tc, test_edit_by_other_ignored);
+	tcase_add_test(tc, test_member_prev_content);
 	tcase_add_test(tc, test_redaction_applied);
 	tcase_add_test(tc, test_gap_backfill);
 	tcase_add_test(tc, test_backfill_dedup);

@@ -76,8 +76,10 @@ main(void)
 	int	 failed;
 
 	sr = srunner_create(suite_cli());
+	srunner_add_suite(sr, suite_activity());
 	srunner_add_suite(sr, suite_cmd());
 	srunner_add_suite(sr, suite_config());
+	srunner_add_suite(sr, suite_conversation());
 	srunner_add_suite(sr, suite_editor());
 	srunner_add_suite(sr, suite_error());
 	srunner_add_suite(sr, suite_http());
@@ -85,11 +87,15 @@ main(void)
 	srunner_add_suite(sr, suite_layout());
 	srunner_add_suite(sr, suite_log());
 	srunner_add_suite(sr, suite_matrix());
+	srunner_add_suite(sr, suite_mention());
+	srunner_add_suite(sr, suite_moderation());
 	srunner_add_suite(sr, suite_notify());
 	srunner_add_suite(sr, suite_paths());
+	srunner_add_suite(sr, suite_presence());
 	srunner_add_suite(sr, suite_render());
 	srunner_add_suite(sr, suite_sanitize());
 	srunner_add_suite(sr, suite_session());
+	srunner_add_suite(sr, suite_space());
 	srunner_add_suite(sr, suite_store());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -728,6 +728,61 @@ START_TEST(test_state_events)
 }
 END_TEST
 
+/* A member who stays joined: renames and pictures, not "joined" again. */
+START_TEST(test_member_changes)
+{
+	static const char *const content[] = {
+	    "{\"membership\":\"join\",\"displayname\":\"Ali\\u001b[2Jce\","
+	    "\"io.haos.prev\":{\"membership\":\"join\","
+	    "\"displayname\":\"Al\"}}",
+	    "{\"membership\":\"join\",\"displayname\":\"Alice\","
+	    "\"avatar_url\":\"mxc://h/new\",\"io.haos.prev\":"
+	    "{\"membership\":\"join\",\"displayname\":\"Alice\"}}",
+	    "{\"membership\":\"join\",\"displayname\":\"Alice\","
+	    "\"io.haos.prev\":{\"membership\":\"join\","
+	    "\"displayname\":\"Alice\"}}",
+	    "{\"membership\":\"join\",\"io.haos.prev\":"
+	    "{\"membership\":\"invite\"}}",
+	    "{\"membership\":\"leave\",\"io.haos.prev\":"
+	    "{\"membership\":\"ban\"}}",
+	    "{\"membership\":\"leave\",\"io.haos.prev\":"
+	    "{\"membership\":\"invite\"}}"
+	};
+	static const char *const sender[] = { "@alice:haos.test",
+	    "@alice:haos.test", "@alice:haos.test", "@carol:haos.test",
+	    "@alice:haos.test", "@dave:haos.test" };
+	static const char *const target[] = { "@alice:haos.test",
+	    "@alice:haos.test", "@alice:haos.test", "@carol:haos.test",
+	    "@carol:haos.test", "@dave:haos.test" };
+	struct event_row	 ev[6];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n, i;
+	char			*all;
+
+	opts(&ro, 60);
+	ro.ascii = 1;
+	for (i = 0; i < 6; i++) {
+		msg(&ev[i], "$m", sender[i], T0 + (int64_t)i * MIN,
+		    content[i]);
+		free(ev[i].type);
+		ev[i].type = xstrdup("m.room.member");
+		ev[i].state_key = xstrdup(target[i]);
+	}
+	all = run(ev, 6, &ro, &l, &n);
+	ck_assert_str_eq(all,
+	    "-------------------------- Today ---------------------------\n"
+	    "10:00 Al changed their name to Alice\n"
+	    "10:01 Alice changed their picture\n"
+	    "10:03 @carol:haos.test joined\n"
+	    "10:04 Alice unbanned @carol:haos.test\n"
+	    "10:05 @dave:haos.test declined the invite");
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 6);
+}
+END_TEST
+
 START_TEST(test_mentions)
 {
 	struct event_row	 ev[1];
@@ -868,6 +923,7 @@ suite_render(void)
 	tcase_add_test(tc, test_reply);
 	tcase_add_test(tc, test_msgtypes);
 	tcase_add_test(tc, test_state_events);
+	tcase_add_test(tc, test_member_changes);
 	tcase_add_test(tc, test_mentions);
 	tcase_add_test(tc, test_hostile);
 	tcase_add_test(tc, test_hostile_fields);

@@ -1,0 +1,59 @@
+/* Mentions: finding them in messages, m.mentions and matrix.to pills. */
+#ifndef HAOS_MENTION_H
+#define HAOS_MENTION_H
+
+#include "haos/haos.h"
+#include "haos/json.h"
+
+#include <stddef.h>
+
+struct store;
+
+/* A member who may be mentioned; strings are borrowed. */
+struct mention_member {
+	const char	*user_id;
+	const char	*name;		/* display name, or NULL */
+};
+
+/*
+ * Whether a message content mentions me: my user id in m.mentions, or
+ * my user id or display name in the body as a whole word (display names
+ * case-insensitively).  my_name may be NULL.
+ */
+int	mention_of_me(const json_t *content, const char *me,
+	    const char *my_name);
+
+/*
+ * Whether needle occurs in text as a whole word (no letter, digit or
+ * '_' on either side), ignoring case.
+ */
+int	mention_find_word(const char *text, const char *needle);
+
+/*
+ * Turn "@Display Name" and "@user:server" of members in text into
+ * mentions: sets content's body (the display names), format,
+ * formatted_body (org.matrix.custom.html, a matrix.to link per mention,
+ * the rest HTML-escaped) and m.mentions.user_ids.  Returns the number
+ * of distinct users mentioned; with none, content is left alone.
+ */
+size_t	mention_build(json_t *content, const char *text,
+	    const struct mention_member *, size_t);
+
+/*
+ * mention_build() against the joined members of room_id, read from
+ * the store (the caller's connection); 0 when none is mentioned.
+ */
+size_t	mention_room(struct store *, const char *room_id, json_t *content,
+	    const char *text);
+
+/*
+ * A copy of text in which each "@user:server" that name_of() knows by a
+ * different name reads "@Name" (unsanitised, like text).
+ */
+char	*mention_names(const char *text,
+	    const char *(*name_of)(void *, const char *), void *arg);
+
+/* The text with & < > " ' escaped and newlines as <br>. */
+char	*mention_html_escape(const char *text, size_t len);
+
+#endif

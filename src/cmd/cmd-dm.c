@@ -1,0 +1,211 @@
+/* /dm @user: the direct room in m.direct, or a new one recorded there. */
+#include "haos/cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/model.h"
+#include "haos/net.h"
+#include "haos/sanitize.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+static enum cmd_retval	cmd_dm_exec(struct cmd_ctx *,
+			    const struct cmd_args *);
+
+const struct cmd_entry cmd_dm_entry = {
+	.name = "dm",
+	.alias = NULL,
+	.args = { 1, 1 },
+	.usage = "@user",
+	.help = "Open the direct conversation with a user (made if none)",
+	.target = CMD_TARGET_NONE,
+	.power = POWER_GUEST,
+	.flags = 0,
+	.exec = cmd_dm_exec
+};
+
+/* One /dm under way: the peer and m.direct as the server has it. */
+struct cmd_dm {
+	char	*user;
+	json_t	*direct;	/* m.direct content, an object */
+};
+
+static void
+cmd_dm_free(struct cmd_dm *d)
+{
+	free(d->user);
+	json_decref(d->direct);
+	free(d);
+}
+
+/* Show the room: select it in the client, or say its id. */
+static void
+cmd_dm_open(struct cmd_ctx *ctx, const char *user, const char *room_id,
+    int made)
+{
+	char	*clean;
+
+	clean = sanitize_text(room_id, (size_t)-1, 0);
+	cmd_info(ctx, "dm: %s conversation with %s: %s", made ? "new" :
+	    "existing", user, clean);
+	free(clean);
+	/* A new room is not cached yet: it appears under Direct Messages. */
+	if (ctx->ui != NULL && !made)
+		ctx->ui->ui(ctx->ui_arg, "goto", room_id);
+}
+
+static void
+cmd_dm_recorded(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+{
+	char	*room_id = arg;
+
+	char	*clean;
+
+	clean = sanitize_text(room_id, (size_t)-1, 0);
+	if (!res->ok)
+		cmd_error(ctx, "dm: the room %s was made but m.direct was not "
+		    "updated: %s", clean, res->err != NULL ?
+		    res->err->msg : "failed");
+	free(clean);
+	free(room_id);
+}
+
+static void
+cmd_dm_created(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+{
+	struct cmd_dm	*d = arg;
+	json_t		*root, *list;
+	const char	*room_id;
+	char		*body, *path, *esc;
+
+	if (!res->ok) {
+		cmd_error(ctx, "dm: cannot create the room: %s",
+		    res->err != NULL ? res->err->msg : "failed");
+		cmd_dm_free(d);
+		return;
+	}
+	root = res->body != NULL ? json_loads(res->body, 0, NULL) : NULL;
+	room_id = json_get_str(root, "room_id", NULL);
+	if (room_id == NULL) {
+		cmd_error(ctx, "dm: createRoom answered without a room id");
+		json_decref(root);
+		cmd_dm_free(d);
+		return;
+	}
+	/* m.direct: {user: [room, ...]}, the new room appended. */
+	list = json_object_get(d->direct, d->user);
+	if (!json_is_array(list)) {
+		list = json_array();
+		json_object_set_new(d->direct, d->user, list);
+	}
+	json_array_append_new(list, json_string(room_id));
+	body = json_xdumps(d->direct);
+	esc = cmd_escape(ctx->me);
+	path = xasprintf("/_matrix/client/v3/user/%s/account_data/m.direct",
+	    esc);
+	cmd_request(ctx, "PUT", path, body, cmd_dm_recorded,
+	    xstrdup(room_id));
+	cmd_dm_open(ctx, d->user, room_id, 1);
+	free(path);
+	free(esc);
+	free(body);
+	json_decref(root);
+	cmd_dm_free(d);
+}
+
+/* True if we are in (or invited to) room_id as the cache knows it. */
+static int
+cmd_dm_usable(struct cmd_ctx *ctx, const char *room_id)
+{
+	struct haos_error	 err;
+	struct room_row		 r;
+	int			 ok;
+
+	if (ctx->store == NULL ||
+	    store_query_room(ctx->store, room_id, &r, &err) != 1)
+		return 0;
+	ok = r.join != ROOM_LEAVE;
+	room_row_free(&r);
+	return ok;
+}
+
+static void
+cmd_dm_got(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+{
+	struct cmd_dm	*d = arg;
+	json_t		*root, *list, *v, *body;
+	size_t		 i;
+	char		*text;
+
+	root = res->ok && res->body != NULL ? json_loads(res->body, 0, NULL) :
+	    NULL;
+	if (!res->ok && (res->err == NULL || res->err->mx != MX_NOT_FOUND)) {
+		cmd_error(ctx, "dm: cannot read m.direct: %s", res->err !=
+		    NULL ? res->err->msg : "failed");
+		cmd_dm_free(d);
+		return;
+	}
+	if (json_is_object(root)) {
+		json_decref(d->direct);
+		d->direct = json_incref(root);
+	}
+	json_decref(root);
+	list = json_object_get(d->direct, d->user);
+	json_array_foreach(list, i, v) {
+		if (json_is_string(v) && cmd_dm_usable(ctx,
+		    json_string_value(v))) {
+			cmd_dm_open(ctx, d->user, json_string_value(v), 0);
+			cmd_dm_free(d);
+			return;
+		}
+	}
+	body = json_pack("{s:b, s:s, s:[s]}", "is_direct", 1, "preset",
+	    "trusted_private_chat", "invite", d->user);
+	text = json_xdumps(body);
+	json_decref(body);
+	cmd_request(ctx, "POST", "/_matrix/client/v3/createRoom", text,
+	    cmd_dm_created, d);
+	free(text);
+}
+
+/*
+ * Read m.direct from the server (the cache may lag), reuse the first of
+ * the peer's rooms we are still in, or create one (is_direct, preset
+ * trusted_private_chat, invite) and append it to m.direct.
+ */
+static enum cmd_retval
+cmd_dm_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct haos_error	 err;
+	struct cmd_dm		*d;
+	char			*user, *esc, *path, *cached = NULL;
+
+	user = cmd_user_id(ctx, a->argv[0]);
+	if (user == NULL)
+		return CMD_RETURN_ERROR;
+	if (ctx->me != NULL && strcmp(user, ctx->me) == 0) {
+		cmd_error(ctx, "dm: that is you");
+		free(user);
+		return CMD_RETURN_ERROR;
+	}
+	d = xcalloc(1, sizeof *d);
+	d->user = user;
+	if (ctx->store != NULL && store_query_account_data(ctx->store, NULL,
+	    "m.direct", &cached, &err) == 0 && cached != NULL)
+		d->direct = json_loads(cached, 0, NULL);
+	free(cached);
+	if (!json_is_object(d->direct)) {
+		json_decref(d->direct);
+		d->direct = json_object();
+	}
+	esc = cmd_escape(ctx->me != NULL ? ctx->me : "");
+	path = xasprintf("/_matrix/client/v3/user/%s/account_data/m.direct",
+	    esc);
+	cmd_request(ctx, "GET", path, NULL, cmd_dm_got, d);
+	free(path);
+	free(esc);
+	return CMD_RETURN_WAIT;
+}

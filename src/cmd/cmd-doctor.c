@@ -1,0 +1,159 @@
+/* /server doctor: find and repair power-level drift inside a server. */
+#include "haos/cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+/* A room's power levels from the cache, or NULL. */
+static json_t *
+cmd_doctor_levels(struct cmd_ctx *ctx, const char *room_id)
+{
+	struct haos_error	 err;
+	json_t			*pl;
+	char			*text = NULL;
+
+	if (store_query_state(ctx->store, room_id, "m.room.power_levels", "",
+	    &text, &err) == -1 || text == NULL) {
+		free(text);
+		return NULL;
+	}
+	pl = json_loads(text, 0, NULL);
+	free(text);
+	if (!json_is_object(pl)) {
+		json_decref(pl);
+		return NULL;
+	}
+	return pl;
+}
+
+/* The level of user under power levels pl (users, else users_default). */
+static json_int_t
+cmd_doctor_level(const json_t *pl, const char *user)
+{
+	json_t	*v;
+
+	v = json_object_get(json_object_get(pl, "users"), user);
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	return json_get_int(pl, "users_default", 0);
+}
+
+/*
+ * Make chan's users agree with space's; returns the changes as text
+ * ("@bob:hs 0 -> 50, ...") or NULL if there was no drift.
+ */
+static char *
+cmd_doctor_fix(const json_t *space, json_t *chan)
+{
+	const char	*user;
+	json_t		*v, *users, *all;
+	json_int_t	 want, have;
+	char		*list = NULL, *tmp;
+
+	all = json_object();
+	json_object_foreach(json_object_get(space, "users"), user, v)
+		json_object_set(all, user, json_true());
+	json_object_foreach(json_object_get(chan, "users"), user, v)
+		json_object_set(all, user, json_true());
+	users = json_object_get(chan, "users");
+	if (!json_is_object(users)) {
+		users = json_object();
+		json_object_set_new(chan, "users", users);
+	}
+	json_object_foreach(all, user, v) {
+		want = cmd_doctor_level(space, user);
+		have = cmd_doctor_level(chan, user);
+		if (want == have)
+			continue;
+		json_object_set_new(users, user, json_integer(want));
+		tmp = xasprintf("%s%s%s %lld -> %lld", list != NULL ? list : "",
+		    list != NULL ? ", " : "", user, (long long)have,
+		    (long long)want);
+		free(list);
+		list = tmp;
+	}
+	json_decref(all);
+	return list;
+}
+
+/*
+ * Compare every channel's users power levels with the space's (the
+ * reference a /role cascade writes first) and rewrite the channels that
+ * drifted, saying what changed.
+ */
+enum cmd_retval
+cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
+{
+	struct cmd_batch	*b;
+	json_t			*space, *chan;
+	char			**ids, **labels, *changes, *body, *esc, *path;
+	size_t			 n, i, drift = 0;
+	int64_t			 pl;
+
+	if (ctx->server_id == NULL) {
+		cmd_error(ctx, ctx->ui == NULL ? "server doctor needs a "
+		    "server: give --server NAME|ID" : "server doctor: no "
+		    "server selected");
+		return CMD_RETURN_ERROR;
+	}
+	pl = cmd_power_of(ctx, ctx->server_id, ctx->me);
+	if (pl < 0)
+		pl = 0;
+	if (pl < POWER_ADMIN) {
+		cmd_error(ctx, "server doctor needs ADMIN (100); you are %s "
+		    "(%lld)", cmd_role_name(pl), (long long)pl);
+		return CMD_RETURN_ERROR;
+	}
+	space = cmd_doctor_levels(ctx, ctx->server_id);
+	if (space == NULL) {
+		cmd_error(ctx, "server doctor: the server's power levels are "
+		    "not cached yet");
+		return CMD_RETURN_ERROR;
+	}
+	b = cmd_batch_new(ctx, "server doctor", "repaired the power levels",
+	    "run /server doctor again", 1);
+	n = cmd_server_rooms(ctx, ctx->server_id, &ids, &labels);
+	for (i = 1; i < n; i++) {
+		chan = cmd_doctor_levels(ctx, ids[i]);
+		if (chan == NULL) {
+			cmd_batch_fail(b, labels[i], "no power levels cached");
+			drift++;
+			continue;
+		}
+		changes = cmd_doctor_fix(space, chan);
+		if (changes == NULL) {
+			json_decref(chan);
+			continue;
+		}
+		drift++;
+		cmd_info(ctx, "server doctor: %s: %s", labels[i], changes);
+		body = json_xdumps(chan);
+		esc = cmd_escape(ids[i]);
+		path = xasprintf("/_matrix/client/v3/rooms/%s/state/"
+		    "m.room.power_levels", esc);
+		cmd_batch_add(b, labels[i], "PUT", path, body, 0);
+		free(path);
+		free(esc);
+		free(body);
+		free(changes);
+		json_decref(chan);
+	}
+	json_decref(space);
+	if (drift == 0) {
+		cmd_info(ctx, "server doctor: no drift: %zu channel%s agree "
+		    "with the server's power levels", n - 1, n == 2 ? "" : "s");
+		cmd_strings_free(ids, n);
+		cmd_strings_free(labels, n);
+		cmd_batch_start(b);	/* empty: frees it quietly */
+		return CMD_RETURN_NORMAL;
+	}
+	cmd_strings_free(ids, n);
+	cmd_strings_free(labels, n);
+	cmd_batch_start(b);
+	return CMD_RETURN_WAIT;
+}

@@ -1,0 +1,22 @@
+/* members ACTION: member-list navigation and actions (keys bind to it). */
+#include "haos/cmd.h"
+
+static enum cmd_retval
+cmd_members_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	if (ctx->ui->ui(ctx->ui_arg, "members", a->argv[0]) == -1)
+		return CMD_RETURN_ERROR;
+	return CMD_RETURN_NORMAL;
+}
+
+const struct cmd_entry cmd_members_entry = {
+	.name = "members",
+	.alias = NULL,
+	.args = { 1, 1 },
+	.usage = "focus|up|down|first|last|exit|kick|ban|role|dm|profile",
+	.help = "Select a member in the member list and act on them",
+	.target = CMD_TARGET_NONE,
+	.power = POWER_GUEST,
+	.flags = CMD_UI,
+	.exec = cmd_members_exec
+};

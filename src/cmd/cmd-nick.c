@@ -1,0 +1,61 @@
+/* /nick NAME: my global display name. */
+#include "haos/cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/json.h"
+#include "haos/net.h"
+#include "haos/error.h"
+#include "haos/xmalloc.h"
+
+static enum cmd_retval	cmd_nick_exec(struct cmd_ctx *,
+			    const struct cmd_args *);
+
+const struct cmd_entry cmd_nick_entry = {
+	.name = "nick",
+	.alias = NULL,
+	.args = { 1, 1 },
+	.usage = "name",
+	.help = "Set your display name (everywhere)",
+	.target = CMD_TARGET_NONE,
+	.power = POWER_GUEST,
+	.flags = CMD_RAW,
+	.exec = cmd_nick_exec
+};
+
+static void
+cmd_nick_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+{
+	char	*name = arg;
+
+	if (res->ok)
+		cmd_info(ctx, "nick: you are now %s", name);
+	else
+		cmd_error(ctx, "nick: %s", res->err != NULL ? res->err->msg :
+		    "failed");
+	free(name);
+}
+
+static enum cmd_retval
+cmd_nick_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	json_t	*c;
+	char	*body, *esc, *path;
+
+	if (strlen(a->argv[0]) > 256) {
+		cmd_error(ctx, "nick: a display name has at most 256 bytes");
+		return CMD_RETURN_ERROR;
+	}
+	c = json_pack("{s:s}", "displayname", a->argv[0]);
+	body = json_xdumps(c);
+	json_decref(c);
+	esc = cmd_escape(ctx->me != NULL ? ctx->me : "");
+	path = xasprintf("/_matrix/client/v3/profile/%s/displayname", esc);
+	cmd_request(ctx, "PUT", path, body, cmd_nick_done,
+	    xstrdup(a->argv[0]));
+	free(path);
+	free(esc);
+	free(body);
+	return CMD_RETURN_WAIT;
+}

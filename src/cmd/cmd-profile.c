@@ -1,0 +1,163 @@
+/* /profile [@user]: display name, avatar, and my io.haos.profile. */
+#include "haos/cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/net.h"
+#include "haos/sanitize.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+static enum cmd_retval	cmd_profile_exec(struct cmd_ctx *,
+			    const struct cmd_args *);
+
+const struct cmd_entry cmd_profile_entry = {
+	.name = "profile",
+	.alias = NULL,
+	.args = { 0, 1 },
+	.usage = "[@user]",
+	.help = "Show a user's profile (yours: with io.haos.profile, e.g. "
+	    "email)",
+	.target = CMD_TARGET_NONE,
+	.power = POWER_GUEST,
+	.flags = 0,
+	.exec = cmd_profile_exec
+};
+
+/* Lines of a profile being assembled. */
+struct cmd_profile {
+	char	*user;
+	char	**lines;
+	size_t	 n;
+};
+
+static void
+cmd_profile_add(struct cmd_profile *p, const char *key, const char *raw)
+{
+	char	*clean;
+
+	clean = sanitize_text(raw, (size_t)-1, 0);
+	p->lines = xrealloc(p->lines, (p->n + 1) * sizeof *p->lines);
+	p->lines[p->n++] = xasprintf("%-14s %s", key, clean);
+	free(clean);
+}
+
+/* Show the lines: a scrollable list in the client, printed otherwise. */
+static void
+cmd_profile_show(struct cmd_ctx *ctx, struct cmd_profile *p)
+{
+	char	*title;
+	size_t	 i;
+
+	if (ctx->ui != NULL && ctx->ui->show != NULL) {
+		title = xasprintf("Profile of %s", p->user);
+		ctx->ui->show(ctx->ui_arg, title, p->lines, p->n);
+		free(title);
+	} else {
+		for (i = 0; i < p->n; i++)
+			cmd_info(ctx, "%s", p->lines[i]);
+	}
+	cmd_strings_free(p->lines, p->n);
+	free(p->user);
+	free(p);
+}
+
+/* io.haos.profile: every string (or number) field, e.g. email. */
+static void
+cmd_profile_extended(struct cmd_ctx *ctx, struct cmd_profile *p,
+    const char *text)
+{
+	const char	*key;
+	json_t		*root, *v;
+	char		*label, *num;
+
+	(void)ctx;
+	root = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	if (!json_is_object(root) || json_object_size(root) == 0) {
+		cmd_profile_add(p, "io.haos.profile", "(not set)");
+		json_decref(root);
+		return;
+	}
+	json_object_foreach(root, key, v) {
+		label = xasprintf("%s:", key);
+		if (json_is_string(v))
+			cmd_profile_add(p, label, json_string_value(v));
+		else {
+			num = json_xdumps(v);
+			cmd_profile_add(p, label, num);
+			free(num);
+		}
+		free(label);
+	}
+	json_decref(root);
+}
+
+static void
+cmd_profile_got_extended(struct cmd_ctx *ctx, const struct net_result *res,
+    void *arg)
+{
+	struct cmd_profile	*p = arg;
+
+	cmd_profile_extended(ctx, p, res->ok ? res->body : NULL);
+	cmd_profile_show(ctx, p);
+}
+
+static void
+cmd_profile_got(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+{
+	struct cmd_profile	*p = arg;
+	json_t			*root;
+	char			*esc, *path;
+
+	if (!res->ok) {
+		cmd_error(ctx, "profile: %s: %s", p->user, res->err != NULL ?
+		    res->err->msg : "failed");
+		cmd_strings_free(p->lines, p->n);
+		free(p->user);
+		free(p);
+		return;
+	}
+	root = res->body != NULL ? json_loads(res->body, 0, NULL) : NULL;
+	cmd_profile_add(p, "User:", p->user);
+	cmd_profile_add(p, "Display name:", json_get_str(root, "displayname",
+	    "(none)"));
+	cmd_profile_add(p, "Avatar:", json_get_str(root, "avatar_url",
+	    "(none)"));
+	json_decref(root);
+	if (ctx->me == NULL || strcmp(p->user, ctx->me) != 0) {
+		cmd_profile_show(ctx, p);
+		return;
+	}
+	/* Mine: the extended fields are account data (mapping, Profile). */
+	esc = cmd_escape(ctx->me);
+	path = xasprintf("/_matrix/client/v3/user/%s/account_data/"
+	    "io.haos.profile", esc);
+	cmd_request(ctx, "GET", path, NULL, cmd_profile_got_extended, p);
+	free(path);
+	free(esc);
+}
+
+static enum cmd_retval
+cmd_profile_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct cmd_profile	*p;
+	char			*user, *esc, *path;
+
+	if (a->argc == 1)
+		user = cmd_user_id(ctx, a->argv[0]);
+	else
+		user = xstrdup(ctx->me != NULL ? ctx->me : "");
+	if (user == NULL)
+		return CMD_RETURN_ERROR;
+	p = xcalloc(1, sizeof *p);
+	p->user = user;
+	esc = cmd_escape(user);
+	path = xasprintf("/_matrix/client/v3/profile/%s", esc);
+	cmd_request(ctx, "GET", path, NULL, cmd_profile_got, p);
+	free(path);
+	free(esc);
+	return CMD_RETURN_WAIT;
+}

@@ -1,0 +1,215 @@
+/* Log in again from inside the client when the server drops the token. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "curses.h"
+#include "ui-int.h"
+
+#include "haos/account.h"
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/log.h"
+#include "haos/matrix.h"
+#include "haos/net.h"
+#include "haos/session.h"
+#include "haos/xmalloc.h"
+
+#define RELOGIN_MAX	1024	/* bytes of password */
+
+/*
+ * The password lives only here, never in the editor (which keeps
+ * history): it is wiped as soon as the request is made or the prompt
+ * closes.
+ */
+struct relogin {
+	char	 pw[RELOGIN_MAX];
+	size_t	 len;
+	int	 busy;		/* a /login is in flight */
+	int	 soft;		/* soft_logout: keep the device */
+};
+
+static void
+relogin_wipe(struct relogin *r)
+{
+	explicit_bzero(r->pw, sizeof r->pw);
+	r->len = 0;
+}
+
+/* M_UNKNOWN_TOKEN arrived: open the password prompt. */
+void
+relogin_begin(struct ui *ui, int soft_logout)
+{
+	if (ui->relogin == NULL)
+		ui->relogin = xcalloc(1, sizeof *ui->relogin);
+	ui->relogin->soft = soft_logout;
+	ui->input.dirty = 1;
+	ui_message(ui, 1, "%s: enter your password to log in again "
+	    "(Esc: later, /login: back here)", soft_logout ?
+	    "session expired" : "signed out by the server");
+}
+
+void
+relogin_end(struct ui *ui)
+{
+	if (ui->relogin == NULL)
+		return;
+	relogin_wipe(ui->relogin);
+	free(ui->relogin);
+	ui->relogin = NULL;
+	ui->input.dirty = 1;
+}
+
+/* The answer of POST /login: save the session, hand the token over. */
+static void
+relogin_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+{
+	struct ui		*ui = arg;
+	struct session		 s;
+	struct haos_error	 err;
+	struct job		*j;
+	json_t			*root;
+
+	(void)ctx;
+	if (ui->relogin != NULL)
+		ui->relogin->busy = 0;
+	if (!res->ok) {
+		ui_message(ui, 1, "login failed: %s", res->err != NULL ?
+		    res->err->msg : "no answer");
+		ui->input.dirty = 1;
+		return;
+	}
+	root = json_loadb(res->body != NULL ? res->body : "",
+	    res->body != NULL ? strlen(res->body) : 0, 0, NULL);
+	if (root == NULL || matrix_parse_login(root, ui->homeserver, &s,
+	    &err) == -1) {
+		if (root == NULL)
+			haos_error_set(&err, HAOS_EPROTO, "login answer is "
+			    "not JSON");
+		ui_message(ui, 1, "login failed: %s", err.msg);
+		json_decref(root);
+		return;
+	}
+	json_decref(root);
+	if (strcmp(s.user_id, ui->user_id) != 0) {
+		ui_message(ui, 1, "login failed: the server logged in %s, "
+		    "not %s", s.user_id, ui->user_id);
+		session_free(&s);
+		return;
+	}
+	/* The server may hand out another base URL; keep ours (the cache). */
+	free(s.homeserver);
+	s.homeserver = xstrdup(ui->homeserver);
+	if (ui->session_file != NULL &&
+	    session_save(&s, ui->session_file, &err) == -1) {
+		log_error("ui", "%s", err.msg);
+		ui_message(ui, 1, "logged in, but %s", err.msg);
+	} else
+		ui_message(ui, 0, "logged in again as %s (device %s)",
+		    s.user_id, s.device_id);
+	log_info("ui", "logged in again, device %s", s.device_id);
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_TOKEN;
+	j->content = xstrdup(s.access_token);
+	j->state_key = xstrdup(s.device_id);
+	cmd_submit(&ui->ctx, j);
+	session_free(&s);
+	ui->auth_failed = 0;
+	relogin_end(ui);
+	ui->status.dirty = 1;
+}
+
+static void
+relogin_submit(struct ui *ui)
+{
+	struct relogin	*r = ui->relogin;
+	json_t		*body;
+	char		*text, *dev;
+
+	if (r->len == 0 || r->busy)
+		return;
+	r->pw[r->len] = '\0';
+	dev = account_device_name(NULL);
+	body = matrix_login_body(ui->user_id, r->pw, dev);
+	/* soft_logout: the device and its keys stay ours (spec 5.7). */
+	if (r->soft && ui->device_id != NULL)
+		json_object_set_new(body, "device_id",
+		    json_string(ui->device_id));
+	text = json_xdumps(body);
+	json_decref(body);
+	free(dev);
+	relogin_wipe(r);
+	r->busy = 1;
+	cmd_request(&ui->ctx, "POST", "/_matrix/client/v3/login", text,
+	    relogin_done, ui);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	ui_message(ui, 0, "logging in...");
+	ui->input.dirty = 1;
+}
+
+/* Keys while the prompt is open; every key is the prompt's. */
+int
+relogin_key(struct ui *ui, int key)
+{
+	struct relogin	*r = ui->relogin;
+	char		 mb[8];
+	int		 n;
+
+	if (r == NULL)
+		return 0;
+	ui->input.dirty = 1;
+	switch (key) {
+	case 27:			/* Esc: later */
+		relogin_end(ui);
+		ui_message(ui, 1, "not logged in: type /login when ready");
+		return 1;
+	case 13:
+	case 10:
+	case KEYC_FKEY | KEY_ENTER:
+		relogin_submit(ui);
+		return 1;
+	case 21:			/* C-u */
+		relogin_wipe(r);
+		return 1;
+	case 8:
+	case 127:
+	case KEYC_FKEY | KEY_BACKSPACE:
+		/* Drop one UTF-8 character. */
+		while (r->len > 0 && (r->pw[--r->len] & 0xc0) == 0x80)
+			;
+		r->pw[r->len] = '\0';
+		return 1;
+	}
+	if (key < 32 || (key & KEYC_FKEY) || r->busy)
+		return 1;
+	n = wctomb(mb, (wchar_t)key);
+	if (n > 0 && r->len + (size_t)n < sizeof r->pw) {
+		memcpy(r->pw + r->len, mb, (size_t)n);
+		r->len += (size_t)n;
+	}
+	return 1;
+}
+
+/* Draw the prompt on the input line: one '*' per character typed. */
+int
+relogin_draw(struct ui *ui, WINDOW *w, int width)
+{
+	struct relogin	*r = ui->relogin;
+	char		*prompt;
+	size_t		 i, chars = 0;
+	int		 x;
+
+	if (r == NULL)
+		return 0;
+	prompt = xasprintf("%s for %s: ", r->busy ? "Logging in" :
+	    "Password", ui->user_id);
+	x = ui_put_clean(w, 0, 0, width, prompt, ui->theme.role[TH_ACCENT]);
+	free(prompt);
+	for (i = 0; i < r->len; i++)
+		if ((r->pw[i] & 0xc0) != 0x80)
+			chars++;
+	for (i = 0; i < chars && x < width - 1; i++, x++)
+		mvwaddch(w, 0, x, '*');
+	wmove(w, 0, x);
+	return 1;
+}

@@ -1,0 +1,439 @@
+/* Roles, moderation and audit commands against a store filled by ingest. */
+#include "check_haos.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/cmd.h"
+#include "haos/error.h"
+#include "haos/ingest.h"
+#include "haos/json.h"
+#include "haos/net.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+#define SPACE	"!space:hs"
+#define ALPHA	"!alpha:hs"
+#define BETA	"!beta:hs"
+#define ALICE	"@alice:hs"
+#define BOB	"@bob:hs"
+
+/* Messages printed and jobs submitted by the commands under test. */
+struct mcap {
+	char		 out[8192];
+	int		 errors;
+	struct job	*jobs[32];
+	int		 njobs;
+};
+
+static void
+mcap_print(void *arg, int is_error, const char *msg)
+{
+	struct mcap	*c = arg;
+	size_t		 n = strlen(c->out);
+
+	snprintf(c->out + n, sizeof c->out - n, "%s%s", n > 0 ? "\n" : "",
+	    msg);
+	c->errors += is_error;
+}
+
+static void
+mcap_submit(void *arg, struct job *j)
+{
+	struct mcap	*c = arg;
+
+	ck_assert_int_lt(c->njobs, 32);
+	c->jobs[c->njobs++] = j;
+}
+
+static char		*dir;
+static struct store	*st;
+
+/* One state event as /sync sends it. */
+static json_t *
+ev(const char *type, const char *key, const char *sender, json_t *content,
+    int n)
+{
+	char	 id[32];
+
+	snprintf(id, sizeof id, "$e%d:hs", n);
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:I}", "type", type,
+	    "state_key", key, "sender", sender, "content", content,
+	    "event_id", id, "origin_server_ts", (json_int_t)1700000000000 +
+	    n * 1000);
+}
+
+static json_t *
+pl(int bob)
+{
+	json_t	*p;
+
+	p = json_pack("{s:i, s:{s:i, s:i, s:i}, s:i, s:i, s:i, s:i, "
+	    "s:{s:i}}", "users_default", 0, "events", "m.room.power_levels",
+	    100, "m.space.child", 50, "io.haos.channel", 50, "kick", 50,
+	    "ban", 50, "redact", 50, "invite", 0, "users", ALICE, 100);
+	if (bob >= 0)
+		json_object_set_new(json_object_get(p, "users"), BOB,
+		    json_integer(bob));
+	return p;
+}
+
+/* The state of a room: create, name, members, levels, links. */
+static json_t *
+room_state(const char *id, const char *name, int bob, int *n)
+{
+	json_t	*a;
+
+	a = json_array();
+	json_array_append_new(a, ev("m.room.create", "", ALICE, json_pack(
+	    "{s:s}", "creator", ALICE), (*n)++));
+	if (strcmp(id, SPACE) == 0) {
+		json_object_set_new(json_object_get(json_array_get(a, 0),
+		    "content"), "type", json_string("m.space"));
+		json_array_append_new(a, ev("m.space.child", ALPHA, ALICE,
+		    json_pack("{s:[s], s:s}", "via", "hs", "order", "1"),
+		    (*n)++));
+		json_array_append_new(a, ev("m.space.child", BETA, ALICE,
+		    json_pack("{s:[s], s:s}", "via", "hs", "order", "2"),
+		    (*n)++));
+	} else
+		json_array_append_new(a, ev("m.space.parent", SPACE, ALICE,
+		    json_pack("{s:[s], s:b}", "via", "hs", "canonical", 1),
+		    (*n)++));
+	json_array_append_new(a, ev("m.room.name", "", ALICE, json_pack(
+	    "{s:s}", "name", name), (*n)++));
+	json_array_append_new(a, ev("m.room.member", ALICE, ALICE, json_pack(
+	    "{s:s}", "membership", "join"), (*n)++));
+	json_array_append_new(a, ev("m.room.member", BOB, BOB, json_pack(
+	    "{s:s}", "membership", "join"), (*n)++));
+	json_array_append_new(a, ev("m.room.power_levels", "", ALICE, pl(bob),
+	    (*n)++));
+	return a;
+}
+
+/*
+ * A store holding the server "Guild" (space) with channels alpha and beta;
+ * bob's level in beta is beta_bob (-1: none), 0 elsewhere.  timeline is
+ * added to beta's timeline (or NULL).
+ */
+static void
+world(int beta_bob, json_t *timeline)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*sync, *join;
+	char			*path;
+	int			 n = 1;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/cache.db", dir);
+	st = store_open(path, STORE_RW, &err);
+	free(path);
+	ck_assert_ptr_nonnull(st);
+	join = json_object();
+	json_object_set_new(join, SPACE, json_pack("{s:{s:o}}", "state",
+	    "events", room_state(SPACE, "Guild", 0, &n)));
+	json_object_set_new(join, ALPHA, json_pack("{s:{s:o}}", "state",
+	    "events", room_state(ALPHA, "alpha", 0, &n)));
+	json_object_set_new(join, BETA, json_pack("{s:{s:o}, s:{s:o}}",
+	    "state", "events", room_state(BETA, "beta", beta_bob, &n),
+	    "timeline", "events", timeline != NULL ? timeline :
+	    json_array()));
+	sync = json_pack("{s:s, s:{s:o}}", "next_batch", "s1", "rooms",
+	    "join", join);
+	memset(&res, 0, sizeof res);
+	ck_assert_msg(ingest_sync(st, sync, &res, &err) == 0, "%s",
+	    err.msg);
+	ingest_result_free(&res);
+	json_decref(sync);
+}
+
+static void
+world_free(void)
+{
+	store_close(st);
+	test_rmtree(dir);
+	free(dir);
+}
+
+static void
+ctx_init(struct cmd_ctx *ctx, struct mcap *c)
+{
+	memset(ctx, 0, sizeof *ctx);
+	memset(c, 0, sizeof *c);
+	ctx->store = st;
+	ctx->me = ALICE;
+	ctx->server_id = SPACE;
+	ctx->print = mcap_print;
+	ctx->print_arg = c;
+	ctx->submit = mcap_submit;
+	ctx->submit_arg = c;
+}
+
+/* Answer job i: ok, or an error with errcode and text. */
+static void
+answer(struct cmd_ctx *ctx, struct mcap *c, int i, const char *errcode,
+    const char *text)
+{
+	struct net_result	 r;
+	struct haos_error	 e;
+
+	memset(&r, 0, sizeof r);
+	r.tag = c->jobs[i]->tag;
+	r.ok = errcode == NULL;
+	if (errcode != NULL) {
+		haos_error_matrix(&e, 403, errcode, text);
+		r.err = &e;
+	}
+	ck_assert_int_eq(cmd_result(ctx, &r), 0);
+}
+
+static void
+jobs_free(struct mcap *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->njobs; i++)
+		net_job_free(c->jobs[i]);
+	c->njobs = 0;
+}
+
+/* The level of user in a JOB_REQUEST power-levels body. */
+static json_int_t
+job_level(const struct job *j, const char *user)
+{
+	json_t		*b;
+	json_int_t	 v;
+
+	b = json_loads(j->content, 0, NULL);
+	ck_assert_ptr_nonnull(b);
+	v = json_integer_value(json_object_get(json_object_get(b, "users"),
+	    user));
+	/* The template survives the change. */
+	ck_assert_int_eq(json_get_int(json_object_get(b, "events"),
+	    "m.room.power_levels", -1), 100);
+	ck_assert_int_eq(json_get_int(b, "kick", -1), 50);
+	json_decref(b);
+	return v;
+}
+
+START_TEST(test_role_cascade_retry)
+{
+	struct cmd_ctx	 ctx;
+	struct mcap	 c;
+	int		 i;
+
+	world(-1, NULL);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/role @bob:hs moderator"),
+	    CMD_RETURN_WAIT);
+	/* Space, alpha, beta: one PUT each, nothing for io.haos.member_role. */
+	ck_assert_int_eq(c.njobs, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_str_eq(c.jobs[i]->method, "PUT");
+		ck_assert_ptr_nonnull(strstr(c.jobs[i]->path,
+		    "/state/m.room.power_levels"));
+		ck_assert_int_eq(job_level(c.jobs[i], BOB), 50);
+		ck_assert_int_eq(job_level(c.jobs[i], ALICE), 100);
+	}
+	ck_assert_ptr_nonnull(strstr(c.jobs[2]->path, "%21beta%3Ahs"));
+	answer(&ctx, &c, 0, NULL, NULL);
+	answer(&ctx, &c, 1, NULL, NULL);
+	answer(&ctx, &c, 2, "M_UNKNOWN", "boom");
+	/* Beta alone is retried once. */
+	ck_assert_int_eq(c.njobs, 4);
+	ck_assert_str_eq(c.jobs[3]->path, c.jobs[2]->path);
+	ck_assert_str_eq(c.out, "");
+	answer(&ctx, &c, 3, "M_UNKNOWN", "boom");
+	ck_assert_int_eq(c.errors, 1);
+	ck_assert_str_eq(c.out, "role @bob:hs: failed in 1 of 3 rooms (after "
+	    "a retry): #beta (M_UNKNOWN: boom); run /server doctor to repair");
+	ck_assert_ptr_null(ctx.pending);
+	jobs_free(&c);
+
+	/* A retry that works: success over all three rooms. */
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/role bob guest"),
+	    CMD_RETURN_WAIT);
+	answer(&ctx, &c, 0, "M_UNKNOWN", "flaky");
+	answer(&ctx, &c, 1, NULL, NULL);
+	answer(&ctx, &c, 2, NULL, NULL);
+	ck_assert_int_eq(c.njobs, 4);
+	answer(&ctx, &c, 3, NULL, NULL);
+	ck_assert_str_eq(c.out, "role @bob:hs: is now GUEST (0) in 3 rooms");
+	ck_assert_int_eq(c.errors, 0);
+	jobs_free(&c);
+	world_free();
+}
+END_TEST
+
+START_TEST(test_role_self_member_role)
+{
+	struct cmd_ctx	 ctx;
+	struct mcap	 c;
+	int		 i, nmr = 0;
+
+	world(-1, NULL);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/role @alice:hs admin"),
+	    CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 6);
+	for (i = 0; i < c.njobs; i++) {
+		if (strstr(c.jobs[i]->path, "io.haos.member_role") == NULL)
+			continue;
+		nmr++;
+		ck_assert_ptr_nonnull(strstr(c.jobs[i]->path,
+		    "/state/io.haos.member_role/%40alice%3Ahs"));
+		ck_assert_str_eq(c.jobs[i]->content, "{\"role\":\"ADMIN\"}");
+	}
+	ck_assert_int_eq(nmr, 3);
+	/* The mapping's write refused: never a failure of the role change. */
+	for (i = 0; i < 6; i++) {
+		if (strstr(c.jobs[i]->path, "io.haos.member_role") != NULL)
+			answer(&ctx, &c, i, "M_FORBIDDEN",
+			    "You are not allowed to set others state");
+		else
+			answer(&ctx, &c, i, NULL, NULL);
+	}
+	ck_assert_int_eq(c.njobs, 6);
+	ck_assert_int_eq(c.errors, 0);
+	ck_assert_str_eq(c.out, "role @alice:hs: is now ADMIN (100) in 3 "
+	    "rooms");
+	jobs_free(&c);
+	world_free();
+}
+END_TEST
+
+START_TEST(test_doctor)
+{
+	struct cmd_ctx	 ctx;
+	struct mcap	 c;
+	struct cmd_args	 a;
+
+	memset(&a, 0, sizeof a);
+	world(50, NULL);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_doctor_exec(&ctx, &a), CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_ptr_nonnull(strstr(c.jobs[0]->path, "%21beta%3Ahs/state/"
+	    "m.room.power_levels"));
+	ck_assert_int_eq(job_level(c.jobs[0], BOB), 0);
+	ck_assert_str_eq(c.out, "server doctor: #beta: @bob:hs 50 -> 0");
+	answer(&ctx, &c, 0, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(c.out, "server doctor: repaired the "
+	    "power levels in 1 room"));
+	jobs_free(&c);
+
+	/* A moderator may not. */
+	ctx_init(&ctx, &c);
+	ctx.me = BOB;
+	ck_assert_int_eq(cmd_doctor_exec(&ctx, &a), CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "server doctor needs ADMIN (100); you are "
+	    "GUEST (0)");
+	ck_assert_int_eq(c.njobs, 0);
+	world_free();
+
+	/* No drift: nothing sent. */
+	world(0, NULL);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_doctor_exec(&ctx, &a), CMD_RETURN_NORMAL);
+	ck_assert_int_eq(c.njobs, 0);
+	ck_assert_str_eq(c.out, "server doctor: no drift: 2 channels agree "
+	    "with the server's power levels");
+	world_free();
+}
+END_TEST
+
+START_TEST(test_kick)
+{
+	struct cmd_ctx	 ctx;
+	struct mcap	 c;
+	json_t		*b;
+	int		 i;
+
+	world(-1, NULL);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/kick @bob:hs being rude"),
+	    CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_str_eq(c.jobs[i]->method, "POST");
+		ck_assert_ptr_nonnull(strstr(c.jobs[i]->path, "/kick"));
+		b = json_loads(c.jobs[i]->content, 0, NULL);
+		ck_assert_str_eq(json_get_str(b, "user_id", ""), BOB);
+		ck_assert_str_eq(json_get_str(b, "reason", ""), "being rude");
+		json_decref(b);
+	}
+	answer(&ctx, &c, 0, NULL, NULL);
+	answer(&ctx, &c, 1, "M_FORBIDDEN", "The target user is not in the "
+	    "room");
+	answer(&ctx, &c, 2, NULL, NULL);
+	ck_assert_int_eq(c.njobs, 3);	/* kicks are not retried */
+	ck_assert_str_eq(c.out, "kick @bob:hs: removed in 2 rooms (the others "
+	    "had nothing to change)");
+	jobs_free(&c);
+
+	/* Refusals by the server are listed with their errcode. */
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/ban @bob:hs"), CMD_RETURN_WAIT);
+	for (i = 0; i < 3; i++)
+		answer(&ctx, &c, i, "M_FORBIDDEN", "You cannot ban user "
+		    "@bob:hs.");
+	ck_assert_str_eq(c.out, "ban @bob:hs: failed in 3 of 3 rooms: server "
+	    "Guild, #alpha, #beta (M_FORBIDDEN: You cannot ban user "
+	    "@bob:hs.)");
+	jobs_free(&c);
+	world_free();
+}
+END_TEST
+
+START_TEST(test_audit)
+{
+	struct cmd_ctx	 ctx;
+	struct mcap	 c;
+	json_t		*tl;
+	int		 n = 100;
+
+	tl = json_array();
+	/* Role changes are differences between cached power levels. */
+	json_array_append_new(tl, ev("m.room.power_levels", "", ALICE, pl(-1),
+	    n++));
+	json_array_append_new(tl, ev("m.room.member", BOB, ALICE, json_pack(
+	    "{s:s, s:s}", "membership", "leave", "reason", "spam"), n++));
+	json_array_append_new(tl, ev("m.room.member", BOB, ALICE, json_pack(
+	    "{s:s}", "membership", "ban"), n++));
+	json_array_append_new(tl, ev("m.room.power_levels", "", ALICE, pl(50),
+	    n++));
+	world(0, tl);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/audit"), CMD_RETURN_NORMAL);
+	/* Newest first; the join seen in the state is not in the timeline. */
+	ck_assert_ptr_nonnull(strstr(c.out, "@alice:hs changed the role of "
+	    "@bob:hs: GUEST (0) -> MODERATOR (50)  [#beta]"));
+	ck_assert_ptr_nonnull(strstr(c.out, "@alice:hs banned @bob:hs  "
+	    "[#beta]"));
+	ck_assert_ptr_nonnull(strstr(c.out, "@alice:hs kicked @bob:hs "
+	    "(reason: spam)  [#beta]"));
+	ck_assert(strstr(c.out, "changed the role") < strstr(c.out,
+	    "banned"));
+	ck_assert(strstr(c.out, "banned") < strstr(c.out, "kicked"));
+	ck_assert_int_eq(c.errors, 0);
+	world_free();
+}
+END_TEST
+
+Suite *
+suite_moderation(void)
+{
+	Suite	*s = suite_create("moderation");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, test_role_cascade_retry);
+	tcase_add_test(tc, test_role_self_member_role);
+	tcase_add_test(tc, test_doctor);
+	tcase_add_test(tc, test_kick);
+	tcase_add_test(tc, test_audit);
+	suite_add_tcase(s, tc);
+	return s;
+}
