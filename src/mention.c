@@ -15,34 +15,15 @@
 
 #define MENTION_LINK	"https://matrix.to/#/"
 
-/* A growing string. */
-struct mention_buf {
-	char	*s;
-	size_t	 len, cap;
-};
-
 static void
-mention_add(struct mention_buf *b, const char *s, size_t n)
+mention_adds(struct xbuf *b, const char *s)
 {
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap == 0 ? 64 : b->cap * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-mention_adds(struct mention_buf *b, const char *s)
-{
-	mention_add(b, s, strlen(s));
+	xbuf_add(b, s, strlen(s));
 }
 
 /* Append s[0..n) HTML-escaped, newlines as <br>. */
 static void
-mention_add_html(struct mention_buf *b, const char *s, size_t n)
+mention_add_html(struct xbuf *b, const char *s, size_t n)
 {
 	size_t	 i;
 
@@ -67,7 +48,7 @@ mention_add_html(struct mention_buf *b, const char *s, size_t n)
 			mention_adds(b, "<br>");
 			break;
 		default:
-			mention_add(b, s + i, 1);
+			xbuf_add(b, s + i, 1);
 			break;
 		}
 	}
@@ -76,12 +57,12 @@ mention_add_html(struct mention_buf *b, const char *s, size_t n)
 char *
 mention_html_escape(const char *text, size_t len)
 {
-	struct mention_buf	 b;
+	struct xbuf	 b;
 
 	memset(&b, 0, sizeof b);
-	mention_add(&b, "", 0);
+	xbuf_add(&b, "", 0);
 	mention_add_html(&b, text, len);
-	return b.s;
+	return b.p;
 }
 
 /* A letter, digit or '_': what a word is made of. */
@@ -162,6 +143,19 @@ mention_bounded(const char *s, size_t len, size_t i, size_t n)
 	return !mention_word_cp(mention_next_cp(s, len, i + n));
 }
 
+size_t
+mention_match_word(const char *s, size_t len, size_t i, const char *needle)
+{
+	size_t	 n;
+
+	if (i > len)
+		return 0;
+	n = mention_match_ci(s + i, len - i, needle);
+	if (n == 0 || !mention_bounded(s, len, i, n))
+		return 0;
+	return n;
+}
+
 int
 mention_find_word(const char *text, const char *needle)
 {
@@ -240,7 +234,7 @@ mention_build(json_t *content, const char *text,
     const struct mention_member *m, size_t n)
 {
 	const struct mention_member	*who;
-	struct mention_buf		 body, html;
+	struct xbuf		 body, html;
 	json_t				*ids, *v;
 	const char			*show;
 	size_t				 len, i, mlen, k, count = 0;
@@ -256,7 +250,7 @@ mention_build(json_t *content, const char *text,
 		who = text[i] == '@' ? mention_at(text, len, i, m, n, &mlen) :
 		    NULL;
 		if (who == NULL) {
-			mention_add(&body, text + i, 1);
+			xbuf_add(&body, text + i, 1);
 			mention_add_html(&html, text + i, 1);
 			i++;
 			continue;
@@ -281,17 +275,17 @@ mention_build(json_t *content, const char *text,
 		i += mlen;
 	}
 	if (count > 0) {
-		json_object_set_new(content, "body", json_string(body.s));
+		json_object_set_new(content, "body", json_string(body.p));
 		json_object_set_new(content, "format",
 		    json_string("org.matrix.custom.html"));
 		json_object_set_new(content, "formatted_body",
-		    json_string(html.s));
+		    json_string(html.p));
 		json_object_set_new(content, "m.mentions",
 		    json_pack("{s:O}", "user_ids", ids));
 	}
 	json_decref(ids);
-	free(body.s);
-	free(html.s);
+	free(body.p);
+	free(html.p);
 	return count;
 }
 
@@ -337,20 +331,20 @@ char *
 mention_names(const char *text,
     const char *(*name_of)(void *, const char *), void *arg)
 {
-	struct mention_buf	 out;
+	struct xbuf	 out;
 	const char		*name;
 	char			*id;
 	size_t			 len, i, e;
 
 	memset(&out, 0, sizeof out);
-	mention_add(&out, "", 0);
+	xbuf_add(&out, "", 0);
 	if (text == NULL)
-		return out.s;
+		return out.p;
 	len = strlen(text);
 	for (i = 0; i < len;) {
 		if (text[i] != '@' || name_of == NULL || (i > 0 &&
 		    mention_id_char(text[i - 1]))) {
-			mention_add(&out, text + i, 1);
+			xbuf_add(&out, text + i, 1);
 			i++;
 			continue;
 		}
@@ -365,9 +359,9 @@ mention_names(const char *text,
 			mention_adds(&out, "@");
 			mention_adds(&out, name);
 		} else
-			mention_add(&out, text + i, e - i);
+			xbuf_add(&out, text + i, e - i);
 		free(id);
 		i = e;
 	}
-	return out.s;
+	return out.p;
 }

@@ -20,33 +20,14 @@
 #define C1_PM		0x9e
 #define C1_APC		0x9f
 
-/* Growing output buffer. */
-struct sanitize_buf {
-	char	*p;
-	size_t	 len, cap;
-};
-
 static void
-sanitize_put(struct sanitize_buf *b, const void *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap == 0 ? 64 : b->cap * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sanitize_put_cp(struct sanitize_buf *b, int32_t cp)
+sanitize_put_cp(struct xbuf *b, int32_t cp)
 {
 	utf8proc_uint8_t	 enc[4];
 	utf8proc_ssize_t	 n;
 
 	n = utf8proc_encode_char(cp, enc);
-	sanitize_put(b, enc, (size_t)n);
+	xbuf_add(b, enc, (size_t)n);
 }
 
 /*
@@ -223,7 +204,7 @@ char *
 sanitize_text(const char *text, size_t len, unsigned int flags)
 {
 	const unsigned char	*s = (const unsigned char *)text;
-	struct sanitize_buf	 b = { NULL, 0, 0 };
+	struct xbuf	 b = { NULL, 0, 0 };
 	size_t			 i = 0, n;
 	int32_t			 cp;
 	int			 col = 0, nl, w;
@@ -232,7 +213,7 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 		return xstrdup("");
 	if (len == (size_t)-1)
 		len = strlen(text);
-	sanitize_put(&b, "", 0);
+	xbuf_add(&b, "", 0);
 	nl = (flags & SANITIZE_NEWLINES) != 0;
 	while (i < len) {
 		if (s[i] == 0x1b) {
@@ -244,17 +225,17 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 				i++;
 			i++;
 			if (nl) {
-				sanitize_put(&b, "\n", 1);
+				xbuf_add(&b, "\n", 1);
 				col = 0;
 			} else {
-				sanitize_put(&b, " ", 1);
+				xbuf_add(&b, " ", 1);
 				col++;
 			}
 			continue;
 		}
 		if (s[i] == '\t') {
 			do {
-				sanitize_put(&b, " ", 1);
+				xbuf_add(&b, " ", 1);
 				col++;
 			} while (col % SANITIZE_TABSTOP != 0);
 			i++;
@@ -265,7 +246,7 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 			continue;
 		}
 		if (s[i] < 0x80) {
-			sanitize_put(&b, &s[i], 1);
+			xbuf_add(&b, &s[i], 1);
 			col++;
 			i++;
 			continue;
@@ -289,7 +270,7 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 		if (sanitize_is_hostile(cp))
 			continue;
 		if (cp == 0x2028 || cp == 0x2029) {
-			sanitize_put(&b, nl ? "\n" : " ", 1);
+			xbuf_add(&b, nl ? "\n" : " ", 1);
 			col = nl ? 0 : col + 1;
 			continue;
 		}
@@ -299,7 +280,7 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 			sanitize_put_cp(&b, 0x25cc);
 			col++;
 		}
-		sanitize_put(&b, s + i - n, n);
+		xbuf_add(&b, s + i - n, n);
 		w = utf8proc_charwidth(cp);
 		col += w > 0 ? w : 0;
 	}

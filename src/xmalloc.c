@@ -83,3 +83,16 @@ xasprintf(const char *fmt, ...)
 	va_end(ap2);
 	return p;
 }
+
+void
+xbuf_add(struct xbuf *b, const void *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		while (b->len + n + 1 > b->cap)
+			b->cap = b->cap == 0 ? 64 : b->cap * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}

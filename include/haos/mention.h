@@ -30,6 +30,13 @@ int	mention_of_me(const json_t *content, const char *me,
 int	mention_find_word(const char *text, const char *needle);
 
 /*
+ * Bytes of a whole-word, case-insensitive match of needle at s[i] (s is
+ * len bytes long), or 0.
+ */
+size_t	mention_match_word(const char *s, size_t len, size_t i,
+	    const char *needle);
+
+/*
  * Turn "@Display Name" and "@user:server" of members in text into
  * mentions: sets content's body (the display names), format,
  * formatted_body (org.matrix.custom.html, a matrix.to link per mention,

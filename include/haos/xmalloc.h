@@ -13,6 +13,13 @@ char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/* A growing NUL-terminated string; start from { NULL, 0, 0 }. */
+struct xbuf {
+	char	*p;
+	size_t	 len, cap;
+};
+void	 xbuf_add(struct xbuf *, const void *, size_t);
+
 /* Free a pointer and set it to NULL. */
 #define xfree(p) do { free(p); (p) = NULL; } while (0)
 

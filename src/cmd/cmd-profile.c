@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "haos/error.h"
 #include "haos/json.h"
@@ -95,6 +96,47 @@ cmd_profile_extended(struct cmd_ctx *ctx, struct cmd_profile *p,
 	json_decref(root);
 }
 
+/*
+ * The role in the selected server: power levels decide; the member's
+ * io.haos.member_role label is shown only when it agrees with them.
+ */
+static void
+cmd_profile_role(struct cmd_ctx *ctx, struct cmd_profile *p)
+{
+	struct haos_error	 err;
+	const char		*room, *role, *label = NULL;
+	char			*text = NULL, *line;
+	json_t			*c = NULL;
+	int64_t			 power;
+
+	room = ctx->server_id != NULL ? ctx->server_id : ctx->room_id;
+	if (room == NULL || ctx->store == NULL)
+		return;
+	power = cmd_power_of(ctx, room, p->user);
+	if (power < 0)
+		return;			/* not a member there */
+	role = cmd_role_name(power);
+	if (store_query_state(ctx->store, room, "io.haos.member_role",
+	    p->user, &text, &err) == 0 && text != NULL) {
+		c = json_loads(text, 0, NULL);
+		label = json_get_str(c, "role", NULL);
+	}
+	if (label == NULL)
+		line = xasprintf("%s (power level %lld)", role,
+		    (long long)power);
+	else if (strcasecmp(label, role) == 0)
+		line = xasprintf("%s (power level %lld; io.haos.member_role "
+		    "agrees)", role, (long long)power);
+	else
+		line = xasprintf("%s (power level %lld; io.haos.member_role "
+		    "says %s: ignored, power levels decide)", role,
+		    (long long)power, label);
+	cmd_profile_add(p, "Role:", line);
+	free(line);
+	json_decref(c);
+	free(text);
+}
+
 static void
 cmd_profile_got_extended(struct cmd_ctx *ctx, const struct net_result *res,
     void *arg)
@@ -127,6 +169,7 @@ cmd_profile_got(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 	cmd_profile_add(p, "Avatar:", json_get_str(root, "avatar_url",
 	    "(none)"));
 	json_decref(root);
+	cmd_profile_role(ctx, p);
 	if (ctx->me == NULL || strcmp(p->user, ctx->me) != 0) {
 		cmd_profile_show(ctx, p);
 		return;

@@ -449,75 +449,6 @@ render_time(const struct render_opts *ro, int64_t ts, char *buf,
 	strftime(buf, size, ro->seconds ? "%H:%M:%S" : "%H:%M", &tm);
 }
 
-/* Decode the code point before s[i] (i > 0); return its start. */
-static size_t
-render_prev_cp(const char *s, size_t i, int32_t *cp)
-{
-	size_t	 j = i;
-
-	do
-		j--;
-	while (j > 0 && ((unsigned char)s[j] & 0xc0) == 0x80);
-	if (utf8proc_iterate((const utf8proc_uint8_t *)s + j,
-	    (utf8proc_ssize_t)(i - j), cp) <= 0)
-		*cp = -1;
-	return j;
-}
-
-static int
-render_is_word_cp(int32_t cp)
-{
-	utf8proc_category_t	 c;
-
-	if (cp < 0)
-		return 0;
-	if (cp == '_')
-		return 1;
-	c = utf8proc_category(cp);
-	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_ND) ||
-	    c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_NO;
-}
-
-/*
- * Length of a case-insensitive match of needle at s[i], on word
- * boundaries; 0 if none.
- */
-static size_t
-render_match_word(const char *s, size_t len, size_t i, const char *needle)
-{
-	const utf8proc_uint8_t	*a = (const utf8proc_uint8_t *)s;
-	const utf8proc_uint8_t	*b = (const utf8proc_uint8_t *)needle;
-	size_t			 p = i, q = 0, nlen;
-	utf8proc_ssize_t	 na, nb;
-	int32_t			 ca, cb;
-
-	nlen = strlen(needle);
-	if (nlen == 0)
-		return 0;
-	if (i > 0) {
-		render_prev_cp(s, i, &ca);
-		if (render_is_word_cp(ca))
-			return 0;
-	}
-	while (q < nlen) {
-		if (p >= len)
-			return 0;
-		na = utf8proc_iterate(a + p, (utf8proc_ssize_t)(len - p), &ca);
-		nb = utf8proc_iterate(b + q, (utf8proc_ssize_t)(nlen - q), &cb);
-		if (na <= 0 || nb <= 0 ||
-		    utf8proc_tolower(ca) != utf8proc_tolower(cb))
-			return 0;
-		p += (size_t)na;
-		q += (size_t)nb;
-	}
-	if (p < len) {
-		if (utf8proc_iterate(a + p, (utf8proc_ssize_t)(len - p),
-		    &ca) > 0 && render_is_word_cp(ca))
-			return 0;
-	}
-	return p - i;
-}
-
 /*
  * Append a sanitised body with base style: mentions of me (user id or
  * display name) become RA_MENTION, http(s) URLs RA_LINK.
@@ -544,9 +475,9 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
 		}
 		m = 0;
 		if (ro->me != NULL)
-			m = render_match_word(body, len, i, ro->me);
+			m = mention_match_word(body, len, i, ro->me);
 		if (m == 0 && ro->my_name != NULL)
-			m = render_match_word(body, len, i, ro->my_name);
+			m = mention_match_word(body, len, i, ro->my_name);
 		if (m > 0) {
 			for (; m > 0; m--, i++)
 				r->sty[start + i] = STY(RA_MENTION, 0);

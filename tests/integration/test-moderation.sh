@@ -240,6 +240,16 @@ as alice "/profile"
 check "/profile: display name" has_out "Alice Liddell"
 check "/profile: avatar" has_out "mxc://"
 check "/profile: email from io.haos.profile" bash -c "grep -q 'email:' <<<'$OUT' && grep -q 'alice@example.org' <<<'$OUT'"
+as alice --server "$SPACE" "/profile"
+check "/profile in a server: the role from power levels ($OUT)" has_out "Role:          ADMIN (power level 100"
+# A label that contradicts the power level is named and ignored.
+SPACE_ESC=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$SPACE")
+hs_call PUT "/_matrix/client/v3/rooms/$SPACE_ESC/state/io.haos.member_role/$A" "$ATOK" '{"role":"GUEST"}' >/dev/null
+as alice --server "$SPACE" "/profile"
+check "/profile: a disagreeing member_role is ignored ($OUT)" has_out "ADMIN (power level 100; io.haos.member_role says GUEST: ignored, power levels decide)"
+hs_call PUT "/_matrix/client/v3/rooms/$SPACE_ESC/state/io.haos.member_role/$A" "$ATOK" '{"role":"ADMIN"}' >/dev/null
+as alice --server "$SPACE" "/profile"
+check "/profile: an agreeing member_role is the label ($OUT)" has_out "ADMIN (power level 100; io.haos.member_role agrees)"
 as alice "/profile $B"
 check "/profile @bob: his display name, no account data" bash -c "grep -q 'Display name: *Bob' <<<'$OUT' && ! grep -q 'email' <<<'$OUT'"
 as alice --server "$SPACE" --channel chan-02 "/topic Be excellent"
