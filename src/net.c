@@ -19,6 +19,7 @@
 
 #define NET_BACKFILL_LIMIT	50
 #define NET_MAX_ROOMS_SENDING	64
+#define NET_CHECKPOINT_FRAMES	1000	/* WAL pages worth copying back */
 
 /* Per-room sender state: one request in flight per room keeps order. */
 struct net_room {
@@ -402,6 +403,10 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 		}
 		ingest_result_free(&res);
 		json_decref(root);
+		/* The UI knows: now copy the WAL back while the poll waits. */
+		if (err == NULL && store_checkpoint(n->store,
+		    NET_CHECKPOINT_FRAMES, &e2) == -1)
+			log_warn("net", "%s", e2.msg);
 		if (err == NULL)
 			return;
 	}

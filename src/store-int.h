@@ -28,6 +28,7 @@ struct store {
 	int		 mode;		/* STORE_RO or STORE_RW */
 	int		 in_txn;	/* between store_begin and commit */
 	char		*path;
+	int		 wal_frames;	/* in the WAL since the last checkpoint */
 	struct store_stmt stmts[STORE_NSTMT]; /* prepared once, reused */
 };
 

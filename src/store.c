@@ -40,6 +40,8 @@ store_fail(struct store *s, struct haos_error *err, const char *what)
 	return -1;
 }
 
+static int	store_wal_hook(void *, sqlite3 *, const char *, int);
+
 /*
  * Return the cached statement for sql, reset and unbound, preparing it on
  * first use.  sql must be a string with static storage: its address is
@@ -192,6 +194,7 @@ store_open(const char *path, int mode, struct haos_error *err)
 			goto fail;
 		if (store_schema_migrate(s, err) == -1)
 			goto fail;
+		sqlite3_wal_hook(s->db, store_wal_hook, s);
 	} else {
 		if (store_exec(s, "PRAGMA query_only = ON;", err) == -1)
 			goto fail;
@@ -283,6 +286,33 @@ store_commit(struct store *s, struct haos_error *err)
 		return -1;
 	}
 	s->in_txn = 0;
+	return 0;
+}
+
+/* After each commit: how big the WAL is (this replaces autocheckpoint). */
+static int
+store_wal_hook(void *arg, sqlite3 *db __unused, const char *name __unused,
+    int frames)
+{
+	struct store	*s = arg;
+
+	s->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+int
+store_checkpoint(struct store *s, int min_frames, struct haos_error *err)
+{
+	int	 log = 0, done = 0;
+
+	store_check(s);
+	if (s->mode != STORE_RW || s->in_txn || s->wal_frames < min_frames)
+		return 0;
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &log, &done) != SQLITE_OK)
+		return store_fail(s, err, "checkpoint");
+	/* A reader in the way: what is left is tried again next time. */
+	s->wal_frames = done >= log ? 0 : log - done;
 	return 0;
 }
 

@@ -27,6 +27,14 @@ void		 store_close(struct store *);
 int		 store_mode(const struct store *);
 int		 store_begin(struct store *, struct haos_error *);
 int		 store_commit(struct store *, struct haos_error *);
+/*
+ * The RW connection does not checkpoint inside store_commit(): the
+ * writer calls this when it is idle (the net thread, after the UI has
+ * been told about the commit), and it copies the WAL into the database
+ * when it holds at least min_frames pages (PASSIVE: readers never wait).
+ */
+int		 store_checkpoint(struct store *, int min_frames,
+		     struct haos_error *);
 void		 store_rollback(struct store *);
 int		 store_in_txn(const struct store *);
 
