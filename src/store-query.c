@@ -266,6 +266,14 @@ store_query_edit(struct store *s, int64_t room, struct event_row *e,
 	return 0;
 }
 
+/*
+ * Events a redaction of mine is on its way to (not failed): shown as
+ * gone at once, like any local echo.
+ */
+#define STORE_PENDING_REDACTIONS	"SELECT rel_target FROM outbox "	\
+	"WHERE type = 'm.room.redaction' AND state != 'failed' AND "	\
+	"rel_target IS NOT NULL"
+
 /* Aggregate e's m.annotation relations by key, in first-reaction order. */
 static int
 store_query_reactions(struct store *s, int64_t room, struct event_row *e,
@@ -275,7 +283,9 @@ store_query_reactions(struct store *s, int64_t room, struct event_row *e,
 	    "count(DISTINCT sender), "
 	    "max(sender = ?3) FROM events WHERE room = ?1 AND relates_to = ?2 "
 	    "AND rel_type = 'm.annotation' AND redacted = 0 AND "
-	    "rel_key IS NOT NULL GROUP BY rel_key ORDER BY min(ordinal)";
+	    "rel_key IS NOT NULL AND event_id NOT IN ("
+	    STORE_PENDING_REDACTIONS ") "
+	    "GROUP BY rel_key ORDER BY min(ordinal)";
 	sqlite3_stmt		*st;
 	size_t			 cap = 0;
 	struct reaction_row	*r;
@@ -601,6 +611,7 @@ store_query_my_reaction(struct store *s, const char *room_id,
 	    "JOIN rooms r ON r.id = e.room WHERE r.room_id = ?1 AND "
 	    "e.relates_to = ?2 AND e.rel_type = 'm.annotation' AND "
 	    "e.rel_key = ?3 AND e.sender = ?4 AND e.redacted = 0 "
+	    "AND e.event_id NOT IN (" STORE_PENDING_REDACTIONS ") "
 	    "ORDER BY e.ordinal DESC LIMIT 1";
 	sqlite3_stmt		*st;
 	int			 rc;

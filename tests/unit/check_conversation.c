@@ -434,6 +434,29 @@ START_TEST(test_store_edits_threads_reactions)
 	    &mine, &err), 0);
 	ck_assert_ptr_null(mine);
 
+	/* Taking it back shows at once, while the redaction is unsent... */
+	ck_assert_int_gt(store_outbox_add(st, ROOM, "undo1",
+	    "m.room.redaction", NULL, "{}", "$r1", &err), 0);
+	ck_assert_int_eq(store_query_timeline(st, ROOM, STORE_LATEST, 50, 0,
+	    ALICE, &rows, &n, &err), 0);
+	e = find(rows, n, "$m1");
+	ck_assert_uint_eq(e->nreactions, 1);
+	ck_assert_int_eq(e->reactions[0].count, 1);
+	ck_assert_int_eq(e->reactions[0].mine, 0);
+	event_rows_free(rows, n);
+	ck_assert_int_eq(store_query_my_reaction(st, ROOM, "$m1", "x", ALICE,
+	    &mine, &err), 0);
+	/* ...and comes back if the redaction fails for good. */
+	ck_assert_int_eq(store_outbox_mark_failed(st, "undo1", "M_FORBIDDEN",
+	    &err), 0);
+	ck_assert_int_eq(store_query_timeline(st, ROOM, STORE_LATEST, 50, 0,
+	    ALICE, &rows, &n, &err), 0);
+	e = find(rows, n, "$m1");
+	ck_assert_int_eq(e->reactions[0].count, 2);
+	ck_assert_int_eq(e->reactions[0].mine, 1);
+	event_rows_free(rows, n);
+	ck_assert_int_eq(store_outbox_delete(st, "undo1", &err), 0);
+
 	/* My reaction redacted: not mine any more; the count drops. */
 	sync_events("s2", "[{\"event_id\":\"$x1\",\"sender\":\"" ALICE "\","
 	    "\"type\":\"m.room.redaction\",\"redacts\":\"$r1\","
