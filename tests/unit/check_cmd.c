@@ -13,54 +13,10 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
-/* What a test context captured: messages and submitted jobs. */
-struct capture {
-	char		 out[4096];
-	int		 errors;
-	struct job	*jobs[8];
-	int		 njobs;
-};
-
 static void
-capture_print(void *arg, int is_error, const char *msg)
+ctx_init(struct cmd_ctx *ctx, struct test_capture *c)
 {
-	struct capture	*c = arg;
-	size_t		 n = strlen(c->out);
-
-	snprintf(c->out + n, sizeof c->out - n, "%s%s", n > 0 ? "\n" : "",
-	    msg);
-	c->errors += is_error;
-}
-
-static void
-capture_submit(void *arg, struct job *j)
-{
-	struct capture	*c = arg;
-
-	ck_assert_int_lt(c->njobs, 8);
-	c->jobs[c->njobs++] = j;
-}
-
-static void
-ctx_init(struct cmd_ctx *ctx, struct capture *c)
-{
-	memset(ctx, 0, sizeof *ctx);
-	memset(c, 0, sizeof *c);
-	ctx->me = "@alice:haos.test";
-	ctx->print = capture_print;
-	ctx->print_arg = c;
-	ctx->submit = capture_submit;
-	ctx->submit_arg = c;
-}
-
-static void
-capture_free(struct capture *c)
-{
-	int	 i;
-
-	for (i = 0; i < c->njobs; i++)
-		net_job_free(c->jobs[i]);
-	c->njobs = 0;
+	test_capture_init(ctx, c, "@alice:haos.test");
 }
 
 START_TEST(test_table_sorted)
@@ -148,7 +104,7 @@ END_TEST
 
 /* The JSON content of the idx-th submitted JOB_SEND. */
 static json_t *
-sent_content(struct capture *c, int idx)
+sent_content(struct test_capture *c, int idx)
 {
 	ck_assert_int_gt(c->njobs, idx);
 	ck_assert_int_eq(c->jobs[idx]->type, JOB_SEND);
@@ -159,7 +115,7 @@ sent_content(struct capture *c, int idx)
 START_TEST(test_send_lines)
 {
 	struct cmd_ctx	 ctx;
-	struct capture	 c;
+	struct test_capture	 c;
 	json_t		*j;
 
 	ctx_init(&ctx, &c);
@@ -197,14 +153,14 @@ START_TEST(test_send_lines)
 	ck_assert_str_eq(json_get_str(j, "body", ""),
 	    "ship it \xf0\x9f\x91\x8d :nope:");
 	json_decref(j);
-	capture_free(&c);
+	test_capture_free(&c);
 }
 END_TEST
 
 START_TEST(test_errors)
 {
 	struct cmd_ctx	 ctx;
-	struct capture	 c;
+	struct test_capture	 c;
 
 	ctx_init(&ctx, &c);
 	/* No room selected: nothing is sent. */
@@ -262,7 +218,7 @@ END_TEST
 START_TEST(test_help)
 {
 	struct cmd_ctx	 ctx;
-	struct capture	 c;
+	struct test_capture	 c;
 	char		**l;
 	size_t		 n, i;
 
@@ -331,7 +287,7 @@ invite_store(char **dir)
 START_TEST(test_accept_decline)
 {
 	struct cmd_ctx		 ctx;
-	struct capture		 c;
+	struct test_capture		 c;
 	struct net_result	 r;
 	struct haos_error	 e;
 	struct store		*s;
@@ -355,7 +311,7 @@ START_TEST(test_accept_decline)
 	ck_assert_int_eq(cmd_run_line(&ctx, "/decline  \"Planning\" "),
 	    CMD_RETURN_WAIT);
 	ck_assert_int_eq(c.njobs, 1);
-	capture_free(&c);
+	test_capture_free(&c);
 	cmd_ctx_clear(&ctx);
 
 	ctx_init(&ctx, &c);
@@ -374,7 +330,7 @@ START_TEST(test_accept_decline)
 	ck_assert_str_eq(c.out, "joining Planning...\njoined Planning");
 	/* The answer is routed once. */
 	ck_assert_int_eq(cmd_result(&ctx, &r), -1);
-	capture_free(&c);
+	test_capture_free(&c);
 
 	/* The selected room is the default; a failure is reported. */
 	ctx_init(&ctx, &c);
@@ -390,7 +346,7 @@ START_TEST(test_accept_decline)
 	ck_assert_int_eq(cmd_result(&ctx, &r), 0);
 	ck_assert_str_eq(c.out, "cannot decline Planning: M_FORBIDDEN: no");
 	ck_assert_int_eq(c.errors, 1);
-	capture_free(&c);
+	test_capture_free(&c);
 
 	/* Sending into an invite is refused. */
 	ctx_init(&ctx, &c);

@@ -488,49 +488,13 @@ START_TEST(test_store_edits_threads_reactions)
 END_TEST
 
 /* Commands against the store: a capture of output and submitted jobs. */
-struct capture {
-	char		 out[1024];
-	int		 errors;
-	struct job	*jobs[8];
-	int		 njobs;
-};
-
 static void
-capture_print(void *arg, int is_error, const char *msg)
+ctx_init(struct cmd_ctx *ctx, struct test_capture *c, const char *me)
 {
-	struct capture	*c = arg;
-	size_t		 n = strlen(c->out);
-
-	snprintf(c->out + n, sizeof c->out - n, "%s%s", n > 0 ? "\n" : "",
-	    msg);
-	c->errors += is_error;
-}
-
-static void
-capture_submit(void *arg, struct job *j)
-{
-	struct capture	*c = arg;
-
-	ck_assert_int_lt(c->njobs, 8);
-	c->jobs[c->njobs++] = j;
-}
-
-static void
-ctx_init(struct cmd_ctx *ctx, struct capture *c, const char *me)
-{
-	int	 i;
-
-	for (i = 0; i < c->njobs; i++)
-		net_job_free(c->jobs[i]);
-	memset(ctx, 0, sizeof *ctx);
-	memset(c, 0, sizeof *c);
+	test_capture_free(c);
+	test_capture_init(ctx, c, me);
 	ctx->store = st;
-	ctx->me = me;
 	ctx->room_id = ROOM;
-	ctx->print = capture_print;
-	ctx->print_arg = c;
-	ctx->submit = capture_submit;
-	ctx->submit_arg = c;
 }
 
 #define STATE(type, key, sender, content)				\
@@ -540,7 +504,7 @@ ctx_init(struct cmd_ctx *ctx, struct capture *c, const char *me)
 
 START_TEST(test_commands)
 {
-	struct capture	 c;
+	struct test_capture	 c;
 	struct cmd_ctx	 ctx;
 
 	memset(&c, 0, sizeof c);

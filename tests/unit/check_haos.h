@@ -33,4 +33,17 @@ char	*test_tmpdir(void);
 void	 test_rmtree(const char *dir);
 char	*test_read_file(const char *path);
 
+/* A command context that captures messages and submitted jobs. */
+struct cmd_ctx;
+struct job;
+struct test_capture {
+	char		 out[8192];	/* messages, one a line */
+	int		 errors;
+	struct job	*jobs[32];
+	int		 njobs;
+};
+void	 test_capture_init(struct cmd_ctx *, struct test_capture *,
+	    const char *me);
+void	 test_capture_free(struct test_capture *);
+
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "haos/cmd.h"
+#include "haos/net.h"
 #include "haos/xmalloc.h"
 
 /* Return the path of a file under tests/fixtures (HAOS_FIXTURES). */
@@ -46,6 +48,50 @@ void
 test_rmtree(const char *dir)
 {
 	nftw(dir, test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+test_capture_print(void *arg, int is_error, const char *msg)
+{
+	struct test_capture	*c = arg;
+	size_t			 n = strlen(c->out);
+
+	snprintf(c->out + n, sizeof c->out - n, "%s%s", n > 0 ? "\n" : "",
+	    msg);
+	c->errors += is_error;
+}
+
+static void
+test_capture_submit(void *arg, struct job *j)
+{
+	struct test_capture	*c = arg;
+
+	ck_assert_int_lt(c->njobs, (int)nitems(c->jobs));
+	c->jobs[c->njobs++] = j;
+}
+
+/* An empty context for me; c is cleared (free its jobs first). */
+void
+test_capture_init(struct cmd_ctx *ctx, struct test_capture *c,
+    const char *me)
+{
+	memset(ctx, 0, sizeof *ctx);
+	memset(c, 0, sizeof *c);
+	ctx->me = me;
+	ctx->print = test_capture_print;
+	ctx->print_arg = c;
+	ctx->submit = test_capture_submit;
+	ctx->submit_arg = c;
+}
+
+void
+test_capture_free(struct test_capture *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->njobs; i++)
+		net_job_free(c->jobs[i]);
+	c->njobs = 0;
 }
 
 /* Read a whole file into a NUL-terminated string (NULL if unreadable). */

@@ -19,34 +19,6 @@
 #define ALICE	"@alice:hs"
 #define BOB	"@bob:hs"
 
-/* Messages printed and jobs submitted by the commands under test. */
-struct mcap {
-	char		 out[8192];
-	int		 errors;
-	struct job	*jobs[32];
-	int		 njobs;
-};
-
-static void
-mcap_print(void *arg, int is_error, const char *msg)
-{
-	struct mcap	*c = arg;
-	size_t		 n = strlen(c->out);
-
-	snprintf(c->out + n, sizeof c->out - n, "%s%s", n > 0 ? "\n" : "",
-	    msg);
-	c->errors += is_error;
-}
-
-static void
-mcap_submit(void *arg, struct job *j)
-{
-	struct mcap	*c = arg;
-
-	ck_assert_int_lt(c->njobs, 32);
-	c->jobs[c->njobs++] = j;
-}
-
 static char		*dir;
 static struct store	*st;
 
@@ -158,22 +130,16 @@ world_free(void)
 }
 
 static void
-ctx_init(struct cmd_ctx *ctx, struct mcap *c)
+ctx_init(struct cmd_ctx *ctx, struct test_capture *c)
 {
-	memset(ctx, 0, sizeof *ctx);
-	memset(c, 0, sizeof *c);
+	test_capture_init(ctx, c, ALICE);
 	ctx->store = st;
-	ctx->me = ALICE;
 	ctx->server_id = SPACE;
-	ctx->print = mcap_print;
-	ctx->print_arg = c;
-	ctx->submit = mcap_submit;
-	ctx->submit_arg = c;
 }
 
 /* Answer job i: ok, or an error with errcode and text. */
 static void
-answer(struct cmd_ctx *ctx, struct mcap *c, int i, const char *errcode,
+answer(struct cmd_ctx *ctx, struct test_capture *c, int i, const char *errcode,
     const char *text)
 {
 	struct net_result	 r;
@@ -187,16 +153,6 @@ answer(struct cmd_ctx *ctx, struct mcap *c, int i, const char *errcode,
 		r.err = &e;
 	}
 	ck_assert_int_eq(cmd_result(ctx, &r), 0);
-}
-
-static void
-jobs_free(struct mcap *c)
-{
-	int	 i;
-
-	for (i = 0; i < c->njobs; i++)
-		net_job_free(c->jobs[i]);
-	c->njobs = 0;
 }
 
 /* The level of user in a JOB_REQUEST power-levels body. */
@@ -221,7 +177,7 @@ job_level(const struct job *j, const char *user)
 START_TEST(test_role_cascade_retry)
 {
 	struct cmd_ctx	 ctx;
-	struct mcap	 c;
+	struct test_capture	 c;
 	int		 i;
 
 	world(-1, NULL);
@@ -250,7 +206,7 @@ START_TEST(test_role_cascade_retry)
 	ck_assert_str_eq(c.out, "role @bob:hs: failed in 1 of 3 rooms (after "
 	    "a retry): #beta (M_UNKNOWN: boom); run /server doctor to repair");
 	ck_assert_ptr_null(ctx.pending);
-	jobs_free(&c);
+	test_capture_free(&c);
 
 	/* A retry that works: success over all three rooms. */
 	ctx_init(&ctx, &c);
@@ -263,7 +219,7 @@ START_TEST(test_role_cascade_retry)
 	answer(&ctx, &c, 3, NULL, NULL);
 	ck_assert_str_eq(c.out, "role @bob:hs: is now GUEST (0) in 3 rooms");
 	ck_assert_int_eq(c.errors, 0);
-	jobs_free(&c);
+	test_capture_free(&c);
 	world_free();
 }
 END_TEST
@@ -271,7 +227,7 @@ END_TEST
 START_TEST(test_role_self_member_role)
 {
 	struct cmd_ctx	 ctx;
-	struct mcap	 c;
+	struct test_capture	 c;
 	int		 i, nmr = 0;
 
 	world(-1, NULL);
@@ -300,7 +256,7 @@ START_TEST(test_role_self_member_role)
 	ck_assert_int_eq(c.errors, 0);
 	ck_assert_str_eq(c.out, "role @alice:hs: is now ADMIN (100) in 3 "
 	    "rooms");
-	jobs_free(&c);
+	test_capture_free(&c);
 	world_free();
 }
 END_TEST
@@ -308,7 +264,7 @@ END_TEST
 START_TEST(test_doctor)
 {
 	struct cmd_ctx	 ctx;
-	struct mcap	 c;
+	struct test_capture	 c;
 	struct cmd_args	 a;
 
 	memset(&a, 0, sizeof a);
@@ -323,7 +279,7 @@ START_TEST(test_doctor)
 	answer(&ctx, &c, 0, NULL, NULL);
 	ck_assert_ptr_nonnull(strstr(c.out, "server doctor: repaired the "
 	    "power levels in 1 room"));
-	jobs_free(&c);
+	test_capture_free(&c);
 
 	/* A moderator may not. */
 	ctx_init(&ctx, &c);
@@ -348,7 +304,7 @@ END_TEST
 START_TEST(test_kick)
 {
 	struct cmd_ctx	 ctx;
-	struct mcap	 c;
+	struct test_capture	 c;
 	json_t		*b;
 	int		 i;
 
@@ -372,7 +328,7 @@ START_TEST(test_kick)
 	ck_assert_int_eq(c.njobs, 3);	/* kicks are not retried */
 	ck_assert_str_eq(c.out, "kick @bob:hs: removed in 2 rooms (the others "
 	    "had nothing to change)");
-	jobs_free(&c);
+	test_capture_free(&c);
 
 	/* Refusals by the server are listed with their errcode. */
 	ctx_init(&ctx, &c);
@@ -383,7 +339,7 @@ START_TEST(test_kick)
 	ck_assert_str_eq(c.out, "ban @bob:hs: failed in 3 of 3 rooms: server "
 	    "Guild, #alpha, #beta (M_FORBIDDEN: You cannot ban user "
 	    "@bob:hs.)");
-	jobs_free(&c);
+	test_capture_free(&c);
 	world_free();
 }
 END_TEST
@@ -391,7 +347,7 @@ END_TEST
 START_TEST(test_audit)
 {
 	struct cmd_ctx	 ctx;
-	struct mcap	 c;
+	struct test_capture	 c;
 	json_t		*tl;
 	int		 n = 100;
 
