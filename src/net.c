@@ -97,6 +97,8 @@ net_job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
+	if (j->type == JOB_TOKEN && j->content != NULL)
+		explicit_bzero(j->content, strlen(j->content));
 	free(j->room_id);
 	free(j->event_type);
 	free(j->state_key);
@@ -167,6 +169,33 @@ net_results_take(struct net *n)
 	n->results_tail = &n->results;
 	pthread_mutex_unlock(&n->lock);
 	return r;
+}
+
+/* Make a JOB_RETRY, JOB_DISCARD (txn_id) or JOB_BACKFILL (txn_id NULL). */
+struct job *
+net_job_room(enum job_type type, const char *room_id, const char *txn_id)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = type;
+	j->room_id = xstrdup(room_id);
+	if (txn_id != NULL)
+		j->txn_id = xstrdup(txn_id);
+	return j;
+}
+
+/* Make a JOB_TOKEN: the access token of a new login (wiped when freed). */
+struct job *
+net_job_token(const char *token, const char *device_id)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_TOKEN;
+	j->content = xstrdup(token);
+	j->state_key = xstrdup(device_id);
+	return j;
 }
 
 /* Make a JOB_SEND of a message-like event. */

@@ -89,6 +89,9 @@ void		 net_submit(struct net *, struct job *);
 void		 net_get_status(struct net *, struct net_status *);
 struct job	*net_job_send(const char *room_id, const char *type,
 		    const char *content);
+struct job	*net_job_room(enum job_type, const char *room_id,
+		    const char *txn_id);
+struct job	*net_job_token(const char *token, const char *device_id);
 struct job	*net_job_request(const char *method, const char *path,
 		    const char *body, uint64_t tag);
 struct job	*net_job_upload(const char *path, const void *data,

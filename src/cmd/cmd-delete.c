@@ -129,11 +129,8 @@ cmd_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return CMD_RETURN_ERROR;
 	if (ev.event_id == NULL) {
 		/* Not sent yet: drop it from the outbox instead. */
-		j = xcalloc(1, sizeof *j);
-		j->type = JOB_DISCARD;
-		j->room_id = xstrdup(ctx->room_id);
-		j->txn_id = xstrdup(ev.txn_id);
-		cmd_submit(ctx, j);
+		cmd_submit(ctx, net_job_room(JOB_DISCARD, ctx->room_id,
+		    ev.txn_id));
 		cmd_info(ctx, "unsent message discarded");
 		event_row_free(&ev);
 		return CMD_RETURN_NORMAL;

@@ -8,19 +8,6 @@
 #include "haos/model.h"
 #include "haos/net.h"
 #include "haos/store.h"
-#include "haos/xmalloc.h"
-
-static void
-cmd_retry_one(struct cmd_ctx *ctx, const char *room_id, const char *txn_id)
-{
-	struct job	*j;
-
-	j = xcalloc(1, sizeof *j);
-	j->type = JOB_RETRY;
-	j->room_id = xstrdup(room_id);
-	j->txn_id = xstrdup(txn_id);
-	cmd_submit(ctx, j);
-}
 
 /*
  * The selected (or named) failed message, else every failed message of
@@ -45,7 +32,7 @@ cmd_retry_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 			event_row_free(&ev);
 			return CMD_RETURN_ERROR;
 		}
-		cmd_retry_one(ctx, ctx->room_id, ev.txn_id);
+		cmd_submit(ctx, net_job_room(JOB_RETRY, ctx->room_id, ev.txn_id));
 		event_row_free(&ev);
 		cmd_info(ctx, "sending again");
 		return CMD_RETURN_NORMAL;
@@ -61,7 +48,8 @@ cmd_retry_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 			continue;
 		if (why == NULL && rows[i].error != NULL)
 			why = rows[i].error;
-		cmd_retry_one(ctx, ctx->room_id, rows[i].txn_id);
+		cmd_submit(ctx, net_job_room(JOB_RETRY, ctx->room_id,
+		    rows[i].txn_id));
 		done++;
 	}
 	if (done == 0)

@@ -329,7 +329,6 @@ pane_messages_top(struct ui *ui)
 {
 	struct haos_error	 err;
 	struct gap_row		*g = NULL;
-	struct job		*j;
 	size_t			 ng = 0, i, real = 0;
 
 	/* A backfill that failed (or never answered) may be retried. */
@@ -353,10 +352,7 @@ pane_messages_top(struct ui *ui)
 		ui->beginning = 1;
 		return;
 	}
-	j = xcalloc(1, sizeof *j);
-	j->type = JOB_BACKFILL;
-	j->room_id = xstrdup(ui->room_id);
-	cmd_submit(&ui->ctx, j);
+	cmd_submit(&ui->ctx, net_job_room(JOB_BACKFILL, ui->room_id, NULL));
 	ui->loading = 1;
 	ui->loading_at = net_now_ms();
 	ui->want += MESSAGES_PAGE;

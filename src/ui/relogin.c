@@ -26,6 +26,7 @@ struct relogin {
 	size_t	 len;
 	int	 busy;		/* a /login is in flight */
 	int	 soft;		/* soft_logout: keep the device */
+	int	 cursor_x;	/* after the stars, set by relogin_draw() */
 };
 
 static void
@@ -35,10 +36,20 @@ relogin_wipe(struct relogin *r)
 	r->len = 0;
 }
 
-/* M_UNKNOWN_TOKEN arrived: open the password prompt. */
+/*
+ * M_UNKNOWN_TOKEN arrived (or /login): open the password prompt.  The
+ * net thread keeps soft_logout until a new token is handed over.
+ */
 void
-relogin_begin(struct ui *ui, int soft_logout)
+relogin_begin(struct ui *ui)
 {
+	struct net_status	 ns;
+	int			 soft_logout = 0;
+
+	if (ui->net != NULL) {
+		net_get_status(ui->net, &ns);
+		soft_logout = ns.soft_logout;
+	}
 	if (ui->relogin == NULL)
 		ui->relogin = xcalloc(1, sizeof *ui->relogin);
 	ui->relogin->soft = soft_logout;
@@ -66,7 +77,6 @@ relogin_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 	struct ui		*ui = arg;
 	struct session		 s;
 	struct haos_error	 err;
-	struct job		*j;
 	json_t			*root;
 
 	(void)ctx;
@@ -107,11 +117,7 @@ relogin_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 		ui_message(ui, 0, "logged in again as %s (device %s)",
 		    s.user_id, s.device_id);
 	log_info("ui", "logged in again, device %s", s.device_id);
-	j = xcalloc(1, sizeof *j);
-	j->type = JOB_TOKEN;
-	j->content = xstrdup(s.access_token);
-	j->state_key = xstrdup(s.device_id);
-	cmd_submit(&ui->ctx, j);
+	cmd_submit(&ui->ctx, net_job_token(s.access_token, s.device_id));
 	session_free(&s);
 	ui->auth_failed = 0;
 	relogin_end(ui);
@@ -210,6 +216,17 @@ relogin_draw(struct ui *ui, WINDOW *w, int width)
 			chars++;
 	for (i = 0; i < chars && x < width - 1; i++, x++)
 		mvwaddch(w, 0, x, '*');
-	wmove(w, 0, x);
+	r->cursor_x = x;
 	return 1;
+}
+
+/* Put the terminal cursor after the stars. */
+void
+relogin_cursor(struct ui *ui)
+{
+	if (ui->relogin == NULL || ui->input.win == NULL)
+		return;
+	leaveok(ui->input.win, FALSE);
+	wmove(ui->input.win, 0, ui->relogin->cursor_x);
+	wnoutrefresh(ui->input.win);
 }

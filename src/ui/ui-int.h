@@ -175,7 +175,6 @@ struct ui {
 	int64_t			 start_ms;	/* main()'s clock */
 	int			 framed;	/* first frame drawn */
 	struct relogin		*relogin;	/* password prompt open */
-	int			 relogin_soft;	/* soft_logout said */
 	const char		*homeserver;	/* main()'s */
 	const char		*user_id;
 	const char		*device_id;
@@ -203,10 +202,11 @@ const char	*ui_name_of(void *, const char *user_id);
 void		 ui_stale(struct ui *, unsigned int notify_bits);
 
 /* relogin.c */
-void		 relogin_begin(struct ui *, int soft_logout);
+void		 relogin_begin(struct ui *);
 void		 relogin_end(struct ui *);
 int		 relogin_key(struct ui *, int);
 int		 relogin_draw(struct ui *, WINDOW *, int width);
+void		 relogin_cursor(struct ui *);
 
 /* pane.c */
 void		 pane_init(struct pane *, struct ui *, const char *,

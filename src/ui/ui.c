@@ -381,7 +381,7 @@ ui_cmd(void *arg, const char *verb, const char *param)
 			    ui->user_id);
 			return -1;
 		}
-		relogin_begin(ui, ui->relogin_soft);
+		relogin_begin(ui);
 		return 0;
 	}
 	if (strcmp(verb, "input") == 0) {
@@ -628,8 +628,7 @@ ui_draw(struct ui *ui)
 		switcher_draw(ui);
 	} else if (ui->relogin != NULL && ui->input.win != NULL) {
 		curs_set(1);
-		relogin_draw(ui, ui->input.win, ui->input.r.w);
-		wnoutrefresh(ui->input.win);
+		relogin_cursor(ui);
 	} else if (ui->input.win != NULL && !ui->sel && ui->help == NULL) {
 		curs_set(1);
 		pane_input_cursor(ui);
@@ -768,7 +767,6 @@ static int
 ui_notified(struct ui *ui, struct haos_error *err)
 {
 	struct net_result	*r, *next;
-	struct net_status	 ns;
 	unsigned int		 bits;
 
 	bits = notify_take(ui->notify);
@@ -779,11 +777,8 @@ ui_notified(struct ui *ui, struct haos_error *err)
 	}
 	if ((bits & NOTIFY_AUTH) && !ui->auth_failed) {
 		ui->auth_failed = 1;
-		if (ui->net != NULL) {
-			net_get_status(ui->net, &ns);
-			ui->relogin_soft = ns.soft_logout;
-			relogin_begin(ui, ns.soft_logout);
-		}
+		if (ui->net != NULL)
+			relogin_begin(ui);
 	}
 	ui_stale(ui, bits);
 	if ((bits & NOTIFY_RESULT) && ui->net != NULL) {
