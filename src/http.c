@@ -215,20 +215,6 @@ http_resp_free(struct http_resp *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Percent-encode a path segment; the caller frees the result. */
-char *
-http_escape(const char *s)
-{
-	char	*e, *out;
-
-	e = curl_easy_escape(NULL, s, 0);
-	if (e == NULL)
-		return xstrdup("");
-	out = xstrdup(e);
-	curl_free(e);
-	return out;
-}
-
 /*
  * Exponential backoff with full jitter: a uniformly random delay in
  * [base/2, base] where base doubles per attempt from 500 ms, capped at

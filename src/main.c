@@ -13,6 +13,7 @@
 #include "haos/error.h"
 #include "haos/http.h"
 #include "haos/log.h"
+#include "haos/client.h"
 #include "haos/net.h"
 #include "haos/notify.h"
 #include "haos/paths.h"
@@ -105,6 +106,7 @@ main_run_ui(const struct config *cfg, const struct paths *paths,
 	struct ui_deps		 d;
 	struct notify		*nf = NULL;
 	struct net		*net = NULL;
+	struct client		*client = NULL;
 	struct store		*st = NULL;
 	struct ui		*ui = NULL;
 	int			 ret = -1;
@@ -138,7 +140,8 @@ main_run_ui(const struct config *cfg, const struct paths *paths,
 	memset(&d, 0, sizeof d);
 	d.cfg = cfg;
 	d.store = st;
-	d.net = net;
+	client = client_new(net, st, s.user_id);
+	d.client = client;
 	d.notify = nf;
 	d.user_id = s.user_id;
 	d.homeserver = s.homeserver;
@@ -150,10 +153,14 @@ main_run_ui(const struct config *cfg, const struct paths *paths,
 		goto out;
 	ret = ui_run(ui, err);
 out:
+	/* Every pending completion runs (cancelled) while the UI is alive. */
+	if (client != NULL)
+		client_cancel_all(client);
 	net_stop(net);
 	if (st != NULL)
 		store_close(st);
 	ui_done(ui);
+	client_free(client);
 	notify_free(nf);
 	session_free(&s);
 	return ret;

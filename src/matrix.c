@@ -163,6 +163,25 @@ matrix_parse_login(const json_t *resp, const char *base_url,
 	return 0;
 }
 
+/* matrix_parse_login() of a /login answer's text. */
+int
+matrix_parse_login_text(const char *body, const char *base_url,
+    struct session *s, struct haos_error *err)
+{
+	json_t	*root;
+	int	 rc;
+
+	root = json_loads(body != NULL ? body : "", 0, NULL);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		haos_error_set(err, HAOS_EPROTO, "login answer is not JSON");
+		return -1;
+	}
+	rc = matrix_parse_login(root, base_url, s, err);
+	json_decref(root);
+	return rc;
+}
+
 /* Make a blocking JSON call; returns the parsed body or NULL with err set. */
 json_t *
 matrix_call(const char *base_url, const char *token, const char *method,
@@ -320,82 +339,6 @@ matrix_sync_filter(int timeline_limit)
 	    "room",
 	    "state", "lazy_load_members", 1,
 	    "timeline", "limit", timeline_limit, "lazy_load_members", 1);
-}
-
-char *
-matrix_filter_path(const char *user_id)
-{
-	char	*u, *p;
-
-	u = http_escape(user_id);
-	p = xasprintf("/_matrix/client/v3/user/%s/filter", u);
-	free(u);
-	return p;
-}
-
-char *
-matrix_sync_path(const char *filter_id, const char *since, long timeout_ms,
-    int full_state)
-{
-	char	*f, *s, *p;
-
-	f = http_escape(filter_id != NULL ? filter_id : "");
-	s = http_escape(since != NULL ? since : "");
-	p = xasprintf("/_matrix/client/v3/sync?timeout=%ld%s%s%s%s%s",
-	    timeout_ms,
-	    filter_id != NULL ? "&filter=" : "", filter_id != NULL ? f : "",
-	    since != NULL ? "&since=" : "", since != NULL ? s : "",
-	    full_state ? "&full_state=true" : "");
-	free(f);
-	free(s);
-	return p;
-}
-
-char *
-matrix_send_path(const char *room_id, const char *type, const char *txn_id)
-{
-	char	*r, *t, *x, *p;
-
-	r = http_escape(room_id);
-	t = http_escape(type);
-	x = http_escape(txn_id);
-	p = xasprintf("/_matrix/client/v3/rooms/%s/send/%s/%s", r, t, x);
-	free(r);
-	free(t);
-	free(x);
-	return p;
-}
-
-char *
-matrix_redact_path(const char *room_id, const char *event_id,
-    const char *txn_id)
-{
-	char	*r, *e, *x, *p;
-
-	r = http_escape(room_id);
-	e = http_escape(event_id);
-	x = http_escape(txn_id);
-	p = xasprintf("/_matrix/client/v3/rooms/%s/redact/%s/%s", r, e, x);
-	free(r);
-	free(e);
-	free(x);
-	return p;
-}
-
-char *
-matrix_messages_path(const char *room_id, const char *from, char dir,
-    int limit)
-{
-	char	*r, *f, *p;
-
-	r = http_escape(room_id);
-	f = http_escape(from != NULL ? from : "");
-	p = xasprintf("/_matrix/client/v3/rooms/%s/messages?dir=%c&limit=%d"
-	    "%s%s", r, dir, limit, from != NULL ? "&from=" : "",
-	    from != NULL ? f : "");
-	free(r);
-	free(f);
-	return p;
 }
 
 /*

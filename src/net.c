@@ -97,8 +97,10 @@ net_job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
-	if (j->type == JOB_TOKEN && j->content != NULL)
-		explicit_bzero(j->content, strlen(j->content));
+	/* A token, or a password in a login body: wiped, whatever it is. */
+	if (j->content != NULL)
+		explicit_bzero(j->content, j->content_len > 0 ?
+		    j->content_len : strlen(j->content));
 	free(j->room_id);
 	free(j->event_type);
 	free(j->state_key);
@@ -472,20 +474,13 @@ net_send_row(struct net *n, struct net_room *nr, const struct outbox_row *o)
 {
 	struct haos_error	 e2;
 	struct net_req		*r;
-	char			*path, *sk, *t, *rm;
+	char			*path;
 
 	if (strcmp(o->type, "m.room.redaction") == 0 && o->rel_target != NULL)
 		path = matrix_redact_path(o->room_id, o->rel_target, o->txn_id);
-	else if (o->state_key != NULL) {
-		rm = http_escape(o->room_id);
-		t = http_escape(o->type);
-		sk = http_escape(o->state_key);
-		path = xasprintf("/_matrix/client/v3/rooms/%s/state/%s/%s",
-		    rm, t, sk);
-		free(rm);
-		free(t);
-		free(sk);
-	} else
+	else if (o->state_key != NULL)
+		path = matrix_state_path(o->room_id, o->type, o->state_key);
+	else
 		path = matrix_send_path(o->room_id, o->type, o->txn_id);
 	if (o->state != OUTBOX_SENDING &&
 	    store_outbox_mark_sending(n->store, o->txn_id, &e2) == -1)

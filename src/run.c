@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "haos/client.h"
 #include "haos/cmd.h"
 #include "haos/config.h"
 #include "haos/error.h"
@@ -28,7 +28,8 @@
 /* Everything one run owns; the commands run on this (the main) thread. */
 struct run {
 	struct notify	*nf;
-	struct net	*net;
+	struct net	*net;		/* started and stopped here only */
+	struct client	*client;
 	struct store	*st;
 	struct cmd_ctx	 ctx;
 	long		 timeout_ms;	/* for one answer */
@@ -41,19 +42,19 @@ struct run {
 
 static void	run_print(void *, int, const char *);
 
-/* Give a job to the net thread, noting the txn id of each send. */
+/* Note the transaction ids of the messages the commands queued. */
 static void
-run_submit(void *arg, struct job *j)
+run_note_sends(struct run *r)
 {
-	struct run	*r = arg;
+	char	**ids;
+	size_t	  n, i;
 
-	if (j->type == JOB_SEND) {
-		if (j->txn_id == NULL)
-			j->txn_id = matrix_txn_id();
+	n = client_take_sent(r->client, &ids);
+	for (i = 0; i < n; i++) {
 		r->txns = xrealloc(r->txns, (r->ntxns + 1) * sizeof *r->txns);
-		r->txns[r->ntxns++] = xstrdup(j->txn_id);
+		r->txns[r->ntxns++] = ids[i];
 	}
-	net_submit(r->net, j);
+	free(ids);
 }
 
 /* Count our sends in outbox state st; report them as errors if asked. */
@@ -97,7 +98,6 @@ run_print(void *arg, int is_error, const char *msg)
 static int
 run_pump(struct run *r, int ms)
 {
-	struct net_result	*res, *next;
 	struct pollfd		 pfd;
 	unsigned int		 bits;
 
@@ -115,11 +115,8 @@ run_pump(struct run *r, int ms)
 		fprintf(stderr, "haos: session invalid - run haos login\n");
 		return -1;
 	}
-	for (res = net_results_take(r->net); res != NULL; res = next) {
-		next = res->next;
-		cmd_result(&r->ctx, res);
-		net_result_free(res);
-	}
+	client_dispatch(r->client);
+	run_note_sends(r);
 	return 0;
 }
 
@@ -127,19 +124,19 @@ run_pump(struct run *r, int ms)
 static int
 run_wait_syncs(struct run *r, unsigned long want, long timeout_ms)
 {
-	struct net_status	 ns;
-	int64_t			 deadline = net_now_ms() + timeout_ms;
+	struct client_status	 ns;
+	int64_t			 deadline = client_now_ms() + timeout_ms;
 
 	for (;;) {
-		net_get_status(r->net, &ns);
+		client_get_status(r->client, &ns);
 		if (ns.syncs >= want)
 			return 0;
-		if (ns.state == NET_AUTH_FAILED) {
+		if (ns.state == CLIENT_AUTH_FAILED) {
 			fprintf(stderr, "haos: session invalid - run haos "
 			    "login\n");
 			return -1;
 		}
-		if (net_now_ms() > deadline) {
+		if (client_now_ms() > deadline) {
 			fprintf(stderr, "haos: no answer from the homeserver "
 			    "(sync)\n");
 			return -1;
@@ -156,13 +153,14 @@ run_wait_syncs(struct run *r, unsigned long want, long timeout_ms)
 static int
 run_wait_done(struct run *r)
 {
-	int64_t	 deadline = net_now_ms() + r->timeout_ms;
+	int64_t	 deadline = client_now_ms() + r->timeout_ms;
 
+	run_note_sends(r);
 	for (;;) {
-		if (r->ctx.pending == NULL && run_sends_in(r, OUTBOX_SENT, 0) +
+		if (client_pending(r->client) == 0 && run_sends_in(r, OUTBOX_SENT, 0) +
 		    run_sends_in(r, OUTBOX_FAILED, 0) >= r->ntxns)
 			break;
-		if (net_now_ms() > deadline) {
+		if (client_now_ms() > deadline) {
 			fprintf(stderr, "haos: timed out waiting for the "
 			    "homeserver\n");
 			return -1;
@@ -199,54 +197,27 @@ run_candidates(struct room_row *rows, size_t *which, size_t nw)
 	return list;
 }
 
-/* A row run_pick() may choose: joined or invited, space or not. */
-#define RUN_ELIGIBLE(row, spaces)					\
-	((row)->join != ROOM_LEAVE && ((row)->is_space != 0) == (spaces))
-
 /*
- * Find what the user named among rows: a room id, else a name (without
- * a leading '#'), case-insensitively, else a unique prefix.  Prints the
- * error (none, or the candidates when ambiguous) and returns NULL.
+ * Find what the user named among rows (cmd_match_rooms(), as commands
+ * do).  Prints the error (none, or the candidates when ambiguous) and
+ * returns NULL.
  */
 static char *
 run_pick(struct room_row *rows, size_t n, int spaces, const char *what,
     const char *want)
 {
-	const char	*w = want, *label;
-	size_t		*hit, nhit = 0, i;
+	size_t		*hit, nhit, i;
 	char		*id = NULL, *list;
-	int		 pass;
 
-	hit = xcalloc(n + 1, sizeof *hit);
-	if (w[0] == '#')
-		w++;
-	for (i = 0; i < n; i++) {
-		if (RUN_ELIGIBLE(&rows[i], spaces) &&
-		    strcmp(rows[i].room_id, want) == 0) {
-			id = xstrdup(rows[i].room_id);
-			goto out;
-		}
-	}
-	for (pass = 0; pass < 2 && nhit == 0; pass++) {
-		for (i = 0; i < n; i++) {
-			label = rows[i].name != NULL ? rows[i].name :
-			    rows[i].direct_user;
-			if (label == NULL || !RUN_ELIGIBLE(&rows[i], spaces))
-				continue;
-			if (pass == 0 ? strcasecmp(label, w) == 0 ||
-			    (rows[i].canonical_alias != NULL &&
-			    strcasecmp(rows[i].canonical_alias, want) == 0) :
-			    strncasecmp(label, w, strlen(w)) == 0)
-				hit[nhit++] = i;
-		}
-	}
+	nhit = cmd_match_rooms(rows, n, want, spaces, 1, &hit);
 	if (nhit == 1) {
 		id = xstrdup(rows[hit[0]].room_id);
 		goto out;
 	}
 	if (nhit == 0) {
 		for (i = 0; i < n && nhit < 20; i++) {
-			if (RUN_ELIGIBLE(&rows[i], spaces))
+			if (rows[i].join != ROOM_LEAVE &&
+			    (rows[i].is_space != 0) == (spaces != 0))
 				hit[nhit++] = i;
 		}
 		list = run_candidates(rows, hit, nhit);
@@ -311,7 +282,7 @@ run_context(struct run *r, const struct run_opts *o)
 static int
 run_one(struct run *r, const char *line, int more)
 {
-	struct net_status	 ns;
+	struct client_status	 ns;
 	enum cmd_retval		 rv;
 	int			 before = r->errors;
 
@@ -330,7 +301,7 @@ run_one(struct run *r, const char *line, int more)
 		return -1;
 	/* The next command reads the cache: let it see our changes. */
 	if (more && rv == CMD_RETURN_WAIT) {
-		net_get_status(r->net, &ns);
+		client_get_status(r->client, &ns);
 		if (run_wait_syncs(r, ns.syncs + 2, r->timeout_ms) == -1)
 			return -1;
 	}
@@ -379,6 +350,7 @@ run_commands(const struct config *cfg, const struct paths *paths,
 		fprintf(stderr, "haos: %s\n", err.msg);
 		goto out;
 	}
+	r.client = client_new(r.net, NULL, s.user_id);
 	/*
 	 * Two syncs, so that the cache is fresh and names resolve: the
 	 * first answer to an old token may be a server's cached one (Synapse
@@ -394,14 +366,14 @@ run_commands(const struct config *cfg, const struct paths *paths,
 		    paths->store_file);
 		goto out;
 	}
+	client_free(r.client);
+	r.client = client_new(r.net, r.st, s.user_id);
 	r.ctx.store = r.st;
-	r.ctx.net = r.net;
+	r.ctx.client = r.client;
 	r.ctx.me = s.user_id;
 	r.ctx.cfg = cfg;
 	r.ctx.print = run_print;
 	r.ctx.print_arg = &r;
-	r.ctx.submit = run_submit;
-	r.ctx.submit_arg = &r;
 	if (run_context(&r, o) == -1)
 		goto out;
 	for (i = 0; i < o->ncmds; i++) {
@@ -410,8 +382,9 @@ run_commands(const struct config *cfg, const struct paths *paths,
 	}
 	rc = HAOS_EXIT_OK;
 out:
-	cmd_ctx_clear(&r.ctx);
+	client_cancel_all(r.client);
 	net_stop(r.net);
+	client_free(r.client);
 	if (r.st != NULL)
 		store_close(r.st);
 	notify_free(r.nf);

@@ -8,9 +8,10 @@
 #include <stdint.h>
 
 struct store;
-struct net;
+struct client;
+struct client_result;
+struct matrix_req;
 struct net_result;
-struct job;
 struct cmd_ctx;
 
 enum cmd_retval {
@@ -78,11 +79,12 @@ struct cmd_ui_ops {
 		    char **cmds, size_t nlines);
 };
 
-/* Called with the answer of a request a command submitted. */
-typedef void	(*cmd_done_cb)(struct cmd_ctx *, const struct net_result *,
+/*
+ * Called with the answer of a request a command made: exactly once, also
+ * when the client shuts down first (res->cancelled).  It owns arg.
+ */
+typedef void	(*cmd_done_cb)(struct cmd_ctx *, const struct client_result *,
 		    void *);
-
-struct cmd_pending;
 
 /*
  * The context a command runs in.  All fields belong to the thread that
@@ -90,7 +92,7 @@ struct cmd_pending;
  */
 struct cmd_ctx {
 	struct store		*store;		/* read-only */
-	struct net		*net;		/* NULL: no net (tests) */
+	struct client		*client;	/* NULL: requests cancelled */
 	const char		*me;		/* my user id */
 	const char		*server_id;	/* selected space, or NULL */
 	const char		*room_id;	/* selected room, or NULL */
@@ -101,12 +103,7 @@ struct cmd_ctx {
 	/* Where messages go: the status bar, stderr or a test buffer. */
 	void			(*print)(void *, int is_error, const char *);
 	void			*print_arg;
-	/* Instead of net_submit() (tests): takes the job. */
-	void			(*submit)(void *, struct job *);
-	void			*submit_arg;
 	const struct cmd_entry	*current;	/* the command running */
-	struct cmd_pending	*pending;	/* requests awaiting answers */
-	uint64_t		 next_tag;
 };
 
 const struct cmd_entry	*cmd_find(const char *name, char **cause);
@@ -119,13 +116,16 @@ void			 cmd_info(struct cmd_ctx *, const char *, ...)
 int			 cmd_split(const char *, struct cmd_args *, char **);
 void			 cmd_args_free(struct cmd_args *);
 
-/* Requests: submit with a callback; cmd_result() routes the answer. */
-void			 cmd_submit(struct cmd_ctx *, struct job *);
+/*
+ * Requests (cmd-request.c): req (from matrix.h) goes to the client, and
+ * cb(ctx, result, arg) runs exactly once.  cmd_result() routes an answer
+ * (tests); cmd_ctx_clear() cancels what is still pending.
+ */
+uint64_t		 cmd_call(struct cmd_ctx *, struct matrix_req *,
+			     cmd_done_cb, void *arg);
 uint64_t		 cmd_request(struct cmd_ctx *, const char *method,
 			     const char *path, const char *body, cmd_done_cb,
 			     void *arg);
-uint64_t		 cmd_request_job(struct cmd_ctx *, struct job *,
-			     cmd_done_cb, void *arg);
 int			 cmd_result(struct cmd_ctx *,
 			     const struct net_result *);
 void			 cmd_ctx_clear(struct cmd_ctx *);
@@ -134,7 +134,18 @@ void			 cmd_ctx_clear(struct cmd_ctx *);
 int64_t			 cmd_power_of(struct cmd_ctx *, const char *room_id,
 			     const char *user_id);
 char			*cmd_resolve_room(struct cmd_ctx *, const char *name);
-char			*cmd_escape(const char *);
+/*
+ * The rows a name typed by the user means (cmd-resolve.c), shared by
+ * the commands and haos run: a room id exactly; else a name (a leading
+ * '#' or '@' ignored), a canonical alias or a DM peer's user id, case
+ * aside; else (with prefix set) a prefix of a name.  spaces: 1 spaces
+ * only, 0 no spaces, -1 either; rooms we left never match.  Returns the
+ * number of hits, their indices in *hits (the caller frees).
+ */
+struct room_row;
+size_t			 cmd_match_rooms(const struct room_row *, size_t n,
+			     const char *want, int spaces, int prefix,
+			     size_t **hits);
 char			*cmd_accept_target(struct cmd_ctx *,
 			     const struct cmd_args *, char **label);
 const char		*cmd_role_name(int64_t power);
@@ -154,8 +165,7 @@ char			*cmd_user_id(struct cmd_ctx *, const char *arg);
 struct cmd_batch	*cmd_batch_new(struct cmd_ctx *, const char *what,
 			     const char *done, const char *hint, int retries);
 void			 cmd_batch_add(struct cmd_batch *, const char *label,
-			     const char *method, const char *path,
-			     const char *body, unsigned int flags);
+			     struct matrix_req *, unsigned int flags);
 void			 cmd_batch_fail(struct cmd_batch *, const char *label,
 			     const char *why);
 void			 cmd_batch_unit(struct cmd_batch *, const char *one,
@@ -177,8 +187,7 @@ typedef void	(*cmd_seq_cb)(struct cmd_ctx *, struct cmd_seq *, void *);
 #define CMD_SEQ_OPTIONAL	0x1	/* a failure is not counted */
 #define CMD_SEQ_STOP		0x2	/* a failure ends the sequence */
 struct cmd_seq		*cmd_seq_new(cmd_seq_cb, void *arg);
-void			 cmd_seq_add(struct cmd_seq *, const char *method,
-			     const char *path, const char *body,
+void			 cmd_seq_add(struct cmd_seq *, struct matrix_req *,
 			     unsigned int flags);
 void			 cmd_seq_run(struct cmd_ctx *, struct cmd_seq *);
 size_t			 cmd_seq_failed(const struct cmd_seq *);
@@ -200,7 +209,7 @@ enum cmd_retval		 cmd_join_start(struct cmd_ctx *, const char *);
 /* Media upload of a local file (cmd-upload.c). */
 int			 cmd_upload_file(struct cmd_ctx *, const char *file,
 			     cmd_done_cb, void *arg);
-char			*cmd_upload_uri(const struct net_result *);
+char			*cmd_upload_uri(const struct client_result *);
 
 /* :shortcode: emoji, sorted by name (completion and sending share it). */
 struct cmd_emoji {

@@ -65,6 +65,5 @@ int	http_perform(const struct http_req *, struct http_resp *,
 	    struct haos_error *);
 int	http_error_from_response(const struct http_resp *, struct haos_error *);
 void	http_resp_free(struct http_resp *);
-char	*http_escape(const char *);
 
 #endif

@@ -15,14 +15,88 @@ json_t	*matrix_login_body(const char *user, const char *password,
 	    const char *device_name);
 int	matrix_parse_login(const json_t *, const char *base_url,
 	    struct session *, struct haos_error *);
+int	matrix_parse_login_text(const char *body, const char *base_url,
+	    struct session *, struct haos_error *);
 
-/* Paths and bodies of the sync engine's requests (the caller frees). */
+/*
+ * Every request haos makes of a homeserver is built here (matrix-req.c):
+ * the path with each segment escaped by matrix_escape(), the method and
+ * the body.  Nothing else in src/ spells a /_matrix path.  A request is
+ * plain data; the client (client.c) turns it into a job for the net
+ * thread, which owns it from then on.
+ */
+struct matrix_req {
+	char	*method;	/* "GET", "PUT", "POST" */
+	char	*path;		/* escaped, from /_matrix; or a full URL of
+				   a non-Matrix service (no token sent) */
+	char	*body;		/* NULL: none */
+	size_t	 body_len;	/* 0: strlen(body) */
+	char	*content_type;	/* NULL: JSON */
+};
+
+char	*matrix_escape(const char *);
+struct matrix_req *matrix_req_new(const char *method, const char *path,
+	    const char *body);
+void	 matrix_req_free(struct matrix_req *);
+struct matrix_req *matrix_req_dup(const struct matrix_req *);
+
+/* Rooms: membership, state, history. */
+struct matrix_req *matrix_req_join(const char *id_or_alias, const char *via);
+struct matrix_req *matrix_req_leave(const char *room_id);
+struct matrix_req *matrix_req_member(const char *room_id, const char *verb,
+	    const char *user_id, const char *reason);
+struct matrix_req *matrix_req_state_put(const char *room_id,
+	    const char *type, const char *state_key, const char *content);
+struct matrix_req *matrix_req_state_get(const char *room_id,
+	    const char *type, const char *state_key);
+struct matrix_req *matrix_req_create_room(const char *body);
+struct matrix_req *matrix_req_messages(const char *room_id,
+	    const char *from, char dir, int limit);
+struct matrix_req *matrix_req_redact(const char *room_id,
+	    const char *event_id, const char *txn_id, const char *reason);
+struct matrix_req *matrix_req_typing(const char *room_id,
+	    const char *user_id, int typing, int timeout_ms);
+struct matrix_req *matrix_req_read_markers(const char *room_id,
+	    const char *fully_read, const char *read);
+
+/* Directory. */
+struct matrix_req *matrix_req_public_rooms(const char *body);
+struct matrix_req *matrix_req_alias_put(const char *alias,
+	    const char *room_id);
+struct matrix_req *matrix_req_alias_delete(const char *alias);
+struct matrix_req *matrix_req_visibility(const char *room_id,
+	    int public);
+
+/* Me: profile and account data. */
+struct matrix_req *matrix_req_profile(const char *user_id);
+struct matrix_req *matrix_req_displayname(const char *user_id,
+	    const char *name);
+struct matrix_req *matrix_req_avatar_url(const char *user_id,
+	    const char *mxc);
+struct matrix_req *matrix_req_account_data_get(const char *user_id,
+	    const char *type);
+struct matrix_req *matrix_req_account_data_put(const char *user_id,
+	    const char *type, const char *content);
+
+/* Media and login. */
+struct matrix_req *matrix_req_upload(const char *filename, const void *data,
+	    size_t len, const char *content_type);
+struct matrix_req *matrix_req_login(const char *user_id,
+	    const char *password, const char *device_id,
+	    const char *device_name);
+/* The HAOS invite service (not Matrix): GET BASE/invite/CODE. */
+struct matrix_req *matrix_req_invite_service(const char *base_url,
+	    const char *code);
+
+/* Paths of the sync engine's own requests (the caller frees). */
 json_t	*matrix_sync_filter(int timeline_limit);
 char	*matrix_filter_path(const char *user_id);
 char	*matrix_sync_path(const char *filter_id, const char *since,
 	    long timeout_ms, int full_state);
 char	*matrix_send_path(const char *room_id, const char *type,
 	    const char *txn_id);
+char	*matrix_state_path(const char *room_id, const char *type,
+	    const char *state_key);
 char	*matrix_redact_path(const char *room_id, const char *event_id,
 	    const char *txn_id);
 char	*matrix_messages_path(const char *room_id, const char *from,

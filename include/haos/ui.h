@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-struct net;
+struct client;
 struct notify;
 struct store;
 struct ui;
@@ -15,7 +15,7 @@ struct ui;
 struct ui_deps {
 	const struct config	*cfg;
 	struct store		*store;		/* STORE_RO, this thread's */
-	struct net		*net;
+	struct client		*client;	/* requests go here */
 	struct notify		*notify;
 	const char		*user_id;
 	const char		*homeserver;

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
+#include "haos/matrix.h"
 #include "haos/model.h"
 #include "haos/net.h"
 #include "haos/store.h"
@@ -56,7 +58,7 @@ cmd_accept_target(struct cmd_ctx *ctx, const struct cmd_args *a,
 }
 
 static void
-cmd_accept_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_accept_done(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	char	*label = arg;
 
@@ -71,17 +73,13 @@ cmd_accept_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 static enum cmd_retval
 cmd_accept_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	char	*id, *label, *esc, *path;
+	char	*id, *label;
 
 	id = cmd_accept_target(ctx, a, &label);
 	if (id == NULL)
 		return CMD_RETURN_ERROR;
-	esc = cmd_escape(id);
-	path = xasprintf("/_matrix/client/v3/join/%s", esc);
 	cmd_info(ctx, "joining %s...", label);
-	cmd_request(ctx, "POST", path, "{}", cmd_accept_done, label);
-	free(path);
-	free(esc);
+	cmd_call(ctx, matrix_req_join(id, NULL), cmd_accept_done, label);
 	free(id);
 	return CMD_RETURN_WAIT;
 }

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/net.h"
 #include "haos/sanitize.h"
 #include "haos/xmalloc.h"
@@ -48,7 +50,7 @@ cmd_avatar_type(const unsigned char *p, size_t n)
 }
 
 static void
-cmd_avatar_set(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_avatar_set(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	char	*mxc = arg, *clean;
 
@@ -63,12 +65,11 @@ cmd_avatar_set(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 }
 
 static void
-cmd_avatar_uploaded(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_avatar_uploaded(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg __unused)
 {
-	json_t		*root, *c;
+	json_t		*root;
 	const char	*mxc;
-	char		*body, *esc, *path;
 
 	if (!res->ok) {
 		cmd_error(ctx, "avatar: upload failed: %s", res->err != NULL ?
@@ -82,15 +83,8 @@ cmd_avatar_uploaded(struct cmd_ctx *ctx, const struct net_result *res,
 		json_decref(root);
 		return;
 	}
-	c = json_pack("{s:s}", "avatar_url", mxc);
-	body = json_xdumps(c);
-	json_decref(c);
-	esc = cmd_escape(ctx->me != NULL ? ctx->me : "");
-	path = xasprintf("/_matrix/client/v3/profile/%s/avatar_url", esc);
-	cmd_request(ctx, "PUT", path, body, cmd_avatar_set, xstrdup(mxc));
-	free(path);
-	free(esc);
-	free(body);
+	cmd_call(ctx, matrix_req_avatar_url(ctx->me != NULL ? ctx->me : "",
+	    mxc), cmd_avatar_set, xstrdup(mxc));
 	json_decref(root);
 }
 
@@ -100,7 +94,6 @@ cmd_avatar_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	const char	*file = a->argv[0], *type, *base;
 	unsigned char	*data;
-	char		*esc, *path;
 	FILE		*f;
 	size_t		 n;
 
@@ -127,12 +120,8 @@ cmd_avatar_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	}
 	base = strrchr(file, '/');
 	base = base != NULL ? base + 1 : file;
-	esc = cmd_escape(base);
-	path = xasprintf("/_matrix/media/v3/upload?filename=%s", esc);
-	cmd_request_job(ctx, net_job_upload(path, data, n, type, 0),
+	cmd_call(ctx, matrix_req_upload(base, data, n, type),
 	    cmd_avatar_uploaded, NULL);
-	free(path);
-	free(esc);
 	free(data);
 	return CMD_RETURN_WAIT;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/log.h"
 #include "haos/matrix.h"
@@ -23,9 +24,7 @@ enum cmd_batch_state {
 
 struct cmd_batch_item {
 	char			*label;		/* sanitised */
-	char			*method;
-	char			*path;		/* NULL: failed before sending */
-	char			*body;
+	struct matrix_req	*req;		/* NULL: failed before sending */
 	unsigned int		 flags;		/* CMD_BATCH_* */
 	enum cmd_batch_state	 state;
 	char			*why;		/* the last error */
@@ -150,17 +149,15 @@ cmd_batch_item(struct cmd_batch *b, const char *label)
 	return it;
 }
 
-/* Add one request (body may be NULL) for the room called label. */
+/* Add one request for the room called label; the batch takes req. */
 void
-cmd_batch_add(struct cmd_batch *b, const char *label, const char *method,
-    const char *path, const char *body, unsigned int flags)
+cmd_batch_add(struct cmd_batch *b, const char *label, struct matrix_req *req,
+    unsigned int flags)
 {
 	struct cmd_batch_item	*it;
 
 	it = cmd_batch_item(b, label);
-	it->method = xstrdup(method);
-	it->path = xstrdup(path);
-	it->body = body != NULL ? xstrdup(body) : NULL;
+	it->req = req;
 	it->flags = flags;
 }
 
@@ -182,9 +179,7 @@ cmd_batch_free(struct cmd_batch *b)
 
 	for (i = 0; i < b->n; i++) {
 		free(b->items[i].label);
-		free(b->items[i].method);
-		free(b->items[i].path);
-		free(b->items[i].body);
+		matrix_req_free(b->items[i].req);
 		free(b->items[i].why);
 	}
 	free(b->items);
@@ -300,37 +295,18 @@ cmd_batch_not_member(const struct haos_error *err)
 	    strstr(err->msg, "not a member") != NULL;
 }
 
+/* An answer (or all of them) is in: retry what failed, or report. */
 static void
-cmd_batch_done(struct cmd_ctx *ctx __unused, const struct net_result *res,
-    void *arg)
+cmd_batch_settle(struct cmd_batch *b)
 {
-	struct cmd_batch_ref	*ref = arg;
-	struct cmd_batch	*b = ref->b;
-	struct cmd_batch_item	*it = &b->items[ref->i];
-	size_t			 i;
-	int			 again = 0;
+	size_t	 i;
+	int	 again = 0;
 
-	free(ref);
-	free(it->why);
-	it->why = NULL;
-	if (res->ok)
-		it->state = BATCH_OK;
-	else if ((it->flags & CMD_BATCH_NOT_MEMBER) &&
-	    cmd_batch_not_member(res->err))
-		it->state = BATCH_SKIPPED;
-	else {
-		it->state = BATCH_FAILED;
-		it->why = xstrdup(res->err != NULL ? res->err->msg :
-		    "request failed");
-		if (it->flags & CMD_BATCH_OPTIONAL)
-			log_info("cmd", "%s: %s %s: %s (not counted)", b->what,
-			    it->method, it->label, it->why);
-	}
 	if (--b->outstanding > 0)
 		return;
 	for (i = 0; i < b->n; i++) {
 		if (b->items[i].state == BATCH_FAILED &&
-		    b->items[i].path != NULL &&
+		    b->items[i].req != NULL &&
 		    !(b->items[i].flags & CMD_BATCH_OPTIONAL))
 			again = 1;
 	}
@@ -344,6 +320,36 @@ cmd_batch_done(struct cmd_ctx *ctx __unused, const struct net_result *res,
 	cmd_batch_report(b);
 }
 
+static void
+cmd_batch_done(struct cmd_ctx *ctx __unused, const struct client_result *res,
+    void *arg)
+{
+	struct cmd_batch_ref	*ref = arg;
+	struct cmd_batch	*b = ref->b;
+	struct cmd_batch_item	*it = &b->items[ref->i];
+
+	free(ref);
+	/* Shutting down: nothing more is sent, the report is the last. */
+	if (res->cancelled)
+		b->round = b->retries;
+	free(it->why);
+	it->why = NULL;
+	if (res->ok)
+		it->state = BATCH_OK;
+	else if ((it->flags & CMD_BATCH_NOT_MEMBER) &&
+	    cmd_batch_not_member(res->err))
+		it->state = BATCH_SKIPPED;
+	else {
+		it->state = BATCH_FAILED;
+		it->why = xstrdup(res->err != NULL ? res->err->msg :
+		    "request failed");
+		if (it->flags & CMD_BATCH_OPTIONAL)
+			log_info("cmd", "%s: %s %s: %s (not counted)", b->what,
+			    it->req->method, it->label, it->why);
+	}
+	cmd_batch_settle(b);
+}
+
 /* Send every item still to do; the first round sends them all. */
 static void
 cmd_batch_round(struct cmd_batch *b)
@@ -354,7 +360,7 @@ cmd_batch_round(struct cmd_batch *b)
 
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
-		if (it->path == NULL)
+		if (it->req == NULL)
 			continue;
 		if (b->round == 0 ? it->state != BATCH_PENDING :
 		    it->state != BATCH_FAILED ||
@@ -363,21 +369,25 @@ cmd_batch_round(struct cmd_batch *b)
 		it->state = BATCH_PENDING;
 		todo++;
 	}
-	b->outstanding = todo;
 	if (todo == 0) {
 		cmd_batch_report(b);
 		return;
 	}
+	/*
+	 * One count more than requests while sending: an answer that comes
+	 * at once (cancelled at shutdown) cannot end the batch mid-loop.
+	 */
+	b->outstanding = todo + 1;
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
-		if (it->path == NULL || it->state != BATCH_PENDING)
+		if (it->req == NULL || it->state != BATCH_PENDING)
 			continue;
 		ref = xmalloc(sizeof *ref);
 		ref->b = b;
 		ref->i = i;
-		cmd_request(b->ctx, it->method, it->path, it->body,
-		    cmd_batch_done, ref);
+		cmd_call(b->ctx, matrix_req_dup(it->req), cmd_batch_done, ref);
 	}
+	cmd_batch_settle(b);
 }
 
 /* Send the requests; the report follows the last answer (none if empty). */

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/model.h"
 #include "haos/net.h"
 #include "haos/sanitize.h"
@@ -45,7 +47,7 @@ cmd_channel_need(struct cmd_ctx *ctx, const char *what)
 }
 
 static const char *
-cmd_channel_why(const struct net_result *res)
+cmd_channel_why(const struct client_result *res)
 {
 	return res->err != NULL ? res->err->msg : "request failed";
 }
@@ -98,7 +100,7 @@ cmd_channel_put_order(struct cmd_ctx *ctx, struct cmd_seq *q,
 	json_object_set_new(c, "order", json_string(order));
 	body = json_xdumps(c);
 	path = cmd_state_path(space, "m.space.child", id);
-	cmd_seq_add(q, "PUT", path, body, 0);
+	cmd_seq_add(q, matrix_req_new("PUT", path, body), 0);
 	free(path);
 	free(body);
 	json_decref(c);
@@ -207,7 +209,7 @@ struct cmd_channel_create {
 };
 
 static void
-cmd_channel_created(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_channel_created(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	struct cmd_channel_create	*c = arg;
@@ -239,7 +241,7 @@ cmd_channel_created(struct cmd_ctx *ctx, const struct net_result *res,
 	child = space_child_content(c->via, order);
 	text = json_xdumps(child);
 	path = cmd_state_path(c->space, "m.space.child", id);
-	cmd_seq_add(q, "PUT", path, text, 0);
+	cmd_seq_add(q, matrix_req_new("PUT", path, text), 0);
 	free(path);
 	free(text);
 	json_decref(child);
@@ -312,7 +314,7 @@ cmd_channel_put(struct cmd_ctx *ctx, const char *what, const char *type,
 	q = cmd_seq_new(cmd_channel_seq_done, msg);
 	path = cmd_state_path(room, type, "");
 	body = json_xdumps(content);
-	cmd_seq_add(q, "PUT", path, body, 0);
+	cmd_seq_add(q, matrix_req_new("PUT", path, body), 0);
 	free(body);
 	free(path);
 	json_decref(content);
@@ -451,10 +453,10 @@ cmd_channel_delete(struct cmd_ctx *ctx, const struct cmd_args *a)
 	    label));
 	free(label);
 	path = cmd_state_path(space, "m.space.child", room);
-	cmd_seq_add(q, "PUT", path, "{}", CMD_SEQ_STOP);
+	cmd_seq_add(q, matrix_req_new("PUT", path, "{}"), CMD_SEQ_STOP);
 	free(path);
 	path = cmd_state_path(room, "m.space.parent", space);
-	cmd_seq_add(q, "PUT", path, "{}", CMD_SEQ_OPTIONAL);
+	cmd_seq_add(q, matrix_req_new("PUT", path, "{}"), CMD_SEQ_OPTIONAL);
 	free(path);
 	if (ctx->store != NULL && store_query_members(ctx->store, room, &m,
 	    &nm, &err) == 0) {
@@ -469,14 +471,14 @@ cmd_channel_delete(struct cmd_ctx *ctx, const struct cmd_args *a)
 			body = json_xdumps(c);
 			json_decref(c);
 			path = cmd_room_path(room, "kick");
-			cmd_seq_add(q, "POST", path, body, CMD_SEQ_OPTIONAL);
+			cmd_seq_add(q, matrix_req_new("POST", path, body), CMD_SEQ_OPTIONAL);
 			free(path);
 			free(body);
 		}
 		member_rows_free(m, nm);
 	}
 	path = cmd_room_path(room, "leave");
-	cmd_seq_add(q, "POST", path, "{}", 0);
+	cmd_seq_add(q, matrix_req_new("POST", path, "{}"), 0);
 	free(path);
 	cmd_seq_run(ctx, q);
 	return CMD_RETURN_WAIT;

@@ -3,12 +3,14 @@
 
 #include <stdlib.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
+#include "haos/matrix.h"
 #include "haos/net.h"
 #include "haos/xmalloc.h"
 
 static void
-cmd_decline_done(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_decline_done(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	char	*label = arg;
@@ -24,16 +26,12 @@ cmd_decline_done(struct cmd_ctx *ctx, const struct net_result *res,
 static enum cmd_retval
 cmd_decline_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	char	*id, *label, *esc, *path;
+	char	*id, *label;
 
 	id = cmd_accept_target(ctx, a, &label);
 	if (id == NULL)
 		return CMD_RETURN_ERROR;
-	esc = cmd_escape(id);
-	path = xasprintf("/_matrix/client/v3/rooms/%s/leave", esc);
-	cmd_request(ctx, "POST", path, "{}", cmd_decline_done, label);
-	free(path);
-	free(esc);
+	cmd_call(ctx, matrix_req_leave(id), cmd_decline_done, label);
 	free(id);
 	return CMD_RETURN_WAIT;
 }

@@ -4,11 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/model.h"
-#include "haos/net.h"
-#include "haos/relation.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -117,8 +116,6 @@ static enum cmd_retval
 cmd_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct event_row	 ev;
-	struct job		*j;
-	char			*content;
 
 	if (a->argc == 0 && ctx->event_id == NULL) {
 		/* Nothing named or selected: my newest, never someone else's. */
@@ -129,8 +126,7 @@ cmd_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return CMD_RETURN_ERROR;
 	if (ev.event_id == NULL) {
 		/* Not sent yet: drop it from the outbox instead. */
-		cmd_submit(ctx, net_job_room(JOB_DISCARD, ctx->room_id,
-		    ev.txn_id));
+		client_discard(ctx->client, ctx->room_id, ev.txn_id);
 		cmd_info(ctx, "unsent message discarded");
 		event_row_free(&ev);
 		return CMD_RETURN_NORMAL;
@@ -144,11 +140,7 @@ cmd_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		event_row_free(&ev);
 		return CMD_RETURN_ERROR;
 	}
-	content = relation_redaction(NULL);
-	j = net_job_send(ctx->room_id, "m.room.redaction", content);
-	j->rel_target = xstrdup(ev.event_id);
-	cmd_submit(ctx, j);
-	free(content);
+	client_redact(ctx->client, ctx->room_id, ev.event_id, NULL);
 	event_row_free(&ev);
 	return CMD_RETURN_NORMAL;
 }

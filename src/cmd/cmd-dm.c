@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/model.h"
 #include "haos/net.h"
 #include "haos/sanitize.h"
@@ -58,7 +60,7 @@ cmd_dm_open(struct cmd_ctx *ctx, const char *user, const char *room_id,
 }
 
 static void
-cmd_dm_recorded(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_dm_recorded(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	char	*room_id = arg;
 
@@ -74,12 +76,12 @@ cmd_dm_recorded(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 }
 
 static void
-cmd_dm_created(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_dm_created(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	struct cmd_dm	*d = arg;
 	json_t		*root, *list;
 	const char	*room_id;
-	char		*body, *path, *esc;
+	char		*body;
 
 	if (!res->ok) {
 		cmd_error(ctx, "dm: cannot create the room: %s",
@@ -103,14 +105,9 @@ cmd_dm_created(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 	}
 	json_array_append_new(list, json_string(room_id));
 	body = json_xdumps(d->direct);
-	esc = cmd_escape(ctx->me);
-	path = xasprintf("/_matrix/client/v3/user/%s/account_data/m.direct",
-	    esc);
-	cmd_request(ctx, "PUT", path, body, cmd_dm_recorded,
-	    xstrdup(room_id));
+	cmd_call(ctx, matrix_req_account_data_put(ctx->me != NULL ? ctx->me :
+	    "", "m.direct", body), cmd_dm_recorded, xstrdup(room_id));
 	cmd_dm_open(ctx, d->user, room_id, 1);
-	free(path);
-	free(esc);
 	free(body);
 	json_decref(root);
 	cmd_dm_free(d);
@@ -133,7 +130,7 @@ cmd_dm_usable(struct cmd_ctx *ctx, const char *room_id)
 }
 
 static void
-cmd_dm_got(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_dm_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	struct cmd_dm	*d = arg;
 	json_t		*root, *list, *v, *body;
@@ -166,8 +163,7 @@ cmd_dm_got(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 	    "trusted_private_chat", "invite", d->user);
 	text = json_xdumps(body);
 	json_decref(body);
-	cmd_request(ctx, "POST", "/_matrix/client/v3/createRoom", text,
-	    cmd_dm_created, d);
+	cmd_call(ctx, matrix_req_create_room(text), cmd_dm_created, d);
 	free(text);
 }
 
@@ -181,7 +177,7 @@ cmd_dm_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct haos_error	 err;
 	struct cmd_dm		*d;
-	char			*user, *esc, *path, *cached = NULL;
+	char			*user, *cached = NULL;
 
 	user = cmd_user_id(ctx, a->argv[0]);
 	if (user == NULL)
@@ -201,11 +197,7 @@ cmd_dm_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		json_decref(d->direct);
 		d->direct = json_object();
 	}
-	esc = cmd_escape(ctx->me != NULL ? ctx->me : "");
-	path = xasprintf("/_matrix/client/v3/user/%s/account_data/m.direct",
-	    esc);
-	cmd_request(ctx, "GET", path, NULL, cmd_dm_got, d);
-	free(path);
-	free(esc);
+	cmd_call(ctx, matrix_req_account_data_get(ctx->me != NULL ? ctx->me :
+	    "", "m.direct"), cmd_dm_got, d);
 	return CMD_RETURN_WAIT;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "haos/error.h"
+#include "haos/matrix.h"
 #include "haos/json.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
@@ -133,10 +134,10 @@ cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
 		drift++;
 		cmd_info(ctx, "server doctor: %s: %s", labels[i], changes);
 		body = json_xdumps(chan);
-		esc = cmd_escape(ids[i]);
+		esc = matrix_escape(ids[i]);
 		path = xasprintf("/_matrix/client/v3/rooms/%s/state/"
 		    "m.room.power_levels", esc);
-		cmd_batch_add(b, labels[i], "PUT", path, body, 0);
+		cmd_batch_add(b, labels[i], matrix_req_new("PUT", path, body), 0);
 		free(path);
 		free(esc);
 		free(body);

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/net.h"
 #include "haos/sanitize.h"
 #include "haos/space.h"
@@ -49,7 +51,7 @@ cmd_explore_line(const json_t *e)
 }
 
 static void
-cmd_explore_done(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_explore_done(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	struct cmd_explore	*x = arg;
@@ -130,8 +132,7 @@ cmd_explore_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	body = json_pack("{s:i, s:o}", "limit", CMD_EXPLORE_LIMIT, "filter",
 	    filter);
 	text = json_xdumps(body);
-	cmd_request(ctx, "POST", "/_matrix/client/v3/publicRooms", text,
-	    cmd_explore_done, x);
+	cmd_call(ctx, matrix_req_public_rooms(text), cmd_explore_done, x);
 	free(text);
 	json_decref(body);
 	free(term);

@@ -37,8 +37,7 @@ static enum cmd_retval
 cmd_invite_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct cmd_batch	*b = NULL;
-	json_t			*body;
-	char			**ids, **labels, *text, *path, *who, *what;
+	char			**ids, **labels, *who, *what;
 	size_t			 n, i;
 
 	if (!matrix_valid_user_id(a->argv[0])) {
@@ -47,9 +46,6 @@ cmd_invite_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return CMD_RETURN_ERROR;
 	}
 	who = sanitize_text(a->argv[0], (size_t)-1, 0);
-	body = json_pack("{s:s}", "user_id", a->argv[0]);
-	text = json_xdumps(body);
-	json_decref(body);
 	n = cmd_server_rooms(ctx, ctx->server_id, &ids, &labels);
 	for (i = 0; i < n; i++) {
 		/* Already there: an invite would only be refused. */
@@ -61,13 +57,11 @@ cmd_invite_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 			    "/invite again to retry", 1);
 			free(what);
 		}
-		path = cmd_room_path(ids[i], "invite");
-		cmd_batch_add(b, labels[i], "POST", path, text, 0);
-		free(path);
+		cmd_batch_add(b, labels[i], matrix_req_member(ids[i],
+		    "invite", a->argv[0], NULL), 0);
 	}
 	cmd_strings_free(ids, n);
 	cmd_strings_free(labels, n);
-	free(text);
 	if (b == NULL) {
 		cmd_info(ctx, "invite: %s is already in the server and all "
 		    "its channels", who);

@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/config.h"
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/net.h"
 #include "haos/sanitize.h"
 #include "haos/space.h"
@@ -51,28 +53,9 @@ cmd_join_free(struct cmd_join *j)
 }
 
 static const char *
-cmd_join_why(const struct net_result *res)
+cmd_join_why(const struct client_result *res)
 {
 	return res->err != NULL ? res->err->msg : "request failed";
-}
-
-/* POST /join/ID?server_name=VIA (via may be NULL). */
-static char *
-cmd_join_path(const char *id, const char *via)
-{
-	char	*e, *v, *p;
-
-	e = cmd_escape(id);
-	if (via == NULL)
-		p = xasprintf("/_matrix/client/v3/join/%s", e);
-	else {
-		v = cmd_escape(via);
-		p = xasprintf("/_matrix/client/v3/join/%s?server_name=%s", e,
-		    v);
-		free(v);
-	}
-	free(e);
-	return p;
 }
 
 static void
@@ -92,7 +75,7 @@ cmd_join_channels_done(struct cmd_ctx *ctx, struct cmd_seq *q, void *arg)
 }
 
 static void
-cmd_join_left(struct cmd_ctx *ctx __unused, const struct net_result *res
+cmd_join_left(struct cmd_ctx *ctx __unused, const struct client_result *res
     __unused, void *arg)
 {
 	cmd_join_free(arg);
@@ -102,12 +85,8 @@ cmd_join_left(struct cmd_ctx *ctx __unused, const struct net_result *res
 static void
 cmd_join_undo(struct cmd_ctx *ctx, struct cmd_join *j, const char *why)
 {
-	char	*path;
-
 	cmd_error(ctx, "%s", why);
-	path = cmd_room_path(j->room_id, "leave");
-	cmd_request(ctx, "POST", path, "{}", cmd_join_left, j);
-	free(path);
+	cmd_call(ctx, matrix_req_leave(j->room_id), cmd_join_left, j);
 }
 
 /*
@@ -115,13 +94,12 @@ cmd_join_undo(struct cmd_ctx *ctx, struct cmd_join *j, const char *why)
  * channel the space lists (m.space.child with a via).
  */
 static void
-cmd_join_state(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_join_state(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	struct cmd_join	*j = arg;
 	struct cmd_seq	*q;
 	json_t		*state, *ev, *content, *via, *kids;
 	const char	*type, *key, *code = NULL, *name = NULL;
-	char		*path;
 	size_t		 i;
 	int		 deleted = 0;
 
@@ -154,10 +132,8 @@ cmd_join_state(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 			if (via == NULL || json_array_size(via) == 0 ||
 			    !json_is_string(json_array_get(via, 0)))
 				continue;
-			path = cmd_join_path(key, json_string_value(
+			json_array_append_new(kids, json_pack("[s, O]", key,
 			    json_array_get(via, 0)));
-			json_array_append_new(kids, json_string(path));
-			free(path);
 		}
 	}
 	j->name = sanitize_text(name != NULL ? name : j->room_id, (size_t)-1,
@@ -174,7 +150,9 @@ cmd_join_state(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 	} else {
 		q = cmd_seq_new(cmd_join_channels_done, j);
 		json_array_foreach(kids, i, ev) {
-			cmd_seq_add(q, "POST", json_string_value(ev), "{}", 0);
+			cmd_seq_add(q, matrix_req_join(json_string_value(
+			    json_array_get(ev, 0)), json_string_value(
+			    json_array_get(ev, 1))), 0);
 			j->nchannels++;
 		}
 		cmd_seq_run(ctx, q);
@@ -184,12 +162,11 @@ cmd_join_state(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 }
 
 static void
-cmd_join_joined(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_join_joined(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	struct cmd_join	*j = arg;
 	json_t		*body;
 	const char	*id;
-	char		*path, *esc;
 
 	if (!res->ok) {
 		if (j->t.kind == SPACE_JOIN_CODE && res->err != NULL &&
@@ -217,22 +194,15 @@ cmd_join_joined(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 	}
 	j->room_id = xstrdup(id);
 	json_decref(body);
-	esc = cmd_escape(j->room_id);
-	path = xasprintf("/_matrix/client/v3/rooms/%s/state", esc);
-	cmd_request(ctx, "GET", path, NULL, cmd_join_state, j);
-	free(path);
-	free(esc);
+	cmd_call(ctx, matrix_req_state_get(j->room_id, NULL, NULL),
+	    cmd_join_state, j);
 }
 
 /* Join id (a room id or alias) through via. */
 static void
 cmd_join_room(struct cmd_ctx *ctx, struct cmd_join *j, const char *id)
 {
-	char	*path;
-
-	path = cmd_join_path(id, j->via);
-	cmd_request(ctx, "POST", path, "{}", cmd_join_joined, j);
-	free(path);
+	cmd_call(ctx, matrix_req_join(id, j->via), cmd_join_joined, j);
 }
 
 /* Join the alias #haos-CODE:SERVER_NAME. */
@@ -251,7 +221,7 @@ cmd_join_by_alias(struct cmd_ctx *ctx, struct cmd_join *j)
 
 /* The invite service answered: its roomId, or fall back to the alias. */
 static void
-cmd_join_service(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_join_service(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	struct cmd_join	*j = arg;
@@ -282,8 +252,6 @@ cmd_join_start(struct cmd_ctx *ctx, const char *arg)
 	struct haos_error	 err;
 	struct cmd_join		*j;
 	const char		*svc, *colon;
-	char			*url, *esc;
-	size_t			 len;
 
 	j = xcalloc(1, sizeof *j);
 	if (space_parse_join(arg, &j->t, &err) == -1) {
@@ -302,14 +270,8 @@ cmd_join_start(struct cmd_ctx *ctx, const char *arg)
 	}
 	svc = ctx->cfg != NULL ? ctx->cfg->invite_service : NULL;
 	if (svc != NULL && *svc != '\0') {
-		len = strlen(svc);
-		while (len > 0 && svc[len - 1] == '/')
-			len--;
-		esc = cmd_escape(j->t.id);
-		url = xasprintf("%.*s/invite/%s", (int)len, svc, esc);
-		cmd_request(ctx, "GET", url, NULL, cmd_join_service, j);
-		free(url);
-		free(esc);
+		cmd_call(ctx, matrix_req_invite_service(svc, j->t.id),
+		    cmd_join_service, j);
 		return CMD_RETURN_WAIT;
 	}
 	cmd_join_by_alias(ctx, j);

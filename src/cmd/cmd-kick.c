@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/xmalloc.h"
 
 static enum cmd_retval	cmd_kick_exec(struct cmd_ctx *,
@@ -72,9 +73,8 @@ cmd_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	const char		*verb = ctx->current->name;
 	struct cmd_batch	*b;
-	json_t			*c;
-	char			**ids, **labels, *user, *reason, *body, *esc;
-	char			*path, *what, *done;
+	char			**ids, **labels, *user, *reason;
+	char			*what, *done;
 	size_t			 n, i;
 	unsigned int		 flags = 0;
 
@@ -91,11 +91,6 @@ cmd_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return CMD_RETURN_ERROR;
 	}
 	reason = cmd_kick_reason(a);
-	c = json_pack("{s:s}", "user_id", user);
-	if (reason != NULL)
-		json_object_set_new(c, "reason", json_string(reason));
-	body = json_xdumps(c);
-	json_decref(c);
 	if (strcmp(verb, "ban") != 0)
 		flags |= CMD_BATCH_NOT_MEMBER;
 	done = xstrdup(strcmp(verb, "kick") == 0 ? "removed" :
@@ -103,17 +98,13 @@ cmd_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	b = cmd_batch_new(ctx, what, done, NULL, 0);
 	n = cmd_server_rooms(ctx, ctx->server_id, &ids, &labels);
 	for (i = 0; i < n; i++) {
-		esc = cmd_escape(ids[i]);
-		path = xasprintf("/_matrix/client/v3/rooms/%s/%s", esc, verb);
-		cmd_batch_add(b, labels[i], "POST", path, body, flags);
-		free(path);
-		free(esc);
+		cmd_batch_add(b, labels[i], matrix_req_member(ids[i], verb,
+		    user, reason), flags);
 	}
 	cmd_strings_free(ids, n);
 	cmd_strings_free(labels, n);
 	free(what);
 	free(done);
-	free(body);
 	free(reason);
 	free(user);
 	cmd_batch_start(b);

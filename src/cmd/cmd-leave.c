@@ -3,7 +3,9 @@
 
 #include <stdlib.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
+#include "haos/matrix.h"
 #include "haos/net.h"
 #include "haos/sanitize.h"
 #include "haos/xmalloc.h"
@@ -24,7 +26,7 @@ const struct cmd_entry cmd_leave_entry = {
 };
 
 static void
-cmd_leave_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_leave_done(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	char	*id = arg, *clean;
 
@@ -41,7 +43,7 @@ cmd_leave_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 static enum cmd_retval
 cmd_leave_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	char	*id, *esc, *path;
+	char	*id;
 
 	if (a->argc == 1)
 		id = cmd_resolve_room(ctx, a->argv[0]);
@@ -54,10 +56,6 @@ cmd_leave_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	}
 	if (id == NULL)
 		return CMD_RETURN_ERROR;
-	esc = cmd_escape(id);
-	path = xasprintf("/_matrix/client/v3/rooms/%s/leave", esc);
-	cmd_request(ctx, "POST", path, "{}", cmd_leave_done, id);
-	free(path);
-	free(esc);
+	cmd_call(ctx, matrix_req_leave(id), cmd_leave_done, id);
 	return CMD_RETURN_WAIT;
 }

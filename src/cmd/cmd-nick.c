@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/net.h"
 #include "haos/error.h"
 #include "haos/xmalloc.h"
@@ -25,7 +27,7 @@ const struct cmd_entry cmd_nick_entry = {
 };
 
 static void
-cmd_nick_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_nick_done(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	char	*name = arg;
 
@@ -40,22 +42,11 @@ cmd_nick_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 static enum cmd_retval
 cmd_nick_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	json_t	*c;
-	char	*body, *esc, *path;
-
 	if (strlen(a->argv[0]) > 256) {
 		cmd_error(ctx, "nick: a display name has at most 256 bytes");
 		return CMD_RETURN_ERROR;
 	}
-	c = json_pack("{s:s}", "displayname", a->argv[0]);
-	body = json_xdumps(c);
-	json_decref(c);
-	esc = cmd_escape(ctx->me != NULL ? ctx->me : "");
-	path = xasprintf("/_matrix/client/v3/profile/%s/displayname", esc);
-	cmd_request(ctx, "PUT", path, body, cmd_nick_done,
-	    xstrdup(a->argv[0]));
-	free(path);
-	free(esc);
-	free(body);
+	cmd_call(ctx, matrix_req_displayname(ctx->me != NULL ? ctx->me : "",
+	    a->argv[0]), cmd_nick_done, xstrdup(a->argv[0]));
 	return CMD_RETURN_WAIT;
 }

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/net.h"
 #include "haos/sanitize.h"
 #include "haos/store.h"
@@ -138,7 +140,7 @@ cmd_profile_role(struct cmd_ctx *ctx, struct cmd_profile *p)
 }
 
 static void
-cmd_profile_got_extended(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_profile_got_extended(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	struct cmd_profile	*p = arg;
@@ -148,11 +150,10 @@ cmd_profile_got_extended(struct cmd_ctx *ctx, const struct net_result *res,
 }
 
 static void
-cmd_profile_got(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_profile_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	struct cmd_profile	*p = arg;
 	json_t			*root;
-	char			*esc, *path;
 
 	if (!res->ok) {
 		cmd_error(ctx, "profile: %s: %s", p->user, res->err != NULL ?
@@ -175,19 +176,15 @@ cmd_profile_got(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 		return;
 	}
 	/* Mine: the extended fields are account data (mapping, Profile). */
-	esc = cmd_escape(ctx->me);
-	path = xasprintf("/_matrix/client/v3/user/%s/account_data/"
-	    "io.haos.profile", esc);
-	cmd_request(ctx, "GET", path, NULL, cmd_profile_got_extended, p);
-	free(path);
-	free(esc);
+	cmd_call(ctx, matrix_req_account_data_get(ctx->me, "io.haos.profile"),
+	    cmd_profile_got_extended, p);
 }
 
 static enum cmd_retval
 cmd_profile_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct cmd_profile	*p;
-	char			*user, *esc, *path;
+	char			*user;
 
 	if (a->argc == 1)
 		user = cmd_user_id(ctx, a->argv[0]);
@@ -197,10 +194,6 @@ cmd_profile_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return CMD_RETURN_ERROR;
 	p = xcalloc(1, sizeof *p);
 	p->user = user;
-	esc = cmd_escape(user);
-	path = xasprintf("/_matrix/client/v3/profile/%s", esc);
-	cmd_request(ctx, "GET", path, NULL, cmd_profile_got, p);
-	free(path);
-	free(esc);
+	cmd_call(ctx, matrix_req_profile(user), cmd_profile_got, p);
 	return CMD_RETURN_WAIT;
 }

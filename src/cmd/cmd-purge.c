@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/matrix.h"
@@ -69,7 +70,7 @@ static void
 cmd_purge_redact(struct cmd_ctx *ctx, struct cmd_purge *p)
 {
 	struct cmd_batch	*b;
-	char			*what, *path, *txn, *done;
+	char			*what, *txn, *done;
 	size_t			 i;
 
 	if (p->n == 0) {
@@ -85,10 +86,8 @@ cmd_purge_redact(struct cmd_ctx *ctx, struct cmd_purge *p)
 	cmd_batch_unit(b, "message", "messages");
 	for (i = 0; i < p->n; i++) {
 		txn = matrix_txn_id();
-		path = matrix_redact_path(p->room_id, p->ids[i], txn);
-		cmd_batch_add(b, p->ids[i], "PUT", path,
-		    "{\"reason\":\"purged by a moderator\"}", 0);
-		free(path);
+		cmd_batch_add(b, p->ids[i], matrix_req_redact(p->room_id,
+		    p->ids[i], txn, "purged by a moderator"), 0);
 		free(txn);
 	}
 	free(what);
@@ -102,7 +101,7 @@ static void	cmd_purge_page(struct cmd_ctx *, struct cmd_purge *,
 
 /* One page of /messages (backwards): take the user's live messages. */
 static void
-cmd_purge_got(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_purge_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	struct cmd_purge	*p = arg;
 	json_t			*root, *chunk, *ev, *content;
@@ -143,19 +142,9 @@ cmd_purge_got(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 static void
 cmd_purge_page(struct cmd_ctx *ctx, struct cmd_purge *p, const char *from)
 {
-	char	*esc, *fesc = NULL, *path;
-
 	p->pages++;
-	esc = cmd_escape(p->room_id);
-	if (from != NULL)
-		fesc = cmd_escape(from);
-	path = xasprintf("/_matrix/client/v3/rooms/%s/messages?dir=b&"
-	    "limit=100%s%s", esc, fesc != NULL ? "&from=" : "",
-	    fesc != NULL ? fesc : "");
-	cmd_request(ctx, "GET", path, NULL, cmd_purge_got, p);
-	free(path);
-	free(fesc);
-	free(esc);
+	cmd_call(ctx, matrix_req_messages(p->room_id, from, 'b', 100),
+	    cmd_purge_got, p);
 }
 
 /*

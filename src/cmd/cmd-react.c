@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/model.h"
-#include "haos/net.h"
-#include "haos/relation.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -30,8 +29,7 @@ cmd_react_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct haos_error	 err;
 	struct event_row	 ev;
-	struct job		*j;
-	char			*key, *content, *mine = NULL;
+	char			*key, *mine = NULL;
 	size_t			 len;
 	int			 rc;
 	enum cmd_retval		 ret = CMD_RETURN_ERROR;
@@ -62,16 +60,9 @@ cmd_react_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	}
 	if (rc == 1) {
 		/* Choosing a reaction again takes it back. */
-		content = relation_redaction(NULL);
-		j = net_job_send(ctx->room_id, "m.room.redaction", content);
-		j->rel_target = xstrdup(mine);
-	} else {
-		content = relation_reaction(ev.event_id, key);
-		j = net_job_send(ctx->room_id, "m.reaction", content);
-		j->rel_target = xstrdup(ev.event_id);
-	}
-	cmd_submit(ctx, j);
-	free(content);
+		client_redact(ctx->client, ctx->room_id, mine, NULL);
+	} else
+		client_react(ctx->client, ctx->room_id, ev.event_id, key);
 	ret = CMD_RETURN_NORMAL;
 out:
 	free(mine);

@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "haos/json.h"
+#include "haos/client.h"
+#include "haos/error.h"
 #include "haos/model.h"
-#include "haos/net.h"
-#include "haos/relation.h"
 #include "haos/xmalloc.h"
 
 static enum cmd_retval	cmd_reply_exec(struct cmd_ctx *,
@@ -28,10 +27,13 @@ const struct cmd_entry cmd_reply_entry = {
 static enum cmd_retval
 cmd_reply_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
+	struct haos_error	 err;
+	struct client_msg	 msg;
 	struct event_row	 ev;
 	const char		*line = a->argv[0], *text = line;
-	char			*id = NULL, *body, *content;
+	char			*id = NULL, *body;
 	size_t			 len;
+	int			 rc;
 
 	if (*line == '$') {
 		len = strcspn(line, " \n");
@@ -54,11 +56,16 @@ cmd_reply_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		event_row_free(&ev);
 		goto fail;
 	}
-	content = relation_reply(ev.event_id, NULL, body);
-	cmd_submit(ctx, net_job_send(ctx->room_id, "m.room.message",
-	    content));
-	free(content);
+	memset(&msg, 0, sizeof msg);
+	msg.body = body;
+	msg.rel = CLIENT_REL_REPLY;
+	msg.target = ev.event_id;
+	rc = client_send(ctx->client, ctx->room_id, &msg, &err);
 	event_row_free(&ev);
+	if (rc == -1) {
+		cmd_error(ctx, "reply: %s", err.msg);
+		goto fail;
+	}
 	free(body);
 	free(id);
 	return CMD_RETURN_NORMAL;

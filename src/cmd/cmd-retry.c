@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/model.h"
-#include "haos/net.h"
 #include "haos/store.h"
 
 /*
@@ -32,7 +32,7 @@ cmd_retry_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 			event_row_free(&ev);
 			return CMD_RETURN_ERROR;
 		}
-		cmd_submit(ctx, net_job_room(JOB_RETRY, ctx->room_id, ev.txn_id));
+		client_retry(ctx->client, ctx->room_id, ev.txn_id);
 		event_row_free(&ev);
 		cmd_info(ctx, "sending again");
 		return CMD_RETURN_NORMAL;
@@ -48,8 +48,7 @@ cmd_retry_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 			continue;
 		if (why == NULL && rows[i].error != NULL)
 			why = rows[i].error;
-		cmd_submit(ctx, net_job_room(JOB_RETRY, ctx->room_id,
-		    rows[i].txn_id));
+		client_retry(ctx->client, ctx->room_id, rows[i].txn_id);
 		done++;
 	}
 	if (done == 0)

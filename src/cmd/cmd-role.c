@@ -7,6 +7,7 @@
 
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -51,8 +52,8 @@ cmd_role_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct haos_error	 err;
 	struct cmd_batch	*b;
 	json_t			*pl, *users;
-	char			**ids, **labels, *user, *text, *body, *esc;
-	char			*path, *what, *done, *uesc;
+	char			**ids, **labels, *user, *text, *body;
+	char			*what, *done;
 	const char		*role;
 	size_t			 n, i;
 	int64_t			 mine, theirs;
@@ -84,7 +85,6 @@ cmd_role_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	    1);
 	free(what);
 	free(done);
-	uesc = cmd_escape(user);
 	n = cmd_server_rooms(ctx, ctx->server_id, &ids, &labels);
 	for (i = 0; i < n; i++) {
 		text = NULL;
@@ -110,26 +110,19 @@ cmd_role_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		json_object_set_new(users, user, json_integer(level));
 		body = json_xdumps(pl);
 		json_decref(pl);
-		esc = cmd_escape(ids[i]);
-		path = xasprintf("/_matrix/client/v3/rooms/%s/state/"
-		    "m.room.power_levels", esc);
-		cmd_batch_add(b, labels[i], "PUT", path, body, 0);
-		free(path);
+		cmd_batch_add(b, labels[i], matrix_req_state_put(ids[i],
+		    "m.room.power_levels", "", body), 0);
 		free(body);
 		if (ctx->me != NULL && strcmp(user, ctx->me) == 0) {
-			path = xasprintf("/_matrix/client/v3/rooms/%s/state/"
-			    "io.haos.member_role/%s", esc, uesc);
 			body = xasprintf("{\"role\":\"%s\"}", role);
-			cmd_batch_add(b, labels[i], "PUT", path, body,
+			cmd_batch_add(b, labels[i], matrix_req_state_put(
+			    ids[i], "io.haos.member_role", user, body),
 			    CMD_BATCH_OPTIONAL);
-			free(path);
 			free(body);
 		}
-		free(esc);
 	}
 	cmd_strings_free(ids, n);
 	cmd_strings_free(labels, n);
-	free(uesc);
 	free(user);
 	cmd_batch_start(b);
 	return CMD_RETURN_WAIT;

@@ -4,16 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/log.h"
-#include "haos/net.h"
+#include "haos/matrix.h"
 #include "haos/xmalloc.h"
 
 struct cmd_seq_step {
-	char		*method;
-	char		*path;
-	char		*body;		/* NULL: none */
-	unsigned int	 flags;		/* CMD_SEQ_* */
+	struct matrix_req	*req;	/* NULL once sent */
+	unsigned int		 flags;	/* CMD_SEQ_* */
+	char			*what;	/* "PUT /path", for the log */
 };
 
 /*
@@ -42,19 +42,17 @@ cmd_seq_new(cmd_seq_cb done, void *arg)
 	return q;
 }
 
-/* Append one request; body may be NULL. */
+/* Append one request; the sequence takes req. */
 void
-cmd_seq_add(struct cmd_seq *q, const char *method, const char *path,
-    const char *body, unsigned int flags)
+cmd_seq_add(struct cmd_seq *q, struct matrix_req *req, unsigned int flags)
 {
 	struct cmd_seq_step	*s;
 
 	q->steps = xrealloc(q->steps, (q->n + 1) * sizeof *q->steps);
 	s = &q->steps[q->n++];
-	s->method = xstrdup(method);
-	s->path = xstrdup(path);
-	s->body = body != NULL ? xstrdup(body) : NULL;
+	s->req = req;
 	s->flags = flags;
+	s->what = xasprintf("%s %s", req->method, req->path);
 }
 
 size_t
@@ -75,9 +73,8 @@ cmd_seq_free(struct cmd_seq *q)
 	size_t	 i;
 
 	for (i = 0; i < q->n; i++) {
-		free(q->steps[i].method);
-		free(q->steps[i].path);
-		free(q->steps[i].body);
+		matrix_req_free(q->steps[i].req);
+		free(q->steps[i].what);
 	}
 	free(q->steps);
 	free(q->first_error);
@@ -87,14 +84,14 @@ cmd_seq_free(struct cmd_seq *q)
 static void	cmd_seq_step(struct cmd_ctx *, struct cmd_seq *);
 
 static void
-cmd_seq_answer(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+cmd_seq_answer(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	struct cmd_seq		*q = arg;
 	struct cmd_seq_step	*s = &q->steps[q->next - 1];
 
 	if (!res->ok) {
-		log_info("cmd", "%s %s: %s", s->method, s->path,
-		    res->err != NULL ? res->err->msg : "failed");
+		log_info("cmd", "%s: %s", s->what, res->err != NULL ?
+		    res->err->msg : "failed");
 		if (!(s->flags & CMD_SEQ_OPTIONAL)) {
 			if (q->failed++ == 0)
 				q->first_error = xstrdup(res->err != NULL ?
@@ -102,6 +99,9 @@ cmd_seq_answer(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 			if (s->flags & CMD_SEQ_STOP)
 				q->next = q->n;
 		}
+		/* Shutting down: the rest is not sent. */
+		if (res->cancelled)
+			q->next = q->n;
 	}
 	cmd_seq_step(ctx, q);
 }
@@ -111,6 +111,7 @@ static void
 cmd_seq_step(struct cmd_ctx *ctx, struct cmd_seq *q)
 {
 	struct cmd_seq_step	*s;
+	struct matrix_req	*req;
 
 	if (q->next >= q->n) {
 		if (q->done != NULL)
@@ -119,7 +120,9 @@ cmd_seq_step(struct cmd_ctx *ctx, struct cmd_seq *q)
 		return;
 	}
 	s = &q->steps[q->next++];
-	cmd_request(ctx, s->method, s->path, s->body, cmd_seq_answer, q);
+	req = s->req;
+	s->req = NULL;
+	cmd_call(ctx, req, cmd_seq_answer, q);
 }
 
 /* Run the steps in order; the sequence is the runner's from now on. */

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/model.h"
 #include "haos/net.h"
 #include "haos/sanitize.h"
@@ -71,9 +73,9 @@ cmd_state_path(const char *room, const char *type, const char *key)
 {
 	char	*r, *t, *k, *p;
 
-	r = cmd_escape(room);
-	t = cmd_escape(type);
-	k = cmd_escape(key != NULL ? key : "");
+	r = matrix_escape(room);
+	t = matrix_escape(type);
+	k = matrix_escape(key != NULL ? key : "");
 	p = xasprintf("/_matrix/client/v3/rooms/%s/state/%s/%s", r, t, k);
 	free(r);
 	free(t);
@@ -87,7 +89,7 @@ cmd_room_path(const char *room, const char *what)
 {
 	char	*r, *p;
 
-	r = cmd_escape(room);
+	r = matrix_escape(room);
 	p = xasprintf("/_matrix/client/v3/rooms/%s/%s", r, what);
 	free(r);
 	return p;
@@ -99,7 +101,7 @@ cmd_alias_path(const char *alias)
 {
 	char	*a, *p;
 
-	a = cmd_escape(alias);
+	a = matrix_escape(alias);
 	p = xasprintf("/_matrix/client/v3/directory/room/%s", a);
 	free(a);
 	return p;
@@ -123,7 +125,7 @@ cmd_room_label(struct cmd_ctx *ctx, const char *room_id)
 
 /* The room id of a createRoom answer (caller frees), or NULL. */
 static char *
-cmd_server_room_id(const struct net_result *res)
+cmd_server_room_id(const struct client_result *res)
 {
 	json_t		*j;
 	const char	*id;
@@ -140,7 +142,7 @@ cmd_server_room_id(const struct net_result *res)
 }
 
 static const char *
-cmd_server_why(const struct net_result *res)
+cmd_server_why(const struct client_result *res)
 {
 	return res->err != NULL ? res->err->msg : "request failed";
 }
@@ -207,7 +209,7 @@ cmd_server_create_done(struct cmd_ctx *ctx, struct cmd_seq *q, void *arg)
 }
 
 static void
-cmd_server_create_general(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_server_create_general(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	struct cmd_server_create	*c = arg;
@@ -226,7 +228,7 @@ cmd_server_create_general(struct cmd_ctx *ctx, const struct net_result *res,
 	child = space_child_content(c->via, "0100");
 	body = json_xdumps(child);
 	path = cmd_state_path(c->space_id, "m.space.child", c->general_id);
-	cmd_seq_add(q, "PUT", path, body, 0);
+	cmd_seq_add(q, matrix_req_new("PUT", path, body), 0);
 	free(path);
 	free(body);
 	json_decref(child);
@@ -234,7 +236,7 @@ cmd_server_create_general(struct cmd_ctx *ctx, const struct net_result *res,
 	path = cmd_alias_path(alias);
 	child = json_pack("{s:s}", "room_id", c->space_id);
 	body = json_xdumps(child);
-	cmd_seq_add(q, "PUT", path, body, 0);
+	cmd_seq_add(q, matrix_req_new("PUT", path, body), 0);
 	json_decref(child);
 	free(body);
 	free(path);
@@ -243,7 +245,7 @@ cmd_server_create_general(struct cmd_ctx *ctx, const struct net_result *res,
 }
 
 static void
-cmd_server_create_space(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_server_create_space(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	struct cmd_server_create	*c = arg;
@@ -282,7 +284,7 @@ cmd_server_create_start(struct cmd_ctx *ctx, struct cmd_server_create *c)
 }
 
 static void
-cmd_server_create_icon(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_server_create_icon(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	struct cmd_server_create	*c = arg;
@@ -342,7 +344,7 @@ cmd_server_create(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 /* Report a one-request change: arg is the message said on success. */
 static void
-cmd_server_simple_done(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_server_simple_done(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	char	*msg = arg;
@@ -393,7 +395,7 @@ cmd_server_rename(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 static void
-cmd_server_icon_done(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_server_icon_done(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
 {
 	char	*space = arg, *mxc;
@@ -505,7 +507,7 @@ cmd_server_invite(struct cmd_ctx *ctx, const struct cmd_args *a)
 	c = space_server_content(r->code, owner != NULL ? owner : ctx->me);
 	body = json_xdumps(c);
 	path = cmd_state_path(space, "io.haos.server", "");
-	cmd_seq_add(q, "PUT", path, body, CMD_SEQ_STOP);
+	cmd_seq_add(q, matrix_req_new("PUT", path, body), CMD_SEQ_STOP);
 	free(path);
 	free(body);
 	json_decref(c);
@@ -513,7 +515,7 @@ cmd_server_invite(struct cmd_ctx *ctx, const struct cmd_args *a)
 	path = cmd_alias_path(alias);
 	c = json_pack("{s:s}", "room_id", space);
 	body = json_xdumps(c);
-	cmd_seq_add(q, "PUT", path, body, 0);
+	cmd_seq_add(q, matrix_req_new("PUT", path, body), 0);
 	json_decref(c);
 	free(body);
 	free(path);
@@ -521,7 +523,7 @@ cmd_server_invite(struct cmd_ctx *ctx, const struct cmd_args *a)
 	if (code != NULL && space_valid_code(code)) {
 		alias = space_invite_alias(code, via);
 		path = cmd_alias_path(alias);
-		cmd_seq_add(q, "DELETE", path, NULL, CMD_SEQ_OPTIONAL);
+		cmd_seq_add(q, matrix_req_new("DELETE", path, NULL), CMD_SEQ_OPTIONAL);
 		free(path);
 		free(alias);
 	}
@@ -549,7 +551,7 @@ cmd_server_publish(struct cmd_ctx *ctx, const struct cmd_args *a)
 	if (!cmd_need_power(ctx, "server publish", space, SPACE_MODERATOR))
 		return CMD_RETURN_ERROR;
 	on = strcmp(a->argv[1], "on") == 0;
-	esc = cmd_escape(space);
+	esc = matrix_escape(space);
 	path = xasprintf("/_matrix/client/v3/directory/list/room/%s", esc);
 	body = xasprintf("{\"visibility\":\"%s\"}", on ? "public" :
 	    "private");
@@ -596,15 +598,14 @@ cmd_server_add_leaves(struct cmd_ctx *ctx, struct cmd_seq *q,
 				    m[j].user_id, "reason", "server deleted");
 				body = json_xdumps(c);
 				json_decref(c);
-				cmd_seq_add(q, "POST", path, body,
-				    CMD_SEQ_OPTIONAL);
+				cmd_seq_add(q, matrix_req_new("POST", path, body), CMD_SEQ_OPTIONAL);
 				free(body);
 				free(path);
 			}
 			member_rows_free(m, nm);
 		}
 		path = cmd_room_path(rooms[i], "leave");
-		cmd_seq_add(q, "POST", path, "{}", 0);
+		cmd_seq_add(q, matrix_req_new("POST", path, "{}"), 0);
 		free(path);
 	}
 	free(rooms);
@@ -710,7 +711,7 @@ cmd_server_delete(struct cmd_ctx *ctx, const struct cmd_args *a)
 	    ts.tv_nsec / 1000000);
 	body = json_xdumps(c);
 	path = cmd_state_path(space, "io.haos.server_deleted", "");
-	cmd_seq_add(q, "PUT", path, body, CMD_SEQ_STOP);
+	cmd_seq_add(q, matrix_req_new("PUT", path, body), CMD_SEQ_STOP);
 	free(path);
 	free(body);
 	json_decref(c);
@@ -718,14 +719,13 @@ cmd_server_delete(struct cmd_ctx *ctx, const struct cmd_args *a)
 	if (code != NULL && via != NULL && space_valid_code(code)) {
 		alias = space_invite_alias(code, via);
 		path = cmd_alias_path(alias);
-		cmd_seq_add(q, "DELETE", path, NULL, CMD_SEQ_OPTIONAL);
+		cmd_seq_add(q, matrix_req_new("DELETE", path, NULL), CMD_SEQ_OPTIONAL);
 		free(path);
 		free(alias);
 	}
-	esc = cmd_escape(space);
+	esc = matrix_escape(space);
 	path = xasprintf("/_matrix/client/v3/directory/list/room/%s", esc);
-	cmd_seq_add(q, "PUT", path, "{\"visibility\":\"private\"}",
-	    CMD_SEQ_OPTIONAL);
+	cmd_seq_add(q, matrix_req_new("PUT", path, "{\"visibility\":\"private\"}"), CMD_SEQ_OPTIONAL);
 	free(path);
 	free(esc);
 	cmd_server_add_leaves(ctx, q, space, 1);

@@ -3,8 +3,10 @@
 
 #include <stdlib.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/model.h"
 #include "haos/net.h"
 #include "haos/sanitize.h"
@@ -27,7 +29,7 @@ const struct cmd_entry cmd_topic_entry = {
 };
 
 static void
-cmd_topic_done(struct cmd_ctx *ctx, const struct net_result *res,
+cmd_topic_done(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg __unused)
 {
 	if (res->ok)
@@ -65,7 +67,7 @@ cmd_topic_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct room_row		 r;
 	json_t			*c;
 	int64_t			 need, mine;
-	char			*body, *esc, *path, *clean;
+	char			*body, *clean;
 
 	if (a->argc == 0) {
 		if (ctx->store != NULL && store_query_room(ctx->store,
@@ -93,12 +95,8 @@ cmd_topic_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	c = json_pack("{s:s}", "topic", a->argv[0]);
 	body = json_xdumps(c);
 	json_decref(c);
-	esc = cmd_escape(ctx->room_id);
-	path = xasprintf("/_matrix/client/v3/rooms/%s/state/m.room.topic",
-	    esc);
-	cmd_request(ctx, "PUT", path, body, cmd_topic_done, NULL);
-	free(path);
-	free(esc);
+	cmd_call(ctx, matrix_req_state_put(ctx->room_id, "m.room.topic", "",
+	    body), cmd_topic_done, NULL);
 	free(body);
 	return CMD_RETURN_WAIT;
 }

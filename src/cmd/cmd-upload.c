@@ -9,8 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/net.h"
 #include "haos/xmalloc.h"
 
@@ -46,7 +48,7 @@ cmd_upload_type(const char *path)
 }
 
 /*
- * Read file and POST it to /_matrix/media/v3/upload; cb gets the answer
+ * Read file and upload it to the media repository; cb gets the answer
  * (its body holds content_uri, see cmd_upload_uri()).  -1 with the
  * problem reported if the file cannot be read.
  */
@@ -56,7 +58,7 @@ cmd_upload_file(struct cmd_ctx *ctx, const char *file, cmd_done_cb cb,
 {
 	struct stat	 sb;
 	const char	*base;
-	char		*data = NULL, *esc, *path;
+	char		*data = NULL;
 	size_t		 got = 0;
 	FILE		*f;
 
@@ -82,19 +84,15 @@ cmd_upload_file(struct cmd_ctx *ctx, const char *file, cmd_done_cb cb,
 	}
 	base = strrchr(file, '/');
 	base = base != NULL ? base + 1 : file;
-	esc = cmd_escape(base);
-	path = xasprintf("/_matrix/media/v3/upload?filename=%s", esc);
-	cmd_request_job(ctx, net_job_upload(path, data, got,
-	    cmd_upload_type(file), 0), cb, arg);
-	free(path);
-	free(esc);
+	cmd_call(ctx, matrix_req_upload(base, data, got,
+	    cmd_upload_type(file)), cb, arg);
 	free(data);
 	return 0;
 }
 
 /* The mxc:// URI of an upload's answer, or NULL (caller frees). */
 char *
-cmd_upload_uri(const struct net_result *res)
+cmd_upload_uri(const struct client_result *res)
 {
 	json_t		*j;
 	const char	*uri;

@@ -1,16 +1,13 @@
 /* Command table, lookup (alias, name, unique prefix), checks and dispatch. */
 #include "haos/cmd.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "haos/error.h"
 #include "haos/model.h"
-#include "haos/net.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -99,14 +96,6 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_unban_entry,
 };
 const size_t cmd_table_size = nitems(cmd_table);
-
-/* A request submitted by a command, waiting for its net_result. */
-struct cmd_pending {
-	uint64_t		 tag;
-	cmd_done_cb		 cb;
-	void			*arg;
-	struct cmd_pending	*next;
-};
 
 /*
  * Find a command: an alias or an exact name first, then a unique prefix.
@@ -251,29 +240,6 @@ cmd_split(const char *s, struct cmd_args *a, char **cause)
 	return 0;
 }
 
-/* Percent-encode a path segment (RFC 3986 unreserved kept). */
-char *
-cmd_escape(const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	const unsigned char	*p;
-	char			*out, *o;
-
-	out = xmalloc(strlen(s) * 3 + 1);
-	for (o = out, p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' ||
-		    *p == '~') {
-			*o++ = (char)*p;
-			continue;
-		}
-		*o++ = '%';
-		*o++ = hex[*p >> 4];
-		*o++ = hex[*p & 15];
-	}
-	*o = '\0';
-	return out;
-}
-
 /* My (or user's) power level in room_id; -1 if unknown. */
 int64_t
 cmd_power_of(struct cmd_ctx *ctx, const char *room_id, const char *user_id)
@@ -304,175 +270,6 @@ cmd_role_name(int64_t power)
 	if (power >= POWER_MODERATOR)
 		return "MODERATOR";
 	return "GUEST";
-}
-
-static int
-cmd_name_matches(const char *have, const char *want)
-{
-	if (have == NULL)
-		return 0;
-	return strcasecmp(have, want) == 0;
-}
-
-/*
- * Resolve what the user typed to a room id: "!id", "#channel" of the
- * selected server, then any room, server or DM peer by name (exact, then
- * unique prefix).  NULL with an error reported if none or ambiguous.
- */
-char *
-cmd_resolve_room(struct cmd_ctx *ctx, const char *name)
-{
-	struct haos_error	 err;
-	struct room_row		*r = NULL;
-	size_t			 n = 0, i, nmatch = 0;
-	const char		*want, *label;
-	char			*found = NULL, *unq = NULL;
-	int			 pass;
-	size_t			 len;
-
-	while (*name == ' ')
-		name++;
-	len = strlen(name);
-	if (len > 0 && name[len - 1] == ' ') {
-		while (len > 0 && name[len - 1] == ' ')
-			len--;
-		unq = xstrndup(name, len);
-		found = cmd_resolve_room(ctx, unq);
-		free(unq);
-		return found;
-	}
-	/* A quoted name ("Beta Corp") is the name. */
-	if (len >= 2 && (name[0] == '"' || name[0] == '\'') &&
-	    name[len - 1] == name[0]) {
-		unq = xstrndup(name + 1, len - 2);
-		found = cmd_resolve_room(ctx, unq);
-		free(unq);
-		return found;
-	}
-	want = name;
-	if (name[0] == '!')
-		return xstrdup(name);
-	if (want[0] == '#' || want[0] == '@')
-		want++;
-	if (ctx->store == NULL) {
-		cmd_error(ctx, "no store");
-		return NULL;
-	}
-	if (ctx->server_id != NULL && store_query_rooms(ctx->store,
-	    STORE_ROOMS_CHANNELS, ctx->server_id, &r, &n, &err) == 0) {
-		for (i = 0; i < n && found == NULL; i++) {
-			if (cmd_name_matches(r[i].name, want))
-				found = xstrdup(r[i].room_id);
-		}
-		room_rows_free(r, n);
-		if (found != NULL)
-			return found;
-	}
-	if (store_query_rooms(ctx->store, STORE_ROOMS_ALL, NULL, &r, &n,
-	    &err) == -1) {
-		cmd_error(ctx, "%s", err.msg);
-		return NULL;
-	}
-	for (pass = 0; pass < 2 && nmatch == 0; pass++) {
-		for (i = 0; i < n; i++) {
-			label = r[i].name;
-			if (label == NULL)
-				label = r[i].direct_user;
-			if (label == NULL)
-				continue;
-			if (pass == 0 ? !cmd_name_matches(label, want) &&
-			    !cmd_name_matches(r[i].canonical_alias, name) &&
-			    !cmd_name_matches(r[i].direct_user, name) :
-			    strncasecmp(label, want, strlen(want)) != 0)
-				continue;
-			if (nmatch++ == 0)
-				found = xstrdup(r[i].room_id);
-		}
-	}
-	room_rows_free(r, n);
-	if (nmatch == 1)
-		return found;
-	free(found);
-	if (nmatch == 0)
-		cmd_error(ctx, "no channel, server or conversation called %s",
-		    name);
-	else
-		cmd_error(ctx, "%s matches %zu rooms; be more specific", name,
-		    nmatch);
-	return NULL;
-}
-
-/* Hand a job to the net thread (or the test hook). */
-void
-cmd_submit(struct cmd_ctx *ctx, struct job *j)
-{
-	if (ctx->submit != NULL)
-		ctx->submit(ctx->submit_arg, j);
-	else if (ctx->net != NULL)
-		net_submit(ctx->net, j);
-	else
-		net_job_free(j);
-}
-
-/* Submit a generic request; cb runs when cmd_result() gets the answer. */
-uint64_t
-cmd_request(struct cmd_ctx *ctx, const char *method, const char *path,
-    const char *body, cmd_done_cb cb, void *arg)
-{
-	return cmd_request_job(ctx, net_job_request(method, path, body, 0),
-	    cb, arg);
-}
-
-/* Submit a JOB_REQUEST made elsewhere (an upload); its tag is set here. */
-uint64_t
-cmd_request_job(struct cmd_ctx *ctx, struct job *j, cmd_done_cb cb,
-    void *arg)
-{
-	struct cmd_pending	*p;
-
-	p = xcalloc(1, sizeof *p);
-	p->tag = ++ctx->next_tag;
-	p->cb = cb;
-	p->arg = arg;
-	p->next = ctx->pending;
-	ctx->pending = p;
-	j->tag = p->tag;
-	cmd_submit(ctx, j);
-	return p->tag;
-}
-
-/* Route one answer to the command that asked; 0 if it was ours. */
-int
-cmd_result(struct cmd_ctx *ctx, const struct net_result *res)
-{
-	struct cmd_pending	**pp, *p;
-
-	for (pp = &ctx->pending; (p = *pp) != NULL; pp = &p->next) {
-		if (p->tag != res->tag)
-			continue;
-		*pp = p->next;
-		if (p->cb != NULL)
-			p->cb(ctx, res, p->arg);
-		else if (!res->ok)
-			cmd_error(ctx, "%s", res->err != NULL ?
-			    res->err->msg : "request failed");
-		free(p);
-		return 0;
-	}
-	return -1;
-}
-
-/* Forget waiting requests (their callbacks' args are freed here). */
-void
-cmd_ctx_clear(struct cmd_ctx *ctx)
-{
-	struct cmd_pending	*p;
-
-	while ((p = ctx->pending) != NULL) {
-		ctx->pending = p->next;
-		free(p->arg);
-		free(p);
-	}
 }
 
 /* Check the target and the power level, then run the command. */

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/editor.h"
+#include "haos/error.h"
 #include "haos/json.h"
-#include "haos/net.h"
-#include "haos/relation.h"
 #include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 
@@ -324,18 +324,6 @@ conv_target(struct ui *ui)
 	return NULL;
 }
 
-/* Submit content as m.room.message through the outbox. */
-static void
-conv_send(struct ui *ui, const char *content, const char *rel_target)
-{
-	struct job	*j;
-
-	j = net_job_send(ui->room_id, "m.room.message", content);
-	if (rel_target != NULL)
-		j->rel_target = xstrdup(rel_target);
-	cmd_submit(&ui->ctx, j);
-}
-
 /*
  * Enter with a draft: send it as an edit, a reply or a thread reply when
  * one is under way.  Returns 1 if the line was taken, 0 to send it as
@@ -345,9 +333,11 @@ int
 conv_enter(struct ui *ui, const char *line)
 {
 	struct conv		*c = ui->conv;
+	struct haos_error	 err;
+	struct client_msg	 msg;
 	const struct event_row	*e;
 	const char		*root;
-	char			*text, *content;
+	char			*text;
 	size_t			 len;
 
 	if (c == NULL || ui->room_id == NULL ||
@@ -363,20 +353,30 @@ conv_enter(struct ui *ui, const char *line)
 	len = strlen(text);
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		text[--len] = '\0';
+	memset(&msg, 0, sizeof msg);
+	msg.body = text;
 	if (c->mode == CONV_EDIT) {
-		content = relation_edit(c->target, c->msgtype, text);
-		conv_send(ui, content, c->target);
+		msg.rel = CLIENT_REL_EDIT;
+		msg.msgtype = c->msgtype;
+		msg.target = c->target;
 	} else if (root != NULL) {
 		/* In a thread, m.in_reply_to is its newest event. */
 		e = conv_newest(ui, 0, 0);
-		content = relation_thread(root, e != NULL ? e->event_id : NULL,
-		    c->mode == CONV_REPLY ? c->target : NULL, NULL, text);
-		conv_send(ui, content, root);
+		msg.rel = CLIENT_REL_THREAD;
+		msg.target = root;
+		msg.latest = e != NULL ? e->event_id : NULL;
+		msg.reply_to = c->mode == CONV_REPLY ? c->target : NULL;
 	} else {
-		content = relation_reply(c->target, NULL, text);
-		conv_send(ui, content, NULL);
+		msg.rel = CLIENT_REL_REPLY;
+		msg.target = c->target;
 	}
-	free(content);
+	if (client_send(ui->ctx.client, ui->room_id, &msg, &err) == -1) {
+		/* Nothing is lost: the line goes back into the input. */
+		ui_message(ui, 1, "%s", err.msg);
+		editor_set(ui->ed, line);
+		free(text);
+		return 1;
+	}
 	free(text);
 	/* Sent: what was being typed before the edit or reply comes back. */
 	if (c->mode != CONV_NONE)

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "haos/client.h"
 #include "haos/config.h"
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/log.h"
-#include "haos/net.h"
 #include "haos/sanitize.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
@@ -332,7 +332,7 @@ pane_messages_top(struct ui *ui)
 	size_t			 ng = 0, i, real = 0;
 
 	/* A backfill that failed (or never answered) may be retried. */
-	if (ui->loading && net_now_ms() - ui->loading_at < 10000)
+	if (ui->loading && client_now_ms() - ui->loading_at < 10000)
 		return;
 	if (ui->room_id == NULL || ui->beginning)
 		return;
@@ -352,9 +352,9 @@ pane_messages_top(struct ui *ui)
 		ui->beginning = 1;
 		return;
 	}
-	cmd_submit(&ui->ctx, net_job_room(JOB_BACKFILL, ui->room_id, NULL));
+	client_backfill(ui->ctx.client, ui->room_id);
 	ui->loading = 1;
-	ui->loading_at = net_now_ms();
+	ui->loading_at = client_now_ms();
 	ui->want += MESSAGES_PAGE;
 }
 

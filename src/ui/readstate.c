@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "haos/client.h"
 #include "haos/activity.h"
 #include "haos/config.h"
 #include "haos/editor.h"
@@ -13,7 +14,6 @@
 #include "haos/json.h"
 #include "haos/log.h"
 #include "haos/mention.h"
-#include "haos/net.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -104,31 +104,11 @@ readstate_free(struct ui *ui)
 	ui->rs = NULL;
 }
 
-/* Requests made here report failures to the log, not the status line. */
-static void
-readstate_done(struct cmd_ctx *ctx __unused, const struct net_result *res,
-    void *arg __unused)
-{
-	if (!res->ok)
-		log_info("ui", "activity request failed: %s", res->err !=
-		    NULL ? res->err->msg : "?");
-}
-
+/* Typing notices report failures to the log, not the status line. */
 static void
 readstate_typing_send(struct ui *ui, const char *room_id, int typing)
 {
-	char	*r, *u, *path, *body;
-
-	r = cmd_escape(room_id);
-	u = cmd_escape(ui->me);
-	path = xasprintf("/_matrix/client/v3/rooms/%s/typing/%s", r, u);
-	body = typing ? xasprintf("{\"typing\":true,\"timeout\":%d}",
-	    ACTIVITY_TYPING_HOLD) : xstrdup("{\"typing\":false}");
-	cmd_request(&ui->ctx, "PUT", path, body, readstate_done, NULL);
-	free(body);
-	free(path);
-	free(u);
-	free(r);
+	client_typing(ui->ctx.client, room_id, typing, ACTIVITY_TYPING_HOLD);
 }
 
 /* My display name, from the member list of the selected room. */
@@ -163,10 +143,10 @@ readstate_tick(struct ui *ui)
 	char			*stop;
 
 	readstate_my_name(ui);
-	if (ui->net == NULL && ui->ctx.submit == NULL)
+	if (ui->ctx.client == NULL)
 		return;
 	act = activity_typing_step(&rs->typing, ui->room_id,
-	    editor_text(ui->ed), net_now_ms(), &stop);
+	    editor_text(ui->ed), client_now_ms(), &stop);
 	if (act & ACTIVITY_TYPING_STOP)
 		readstate_typing_send(ui, stop, 0);
 	if (act & ACTIVITY_TYPING_START)
@@ -271,10 +251,9 @@ readstate_read(struct ui *ui, const char *room_id)
 	struct readstate_room	*rr;
 	struct haos_error	 err;
 	const char		*eid = NULL;
-	char			*have = NULL, *r, *path, *body;
+	char			*have = NULL;
 	size_t			 i;
 	int64_t			 ts = 0;
-	json_t			*j;
 
 	if (room_id == NULL || ui->room_id == NULL ||
 	    strcmp(room_id, ui->room_id) != 0)
@@ -305,18 +284,10 @@ readstate_read(struct ui *ui, const char *room_id)
 		}
 	}
 	free(have);
-	if (ui->net == NULL && ui->ctx.submit == NULL)
+	if (ui->ctx.client == NULL)
 		return;
-	j = json_pack("{s:s, s:s}", "m.fully_read", eid, "m.read", eid);
-	body = json_xdumps(j);
-	json_decref(j);
-	r = cmd_escape(room_id);
-	path = xasprintf("/_matrix/client/v3/rooms/%s/read_markers", r);
-	cmd_request(&ui->ctx, "POST", path, body, readstate_done, NULL);
+	client_read_markers(ui->ctx.client, room_id, eid, eid);
 	log_debug("ui", "read marker %s in %s", eid, room_id);
-	free(path);
-	free(r);
-	free(body);
 }
 
 /* Whether event ev (a message by someone else) mentions me. */

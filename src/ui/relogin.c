@@ -6,11 +6,10 @@
 #include "ui-int.h"
 
 #include "haos/account.h"
+#include "haos/client.h"
 #include "haos/error.h"
-#include "haos/json.h"
 #include "haos/log.h"
 #include "haos/matrix.h"
-#include "haos/net.h"
 #include "haos/session.h"
 #include "haos/xmalloc.h"
 
@@ -43,13 +42,11 @@ relogin_wipe(struct relogin *r)
 void
 relogin_begin(struct ui *ui)
 {
-	struct net_status	 ns;
-	int			 soft_logout = 0;
+	struct client_status	 ns;
+	int			 soft_logout;
 
-	if (ui->net != NULL) {
-		net_get_status(ui->net, &ns);
-		soft_logout = ns.soft_logout;
-	}
+	client_get_status(ui->ctx.client, &ns);
+	soft_logout = ns.soft_logout;
 	if (ui->relogin == NULL)
 		ui->relogin = xcalloc(1, sizeof *ui->relogin);
 	ui->relogin->soft = soft_logout;
@@ -72,34 +69,27 @@ relogin_end(struct ui *ui)
 
 /* The answer of POST /login: save the session, hand the token over. */
 static void
-relogin_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
+relogin_done(void *arg, const struct client_result *res)
 {
 	struct ui		*ui = arg;
 	struct session		 s;
 	struct haos_error	 err;
-	json_t			*root;
 
-	(void)ctx;
 	if (ui->relogin != NULL)
 		ui->relogin->busy = 0;
+	if (res->cancelled)
+		return;
 	if (!res->ok) {
 		ui_message(ui, 1, "login failed: %s", res->err != NULL ?
 		    res->err->msg : "no answer");
 		ui->input.dirty = 1;
 		return;
 	}
-	root = json_loadb(res->body != NULL ? res->body : "",
-	    res->body != NULL ? strlen(res->body) : 0, 0, NULL);
-	if (root == NULL || matrix_parse_login(root, ui->homeserver, &s,
+	if (matrix_parse_login_text(res->body, ui->homeserver, &s,
 	    &err) == -1) {
-		if (root == NULL)
-			haos_error_set(&err, HAOS_EPROTO, "login answer is "
-			    "not JSON");
 		ui_message(ui, 1, "login failed: %s", err.msg);
-		json_decref(root);
 		return;
 	}
-	json_decref(root);
 	if (strcmp(s.user_id, ui->user_id) != 0) {
 		ui_message(ui, 1, "login failed: the server logged in %s, "
 		    "not %s", s.user_id, ui->user_id);
@@ -117,7 +107,7 @@ relogin_done(struct cmd_ctx *ctx, const struct net_result *res, void *arg)
 		ui_message(ui, 0, "logged in again as %s (device %s)",
 		    s.user_id, s.device_id);
 	log_info("ui", "logged in again, device %s", s.device_id);
-	cmd_submit(&ui->ctx, net_job_token(s.access_token, s.device_id));
+	client_set_token(ui->ctx.client, s.access_token, s.device_id);
 	session_free(&s);
 	ui->auth_failed = 0;
 	relogin_end(ui);
@@ -128,27 +118,23 @@ static void
 relogin_submit(struct ui *ui)
 {
 	struct relogin	*r = ui->relogin;
-	json_t		*body;
-	char		*text, *dev;
+	char		*dev;
 
 	if (r->len == 0 || r->busy)
 		return;
 	r->pw[r->len] = '\0';
 	dev = account_device_name(NULL);
-	body = matrix_login_body(ui->user_id, r->pw, dev);
-	/* soft_logout: the device and its keys stay ours (spec 5.7). */
-	if (r->soft && ui->device_id != NULL)
-		json_object_set_new(body, "device_id",
-		    json_string(ui->device_id));
-	text = json_xdumps(body);
-	json_decref(body);
-	free(dev);
-	relogin_wipe(r);
 	r->busy = 1;
-	cmd_request(&ui->ctx, "POST", "/_matrix/client/v3/login", text,
-	    relogin_done, ui);
-	explicit_bzero(text, strlen(text));
-	free(text);
+	/*
+	 * soft_logout: the device and its keys stay ours (spec 5.7).  The
+	 * completion borrows ui: it runs before ui is freed (ui_done()
+	 * cancels what is pending first) and frees nothing.
+	 */
+	client_login(ui->ctx.client, ui->user_id, r->pw, r->soft ?
+	    ui->device_id : NULL, dev, (struct client_done){ relogin_done,
+	    ui, NULL });
+	relogin_wipe(r);
+	free(dev);
 	ui_message(ui, 0, "logging in...");
 	ui->input.dirty = 1;
 }

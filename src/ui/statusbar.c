@@ -10,7 +10,7 @@
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/log.h"
-#include "haos/net.h"
+#include "haos/client.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -20,7 +20,7 @@ statusbar_draw(struct pane *p)
 {
 	struct ui		*ui = p->ui;
 	const struct theme	*t = &ui->theme;
-	struct net_status	 ns;
+	struct client_status	 ns;
 	struct haos_error	 err;
 	struct outbox_row	*o;
 	size_t			 no, pending = 0, failed = 0;
@@ -28,27 +28,25 @@ statusbar_draw(struct pane *p)
 	int			 rw, x, secs;
 	attr_t			 bar = t->role[TH_STATUS];
 
-	memset(&ns, 0, sizeof ns);
-	if (ui->net != NULL)
-		net_get_status(ui->net, &ns);
+	client_get_status(ui->ctx.client, &ns);
 	if (ui->auth_failed)
-		ns.state = NET_AUTH_FAILED;
+		ns.state = CLIENT_AUTH_FAILED;
 	switch (ns.state) {
-	case NET_STARTING:
+	case CLIENT_STARTING:
 		snprintf(left, sizeof left, " connecting ");
 		break;
-	case NET_SYNCING:
+	case CLIENT_SYNCING:
 		snprintf(left, sizeof left, " syncing... ");
 		break;
-	case NET_CONNECTED:
+	case CLIENT_CONNECTED:
 		snprintf(left, sizeof left, " connected ");
 		break;
-	case NET_OFFLINE:
-		secs = (int)((ns.retry_at_ms - net_now_ms() + 999) / 1000);
+	case CLIENT_OFFLINE:
+		secs = (int)((ns.retry_at_ms - client_now_ms() + 999) / 1000);
 		snprintf(left, sizeof left, " offline - retrying in %d s ",
 		    secs > 0 ? secs : 0);
 		break;
-	case NET_AUTH_FAILED:
+	case CLIENT_AUTH_FAILED:
 		snprintf(left, sizeof left, " logged out - /login ");
 		break;
 	}
@@ -77,7 +75,7 @@ statusbar_draw(struct pane *p)
 	wattrset(p->win, (int)bar);
 	mvwhline(p->win, 0, 0, ' ', p->r.w);
 	x = ui_put_clean(p->win, 0, 0, p->r.w, left, ns.state ==
-	    NET_CONNECTED ? bar : (bar | t->role[TH_ERROR]) & ~A_BOLD);
+	    CLIENT_CONNECTED ? bar : (bar | t->role[TH_ERROR]) & ~A_BOLD);
 	rw = ui_width(right);
 	if (ui->msg != NULL)
 		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, ui->msg,

@@ -113,7 +113,6 @@ struct ui_read {
 struct ui {
 	const struct config	*cfg;
 	struct store		*store;
-	struct net		*net;
 	struct notify		*notify;
 	char			*me;
 	char			*me_name;	/* my display name */

@@ -22,7 +22,7 @@
 #include "haos/editor.h"
 #include "haos/error.h"
 #include "haos/log.h"
-#include "haos/net.h"
+#include "haos/client.h"
 #include "haos/notify.h"
 #include "haos/sanitize.h"
 #include "haos/store.h"
@@ -45,7 +45,7 @@ ui_on_thread(const struct ui *ui)
 static int64_t
 ui_now_ms(void)
 {
-	return net_now_ms();
+	return client_now_ms();
 }
 
 /* Show a message in the status line (commands, errors, progress). */
@@ -578,7 +578,7 @@ ui_bench_first_frame(struct ui *ui)
 		return;
 	}
 	fprintf(f, "first frame %lld ms, peak RSS %.1f MB\n",
-	    (long long)(net_now_ms() - ui->start_ms),
+	    (long long)(client_now_ms() - ui->start_ms),
 	    (double)ru.ru_maxrss / 1024.0);
 	fclose(f);
 }
@@ -766,8 +766,8 @@ ui_key(struct ui *ui, int key, char *paste)
 static int
 ui_notified(struct ui *ui, struct haos_error *err)
 {
-	struct net_result	*r, *next;
 	unsigned int		 bits;
+	struct client_status	 st;
 
 	bits = notify_take(ui->notify);
 	if (bits & NOTIFY_FATAL) {
@@ -777,17 +777,13 @@ ui_notified(struct ui *ui, struct haos_error *err)
 	}
 	if ((bits & NOTIFY_AUTH) && !ui->auth_failed) {
 		ui->auth_failed = 1;
-		if (ui->net != NULL)
+		client_get_status(ui->ctx.client, &st);
+		if (st.online)
 			relogin_begin(ui);
 	}
 	ui_stale(ui, bits);
-	if ((bits & NOTIFY_RESULT) && ui->net != NULL) {
-		for (r = net_results_take(ui->net); r != NULL; r = next) {
-			next = r->next;
-			cmd_result(&ui->ctx, r);
-			net_result_free(r);
-		}
-	}
+	if (bits & NOTIFY_RESULT)
+		client_dispatch(ui->ctx.client);
 	return 0;
 }
 
@@ -807,7 +803,6 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->user_id = d->user_id;
 	ui->device_id = d->device_id;
 	ui->session_file = d->session_file;
-	ui->net = d->net;
 	ui->notify = d->notify;
 	ui->me = xstrdup(d->user_id);
 	ui->ed = editor_new();
@@ -818,7 +813,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->mouse = strcmp(d->cfg->ui_mouse, "yes") == 0;
 
 	ui->ctx.store = d->store;
-	ui->ctx.net = d->net;
+	ui->ctx.client = d->client;
 	ui->ctx.me = ui->me;
 	ui->ctx.cfg = d->cfg;
 	ui->ctx.ui = &ui_ops;
@@ -891,7 +886,7 @@ int
 ui_run(struct ui *ui, struct haos_error *err)
 {
 	struct pollfd		 pfd[2];
-	struct net_status	 ns;
+	struct client_status	 ns;
 	char			*paste;
 	int			 key, timeout, n;
 
@@ -908,10 +903,8 @@ ui_run(struct ui *ui, struct haos_error *err)
 		 * Tick each second for "retrying in N s", a status message
 		 * or a backfill, else each minute (clock, "Today").
 		 */
-		memset(&ns, 0, sizeof ns);
-		if (ui->net != NULL)
-			net_get_status(ui->net, &ns);
-		timeout = ns.state == NET_OFFLINE || ui->msg != NULL ||
+		client_get_status(ui->ctx.client, &ns);
+		timeout = ns.state == CLIENT_OFFLINE || ui->msg != NULL ||
 		    ui->loading ? 1000 : 60000;
 		n = poll(pfd, 2, timeout);
 		if (n == -1 && errno != EINTR) {

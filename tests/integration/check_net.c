@@ -125,7 +125,7 @@ join_room(const struct hs_user *u, const char *room)
 	char	*esc, *path;
 	int	 st;
 
-	esc = http_escape(room);
+	esc = matrix_escape(room);
 	path = xasprintf("/_matrix/client/v3/rooms/%s/join", esc);
 	body = json_object();
 	r = hs_call(&hs, u->token, "POST", path, body, &st);
@@ -430,9 +430,9 @@ server_bodies(const struct hs_user *u, const char *room)
 	int		 st;
 
 	out = json_array();
-	esc = http_escape(room);
+	esc = matrix_escape(room);
 	for (;;) {
-		f = from != NULL ? http_escape(from) : NULL;
+		f = from != NULL ? matrix_escape(from) : NULL;
 		path = xasprintf("/_matrix/client/v3/rooms/%s/messages?dir=f"
 		    "&limit=100%s%s", esc, f ? "&from=" : "", f ? f : "");
 		free(f);

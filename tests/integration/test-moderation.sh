@@ -117,7 +117,7 @@ check "no io.haos.member_role written for someone else ($nmr)" test "$nmr" = 0
 # The PUT bodies of that cascade keep the template (mapping 4.2) intact.
 shape=$(requests | python3 -c '
 import json, sys
-rs = [r for r in json.load(sys.stdin)["requests"] if r["method"] == "PUT" and r["path"].endswith("/state/m.room.power_levels")]
+rs = [r for r in json.load(sys.stdin)["requests"] if r["method"] == "PUT" and r["path"].rstrip("/").endswith("/state/m.room.power_levels")]
 ok = len(rs) == 11
 for r in rs:
     b = r["body"]

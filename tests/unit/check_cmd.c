@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/cmd.h"
+#include "haos/matrix.h"
 #include "haos/config.h"
 #include "haos/error.h"
 #include "haos/json.h"
@@ -16,6 +18,7 @@
 static void
 ctx_init(struct cmd_ctx *ctx, struct test_capture *c)
 {
+	test_capture_free(c);
 	test_capture_init(ctx, c, "@alice:haos.test");
 }
 
@@ -115,7 +118,7 @@ sent_content(struct test_capture *c, int idx)
 START_TEST(test_send_lines)
 {
 	struct cmd_ctx	 ctx;
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 	json_t		*j;
 
 	ctx_init(&ctx, &c);
@@ -160,7 +163,7 @@ END_TEST
 START_TEST(test_errors)
 {
 	struct cmd_ctx	 ctx;
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 
 	ctx_init(&ctx, &c);
 	/* No room selected: nothing is sent. */
@@ -218,7 +221,7 @@ END_TEST
 START_TEST(test_help)
 {
 	struct cmd_ctx	 ctx;
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 	char		**l;
 	size_t		 n, i;
 
@@ -243,10 +246,10 @@ START_TEST(test_escape)
 {
 	char	*e;
 
-	e = cmd_escape("!abc:haos.test");
+	e = matrix_escape("!abc:haos.test");
 	ck_assert_str_eq(e, "%21abc%3Ahaos.test");
 	free(e);
-	e = cmd_escape("a b/c");
+	e = matrix_escape("a b/c");
 	ck_assert_str_eq(e, "a%20b%2Fc");
 	free(e);
 }
@@ -287,7 +290,7 @@ invite_store(char **dir)
 START_TEST(test_accept_decline)
 {
 	struct cmd_ctx		 ctx;
-	struct test_capture		 c;
+	struct test_capture		 c = { 0 };
 	struct net_result	 r;
 	struct haos_error	 e;
 	struct store		*s;
@@ -295,7 +298,7 @@ START_TEST(test_accept_decline)
 
 	s = invite_store(&dir);
 	ctx_init(&ctx, &c);
-	ctx.store = s;
+	test_capture_store(&c, s);
 
 	/* Not an invite: refused locally, nothing submitted. */
 	ck_assert_int_eq(cmd_run_line(&ctx, "/accept general"),
@@ -307,7 +310,7 @@ START_TEST(test_accept_decline)
 
 	/* Names may be quoted, padded, and contain spaces. */
 	ctx_init(&ctx, &c);
-	ctx.store = s;
+	test_capture_store(&c, s);
 	ck_assert_int_eq(cmd_run_line(&ctx, "/decline  \"Planning\" "),
 	    CMD_RETURN_WAIT);
 	ck_assert_int_eq(c.njobs, 1);
@@ -315,7 +318,7 @@ START_TEST(test_accept_decline)
 	cmd_ctx_clear(&ctx);
 
 	ctx_init(&ctx, &c);
-	ctx.store = s;
+	test_capture_store(&c, s);
 	ck_assert_int_eq(cmd_run_line(&ctx, "/accept planning"),
 	    CMD_RETURN_WAIT);
 	ck_assert_int_eq(c.njobs, 1);
@@ -334,7 +337,7 @@ START_TEST(test_accept_decline)
 
 	/* The selected room is the default; a failure is reported. */
 	ctx_init(&ctx, &c);
-	ctx.store = s;
+	test_capture_store(&c, s);
 	ctx.room_id = "!inv:haos.test";
 	ck_assert_int_eq(cmd_run_line(&ctx, "/decline"), CMD_RETURN_WAIT);
 	ck_assert_str_eq(c.jobs[0]->path,
@@ -350,7 +353,7 @@ START_TEST(test_accept_decline)
 
 	/* Sending into an invite is refused. */
 	ctx_init(&ctx, &c);
-	ctx.store = s;
+	test_capture_store(&c, s);
 	ctx.room_id = "!inv:haos.test";
 	ck_assert_int_eq(cmd_run_line(&ctx, "hi"), CMD_RETURN_ERROR);
 	ck_assert_int_eq(c.njobs, 0);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/ingest.h"
 #include "haos/json.h"
@@ -493,7 +494,7 @@ ctx_init(struct cmd_ctx *ctx, struct test_capture *c, const char *me)
 {
 	test_capture_free(c);
 	test_capture_init(ctx, c, me);
-	ctx->store = st;
+	test_capture_store(c, st);
 	ctx->room_id = ROOM;
 }
 
@@ -504,7 +505,7 @@ ctx_init(struct cmd_ctx *ctx, struct test_capture *c, const char *me)
 
 START_TEST(test_commands)
 {
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 	struct cmd_ctx	 ctx;
 
 	memset(&c, 0, sizeof c);
@@ -581,8 +582,10 @@ START_TEST(test_commands)
 	    CMD_RETURN_ERROR);
 	ck_assert_int_eq(c.njobs, 1);
 	ck_assert_str_eq(c.jobs[0]->event_type, "m.room.message");
+	/* A reply mentions whom it answers (m.mentions, spec 11.2.2). */
 	same_json(c.jobs[0]->content, "{\"msgtype\":\"m.text\",\"body\":"
-	    "\"sure \xf0\x9f\x98\x84\",\"m.relates_to\":{\"m.in_reply_to\":"
+	    "\"sure \xf0\x9f\x98\x84\",\"m.mentions\":{\"user_ids\":"
+	    "[\"" BOB "\"]},\"m.relates_to\":{\"m.in_reply_to\":"
 	    "{\"event_id\":\"$b1\"}}}");
 
 	ctx_init(&ctx, &c, CAROL);
@@ -591,6 +594,162 @@ START_TEST(test_commands)
 	ck_assert_int_eq(c.njobs, 0);
 	ctx_init(&ctx, &c, CAROL);
 	cmd_ctx_clear(&ctx);
+	test_capture_free(&c);
+}
+END_TEST
+
+/* The m.mentions user ids of a content, as one "a b" string. */
+static char *
+mention_ids(const json_t *c)
+{
+	json_t	*ids, *v;
+	size_t	 i;
+	char	*out = xstrdup(""), *tmp;
+
+	ids = json_get_arr(json_get_obj(c, "m.mentions"), "user_ids");
+	json_array_foreach(ids, i, v) {
+		tmp = xasprintf("%s%s%s", out, *out != '\0' ? " " : "",
+		    json_string_value(v));
+		free(out);
+		out = tmp;
+	}
+	return out;
+}
+
+/* What client_msg_content() makes of msg, parsed. */
+static json_t *
+built(struct client *cl, const struct client_msg *msg)
+{
+	char	*text;
+	json_t	*j;
+
+	text = client_msg_content(cl, ROOM, msg);
+	j = json_loads(text, 0, NULL);
+	ck_assert_msg(j != NULL, "not JSON: %s", text);
+	free(text);
+	return j;
+}
+
+#define CK_IDS(content, want) do {					\
+	char	*ids_ = mention_ids(content);				\
+	ck_assert_str_eq(ids_, want);					\
+	free(ids_);							\
+} while (0)
+
+/*
+ * Edits, replies and thread replies carry m.mentions like plain sends: the
+ * members typed, plus whom a reply answers; an edit repeats them all in
+ * m.new_content and at the top only those the original did not mention.
+ */
+START_TEST(test_send_path_mentions)
+{
+	struct test_capture	 c = { 0 };
+	struct cmd_ctx		 ctx;
+	struct haos_error	 err;
+	struct client_msg	 m;
+	json_t			*j, *nc;
+
+	sync_events("m1", "["
+	    STATE("m.room.create", "", BOB, "{\"creator\":\"" BOB "\"}") ","
+	    STATE("m.room.member", BOB, BOB, "{\"membership\":\"join\"}") ","
+	    STATE("m.room.member", CAROL, CAROL, "{\"membership\":\"join\"}")
+	    "," STATE("m.room.member", ALICE, ALICE, "{\"membership\":"
+	    "\"join\"}")
+	    "," EV("$b1", BOB, 10, "{\"msgtype\":\"m.text\",\"body\":\"bob\"}")
+	    "," EV("$a1", ALICE, 11, "{\"msgtype\":\"m.text\",\"body\":"
+	    "\"hey @carol:haos.test\",\"m.mentions\":{\"user_ids\":[\""
+	    CAROL "\"]}}") "]");
+	ctx_init(&ctx, &c, ALICE);
+
+	/* Plain: the typed member. */
+	memset(&m, 0, sizeof m);
+	m.body = "hi @bob:haos.test";
+	j = built(c.client, &m);
+	CK_IDS(j, BOB);
+	ck_assert_ptr_nonnull(json_get_str(j, "formatted_body", NULL));
+	json_decref(j);
+
+	/* Reply: whom it answers, and the typed member, once each. */
+	m.rel = CLIENT_REL_REPLY;
+	m.target = "$b1";
+	m.body = "sure";
+	j = built(c.client, &m);
+	CK_IDS(j, BOB);
+	ck_assert_str_eq(json_get_str(json_get_obj(json_get_obj(j,
+	    "m.relates_to"), "m.in_reply_to"), "event_id", ""), "$b1");
+	json_decref(j);
+	m.body = "cc @carol:haos.test and @bob:haos.test";
+	j = built(c.client, &m);
+	CK_IDS(j, CAROL " " BOB);
+	json_decref(j);
+	/* Answering myself mentions nobody extra. */
+	m.target = "$a1";
+	m.body = "me again";
+	j = built(c.client, &m);
+	ck_assert_ptr_null(json_get_obj(j, "m.mentions"));
+	json_decref(j);
+
+	/* Edit: all in m.new_content, only the new ones at the top. */
+	memset(&m, 0, sizeof m);
+	m.rel = CLIENT_REL_EDIT;
+	m.target = "$a1";
+	m.body = "hey @carol:haos.test and @bob:haos.test";
+	j = built(c.client, &m);
+	nc = json_get_obj(j, "m.new_content");
+	CK_IDS(nc, CAROL " " BOB);
+	CK_IDS(j, BOB);
+	ck_assert_str_eq(json_get_str(nc, "body", ""), json_get_str(j,
+	    "body", "x") + 2);
+	ck_assert_int_eq(strncmp(json_get_str(j, "formatted_body", ""),
+	    "* ", 2), 0);
+	ck_assert_str_eq(json_get_str(json_get_obj(j, "m.relates_to"),
+	    "rel_type", ""), "m.replace");
+	json_decref(j);
+	/* An edit that mentions nobody new notifies nobody. */
+	m.body = "hey @carol:haos.test!";
+	j = built(c.client, &m);
+	CK_IDS(json_get_obj(j, "m.new_content"), CAROL);
+	CK_IDS(j, "");
+	ck_assert_ptr_nonnull(json_get_obj(j, "m.mentions"));
+	json_decref(j);
+
+	/* Thread: typed mentions; an explicit reply adds its sender. */
+	memset(&m, 0, sizeof m);
+	m.rel = CLIENT_REL_THREAD;
+	m.target = "$b1";
+	m.latest = "$a1";
+	m.body = "@carol:haos.test look";
+	j = built(c.client, &m);
+	CK_IDS(j, CAROL);
+	ck_assert(json_is_true(json_object_get(json_get_obj(j,
+	    "m.relates_to"), "is_falling_back")));
+	json_decref(j);
+	m.reply_to = "$b1";
+	j = built(c.client, &m);
+	CK_IDS(j, CAROL " " BOB);
+	ck_assert(json_is_false(json_object_get(json_get_obj(j,
+	    "m.relates_to"), "is_falling_back")));
+	json_decref(j);
+
+	/* client_send() queues that content, with the edited event. */
+	memset(&m, 0, sizeof m);
+	m.rel = CLIENT_REL_EDIT;
+	m.target = "$a1";
+	m.body = "ping @bob:haos.test";
+	ck_assert_int_eq(client_send(c.client, ROOM, &m, &err), 0);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_int_eq(c.jobs[0]->type, JOB_SEND);
+	ck_assert_str_eq(c.jobs[0]->event_type, "m.room.message");
+	ck_assert_str_eq(c.jobs[0]->rel_target, "$a1");
+	ck_assert_ptr_nonnull(c.jobs[0]->txn_id);
+	j = json_loads(c.jobs[0]->content, 0, NULL);
+	CK_IDS(j, BOB);
+	json_decref(j);
+	/* A relation without its event is refused, nothing queued. */
+	m.target = NULL;
+	ck_assert_int_eq(client_send(c.client, ROOM, &m, &err), -1);
+	ck_assert_int_eq(c.njobs, 1);
+	test_capture_free(&c);
 }
 END_TEST
 
@@ -612,6 +771,7 @@ suite_conversation(void)
 	tcase_add_checked_fixture(tc, store_setup, store_teardown);
 	tcase_add_test(tc, test_store_edits_threads_reactions);
 	tcase_add_test(tc, test_commands);
+	tcase_add_test(tc, test_send_path_mentions);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@
 
 Suite	*suite_activity(void);
 Suite	*suite_cli(void);
+Suite	*suite_client(void);
 Suite	*suite_cmd(void);
 Suite	*suite_config(void);
 Suite	*suite_conversation(void);
@@ -36,14 +37,21 @@ char	*test_read_file(const char *path);
 /* A command context that captures messages and submitted jobs. */
 struct cmd_ctx;
 struct job;
+struct client;
+struct store;
 struct test_capture {
 	char		 out[8192];	/* messages, one a line */
 	int		 errors;
 	struct job	*jobs[32];
 	int		 njobs;
+	struct client	*client;	/* jobs come here, not to a net */
+	struct cmd_ctx	*ctx;
 };
 void	 test_capture_init(struct cmd_ctx *, struct test_capture *,
 	    const char *me);
+/* Free the jobs and the client (its pending requests are cancelled). */
 void	 test_capture_free(struct test_capture *);
+/* The store the commands (and the client) read. */
+void	 test_capture_store(struct test_capture *, struct store *);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "haos/client.h"
 #include "haos/cmd.h"
 #include "haos/net.h"
 #include "haos/xmalloc.h"
@@ -70,18 +71,33 @@ test_capture_submit(void *arg, struct job *j)
 	c->jobs[c->njobs++] = j;
 }
 
-/* An empty context for me; c is cleared (free its jobs first). */
+/*
+ * An empty context for me whose requests are captured.  c is cleared:
+ * free it first (test_capture_free()) if it was used.
+ */
 void
 test_capture_init(struct cmd_ctx *ctx, struct test_capture *c,
     const char *me)
 {
 	memset(ctx, 0, sizeof *ctx);
 	memset(c, 0, sizeof *c);
+	c->client = client_new(NULL, NULL, me);
+	client_set_submit(c->client, test_capture_submit, c);
+	c->ctx = ctx;
 	ctx->me = me;
 	ctx->print = test_capture_print;
 	ctx->print_arg = c;
-	ctx->submit = test_capture_submit;
-	ctx->submit_arg = c;
+	ctx->client = c->client;
+}
+
+void
+test_capture_store(struct test_capture *c, struct store *st)
+{
+	c->ctx->store = st;
+	client_free(c->client);
+	c->client = client_new(NULL, st, c->ctx->me);
+	client_set_submit(c->client, test_capture_submit, c);
+	c->ctx->client = c->client;
 }
 
 void
@@ -89,6 +105,11 @@ test_capture_free(struct test_capture *c)
 {
 	int	 i;
 
+	/* Cancelled first: a callback may still look at its jobs. */
+	client_free(c->client);
+	c->client = NULL;
+	if (c->ctx != NULL)
+		c->ctx->client = NULL;
 	for (i = 0; i < c->njobs; i++)
 		net_job_free(c->jobs[i]);
 	c->njobs = 0;
@@ -123,6 +144,7 @@ main(void)
 
 	sr = srunner_create(suite_cli());
 	srunner_add_suite(sr, suite_activity());
+	srunner_add_suite(sr, suite_client());
 	srunner_add_suite(sr, suite_cmd());
 	srunner_add_suite(sr, suite_config());
 	srunner_add_suite(sr, suite_conversation());

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
 #include "haos/cmd.h"
 #include "haos/error.h"
 #include "haos/ingest.h"
@@ -132,8 +133,9 @@ world_free(void)
 static void
 ctx_init(struct cmd_ctx *ctx, struct test_capture *c)
 {
+	test_capture_free(c);
 	test_capture_init(ctx, c, ALICE);
-	ctx->store = st;
+	test_capture_store(c, st);
 	ctx->server_id = SPACE;
 }
 
@@ -177,7 +179,7 @@ job_level(const struct job *j, const char *user)
 START_TEST(test_role_cascade_retry)
 {
 	struct cmd_ctx	 ctx;
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 	int		 i;
 
 	world(-1, NULL);
@@ -205,7 +207,7 @@ START_TEST(test_role_cascade_retry)
 	ck_assert_int_eq(c.errors, 1);
 	ck_assert_str_eq(c.out, "role @bob:hs: failed in 1 of 3 rooms (after "
 	    "a retry): #beta (M_UNKNOWN: boom); run /server doctor to repair");
-	ck_assert_ptr_null(ctx.pending);
+	ck_assert_uint_eq(client_pending(ctx.client), 0);
 	test_capture_free(&c);
 
 	/* A retry that works: success over all three rooms. */
@@ -227,7 +229,7 @@ END_TEST
 START_TEST(test_role_self_member_role)
 {
 	struct cmd_ctx	 ctx;
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 	int		 i, nmr = 0;
 
 	world(-1, NULL);
@@ -264,7 +266,7 @@ END_TEST
 START_TEST(test_doctor)
 {
 	struct cmd_ctx	 ctx;
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 	struct cmd_args	 a;
 
 	memset(&a, 0, sizeof a);
@@ -304,7 +306,7 @@ END_TEST
 START_TEST(test_kick)
 {
 	struct cmd_ctx	 ctx;
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 	json_t		*b;
 	int		 i;
 
@@ -347,7 +349,7 @@ END_TEST
 START_TEST(test_audit)
 {
 	struct cmd_ctx	 ctx;
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 	json_t		*tl;
 	int		 n = 100;
 

@@ -1,0 +1,148 @@
+/* The client API: the one way front ends reach the homeserver. */
+#ifndef HAOS_CLIENT_H
+#define HAOS_CLIENT_H
+
+#include "haos/haos.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A client belongs to the thread that runs commands (the UI thread, or
+ * haos run's main thread).  It hands jobs to the net thread and routes
+ * the answers back to completions; its store is that thread's STORE_RO
+ * connection.  The command layer, the curses UI and haos run reach the
+ * network only through it; nothing below it (net, ingest, store) knows
+ * about it.
+ */
+struct client;
+struct store;
+struct net;
+struct net_result;
+struct job;
+struct matrix_req;
+
+/* What a request came to.  Exactly one result reaches each completion. */
+struct client_result {
+	int			 ok;		/* 2xx */
+	int			 cancelled;	/* shut down before an answer */
+	const struct haos_error	*err;		/* !ok: never NULL */
+	const char		*body;		/* the answer's body, or NULL */
+};
+
+/*
+ * A completion: fn(arg, result) runs exactly once, when the answer
+ * arrives or with a cancelled result when the client shuts down (also
+ * when a request is made after that).  Then free_arg(arg) runs if it is
+ * set: the completion owns arg and its destructor; nobody else frees it.
+ */
+struct client_done {
+	void	(*fn)(void *arg, const struct client_result *);
+	void	*arg;
+	void	(*free_arg)(void *);
+};
+
+struct client	*client_new(struct net *, struct store *ro, const char *me);
+/* Cancel every pending completion (exactly once each), then free. */
+void		 client_free(struct client *);
+void		 client_cancel_all(struct client *);
+/* Tests: jobs go to submit(arg, job) (which takes them), not to a net. */
+void		 client_set_submit(struct client *,
+		     void (*)(void *, struct job *), void *);
+struct store	*client_store(struct client *);
+const char	*client_me(struct client *);
+
+/* The connection, for the status line. */
+enum client_conn {
+	CLIENT_STARTING = 0,
+	CLIENT_SYNCING,		/* initial sync under way */
+	CLIENT_CONNECTED,	/* long-polling */
+	CLIENT_OFFLINE,		/* retrying after an error */
+	CLIENT_AUTH_FAILED	/* the token was refused: log in again */
+};
+
+struct client_status {
+	enum client_conn	 state;
+	int64_t			 retry_at_ms;	/* client_now_ms() clock */
+	unsigned long		 syncs;		/* /sync answers stored */
+	int			 soft_logout;	/* with CLIENT_AUTH_FAILED */
+	int			 online;	/* has a net thread at all */
+};
+
+void		 client_get_status(struct client *, struct client_status *);
+int64_t		 client_now_ms(void);
+
+/* Answers: route one (the caller keeps res), or all the net has. */
+int		 client_deliver(struct client *, const struct net_result *);
+size_t		 client_dispatch(struct client *);
+size_t		 client_pending(const struct client *);
+
+/* Any request built by matrix.h's matrix_req_*(); the client takes req. */
+uint64_t	 client_request(struct client *, struct matrix_req *,
+		     struct client_done);
+
+/* Messages: every outgoing event goes through the outbox from here. */
+enum client_rel {
+	CLIENT_REL_NONE = 0,
+	CLIENT_REL_REPLY,	/* target: the event answered */
+	CLIENT_REL_EDIT,	/* target: the original (mine) */
+	CLIENT_REL_THREAD	/* target: the root */
+};
+
+struct client_msg {
+	const char	*msgtype;	/* NULL: m.text */
+	const char	*body;		/* what was typed */
+	enum client_rel	 rel;
+	const char	*target;
+	const char	*latest;	/* THREAD: its newest event, or NULL */
+	const char	*reply_to;	/* THREAD: the event answered, or NULL */
+};
+
+/*
+ * Send a message into room_id: mentions of members become m.mentions
+ * (and pills), replies mention the sender answered, edits carry the new
+ * mentions in m.new_content.  -1 with err when the room cannot take it.
+ */
+int		 client_send(struct client *, const char *room_id,
+		     const struct client_msg *, struct haos_error *);
+/* The content client_send() would queue, as JSON text (tests). */
+char		*client_msg_content(struct client *, const char *room_id,
+		     const struct client_msg *);
+void		 client_react(struct client *, const char *room_id,
+		     const char *event_id, const char *key);
+void		 client_redact(struct client *, const char *room_id,
+		     const char *event_id, const char *reason);
+/*
+ * The transaction ids of the messages queued since the last call (the
+ * caller frees the array and its strings): haos run waits for them.
+ */
+size_t		 client_take_sent(struct client *, char ***txn_ids);
+void		 client_retry(struct client *, const char *room_id,
+		     const char *txn_id);
+void		 client_discard(struct client *, const char *room_id,
+		     const char *txn_id);
+void		 client_backfill(struct client *, const char *room_id);
+
+/* Presence in a room: typing and read markers (fire and forget). */
+void		 client_typing(struct client *, const char *room_id,
+		     int typing, int timeout_ms);
+void		 client_read_markers(struct client *, const char *room_id,
+		     const char *fully_read, const char *read);
+
+/*
+ * Log in again with a password (device_id: keep that device), then hand
+ * the new token to the net thread with client_set_token().
+ */
+uint64_t	 client_login(struct client *, const char *user_id,
+		     const char *password, const char *device_id,
+		     const char *device_name, struct client_done);
+void		 client_set_token(struct client *, const char *token,
+		     const char *device_id);
+
+/* Rooms. */
+uint64_t	 client_join(struct client *, const char *id_or_alias,
+		     const char *via, struct client_done);
+uint64_t	 client_leave(struct client *, const char *room_id,
+		     struct client_done);
+
+#endif

@@ -1,0 +1,458 @@
+/* Client-server API requests: every path, method and body haos sends. */
+#include "haos/matrix.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/xmalloc.h"
+
+#define MX	"/_matrix/client/v3"
+
+/* Percent-encode s for one path segment or query value (RFC 3986). */
+char *
+matrix_escape(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*out, *o;
+
+	out = xmalloc(strlen(s) * 3 + 1);
+	for (o = out, p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' ||
+		    *p == '~') {
+			*o++ = (char)*p;
+			continue;
+		}
+		*o++ = '%';
+		*o++ = hex[*p >> 4];
+		*o++ = hex[*p & 15];
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Format a path: each %s is a string escaped with matrix_escape(), each
+ * %r a string copied raw (a literal path part), %d an int and %c a char.
+ */
+static char *
+matrix_path(const char *fmt, ...)
+{
+	va_list		 ap;
+	char		*out = NULL, *part, *tmp;
+	const char	*f;
+	size_t		 len = 0, plen;
+
+	va_start(ap, fmt);
+	out = xstrdup("");
+	for (f = fmt; *f != '\0'; f++) {
+		if (*f == '%' && f[1] == 's') {
+			part = matrix_escape(va_arg(ap, const char *));
+			f++;
+		} else if (*f == '%' && f[1] == 'r') {
+			part = xstrdup(va_arg(ap, const char *));
+			f++;
+		} else if (*f == '%' && f[1] == 'd') {
+			part = xasprintf("%d", va_arg(ap, int));
+			f++;
+		} else if (*f == '%' && f[1] == 'c') {
+			part = xasprintf("%c", (char)va_arg(ap, int));
+			f++;
+		} else
+			part = xstrndup(f, 1);
+		plen = strlen(part);
+		tmp = xrealloc(out, len + plen + 1);
+		memcpy(tmp + len, part, plen + 1);
+		out = tmp;
+		len += plen;
+		free(part);
+	}
+	va_end(ap);
+	return out;
+}
+
+/* A request owning copies of method, path and body. */
+struct matrix_req *
+matrix_req_new(const char *method, const char *path, const char *body)
+{
+	struct matrix_req	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->method = xstrdup(method);
+	r->path = xstrdup(path);
+	if (body != NULL)
+		r->body = xstrdup(body);
+	return r;
+}
+
+/* A request taking path (already built) as its own. */
+static struct matrix_req *
+matrix_req_take(const char *method, char *path, const char *body)
+{
+	struct matrix_req	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->method = xstrdup(method);
+	r->path = path;
+	if (body != NULL)
+		r->body = xstrdup(body);
+	return r;
+}
+
+struct matrix_req *
+matrix_req_dup(const struct matrix_req *o)
+{
+	struct matrix_req	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->method = xstrdup(o->method);
+	r->path = xstrdup(o->path);
+	r->body_len = o->body_len;
+	if (o->body != NULL && o->body_len > 0) {
+		r->body = xmalloc(o->body_len + 1);
+		memcpy(r->body, o->body, o->body_len);
+		r->body[o->body_len] = '\0';
+	} else if (o->body != NULL)
+		r->body = xstrdup(o->body);
+	if (o->content_type != NULL)
+		r->content_type = xstrdup(o->content_type);
+	return r;
+}
+
+/* Free r; a body that may hold a password is wiped first. */
+void
+matrix_req_free(struct matrix_req *r)
+{
+	if (r == NULL)
+		return;
+	if (r->body != NULL) {
+		explicit_bzero(r->body, r->body_len > 0 ? r->body_len :
+		    strlen(r->body));
+		free(r->body);
+	}
+	free(r->method);
+	free(r->path);
+	free(r->content_type);
+	free(r);
+}
+
+/* Serialise and release a JSON body. */
+static char *
+matrix_dump(json_t *j)
+{
+	char	*s;
+
+	s = json_xdumps(j);
+	json_decref(j);
+	return s;
+}
+
+/* POST and a JSON body that matrix_dump() made. */
+static struct matrix_req *
+matrix_req_json(const char *method, char *path, json_t *body)
+{
+	struct matrix_req	*r;
+	char			*text;
+
+	text = matrix_dump(body);
+	r = matrix_req_take(method, path, text);
+	free(text);
+	return r;
+}
+
+/* POST /join/ID_OR_ALIAS[?server_name=VIA] */
+struct matrix_req *
+matrix_req_join(const char *id_or_alias, const char *via)
+{
+	if (via == NULL)
+		return matrix_req_take("POST", matrix_path(MX "/join/%s",
+		    id_or_alias), "{}");
+	return matrix_req_take("POST", matrix_path(MX
+	    "/join/%s?server_name=%s", id_or_alias, via), "{}");
+}
+
+struct matrix_req *
+matrix_req_leave(const char *room_id)
+{
+	return matrix_req_take("POST", matrix_path(MX "/rooms/%s/leave",
+	    room_id), "{}");
+}
+
+/* POST /rooms/ROOM/{invite,kick,ban,unban} {user_id[, reason]} */
+struct matrix_req *
+matrix_req_member(const char *room_id, const char *verb,
+    const char *user_id, const char *reason)
+{
+	json_t	*b;
+
+	b = json_pack("{s:s}", "user_id", user_id);
+	if (reason != NULL && *reason != '\0')
+		json_object_set_new(b, "reason", json_string(reason));
+	return matrix_req_json("POST", matrix_path(MX "/rooms/%s/%s",
+	    room_id, verb), b);
+}
+
+char *
+matrix_state_path(const char *room_id, const char *type,
+    const char *state_key)
+{
+	return matrix_path(MX "/rooms/%s/state/%s/%s", room_id, type,
+	    state_key != NULL ? state_key : "");
+}
+
+struct matrix_req *
+matrix_req_state_put(const char *room_id, const char *type,
+    const char *state_key, const char *content)
+{
+	return matrix_req_take("PUT", matrix_state_path(room_id, type,
+	    state_key), content);
+}
+
+/* GET one state event, or with type NULL the room's whole state. */
+struct matrix_req *
+matrix_req_state_get(const char *room_id, const char *type,
+    const char *state_key)
+{
+	if (type == NULL)
+		return matrix_req_take("GET", matrix_path(MX
+		    "/rooms/%s/state", room_id), NULL);
+	return matrix_req_take("GET", matrix_state_path(room_id, type,
+	    state_key), NULL);
+}
+
+struct matrix_req *
+matrix_req_create_room(const char *body)
+{
+	return matrix_req_new("POST", MX "/createRoom", body);
+}
+
+char *
+matrix_messages_path(const char *room_id, const char *from, char dir,
+    int limit)
+{
+	if (from == NULL)
+		return matrix_path(MX "/rooms/%s/messages?dir=%c&limit=%d",
+		    room_id, dir, limit);
+	return matrix_path(MX "/rooms/%s/messages?dir=%c&limit=%d&from=%s",
+	    room_id, dir, limit, from);
+}
+
+struct matrix_req *
+matrix_req_messages(const char *room_id, const char *from, char dir,
+    int limit)
+{
+	return matrix_req_take("GET", matrix_messages_path(room_id, from,
+	    dir, limit), NULL);
+}
+
+char *
+matrix_redact_path(const char *room_id, const char *event_id,
+    const char *txn_id)
+{
+	return matrix_path(MX "/rooms/%s/redact/%s/%s", room_id, event_id,
+	    txn_id);
+}
+
+/* PUT /rooms/ROOM/redact/EVENT/TXN {[reason]} */
+struct matrix_req *
+matrix_req_redact(const char *room_id, const char *event_id,
+    const char *txn_id, const char *reason)
+{
+	json_t	*b;
+
+	b = json_object();
+	if (reason != NULL)
+		json_object_set_new(b, "reason", json_string(reason));
+	return matrix_req_json("PUT", matrix_redact_path(room_id, event_id,
+	    txn_id), b);
+}
+
+/* PUT /rooms/ROOM/typing/ME {typing[, timeout]} */
+struct matrix_req *
+matrix_req_typing(const char *room_id, const char *user_id, int typing,
+    int timeout_ms)
+{
+	json_t	*b;
+
+	if (typing)
+		b = json_pack("{s:b, s:i}", "typing", 1, "timeout",
+		    timeout_ms);
+	else
+		b = json_pack("{s:b}", "typing", 0);
+	return matrix_req_json("PUT", matrix_path(MX "/rooms/%s/typing/%s",
+	    room_id, user_id), b);
+}
+
+/* POST /rooms/ROOM/read_markers {m.fully_read, m.read} (either NULL). */
+struct matrix_req *
+matrix_req_read_markers(const char *room_id, const char *fully_read,
+    const char *read)
+{
+	json_t	*b;
+
+	b = json_object();
+	if (fully_read != NULL)
+		json_object_set_new(b, "m.fully_read",
+		    json_string(fully_read));
+	if (read != NULL)
+		json_object_set_new(b, "m.read", json_string(read));
+	return matrix_req_json("POST", matrix_path(MX
+	    "/rooms/%s/read_markers", room_id), b);
+}
+
+struct matrix_req *
+matrix_req_public_rooms(const char *body)
+{
+	return matrix_req_new("POST", MX "/publicRooms", body);
+}
+
+struct matrix_req *
+matrix_req_alias_put(const char *alias, const char *room_id)
+{
+	return matrix_req_json("PUT", matrix_path(MX "/directory/room/%s",
+	    alias), json_pack("{s:s}", "room_id", room_id));
+}
+
+struct matrix_req *
+matrix_req_alias_delete(const char *alias)
+{
+	return matrix_req_take("DELETE", matrix_path(MX
+	    "/directory/room/%s", alias), NULL);
+}
+
+/* PUT /directory/list/room/ROOM {visibility: public|private} */
+struct matrix_req *
+matrix_req_visibility(const char *room_id, int public)
+{
+	return matrix_req_json("PUT", matrix_path(MX
+	    "/directory/list/room/%s", room_id), json_pack("{s:s}",
+	    "visibility", public ? "public" : "private"));
+}
+
+struct matrix_req *
+matrix_req_profile(const char *user_id)
+{
+	return matrix_req_take("GET", matrix_path(MX "/profile/%s", user_id),
+	    NULL);
+}
+
+struct matrix_req *
+matrix_req_displayname(const char *user_id, const char *name)
+{
+	return matrix_req_json("PUT", matrix_path(MX
+	    "/profile/%s/displayname", user_id), json_pack("{s:s}",
+	    "displayname", name));
+}
+
+struct matrix_req *
+matrix_req_avatar_url(const char *user_id, const char *mxc)
+{
+	return matrix_req_json("PUT", matrix_path(MX
+	    "/profile/%s/avatar_url", user_id), json_pack("{s:s}",
+	    "avatar_url", mxc));
+}
+
+struct matrix_req *
+matrix_req_account_data_get(const char *user_id, const char *type)
+{
+	return matrix_req_take("GET", matrix_path(MX
+	    "/user/%s/account_data/%s", user_id, type), NULL);
+}
+
+struct matrix_req *
+matrix_req_account_data_put(const char *user_id, const char *type,
+    const char *content)
+{
+	return matrix_req_take("PUT", matrix_path(MX
+	    "/user/%s/account_data/%s", user_id, type), content);
+}
+
+/* POST /_matrix/media/v3/upload?filename=NAME with the bytes as they are. */
+struct matrix_req *
+matrix_req_upload(const char *filename, const void *data, size_t len,
+    const char *content_type)
+{
+	struct matrix_req	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->method = xstrdup("POST");
+	r->path = matrix_path("/_matrix/media/v3/upload?filename=%s",
+	    filename);
+	r->body = xmalloc(len + 1);
+	if (len > 0)
+		memcpy(r->body, data, len);
+	r->body[len] = '\0';
+	r->body_len = len;
+	r->content_type = xstrdup(content_type != NULL ? content_type :
+	    "application/octet-stream");
+	return r;
+}
+
+/*
+ * POST /login with a password.  device_id (soft logout) keeps the device
+ * and its keys; NULL asks for a new device named device_name.
+ */
+struct matrix_req *
+matrix_req_login(const char *user_id, const char *password,
+    const char *device_id, const char *device_name)
+{
+	json_t	*b;
+
+	b = matrix_login_body(user_id, password, device_name);
+	if (device_id != NULL)
+		json_object_set_new(b, "device_id", json_string(device_id));
+	return matrix_req_json("POST", xstrdup(MX "/login"), b);
+}
+
+struct matrix_req *
+matrix_req_invite_service(const char *base_url, const char *code)
+{
+	size_t	 len = strlen(base_url);
+	char	*base, *path;
+
+	while (len > 0 && base_url[len - 1] == '/')
+		len--;
+	base = xstrndup(base_url, len);
+	path = matrix_path("%r/invite/%s", base, code);
+	free(base);
+	return matrix_req_take("GET", path, NULL);
+}
+
+char *
+matrix_filter_path(const char *user_id)
+{
+	return matrix_path(MX "/user/%s/filter", user_id);
+}
+
+char *
+matrix_sync_path(const char *filter_id, const char *since, long timeout_ms,
+    int full_state)
+{
+	char	*p, *q, *tmp;
+
+	p = xasprintf(MX "/sync?timeout=%ld", timeout_ms);
+	if (filter_id != NULL) {
+		q = matrix_path("%r&filter=%s", p, filter_id);
+		free(p);
+		p = q;
+	}
+	if (since != NULL) {
+		q = matrix_path("%r&since=%s", p, since);
+		free(p);
+		p = q;
+	}
+	if (full_state) {
+		tmp = xasprintf("%s&full_state=true", p);
+		free(p);
+		p = tmp;
+	}
+	return p;
+}
+
+char *
+matrix_send_path(const char *room_id, const char *type, const char *txn_id)
+{
+	return matrix_path(MX "/rooms/%s/send/%s/%s", room_id, type, txn_id);
+}
