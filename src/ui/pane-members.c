@@ -120,6 +120,24 @@ pane_members_selected(struct ui *ui, const struct member_row *m)
 	return m != NULL && m == pane_members_current(ui);
 }
 
+/* The command word of each members action (messages, /kick lines). */
+static const struct {
+	enum ui_action	 action;
+	const char	*word;
+} pane_members_words[] = {
+	{ UI_ACT_MEMBERS_FOCUS, "focus" },
+	{ UI_ACT_MEMBERS_UP, "up" },
+	{ UI_ACT_MEMBERS_DOWN, "down" },
+	{ UI_ACT_MEMBERS_FIRST, "first" },
+	{ UI_ACT_MEMBERS_LAST, "last" },
+	{ UI_ACT_MEMBERS_EXIT, "exit" },
+	{ UI_ACT_MEMBERS_KICK, "kick" },
+	{ UI_ACT_MEMBERS_BAN, "ban" },
+	{ UI_ACT_MEMBERS_ROLE, "role" },
+	{ UI_ACT_MEMBERS_DM, "dm" },
+	{ UI_ACT_MEMBERS_PROFILE, "profile" }
+};
+
 /*
  * Act on the member list: focus, move, exit, or act on the selected
  * member.  Kick, ban and role put the command in the input line so that
@@ -127,15 +145,20 @@ pane_members_selected(struct ui *ui, const struct member_row *m)
  * run at once.
  */
 int
-pane_members_action(struct ui *ui, const char *action)
+pane_members_action(struct ui *ui, enum ui_action action)
 {
 	const struct member_row	*m;
-	size_t			*idx, n;
+	const char		*word;
+	size_t			*idx, n, i;
 	char			*line;
 
 	idx = pane_members_order(ui, &n);
 	free(idx);
-	if (strcmp(action, "focus") == 0) {
+	for (i = 0, word = NULL; i < nitems(pane_members_words); i++) {
+		if (pane_members_words[i].action == action)
+			word = pane_members_words[i].word;
+	}
+	if (action == UI_ACT_MEMBERS_FOCUS) {
 		if (n == 0) {
 			ui_message(ui, 1, "no members to select here");
 			return -1;
@@ -145,50 +168,49 @@ pane_members_action(struct ui *ui, const char *action)
 			ui->mem_sel = 0;
 		ui_message(ui, 0, "member: Up/Down (j) select, k kick, b ban, "
 		    "r role, m DM, Enter profile, Esc back");
-	} else if (strcmp(action, "exit") == 0)
+	} else if (action == UI_ACT_MEMBERS_EXIT)
 		ui->mem_focus = 0;
 	else if (!ui->mem_focus || n == 0) {
 		ui_message(ui, 1, "members %s: select a member first (Alt+m)",
-		    action);
+		    word != NULL ? word : "");
 		return -1;
-	} else if (strcmp(action, "up") == 0) {
+	} else if (action == UI_ACT_MEMBERS_UP) {
 		if (ui->mem_sel > 0)
 			ui->mem_sel--;
-	} else if (strcmp(action, "down") == 0) {
+	} else if (action == UI_ACT_MEMBERS_DOWN) {
 		if (ui->mem_sel + 1 < n)
 			ui->mem_sel++;
-	} else if (strcmp(action, "first") == 0)
+	} else if (action == UI_ACT_MEMBERS_FIRST)
 		ui->mem_sel = 0;
-	else if (strcmp(action, "last") == 0)
+	else if (action == UI_ACT_MEMBERS_LAST)
 		ui->mem_sel = n - 1;
-	else {
+	else if (action < UI_ACT_MEMBERS_KICK ||
+	    action > UI_ACT_MEMBERS_PROFILE) {
+		ui_message(ui, 1, "members: not an action on a member");
+		return -1;
+	} else {
 		m = pane_members_current(ui);
 		if (m == NULL || !matrix_valid_user_id(m->user_id)) {
 			ui_message(ui, 1, "members: no valid member selected");
 			return -1;
 		}
-		line = xasprintf("/%s %s ", action, m->user_id);
-		if (strcmp(action, "kick") == 0 || strcmp(action, "ban") == 0 ||
-		    strcmp(action, "role") == 0) {
-			editor_set(ui->ed, line);
-			free(line);
-			ui->mem_focus = 0;
-			ui->input.dirty = 1;
-			if (strcmp(action, "role") == 0)
-				ui_message(ui, 0, "role: type admin, moderator "
-				    "or guest, then Enter");
-			else
-				ui_message(ui, 0, "%s: add a reason "
-				    "(optional), then Enter", action);
-		} else if (strcmp(action, "dm") == 0 ||
-		    strcmp(action, "profile") == 0) {
+		line = xasprintf("/%s %s ", word, m->user_id);
+		if (action == UI_ACT_MEMBERS_DM ||
+		    action == UI_ACT_MEMBERS_PROFILE) {
 			ui->mem_focus = 0;
 			cmd_run_string(&ui->ctx, line + 1);
 			free(line);
 		} else {
+			editor_set(ui->ed, line);
 			free(line);
-			ui_message(ui, 1, "members: unknown action %s", action);
-			return -1;
+			ui->mem_focus = 0;
+			ui->input.dirty = 1;
+			if (action == UI_ACT_MEMBERS_ROLE)
+				ui_message(ui, 0, "role: type admin, moderator "
+				    "or guest, then Enter");
+			else
+				ui_message(ui, 0, "%s: add a reason "
+				    "(optional), then Enter", word);
 		}
 	}
 	ui->members.dirty = 1;

@@ -242,7 +242,7 @@ int		 pane_channels_move(struct ui *, int delta);
 const struct ui_chan *pane_channels_find(struct ui *, const char *id);
 
 /* conv.c: acting on messages */
-int		 conv_action(struct ui *, const char *action,
+int		 conv_action(struct ui *, enum ui_action,
 		     const struct event_row *);
 int		 conv_key(struct ui *, int key, const char *paste);
 int		 conv_enter(struct ui *, const char *line);
@@ -255,14 +255,14 @@ void		 conv_free(struct ui *);
 
 /* pane-messages.c */
 void		 pane_messages_reset(struct ui *);
-int		 pane_messages_scroll(struct ui *, const char *how);
-int		 pane_messages_select(struct ui *, const char *how);
-int		 pane_messages_action(struct ui *, const char *action);
+int		 pane_messages_scroll(struct ui *, enum ui_action);
+int		 pane_messages_select(struct ui *, enum ui_action);
+int		 pane_messages_action(struct ui *, enum ui_action);
 void		 pane_messages_free(struct ui *);
 
 /* pane-members.c */
 void		 pane_members_free(struct ui *);
-int		 pane_members_action(struct ui *, const char *action);
+int		 pane_members_action(struct ui *, enum ui_action);
 
 /* readstate.c: typing, read markers, unread counts, alerts, presence */
 void		 readstate_tick(struct ui *);
@@ -276,7 +276,7 @@ int		 readstate_presence_known(struct ui *);
 void		 readstate_free(struct ui *);
 
 /* pane-input.c */
-int		 pane_input_action(struct ui *, const char *action);
+int		 pane_input_action(struct ui *, enum ui_action);
 void		 pane_input_cursor(struct ui *);
 size_t		 pane_input_lines(struct ui *);
 

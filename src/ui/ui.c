@@ -311,18 +311,21 @@ ui_server_index(struct ui *ui)
 
 /* select-server N|next|prev: N counts from Direct Messages as 1. */
 static int
-ui_cmd_server(struct ui *ui, const char *arg)
+ui_cmd_server(struct ui *ui, enum ui_action act, const char *arg)
 {
 	int	 i, n = (int)ui->nservers, first = 0, want;
 
 	if (n == 0)
 		return -1;
-	if (strcmp(arg, "next") == 0 || strcmp(arg, "prev") == 0) {
+	if (act != UI_ACT_SELECT_SERVER) {
 		i = ui_server_index(ui);
-		i = ((i + (arg[0] == 'n' ? 1 : -1)) % n + n) % n;
+		i = ((i + (act == UI_ACT_SELECT_SERVER_NEXT ? 1 : -1)) % n +
+		    n) % n;
 		ui_select_server(ui, ui->servers[i].id);
 		return 0;
 	}
+	if (arg == NULL)
+		arg = "";
 	while (first < n && ui->servers[first].invite)
 		first++;
 	want = (int)strtol(arg, NULL, 10);
@@ -358,24 +361,40 @@ ui_help(struct ui *ui)
 	free(c);
 }
 
-/* What commands ask of the client (struct cmd_ui_ops). */
+/* toggle rail|members: flip the pane; back to automatic when that fits. */
 static int
-ui_cmd(void *arg, const char *verb, const char *param)
+ui_toggle(struct ui *ui, enum ui_action act)
 {
-	struct ui		*ui = arg;
 	struct layout_prefs	 autop;
 	struct layout		 autol;
-	int			*pref;
+	int			*pref, rail = act == UI_ACT_TOGGLE_RAIL;
 
-	if (strcmp(verb, "goto") == 0) {
+	pref = rail ? &ui->prefs.rail : &ui->prefs.members;
+	*pref = rail ? ui->lay.rail.w == 0 : ui->lay.members.w == 0;
+	/* Back to what the size rule gives: automatic again. */
+	autop = ui->prefs;
+	autop.rail = autop.members = -1;
+	layout_compute(LINES, COLS, &autop, &autol);
+	if (*pref == (rail ? autol.rail.w > 0 : autol.members.w > 0))
+		*pref = -1;
+	ui->full_redraw |= UI_RELAYOUT;
+	return 0;
+}
+
+/* What commands ask of the client (struct cmd_ui_ops): one action. */
+static int
+ui_action(void *arg, enum ui_action act, const char *param)
+{
+	struct ui	*ui = arg;
+
+	switch (act) {
+	case UI_ACT_GOTO:
 		ui_select_room(ui, param);
 		return 0;
-	}
-	if (strcmp(verb, "help") == 0) {
+	case UI_ACT_HELP:
 		ui_help(ui);
 		return 0;
-	}
-	if (strcmp(verb, "relogin") == 0) {
+	case UI_ACT_RELOGIN:
 		if (!ui->auth_failed) {
 			cmd_error(&ui->ctx, "already logged in as %s",
 			    ui->user_id);
@@ -383,79 +402,94 @@ ui_cmd(void *arg, const char *verb, const char *param)
 		}
 		relogin_begin(ui);
 		return 0;
-	}
-	if (strcmp(verb, "input") == 0) {
-		if (strcmp(param, "end") == 0)
-			pane_messages_scroll(ui, "bottom");
-		if (strcmp(param, "kill-end-or-switcher") == 0) {
-			if (editor_cursor(ui->ed) <
-			    strlen(editor_text(ui->ed)))
-				return pane_input_action(ui, "kill-end");
-			switcher_open(ui);
-			return 0;
-		}
-		return pane_input_action(ui, param);
-	}
-	if (strcmp(verb, "mark-read") == 0) {
+	case UI_ACT_INPUT_KILL_END_OR_SWITCHER:
+		if (editor_cursor(ui->ed) < strlen(editor_text(ui->ed)))
+			return pane_input_action(ui, UI_ACT_INPUT_KILL_END);
+		switcher_open(ui);
+		return 0;
+	case UI_ACT_INPUT_END:
+		pane_messages_scroll(ui, UI_ACT_SCROLL_BOTTOM);
+		return pane_input_action(ui, act);
+	case UI_ACT_INPUT_HOME:
+	case UI_ACT_INPUT_LEFT:
+	case UI_ACT_INPUT_RIGHT:
+	case UI_ACT_INPUT_WORD_LEFT:
+	case UI_ACT_INPUT_WORD_RIGHT:
+	case UI_ACT_INPUT_BACKSPACE:
+	case UI_ACT_INPUT_DELETE:
+	case UI_ACT_INPUT_KILL_WORD:
+	case UI_ACT_INPUT_KILL_START:
+	case UI_ACT_INPUT_KILL_END:
+	case UI_ACT_INPUT_YANK:
+	case UI_ACT_INPUT_NEWLINE:
+	case UI_ACT_INPUT_COMPLETE:
+	case UI_ACT_INPUT_HISTORY_PREV:
+	case UI_ACT_INPUT_HISTORY_NEXT:
+	case UI_ACT_INPUT_ENTER:
+		return pane_input_action(ui, act);
+	case UI_ACT_MARK_READ:
 		if (ui->room_id != NULL)
 			ui_mark_read(ui, ui->room_id, INT64_MAX);
 		return 0;
-	}
-	if (strcmp(verb, "message") == 0)
-		return pane_messages_action(ui, param);
-	if (strcmp(verb, "members") == 0) {
+	case UI_ACT_MESSAGE_COPY:
+	case UI_ACT_MESSAGE_OPEN:
+	case UI_ACT_MESSAGE_DETAILS:
+	case UI_ACT_MESSAGE_EDIT:
+	case UI_ACT_MESSAGE_DELETE:
+	case UI_ACT_MESSAGE_REPLY:
+	case UI_ACT_MESSAGE_THREAD:
+	case UI_ACT_MESSAGE_REACT:
+		return pane_messages_action(ui, act);
+	case UI_ACT_MEMBERS_FOCUS:
 		/* Selecting a member shows the member list. */
-		if (strcmp(param, "focus") == 0 && ui->lay.members.w == 0) {
+		if (ui->lay.members.w == 0) {
 			ui->prefs.members = 1;
 			ui->full_redraw |= UI_RELAYOUT;
 		}
-		return pane_members_action(ui, param);
-	}
-	if (strcmp(verb, "redraw") == 0) {
+		return pane_members_action(ui, act);
+	case UI_ACT_MEMBERS_UP:
+	case UI_ACT_MEMBERS_DOWN:
+	case UI_ACT_MEMBERS_FIRST:
+	case UI_ACT_MEMBERS_LAST:
+	case UI_ACT_MEMBERS_EXIT:
+	case UI_ACT_MEMBERS_KICK:
+	case UI_ACT_MEMBERS_BAN:
+	case UI_ACT_MEMBERS_ROLE:
+	case UI_ACT_MEMBERS_DM:
+	case UI_ACT_MEMBERS_PROFILE:
+		return pane_members_action(ui, act);
+	case UI_ACT_REDRAW:
 		ui->full_redraw |= UI_REPAINT;
 		return 0;
-	}
-	if (strcmp(verb, "scroll") == 0) {
-		if (pane_messages_scroll(ui, param) == -1) {
-			ui_message(ui, 1, "scroll: up, down, top or bottom");
-			return -1;
-		}
+	case UI_ACT_SCROLL_UP:
+	case UI_ACT_SCROLL_DOWN:
+	case UI_ACT_SCROLL_TOP:
+	case UI_ACT_SCROLL_BOTTOM:
+		return pane_messages_scroll(ui, act);
+	case UI_ACT_SELECT_CHANNEL_NEXT:
+	case UI_ACT_SELECT_CHANNEL_PREV:
+		pane_channels_move(ui, act == UI_ACT_SELECT_CHANNEL_PREV ?
+		    -1 : 1);
 		return 0;
-	}
-	if (strcmp(verb, "select-channel") == 0) {
-		pane_channels_move(ui, strcmp(param, "prev") == 0 ? -1 : 1);
-		return 0;
-	}
-	if (strcmp(verb, "select-message") == 0)
-		return pane_messages_select(ui, param);
-	if (strcmp(verb, "select-server") == 0)
-		return ui_cmd_server(ui, param);
-	if (strcmp(verb, "switcher") == 0) {
+	case UI_ACT_SELECT_MESSAGE:
+	case UI_ACT_SELECT_MESSAGE_UP:
+	case UI_ACT_SELECT_MESSAGE_DOWN:
+	case UI_ACT_SELECT_MESSAGE_EXIT:
+		return pane_messages_select(ui, act);
+	case UI_ACT_SELECT_SERVER:
+	case UI_ACT_SELECT_SERVER_NEXT:
+	case UI_ACT_SELECT_SERVER_PREV:
+		return ui_cmd_server(ui, act, param);
+	case UI_ACT_SWITCHER:
 		switcher_open(ui);
 		return 0;
+	case UI_ACT_TOGGLE_RAIL:
+	case UI_ACT_TOGGLE_MEMBERS:
+		return ui_toggle(ui, act);
+	case UI_ACT_NONE:
+		break;
 	}
-	if (strcmp(verb, "toggle") == 0) {
-		if (strcmp(param, "rail") == 0)
-			pref = &ui->prefs.rail;
-		else if (strcmp(param, "members") == 0)
-			pref = &ui->prefs.members;
-		else {
-			ui_message(ui, 1, "toggle: rail or members");
-			return -1;
-		}
-		*pref = strcmp(param, "rail") == 0 ? ui->lay.rail.w == 0 :
-		    ui->lay.members.w == 0;
-		/* Back to what the size rule gives: automatic again. */
-		autop = ui->prefs;
-		autop.rail = autop.members = -1;
-		layout_compute(LINES, COLS, &autop, &autol);
-		if (*pref == (strcmp(param, "rail") == 0 ? autol.rail.w > 0 :
-		    autol.members.w > 0))
-			*pref = -1;
-		ui->full_redraw |= UI_RELAYOUT;
-		return 0;
-	}
-	ui_message(ui, 1, "%s: not available here", verb);
+	ui_message(ui, 1, "not available here");
 	return -1;
 }
 
@@ -511,7 +545,7 @@ ui_pick_key(struct ui *ui, int key)
 }
 
 static const struct cmd_ui_ops ui_ops = {
-	.ui = ui_cmd,
+	.action = ui_action,
 	.show = ui_show,
 	.pick = ui_pick
 };
@@ -669,7 +703,8 @@ ui_mouse(struct ui *ui)
 	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
 		if (ev.x >= r->x && ev.x < r->x + r->w)
 			pane_messages_scroll(ui, (ev.bstate &
-			    BUTTON4_PRESSED) ? "up" : "down");
+			    BUTTON4_PRESSED) ? UI_ACT_SCROLL_UP :
+			    UI_ACT_SCROLL_DOWN);
 		return;
 	}
 	r = &ui->lay.rail;
@@ -717,10 +752,10 @@ ui_key(struct ui *ui, int key, char *paste)
 			ui_close_text(ui);
 		else if (key == (KEYC_FKEY | KEY_PPAGE) ||
 		    key == (KEYC_FKEY | KEY_UP))
-			pane_messages_scroll(ui, "up");
+			pane_messages_scroll(ui, UI_ACT_SCROLL_UP);
 		else if (key == (KEYC_FKEY | KEY_NPAGE) ||
 		    key == (KEYC_FKEY | KEY_DOWN))
-			pane_messages_scroll(ui, "down");
+			pane_messages_scroll(ui, UI_ACT_SCROLL_DOWN);
 		return;
 	}
 	if (conv_key(ui, key, paste))
