@@ -21,6 +21,11 @@ struct switcher;
 struct relogin;
 struct conv;
 
+/* Redraw requests in ui->full_redraw. */
+#define UI_REPAINT	1	/* clear the terminal and draw everything */
+#define UI_RELAYOUT	2	/* pane sizes may have changed */
+#define UI_TOUCH	4	/* draw every pane again (an overlay closed) */
+
 /* What a pane's key handler did with a key. */
 enum pane_key_result {
 	PANE_IGNORED = 0,
@@ -189,17 +194,27 @@ struct ui {
 	pthread_t		 owner;		/* asserted by ui_* */
 };
 
-/* ui.c */
+/* ui.c: the loop */
 void		 ui_message(struct ui *, int is_error, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
-void		 ui_select_room(struct ui *, const char *room_id);
-void		 ui_select_server(struct ui *, const char *server_id);
-void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
-int64_t		 ui_read_ts(struct ui *, const char *room_id);
-void		 ui_show_text(struct ui *, const char *title, char **lines,
-		     size_t n);
 const char	*ui_name_of(void *, const char *user_id);
 void		 ui_stale(struct ui *, unsigned int notify_bits);
+
+/* ui-select.c: the selected server and room */
+void		 ui_select_room(struct ui *, const char *room_id);
+void		 ui_select_server(struct ui *, const char *server_id);
+int		 ui_server_index(struct ui *);
+void		 ui_initial_selection(struct ui *);
+void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
+int64_t		 ui_read_ts(struct ui *, const char *room_id);
+
+/* ui-cmd.c: what commands ask of the client, overlays, the print sink */
+extern const struct cmd_ui_ops	ui_cmd_ops;
+void		 ui_print(void *, int is_error, const char *);
+void		 ui_show_text(struct ui *, const char *title, char **lines,
+		     size_t n);
+void		 ui_close_text(struct ui *);
+int		 ui_pick_key(struct ui *, int key);
 
 /* relogin.c */
 void		 relogin_begin(struct ui *);
