@@ -151,18 +151,20 @@ pane_input_cursor(struct ui *ui)
 static void
 pane_input_complete(struct ui *ui)
 {
-	char	**c = NULL;
-	size_t	 n = 0, i;
+	const struct member_row	*mem;
+	char			**c = NULL;
+	size_t			 n = 0, i, nmem;
 
-	c = xcalloc(cmd_table_size + ui->nmem * 2 + ui->nchans +
+	mem = pane_members_list(ui, &nmem);
+	c = xcalloc(cmd_table_size + nmem * 2 + ui->nchans +
 	    cmd_emoji_table_size + 1, sizeof *c);
 	for (i = 0; i < cmd_table_size; i++)
 		c[n++] = xasprintf("/%s", cmd_table[i]->name);
 	/* "@Name" first: sending turns it into a mention (mention.c). */
-	for (i = 0; i < ui->nmem; i++) {
-		if (ui->mem[i].displayname != NULL)
-			c[n++] = xasprintf("@%s", ui->mem[i].displayname);
-		c[n++] = xasprintf("%s", ui->mem[i].user_id);
+	for (i = 0; i < nmem; i++) {
+		if (mem[i].displayname != NULL)
+			c[n++] = xasprintf("@%s", mem[i].displayname);
+		c[n++] = xasprintf("%s", mem[i].user_id);
 	}
 	for (i = 0; i < ui->nchans; i++) {
 		if (ui->chans[i].kind == UI_CHAN_ROOM && !ui->chans[i].dm)

@@ -20,6 +20,7 @@ struct readstate;
 struct switcher;
 struct relogin;
 struct conv;
+struct members_state;
 
 /* Redraw requests in ui->full_redraw. */
 #define UI_REPAINT	1	/* clear the terminal and draw everything */
@@ -165,11 +166,7 @@ struct ui {
 	char			**help_cmds;	/* a pick list: per line */
 	int			 help_sel;	/* its chosen line */
 
-	/* Members (pane-members.c). */
-	struct member_row	*mem;
-	size_t			 nmem;
-	int			 mem_focus;	/* keys act on a member */
-	size_t			 mem_sel;	/* in display order */
+	struct members_state	*members_st;	/* pane-members.c */
 
 	/* Input and status. */
 	struct editor		*ed;
@@ -277,6 +274,8 @@ void		 pane_messages_free(struct ui *);
 
 /* pane-members.c */
 void		 pane_members_free(struct ui *);
+const struct member_row *pane_members_list(struct ui *, size_t *n);
+int		 pane_members_focused(struct ui *);
 int		 pane_members_action(struct ui *, enum ui_action);
 
 /* readstate.c: typing, read markers, unread counts, alerts, presence */

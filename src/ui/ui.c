@@ -85,13 +85,14 @@ ui_stale(struct ui *ui, unsigned int bits)
 const char *
 ui_name_of(void *arg, const char *user_id)
 {
-	struct ui	*ui = arg;
-	size_t		 i;
+	const struct member_row	*m;
+	size_t			 i, n;
 
-	for (i = 0; i < ui->nmem; i++) {
-		if (strcmp(ui->mem[i].user_id, user_id) == 0)
-			return ui->mem[i].displayname != NULL ?
-			    ui->mem[i].displayname : user_id;
+	m = pane_members_list(arg, &n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(m[i].user_id, user_id) == 0)
+			return m[i].displayname != NULL ?
+			    m[i].displayname : user_id;
 	}
 	return user_id;
 }
@@ -288,7 +289,7 @@ ui_key(struct ui *ui, int key, char *paste)
 	}
 	if (conv_key(ui, key, paste))
 		return;
-	mode = ui->mem_focus ? KEYMODE_MEMBERS : ui->sel ? KEYMODE_SELECT :
+	mode = pane_members_focused(ui) ? KEYMODE_MEMBERS : ui->sel ? KEYMODE_SELECT :
 	    KEYMODE_ROOT;
 	if (paste != NULL) {
 		if (mode != KEYMODE_ROOT)
