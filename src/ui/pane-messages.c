@@ -283,7 +283,7 @@ pane_messages_draw(struct pane *p)
 	}
 	if (ui->room_id == NULL) {
 		ui_put_clean(p->win, h / 3, 2, p->r.w - 4,
-		    ui->nservers > 1 || ui->nchans > 0 ?
+		    pane_rail_count(ui) > 1 || ui->nchans > 0 ?
 		    "Select a channel (Alt+Up/Down, Ctrl+K)" :
 		    "Nothing here yet: waiting for the first sync...",
 		    ui->theme.role[TH_DIM]);

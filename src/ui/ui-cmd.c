@@ -64,27 +64,25 @@ ui_close_text(struct ui *ui)
 static int
 ui_cmd_server(struct ui *ui, enum ui_action act, const char *arg)
 {
-	int	 i, n = (int)ui->nservers, first = 0, want;
+	int	 i, n = (int)pane_rail_count(ui);
 
 	if (n == 0)
 		return -1;
 	if (act != UI_ACT_SELECT_SERVER) {
-		i = ui_server_index(ui);
+		i = pane_rail_index(ui);
 		i = ((i + (act == UI_ACT_SELECT_SERVER_NEXT ? 1 : -1)) % n +
 		    n) % n;
-		ui_select_server(ui, ui->servers[i].id);
+		ui_select_server(ui, pane_rail_id(ui, (size_t)i));
 		return 0;
 	}
 	if (arg == NULL)
 		arg = "";
-	while (first < n && ui->servers[first].invite)
-		first++;
-	want = (int)strtol(arg, NULL, 10);
-	if (want < 1 || first + want - 1 >= n) {
+	i = pane_rail_nth(ui, (int)strtol(arg, NULL, 10));
+	if (i < 0) {
 		ui_message(ui, 1, "no server %s", arg);
 		return -1;
 	}
-	ui_select_server(ui, ui->servers[first + want - 1].id);
+	ui_select_server(ui, pane_rail_id(ui, (size_t)i));
 	return 0;
 }
 

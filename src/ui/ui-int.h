@@ -21,6 +21,7 @@ struct switcher;
 struct relogin;
 struct conv;
 struct members_state;
+struct rail_state;
 
 /* Redraw requests in ui->full_redraw. */
 #define UI_REPAINT	1	/* clear the terminal and draw everything */
@@ -81,17 +82,6 @@ struct theme {
 	int	 ascii;		/* no box drawing or emoji markers */
 };
 
-/* A rail entry: Direct Messages (id NULL) or a server. */
-struct ui_server {
-	char		*id;
-	char		*name;		/* sanitised */
-	char		 badge[16];	/* 2-3 letters, sanitised */
-	int		 unread;
-	int64_t		 mentions;
-	int		 invite;	/* a pending invite to the server */
-	char		*inviter;	/* sanitised display name */
-};
-
 enum ui_chan_kind {
 	UI_CHAN_HEADING = 0,
 	UI_CHAN_ROOM,
@@ -135,9 +125,9 @@ struct ui {
 				 typing, status, input;
 	struct pane		*panes[8];
 
-	/* Rail and channel list (pane-rail.c, pane-channels.c). */
-	struct ui_server	*servers;
-	size_t			 nservers;
+	struct rail_state	*rail_st;	/* pane-rail.c */
+
+	/* Selection (ui-select.c) and channel list (pane-channels.c). */
 	char			*server_id;	/* selected; NULL: DMs */
 	struct ui_chan		*chans;
 	size_t			 nchans;
@@ -200,7 +190,6 @@ void		 ui_stale(struct ui *, unsigned int notify_bits);
 /* ui-select.c: the selected server and room */
 void		 ui_select_room(struct ui *, const char *room_id);
 void		 ui_select_server(struct ui *, const char *server_id);
-int		 ui_server_index(struct ui *);
 void		 ui_initial_selection(struct ui *);
 void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
 int64_t		 ui_read_ts(struct ui *, const char *room_id);
@@ -243,10 +232,18 @@ extern const struct pane_ops	statusbar_ops;
 extern const struct pane_ops	statusbar_topic_ops;
 extern const struct pane_ops	statusbar_typing_ops;
 
-/* pane-rail.c, pane-channels.c */
+/* pane-rail.c: entries are indexes, Direct Messages has id NULL */
 void		 pane_rail_load(struct ui *);
 void		 pane_rail_free(struct ui *);
 int		 pane_rail_click(struct ui *, int y);
+size_t		 pane_rail_count(struct ui *);
+const char	*pane_rail_id(struct ui *, size_t);
+const char	*pane_rail_name(struct ui *, size_t);
+int		 pane_rail_index(struct ui *);
+int		 pane_rail_nth(struct ui *, int n);
+int		 pane_rail_first_server(struct ui *);
+
+/* pane-channels.c */
 void		 pane_channels_load(struct ui *);
 void		 pane_channels_free(struct ui *);
 int		 pane_channels_click(struct ui *, int y);

@@ -154,34 +154,18 @@ ui_select_room(struct ui *ui, const char *room_id)
 	ui_room_changed(ui);
 }
 
-/* The rail entry index of the selected server. */
-int
-ui_server_index(struct ui *ui)
-{
-	size_t	 i;
-
-	for (i = 0; i < ui->nservers; i++) {
-		if ((ui->servers[i].id == NULL && ui->server_id == NULL) ||
-		    (ui->servers[i].id != NULL && ui->server_id != NULL &&
-		    strcmp(ui->servers[i].id, ui->server_id) == 0))
-			return (int)i;
-	}
-	return -1;
-}
-
 /* Pick a first room once the store has some: the first server's. */
 void
 ui_initial_selection(struct ui *ui)
 {
-	size_t	 i;
+	int	 i;
 
 	if (ui->room_id != NULL || ui->server_id != NULL)
 		return;
-	for (i = 0; i < ui->nservers; i++) {
-		if (ui->servers[i].id != NULL && !ui->servers[i].invite) {
-			ui_select_server(ui, ui->servers[i].id);
-			return;
-		}
+	i = pane_rail_first_server(ui);
+	if (i >= 0) {
+		ui_select_server(ui, pane_rail_id(ui, (size_t)i));
+		return;
 	}
 	if (ui->nchans > 0)
 		ui_select_server(ui, NULL);
