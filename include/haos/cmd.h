@@ -65,13 +65,92 @@ extern const struct cmd_entry	*const cmd_table[];
 extern const size_t		 cmd_table_size;
 
 /*
+ * What a client-only command asks of the interactive client: one value
+ * per command and argument word.  cmd-ui.c turns the words into these
+ * once (keys bind to the same command strings); the UI switches on them.
+ */
+enum ui_action {
+	UI_ACT_NONE = 0,
+	/* input ACTION: the line editor */
+	UI_ACT_INPUT_HOME,
+	UI_ACT_INPUT_END,		/* also scrolls to the newest */
+	UI_ACT_INPUT_LEFT,
+	UI_ACT_INPUT_RIGHT,
+	UI_ACT_INPUT_WORD_LEFT,
+	UI_ACT_INPUT_WORD_RIGHT,
+	UI_ACT_INPUT_BACKSPACE,
+	UI_ACT_INPUT_DELETE,
+	UI_ACT_INPUT_KILL_WORD,
+	UI_ACT_INPUT_KILL_START,
+	UI_ACT_INPUT_KILL_END,
+	UI_ACT_INPUT_KILL_END_OR_SWITCHER, /* C-k: at the end, the switcher */
+	UI_ACT_INPUT_YANK,
+	UI_ACT_INPUT_NEWLINE,
+	UI_ACT_INPUT_COMPLETE,
+	UI_ACT_INPUT_HISTORY_PREV,
+	UI_ACT_INPUT_HISTORY_NEXT,
+	UI_ACT_INPUT_ENTER,
+	/* mark-read */
+	UI_ACT_MARK_READ,
+	/* message ACTION: the selected message */
+	UI_ACT_MESSAGE_COPY,
+	UI_ACT_MESSAGE_OPEN,
+	UI_ACT_MESSAGE_DETAILS,
+	UI_ACT_MESSAGE_EDIT,
+	UI_ACT_MESSAGE_DELETE,
+	UI_ACT_MESSAGE_REPLY,
+	UI_ACT_MESSAGE_THREAD,
+	UI_ACT_MESSAGE_REACT,
+	/* members ACTION: the member list */
+	UI_ACT_MEMBERS_FOCUS,
+	UI_ACT_MEMBERS_UP,
+	UI_ACT_MEMBERS_DOWN,
+	UI_ACT_MEMBERS_FIRST,
+	UI_ACT_MEMBERS_LAST,
+	UI_ACT_MEMBERS_EXIT,
+	UI_ACT_MEMBERS_KICK,
+	UI_ACT_MEMBERS_BAN,
+	UI_ACT_MEMBERS_ROLE,
+	UI_ACT_MEMBERS_DM,
+	UI_ACT_MEMBERS_PROFILE,
+	/* redraw */
+	UI_ACT_REDRAW,
+	/* scroll up|down|top|bottom */
+	UI_ACT_SCROLL_UP,
+	UI_ACT_SCROLL_DOWN,
+	UI_ACT_SCROLL_TOP,
+	UI_ACT_SCROLL_BOTTOM,
+	/* select-channel next|prev */
+	UI_ACT_SELECT_CHANNEL_NEXT,
+	UI_ACT_SELECT_CHANNEL_PREV,
+	/* select-message [up|down|exit] */
+	UI_ACT_SELECT_MESSAGE,		/* start on the newest */
+	UI_ACT_SELECT_MESSAGE_UP,
+	UI_ACT_SELECT_MESSAGE_DOWN,
+	UI_ACT_SELECT_MESSAGE_EXIT,
+	/* select-server N|next|prev */
+	UI_ACT_SELECT_SERVER,		/* param: N, 1 is Direct Messages */
+	UI_ACT_SELECT_SERVER_NEXT,
+	UI_ACT_SELECT_SERVER_PREV,
+	/* switcher */
+	UI_ACT_SWITCHER,
+	/* toggle rail|members */
+	UI_ACT_TOGGLE_RAIL,
+	UI_ACT_TOGGLE_MEMBERS,
+	/* asked by other commands */
+	UI_ACT_GOTO,			/* param: room or space id */
+	UI_ACT_HELP,			/* the help overlay with the keys */
+	UI_ACT_RELOGIN			/* the password prompt again */
+};
+
+/*
  * What commands may ask of the interactive client.  The UI fills these
  * in; outside it (haos run) ctx->ui is NULL and CMD_UI commands refuse.
- * verb is a short word ("channel", "server", "scroll", "toggle", ...),
- * arg its argument or NULL; the return is 0 or -1 with ctx's error set.
+ * action says what, param is its argument (UI_ACT_GOTO, _SELECT_SERVER)
+ * or NULL; the return is 0 or -1 with the error reported.
  */
 struct cmd_ui_ops {
-	int	(*ui)(void *arg, const char *verb, const char *param);
+	int	(*action)(void *arg, enum ui_action, const char *param);
 	void	(*show)(void *arg, const char *title, char **lines,
 		    size_t nlines);
 	/* A list to choose from: Enter runs cmds[i] for line i. */
@@ -171,6 +250,15 @@ void			 cmd_batch_fail(struct cmd_batch *, const char *label,
 void			 cmd_batch_unit(struct cmd_batch *, const char *one,
 			     const char *many);
 void			 cmd_batch_start(struct cmd_batch *);
+
+/*
+ * Client-only commands (cmd-ui.c): the command's words to a ui_action,
+ * then ctx->ui->action.  Shared by every CMD_UI entry that only asks the
+ * client to do something (input, members, scroll, toggle, ...).
+ */
+enum cmd_retval		 cmd_ui_exec(struct cmd_ctx *,
+			     const struct cmd_args *);
+enum ui_action		 cmd_ui_parse(const char *cmd, const char *word);
 
 /* /server doctor (cmd-doctor.c), dispatched by /server. */
 enum cmd_retval		 cmd_doctor_exec(struct cmd_ctx *,

@@ -56,7 +56,7 @@ cmd_dm_open(struct cmd_ctx *ctx, const char *user, const char *room_id,
 	free(clean);
 	/* A new room is not cached yet: it appears under Direct Messages. */
 	if (ctx->ui != NULL && !made)
-		ctx->ui->ui(ctx->ui_arg, "goto", room_id);
+		ctx->ui->action(ctx->ui_arg, UI_ACT_GOTO, room_id);
 }
 
 static void

@@ -15,7 +15,7 @@ cmd_goto_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	id = cmd_resolve_room(ctx, a->argv[0]);
 	if (id == NULL)
 		return CMD_RETURN_ERROR;
-	rc = ctx->ui->ui(ctx->ui_arg, "goto", id);
+	rc = ctx->ui->action(ctx->ui_arg, UI_ACT_GOTO, id);
 	free(id);
 	return rc == 0 ? CMD_RETURN_NORMAL : CMD_RETURN_ERROR;
 }

@@ -51,7 +51,7 @@ cmd_help_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	}
 	/* The client's help also lists every key; it builds that itself. */
 	if (ce == NULL && ctx->ui != NULL) {
-		if (ctx->ui->ui(ctx->ui_arg, "help", NULL) == -1)
+		if (ctx->ui->action(ctx->ui_arg, UI_ACT_HELP, NULL) == -1)
 			return CMD_RETURN_ERROR;
 		return CMD_RETURN_NORMAL;
 	}

@@ -4,7 +4,7 @@
 static enum cmd_retval
 cmd_login_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
 {
-	if (ctx->ui->ui(ctx->ui_arg, "relogin", NULL) == -1)
+	if (ctx->ui->action(ctx->ui_arg, UI_ACT_RELOGIN, NULL) == -1)
 		return CMD_RETURN_ERROR;
 	return CMD_RETURN_NORMAL;
 }

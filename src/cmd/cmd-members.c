@@ -1,14 +1,6 @@
 /* members ACTION: member-list navigation and actions (keys bind to it). */
 #include "haos/cmd.h"
 
-static enum cmd_retval
-cmd_members_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-	if (ctx->ui->ui(ctx->ui_arg, "members", a->argv[0]) == -1)
-		return CMD_RETURN_ERROR;
-	return CMD_RETURN_NORMAL;
-}
-
 const struct cmd_entry cmd_members_entry = {
 	.name = "members",
 	.alias = NULL,
@@ -18,5 +10,5 @@ const struct cmd_entry cmd_members_entry = {
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
 	.flags = CMD_UI,
-	.exec = cmd_members_exec
+	.exec = cmd_ui_exec
 };

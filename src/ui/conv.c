@@ -168,7 +168,7 @@ conv_compose_begin(struct ui *ui, enum conv_mode mode,
 		free(name);
 		free(quote);
 	}
-	pane_messages_select(ui, "exit");
+	pane_messages_select(ui, UI_ACT_SELECT_MESSAGE_EXIT);
 	ui->full_redraw |= 2;
 	conv_redraw(ui);
 }
@@ -386,21 +386,21 @@ conv_enter(struct ui *ui, const char *line)
 
 /* message edit|delete|reply|thread|react on the selected event e. */
 int
-conv_action(struct ui *ui, const char *action, const struct event_row *e)
+conv_action(struct ui *ui, enum ui_action action, const struct event_row *e)
 {
 	struct conv	*c = conv_get(ui);
 
-	if (strcmp(action, "edit") == 0) {
+	if (action == UI_ACT_MESSAGE_EDIT) {
 		if (!conv_editable(ui, e))
 			return -1;
 		conv_compose_begin(ui, CONV_EDIT, e);
-	} else if (strcmp(action, "reply") == 0) {
+	} else if (action == UI_ACT_MESSAGE_REPLY) {
 		if (e->event_id == NULL) {
 			ui_message(ui, 1, "reply: the message is not sent yet");
 			return -1;
 		}
 		conv_compose_begin(ui, CONV_REPLY, e);
-	} else if (strcmp(action, "delete") == 0) {
+	} else if (action == UI_ACT_MESSAGE_DELETE) {
 		if (e->redacted) {
 			ui_message(ui, 1, "delete: already deleted");
 			return -1;
@@ -415,9 +415,9 @@ conv_action(struct ui *ui, const char *action, const struct event_row *e)
 		    e->txn_id);
 		ui_message(ui, 0, "delete this message? (y/n)");
 		conv_redraw(ui);
-	} else if (strcmp(action, "thread") == 0)
+	} else if (action == UI_ACT_MESSAGE_THREAD)
 		conv_thread_open(ui, e);
-	else if (strcmp(action, "react") == 0) {
+	else if (action == UI_ACT_MESSAGE_REACT) {
 		if (e->event_id == NULL || e->redacted) {
 			ui_message(ui, 1, "react: not on this message");
 			return -1;
@@ -428,7 +428,7 @@ conv_action(struct ui *ui, const char *action, const struct event_row *e)
 		c->pick_sel = 0;
 		conv_redraw(ui);
 	} else {
-		ui_message(ui, 1, "message: unknown action %s", action);
+		ui_message(ui, 1, "message: not an action on a message");
 		return -1;
 	}
 	return 0;
@@ -500,7 +500,7 @@ conv_pick_close(struct ui *ui)
 	struct conv	*c = conv_get(ui);
 
 	xfree(c->pick);
-	pane_messages_select(ui, "exit");
+	pane_messages_select(ui, UI_ACT_SELECT_MESSAGE_EXIT);
 	conv_redraw(ui);
 }
 
@@ -588,7 +588,7 @@ conv_key(struct ui *ui, int key, const char *paste)
 		} else
 			ui_message(ui, 0, "not deleted");
 		free(id);
-		pane_messages_select(ui, "exit");
+		pane_messages_select(ui, UI_ACT_SELECT_MESSAGE_EXIT);
 		conv_redraw(ui);
 		return 1;
 	}

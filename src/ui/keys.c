@@ -267,6 +267,26 @@ keys_name(int key)
 	return xasprintf("%s%s", pre, base);
 }
 
+/*
+ * Check a bound client-only command with the same parse it meets when
+ * the key is pressed; the error, or NULL when the words are good.
+ */
+static char *
+keys_check_action(const struct cmd_entry *ce, const char *cmd)
+{
+	struct cmd_args	 a;
+	char		*cause = NULL;
+
+	if (cmd_split(cmd, &a, &cause) == -1)
+		return cause;
+	if (cmd_ui_parse(ce->name, a.argc > 1 ? a.argv[1] : NULL) ==
+	    UI_ACT_NONE)
+		cause = xasprintf("%s: unknown action %s", ce->name,
+		    a.argc > 1 ? a.argv[1] : "(none)");
+	cmd_args_free(&a);
+	return cause;
+}
+
 /* Load the defaults, then [keys]; errors are collected for the status. */
 int
 keys_init(struct ui *ui, char **errors)
@@ -275,6 +295,7 @@ keys_init(struct ui *ui, char **errors)
 	struct ui_keys		*k;
 	struct key_binding	*b;
 	enum ui_key_mode	 mode;
+	const struct cmd_entry	*ce;
 	const char		*cmd;
 	char			*name, *cause, *tmp;
 	size_t			 i, len;
@@ -300,7 +321,11 @@ keys_init(struct ui *ui, char **errors)
 		if (*cmd != '\0') {
 			len = strcspn(cmd, " ");
 			name = xstrndup(cmd, len);
-			if (cmd_find(name, &cause) == NULL) {
+			cause = NULL;
+			ce = cmd_find(name, &cause);
+			if (ce != NULL && ce->exec == cmd_ui_exec)
+				cause = keys_check_action(ce, cmd);
+			if (ce == NULL || cause != NULL) {
 				tmp = xasprintf("%s%s[keys] %s: %s",
 				    *errors != NULL ? *errors : "",
 				    *errors != NULL ? "; " : "",

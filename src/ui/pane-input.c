@@ -151,18 +151,20 @@ pane_input_cursor(struct ui *ui)
 static void
 pane_input_complete(struct ui *ui)
 {
-	char	**c = NULL;
-	size_t	 n = 0, i;
+	const struct member_row	*mem;
+	char			**c = NULL;
+	size_t			 n = 0, i, nmem;
 
-	c = xcalloc(cmd_table_size + ui->nmem * 2 + ui->nchans +
+	mem = pane_members_list(ui, &nmem);
+	c = xcalloc(cmd_table_size + nmem * 2 + ui->nchans +
 	    cmd_emoji_table_size + 1, sizeof *c);
 	for (i = 0; i < cmd_table_size; i++)
 		c[n++] = xasprintf("/%s", cmd_table[i]->name);
 	/* "@Name" first: sending turns it into a mention (mention.c). */
-	for (i = 0; i < ui->nmem; i++) {
-		if (ui->mem[i].displayname != NULL)
-			c[n++] = xasprintf("@%s", ui->mem[i].displayname);
-		c[n++] = xasprintf("%s", ui->mem[i].user_id);
+	for (i = 0; i < nmem; i++) {
+		if (mem[i].displayname != NULL)
+			c[n++] = xasprintf("@%s", mem[i].displayname);
+		c[n++] = xasprintf("%s", mem[i].user_id);
 	}
 	for (i = 0; i < ui->nchans; i++) {
 		if (ui->chans[i].kind == UI_CHAN_ROOM && !ui->chans[i].dm)
@@ -213,51 +215,68 @@ pane_input_enter(struct ui *ui)
 
 /* input ACTION: the editing keys' commands. */
 int
-pane_input_action(struct ui *ui, const char *a)
+pane_input_action(struct ui *ui, enum ui_action a)
 {
 	struct editor	*e = ui->ed;
 	const char	*room = ui->room_id != NULL ? ui->room_id : "";
 	size_t		 before = pane_input_lines(ui);
 
-	if (strcmp(a, "home") == 0)
+	switch (a) {
+	case UI_ACT_INPUT_HOME:
 		editor_home(e);
-	else if (strcmp(a, "end") == 0)
+		break;
+	case UI_ACT_INPUT_END:
 		editor_end(e);
-	else if (strcmp(a, "left") == 0)
+		break;
+	case UI_ACT_INPUT_LEFT:
 		editor_left(e);
-	else if (strcmp(a, "right") == 0)
+		break;
+	case UI_ACT_INPUT_RIGHT:
 		editor_right(e);
-	else if (strcmp(a, "word-left") == 0)
+		break;
+	case UI_ACT_INPUT_WORD_LEFT:
 		editor_word_left(e);
-	else if (strcmp(a, "word-right") == 0)
+		break;
+	case UI_ACT_INPUT_WORD_RIGHT:
 		editor_word_right(e);
-	else if (strcmp(a, "backspace") == 0)
+		break;
+	case UI_ACT_INPUT_BACKSPACE:
 		editor_backspace(e);
-	else if (strcmp(a, "delete") == 0)
+		break;
+	case UI_ACT_INPUT_DELETE:
 		editor_delete(e);
-	else if (strcmp(a, "kill-word") == 0)
+		break;
+	case UI_ACT_INPUT_KILL_WORD:
 		editor_kill_word_back(e);
-	else if (strcmp(a, "kill-start") == 0)
+		break;
+	case UI_ACT_INPUT_KILL_START:
 		editor_kill_to_start(e);
-	else if (strcmp(a, "kill-end") == 0)
+		break;
+	case UI_ACT_INPUT_KILL_END:
 		editor_kill_to_end(e);
-	else if (strcmp(a, "yank") == 0)
+		break;
+	case UI_ACT_INPUT_YANK:
 		editor_yank(e);
-	else if (strcmp(a, "newline") == 0)
+		break;
+	case UI_ACT_INPUT_NEWLINE:
 		editor_insert(e, "\n");
-	else if (strcmp(a, "complete") == 0)
+		break;
+	case UI_ACT_INPUT_COMPLETE:
 		pane_input_complete(ui);
-	else if (strcmp(a, "history-prev") == 0) {
+		break;
+	case UI_ACT_INPUT_HISTORY_PREV:
 		/* Up on an empty line edits my last message (Discord). */
 		if (!conv_edit_last(ui))
 			editor_history_prev(e, room);
-	}
-	else if (strcmp(a, "history-next") == 0)
+		break;
+	case UI_ACT_INPUT_HISTORY_NEXT:
 		editor_history_next(e, room);
-	else if (strcmp(a, "enter") == 0)
+		break;
+	case UI_ACT_INPUT_ENTER:
 		pane_input_enter(ui);
-	else {
-		ui_message(ui, 1, "input: unknown action %s", a);
+		break;
+	default:
+		ui_message(ui, 1, "input: not an editing action");
 		return -1;
 	}
 	if (pane_input_lines(ui) != before)

@@ -13,26 +13,75 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
+/*
+ * The member list's own data: the members of the selected room as the
+ * store gave them, and the member selection.  Opaque outside this file.
+ */
+struct members_state {
+	struct member_row	*mem;
+	size_t			 nmem;
+	int			 focus;		/* keys act on a member */
+	size_t			 sel;		/* in display order */
+};
+
 static int	pane_members_group(const struct member_row *);
 
+/* The pane's state, made on first use. */
+static struct members_state *
+pane_members_state(struct ui *ui)
+{
+	if (ui->members_st == NULL)
+		ui->members_st = xcalloc(1, sizeof *ui->members_st);
+	return ui->members_st;
+}
+
+static void
+pane_members_clear(struct members_state *ms)
+{
+	member_rows_free(ms->mem, ms->nmem);
+	ms->mem = NULL;
+	ms->nmem = 0;
+}
+
+/* Free the pane's state. */
 void
 pane_members_free(struct ui *ui)
 {
-	member_rows_free(ui->mem, ui->nmem);
-	ui->mem = NULL;
-	ui->nmem = 0;
+	if (ui->members_st == NULL)
+		return;
+	pane_members_clear(ui->members_st);
+	free(ui->members_st);
+	ui->members_st = NULL;
+}
+
+/* The members of the selected room (display names for everyone). */
+const struct member_row *
+pane_members_list(struct ui *ui, size_t *n)
+{
+	struct members_state	*ms = pane_members_state(ui);
+
+	*n = ms->nmem;
+	return ms->mem;
+}
+
+/* Whether keys act on the selected member (KEYMODE_MEMBERS). */
+int
+pane_members_focused(struct ui *ui)
+{
+	return ui->members_st != NULL && ui->members_st->focus;
 }
 
 static void
 pane_members_refresh(struct pane *p)
 {
 	struct ui		*ui = p->ui;
+	struct members_state	*ms = pane_members_state(ui);
 	struct haos_error	 err;
 
-	pane_members_free(ui);
+	pane_members_clear(ms);
 	if (ui->room_id == NULL)
 		return;
-	if (store_query_members(ui->store, ui->room_id, &ui->mem, &ui->nmem,
+	if (store_query_members(ui->store, ui->room_id, &ms->mem, &ms->nmem,
 	    &err) == -1)
 		log_warn("ui", "members: %s", err.msg);
 	readstate_presence_load(ui);
@@ -81,14 +130,15 @@ pane_members_group(const struct member_row *m)
 static size_t *
 pane_members_order(struct ui *ui, size_t *n)
 {
-	size_t	*idx, i;
-	int	 g;
+	struct members_state	*ms = pane_members_state(ui);
+	size_t			*idx, i;
+	int			 g;
 
-	idx = xcalloc(ui->nmem + 1, sizeof *idx);
+	idx = xcalloc(ms->nmem + 1, sizeof *idx);
 	*n = 0;
 	for (g = 0; g < 4; g++) {
-		for (i = 0; i < ui->nmem; i++) {
-			if (pane_members_group(&ui->mem[i]) == g)
+		for (i = 0; i < ms->nmem; i++) {
+			if (pane_members_group(&ms->mem[i]) == g)
 				idx[(*n)++] = i;
 		}
 	}
@@ -99,16 +149,17 @@ pane_members_order(struct ui *ui, size_t *n)
 static const struct member_row *
 pane_members_current(struct ui *ui)
 {
+	struct members_state	*ms = pane_members_state(ui);
 	const struct member_row	*m = NULL;
 	size_t			*idx, n;
 
-	if (!ui->mem_focus)
+	if (!ms->focus)
 		return NULL;
 	idx = pane_members_order(ui, &n);
 	if (n > 0) {
-		if (ui->mem_sel >= n)
-			ui->mem_sel = n - 1;
-		m = &ui->mem[idx[ui->mem_sel]];
+		if (ms->sel >= n)
+			ms->sel = n - 1;
+		m = &ms->mem[idx[ms->sel]];
 	}
 	free(idx);
 	return m;
@@ -120,6 +171,24 @@ pane_members_selected(struct ui *ui, const struct member_row *m)
 	return m != NULL && m == pane_members_current(ui);
 }
 
+/* The command word of each members action (messages, /kick lines). */
+static const struct {
+	enum ui_action	 action;
+	const char	*word;
+} pane_members_words[] = {
+	{ UI_ACT_MEMBERS_FOCUS, "focus" },
+	{ UI_ACT_MEMBERS_UP, "up" },
+	{ UI_ACT_MEMBERS_DOWN, "down" },
+	{ UI_ACT_MEMBERS_FIRST, "first" },
+	{ UI_ACT_MEMBERS_LAST, "last" },
+	{ UI_ACT_MEMBERS_EXIT, "exit" },
+	{ UI_ACT_MEMBERS_KICK, "kick" },
+	{ UI_ACT_MEMBERS_BAN, "ban" },
+	{ UI_ACT_MEMBERS_ROLE, "role" },
+	{ UI_ACT_MEMBERS_DM, "dm" },
+	{ UI_ACT_MEMBERS_PROFILE, "profile" }
+};
+
 /*
  * Act on the member list: focus, move, exit, or act on the selected
  * member.  Kick, ban and role put the command in the input line so that
@@ -127,68 +196,73 @@ pane_members_selected(struct ui *ui, const struct member_row *m)
  * run at once.
  */
 int
-pane_members_action(struct ui *ui, const char *action)
+pane_members_action(struct ui *ui, enum ui_action action)
 {
+	struct members_state	*ms = pane_members_state(ui);
 	const struct member_row	*m;
-	size_t			*idx, n;
+	const char		*word;
+	size_t			*idx, n, i;
 	char			*line;
 
 	idx = pane_members_order(ui, &n);
 	free(idx);
-	if (strcmp(action, "focus") == 0) {
+	for (i = 0, word = NULL; i < nitems(pane_members_words); i++) {
+		if (pane_members_words[i].action == action)
+			word = pane_members_words[i].word;
+	}
+	if (action == UI_ACT_MEMBERS_FOCUS) {
 		if (n == 0) {
 			ui_message(ui, 1, "no members to select here");
 			return -1;
 		}
-		ui->mem_focus = 1;
-		if (ui->mem_sel >= n)
-			ui->mem_sel = 0;
+		ms->focus = 1;
+		if (ms->sel >= n)
+			ms->sel = 0;
 		ui_message(ui, 0, "member: Up/Down (j) select, k kick, b ban, "
 		    "r role, m DM, Enter profile, Esc back");
-	} else if (strcmp(action, "exit") == 0)
-		ui->mem_focus = 0;
-	else if (!ui->mem_focus || n == 0) {
+	} else if (action == UI_ACT_MEMBERS_EXIT)
+		ms->focus = 0;
+	else if (!ms->focus || n == 0) {
 		ui_message(ui, 1, "members %s: select a member first (Alt+m)",
-		    action);
+		    word != NULL ? word : "");
 		return -1;
-	} else if (strcmp(action, "up") == 0) {
-		if (ui->mem_sel > 0)
-			ui->mem_sel--;
-	} else if (strcmp(action, "down") == 0) {
-		if (ui->mem_sel + 1 < n)
-			ui->mem_sel++;
-	} else if (strcmp(action, "first") == 0)
-		ui->mem_sel = 0;
-	else if (strcmp(action, "last") == 0)
-		ui->mem_sel = n - 1;
-	else {
+	} else if (action == UI_ACT_MEMBERS_UP) {
+		if (ms->sel > 0)
+			ms->sel--;
+	} else if (action == UI_ACT_MEMBERS_DOWN) {
+		if (ms->sel + 1 < n)
+			ms->sel++;
+	} else if (action == UI_ACT_MEMBERS_FIRST)
+		ms->sel = 0;
+	else if (action == UI_ACT_MEMBERS_LAST)
+		ms->sel = n - 1;
+	else if (action < UI_ACT_MEMBERS_KICK ||
+	    action > UI_ACT_MEMBERS_PROFILE) {
+		ui_message(ui, 1, "members: not an action on a member");
+		return -1;
+	} else {
 		m = pane_members_current(ui);
 		if (m == NULL || !matrix_valid_user_id(m->user_id)) {
 			ui_message(ui, 1, "members: no valid member selected");
 			return -1;
 		}
-		line = xasprintf("/%s %s ", action, m->user_id);
-		if (strcmp(action, "kick") == 0 || strcmp(action, "ban") == 0 ||
-		    strcmp(action, "role") == 0) {
+		line = xasprintf("/%s %s ", word, m->user_id);
+		if (action == UI_ACT_MEMBERS_DM ||
+		    action == UI_ACT_MEMBERS_PROFILE) {
+			ms->focus = 0;
+			cmd_run_string(&ui->ctx, line + 1);
+			free(line);
+		} else {
 			editor_set(ui->ed, line);
 			free(line);
-			ui->mem_focus = 0;
+			ms->focus = 0;
 			ui->input.dirty = 1;
-			if (strcmp(action, "role") == 0)
+			if (action == UI_ACT_MEMBERS_ROLE)
 				ui_message(ui, 0, "role: type admin, moderator "
 				    "or guest, then Enter");
 			else
 				ui_message(ui, 0, "%s: add a reason "
-				    "(optional), then Enter", action);
-		} else if (strcmp(action, "dm") == 0 ||
-		    strcmp(action, "profile") == 0) {
-			ui->mem_focus = 0;
-			cmd_run_string(&ui->ctx, line + 1);
-			free(line);
-		} else {
-			free(line);
-			ui_message(ui, 1, "members: unknown action %s", action);
-			return -1;
+				    "(optional), then Enter", word);
 		}
 	}
 	ui->members.dirty = 1;
@@ -202,6 +276,7 @@ pane_members_draw(struct pane *p)
 	static const char *const heads[] = { "ADMIN", "MODERATOR", "GUEST",
 	    "INVITED" };
 	struct ui		*ui = p->ui;
+	struct members_state	*ms = pane_members_state(ui);
 	const struct theme	*t = &ui->theme;
 	const struct member_row	*m;
 	size_t			 i, count;
@@ -211,8 +286,8 @@ pane_members_draw(struct pane *p)
 	werase(p->win);
 	ui_border_left(p);
 	for (g = 0; g < 4 && y < p->r.h; g++) {
-		for (count = 0, i = 0; i < ui->nmem; i++)
-			count += pane_members_group(&ui->mem[i]) == g;
+		for (count = 0, i = 0; i < ms->nmem; i++)
+			count += pane_members_group(&ms->mem[i]) == g;
 		if (count == 0)
 			continue;
 		if (y > 0)
@@ -220,8 +295,8 @@ pane_members_draw(struct pane *p)
 		snprintf(head, sizeof head, "%s - %zu", heads[g], count);
 		ui_put_clean(p->win, y++, 2, p->r.w - 2, head,
 		    t->role[TH_HEADING]);
-		for (i = 0; i < ui->nmem && y < p->r.h; i++) {
-			m = &ui->mem[i];
+		for (i = 0; i < ms->nmem && y < p->r.h; i++) {
+			m = &ms->mem[i];
 			if (pane_members_group(m) != g)
 				continue;
 			x = 2;

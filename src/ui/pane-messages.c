@@ -283,7 +283,7 @@ pane_messages_draw(struct pane *p)
 	}
 	if (ui->room_id == NULL) {
 		ui_put_clean(p->win, h / 3, 2, p->r.w - 4,
-		    ui->nservers > 1 || ui->nchans > 0 ?
+		    pane_rail_count(ui) > 1 || ui->nchans > 0 ?
 		    "Select a channel (Alt+Up/Down, Ctrl+K)" :
 		    "Nothing here yet: waiting for the first sync...",
 		    ui->theme.role[TH_DIM]);
@@ -360,14 +360,14 @@ pane_messages_top(struct ui *ui)
 
 /* scroll up|down|top|bottom. */
 int
-pane_messages_scroll(struct ui *ui, const char *how)
+pane_messages_scroll(struct ui *ui, enum ui_action how)
 {
 	int	 page = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
 
 	if (ui->help != NULL) {
-		if (strcmp(how, "up") == 0)
+		if (how == UI_ACT_SCROLL_UP)
 			ui->help_top -= page;
-		else if (strcmp(how, "down") == 0)
+		else if (how == UI_ACT_SCROLL_DOWN)
 			ui->help_top += page;
 		if (ui->help_top > (int)ui->nhelp - (ui->messages.r.h - 2))
 			ui->help_top = (int)ui->nhelp -
@@ -377,19 +377,25 @@ pane_messages_scroll(struct ui *ui, const char *how)
 		ui->messages.dirty = 1;
 		return 0;
 	}
-	if (strcmp(how, "up") == 0)
+	switch (how) {
+	case UI_ACT_SCROLL_UP:
 		ui->scroll += page;
-	else if (strcmp(how, "down") == 0)
+		break;
+	case UI_ACT_SCROLL_DOWN:
 		ui->scroll -= page;
-	else if (strcmp(how, "top") == 0)
+		break;
+	case UI_ACT_SCROLL_TOP:
 		ui->scroll = pane_messages_max_scroll(ui);
-	else if (strcmp(how, "bottom") == 0)
+		break;
+	case UI_ACT_SCROLL_BOTTOM:
 		ui->scroll = 0;
-	else
+		break;
+	default:
 		return -1;
+	}
 	if (ui->scroll >= pane_messages_max_scroll(ui)) {
 		ui->scroll = pane_messages_max_scroll(ui);
-		if (strcmp(how, "up") == 0 || strcmp(how, "top") == 0)
+		if (how == UI_ACT_SCROLL_UP || how == UI_ACT_SCROLL_TOP)
 			pane_messages_top(ui);
 	}
 	if (ui->scroll < 0)
@@ -434,11 +440,11 @@ pane_messages_show_sel(struct ui *ui)
 
 /* select-message [up|down|exit]: start on the newest, move, leave. */
 int
-pane_messages_select(struct ui *ui, const char *how)
+pane_messages_select(struct ui *ui, enum ui_action how)
 {
 	int	 i, dir;
 
-	if (how == NULL || strcmp(how, "exit") != 0) {
+	if (how != UI_ACT_SELECT_MESSAGE_EXIT) {
 		if (!ui->sel || ui->sel_id == NULL) {
 			for (i = (int)ui->nlines - 1; i >= 0; i--) {
 				if (ui->lines[i].event_id != NULL)
@@ -452,8 +458,8 @@ pane_messages_select(struct ui *ui, const char *how)
 			free(ui->sel_id);
 			ui->sel_id = xstrdup(ui->lines[i].event_id);
 			ui->scroll = 0;
-		} else if (how != NULL) {
-			dir = strcmp(how, "up") == 0 ? -1 : 1;
+		} else if (how != UI_ACT_SELECT_MESSAGE) {
+			dir = how == UI_ACT_SELECT_MESSAGE_UP ? -1 : 1;
 			i = pane_messages_sel_line(ui);
 			for (i += dir; i >= 0 && i < (int)ui->nlines;
 			    i += dir) {
@@ -463,7 +469,7 @@ pane_messages_select(struct ui *ui, const char *how)
 					break;
 			}
 			if (i < 0) {
-				pane_messages_scroll(ui, "up");
+				pane_messages_scroll(ui, UI_ACT_SCROLL_UP);
 				return 0;
 			}
 			if (i >= (int)ui->nlines) {
@@ -548,7 +554,7 @@ pane_messages_url(const char *body)
 
 /* message copy|open|details|...: act on the selected message. */
 int
-pane_messages_action(struct ui *ui, const char *action)
+pane_messages_action(struct ui *ui, enum ui_action action)
 {
 	const struct event_row	*e = pane_messages_sel_event(ui);
 	json_t			*c;
@@ -562,14 +568,14 @@ pane_messages_action(struct ui *ui, const char *action)
 	}
 	c = json_loads(e->content != NULL ? e->content : "{}", 0, NULL);
 	body = json_get_str(c, "body", "");
-	if (strcmp(action, "copy") == 0) {
+	if (action == UI_ACT_MESSAGE_COPY) {
 		/* What is drawn is what is copied: never raw sequences. */
 		clean = sanitize_text(body, (size_t)-1, SANITIZE_NEWLINES);
 		pane_messages_osc52(clean);
 		ui_message(ui, 0, "copied %zu bytes to the clipboard",
 		    strlen(clean));
 		free(clean);
-	} else if (strcmp(action, "open") == 0) {
+	} else if (action == UI_ACT_MESSAGE_OPEN) {
 		clean = sanitize_text(body, (size_t)-1, 0);
 		url = pane_messages_url(clean);
 		free(clean);
@@ -580,7 +586,7 @@ pane_messages_action(struct ui *ui, const char *action)
 			ui_message(ui, 0, "link copied: %s", url);
 		}
 		free(url);
-	} else if (strcmp(action, "details") == 0) {
+	} else if (action == UI_ACT_MESSAGE_DETAILS) {
 		lines[n++] = xasprintf("sender:   %s", e->sender != NULL ?
 		    e->sender : "");
 		lines[n++] = xasprintf("event id: %s", e->event_id != NULL ?

@@ -12,6 +12,32 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
+/* A rail entry: Direct Messages (id NULL) or a server. */
+struct ui_server {
+	char		*id;
+	char		*name;		/* sanitised */
+	char		 badge[16];	/* 2-3 letters, sanitised */
+	int		 unread;
+	int64_t		 mentions;
+	int		 invite;	/* a pending invite to the server */
+	char		*inviter;	/* sanitised display name */
+};
+
+/* The rail's own data, opaque outside this file. */
+struct rail_state {
+	struct ui_server	*servers;
+	size_t			 n;
+};
+
+/* The pane's state, made on first use. */
+static struct rail_state *
+pane_rail_state(struct ui *ui)
+{
+	if (ui->rail_st == NULL)
+		ui->rail_st = xcalloc(1, sizeof *ui->rail_st);
+	return ui->rail_st;
+}
+
 /* 2-3 letters: initials of a multi-word name, else its first letters. */
 static void
 pane_rail_badge(const char *clean, char *out, size_t outsz)
@@ -82,19 +108,99 @@ pane_rail_inviter(struct ui *ui, const char *room_id)
 	return who;
 }
 
-void
-pane_rail_free(struct ui *ui)
+static void
+pane_rail_clear(struct rail_state *rs)
 {
 	size_t	 i;
 
-	for (i = 0; i < ui->nservers; i++) {
-		free(ui->servers[i].id);
-		free(ui->servers[i].name);
-		free(ui->servers[i].inviter);
+	for (i = 0; i < rs->n; i++) {
+		free(rs->servers[i].id);
+		free(rs->servers[i].name);
+		free(rs->servers[i].inviter);
 	}
-	free(ui->servers);
-	ui->servers = NULL;
-	ui->nservers = 0;
+	free(rs->servers);
+	rs->servers = NULL;
+	rs->n = 0;
+}
+
+/* Free the pane's state. */
+void
+pane_rail_free(struct ui *ui)
+{
+	if (ui->rail_st == NULL)
+		return;
+	pane_rail_clear(ui->rail_st);
+	free(ui->rail_st);
+	ui->rail_st = NULL;
+}
+
+/* The number of rail entries. */
+size_t
+pane_rail_count(struct ui *ui)
+{
+	return pane_rail_state(ui)->n;
+}
+
+/* The space id of entry i; NULL for Direct Messages or out of range. */
+const char *
+pane_rail_id(struct ui *ui, size_t i)
+{
+	struct rail_state	*rs = pane_rail_state(ui);
+
+	return i < rs->n ? rs->servers[i].id : NULL;
+}
+
+/* The sanitised name of entry i, or NULL. */
+const char *
+pane_rail_name(struct ui *ui, size_t i)
+{
+	struct rail_state	*rs = pane_rail_state(ui);
+
+	return i < rs->n ? rs->servers[i].name : NULL;
+}
+
+/* The entry of the selected server (ui->server_id), or -1. */
+int
+pane_rail_index(struct ui *ui)
+{
+	struct rail_state	*rs = pane_rail_state(ui);
+	size_t			 i;
+
+	for (i = 0; i < rs->n; i++) {
+		if ((rs->servers[i].id == NULL && ui->server_id == NULL) ||
+		    (rs->servers[i].id != NULL && ui->server_id != NULL &&
+		    strcmp(rs->servers[i].id, ui->server_id) == 0))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The entry numbered n past the invites (Direct Messages is 1), or -1. */
+int
+pane_rail_nth(struct ui *ui, int n)
+{
+	struct rail_state	*rs = pane_rail_state(ui);
+	int			 first = 0;
+
+	while (first < (int)rs->n && rs->servers[first].invite)
+		first++;
+	if (n < 1 || first + n - 1 >= (int)rs->n)
+		return -1;
+	return first + n - 1;
+}
+
+/* The first server that is not an invite (Direct Messages aside), or -1. */
+int
+pane_rail_first_server(struct ui *ui)
+{
+	struct rail_state	*rs = pane_rail_state(ui);
+	size_t			 i;
+
+	for (i = 0; i < rs->n; i++) {
+		if (rs->servers[i].id != NULL && !rs->servers[i].invite)
+			return (int)i;
+	}
+	return -1;
 }
 
 static int
@@ -171,9 +277,9 @@ pane_rail_load(struct ui *ui)
 			room_rows_free(ch, nch);
 		}
 	}
-	pane_rail_free(ui);
-	ui->servers = arr;
-	ui->nservers = n;
+	pane_rail_clear(pane_rail_state(ui));
+	pane_rail_state(ui)->servers = arr;
+	pane_rail_state(ui)->n = n;
 out:
 	room_rows_free(sp, nsp);
 	room_rows_free(dm, ndm);
@@ -193,6 +299,7 @@ static void
 pane_rail_draw(struct pane *p)
 {
 	struct ui		*ui = p->ui;
+	struct rail_state	*rs = pane_rail_state(ui);
 	const struct theme	*t = &ui->theme;
 	struct ui_server	*s;
 	size_t			 i;
@@ -201,8 +308,8 @@ pane_rail_draw(struct pane *p)
 	char			 num[8];
 
 	werase(p->win);
-	for (i = 0; i < ui->nservers && y < p->r.h; i++, y += 2) {
-		s = &ui->servers[i];
+	for (i = 0; i < rs->n && y < p->r.h; i++, y += 2) {
+		s = &rs->servers[i];
 		a = pane_rail_selected(ui, s) ? t->role[TH_SELECTED] |
 		    A_BOLD : s->unread ? t->role[TH_UNREAD] : t->role[TH_DIM];
 		if (s->invite)
@@ -229,11 +336,12 @@ pane_rail_draw(struct pane *p)
 int
 pane_rail_click(struct ui *ui, int y)
 {
-	size_t	 i = (size_t)(y / 2);
+	struct rail_state	*rs = pane_rail_state(ui);
+	size_t			 i = (size_t)(y / 2);
 
-	if (y < 0 || i >= ui->nservers)
+	if (y < 0 || i >= rs->n)
 		return 0;
-	ui_select_server(ui, ui->servers[i].id);
+	ui_select_server(ui, rs->servers[i].id);
 	return 1;
 }
 

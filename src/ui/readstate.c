@@ -39,7 +39,7 @@ struct readstate {
 	char			*marker_room;	/* where marker_event is for */
 	char			*marker_event;	/* "new messages" after it */
 
-	char			**pres_ids;	/* presence of ui->mem */
+	char			**pres_ids;	/* presence of the member list */
 	char			**pres_state;
 	size_t			 npres;
 };
@@ -115,15 +115,17 @@ readstate_typing_send(struct ui *ui, const char *room_id, int typing)
 static const char *
 readstate_my_name(struct ui *ui)
 {
-	size_t	 i;
+	const struct member_row	*mem;
+	size_t			 i, nmem;
 
 	if (ui->me_name != NULL)
 		return ui->me_name;
-	for (i = 0; i < ui->nmem; i++) {
-		if (strcmp(ui->mem[i].user_id, ui->me) == 0 &&
-		    ui->mem[i].displayname != NULL &&
-		    *ui->mem[i].displayname != '\0') {
-			ui->me_name = xstrdup(ui->mem[i].displayname);
+	mem = pane_members_list(ui, &nmem);
+	for (i = 0; i < nmem; i++) {
+		if (strcmp(mem[i].user_id, ui->me) == 0 &&
+		    mem[i].displayname != NULL &&
+		    *mem[i].displayname != '\0') {
+			ui->me_name = xstrdup(mem[i].displayname);
 			ui->messages.stale = 1;	/* highlight by name */
 			break;
 		}
@@ -460,29 +462,31 @@ readstate_counts(struct ui *ui, const struct room_row *r, int64_t *mentions)
 	return 1;
 }
 
-/* Re-read the presence of the members listed in ui->mem. */
+/* Re-read the presence of the members of the member list. */
 void
 readstate_presence_load(struct ui *ui)
 {
 	struct readstate	*rs = readstate_get(ui);
 	struct haos_error	 err;
 	char			*key, *v;
-	size_t			 i;
+	const struct member_row	*mem;
+	size_t			 i, nmem;
 
 	readstate_presence_free(rs);
-	if (ui->nmem == 0)
+	mem = pane_members_list(ui, &nmem);
+	if (nmem == 0)
 		return;
-	rs->pres_ids = xcalloc(ui->nmem, sizeof *rs->pres_ids);
-	rs->pres_state = xcalloc(ui->nmem, sizeof *rs->pres_state);
-	for (i = 0; i < ui->nmem; i++) {
-		key = xasprintf("presence %s", ui->mem[i].user_id);
+	rs->pres_ids = xcalloc(nmem, sizeof *rs->pres_ids);
+	rs->pres_state = xcalloc(nmem, sizeof *rs->pres_state);
+	for (i = 0; i < nmem; i++) {
+		key = xasprintf("presence %s", mem[i].user_id);
 		v = NULL;
 		if (store_query_kv(ui->store, key, &v, &err) == -1)
 			v = NULL;
 		free(key);
 		if (v == NULL)
 			continue;
-		rs->pres_ids[rs->npres] = xstrdup(ui->mem[i].user_id);
+		rs->pres_ids[rs->npres] = xstrdup(mem[i].user_id);
 		rs->pres_state[rs->npres++] = v;
 	}
 }

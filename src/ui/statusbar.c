@@ -104,19 +104,13 @@ statusbar_topic_draw(struct pane *p)
 	struct haos_error	 err;
 	struct room_row		 r;
 	const struct ui_chan	*c;
-	size_t			 i;
-	int			 x = 1;
+	int			 x = 1, si;
 
 	werase(p->win);
-	for (i = 0; i < ui->nservers; i++) {
-		if ((ui->servers[i].id == NULL && ui->server_id == NULL) ||
-		    (ui->servers[i].id != NULL && ui->server_id != NULL &&
-		    strcmp(ui->servers[i].id, ui->server_id) == 0)) {
-			x += ui_put_clean(p->win, 0, x, p->r.w - x,
-			    ui->servers[i].name, ui->theme.role[TH_ACCENT]);
-			break;
-		}
-	}
+	si = pane_rail_index(ui);
+	if (si >= 0)
+		x += ui_put_clean(p->win, 0, x, p->r.w - x,
+		    pane_rail_name(ui, (size_t)si), ui->theme.role[TH_ACCENT]);
 	c = pane_channels_find(ui, ui->room_id);
 	if (c != NULL) {
 		x += ui_put_clean(p->win, 0, x, p->r.w - x, " > ",

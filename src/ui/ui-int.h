@@ -20,6 +20,13 @@ struct readstate;
 struct switcher;
 struct relogin;
 struct conv;
+struct members_state;
+struct rail_state;
+
+/* Redraw requests in ui->full_redraw. */
+#define UI_REPAINT	1	/* clear the terminal and draw everything */
+#define UI_RELAYOUT	2	/* pane sizes may have changed */
+#define UI_TOUCH	4	/* draw every pane again (an overlay closed) */
 
 /* What a pane's key handler did with a key. */
 enum pane_key_result {
@@ -75,17 +82,6 @@ struct theme {
 	int	 ascii;		/* no box drawing or emoji markers */
 };
 
-/* A rail entry: Direct Messages (id NULL) or a server. */
-struct ui_server {
-	char		*id;
-	char		*name;		/* sanitised */
-	char		 badge[16];	/* 2-3 letters, sanitised */
-	int		 unread;
-	int64_t		 mentions;
-	int		 invite;	/* a pending invite to the server */
-	char		*inviter;	/* sanitised display name */
-};
-
 enum ui_chan_kind {
 	UI_CHAN_HEADING = 0,
 	UI_CHAN_ROOM,
@@ -128,9 +124,9 @@ struct ui {
 				 typing, status, input;
 	struct pane		*panes[8];
 
-	/* Rail and channel list (pane-rail.c, pane-channels.c). */
-	struct ui_server	*servers;
-	size_t			 nservers;
+	struct rail_state	*rail_st;	/* pane-rail.c */
+
+	/* Selection (ui-select.c) and channel list (pane-channels.c). */
 	char			*server_id;	/* selected; NULL: DMs */
 	struct ui_chan		*chans;
 	size_t			 nchans;
@@ -159,11 +155,7 @@ struct ui {
 	char			**help_cmds;	/* a pick list: per line */
 	int			 help_sel;	/* its chosen line */
 
-	/* Members (pane-members.c). */
-	struct member_row	*mem;
-	size_t			 nmem;
-	int			 mem_focus;	/* keys act on a member */
-	size_t			 mem_sel;	/* in display order */
+	struct members_state	*members_st;	/* pane-members.c */
 
 	/* Input and status. */
 	struct editor		*ed;
@@ -188,17 +180,26 @@ struct ui {
 	pthread_t		 owner;		/* asserted by ui_* */
 };
 
-/* ui.c */
+/* ui.c: the loop */
 void		 ui_message(struct ui *, int is_error, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
-void		 ui_select_room(struct ui *, const char *room_id);
-void		 ui_select_server(struct ui *, const char *server_id);
-void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
-int64_t		 ui_read_ts(struct ui *, const char *room_id);
-void		 ui_show_text(struct ui *, const char *title, char **lines,
-		     size_t n);
 const char	*ui_name_of(void *, const char *user_id);
 void		 ui_stale(struct ui *, unsigned int notify_bits);
+
+/* ui-select.c: the selected server and room */
+void		 ui_select_room(struct ui *, const char *room_id);
+void		 ui_select_server(struct ui *, const char *server_id);
+void		 ui_initial_selection(struct ui *);
+void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
+int64_t		 ui_read_ts(struct ui *, const char *room_id);
+
+/* ui-cmd.c: what commands ask of the client, overlays, the print sink */
+extern const struct cmd_ui_ops	ui_cmd_ops;
+void		 ui_print(void *, int is_error, const char *);
+void		 ui_show_text(struct ui *, const char *title, char **lines,
+		     size_t n);
+void		 ui_close_text(struct ui *);
+int		 ui_pick_key(struct ui *, int key);
 
 /* relogin.c */
 void		 relogin_begin(struct ui *);
@@ -230,10 +231,18 @@ extern const struct pane_ops	statusbar_ops;
 extern const struct pane_ops	statusbar_topic_ops;
 extern const struct pane_ops	statusbar_typing_ops;
 
-/* pane-rail.c, pane-channels.c */
+/* pane-rail.c: entries are indexes, Direct Messages has id NULL */
 void		 pane_rail_load(struct ui *);
 void		 pane_rail_free(struct ui *);
 int		 pane_rail_click(struct ui *, int y);
+size_t		 pane_rail_count(struct ui *);
+const char	*pane_rail_id(struct ui *, size_t);
+const char	*pane_rail_name(struct ui *, size_t);
+int		 pane_rail_index(struct ui *);
+int		 pane_rail_nth(struct ui *, int n);
+int		 pane_rail_first_server(struct ui *);
+
+/* pane-channels.c */
 void		 pane_channels_load(struct ui *);
 void		 pane_channels_free(struct ui *);
 int		 pane_channels_click(struct ui *, int y);
@@ -241,7 +250,7 @@ int		 pane_channels_move(struct ui *, int delta);
 const struct ui_chan *pane_channels_find(struct ui *, const char *id);
 
 /* conv.c: acting on messages */
-int		 conv_action(struct ui *, const char *action,
+int		 conv_action(struct ui *, enum ui_action,
 		     const struct event_row *);
 int		 conv_key(struct ui *, int key, const char *paste);
 int		 conv_enter(struct ui *, const char *line);
@@ -254,14 +263,16 @@ void		 conv_free(struct ui *);
 
 /* pane-messages.c */
 void		 pane_messages_reset(struct ui *);
-int		 pane_messages_scroll(struct ui *, const char *how);
-int		 pane_messages_select(struct ui *, const char *how);
-int		 pane_messages_action(struct ui *, const char *action);
+int		 pane_messages_scroll(struct ui *, enum ui_action);
+int		 pane_messages_select(struct ui *, enum ui_action);
+int		 pane_messages_action(struct ui *, enum ui_action);
 void		 pane_messages_free(struct ui *);
 
 /* pane-members.c */
 void		 pane_members_free(struct ui *);
-int		 pane_members_action(struct ui *, const char *action);
+const struct member_row *pane_members_list(struct ui *, size_t *n);
+int		 pane_members_focused(struct ui *);
+int		 pane_members_action(struct ui *, enum ui_action);
 
 /* readstate.c: typing, read markers, unread counts, alerts, presence */
 void		 readstate_tick(struct ui *);
@@ -275,7 +286,7 @@ int		 readstate_presence_known(struct ui *);
 void		 readstate_free(struct ui *);
 
 /* pane-input.c */
-int		 pane_input_action(struct ui *, const char *action);
+int		 pane_input_action(struct ui *, enum ui_action);
 void		 pane_input_cursor(struct ui *);
 size_t		 pane_input_lines(struct ui *);
 

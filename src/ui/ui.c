@@ -30,11 +30,6 @@
 
 #define UI_MESSAGE_MS	8000	/* how long a status message stays */
 
-/* Redraw requests in ui->full_redraw. */
-#define UI_REPAINT	1	/* clear the terminal and draw everything */
-#define UI_RELAYOUT	2	/* pane sizes may have changed */
-#define UI_TOUCH	4	/* draw every pane again (an overlay closed) */
-
 /* ui_init()'s thread owns curses; every entry point checks it. */
 static int
 ui_on_thread(const struct ui *ui)
@@ -67,12 +62,6 @@ ui_message(struct ui *ui, int is_error, const char *fmt, ...)
 		log_info("ui", "%s", buf);
 }
 
-static void
-ui_print(void *arg, int is_error, const char *msg)
-{
-	ui_message(arg, is_error, "%s", msg);
-}
-
 /* Mark panes stale for what the net thread says changed. */
 void
 ui_stale(struct ui *ui, unsigned int bits)
@@ -92,429 +81,21 @@ ui_stale(struct ui *ui, unsigned int bits)
 		ui->status.dirty = 1;
 }
 
-/* The read mark of a room (0: never read here). */
-int64_t
-ui_read_ts(struct ui *ui, const char *room_id)
-{
-	size_t	 i;
-
-	for (i = 0; i < ui->nreads; i++) {
-		if (strcmp(ui->reads[i].room_id, room_id) == 0)
-			return ui->reads[i].ts;
-	}
-	return 0;
-}
-
-/* Remember that room is read up to ts (local until receipts land). */
-void
-ui_mark_read(struct ui *ui, const char *room_id, int64_t ts)
-{
-	size_t	 i;
-
-	readstate_read(ui, room_id);	/* m.read and m.fully_read */
-	for (i = 0; i < ui->nreads; i++) {
-		if (strcmp(ui->reads[i].room_id, room_id) == 0)
-			break;
-	}
-	if (i == ui->nreads) {
-		ui->reads = xrealloc(ui->reads, (ui->nreads + 1) *
-		    sizeof *ui->reads);
-		ui->reads[ui->nreads].room_id = xstrdup(room_id);
-		ui->reads[ui->nreads++].ts = 0;
-	}
-	if (ui->reads[i].ts >= ts)
-		return;
-	ui->reads[i].ts = ts;
-	ui->rail.stale = 1;
-	ui->channels.stale = 1;
-}
-
 /* The display name of a member of the selected room, or NULL. */
 const char *
 ui_name_of(void *arg, const char *user_id)
 {
-	struct ui	*ui = arg;
-	size_t		 i;
+	const struct member_row	*m;
+	size_t			 i, n;
 
-	for (i = 0; i < ui->nmem; i++) {
-		if (strcmp(ui->mem[i].user_id, user_id) == 0)
-			return ui->mem[i].displayname != NULL ?
-			    ui->mem[i].displayname : user_id;
+	m = pane_members_list(arg, &n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(m[i].user_id, user_id) == 0)
+			return m[i].displayname != NULL ?
+			    m[i].displayname : user_id;
 	}
 	return user_id;
 }
-
-/* Show text (help, details) in the message pane until Esc. */
-void
-ui_show_text(struct ui *ui, const char *title, char **lines, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < ui->nhelp; i++)
-		free(ui->help[i]);
-	free(ui->help);
-	free(ui->help_title);
-	/* Plain text now: no pick list left over. */
-	for (i = 0; ui->help_cmds != NULL && ui->help_cmds[i] != NULL; i++)
-		free(ui->help_cmds[i]);
-	free(ui->help_cmds);
-	ui->help_cmds = NULL;
-	ui->help = xcalloc(n + 1, sizeof *ui->help);
-	for (i = 0; i < n; i++)
-		ui->help[i] = xstrdup(lines[i]);
-	ui->nhelp = n;
-	ui->help_top = 0;
-	ui->help_title = xstrdup(title);
-	ui->messages.dirty = 1;
-}
-
-static void
-ui_close_text(struct ui *ui)
-{
-	size_t	 i;
-
-	for (i = 0; i < ui->nhelp; i++)
-		free(ui->help[i]);
-	free(ui->help);
-	ui->help = NULL;
-	ui->nhelp = 0;
-	xfree(ui->help_title);
-	if (ui->help_cmds != NULL) {
-		for (i = 0; ui->help_cmds[i] != NULL; i++)
-			free(ui->help_cmds[i]);
-		free(ui->help_cmds);
-		ui->help_cmds = NULL;
-	}
-	ui->messages.dirty = 1;
-}
-
-static const char *
-ui_last_room(struct ui *ui, const char *server_id)
-{
-	size_t	 i;
-	const char *key = server_id != NULL ? server_id : "";
-
-	for (i = 0; i + 1 < ui->nlast; i += 2) {
-		if (strcmp(ui->last_room[i], key) == 0)
-			return ui->last_room[i + 1];
-	}
-	return NULL;
-}
-
-static void
-ui_set_last_room(struct ui *ui, const char *server_id, const char *room)
-{
-	size_t		 i;
-	const char	*key = server_id != NULL ? server_id : "";
-
-	for (i = 0; i + 1 < ui->nlast; i += 2) {
-		if (strcmp(ui->last_room[i], key) == 0) {
-			free(ui->last_room[i + 1]);
-			ui->last_room[i + 1] = xstrdup(room);
-			return;
-		}
-	}
-	ui->last_room = xrealloc(ui->last_room, (ui->nlast + 2) *
-	    sizeof *ui->last_room);
-	ui->last_room[ui->nlast++] = xstrdup(key);
-	ui->last_room[ui->nlast++] = xstrdup(room);
-}
-
-/* Everything that shows the selected room must be read again. */
-static void
-ui_room_changed(struct ui *ui)
-{
-	pane_messages_reset(ui);
-	if (ui->help != NULL)
-		ui_close_text(ui);
-	ui->messages.stale = 1;
-	ui->members.stale = 1;
-	ui->typing.stale = 1;
-	ui->channels.stale = 1;
-	ui->rail.stale = 1;
-	ui->topic.dirty = 1;
-	ui->input.dirty = 1;
-	ui->status.dirty = 1;
-}
-
-/* Select a server (NULL: Direct Messages) and its last or first room. */
-void
-ui_select_server(struct ui *ui, const char *server_id)
-{
-	const char	*last;
-	size_t		 i;
-
-	free(ui->server_id);
-	ui->server_id = server_id != NULL ? xstrdup(server_id) : NULL;
-	pane_channels_load(ui);
-	xfree(ui->room_id);
-	last = ui_last_room(ui, server_id);
-	if (last != NULL && pane_channels_find(ui, last) != NULL)
-		ui->room_id = xstrdup(last);
-	for (i = 0; ui->room_id == NULL && i < ui->nchans; i++) {
-		if (ui->chans[i].kind != UI_CHAN_HEADING)
-			ui->room_id = xstrdup(ui->chans[i].id);
-	}
-	ui_room_changed(ui);
-}
-
-/* Select a room, switching to its server; a space selects the server. */
-void
-ui_select_room(struct ui *ui, const char *room_id)
-{
-	struct haos_error	 err;
-	struct room_row		 r;
-	char			*server = NULL;
-	int			 rc;
-
-	rc = store_query_room(ui->store, room_id, &r, &err);
-	if (rc != 1) {
-		ui_message(ui, 1, "unknown room %s", room_id);
-		return;
-	}
-	if (r.is_space) {
-		ui_select_server(ui, r.room_id);
-		room_row_free(&r);
-		return;
-	}
-	if (!r.is_direct && r.parent_id != NULL)
-		server = xstrdup(r.parent_id);
-	room_row_free(&r);
-	if ((server == NULL) != (ui->server_id == NULL) ||
-	    (server != NULL && strcmp(server, ui->server_id) != 0)) {
-		free(ui->server_id);
-		ui->server_id = server;
-		server = NULL;
-		pane_channels_load(ui);
-	}
-	free(server);
-	free(ui->room_id);
-	ui->room_id = xstrdup(room_id);
-	ui_set_last_room(ui, ui->server_id, room_id);
-	ui_room_changed(ui);
-}
-
-/* The rail entry index of the selected server. */
-static int
-ui_server_index(struct ui *ui)
-{
-	size_t	 i;
-
-	for (i = 0; i < ui->nservers; i++) {
-		if ((ui->servers[i].id == NULL && ui->server_id == NULL) ||
-		    (ui->servers[i].id != NULL && ui->server_id != NULL &&
-		    strcmp(ui->servers[i].id, ui->server_id) == 0))
-			return (int)i;
-	}
-	return -1;
-}
-
-/* select-server N|next|prev: N counts from Direct Messages as 1. */
-static int
-ui_cmd_server(struct ui *ui, const char *arg)
-{
-	int	 i, n = (int)ui->nservers, first = 0, want;
-
-	if (n == 0)
-		return -1;
-	if (strcmp(arg, "next") == 0 || strcmp(arg, "prev") == 0) {
-		i = ui_server_index(ui);
-		i = ((i + (arg[0] == 'n' ? 1 : -1)) % n + n) % n;
-		ui_select_server(ui, ui->servers[i].id);
-		return 0;
-	}
-	while (first < n && ui->servers[first].invite)
-		first++;
-	want = (int)strtol(arg, NULL, 10);
-	if (want < 1 || first + want - 1 >= n) {
-		ui_message(ui, 1, "no server %s", arg);
-		return -1;
-	}
-	ui_select_server(ui, ui->servers[first + want - 1].id);
-	return 0;
-}
-
-static void
-ui_help(struct ui *ui)
-{
-	char	**k, **c, **all;
-	size_t	 nk, nc, i, n = 0;
-
-	nk = keys_help(ui, &k);
-	nc = cmd_help_lines(NULL, &c);
-	all = xcalloc(nk + nc + 2, sizeof *all);
-	for (i = 0; i < nk; i++)
-		all[n++] = k[i];
-	all[n++] = xstrdup("Commands (type / then Tab to complete):");
-	for (i = 0; i < nc; i++)
-		all[n++] = xasprintf("  %s", c[i]);
-	ui_show_text(ui, "haos help", all, n);
-	for (i = 0; i < n; i++)
-		free(all[i]);
-	for (i = 0; i < nc; i++)
-		free(c[i]);
-	free(all);
-	free(k);
-	free(c);
-}
-
-/* What commands ask of the client (struct cmd_ui_ops). */
-static int
-ui_cmd(void *arg, const char *verb, const char *param)
-{
-	struct ui		*ui = arg;
-	struct layout_prefs	 autop;
-	struct layout		 autol;
-	int			*pref;
-
-	if (strcmp(verb, "goto") == 0) {
-		ui_select_room(ui, param);
-		return 0;
-	}
-	if (strcmp(verb, "help") == 0) {
-		ui_help(ui);
-		return 0;
-	}
-	if (strcmp(verb, "relogin") == 0) {
-		if (!ui->auth_failed) {
-			cmd_error(&ui->ctx, "already logged in as %s",
-			    ui->user_id);
-			return -1;
-		}
-		relogin_begin(ui);
-		return 0;
-	}
-	if (strcmp(verb, "input") == 0) {
-		if (strcmp(param, "end") == 0)
-			pane_messages_scroll(ui, "bottom");
-		if (strcmp(param, "kill-end-or-switcher") == 0) {
-			if (editor_cursor(ui->ed) <
-			    strlen(editor_text(ui->ed)))
-				return pane_input_action(ui, "kill-end");
-			switcher_open(ui);
-			return 0;
-		}
-		return pane_input_action(ui, param);
-	}
-	if (strcmp(verb, "mark-read") == 0) {
-		if (ui->room_id != NULL)
-			ui_mark_read(ui, ui->room_id, INT64_MAX);
-		return 0;
-	}
-	if (strcmp(verb, "message") == 0)
-		return pane_messages_action(ui, param);
-	if (strcmp(verb, "members") == 0) {
-		/* Selecting a member shows the member list. */
-		if (strcmp(param, "focus") == 0 && ui->lay.members.w == 0) {
-			ui->prefs.members = 1;
-			ui->full_redraw |= UI_RELAYOUT;
-		}
-		return pane_members_action(ui, param);
-	}
-	if (strcmp(verb, "redraw") == 0) {
-		ui->full_redraw |= UI_REPAINT;
-		return 0;
-	}
-	if (strcmp(verb, "scroll") == 0) {
-		if (pane_messages_scroll(ui, param) == -1) {
-			ui_message(ui, 1, "scroll: up, down, top or bottom");
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(verb, "select-channel") == 0) {
-		pane_channels_move(ui, strcmp(param, "prev") == 0 ? -1 : 1);
-		return 0;
-	}
-	if (strcmp(verb, "select-message") == 0)
-		return pane_messages_select(ui, param);
-	if (strcmp(verb, "select-server") == 0)
-		return ui_cmd_server(ui, param);
-	if (strcmp(verb, "switcher") == 0) {
-		switcher_open(ui);
-		return 0;
-	}
-	if (strcmp(verb, "toggle") == 0) {
-		if (strcmp(param, "rail") == 0)
-			pref = &ui->prefs.rail;
-		else if (strcmp(param, "members") == 0)
-			pref = &ui->prefs.members;
-		else {
-			ui_message(ui, 1, "toggle: rail or members");
-			return -1;
-		}
-		*pref = strcmp(param, "rail") == 0 ? ui->lay.rail.w == 0 :
-		    ui->lay.members.w == 0;
-		/* Back to what the size rule gives: automatic again. */
-		autop = ui->prefs;
-		autop.rail = autop.members = -1;
-		layout_compute(LINES, COLS, &autop, &autol);
-		if (*pref == (strcmp(param, "rail") == 0 ? autol.rail.w > 0 :
-		    autol.members.w > 0))
-			*pref = -1;
-		ui->full_redraw |= UI_RELAYOUT;
-		return 0;
-	}
-	ui_message(ui, 1, "%s: not available here", verb);
-	return -1;
-}
-
-static void
-ui_show(void *arg, const char *title, char **lines, size_t n)
-{
-	ui_show_text(arg, title, lines, n);
-}
-
-/* Show lines to choose from; Enter on line i runs cmds[i]. */
-static void
-ui_pick(void *arg, const char *title, char **lines, char **cmds, size_t n)
-{
-	struct ui	*ui = arg;
-	size_t		 i;
-
-	ui_show(ui, title, lines, n);
-	ui->help_cmds = xcalloc(n + 1, sizeof *ui->help_cmds);
-	for (i = 0; i < n; i++)
-		ui->help_cmds[i] = xstrdup(cmds[i]);
-	ui->help_sel = 0;
-}
-
-/* A key while a pick list is shown: move, choose or leave. */
-static int
-ui_pick_key(struct ui *ui, int key)
-{
-	char	*cmd;
-	int	 rows = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
-
-	if (key == (KEYC_FKEY | KEY_UP) && ui->help_sel > 0)
-		ui->help_sel--;
-	else if (key == (KEYC_FKEY | KEY_DOWN) &&
-	    ui->help_sel + 1 < (int)ui->nhelp)
-		ui->help_sel++;
-	else if (key == '\r' || key == '\n' ||
-	    key == (KEYC_FKEY | KEY_ENTER)) {
-		cmd = xstrdup(ui->help_cmds[ui->help_sel]);
-		ui_close_text(ui);
-		ui->ctx.server_id = ui->server_id;
-		ui->ctx.room_id = ui->room_id;
-		cmd_run_string(&ui->ctx, cmd);
-		free(cmd);
-		return 1;
-	} else
-		return 0;
-	if (ui->help_sel < ui->help_top)
-		ui->help_top = ui->help_sel;
-	if (ui->help_sel >= ui->help_top + rows)
-		ui->help_top = ui->help_sel - rows + 1;
-	ui->messages.dirty = 1;
-	return 1;
-}
-
-static const struct cmd_ui_ops ui_ops = {
-	.ui = ui_cmd,
-	.show = ui_show,
-	.pick = ui_pick
-};
 
 /* Place every pane for the terminal size and the draft's lines. */
 static void
@@ -534,24 +115,6 @@ ui_layout(struct ui *ui)
 	pane_place(&ui->input, &ui->lay.input);
 	if (old.messages.w != ui->lay.messages.w)
 		ui->messages.stale = 1;	/* wrap again */
-}
-
-/* Pick a first room once the store has some: the first server's. */
-static void
-ui_initial_selection(struct ui *ui)
-{
-	size_t	 i;
-
-	if (ui->room_id != NULL || ui->server_id != NULL)
-		return;
-	for (i = 0; i < ui->nservers; i++) {
-		if (ui->servers[i].id != NULL && !ui->servers[i].invite) {
-			ui_select_server(ui, ui->servers[i].id);
-			return;
-		}
-	}
-	if (ui->nchans > 0)
-		ui_select_server(ui, NULL);
 }
 
 /* Re-query stale panes, then draw dirty ones and update once. */
@@ -669,7 +232,8 @@ ui_mouse(struct ui *ui)
 	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
 		if (ev.x >= r->x && ev.x < r->x + r->w)
 			pane_messages_scroll(ui, (ev.bstate &
-			    BUTTON4_PRESSED) ? "up" : "down");
+			    BUTTON4_PRESSED) ? UI_ACT_SCROLL_UP :
+			    UI_ACT_SCROLL_DOWN);
 		return;
 	}
 	r = &ui->lay.rail;
@@ -717,15 +281,15 @@ ui_key(struct ui *ui, int key, char *paste)
 			ui_close_text(ui);
 		else if (key == (KEYC_FKEY | KEY_PPAGE) ||
 		    key == (KEYC_FKEY | KEY_UP))
-			pane_messages_scroll(ui, "up");
+			pane_messages_scroll(ui, UI_ACT_SCROLL_UP);
 		else if (key == (KEYC_FKEY | KEY_NPAGE) ||
 		    key == (KEYC_FKEY | KEY_DOWN))
-			pane_messages_scroll(ui, "down");
+			pane_messages_scroll(ui, UI_ACT_SCROLL_DOWN);
 		return;
 	}
 	if (conv_key(ui, key, paste))
 		return;
-	mode = ui->mem_focus ? KEYMODE_MEMBERS : ui->sel ? KEYMODE_SELECT :
+	mode = pane_members_focused(ui) ? KEYMODE_MEMBERS : ui->sel ? KEYMODE_SELECT :
 	    KEYMODE_ROOT;
 	if (paste != NULL) {
 		if (mode != KEYMODE_ROOT)
@@ -816,7 +380,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->ctx.client = d->client;
 	ui->ctx.me = ui->me;
 	ui->ctx.cfg = d->cfg;
-	ui->ctx.ui = &ui_ops;
+	ui->ctx.ui = &ui_cmd_ops;
 	ui->ctx.ui_arg = ui;
 	ui->ctx.print = ui_print;
 	ui->ctx.print_arg = ui;

@@ -165,6 +165,7 @@ main(void)
 	srunner_add_suite(sr, suite_session());
 	srunner_add_suite(sr, suite_space());
 	srunner_add_suite(sr, suite_store());
+	srunner_add_suite(sr, suite_ui_action());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,0 +1,246 @@
+/* Message content to text: body, reply fallback, HTML, media, mentions. */
+#include "haos/render.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/json.h"
+#include "haos/mention.h"
+#include "haos/sanitize.h"
+#include "haos/xmalloc.h"
+#include "render-int.h"
+
+
+/*
+ * Append a sanitised body with base style: mentions of me (user id or
+ * display name) become RA_MENTION, http(s) URLs RA_LINK.
+ */
+void
+render_rich_body(struct render_rich *r, const struct render_opts *ro,
+    const char *body, int base)
+{
+	size_t	 start, i, len, m;
+
+	start = r->len;
+	len = strlen(body);
+	render_rich_add(r, body, len, base);
+	for (i = 0; i < len; i++) {
+		if ((strncmp(body + i, "https://", 8) == 0 ||
+		    strncmp(body + i, "http://", 7) == 0) &&
+		    (i == 0 || body[i - 1] == ' ' || body[i - 1] == '\n' ||
+		    body[i - 1] == '(' || body[i - 1] == '<')) {
+			for (m = i; m < len && body[m] != ' ' &&
+			    body[m] != '\n'; m++)
+				r->sty[start + m] = STY(RA_LINK, 0);
+			i = m;
+			continue;
+		}
+		m = 0;
+		if (ro->me != NULL)
+			m = mention_match_word(body, len, i, ro->me);
+		if (m == 0 && ro->my_name != NULL)
+			m = mention_match_word(body, len, i, ro->my_name);
+		if (m > 0) {
+			for (; m > 0; m--, i++)
+				r->sty[start + i] = STY(RA_MENTION, 0);
+			i--;
+		}
+	}
+}
+
+/*
+ * Whether content is a reply (m.relates_to.m.in_reply_to.event_id).  The
+ * m.in_reply_to of a thread reply with is_falling_back is only a fallback
+ * for clients without threads, not a reply (spec, "Threading").
+ */
+const char *
+render_reply_to(const struct event_row *ev, const json_t *c)
+{
+	json_t		*rel, *irt;
+	const char	*id;
+
+	rel = json_get_obj(c, "m.relates_to");
+	if (strcmp(json_get_str(rel, "rel_type", ""), "m.thread") == 0 &&
+	    json_get_bool(rel, "is_falling_back", 0))
+		return NULL;
+	irt = json_get_obj(rel, "m.in_reply_to");
+	id = json_get_str(irt, "event_id", NULL);
+	if (id != NULL)
+		return id;
+	/* An edit drops m.relates_to from the content; the row keeps it. */
+	if (ev->rel_type == NULL && ev->relates_to != NULL &&
+	    ev->echo == OUTBOX_NONE)
+		return ev->relates_to;
+	return NULL;
+}
+
+/* Skip the "> " quote lines of a reply fallback and the blank after. */
+static const char *
+render_strip_fallback(const char *body)
+{
+	const char	*p = body, *nl;
+
+	if (strncmp(p, "> ", 2) != 0 && strncmp(p, ">\n", 2) != 0)
+		return body;
+	while (*p == '>') {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			return p + strlen(p);
+		p = nl + 1;
+	}
+	if (*p == '\n')
+		p++;
+	return p;
+}
+
+/* Plain text of HTML: tags and mx-reply dropped, basic entities decoded. */
+static char *
+render_html_text(const char *html)
+{
+	static const struct {
+		const char	*ent;
+		char		 c;
+	} ents[] = {
+		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+		{ "&quot;", '"' }, { "&#39;", '\'' }, { "&nbsp;", ' ' }
+	};
+	char		*out, *o;
+	const char	*p, *e;
+	size_t		 k;
+
+	out = o = xmalloc(strlen(html) + 1);
+	for (p = html; *p != '\0';) {
+		if (strncmp(p, "<mx-reply>", 10) == 0) {
+			e = strstr(p, "</mx-reply>");
+			p = e != NULL ? e + 11 : p + strlen(p);
+			continue;
+		}
+		if (strncmp(p, "<br", 3) == 0 || strncmp(p, "</p>", 4) == 0)
+			*o++ = '\n';
+		if (*p == '<') {
+			e = strchr(p, '>');
+			p = e != NULL ? e + 1 : p + strlen(p);
+			continue;
+		}
+		if (*p == '&') {
+			for (k = 0; k < nitems(ents); k++) {
+				if (strncmp(p, ents[k].ent,
+				    strlen(ents[k].ent)) == 0)
+					break;
+			}
+			if (k < nitems(ents)) {
+				*o++ = ents[k].c;
+				p += strlen(ents[k].ent);
+				continue;
+			}
+		}
+		*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Parse event content.  Invalid UTF-8 makes jansson refuse the text, so
+ * retry with it sanitised (bad bytes become U+FFFD); NUL escapes are
+ * allowed and dropped later with the other controls.
+ */
+json_t *
+render_load(const char *content)
+{
+	json_t	*c;
+	char	*clean;
+
+	if (content == NULL)
+		return NULL;
+	c = json_loads(content, JSON_ALLOW_NUL, NULL);
+	if (c != NULL)
+		return c;
+	clean = sanitize_text(content, (size_t)-1, SANITIZE_NEWLINES);
+	c = json_loads(clean, JSON_ALLOW_NUL, NULL);
+	free(clean);
+	return c;
+}
+
+/* A string member with any NUL bytes removed, or NULL. */
+static char *
+render_get_text(const json_t *c, const char *key)
+{
+	json_t		*v;
+	const char	*s;
+	char		*out;
+	size_t		 len, i, o = 0;
+
+	v = json_object_get(c, key);
+	if (!json_is_string(v))
+		return NULL;
+	s = json_string_value(v);
+	len = json_string_length(v);
+	out = xmalloc(len + 1);
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\0')
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * The text a message shows, unsanitised: the body without its reply
+ * fallback, "[image: name]" for media.  Returns an allocated string.
+ */
+char *
+render_body_text(const json_t *c, int reply)
+{
+	const char	*msgtype, *body, *file, *kind = NULL;
+	char		*text, *fb, *all;
+
+	msgtype = json_get_str(c, "msgtype", "m.text");
+	all = render_get_text(c, "body");
+	if (all == NULL || *all == '\0') {
+		fb = render_get_text(c, "formatted_body");
+		if (fb != NULL) {
+			text = render_html_text(fb);
+			free(fb);
+			free(all);
+			return text;
+		}
+	}
+	body = all != NULL ? all : "";
+	if (reply)
+		body = render_strip_fallback(body);
+	if (strcmp(msgtype, "m.image") == 0)
+		kind = "image";
+	else if (strcmp(msgtype, "m.file") == 0)
+		kind = "file";
+	else if (strcmp(msgtype, "m.audio") == 0)
+		kind = "audio";
+	else if (strcmp(msgtype, "m.video") == 0)
+		kind = "video";
+	else if (strcmp(msgtype, "m.location") == 0)
+		kind = "location";
+	file = json_get_str(c, "filename", NULL);
+	if (kind == NULL)
+		text = xstrdup(body);
+	else if (file != NULL && *body != '\0' && strcmp(file, body) != 0)
+		text = xasprintf("[%s: %s] %s", kind, file, body);
+	else
+		text = xasprintf("[%s: %s]", kind, file != NULL ? file : body);
+	free(all);
+	return text;
+}
+
+char *
+render_body(const char *content)
+{
+	json_t	*c, *irt;
+	char	*text;
+
+	c = render_load(content);
+	if (c == NULL)
+		return NULL;
+	irt = json_get_obj(json_get_obj(c, "m.relates_to"), "m.in_reply_to");
+	text = render_body_text(c, irt != NULL);
+	json_decref(c);
+	return text;
+}

@@ -1,0 +1,277 @@
+/* Rich text to display lines: greedy wrapping by grapheme, spans. */
+#include "haos/render.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/sanitize.h"
+#include "haos/xmalloc.h"
+#include "render-int.h"
+
+
+void
+render_rich_add(struct render_rich *r, const char *s, size_t n, int sty)
+{
+	size_t	 i;
+
+	if (r->len + n + 1 > r->cap) {
+		while (r->len + n + 1 > r->cap)
+			r->cap = r->cap == 0 ? 128 : r->cap * 2;
+		r->text = xrealloc(r->text, r->cap);
+		r->sty = xrealloc(r->sty, r->cap * sizeof *r->sty);
+	}
+	memcpy(r->text + r->len, s, n);
+	for (i = 0; i < n; i++)
+		r->sty[r->len + i] = sty;
+	r->len += n;
+	r->text[r->len] = '\0';
+}
+
+void
+render_rich_str(struct render_rich *r, const char *s, int sty)
+{
+	render_rich_add(r, s, strlen(s), sty);
+}
+
+void
+render_rich_free(struct render_rich *r)
+{
+	free(r->text);
+	free(r->sty);
+	memset(r, 0, sizeof *r);
+}
+
+/* Append one line: indent spaces, then bytes [s, s+n) with their styles. */
+void
+render_emit(struct render_out *o, const char *s, const int *sty, size_t n,
+    int indent, int width)
+{
+	struct render_line	*l;
+	size_t			 i, cap = 4;
+
+	if (o->n == o->cap) {
+		o->cap = o->cap == 0 ? 32 : o->cap * 2;
+		o->lines = xrealloc(o->lines, o->cap * sizeof *o->lines);
+	}
+	l = &o->lines[o->n++];
+	memset(l, 0, sizeof *l);
+	l->text = xmalloc((size_t)indent + n + 1);
+	memset(l->text, ' ', (size_t)indent);
+	memcpy(l->text + indent, s, n);
+	l->text[indent + n] = '\0';
+	l->width = indent + width;
+	l->event_id = o->event_id != NULL ? xstrdup(o->event_id) : NULL;
+	l->txn_id = o->txn_id != NULL ? xstrdup(o->txn_id) : NULL;
+	l->first = o->first;
+	o->first = 0;
+
+	/* Spans cover the whole text in order: merge equal styles. */
+	l->spans = xcalloc(cap, sizeof *l->spans);
+	if (indent > 0) {
+		l->spans[0].off = 0;
+		l->spans[0].len = (size_t)indent;
+		l->spans[0].attr = RA_TEXT;
+		l->nspans = 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (l->nspans > 0 && i > 0 && sty[i] == sty[i - 1]) {
+			l->spans[l->nspans - 1].len++;
+			continue;
+		}
+		if (l->nspans == cap) {
+			cap *= 2;
+			l->spans = xrealloc(l->spans, cap * sizeof *l->spans);
+		}
+		l->spans[l->nspans].off = (size_t)indent + i;
+		l->spans[l->nspans].len = 1;
+		l->spans[l->nspans].attr = STY_ATTR(sty[i]);
+		l->spans[l->nspans].color = STY_COLOR(sty[i]);
+		l->nspans++;
+	}
+}
+
+/* Clamp an indent so that at least one cell of text fits after it. */
+int
+render_indent(int indent, int width)
+{
+	if (indent >= width)
+		indent = width - 1;
+	return indent < 0 ? 0 : indent;
+}
+
+/*
+ * Wrap one paragraph (no '\n') greedily: break at spaces, start a word
+ * that does not fit on the next line, and cut a word longer than a line
+ * at the width by grapheme cluster.  Spaces at a break are dropped;
+ * leading indentation narrower than half a line is kept.
+ */
+static void
+render_wrap_para(struct render_out *o, const char *t, const int *sty,
+    size_t len, int ind1, int ind2)
+{
+	static const int	 qsty = STY(RA_TEXT, 0);
+	size_t			 p = 0, q, ls = 0, le = 0, n;
+	int			 width = o->width, ind, avail, cur = 0;
+	int			 sp = 0, ww, cw, empty = 1, emitted = 0;
+	int			 lead = 0;	/* only indentation */
+
+	ind = render_indent(ind1, width);
+	avail = width - ind;
+	while (p < len) {
+		if (t[p] == ' ') {
+			for (q = p, sp = 0; q < len && t[q] == ' '; q++)
+				sp++;
+			if (p == 0 && sp < avail / 2) {
+				ls = 0;
+				le = q;
+				cur = sp;
+				empty = 0;
+				lead = 1;
+				sp = 0;
+			}
+			p = q;
+			continue;
+		}
+		for (q = p, ww = 0; q < len && t[q] != ' '; q += n) {
+			n = sanitize_grapheme(t + q, len - q, &cw);
+			ww += cw;
+		}
+		if (!empty && cur + sp + ww <= avail) {
+			le = q;
+			cur += sp + ww;
+			sp = lead = 0;
+			p = q;
+			continue;
+		}
+		if (lead)		/* indentation alone: drop it */
+			empty = 1;
+		lead = 0;
+		if (!empty) {
+			render_emit(o, t + ls, sty + ls, le - ls, ind, cur);
+			emitted = 1;
+			ind = render_indent(ind2, width);
+			avail = width - ind;
+			empty = 1;
+		}
+		sp = 0;
+		if (ww <= avail) {
+			ls = p;
+			le = q;
+			cur = ww;
+			empty = 0;
+			p = q;
+			continue;
+		}
+		/* Longer than a line: cut by cluster. */
+		ls = le = p;
+		cur = 0;
+		while (p < q) {
+			n = sanitize_grapheme(t + p, q - p, &cw);
+			if (cur + cw > avail && cur > 0) {
+				render_emit(o, t + ls, sty + ls, le - ls, ind,
+				    cur);
+				emitted = 1;
+				ind = render_indent(ind2, width);
+				avail = width - ind;
+				ls = le = p;
+				cur = 0;
+				continue;
+			}
+			if (cw > avail) {
+				/* Wider than the whole line (2 cells in 1). */
+				render_emit(o, "?", &qsty, 1, ind, 1);
+				emitted = 1;
+				p += n;
+				ls = le = p;
+				continue;
+			}
+			cur += cw;
+			p += n;
+			le = p;
+		}
+		empty = le == ls;
+	}
+	if (!empty || !emitted)
+		render_emit(o, t + ls, sty + ls, empty ? 0 : le - ls, ind,
+		    empty ? 0 : cur);
+}
+
+/* Wrap rich text, paragraph by paragraph; later lines use ind2. */
+void
+render_wrap_rich(struct render_out *o, const struct render_rich *r,
+    int ind1, int ind2)
+{
+	size_t	 p = 0, e;
+
+	for (;;) {
+		for (e = p; e < r->len && r->text[e] != '\n'; e++)
+			;
+		render_wrap_para(o, r->text + p, r->sty + p, e - p,
+		    p == 0 ? ind1 : ind2, ind2);
+		if (e >= r->len)
+			break;
+		p = e + 1;
+	}
+}
+
+size_t
+render_wrap(const char *text, int width, char ***lines)
+{
+	struct render_out	 o;
+	struct render_rich	 r;
+	size_t			 i;
+
+	memset(&o, 0, sizeof o);
+	memset(&r, 0, sizeof r);
+	o.width = width < 1 ? 1 : width;
+	render_rich_str(&r, text != NULL ? text : "", STY(RA_TEXT, 0));
+	render_wrap_rich(&o, &r, 0, 0);
+	render_rich_free(&r);
+	*lines = xcalloc(o.n + 1, sizeof **lines);
+	for (i = 0; i < o.n; i++) {
+		(*lines)[i] = o.lines[i].text;
+		o.lines[i].text = NULL;
+	}
+	render_lines_free(o.lines, o.n);
+	return o.n;
+}
+
+void
+render_lines_free(struct render_line *lines, size_t n)
+{
+	size_t	 i;
+
+	if (lines == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(lines[i].text);
+		free(lines[i].spans);
+		free(lines[i].event_id);
+		free(lines[i].txn_id);
+	}
+	free(lines);
+}
+
+/* Copy s cut to at most max cells, ending in the ellipsis when cut. */
+char *
+render_truncate(const char *s, int max, const char *ellipsis)
+{
+	size_t	 len, p = 0, n, keep = 0;
+	int	 w = 0, cw, ew;
+
+	if (sanitize_width(s) <= max)
+		return xstrdup(s);
+	ew = sanitize_width(ellipsis);
+	if (max <= ew)
+		return xstrdup("");
+	len = strlen(s);
+	while (p < len) {
+		n = sanitize_grapheme(s + p, len - p, &cw);
+		if (w + cw > max - ew)
+			break;
+		w += cw;
+		p += n;
+		keep = p;
+	}
+	return xasprintf("%.*s%s", (int)keep, s, ellipsis);
+}

@@ -1,0 +1,301 @@
+/* The client side of the command layer: actions, overlays, print sink. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "curses.h"
+#include "ui-int.h"
+
+#include "haos/editor.h"
+#include "haos/xmalloc.h"
+
+
+void
+ui_print(void *arg, int is_error, const char *msg)
+{
+	ui_message(arg, is_error, "%s", msg);
+}
+
+/* Show text (help, details) in the message pane until Esc. */
+void
+ui_show_text(struct ui *ui, const char *title, char **lines, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nhelp; i++)
+		free(ui->help[i]);
+	free(ui->help);
+	free(ui->help_title);
+	/* Plain text now: no pick list left over. */
+	for (i = 0; ui->help_cmds != NULL && ui->help_cmds[i] != NULL; i++)
+		free(ui->help_cmds[i]);
+	free(ui->help_cmds);
+	ui->help_cmds = NULL;
+	ui->help = xcalloc(n + 1, sizeof *ui->help);
+	for (i = 0; i < n; i++)
+		ui->help[i] = xstrdup(lines[i]);
+	ui->nhelp = n;
+	ui->help_top = 0;
+	ui->help_title = xstrdup(title);
+	ui->messages.dirty = 1;
+}
+
+void
+ui_close_text(struct ui *ui)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nhelp; i++)
+		free(ui->help[i]);
+	free(ui->help);
+	ui->help = NULL;
+	ui->nhelp = 0;
+	xfree(ui->help_title);
+	if (ui->help_cmds != NULL) {
+		for (i = 0; ui->help_cmds[i] != NULL; i++)
+			free(ui->help_cmds[i]);
+		free(ui->help_cmds);
+		ui->help_cmds = NULL;
+	}
+	ui->messages.dirty = 1;
+}
+
+/* select-server N|next|prev: N counts from Direct Messages as 1. */
+static int
+ui_cmd_server(struct ui *ui, enum ui_action act, const char *arg)
+{
+	int	 i, n = (int)pane_rail_count(ui);
+
+	if (n == 0)
+		return -1;
+	if (act != UI_ACT_SELECT_SERVER) {
+		i = pane_rail_index(ui);
+		i = ((i + (act == UI_ACT_SELECT_SERVER_NEXT ? 1 : -1)) % n +
+		    n) % n;
+		ui_select_server(ui, pane_rail_id(ui, (size_t)i));
+		return 0;
+	}
+	if (arg == NULL)
+		arg = "";
+	i = pane_rail_nth(ui, (int)strtol(arg, NULL, 10));
+	if (i < 0) {
+		ui_message(ui, 1, "no server %s", arg);
+		return -1;
+	}
+	ui_select_server(ui, pane_rail_id(ui, (size_t)i));
+	return 0;
+}
+
+static void
+ui_help(struct ui *ui)
+{
+	char	**k, **c, **all;
+	size_t	 nk, nc, i, n = 0;
+
+	nk = keys_help(ui, &k);
+	nc = cmd_help_lines(NULL, &c);
+	all = xcalloc(nk + nc + 2, sizeof *all);
+	for (i = 0; i < nk; i++)
+		all[n++] = k[i];
+	all[n++] = xstrdup("Commands (type / then Tab to complete):");
+	for (i = 0; i < nc; i++)
+		all[n++] = xasprintf("  %s", c[i]);
+	ui_show_text(ui, "haos help", all, n);
+	for (i = 0; i < n; i++)
+		free(all[i]);
+	for (i = 0; i < nc; i++)
+		free(c[i]);
+	free(all);
+	free(k);
+	free(c);
+}
+
+/* toggle rail|members: flip the pane; back to automatic when that fits. */
+static int
+ui_toggle(struct ui *ui, enum ui_action act)
+{
+	struct layout_prefs	 autop;
+	struct layout		 autol;
+	int			*pref, rail = act == UI_ACT_TOGGLE_RAIL;
+
+	pref = rail ? &ui->prefs.rail : &ui->prefs.members;
+	*pref = rail ? ui->lay.rail.w == 0 : ui->lay.members.w == 0;
+	/* Back to what the size rule gives: automatic again. */
+	autop = ui->prefs;
+	autop.rail = autop.members = -1;
+	layout_compute(LINES, COLS, &autop, &autol);
+	if (*pref == (rail ? autol.rail.w > 0 : autol.members.w > 0))
+		*pref = -1;
+	ui->full_redraw |= UI_RELAYOUT;
+	return 0;
+}
+
+/* What commands ask of the client (struct cmd_ui_ops): one action. */
+static int
+ui_action(void *arg, enum ui_action act, const char *param)
+{
+	struct ui	*ui = arg;
+
+	switch (act) {
+	case UI_ACT_GOTO:
+		ui_select_room(ui, param);
+		return 0;
+	case UI_ACT_HELP:
+		ui_help(ui);
+		return 0;
+	case UI_ACT_RELOGIN:
+		if (!ui->auth_failed) {
+			cmd_error(&ui->ctx, "already logged in as %s",
+			    ui->user_id);
+			return -1;
+		}
+		relogin_begin(ui);
+		return 0;
+	case UI_ACT_INPUT_KILL_END_OR_SWITCHER:
+		if (editor_cursor(ui->ed) < strlen(editor_text(ui->ed)))
+			return pane_input_action(ui, UI_ACT_INPUT_KILL_END);
+		switcher_open(ui);
+		return 0;
+	case UI_ACT_INPUT_END:
+		pane_messages_scroll(ui, UI_ACT_SCROLL_BOTTOM);
+		return pane_input_action(ui, act);
+	case UI_ACT_INPUT_HOME:
+	case UI_ACT_INPUT_LEFT:
+	case UI_ACT_INPUT_RIGHT:
+	case UI_ACT_INPUT_WORD_LEFT:
+	case UI_ACT_INPUT_WORD_RIGHT:
+	case UI_ACT_INPUT_BACKSPACE:
+	case UI_ACT_INPUT_DELETE:
+	case UI_ACT_INPUT_KILL_WORD:
+	case UI_ACT_INPUT_KILL_START:
+	case UI_ACT_INPUT_KILL_END:
+	case UI_ACT_INPUT_YANK:
+	case UI_ACT_INPUT_NEWLINE:
+	case UI_ACT_INPUT_COMPLETE:
+	case UI_ACT_INPUT_HISTORY_PREV:
+	case UI_ACT_INPUT_HISTORY_NEXT:
+	case UI_ACT_INPUT_ENTER:
+		return pane_input_action(ui, act);
+	case UI_ACT_MARK_READ:
+		if (ui->room_id != NULL)
+			ui_mark_read(ui, ui->room_id, INT64_MAX);
+		return 0;
+	case UI_ACT_MESSAGE_COPY:
+	case UI_ACT_MESSAGE_OPEN:
+	case UI_ACT_MESSAGE_DETAILS:
+	case UI_ACT_MESSAGE_EDIT:
+	case UI_ACT_MESSAGE_DELETE:
+	case UI_ACT_MESSAGE_REPLY:
+	case UI_ACT_MESSAGE_THREAD:
+	case UI_ACT_MESSAGE_REACT:
+		return pane_messages_action(ui, act);
+	case UI_ACT_MEMBERS_FOCUS:
+		/* Selecting a member shows the member list. */
+		if (ui->lay.members.w == 0) {
+			ui->prefs.members = 1;
+			ui->full_redraw |= UI_RELAYOUT;
+		}
+		return pane_members_action(ui, act);
+	case UI_ACT_MEMBERS_UP:
+	case UI_ACT_MEMBERS_DOWN:
+	case UI_ACT_MEMBERS_FIRST:
+	case UI_ACT_MEMBERS_LAST:
+	case UI_ACT_MEMBERS_EXIT:
+	case UI_ACT_MEMBERS_KICK:
+	case UI_ACT_MEMBERS_BAN:
+	case UI_ACT_MEMBERS_ROLE:
+	case UI_ACT_MEMBERS_DM:
+	case UI_ACT_MEMBERS_PROFILE:
+		return pane_members_action(ui, act);
+	case UI_ACT_REDRAW:
+		ui->full_redraw |= UI_REPAINT;
+		return 0;
+	case UI_ACT_SCROLL_UP:
+	case UI_ACT_SCROLL_DOWN:
+	case UI_ACT_SCROLL_TOP:
+	case UI_ACT_SCROLL_BOTTOM:
+		return pane_messages_scroll(ui, act);
+	case UI_ACT_SELECT_CHANNEL_NEXT:
+	case UI_ACT_SELECT_CHANNEL_PREV:
+		pane_channels_move(ui, act == UI_ACT_SELECT_CHANNEL_PREV ?
+		    -1 : 1);
+		return 0;
+	case UI_ACT_SELECT_MESSAGE:
+	case UI_ACT_SELECT_MESSAGE_UP:
+	case UI_ACT_SELECT_MESSAGE_DOWN:
+	case UI_ACT_SELECT_MESSAGE_EXIT:
+		return pane_messages_select(ui, act);
+	case UI_ACT_SELECT_SERVER:
+	case UI_ACT_SELECT_SERVER_NEXT:
+	case UI_ACT_SELECT_SERVER_PREV:
+		return ui_cmd_server(ui, act, param);
+	case UI_ACT_SWITCHER:
+		switcher_open(ui);
+		return 0;
+	case UI_ACT_TOGGLE_RAIL:
+	case UI_ACT_TOGGLE_MEMBERS:
+		return ui_toggle(ui, act);
+	case UI_ACT_NONE:
+		break;
+	}
+	ui_message(ui, 1, "not available here");
+	return -1;
+}
+
+static void
+ui_show(void *arg, const char *title, char **lines, size_t n)
+{
+	ui_show_text(arg, title, lines, n);
+}
+
+/* Show lines to choose from; Enter on line i runs cmds[i]. */
+static void
+ui_pick(void *arg, const char *title, char **lines, char **cmds, size_t n)
+{
+	struct ui	*ui = arg;
+	size_t		 i;
+
+	ui_show(ui, title, lines, n);
+	ui->help_cmds = xcalloc(n + 1, sizeof *ui->help_cmds);
+	for (i = 0; i < n; i++)
+		ui->help_cmds[i] = xstrdup(cmds[i]);
+	ui->help_sel = 0;
+}
+
+/* A key while a pick list is shown: move, choose or leave. */
+int
+ui_pick_key(struct ui *ui, int key)
+{
+	char	*cmd;
+	int	 rows = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
+
+	if (key == (KEYC_FKEY | KEY_UP) && ui->help_sel > 0)
+		ui->help_sel--;
+	else if (key == (KEYC_FKEY | KEY_DOWN) &&
+	    ui->help_sel + 1 < (int)ui->nhelp)
+		ui->help_sel++;
+	else if (key == '\r' || key == '\n' ||
+	    key == (KEYC_FKEY | KEY_ENTER)) {
+		cmd = xstrdup(ui->help_cmds[ui->help_sel]);
+		ui_close_text(ui);
+		ui->ctx.server_id = ui->server_id;
+		ui->ctx.room_id = ui->room_id;
+		cmd_run_string(&ui->ctx, cmd);
+		free(cmd);
+		return 1;
+	} else
+		return 0;
+	if (ui->help_sel < ui->help_top)
+		ui->help_top = ui->help_sel;
+	if (ui->help_sel >= ui->help_top + rows)
+		ui->help_top = ui->help_sel - rows + 1;
+	ui->messages.dirty = 1;
+	return 1;
+}
+
+/* What commands may ask of the client. */
+const struct cmd_ui_ops ui_cmd_ops = {
+	.action = ui_action,
+	.show = ui_show,
+	.pick = ui_pick
+};

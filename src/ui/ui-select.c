@@ -1,0 +1,172 @@
+/* Selection of the server and room: last room per server, read marks. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "curses.h"
+#include "ui-int.h"
+
+#include "haos/error.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+
+/* The read mark of a room (0: never read here). */
+int64_t
+ui_read_ts(struct ui *ui, const char *room_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nreads; i++) {
+		if (strcmp(ui->reads[i].room_id, room_id) == 0)
+			return ui->reads[i].ts;
+	}
+	return 0;
+}
+
+/* Remember that room is read up to ts (local until receipts land). */
+void
+ui_mark_read(struct ui *ui, const char *room_id, int64_t ts)
+{
+	size_t	 i;
+
+	readstate_read(ui, room_id);	/* m.read and m.fully_read */
+	for (i = 0; i < ui->nreads; i++) {
+		if (strcmp(ui->reads[i].room_id, room_id) == 0)
+			break;
+	}
+	if (i == ui->nreads) {
+		ui->reads = xrealloc(ui->reads, (ui->nreads + 1) *
+		    sizeof *ui->reads);
+		ui->reads[ui->nreads].room_id = xstrdup(room_id);
+		ui->reads[ui->nreads++].ts = 0;
+	}
+	if (ui->reads[i].ts >= ts)
+		return;
+	ui->reads[i].ts = ts;
+	ui->rail.stale = 1;
+	ui->channels.stale = 1;
+}
+
+static const char *
+ui_last_room(struct ui *ui, const char *server_id)
+{
+	size_t	 i;
+	const char *key = server_id != NULL ? server_id : "";
+
+	for (i = 0; i + 1 < ui->nlast; i += 2) {
+		if (strcmp(ui->last_room[i], key) == 0)
+			return ui->last_room[i + 1];
+	}
+	return NULL;
+}
+
+static void
+ui_set_last_room(struct ui *ui, const char *server_id, const char *room)
+{
+	size_t		 i;
+	const char	*key = server_id != NULL ? server_id : "";
+
+	for (i = 0; i + 1 < ui->nlast; i += 2) {
+		if (strcmp(ui->last_room[i], key) == 0) {
+			free(ui->last_room[i + 1]);
+			ui->last_room[i + 1] = xstrdup(room);
+			return;
+		}
+	}
+	ui->last_room = xrealloc(ui->last_room, (ui->nlast + 2) *
+	    sizeof *ui->last_room);
+	ui->last_room[ui->nlast++] = xstrdup(key);
+	ui->last_room[ui->nlast++] = xstrdup(room);
+}
+
+/* Everything that shows the selected room must be read again. */
+static void
+ui_room_changed(struct ui *ui)
+{
+	pane_messages_reset(ui);
+	if (ui->help != NULL)
+		ui_close_text(ui);
+	ui->messages.stale = 1;
+	ui->members.stale = 1;
+	ui->typing.stale = 1;
+	ui->channels.stale = 1;
+	ui->rail.stale = 1;
+	ui->topic.dirty = 1;
+	ui->input.dirty = 1;
+	ui->status.dirty = 1;
+}
+
+/* Select a server (NULL: Direct Messages) and its last or first room. */
+void
+ui_select_server(struct ui *ui, const char *server_id)
+{
+	const char	*last;
+	size_t		 i;
+
+	free(ui->server_id);
+	ui->server_id = server_id != NULL ? xstrdup(server_id) : NULL;
+	pane_channels_load(ui);
+	xfree(ui->room_id);
+	last = ui_last_room(ui, server_id);
+	if (last != NULL && pane_channels_find(ui, last) != NULL)
+		ui->room_id = xstrdup(last);
+	for (i = 0; ui->room_id == NULL && i < ui->nchans; i++) {
+		if (ui->chans[i].kind != UI_CHAN_HEADING)
+			ui->room_id = xstrdup(ui->chans[i].id);
+	}
+	ui_room_changed(ui);
+}
+
+/* Select a room, switching to its server; a space selects the server. */
+void
+ui_select_room(struct ui *ui, const char *room_id)
+{
+	struct haos_error	 err;
+	struct room_row		 r;
+	char			*server = NULL;
+	int			 rc;
+
+	rc = store_query_room(ui->store, room_id, &r, &err);
+	if (rc != 1) {
+		ui_message(ui, 1, "unknown room %s", room_id);
+		return;
+	}
+	if (r.is_space) {
+		ui_select_server(ui, r.room_id);
+		room_row_free(&r);
+		return;
+	}
+	if (!r.is_direct && r.parent_id != NULL)
+		server = xstrdup(r.parent_id);
+	room_row_free(&r);
+	if ((server == NULL) != (ui->server_id == NULL) ||
+	    (server != NULL && strcmp(server, ui->server_id) != 0)) {
+		free(ui->server_id);
+		ui->server_id = server;
+		server = NULL;
+		pane_channels_load(ui);
+	}
+	free(server);
+	free(ui->room_id);
+	ui->room_id = xstrdup(room_id);
+	ui_set_last_room(ui, ui->server_id, room_id);
+	ui_room_changed(ui);
+}
+
+/* Pick a first room once the store has some: the first server's. */
+void
+ui_initial_selection(struct ui *ui)
+{
+	int	 i;
+
+	if (ui->room_id != NULL || ui->server_id != NULL)
+		return;
+	i = pane_rail_first_server(ui);
+	if (i >= 0) {
+		ui_select_server(ui, pane_rail_id(ui, (size_t)i));
+		return;
+	}
+	if (ui->nchans > 0)
+		ui_select_server(ui, NULL);
+}
