@@ -19,28 +19,52 @@ ctx_init(struct cmd_ctx *ctx, struct test_capture *c)
 	test_capture_init(ctx, c, "@alice:haos.test");
 }
 
+/* Check one (sub)command table: sorted, complete, flags described. */
+static void
+check_table(const struct cmd_entry *const *tab, size_t n)
+{
+	const struct cmd_entry	*ce;
+	const struct cmd_flag	*f;
+	const char		*t;
+	size_t			 i, j;
+
+	for (i = 1; i < n; i++)
+		ck_assert_msg(strcmp(tab[i - 1]->name, tab[i]->name) < 0,
+		    "%s before %s", tab[i - 1]->name, tab[i]->name);
+	for (i = 0; i < n; i++) {
+		ce = tab[i];
+		ck_assert_ptr_nonnull(ce->usage);
+		ck_assert_ptr_nonnull(ce->help);
+		/* A command runs, or has subcommands that do. */
+		ck_assert_msg((ce->exec != NULL) != (ce->nsub > 0), "%s",
+		    ce->name);
+		ck_assert_int_le(ce->args.min, ce->args.max == -1 ? 99 :
+		    ce->args.max);
+		/* An alias never shadows another command's name. */
+		for (j = 0; j < n; j++) {
+			if (ce->alias != NULL)
+				ck_assert_str_ne(ce->alias, tab[j]->name);
+		}
+		/* Every template letter is described, and only those. */
+		for (t = ce->template; t != NULL && *t != '\0'; t++) {
+			if (*t == ':')
+				continue;
+			f = cmd_flag_find(ce, *t);
+			ck_assert_msg(f != NULL, "%s: -%c", ce->name, *t);
+			ck_assert_int_eq(f->value != NULL, t[1] == ':');
+		}
+		for (f = ce->flagv; f != NULL && f->letter != 0; f++)
+			ck_assert_ptr_nonnull(strchr(ce->template, f->letter));
+		if (ce->nsub > 0)
+			check_table(ce->sub, ce->nsub);
+	}
+}
+
 START_TEST(test_table_sorted)
 {
-	size_t	 i, j;
+	size_t	 i;
 
-	for (i = 1; i < cmd_table_size; i++)
-		ck_assert_msg(strcmp(cmd_table[i - 1]->name,
-		    cmd_table[i]->name) < 0, "%s before %s",
-		    cmd_table[i - 1]->name, cmd_table[i]->name);
-	for (i = 0; i < cmd_table_size; i++) {
-		ck_assert_ptr_nonnull(cmd_table[i]->usage);
-		ck_assert_ptr_nonnull(cmd_table[i]->help);
-		ck_assert_ptr_nonnull(cmd_table[i]->exec);
-		ck_assert_int_le(cmd_table[i]->args.min,
-		    cmd_table[i]->args.max == -1 ? 99 :
-		    cmd_table[i]->args.max);
-		/* An alias never shadows another command's name. */
-		for (j = 0; j < cmd_table_size; j++) {
-			if (cmd_table[i]->alias != NULL)
-				ck_assert_str_ne(cmd_table[i]->alias,
-				    cmd_table[j]->name);
-		}
-	}
+	check_table(cmd_table, cmd_table_size);
 	for (i = 1; i < cmd_emoji_table_size; i++)
 		ck_assert_msg(strcmp(cmd_emoji_table[i - 1].name,
 		    cmd_emoji_table[i].name) < 0, "emoji %s before %s",
