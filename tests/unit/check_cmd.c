@@ -28,6 +28,7 @@ check_table(const struct cmd_entry *const *tab, size_t n)
 	const struct cmd_entry	*ce;
 	const struct cmd_flag	*f;
 	const char		*t;
+	char			*u, *t2;
 	size_t			 i, j;
 
 	for (i = 1; i < n; i++)
@@ -57,8 +58,21 @@ check_table(const struct cmd_entry *const *tab, size_t n)
 		}
 		for (f = ce->flagv; f != NULL && f->letter != 0; f++)
 			ck_assert_ptr_nonnull(strchr(ce->template, f->letter));
-		if (ce->nsub > 0)
+		if (ce->nsub > 0) {
+			/* The usage names the subcommands: "a|b|c ...". */
+			u = NULL;
+			for (j = 0; j < ce->nsub; j++) {
+				t2 = xasprintf("%s%s%s", u != NULL ? u : "",
+				    u != NULL ? "|" : "", ce->sub[j]->name);
+				free(u);
+				u = t2;
+			}
+			t2 = xasprintf("%s ...", u);
+			ck_assert_str_eq(ce->usage, t2);
+			free(t2);
+			free(u);
 			check_table(ce->sub, ce->nsub);
+		}
 	}
 }
 
