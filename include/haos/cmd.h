@@ -25,7 +25,8 @@ enum cmd_retval {
 enum cmd_target {
 	CMD_TARGET_NONE = 0,
 	CMD_TARGET_ROOM,	/* the selected channel, DM or room */
-	CMD_TARGET_SERVER	/* the selected server (space) */
+	CMD_TARGET_SERVER,	/* the selected server (space) */
+	CMD_TARGET_CHANNEL	/* a channel of the server, not the space */
 };
 
 /* Roles are power levels; the level is the authority. */
@@ -37,12 +38,50 @@ enum cmd_power {
 
 enum cmd_flags {
 	CMD_RAW = 1u << 0,	/* one argument: the rest of the line */
-	CMD_UI = 1u << 1	/* needs the interactive client */
+	CMD_UI = 1u << 1,	/* needs the interactive client */
+	CMD_POWER_SERVER = 1u << 2	/* power is checked in the server */
 };
 
+/* What an argument (or a flag's value) is: checks and completion. */
+enum cmd_arg_kind {
+	CMD_ARG_TEXT = 0,	/* free text: nothing to complete */
+	CMD_ARG_USER,		/* @user:server, a member of room or server */
+	CMD_ARG_CHANNEL,	/* a channel of the selected server */
+	CMD_ARG_SERVER,		/* a server (space) by name */
+	CMD_ARG_FILE,		/* a local file */
+	CMD_ARG_EMOJI,		/* :shortcode: */
+	CMD_ARG_COMMAND,	/* a command, then its subcommand (/help) */
+	CMD_ARG_CHOICE		/* one of the entry's choices, checked */
+};
+
+#define CMD_MAXKINDS	4	/* kinds of the first arguments; then TEXT */
+#define CMD_MAXFLAGS	8	/* flags given on one command line */
+
+/*
+ * A flag of an entry's template: "-i PATH" or "--icon PATH".  Whether it
+ * takes a value is the template's word (a ':' after the letter); value
+ * only names it for usage and help.
+ */
+struct cmd_flag {
+	char			 letter;
+	const char		*name;		/* long form, without "--" */
+	const char		*value;		/* "PATH"; NULL: boolean */
+	enum cmd_arg_kind	 kind;		/* of the value */
+	const char		*help;
+};
+
+/*
+ * A command's arguments: the positional ones, and the flags the entry's
+ * template allowed, parsed before exec (read with cmd_args_has/get).
+ */
 struct cmd_args {
 	int		 argc;
 	char		**argv;		/* argv[0] is the first argument */
+	int		 nflags;
+	struct {
+		char	 letter;
+		char	*value;		/* NULL: a boolean flag */
+	}		 flagv[CMD_MAXFLAGS];
 };
 
 struct cmd_entry {
@@ -58,6 +97,16 @@ struct cmd_entry {
 	int		 power;		/* minimum power level in the target */
 	unsigned int	 flags;		/* CMD_* */
 	enum cmd_retval	 (*exec)(struct cmd_ctx *, const struct cmd_args *);
+
+	/* Flags as a getopt template ("i:r"), described by flagv. */
+	const char		*template;	/* NULL: no flags */
+	const struct cmd_flag	*flagv;		/* ends with letter 0 */
+	/* The first arguments' kinds; choices for CMD_ARG_CHOICE. */
+	enum cmd_arg_kind	 kinds[CMD_MAXKINDS];
+	const char		*choices;	/* "on|off" */
+	/* Subcommands: this array MUST be alphasorted by name. */
+	const struct cmd_entry	*const *sub;
+	size_t			 nsub;
 };
 
 /* this array MUST be alphasorted by name (check_cmd.c checks it) */
@@ -186,6 +235,18 @@ struct cmd_ctx {
 };
 
 const struct cmd_entry	*cmd_find(const char *name, char **cause);
+const struct cmd_entry	*cmd_find_sub(const struct cmd_entry *,
+			     const char *name, char **cause);
+enum cmd_retval		 cmd_run_entry(struct cmd_ctx *,
+			     const struct cmd_entry *parent,
+			     const struct cmd_entry *,
+			     const struct cmd_args *);
+int			 cmd_args_has(const struct cmd_args *, char);
+const char		*cmd_args_get(const struct cmd_args *, char);
+const struct cmd_flag	*cmd_flag_find(const struct cmd_entry *, char);
+size_t			 cmd_complete(struct cmd_ctx *, const char *line,
+			     size_t cursor, char ***cands,
+			     size_t *word_start);
 enum cmd_retval		 cmd_run_line(struct cmd_ctx *, const char *line);
 enum cmd_retval		 cmd_run_string(struct cmd_ctx *, const char *cmd);
 void			 cmd_error(struct cmd_ctx *, const char *, ...)
@@ -202,9 +263,6 @@ void			 cmd_args_free(struct cmd_args *);
  */
 uint64_t		 cmd_call(struct cmd_ctx *, struct matrix_req *,
 			     cmd_done_cb, void *arg);
-uint64_t		 cmd_request(struct cmd_ctx *, const char *method,
-			     const char *path, const char *body, cmd_done_cb,
-			     void *arg);
 int			 cmd_result(struct cmd_ctx *,
 			     const struct net_result *);
 void			 cmd_ctx_clear(struct cmd_ctx *);
@@ -260,7 +318,7 @@ enum cmd_retval		 cmd_ui_exec(struct cmd_ctx *,
 			     const struct cmd_args *);
 enum ui_action		 cmd_ui_parse(const char *cmd, const char *word);
 
-/* /server doctor (cmd-doctor.c), dispatched by /server. */
+/* /server doctor (cmd-doctor.c), with the checks of its entry. */
 enum cmd_retval		 cmd_doctor_exec(struct cmd_ctx *,
 			     const struct cmd_args *);
 
@@ -281,15 +339,18 @@ void			 cmd_seq_run(struct cmd_ctx *, struct cmd_seq *);
 size_t			 cmd_seq_failed(const struct cmd_seq *);
 const char		*cmd_seq_error(const struct cmd_seq *);
 
-/* Servers and channels (cmd-server.c): context, power, request paths. */
+/* Servers and channels (cmd-server.c): context, power, reports. */
 const char		*cmd_need_server(struct cmd_ctx *, const char *what);
 int			 cmd_need_power(struct cmd_ctx *, const char *what,
 			     const char *room, int power);
-char			*cmd_state_path(const char *room, const char *type,
-			     const char *key);
-char			*cmd_room_path(const char *room, const char *what);
-char			*cmd_alias_path(const char *alias);
 char			*cmd_room_label(struct cmd_ctx *, const char *room);
+const char		*cmd_server_why(const struct client_result *);
+char			*cmd_server_words(const struct cmd_args *, int from);
+void			 cmd_server_simple_done(struct cmd_ctx *,
+			     const struct client_result *, void *msg);
+/* The channel commands' report of a sequence (cmd-channel.c). */
+void			 cmd_channel_seq_done(struct cmd_ctx *,
+			     struct cmd_seq *, void *msg);
 
 /* /join's work (cmd-join.c), also used by /explore --join. */
 enum cmd_retval		 cmd_join_start(struct cmd_ctx *, const char *);
@@ -321,7 +382,12 @@ int			 cmd_relate_target(struct cmd_ctx *, const char *arg,
 int			 cmd_delete_allowed(struct cmd_ctx *,
 			     const struct event_row *);
 
-/* Help text, one line per command (cmd-help.c). */
+/*
+ * Help text (cmd-help.c): one line per command, or for name ("server",
+ * "server create") its subcommands or its flags and role.
+ */
 size_t			 cmd_help_lines(const char *name, char ***);
+/* Every command and subcommand with its long flags, one per line. */
+size_t			 cmd_doc_lines(char ***);
 
 #endif

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "haos/error.h"
-#include "haos/matrix.h"
 #include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -85,31 +85,17 @@ cmd_doctor_fix(const json_t *space, json_t *chan)
 /*
  * Compare every channel's users power levels with the space's (the
  * reference a /role cascade writes first) and rewrite the channels that
- * drifted, saying what changed.
+ * drifted, saying what changed.  The table has checked the server and
+ * ADMIN.
  */
-enum cmd_retval
-cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
+static enum cmd_retval
+cmd_server_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
 {
 	struct cmd_batch	*b;
 	json_t			*space, *chan;
-	char			**ids, **labels, *changes, *body, *esc, *path;
+	char			**ids, **labels, *changes, *body;
 	size_t			 n, i, drift = 0;
-	int64_t			 pl;
 
-	if (ctx->server_id == NULL) {
-		cmd_error(ctx, ctx->ui == NULL ? "server doctor needs a "
-		    "server: give --server NAME|ID" : "server doctor: no "
-		    "server selected");
-		return CMD_RETURN_ERROR;
-	}
-	pl = cmd_power_of(ctx, ctx->server_id, ctx->me);
-	if (pl < 0)
-		pl = 0;
-	if (pl < POWER_ADMIN) {
-		cmd_error(ctx, "server doctor needs ADMIN (100); you are %s "
-		    "(%lld)", cmd_role_name(pl), (long long)pl);
-		return CMD_RETURN_ERROR;
-	}
 	space = cmd_doctor_levels(ctx, ctx->server_id);
 	if (space == NULL) {
 		cmd_error(ctx, "server doctor: the server's power levels are "
@@ -134,12 +120,8 @@ cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
 		drift++;
 		cmd_info(ctx, "server doctor: %s: %s", labels[i], changes);
 		body = json_xdumps(chan);
-		esc = matrix_escape(ids[i]);
-		path = xasprintf("/_matrix/client/v3/rooms/%s/state/"
-		    "m.room.power_levels", esc);
-		cmd_batch_add(b, labels[i], matrix_req_new("PUT", path, body), 0);
-		free(path);
-		free(esc);
+		cmd_batch_add(b, labels[i], matrix_req_state_put(ids[i],
+		    "m.room.power_levels", "", body), 0);
 		free(body);
 		free(changes);
 		json_decref(chan);
@@ -157,4 +139,27 @@ cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
 	cmd_strings_free(labels, n);
 	cmd_batch_start(b);
 	return CMD_RETURN_WAIT;
+}
+
+extern const struct cmd_entry	cmd_server_entry;
+
+const struct cmd_entry cmd_server_doctor_entry = {
+	.name = "doctor",
+	.alias = NULL,
+	.args = { 0, 0 },
+	.usage = "",
+	.help = "Find and repair channels whose power levels differ from the "
+	    "server's",
+	.target = CMD_TARGET_SERVER,
+	.power = POWER_ADMIN,
+	.flags = 0,
+	.exec = cmd_server_doctor_exec
+};
+
+/* Run /server doctor as its entry says (arguments, server, ADMIN). */
+enum cmd_retval
+cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	return cmd_run_entry(ctx, &cmd_server_entry, &cmd_server_doctor_entry,
+	    a);
 }

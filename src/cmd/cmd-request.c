@@ -58,14 +58,6 @@ cmd_call(struct cmd_ctx *ctx, struct matrix_req *req, cmd_done_cb cb,
 	    (struct client_done){ cmd_call_done, c, free });
 }
 
-/* cmd_call() with a request given as method, path and body. */
-uint64_t
-cmd_request(struct cmd_ctx *ctx, const char *method, const char *path,
-    const char *body, cmd_done_cb cb, void *arg)
-{
-	return cmd_call(ctx, matrix_req_new(method, path, body), cb, arg);
-}
-
 /* Route one answer to the command that asked; 0 if it was ours. */
 int
 cmd_result(struct cmd_ctx *ctx, const struct net_result *res)

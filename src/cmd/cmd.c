@@ -97,12 +97,22 @@ const struct cmd_entry *const cmd_table[] = {
 };
 const size_t cmd_table_size = nitems(cmd_table);
 
+/* A request submitted by a command, waiting for its net_result. */
+struct cmd_pending {
+	uint64_t		 tag;
+	cmd_done_cb		 cb;
+	void			*arg;
+	struct cmd_pending	*next;
+};
+
 /*
- * Find a command: an alias or an exact name first, then a unique prefix.
- * On failure *cause is a message the caller frees.
+ * Find name in the alphasorted table tab[0..n): an alias or an exact name
+ * first, then a unique prefix.  On failure *cause is a message (naming
+ * the command as "parent name" for a subcommand) the caller frees.
  */
-const struct cmd_entry *
-cmd_find(const char *name, char **cause)
+static const struct cmd_entry *
+cmd_find_in(const struct cmd_entry *const *tab, size_t n,
+    const char *parent, const char *name, char **cause)
 {
 	const struct cmd_entry	*found = NULL;
 	size_t			 i, len, nfound = 0, off = 0;
@@ -114,18 +124,17 @@ cmd_find(const char *name, char **cause)
 		*cause = xstrdup("empty command");
 		return NULL;
 	}
-	for (i = 0; i < cmd_table_size; i++) {
-		if (cmd_table[i]->alias != NULL &&
-		    strcmp(cmd_table[i]->alias, name) == 0)
-			return cmd_table[i];
-		if (strcmp(cmd_table[i]->name, name) == 0)
-			return cmd_table[i];
+	for (i = 0; i < n; i++) {
+		if (tab[i]->alias != NULL && strcmp(tab[i]->alias, name) == 0)
+			return tab[i];
+		if (strcmp(tab[i]->name, name) == 0)
+			return tab[i];
 	}
 	list[0] = '\0';
-	for (i = 0; i < cmd_table_size; i++) {
-		if (strncmp(cmd_table[i]->name, name, len) != 0)
+	for (i = 0; i < n; i++) {
+		if (strncmp(tab[i]->name, name, len) != 0)
 			continue;
-		found = cmd_table[i];
+		found = tab[i];
 		if (off < sizeof list)
 			off += (size_t)snprintf(list + off, sizeof list - off,
 			    "%s%s", nfound > 0 ? ", " : "", found->name);
@@ -134,10 +143,69 @@ cmd_find(const char *name, char **cause)
 	if (nfound == 1)
 		return found;
 	if (nfound == 0)
-		*cause = xasprintf("unknown command: %s", name);
+		*cause = xasprintf("unknown command: %s%s%s", parent != NULL ?
+		    parent : "", parent != NULL ? " " : "", name);
 	else
-		*cause = xasprintf("ambiguous command: %s, could be: %s",
+		*cause = xasprintf("ambiguous command: %s%s%s, could be: %s",
+		    parent != NULL ? parent : "", parent != NULL ? " " : "",
 		    name, list);
+	return NULL;
+}
+
+/* Find a command of cmd_table[]; see cmd_find_in(). */
+const struct cmd_entry *
+cmd_find(const char *name, char **cause)
+{
+	return cmd_find_in(cmd_table, cmd_table_size, NULL, name, cause);
+}
+
+/* Find a subcommand of ce by alias, name or unique prefix. */
+const struct cmd_entry *
+cmd_find_sub(const struct cmd_entry *ce, const char *name, char **cause)
+{
+	if (ce->nsub == 0) {
+		*cause = xasprintf("%s has no subcommands", ce->name);
+		return NULL;
+	}
+	return cmd_find_in(ce->sub, ce->nsub, ce->name, name, cause);
+}
+
+/* The description of flag letter in ce, or NULL. */
+const struct cmd_flag *
+cmd_flag_find(const struct cmd_entry *ce, char letter)
+{
+	const struct cmd_flag	*f;
+
+	for (f = ce->flagv; f != NULL && f->letter != 0; f++) {
+		if (f->letter == letter)
+			return f;
+	}
+	return NULL;
+}
+
+/* Was flag letter given? */
+int
+cmd_args_has(const struct cmd_args *a, char letter)
+{
+	int	 i;
+
+	for (i = 0; i < a->nflags; i++) {
+		if (a->flagv[i].letter == letter)
+			return 1;
+	}
+	return 0;
+}
+
+/* The value given to flag letter, or NULL. */
+const char *
+cmd_args_get(const struct cmd_args *a, char letter)
+{
+	int	 i;
+
+	for (i = 0; i < a->nflags; i++) {
+		if (a->flagv[i].letter == letter)
+			return a->flagv[i].value;
+	}
 	return NULL;
 }
 
@@ -185,6 +253,7 @@ cmd_args_free(struct cmd_args *a)
 	free(a->argv);
 	a->argv = NULL;
 	a->argc = 0;
+	a->nflags = 0;
 }
 
 /*
@@ -200,8 +269,7 @@ cmd_split(const char *s, struct cmd_args *a, char **cause)
 	char	 q;
 
 	*cause = NULL;
-	a->argc = 0;
-	a->argv = NULL;
+	memset(a, 0, sizeof *a);
 	w = xmalloc(strlen(s) + 1);
 	for (;;) {
 		while (*s == ' ' || *s == '\t')
@@ -272,64 +340,245 @@ cmd_role_name(int64_t power)
 	return "GUEST";
 }
 
-/* Check the target and the power level, then run the command. */
-static enum cmd_retval
-cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *ce,
-    const struct cmd_args *a)
+/*
+ * Split a's words into positional arguments and the flags of ce's
+ * template into out (whose words point into a's; free out->argv only).
+ * "--" ends the flags; a word like "-x" whose letter is not in the
+ * template is an argument.  -1 with *cause set for an unknown long flag
+ * or a missing value.
+ */
+static int
+cmd_parse_flags(const struct cmd_entry *ce, const struct cmd_args *a,
+    struct cmd_args *out, char **cause)
 {
-	const char	*target = NULL;
-	int64_t		 pl;
+	const struct cmd_flag	*f;
+	const char		*w, *t;
+	char			 letter;
+	int			 i, k, done = 0;
 
-	if (a->argc < ce->args.min ||
-	    (ce->args.max != -1 && a->argc > ce->args.max)) {
-		cmd_error(ctx, "usage: /%s %s", ce->name, ce->usage);
-		return CMD_RETURN_ERROR;
+	*cause = NULL;
+	memset(out, 0, sizeof *out);
+	out->argv = xcalloc((size_t)a->argc + 1, sizeof *out->argv);
+	for (i = 0; i < a->argc; i++) {
+		w = a->argv[i];
+		letter = 0;
+		if (!done && strcmp(w, "--") == 0) {
+			done = 1;
+			continue;
+		}
+		if (!done && strncmp(w, "--", 2) == 0) {
+			for (f = ce->flagv; f != NULL && f->letter != 0; f++) {
+				if (f->name != NULL &&
+				    strcmp(f->name, w + 2) == 0)
+					break;
+			}
+			if (f == NULL || f->letter == 0) {
+				*cause = xasprintf("unknown flag %s", w);
+				goto fail;
+			}
+			letter = f->letter;
+		} else if (!done && w[0] == '-' && w[1] != '\0' &&
+		    w[1] != ':' && w[2] == '\0' &&
+		    strchr(ce->template, w[1]) != NULL)
+			letter = w[1];
+		if (letter == 0) {
+			out->argv[out->argc++] = a->argv[i];
+			continue;
+		}
+		t = strchr(ce->template, letter);
+		for (k = 0; k < out->nflags; k++) {
+			if (out->flagv[k].letter == letter)
+				break;
+		}
+		if (k == CMD_MAXFLAGS) {
+			*cause = xstrdup("too many flags");
+			goto fail;
+		}
+		out->flagv[k].letter = letter;
+		out->flagv[k].value = NULL;
+		if (t[1] == ':') {
+			if (i + 1 >= a->argc) {
+				*cause = xasprintf("%s needs a value", w);
+				goto fail;
+			}
+			out->flagv[k].value = a->argv[++i];
+		}
+		if (k == out->nflags)
+			out->nflags++;
+	}
+	return 0;
+fail:
+	free(out->argv);
+	out->argv = NULL;
+	out->argc = 0;
+	return -1;
+}
+
+/* Is arg one of the '|'-separated choices? */
+static int
+cmd_is_choice(const char *choices, const char *arg)
+{
+	const char	*p = choices;
+	size_t		 len;
+
+	while (p != NULL && *p != '\0') {
+		len = strcspn(p, "|");
+		if (strlen(arg) == len && strncmp(p, arg, len) == 0)
+			return 1;
+		p += len;
+		if (*p == '|')
+			p++;
+	}
+	return 0;
+}
+
+/* Report the usage of ce (a subcommand of parent, or NULL). */
+static void
+cmd_usage_error(struct cmd_ctx *ctx, const struct cmd_entry *parent,
+    const struct cmd_entry *ce)
+{
+	char	*u = NULL, *t;
+	size_t	 i;
+
+	if (ce->nsub > 0) {
+		for (i = 0; i < ce->nsub; i++) {
+			t = xasprintf("%s%s%s%s%s", u != NULL ? u : "",
+			    u != NULL ? " | " : "", ce->sub[i]->name,
+			    *ce->sub[i]->usage != '\0' ? " " : "",
+			    ce->sub[i]->usage);
+			free(u);
+			u = t;
+		}
+	} else
+		u = xstrdup(ce->usage);
+	cmd_error(ctx, "usage: /%s%s%s %s", parent != NULL ? parent->name : "",
+	    parent != NULL ? " " : "", ce->name, u);
+	free(u);
+}
+
+/* A target of ce is missing: say which, as "what". */
+static enum cmd_retval
+cmd_no_target(struct cmd_ctx *ctx, const char *what, const char *kind)
+{
+	if (ctx->ui == NULL)
+		cmd_error(ctx, "%s needs a %s: give --%s NAME|ID", what, kind,
+		    kind);
+	else
+		cmd_error(ctx, "%s: no %s selected", what, kind);
+	return CMD_RETURN_ERROR;
+}
+
+/*
+ * Run ce (a subcommand of parent, or a command when parent is NULL): find
+ * its subcommand, parse its flags, check the arguments, the target and
+ * the power level, then exec.
+ */
+enum cmd_retval
+cmd_run_entry(struct cmd_ctx *ctx, const struct cmd_entry *parent,
+    const struct cmd_entry *ce, const struct cmd_args *a)
+{
+	const struct cmd_entry	*sub;
+	struct cmd_args		 p, shifted;
+	const char		*target = NULL, *where;
+	char			 what[128], *cause;
+	enum cmd_retval		 rv = CMD_RETURN_ERROR;
+	int64_t			 pl;
+	int			 i;
+
+	snprintf(what, sizeof what, "%s%s%s", parent != NULL ? parent->name :
+	    "", parent != NULL ? " " : "", ce->name);
+	if (ce->nsub > 0) {
+		if (a->argc == 0) {
+			cmd_usage_error(ctx, parent, ce);
+			return CMD_RETURN_ERROR;
+		}
+		sub = cmd_find_sub(ce, a->argv[0], &cause);
+		if (sub == NULL) {
+			cmd_error(ctx, "%s", cause);
+			free(cause);
+			return CMD_RETURN_ERROR;
+		}
+		memset(&shifted, 0, sizeof shifted);
+		shifted.argc = a->argc - 1;
+		shifted.argv = a->argv + 1;
+		return cmd_run_entry(ctx, ce, sub, &shifted);
+	}
+	memset(&p, 0, sizeof p);
+	if (ce->template != NULL) {
+		if (cmd_parse_flags(ce, a, &p, &cause) == -1) {
+			cmd_error(ctx, "%s: %s; usage: /%s %s", what, cause,
+			    what, ce->usage);
+			free(cause);
+			return CMD_RETURN_ERROR;
+		}
+	} else {
+		p.argc = a->argc;
+		p.argv = a->argv;
+	}
+	if (p.argc < ce->args.min ||
+	    (ce->args.max != -1 && p.argc > ce->args.max)) {
+		cmd_error(ctx, "usage: /%s %s", what, ce->usage);
+		goto out;
+	}
+	for (i = 0; i < p.argc && i < CMD_MAXKINDS; i++) {
+		if (ce->kinds[i] == CMD_ARG_CHOICE &&
+		    !cmd_is_choice(ce->choices, p.argv[i])) {
+			cmd_error(ctx, "usage: /%s %s", what, ce->usage);
+			goto out;
+		}
 	}
 	if ((ce->flags & CMD_UI) && ctx->ui == NULL) {
-		cmd_error(ctx, "%s: only in the interactive client", ce->name);
-		return CMD_RETURN_ERROR;
+		cmd_error(ctx, "%s: only in the interactive client", what);
+		goto out;
+	}
+	if ((ce->flags & CMD_POWER_SERVER) && ctx->server_id == NULL) {
+		rv = cmd_no_target(ctx, what, "server");
+		goto out;
 	}
 	switch (ce->target) {
 	case CMD_TARGET_ROOM:
 		target = ctx->room_id;
-		if (target == NULL && ctx->ui == NULL) {
-			cmd_error(ctx, "%s needs a channel: give --channel "
-			    "NAME|ID", ce->name);
-			return CMD_RETURN_ERROR;
-		}
 		if (target == NULL) {
-			cmd_error(ctx, "%s: no channel selected", ce->name);
-			return CMD_RETURN_ERROR;
+			rv = cmd_no_target(ctx, what, "channel");
+			goto out;
+		}
+		break;
+	case CMD_TARGET_CHANNEL:
+		target = ctx->room_id;
+		if (target == NULL || (ctx->server_id != NULL &&
+		    strcmp(target, ctx->server_id) == 0)) {
+			rv = cmd_no_target(ctx, what, "channel");
+			goto out;
 		}
 		break;
 	case CMD_TARGET_SERVER:
 		target = ctx->server_id;
-		if (target == NULL && ctx->ui == NULL) {
-			cmd_error(ctx, "%s needs a server: give --server "
-			    "NAME|ID", ce->name);
-			return CMD_RETURN_ERROR;
-		}
 		if (target == NULL) {
-			cmd_error(ctx, "%s: no server selected", ce->name);
-			return CMD_RETURN_ERROR;
+			rv = cmd_no_target(ctx, what, "server");
+			goto out;
 		}
 		break;
 	case CMD_TARGET_NONE:
 		break;
 	}
-	if (target != NULL && ce->power > 0) {
-		pl = cmd_power_of(ctx, target, ctx->me);
+	where = (ce->flags & CMD_POWER_SERVER) ? ctx->server_id : target;
+	if (where != NULL && ce->power > 0) {
+		pl = cmd_power_of(ctx, where, ctx->me);
 		if (pl < 0)
 			pl = 0;
 		if (pl < ce->power) {
 			cmd_error(ctx, "%s needs %s (%d); you are %s (%lld)",
-			    ce->name, cmd_role_name(ce->power), ce->power,
+			    what, cmd_role_name(ce->power), ce->power,
 			    cmd_role_name(pl), (long long)pl);
-			return CMD_RETURN_ERROR;
+			goto out;
 		}
 	}
 	ctx->current = ce;
-	return ce->exec(ctx, a);
+	rv = ce->exec(ctx, &p);
+out:
+	if (ce->template != NULL)
+		free(p.argv);
+	return rv;
 }
 
 /* Run "name args..." (a key binding or a line without its '/'). */
@@ -358,6 +607,7 @@ cmd_run_string(struct cmd_ctx *ctx, const char *cmd)
 	if (ce->flags & CMD_RAW) {
 		if (*rest != '\0')
 			rest++;		/* the one separating space */
+		memset(&a, 0, sizeof a);
 		a.argc = *rest != '\0';
 		a.argv = xcalloc(1, sizeof *a.argv);
 		if (a.argc)
@@ -367,7 +617,7 @@ cmd_run_string(struct cmd_ctx *ctx, const char *cmd)
 		free(cause);
 		return CMD_RETURN_ERROR;
 	}
-	rv = cmd_dispatch(ctx, ce, &a);
+	rv = cmd_run_entry(ctx, NULL, ce, &a);
 	if (a.argc == 0)
 		free(a.argv);
 	else
@@ -393,9 +643,10 @@ cmd_run_line(struct cmd_ctx *ctx, const char *line)
 		line++;
 	if (line[strspn(line, " \t\n")] == '\0')
 		return CMD_RETURN_NORMAL;
+	memset(&a, 0, sizeof a);
 	argv[0] = (char *)line;
 	a.argc = 1;
 	a.argv = argv;
-	rv = cmd_dispatch(ctx, send, &a);
+	rv = cmd_run_entry(ctx, NULL, send, &a);
 	return rv;
 }

@@ -147,31 +147,17 @@ pane_input_cursor(struct ui *ui)
 	wnoutrefresh(p->win);
 }
 
-/* Candidates for Tab: /commands, @members, #channels, :emoji:. */
+/* Tab: candidates from the command layer (cmd_complete), then the editor. */
 static void
 pane_input_complete(struct ui *ui)
 {
-	const struct member_row	*mem;
-	char			**c = NULL;
-	size_t			 n = 0, i, nmem;
+	char	**c = NULL;
+	size_t	 n, i, start;
 
-	mem = pane_members_list(ui, &nmem);
-	c = xcalloc(cmd_table_size + nmem * 2 + ui->nchans +
-	    cmd_emoji_table_size + 1, sizeof *c);
-	for (i = 0; i < cmd_table_size; i++)
-		c[n++] = xasprintf("/%s", cmd_table[i]->name);
-	/* "@Name" first: sending turns it into a mention (mention.c). */
-	for (i = 0; i < nmem; i++) {
-		if (mem[i].displayname != NULL)
-			c[n++] = xasprintf("@%s", mem[i].displayname);
-		c[n++] = xasprintf("%s", mem[i].user_id);
-	}
-	for (i = 0; i < ui->nchans; i++) {
-		if (ui->chans[i].kind == UI_CHAN_ROOM && !ui->chans[i].dm)
-			c[n++] = xasprintf("#%s", ui->chans[i].name);
-	}
-	for (i = 0; i < cmd_emoji_table_size; i++)
-		c[n++] = xstrdup(cmd_emoji_table[i].name);
+	ui->ctx.server_id = ui->server_id;
+	ui->ctx.room_id = ui->room_id;
+	n = cmd_complete(&ui->ctx, editor_text(ui->ed), editor_cursor(ui->ed),
+	    &c, &start);
 	if (!editor_complete(ui->ed, (const char *const *)c, n))
 		beep();
 	for (i = 0; i < n; i++)

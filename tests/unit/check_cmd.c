@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "haos/client.h"
 #include "haos/cmd.h"
 #include "haos/matrix.h"
 #include "haos/config.h"
 #include "haos/error.h"
+#include "haos/ingest.h"
 #include "haos/json.h"
 #include "haos/net.h"
 #include "haos/store.h"
@@ -22,28 +24,66 @@ ctx_init(struct cmd_ctx *ctx, struct test_capture *c)
 	test_capture_init(ctx, c, "@alice:haos.test");
 }
 
-START_TEST(test_table_sorted)
+/* Check one (sub)command table: sorted, complete, flags described. */
+static void
+check_table(const struct cmd_entry *const *tab, size_t n)
 {
-	size_t	 i, j;
+	const struct cmd_entry	*ce;
+	const struct cmd_flag	*f;
+	const char		*t;
+	char			*u, *t2;
+	size_t			 i, j;
 
-	for (i = 1; i < cmd_table_size; i++)
-		ck_assert_msg(strcmp(cmd_table[i - 1]->name,
-		    cmd_table[i]->name) < 0, "%s before %s",
-		    cmd_table[i - 1]->name, cmd_table[i]->name);
-	for (i = 0; i < cmd_table_size; i++) {
-		ck_assert_ptr_nonnull(cmd_table[i]->usage);
-		ck_assert_ptr_nonnull(cmd_table[i]->help);
-		ck_assert_ptr_nonnull(cmd_table[i]->exec);
-		ck_assert_int_le(cmd_table[i]->args.min,
-		    cmd_table[i]->args.max == -1 ? 99 :
-		    cmd_table[i]->args.max);
+	for (i = 1; i < n; i++)
+		ck_assert_msg(strcmp(tab[i - 1]->name, tab[i]->name) < 0,
+		    "%s before %s", tab[i - 1]->name, tab[i]->name);
+	for (i = 0; i < n; i++) {
+		ce = tab[i];
+		ck_assert_ptr_nonnull(ce->usage);
+		ck_assert_ptr_nonnull(ce->help);
+		/* A command runs, or has subcommands that do. */
+		ck_assert_msg((ce->exec != NULL) != (ce->nsub > 0), "%s",
+		    ce->name);
+		ck_assert_int_le(ce->args.min, ce->args.max == -1 ? 99 :
+		    ce->args.max);
 		/* An alias never shadows another command's name. */
-		for (j = 0; j < cmd_table_size; j++) {
-			if (cmd_table[i]->alias != NULL)
-				ck_assert_str_ne(cmd_table[i]->alias,
-				    cmd_table[j]->name);
+		for (j = 0; j < n; j++) {
+			if (ce->alias != NULL)
+				ck_assert_str_ne(ce->alias, tab[j]->name);
+		}
+		/* Every template letter is described, and only those. */
+		for (t = ce->template; t != NULL && *t != '\0'; t++) {
+			if (*t == ':')
+				continue;
+			f = cmd_flag_find(ce, *t);
+			ck_assert_msg(f != NULL, "%s: -%c", ce->name, *t);
+			ck_assert_int_eq(f->value != NULL, t[1] == ':');
+		}
+		for (f = ce->flagv; f != NULL && f->letter != 0; f++)
+			ck_assert_ptr_nonnull(strchr(ce->template, f->letter));
+		if (ce->nsub > 0) {
+			/* The usage names the subcommands: "a|b|c ...". */
+			u = NULL;
+			for (j = 0; j < ce->nsub; j++) {
+				t2 = xasprintf("%s%s%s", u != NULL ? u : "",
+				    u != NULL ? "|" : "", ce->sub[j]->name);
+				free(u);
+				u = t2;
+			}
+			t2 = xasprintf("%s ...", u);
+			ck_assert_str_eq(ce->usage, t2);
+			free(t2);
+			free(u);
+			check_table(ce->sub, ce->nsub);
 		}
 	}
+}
+
+START_TEST(test_table_sorted)
+{
+	size_t	 i;
+
+	check_table(cmd_table, cmd_table_size);
 	for (i = 1; i < cmd_emoji_table_size; i++)
 		ck_assert_msg(strcmp(cmd_emoji_table[i - 1].name,
 		    cmd_emoji_table[i].name) < 0, "emoji %s before %s",
@@ -364,6 +404,346 @@ START_TEST(test_accept_decline)
 }
 END_TEST
 
+START_TEST(test_subcommands)
+{
+	struct cmd_ctx		 ctx;
+	struct test_capture	 c = { 0 };
+
+	/* Alone: the usage of every subcommand, as before. */
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server"), CMD_RETURN_ERROR);
+	ck_assert_ptr_nonnull(strstr(c.out, "usage: /server create NAME "
+	    "[--icon PATH] | delete [NAME] | doctor | icon PATH | "));
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server d"), CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "ambiguous command: server d, could be: "
+	    "delete, doctor");
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/channel frob"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "unknown command: channel frob");
+
+	/* Arguments and flags are checked from the sub-entry. */
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server cr"), CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "usage: /server create NAME [--icon PATH]");
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server create A --bogus"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "server create: unknown flag --bogus; usage: "
+	    "/server create NAME [--icon PATH]");
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server create A --icon"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "server create: --icon needs a value; usage: "
+	    "/server create NAME [--icon PATH]");
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server invite now"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "usage: /server invite [--regenerate]");
+	ctx_init(&ctx, &c);
+	ctx.server_id = "!space:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server publish maybe"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "usage: /server publish on|off");
+	ctx_init(&ctx, &c);
+	ctx.server_id = "!space:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/channel create x smell"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "usage: /channel create NAME "
+	    "[text|audio|video]");
+
+	/* The flag's value reaches the command, long or short. */
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server create A --icon "
+	    "/nonexistent/icon.png"), CMD_RETURN_ERROR);
+	ck_assert_ptr_nonnull(strstr(c.out, "/nonexistent/icon.png"));
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server create A -i "
+	    "/nonexistent/x.png"), CMD_RETURN_ERROR);
+	ck_assert_ptr_nonnull(strstr(c.out, "/nonexistent/x.png"));
+	ck_assert_int_eq(c.njobs, 0);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server create Acme Corp"),
+	    CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_str_eq(c.jobs[0]->path, "/_matrix/client/v3/createRoom");
+	ck_assert_ptr_nonnull(strstr(c.jobs[0]->content, "\"Acme Corp\""));
+	test_capture_free(&c);
+	cmd_ctx_clear(&ctx);
+
+	/* Target and role from the sub-entry, named "server rename". */
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server rename X"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "server rename needs a server: give --server "
+	    "NAME|ID");
+	ctx_init(&ctx, &c);
+	ctx.server_id = "!space:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server rename X"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "server rename needs MODERATOR (50); you are "
+	    "GUEST (0)");
+	ctx_init(&ctx, &c);
+	ctx.server_id = "!space:haos.test";
+	ctx.room_id = "!space:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/channel rename x"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "channel rename needs a channel: give "
+	    "--channel NAME|ID");
+	ctx_init(&ctx, &c);
+	ctx.room_id = "!general:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/channel move up"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "channel move needs a server: give --server "
+	    "NAME|ID");
+	ctx_init(&ctx, &c);
+	ctx.server_id = "!space:haos.test";
+	ctx.room_id = "!general:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/channel delete general"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "channel delete needs MODERATOR (50); you are "
+	    "GUEST (0)");
+	ctx_init(&ctx, &c);
+	ctx.server_id = "!space:haos.test";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/server doctor"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "server doctor needs ADMIN (100); you are "
+	    "GUEST (0)");
+	ck_assert_int_eq(c.njobs, 0);
+}
+END_TEST
+
+START_TEST(test_help_sub)
+{
+	struct cmd_ctx		 ctx;
+	struct test_capture	 c = { 0 };
+
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/help server"),
+	    CMD_RETURN_NORMAL);
+	ck_assert_ptr_nonnull(strstr(c.out, "/server create NAME [--icon "
+	    "PATH]  Create a server"));
+	ck_assert_ptr_nonnull(strstr(c.out, "/server doctor  Find and repair "
+	    "channels whose power levels differ from the server's (ADMIN)"));
+	ck_assert_ptr_nonnull(strstr(c.out, "/server rename NAME  Rename the "
+	    "server (MODERATOR)"));
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/help server create"),
+	    CMD_RETURN_NORMAL);
+	ck_assert_str_eq(c.out, "/server create NAME [--icon PATH]  Create a "
+	    "server (a space) with a #general channel\n"
+	    "  -i PATH, --icon PATH  upload PATH as the server's icon");
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/help server frob"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "help: unknown command: server frob");
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/help"), CMD_RETURN_NORMAL);
+	ck_assert_ptr_nonnull(strstr(c.out, "/server create|delete|doctor|"));
+	ck_assert_ptr_nonnull(strstr(c.out, "(MODERATOR)"));
+}
+END_TEST
+
+/* Complete line at its end; the candidates joined by spaces. */
+static char *
+complete(struct cmd_ctx *ctx, const char *line, size_t *start)
+{
+	char	**v, *out, *t;
+	size_t	 n, i, ws;
+
+	n = cmd_complete(ctx, line, strlen(line), &v, &ws);
+	out = xstrdup("");
+	for (i = 0; i < n; i++) {
+		t = xasprintf("%s%s%s", out, i > 0 ? " " : "", v[i]);
+		free(out);
+		out = t;
+		free(v[i]);
+	}
+	free(v);
+	if (start != NULL)
+		*start = ws;
+	return out;
+}
+
+#define CK_COMPLETE(ctx, line, want) do {				\
+	char	*got_ = complete((ctx), (line), NULL);			\
+	ck_assert_str_eq(got_, (want));					\
+	free(got_);							\
+} while (0)
+
+START_TEST(test_complete)
+{
+	struct cmd_ctx		 ctx;
+	struct test_capture	 c = { 0 };
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	struct store		*s;
+	json_t			*sync;
+	char			*dir, *path, *line, *got;
+	size_t			 ws;
+	FILE			*f;
+
+	ctx_init(&ctx, &c);
+	/* Commands, subcommands, flags, choices. */
+	CK_COMPLETE(&ctx, "/serv", "/server");
+	CK_COMPLETE(&ctx, "/se", "/select-channel /select-message "
+	    "/select-server /send /server");
+	CK_COMPLETE(&ctx, "/server d", "delete doctor");
+	CK_COMPLETE(&ctx, "/server ", "create delete doctor icon invite "
+	    "leave publish rename");
+	CK_COMPLETE(&ctx, "/channel c", "create");
+	CK_COMPLETE(&ctx, "/server create Acme --", "--icon");
+	CK_COMPLETE(&ctx, "/server invite -", "--regenerate");
+	CK_COMPLETE(&ctx, "/server publish o", "on off");
+	CK_COMPLETE(&ctx, "/channel create x ", "text audio video");
+	CK_COMPLETE(&ctx, "/help ser", "server");
+	CK_COMPLETE(&ctx, "/help server c", "create");
+	CK_COMPLETE(&ctx, "/frob x", "");
+	got = complete(&ctx, "/server create Acme --ic", &ws);
+	ck_assert_str_eq(got, "--icon");
+	ck_assert_uint_eq(ws, 20);
+	free(got);
+
+	/* A file path in a directory, for --icon and for icon. */
+	dir = test_tmpdir();
+	path = xasprintf("%s/icon.png", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	free(path);
+	path = xasprintf("%s/icons", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	free(path);
+	line = xasprintf("/server create Acme --icon %s/ic", dir);
+	got = complete(&ctx, line, &ws);
+	free(line);
+	line = xasprintf("%s/icon.png %s/icons/", dir, dir);
+	ck_assert_str_eq(got, line);
+	ck_assert_uint_eq(ws, 27);
+	free(got);
+	free(line);
+	line = xasprintf("/server icon %s/icon.", dir);
+	got = complete(&ctx, line, NULL);
+	free(line);
+	line = xasprintf("%s/icon.png", dir);
+	ck_assert_str_eq(got, line);
+	free(got);
+	free(line);
+	test_rmtree(dir);
+	free(dir);
+
+	/* User ids of the room's members, from the store. */
+	dir = test_tmpdir();
+	path = xasprintf("%s/cache.db", dir);
+	s = store_open(path, STORE_RW, &err);
+	free(path);
+	ck_assert_ptr_nonnull(s);
+	sync = json_loads("{\"next_batch\": \"s1\", \"rooms\": {\"join\": "
+	    "{\"!r:hs\": {\"state\": {\"events\": ["
+	    "{\"type\": \"m.room.create\", \"state_key\": \"\", \"sender\": "
+	    "\"@alice:hs\", \"content\": {}, \"event_id\": \"$1\", "
+	    "\"origin_server_ts\": 1},"
+	    "{\"type\": \"m.room.member\", \"state_key\": \"@alice:hs\", "
+	    "\"sender\": \"@alice:hs\", \"content\": {\"membership\": "
+	    "\"join\"}, \"event_id\": \"$2\", \"origin_server_ts\": 2},"
+	    "{\"type\": \"m.room.member\", \"state_key\": \"@bob:hs\", "
+	    "\"sender\": \"@bob:hs\", \"content\": {\"membership\": "
+	    "\"join\", \"displayname\": \"Bobby\"}, \"event_id\": \"$3\", "
+	    "\"origin_server_ts\": 3}]}}}}}", 0, NULL);
+	ck_assert_ptr_nonnull(sync);
+	memset(&res, 0, sizeof res);
+	ck_assert_msg(ingest_sync(s, sync, &res, &err) == 0, "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(sync);
+	ctx.store = s;
+	ctx.room_id = "!r:hs";
+	CK_COMPLETE(&ctx, "/kick @b", "@Bobby @bob:hs");
+	CK_COMPLETE(&ctx, "hello @al", "@alice:hs");
+	CK_COMPLETE(&ctx, "ship it :thumbsu", ":thumbsup:");
+	store_close(s);
+	test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/*
+ * The man page's COMMANDS section has one .It Ic item per command and
+ * subcommand of the table, with each long flag as Fl on its line, and
+ * nothing else.
+ */
+START_TEST(test_man)
+{
+	char	**doc, **man = NULL, *page, *sec, *end, *line, *nl, *tok;
+	char	*name, *t, *save, *prev;
+	size_t	 ndoc, nman = 0, i, j;
+	int	 found, macro;
+
+	page = getenv("HAOS_MAN") != NULL ? xstrdup(getenv("HAOS_MAN")) :
+	    test_fixture("../../man/haos.1");
+	line = test_read_file(page);
+	ck_assert_msg(line != NULL, "cannot read %s", page);
+	free(page);
+	page = line;
+	sec = strstr(page, "\n.Sh COMMANDS\n");
+	ck_assert_ptr_nonnull(sec);
+	end = strstr(sec + 1, "\n.Sh ");
+	if (end != NULL)
+		*end = '\0';
+	for (line = sec + 1; line != NULL; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		if (strncmp(line, ".It Ic /", 8) != 0)
+			continue;
+		/* The words before the first macro name the command. */
+		name = NULL;
+		prev = NULL;
+		macro = 0;
+		save = NULL;
+		for (tok = strtok_r(line + 7, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			if (strlen(tok) == 2 && tok[0] >= 'A' &&
+			    tok[0] <= 'Z' && tok[1] >= 'a' && tok[1] <= 'z')
+				macro = 1;
+			if (!macro) {
+				t = xasprintf("%s%s%s", name != NULL ? name :
+				    "", name != NULL ? " " : "", tok);
+				free(name);
+				name = t;
+			} else if (prev != NULL && strcmp(prev, "Fl") == 0 &&
+			    tok[0] == '-' && tok[1] != '\0') {
+				man = xrealloc(man, (nman + 1) * sizeof *man);
+				man[nman++] = xasprintf("%s -%s", name, tok);
+			}
+			prev = tok;
+		}
+		for (found = 0, j = 0; j < nman && !found; j++)
+			found = strcmp(man[j], name) == 0;
+		if (!found) {
+			man = xrealloc(man, (nman + 1) * sizeof *man);
+			man[nman++] = name;
+		} else
+			free(name);
+	}
+	free(page);
+	ndoc = cmd_doc_lines(&doc);
+	for (i = 0; i < ndoc; i++) {
+		for (found = 0, j = 0; j < nman && !found; j++)
+			found = strcmp(doc[i], man[j]) == 0;
+		ck_assert_msg(found, "%s is not in the man page", doc[i]);
+	}
+	for (j = 0; j < nman; j++) {
+		for (found = 0, i = 0; i < ndoc && !found; i++)
+			found = strcmp(doc[i], man[j]) == 0;
+		ck_assert_msg(found, "the man page has %s, the table not",
+		    man[j]);
+	}
+	cmd_strings_free(doc, ndoc);
+	cmd_strings_free(man, nman);
+}
+END_TEST
+
 /* [ui], [theme] and free-form [keys] sections parse into the config. */
 START_TEST(test_config_ui_keys)
 {
@@ -434,6 +814,13 @@ suite_cmd(void)
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_accept_decline);
 	tcase_add_test(tc, test_config_ui_keys);
+	tcase_add_test(tc, test_subcommands);
+	tcase_add_test(tc, test_help_sub);
+	tcase_add_test(tc, test_complete);
+	suite_add_tcase(s, tc);
+	/* check-docs.sh runs this case alone (CK_RUN_CASE=man). */
+	tc = tcase_create("man");
+	tcase_add_test(tc, test_man);
 	suite_add_tcase(s, tc);
 	return s;
 }

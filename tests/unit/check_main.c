@@ -72,6 +72,30 @@ test_capture_submit(void *arg, struct job *j)
 }
 
 /*
+ * Clients a test has not freed stay reachable from here until it exits:
+ * cancelling them then would call back into contexts that lived on the
+ * test's stack.  Tests that check completions free theirs.
+ */
+static struct client	*test_clients[64];
+
+static void
+test_client_keep(struct client *cl, int keep)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(test_clients); i++) {
+		if (keep && test_clients[i] == NULL) {
+			test_clients[i] = cl;
+			return;
+		}
+		if (!keep && test_clients[i] == cl) {
+			test_clients[i] = NULL;
+			return;
+		}
+	}
+}
+
+/*
  * An empty context for me whose requests are captured.  c is cleared:
  * free it first (test_capture_free()) if it was used.
  */
@@ -83,6 +107,7 @@ test_capture_init(struct cmd_ctx *ctx, struct test_capture *c,
 	memset(c, 0, sizeof *c);
 	c->client = client_new(NULL, NULL, me);
 	client_set_submit(c->client, test_capture_submit, c);
+	test_client_keep(c->client, 1);
 	c->ctx = ctx;
 	ctx->me = me;
 	ctx->print = test_capture_print;
@@ -94,9 +119,11 @@ void
 test_capture_store(struct test_capture *c, struct store *st)
 {
 	c->ctx->store = st;
+	test_client_keep(c->client, 0);
 	client_free(c->client);
 	c->client = client_new(NULL, st, c->ctx->me);
 	client_set_submit(c->client, test_capture_submit, c);
+	test_client_keep(c->client, 1);
 	c->ctx->client = c->client;
 }
 
@@ -106,6 +133,7 @@ test_capture_free(struct test_capture *c)
 	int	 i;
 
 	/* Cancelled first: a callback may still look at its jobs. */
+	test_client_keep(c->client, 0);
 	client_free(c->client);
 	c->client = NULL;
 	if (c->ctx != NULL)

@@ -82,7 +82,7 @@ END_TEST
 START_TEST(test_exec)
 {
 	struct cmd_ctx		 ctx;
-	struct test_capture	 c;
+	struct test_capture	 c = { 0 };
 
 	test_capture_init(&ctx, &c, "@alice:haos.test");
 	ctx.ui = &test_ui_ops;
