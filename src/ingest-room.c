@@ -115,7 +115,8 @@ ingest_room_event(struct ingest *in, struct ingest_room *ir, const json_t *ev,
 		    in->err) == -1)
 			return -1;
 		if (redaction != NULL) {
-			rc = ingest_state_redact(in, ir, se.event_id, redaction);
+			rc = ingest_state_redact(in, ir, se.event_id,
+			    redaction);
 			free(redaction);
 			if (rc == -1)
 				return -1;

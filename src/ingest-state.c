@@ -257,8 +257,8 @@ ingest_prune_text(const char *type, const char *text)
  * if it is the room's current state, that state and what derives from it.
  */
 int
-ingest_state_redact(struct ingest *in, struct ingest_room *ir, const char *target,
-    const char *redaction_id)
+ingest_state_redact(struct ingest *in, struct ingest_room *ir,
+    const char *target, const char *redaction_id)
 {
 	char		*type = NULL, *text = NULL, *skey = NULL;
 	json_t		*pruned = NULL;

@@ -47,8 +47,9 @@ int
 store_room_changed(struct store *s, const char *room_id,
     struct haos_error *err)
 {
-	static const char	*sql = "INSERT INTO room_changes (room_id, seq) "
-				    "VALUES (?1, ?2) " STORE_CHANGE_UPSERT;
+	static const char	*sql = "INSERT INTO room_changes "
+				    "(room_id, seq) VALUES (?1, ?2) "
+				    STORE_CHANGE_UPSERT;
 	sqlite3_stmt		*st;
 
 	if (store_writable(s, err) == -1 || store_change_take(s, err) == -1)
@@ -66,8 +67,8 @@ int
 store_change_outbox(struct store *s, const char *txn_id,
     struct haos_error *err)
 {
-	static const char	*sql = "INSERT INTO room_changes (room_id, seq) "
-	    "SELECT room_id, ?2 FROM outbox WHERE txn_id = ?1 "
+	static const char	*sql = "INSERT INTO room_changes "
+	    "(room_id, seq) SELECT room_id, ?2 FROM outbox WHERE txn_id = ?1 "
 	    STORE_CHANGE_UPSERT;
 	sqlite3_stmt		*st;
 

@@ -30,8 +30,8 @@ struct store {
 	int		 in_txn;	/* between store_begin and commit */
 	char		*path;
 	int		 wal_frames;	/* in the WAL since the last checkpoint */
-	int64_t		 change_seq;	/* this txn's room_changes.seq, 0: none */
-	unsigned long	 queries;	/* read API calls (store_query_calls) */
+	int64_t		 change_seq;	/* this txn's room_changes seq, or 0 */
+	unsigned long	 queries;	/* for store_query_calls() */
 	struct store_stmt stmts[STORE_NSTMT]; /* prepared once, reused */
 };
 
