@@ -32,7 +32,6 @@
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/log.h"
-#include "haos/model.h"
 #include "haos/notify.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"

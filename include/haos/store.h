@@ -48,7 +48,10 @@ int		 store_checkpoint(struct store *, int min_frames,
 		     struct haos_error *);
 void		 store_rollback(struct store *);
 int		 store_in_txn(const struct store *);
-/* Calls of the read API (store_query_*, store_change*) on this store. */
+/*
+ * Calls of the read API on this store (store_query_*, store_changed_rooms,
+ * store_change_seq): one per call, however many statements it runs.
+ */
 unsigned long	 store_query_calls(const struct store *);
 
 /* Schema (store-schema.c). */
@@ -218,10 +221,11 @@ void	store_changed_rooms_free(char **, size_t);
 int64_t	store_change_seq(struct store *, struct haos_error *);
 
 /*
- * The outbox (store-outbox.c), RW.  A row is the local echo of a send until the
- * server's copy arrives on /sync with the same transaction id, when
- * store_outbox_reconcile() marks it sent inside the ingest transaction.
- * Outside a transaction each call is its own.
+ * The outbox (store-outbox.c), RW.  A row is the local echo of a send
+ * until the server's copy arrives on /sync with the same transaction id,
+ * when store_outbox_reconcile() marks it sent inside the ingest
+ * transaction.  Outside a transaction each call is its own.  Every call
+ * records the row's room as changed (store_room_changed()).
  */
 int64_t	store_outbox_add(struct store *, const char *room_id,
 	    const char *txn_id, const char *type, const char *state_key,
