@@ -3,6 +3,7 @@
 #define HAOS_STORE_INT_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -29,6 +30,8 @@ struct store {
 	int		 in_txn;	/* between store_begin and commit */
 	char		*path;
 	int		 wal_frames;	/* in the WAL since the last checkpoint */
+	int64_t		 change_seq;	/* this txn's room_changes seq, or 0 */
+	unsigned long	 queries;	/* for store_query_calls() */
 	struct store_stmt stmts[STORE_NSTMT]; /* prepared once, reused */
 };
 
@@ -39,6 +42,26 @@ int		 store_fail(struct store *, struct haos_error *, const char *);
 int		 store_exec(struct store *, const char *sql,
 		     struct haos_error *);
 char		*store_col_str(sqlite3_stmt *, int);
+void		 store_bind_text(sqlite3_stmt *, int, const char *);
+int		 store_step_done(struct store *, sqlite3_stmt *,
+		     struct haos_error *, const char *);
+int		 store_writable(struct store *, struct haos_error *);
+int		 store_writer(struct store *, struct haos_error *);
+sqlite3_stmt	*store_write_stmt(struct store *, const char *,
+		     struct haos_error *);
+int		 store_autocommit(struct store *, sqlite3_stmt *,
+		     struct haos_error *);
+int64_t		 store_now_ms(void);
+void		 store_read(struct store *);
+
+/* store-change.c: mark the room of an outbox row changed (in a txn). */
+int		 store_change_outbox(struct store *, const char *txn_id,
+		     struct haos_error *);
+
+/* store-query.c: helpers shared by the read queries. */
+void		*store_query_grow(void *, size_t *, size_t *, size_t);
+int		 store_query_room_key(struct store *, const char *, int64_t *,
+		     struct haos_error *);
 
 /* store-schema.c */
 int		 store_schema_migrate(struct store *, struct haos_error *);

@@ -141,10 +141,37 @@ static const char schema_v2[] =
 	"CREATE INDEX media_last_access ON media (last_access);"
 	"ALTER TABLE rooms ADD COLUMN direct_user TEXT;";
 
+/*
+ * Version 3: to-device events kept until the crypto layer consumes them,
+ * and the change sequence the UI polls to refresh only changed rooms.
+ *
+ * to_device holds each event of /sync's to_device section as its JSON
+ * text, written in the transaction that writes next_batch, so an event
+ * is never lost between the two.  AUTOINCREMENT keeps ids increasing
+ * after deletes: a consumer's "after id" cursor stays valid.
+ *
+ * room_changes has one row per room (room_id '' for a change that is not
+ * one room's: m.direct, presence, global account data) holding the seq
+ * of the last write transaction that changed it.  Every write
+ * transaction that changes rooms takes max(seq) + 1 once; rows are never
+ * deleted, so max(seq) only grows.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE to_device ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" type TEXT NOT NULL,"
+	" sender TEXT,"
+	" event TEXT NOT NULL);"
+	"CREATE TABLE room_changes ("
+	" room_id TEXT PRIMARY KEY,"
+	" seq INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX room_changes_seq ON room_changes (seq);";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *migrations[] = {
 	schema_v1,
-	schema_v2
+	schema_v2,
+	schema_v3
 };
 
 _Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,

@@ -11,10 +11,21 @@
 #define STORE_RO		0	/* UI thread: SQLITE_OPEN_READONLY */
 #define STORE_RW		1	/* net thread: the only writer */
 
-#define STORE_SCHEMA_VERSION	2	/* PRAGMA user_version */
+#define STORE_SCHEMA_VERSION	3	/* PRAGMA user_version */
 #define STORE_LATEST		INT64_MAX /* timeline anchor: the live end */
 
 struct store;
+
+/*
+ * A to-device event kept from /sync (store-to-device.c): its JSON text
+ * as the server sent it, with type and sender for filtering.
+ */
+struct to_device_row {
+	int64_t		 id;		/* increasing in /sync order */
+	char		*type;
+	char		*sender;	/* NULL if the event had none */
+	char		*event;		/* the whole event, compact JSON */
+};
 
 /*
  * Opening and transactions (store.c).  Every function asserts that it runs
@@ -37,6 +48,11 @@ int		 store_checkpoint(struct store *, int min_frames,
 		     struct haos_error *);
 void		 store_rollback(struct store *);
 int		 store_in_txn(const struct store *);
+/*
+ * Calls of the read API on this store (store_query_*, store_changed_rooms,
+ * store_change_seq): one per call, however many statements it runs.
+ */
+unsigned long	 store_query_calls(const struct store *);
 
 /* Schema (store-schema.c). */
 int		 store_schema_version(struct store *, int *,
@@ -104,8 +120,9 @@ struct store_event {
 };
 
 /*
- * Ingest writes (store.c), RW and inside a transaction.  Rooms are
- * addressed by the integer key store_room_key() returns.
+ * Ingest writes (store-room.c, store-timeline.c, store-kv.c), RW and
+ * inside a transaction.  Rooms are addressed by the integer key
+ * store_room_key() returns.
  */
 int64_t	store_room_key(struct store *, const char *room_id, int *,
 	    struct haos_error *);
@@ -172,10 +189,43 @@ int	store_sync_token_set(struct store *, const char *,
 	    struct haos_error *);
 
 /*
- * The outbox (store.c), RW.  A row is the local echo of a send until the
- * server's copy arrives on /sync with the same transaction id, when
- * store_outbox_reconcile() marks it sent inside the ingest transaction.
- * Outside a transaction each call is its own.
+ * To-device events (store-to-device.c).  Ingest keeps every to_device
+ * event of a /sync response inside the transaction that writes its
+ * next_batch; the crypto layer lists them (either connection) and
+ * deletes what it has consumed (RW; in the caller's transaction or its
+ * own).
+ */
+int64_t	store_to_device_add(struct store *, const char *type,
+	    const char *sender, const char *event, struct haos_error *);
+int	store_to_device_list(struct store *, int64_t after_id, size_t max,
+	    struct to_device_row **, size_t *, struct haos_error *);
+int	store_to_device_delete(struct store *, int64_t upto_id,
+	    struct haos_error *);
+void	store_to_device_rows_free(struct to_device_row *, size_t);
+
+/*
+ * Changed rooms (store-change.c).  Writers record each room whose
+ * timeline, state, members, receipts, counts, typing, account data or
+ * outbox rows they change, inside their transaction; "" stands for a
+ * change that is not one room's (m.direct, presence, global account
+ * data): refresh everything.  The outbox calls record their room
+ * themselves.  Readers ask which rooms changed after the seq they last
+ * saw, and get the seq to ask with next.
+ */
+int	store_room_changed(struct store *, const char *room_id,
+	    struct haos_error *);
+int	store_changed_rooms(struct store *, int64_t after_seq,
+	    char ***room_ids, size_t *, int64_t *new_seq,
+	    struct haos_error *);
+void	store_changed_rooms_free(char **, size_t);
+int64_t	store_change_seq(struct store *, struct haos_error *);
+
+/*
+ * The outbox (store-outbox.c), RW.  A row is the local echo of a send
+ * until the server's copy arrives on /sync with the same transaction id,
+ * when store_outbox_reconcile() marks it sent inside the ingest
+ * transaction.  Outside a transaction each call is its own.  Every call
+ * records the row's room as changed (store_room_changed()).
  */
 int64_t	store_outbox_add(struct store *, const char *room_id,
 	    const char *txn_id, const char *type, const char *state_key,
@@ -191,7 +241,7 @@ int	store_outbox_delete(struct store *, const char *txn_id,
 int	store_outbox_reconcile(struct store *, const char *txn_id,
 	    const char *event_id, char **room_id, struct haos_error *);
 
-/* Media cache index (store.c), RW. */
+/* Media cache index (store-kv.c), RW. */
 int	store_media_put(struct store *, const char *mxc, const char *path,
 	    const char *content_type, int64_t size, struct haos_error *);
 
@@ -205,9 +255,11 @@ enum store_rooms {
 };
 
 /*
- * Read queries (store-query.c), on either connection.  Lists are arrays
- * the caller frees with the matching *_rows_free(); a getter of one value
- * returns 0 and sets *out to NULL when there is none, -1 on error.
+ * Read queries (store-query.c, store-query-timeline.c), on either
+ * connection; each call counts once in store_query_calls().  Lists are
+ * arrays the caller frees with the matching *_rows_free(); a getter of
+ * one value returns 0 and sets *out to NULL when there is none, -1 on
+ * error.
  */
 int	store_query_rooms(struct store *, enum store_rooms,
 	    const char *space_id, struct room_row **, size_t *,

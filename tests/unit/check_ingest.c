@@ -364,6 +364,8 @@ START_TEST(test_to_device_fail)
 	ck_assert_int_eq(count("events"), 0);
 	ck_assert_int_eq(count("rooms"), 0);
 	ck_assert_int_eq(count("kv"), 0);
+	ck_assert_int_eq(count("to_device"), 0);
+	ck_assert_int_eq(count("room_changes"), 0);
 	t = token();
 	ck_assert_ptr_null(t);
 	json_decref(rooms);
@@ -883,6 +885,346 @@ START_TEST(test_ephemeral)
 }
 END_TEST
 
+/* The to-device events kept in st, oldest first; exactly want of them. */
+static struct to_device_row *
+kept(struct store *s, int64_t after, size_t max, size_t want)
+{
+	struct haos_error	 err;
+	struct to_device_row	*rows;
+	size_t			 n;
+
+	ck_assert_msg(store_to_device_list(s, after, max, &rows, &n, &err) ==
+	    0, "%s", err.msg);
+	ck_assert_uint_eq(n, want);
+	return rows;
+}
+
+/* to-device.json with entries that are not events among its two. */
+static json_t *
+to_device_malformed(void)
+{
+	json_t	*j, *evs;
+
+	j = load("to-device.json");
+	evs = json_path(j, "to_device.events");
+	ck_assert_ptr_nonnull(evs);
+	json_array_insert_new(evs, 1, json_integer(42));
+	json_array_insert_new(evs, 1, json_pack("{s:s,s:{}}", "sender",
+	    "@bob-mwuxo8yy-12:haos.test", "content"));
+	json_array_append_new(evs, json_pack("{s:i,s:{}}", "type", 7,
+	    "content"));
+	return j;
+}
+
+/*
+ * Every to_device event is kept with the batch's next_batch, in order,
+ * across a reopen; entries that are not events are skipped, not fatal.
+ */
+START_TEST(test_to_device_kept)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	struct to_device_row	*rows;
+	struct store		*ro;
+	json_t			*j;
+	char			*path, *t;
+	int64_t			 first, second;
+
+	hook_calls = 0;
+	ingest_to_device_hook = hook_ok;
+	j = to_device_malformed();
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+	ingest_result_free(&res);
+	json_decref(j);
+	ck_assert_int_eq(hook_calls, 2);	/* after storing, events only */
+	ck_assert_int_eq(count("to_device"), 2);
+
+	/* Closed and opened again: both still there, in /sync order. */
+	store_close(st);
+	path = xasprintf("%s/cache.db", dir);
+	st = store_open(path, STORE_RW, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	rows = kept(st, 0, 0, 2);
+	ck_assert_int_lt(rows[0].id, rows[1].id);
+	ck_assert_str_eq(rows[0].type, "io.haos.test.ping");
+	ck_assert_str_eq(rows[0].sender, "@bob-mwuxo8yy-12:haos.test");
+	ck_assert_ptr_nonnull(strstr(rows[0].event, "\"to one device\""));
+	ck_assert_ptr_nonnull(strstr(rows[1].event, "\"to every device\""));
+	first = rows[0].id;
+	second = rows[1].id;
+	j = json_loads(rows[1].event, 0, NULL);
+	ck_assert_int_eq(json_get_int(json_get_obj(j, "content"), "n", 0), 2);
+	json_decref(j);
+	store_to_device_rows_free(rows, 2);
+	t = token();
+	ck_assert_str_eq(t, "s137255_155_6_7_20_1_21_294_0");
+	free(t);
+
+	/* The read-only connection sees them too; paging by id and max. */
+	ro = store_open(path, STORE_RO, &err);
+	ck_assert_msg(ro != NULL, "%s", err.msg);
+	rows = kept(ro, first, 0, 1);
+	ck_assert_int_eq(rows[0].id, second);
+	store_to_device_rows_free(rows, 1);
+	rows = kept(ro, 0, 1, 1);
+	ck_assert_int_eq(rows[0].id, first);
+	store_to_device_rows_free(rows, 1);
+	ck_assert_int_eq(store_to_device_delete(ro, first, &err), -1);
+
+	/* A second batch appends; consumed ones are deleted by id. */
+	ingest_to_device_hook = NULL;
+	sync_file("to-device.json");
+	ck_assert_int_eq(store_to_device_delete(st, second, &err), 0);
+	rows = kept(ro, 0, 0, 2);
+	ck_assert_int_gt(rows[0].id, second);
+	ck_assert_ptr_nonnull(strstr(rows[0].event, "\"to one device\""));
+	store_to_device_rows_free(rows, 2);
+	store_close(ro);
+	free(path);
+}
+END_TEST
+
+/* A batch that fails keeps neither its to-device events nor next_batch. */
+START_TEST(test_to_device_atomic)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*j, *rooms, *tl;
+	char			*t;
+
+	sync_file("to-device.json");
+	ck_assert_int_eq(count("to_device"), 2);
+	j = to_device_malformed();
+	json_object_set_new(j, "next_batch", json_string("s-never"));
+	rooms = load("incremental.json");
+	json_object_set(j, "rooms", json_object_get(rooms, "rooms"));
+	tl = json_object_get(json_path(j, "rooms.join"), SYNC_ROOM);
+	tl = json_get_arr(json_get_obj(tl, "timeline"), "events");
+	json_object_del(json_array_get(tl, 0), "sender");
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), -1);
+	ck_assert_int_eq(err.code, HAOS_EPROTO);
+	ck_assert_int_eq(count("to_device"), 2);
+	t = token();
+	ck_assert_str_eq(t, "s137255_155_6_7_20_1_21_294_0");
+	free(t);
+	json_decref(rooms);
+	json_decref(j);
+}
+END_TEST
+
+/* The rooms changed after seq, as one comma-separated string. */
+static char *
+changed(struct store *s, int64_t *seq)
+{
+	struct haos_error	 err;
+	char			**ids, *acc, *t;
+	size_t			 n, i;
+
+	ck_assert_msg(store_changed_rooms(s, *seq, &ids, &n, seq, &err) == 0,
+	    "%s", err.msg);
+	acc = xstrdup("");
+	for (i = 0; i < n; i++) {
+		t = xasprintf("%s%s%s", acc, i > 0 ? "," : "", ids[i]);
+		free(acc);
+		acc = t;
+	}
+	store_changed_rooms_free(ids, n);
+	return acc;
+}
+
+/* A batch with one new message in each of rooms (NULL-terminated). */
+static void
+sync_messages(const char *next, const char *const *rooms)
+{
+	static int		 seq;
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*j, *join;
+	char			*id;
+
+	join = json_object();
+	for (; *rooms != NULL; rooms++) {
+		id = xasprintf("$m%d:haos.test", ++seq);
+		json_object_set_new(join, *rooms, json_pack("{s:{s:[{s:s,s:s,"
+		    "s:s,s:I,s:{s:s,s:s}}]}}", "timeline", "events",
+		    "event_id", id, "sender", SYNC_ALICE, "type",
+		    "m.room.message", "origin_server_ts", (json_int_t)seq,
+		    "content", "msgtype", "m.text", "body", "hi"));
+		free(id);
+	}
+	j = json_pack("{s:s,s:{s:o}}", "next_batch", next, "rooms", "join",
+	    join);
+	ck_assert_msg(ingest_sync(st, j, &res, &err) == 0, "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(j);
+}
+
+/*
+ * Each write transaction records the rooms it changed; a reader asks
+ * which changed since the seq it last saw.
+ */
+START_TEST(test_changed_rooms)
+{
+	static const char *const xy[] = { "!x:haos.test", "!y:haos.test",
+	    NULL };
+	static const char *const y[] = { "!y:haos.test", NULL };
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	struct store		*ro;
+	json_t			*j;
+	char			*path, *c;
+	int64_t			 seq = 0, was, ro_seq;
+
+	path = xasprintf("%s/cache.db", dir);
+	ro = store_open(path, STORE_RO, &err);
+	ck_assert_msg(ro != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_change_seq(ro, &err), 0);
+	c = changed(ro, &seq);
+	ck_assert_str_eq(c, "");
+	ck_assert_int_eq(seq, 0);
+	free(c);
+
+	/* Rooms X and Y, exactly, from the UI's read-only connection. */
+	sync_messages("s1", xy);
+	c = changed(ro, &seq);
+	ck_assert_str_eq(c, "!x:haos.test,!y:haos.test");
+	free(c);
+	ck_assert_int_gt(seq, 0);
+	ck_assert_int_eq(store_change_seq(ro, &err), seq);
+	ro_seq = seq;
+
+	/* A batch that touches nothing changes nothing. */
+	was = seq;
+	sync_file("empty.json");
+	c = changed(ro, &seq);
+	ck_assert_str_eq(c, "");
+	free(c);
+	ck_assert_int_eq(seq, was);
+
+	/* Only Y; and a reader further behind still sees both. */
+	sync_messages("s2", y);
+	c = changed(ro, &seq);
+	ck_assert_str_eq(c, "!y:haos.test");
+	free(c);
+	ck_assert_int_gt(seq, was);
+	was = 0;
+	c = changed(ro, &was);
+	ck_assert_str_eq(c, "!x:haos.test,!y:haos.test");
+	free(c);
+	ck_assert_int_eq(was, seq);
+	ck_assert_int_gt(seq, ro_seq);
+
+	/* A failed batch records nothing. */
+	j = json_pack("{s:s,s:{s:{s:{s:{s:[{s:s}]}}}}}", "next_batch", "s3",
+	    "rooms", "join", "!x:haos.test", "timeline", "events", "type",
+	    "m.room.message");
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), -1);
+	json_decref(j);
+	c = changed(ro, &seq);
+	ck_assert_str_eq(c, "");
+	free(c);
+
+	/* m.direct is not one room's change: "" means everything. */
+	j = json_pack("{s:s,s:{s:[{s:s,s:{}}]}}", "next_batch", "s4",
+	    "account_data", "events", "type", "m.direct", "content");
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+	ingest_result_free(&res);
+	json_decref(j);
+	c = changed(ro, &seq);
+	ck_assert_str_eq(c, "");
+	free(c);
+	ck_assert_int_eq(store_change_seq(ro, &err), seq);
+	c = changed(ro, &ro_seq);
+	ck_assert_str_eq(c, "!y:haos.test,");		/* y, then "" */
+	free(c);
+
+	/* Outbox calls of the net thread record their room themselves. */
+	ck_assert_int_gt(store_outbox_add(st, "!z:haos.test", "haos.t1",
+	    "m.room.message", NULL, "{}", NULL, &err), 0);
+	c = changed(ro, &seq);
+	ck_assert_str_eq(c, "!z:haos.test");
+	free(c);
+	ck_assert_int_eq(store_outbox_mark_failed(st, "haos.t1", "M_UNKNOWN",
+	    &err), 0);
+	c = changed(ro, &seq);
+	ck_assert_str_eq(c, "!z:haos.test");
+	free(c);
+	ck_assert_int_eq(store_outbox_mark_sent(st, "haos.none", "$e", &err),
+	    0);
+	c = changed(ro, &seq);
+	ck_assert_str_eq(c, "");
+	free(c);
+	store_close(ro);
+	free(path);
+}
+END_TEST
+
+/* A backfill page records its room. */
+START_TEST(test_changed_backfill)
+{
+	static const char *const x[] = { "!x:haos.test", NULL };
+	struct haos_error	 err;
+	char			*c;
+	int64_t			 seq;
+
+	sync_file("relations-setup.json");
+	sync_file("relations-limited.json");
+	sync_messages("s9", x);
+	seq = store_change_seq(st, &err);
+	ck_assert_int_gt(seq, 0);
+	backfill("messages-b1.json");
+	c = changed(st, &seq);
+	ck_assert_str_eq(c, REL_ROOM);
+	free(c);
+}
+END_TEST
+
+/* Each read API call counts once, however many statements it runs. */
+START_TEST(test_query_calls)
+{
+	struct haos_error	 err;
+	struct store		*ro;
+	struct room_row		*r;
+	struct event_row	*ev;
+	struct member_row	*m;
+	char			*path, *t;
+	size_t			 n;
+	int64_t			 k;
+
+	sync_file("initial.json");
+	path = xasprintf("%s/cache.db", dir);
+	ro = store_open(path, STORE_RO, &err);
+	ck_assert_msg(ro != NULL, "%s", err.msg);
+	ck_assert_uint_eq(store_query_calls(ro), 0);
+	ck_assert_int_eq(store_query_rooms(ro, STORE_ROOMS_ALL, NULL, &r, &n,
+	    &err), 0);
+	room_rows_free(r, n);
+	ck_assert_uint_eq(store_query_calls(ro), 1);
+	/* A page runs many statements (relations of each event): one call. */
+	ck_assert_int_eq(store_query_timeline(ro, SYNC_ROOM, STORE_LATEST, 50,
+	    0, SYNC_ALICE, &ev, &n, &err), 0);
+	ck_assert_uint_gt(n, 1);
+	event_rows_free(ev, n);
+	ck_assert_uint_eq(store_query_calls(ro), 2);
+	ck_assert_int_eq(store_query_members(ro, SYNC_ROOM, &m, &n, &err), 0);
+	member_rows_free(m, n);
+	ck_assert_int_eq(store_query_sync_token(ro, &t, &err), 0);
+	free(t);
+	ck_assert_int_eq(store_query_state(ro, SYNC_ROOM, "m.room.name", "",
+	    &t, &err), 0);
+	free(t);
+	ck_assert_int_eq(store_query_count(ro, "events", &k, &err), 0);
+	ck_assert_uint_eq(store_query_calls(ro), 6);
+	ck_assert_int_eq(store_change_seq(ro, &err), 1);
+	ck_assert_uint_eq(store_query_calls(ro), 7);
+	/* Writes on the other connection are not reads of this one. */
+	sync_file("empty.json");
+	ck_assert_uint_eq(store_query_calls(ro), 7);
+	store_close(ro);
+	free(path);
+}
+END_TEST
+
 Suite *
 suite_ingest(void)
 {
@@ -908,6 +1250,11 @@ suite_ingest(void)
 	tcase_add_test(tc, test_invite_then_join);
 	tcase_add_test(tc, test_direct);
 	tcase_add_test(tc, test_ephemeral);
+	tcase_add_test(tc, test_to_device_kept);
+	tcase_add_test(tc, test_to_device_atomic);
+	tcase_add_test(tc, test_changed_rooms);
+	tcase_add_test(tc, test_changed_backfill);
+	tcase_add_test(tc, test_query_calls);
 	suite_add_tcase(s, tc);
 	return s;
 }

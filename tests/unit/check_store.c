@@ -139,6 +139,7 @@ START_TEST(test_migrate_every_version)
 	struct outbox_row	*ob;
 	char			*fpath, *opath, *fix, *sql, *diff, *tok, *name;
 	size_t			 n;
+	int64_t			 cnt;
 	int			 v, ver;
 
 	fpath = tmp("fresh.db");
@@ -181,6 +182,17 @@ START_TEST(test_migrate_every_version)
 		ck_assert_int_eq(store_query_sync_token(old, &tok, &err), 0);
 		ck_assert_str_eq(tok, "s1_1_1");
 		free(tok);
+		if (ver >= 2) {
+			ck_assert_int_eq(store_query_media(old,
+			    "mxc://haos.test/icon", &tok, &err), 0);
+			ck_assert_str_eq(tok, "/tmp/icon.png");
+			free(tok);
+		}
+		/* The tables of later versions start empty. */
+		ck_assert_int_eq(store_query_count(old, "to_device", &cnt,
+		    &err), 0);
+		ck_assert_int_eq(cnt, 0);
+		ck_assert_int_eq(store_change_seq(old, &err), 0);
 		store_close(old);
 		free(opath);
 		free(sql);

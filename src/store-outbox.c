@@ -1,0 +1,179 @@
+/* Store outbox: local echoes of sends until /sync brings them back. */
+#include "haos/store.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "haos/error.h"
+#include "haos/xmalloc.h"
+#include "store-int.h"
+
+/*
+ * Run one outbox statement in the caller's transaction or in its own,
+ * recording its room as changed first: room_id, or else the room of the
+ * row txn_id.  Returns the number of changed rows, or -1.
+ */
+static int
+store_outbox_run(struct store *s, sqlite3_stmt *st, const char *room_id,
+    const char *txn_id, struct haos_error *err)
+{
+	int	 own, n, rc;
+
+	own = !s->in_txn;
+	if (own && store_begin(s, err) == -1) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	if (room_id != NULL)
+		rc = store_room_changed(s, room_id, err);
+	else
+		rc = store_change_outbox(s, txn_id, err);
+	if (rc == -1 || store_step_done(s, st, err, "outbox") == -1) {
+		sqlite3_reset(st);
+		if (own)
+			store_rollback(s);
+		return -1;
+	}
+	n = sqlite3_changes(s->db);
+	if (own && store_commit(s, err) == -1)
+		return -1;
+	return n;
+}
+
+/* Queue a send (pending); returns the row id. */
+int64_t
+store_outbox_add(struct store *s, const char *room_id, const char *txn_id,
+    const char *type, const char *state_key, const char *content,
+    const char *rel_target, struct haos_error *err)
+{
+	static const char	*sql = "INSERT INTO outbox (room_id, txn_id, "
+	    "type, state_key, content, rel_target, state, created_ts) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)";
+	sqlite3_stmt		*st;
+
+	if (store_writer(s, err) == -1)
+		return -1;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, room_id);
+	store_bind_text(st, 2, txn_id);
+	store_bind_text(st, 3, type);
+	store_bind_text(st, 4, state_key);
+	store_bind_text(st, 5, content);
+	store_bind_text(st, 6, rel_target);
+	sqlite3_bind_int64(st, 7, store_now_ms());
+	if (store_outbox_run(s, st, room_id, NULL, err) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+/* Run one UPDATE of a row by txn id (?1), with an optional text ?2. */
+static int
+store_outbox_update(struct store *s, const char *sql, const char *txn_id,
+    const char *text2, struct haos_error *err)
+{
+	sqlite3_stmt	*st;
+
+	if (store_writer(s, err) == -1)
+		return -1;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, txn_id);
+	if (text2 != NULL)
+		store_bind_text(st, 2, text2);
+	return store_outbox_run(s, st, NULL, txn_id, err) == -1 ? -1 : 0;
+}
+
+/* Mark a row as being sent and count the attempt. */
+int
+store_outbox_mark_sending(struct store *s, const char *txn_id,
+    struct haos_error *err)
+{
+	return store_outbox_update(s, "UPDATE outbox SET state = 'sending', "
+	    "attempts = attempts + 1, error = NULL WHERE txn_id = ?1 AND "
+	    "state IN ('pending', 'failed', 'sending')", txn_id, NULL, err);
+}
+
+/* Record the event id the server answered with. */
+int
+store_outbox_mark_sent(struct store *s, const char *txn_id,
+    const char *event_id, struct haos_error *err)
+{
+	return store_outbox_update(s, "UPDATE outbox SET state = 'sent', "
+	    "event_id = ?2, error = NULL WHERE txn_id = ?1", txn_id, event_id,
+	    err);
+}
+
+/* Record a failed attempt with its error text (never for a sent row). */
+int
+store_outbox_mark_failed(struct store *s, const char *txn_id,
+    const char *error, struct haos_error *err)
+{
+	return store_outbox_update(s, "UPDATE outbox SET state = 'failed', "
+	    "error = ?2 WHERE txn_id = ?1 AND state != 'sent'", txn_id, error,
+	    err);
+}
+
+int
+store_outbox_delete(struct store *s, const char *txn_id,
+    struct haos_error *err)
+{
+	static const char	*sql = "DELETE FROM outbox WHERE txn_id = ?1";
+	sqlite3_stmt		*st;
+
+	if (store_writer(s, err) == -1)
+		return -1;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, txn_id);
+	return store_outbox_run(s, st, NULL, txn_id, err) == -1 ? -1 : 0;
+}
+
+/*
+ * The server's copy of txn_id arrived as event_id: mark the row sent, so
+ * it stops being a local echo.  Returns 1 (and its room in *room_id when
+ * asked) if a row matched, 0 if none.
+ */
+int
+store_outbox_reconcile(struct store *s, const char *txn_id,
+    const char *event_id, char **room_id, struct haos_error *err)
+{
+	static const char	*sql = "UPDATE outbox SET state = 'sent', "
+	    "event_id = ?2, error = NULL WHERE txn_id = ?1 "
+	    "RETURNING room_id";
+	sqlite3_stmt		*st;
+	int			 rc, matched;
+
+	if (room_id != NULL)
+		*room_id = NULL;
+	st = store_write_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, txn_id);
+	store_bind_text(st, 2, event_id);
+	matched = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		matched = 1;
+		if (room_id != NULL)
+			*room_id = store_col_str(st, 0);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		if (room_id != NULL)
+			xfree(*room_id);
+		return store_fail(s, err, "reconcile outbox");
+	}
+	if (matched && store_change_outbox(s, txn_id, err) == -1) {
+		if (room_id != NULL)
+			xfree(*room_id);
+		return -1;
+	}
+	return matched;
+}

@@ -1,0 +1,108 @@
+/* Store to-device events: kept from /sync until the crypto layer is done. */
+#include "haos/store.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "haos/error.h"
+#include "haos/xmalloc.h"
+#include "store-int.h"
+
+/* Keep one to-device event (its JSON text); RW, inside a transaction. */
+int64_t
+store_to_device_add(struct store *s, const char *type, const char *sender,
+    const char *event, struct haos_error *err)
+{
+	static const char	*sql = "INSERT INTO to_device (type, sender, "
+				    "event) VALUES (?1, ?2, ?3)";
+	sqlite3_stmt		*st;
+
+	st = store_write_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, type);
+	store_bind_text(st, 2, sender);
+	store_bind_text(st, 3, event);
+	if (store_step_done(s, st, err, "insert to-device") == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+/*
+ * Up to max (0: all) kept to-device events with an id above after_id,
+ * in the order /sync delivered them.  Free with store_to_device_rows_free().
+ */
+int
+store_to_device_list(struct store *s, int64_t after_id, size_t max,
+    struct to_device_row **rows, size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT id, type, sender, event "
+	    "FROM to_device WHERE id > ?1 ORDER BY id LIMIT ?2";
+	sqlite3_stmt		*st;
+	struct to_device_row	*arr = NULL, *r;
+	size_t			 cap = 0;
+	int			 rc;
+
+	store_check(s);
+	*rows = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after_id);
+	if (max == 0 || max > (size_t)INT64_MAX)
+		sqlite3_bind_int64(st, 2, -1);		/* no limit */
+	else
+		sqlite3_bind_int64(st, 2, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		r = &arr[*n - 1];
+		r->id = sqlite3_column_int64(st, 0);
+		r->type = store_col_str(st, 1);
+		r->sender = store_col_str(st, 2);
+		r->event = store_col_str(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_to_device_rows_free(arr, *n);
+		*n = 0;
+		return store_fail(s, err, "list to-device");
+	}
+	*rows = arr;
+	return 0;
+}
+
+/*
+ * Forget the kept to-device events up to and including upto_id, once
+ * consumed; RW, in the caller's transaction or in its own.
+ */
+int
+store_to_device_delete(struct store *s, int64_t upto_id,
+    struct haos_error *err)
+{
+	static const char	*sql = "DELETE FROM to_device WHERE id <= ?1";
+	sqlite3_stmt		*st;
+
+	if (store_writer(s, err) == -1)
+		return -1;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, upto_id);
+	return store_autocommit(s, st, err) == -1 ? -1 : 0;
+}
+
+void
+store_to_device_rows_free(struct to_device_row *rows, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].type);
+		free(rows[i].sender);
+		free(rows[i].event);
+	}
+	free(rows);
+}
