@@ -92,10 +92,6 @@ struct job	*net_job_send(const char *room_id, const char *type,
 struct job	*net_job_room(enum job_type, const char *room_id,
 		    const char *txn_id);
 struct job	*net_job_token(const char *token, const char *device_id);
-struct job	*net_job_request(const char *method, const char *path,
-		    const char *body, uint64_t tag);
-struct job	*net_job_upload(const char *path, const void *data,
-		    size_t len, const char *content_type, uint64_t tag);
 struct net_result *net_results_take(struct net *);
 void		 net_result_free(struct net_result *);
 void		 net_job_free(struct job *);

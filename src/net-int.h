@@ -1,0 +1,103 @@
+/* Internals of the net thread shared by net.c, net-sync.c and net-outbox.c. */
+#ifndef HAOS_NET_INT_H
+#define HAOS_NET_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "haos/http.h"
+#include "haos/net.h"
+
+struct outbox_row;
+
+#define NET_BACKFILL_LIMIT	50
+#define NET_MAX_ROOMS_SENDING	64
+#define NET_CHECKPOINT_FRAMES	1000	/* WAL pages worth copying back */
+
+/* Per-room sender state: one request in flight per room keeps order. */
+struct net_room {
+	char		*room_id;
+	int		 in_flight;
+	int		 attempt;
+	int64_t		 next_at;	/* monotonic ms; 0: now */
+};
+
+/*
+ * Everything below "thread-owned" belongs to the net thread alone.  The
+ * UI thread touches only the job queue (under lock) and the atomics.
+ */
+struct net {
+	struct net_config	 cfg;		/* strings copied */
+	pthread_t		 thread;
+	atomic_int		 quit;
+	atomic_int		 state;		/* enum net_state */
+	atomic_llong		 retry_at;
+	atomic_ulong		 syncs;
+	atomic_int		 soft_logout;
+	atomic_int		 started;	/* http client exists */
+
+	pthread_mutex_t		 lock;		/* guards jobs, results */
+	struct job		*jobs;		/* FIFO: head */
+	struct job		**jobs_tail;
+	struct net_result	*results;	/* FIFO for the UI */
+	struct net_result	**results_tail;
+	struct http_client	*http;		/* created before the thread */
+
+	/* thread-owned */
+	struct store		*store;
+	char			*since;
+	char			*filter_id;
+	int			 filter_in_flight;
+	int			 sync_in_flight;
+	int			 sync_attempt;
+	int64_t			 sync_next_at;
+	int			 auth_failed;
+	int			 backfill_in_flight;
+	struct net_room		 rooms[NET_MAX_ROOMS_SENDING];
+	int			 nrooms;
+	unsigned int		 seed;
+};
+
+/* A request of the net thread and what to do with its answer. */
+struct net_req {
+	struct net	*net;
+	int		 kind;
+	char		*txn_id;	/* NET_REQ_SEND */
+	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL */
+	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
+	uint64_t	 tag;		/* NET_REQ_GENERIC */
+};
+
+enum {
+	NET_REQ_FILTER = 1,
+	NET_REQ_SYNC,
+	NET_REQ_SEND,
+	NET_REQ_BACKFILL,
+	NET_REQ_GENERIC
+};
+
+/* net.c */
+void	net_set_state(struct net *, enum net_state, int64_t retry_at);
+int	net_request(struct net *, struct net_req *, const char *method,
+	    const char *path, const char *body, long timeout_ms);
+void	net_req_free(struct net_req *);
+int	net_check_auth(struct net *, const struct haos_error *);
+
+/* net-sync.c: the filter, the /sync long-poll and /messages backfill */
+void	net_sync_filter_start(struct net *);
+void	net_sync_filter_done(struct net *, const struct http_resp *,
+	    const struct haos_error *);
+void	net_sync_start(struct net *);
+void	net_sync_done(struct net *, const struct http_resp *,
+	    const struct haos_error *);
+void	net_sync_backfill_start(struct net *, const char *room_id);
+void	net_sync_backfill_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+
+/* net-outbox.c: the sender, one request in flight per room */
+void	net_outbox_pump(struct net *);
+void	net_outbox_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+
+#endif

@@ -1,0 +1,209 @@
+/* Net thread: the sync filter, the /sync long-poll and /messages backfill. */
+#include "net-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/error.h"
+#include "haos/ingest.h"
+#include "haos/json.h"
+#include "haos/log.h"
+#include "haos/matrix.h"
+#include "haos/model.h"
+#include "haos/notify.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+void
+net_sync_filter_start(struct net *n)
+{
+	struct net_req	*r;
+	json_t		*f;
+	char		*body, *path;
+
+	f = matrix_sync_filter(n->cfg.timeline_limit);
+	body = json_xdumps(f);
+	json_decref(f);
+	path = matrix_filter_path(n->cfg.user_id);
+	r = xcalloc(1, sizeof *r);
+	r->kind = NET_REQ_FILTER;
+	if (net_request(n, r, "POST", path, body,
+	    n->cfg.request_timeout_ms) == 0)
+		n->filter_in_flight = 1;
+	else
+		net_req_free(r);
+	free(body);
+	free(path);
+}
+
+void
+net_sync_filter_done(struct net *n, const struct http_resp *resp,
+    const struct haos_error *err)
+{
+	struct haos_error	 e2;
+	json_t			*root;
+	const char		*id;
+
+	n->filter_in_flight = 0;
+	if (err != NULL) {
+		if (net_check_auth(n, err))
+			return;
+		n->sync_attempt++;
+		n->sync_next_at = net_now_ms() + http_retry_delay_ms(err,
+		    n->sync_attempt, &n->seed);
+		net_set_state(n, NET_OFFLINE, n->sync_next_at);
+		log_warn("net", "filter upload failed: %s", err->msg);
+		return;
+	}
+	root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	id = json_get_str(root, "filter_id", NULL);
+	if (id != NULL) {
+		n->filter_id = xstrdup(id);
+		if (store_begin(n->store, &e2) == -1 ||
+		    store_kv_set(n->store, "filter_id", id, &e2) == -1 ||
+		    store_commit(n->store, &e2) == -1) {
+			log_warn("net", "cannot store filter id: %s", e2.msg);
+			if (store_in_txn(n->store))
+				store_rollback(n->store);
+		}
+	}
+	json_decref(root);
+}
+
+void
+net_sync_start(struct net *n)
+{
+	struct net_req	*r;
+	char		*path;
+	long		 hold;
+
+	hold = n->since != NULL ? n->cfg.sync_timeout_ms : 0;
+	path = matrix_sync_path(n->filter_id, n->since, hold, 0);
+	r = xcalloc(1, sizeof *r);
+	r->kind = NET_REQ_SYNC;
+	if (net_request(n, r, "GET", path, NULL,
+	    hold + n->cfg.request_timeout_ms) == 0) {
+		n->sync_in_flight = 1;
+		if (n->since == NULL)
+			net_set_state(n, NET_SYNCING, 0);
+	} else
+		net_req_free(r);
+	free(path);
+}
+
+/* One /sync response: one ingest transaction, then wake the UI. */
+void
+net_sync_done(struct net *n, const struct http_resp *resp,
+    const struct haos_error *err)
+{
+	struct ingest_result	 res;
+	struct haos_error	 e2;
+	json_error_t		 jerr;
+	json_t			*root;
+	const char		*next;
+
+	n->sync_in_flight = 0;
+	if (err == NULL) {
+		root = json_loadb(resp->body, resp->body_len, 0, &jerr);
+		next = json_get_str(root, "next_batch", NULL);
+		memset(&res, 0, sizeof res);
+		if (next == NULL) {
+			haos_error_set(&e2, HAOS_EPROTO, "/sync answer without "
+			    "next_batch (%s)", root == NULL ? jerr.text : "");
+			err = &e2;
+		} else if (ingest_sync(n->store, root, &res, &e2) == -1) {
+			log_error("net", "ingest failed: %s", e2.msg);
+			err = &e2;
+		} else {
+			free(n->since);
+			n->since = xstrdup(next);
+			n->sync_attempt = 0;
+			n->sync_next_at = 0;
+			atomic_fetch_add(&n->syncs, 1);
+			net_set_state(n, NET_CONNECTED, 0);
+			if (res.notify != 0)
+				notify_post(n->cfg.notify, res.notify);
+		}
+		ingest_result_free(&res);
+		json_decref(root);
+		/* The UI knows: now copy the WAL back while the poll waits. */
+		if (err == NULL && store_checkpoint(n->store,
+		    NET_CHECKPOINT_FRAMES, &e2) == -1)
+			log_warn("net", "%s", e2.msg);
+		if (err == NULL)
+			return;
+	}
+	if (net_check_auth(n, err))
+		return;
+	n->sync_attempt++;
+	n->sync_next_at = net_now_ms() + http_retry_delay_ms(err,
+	    n->sync_attempt, &n->seed);
+	log_warn("net", "sync failed (attempt %d, retry in %lld ms): %s",
+	    n->sync_attempt, (long long)(n->sync_next_at - net_now_ms()),
+	    err->msg);
+	net_set_state(n, NET_OFFLINE, n->sync_next_at);
+}
+
+void
+net_sync_backfill_start(struct net *n, const char *room_id)
+{
+	struct haos_error	 e2;
+	struct gap_row		*gaps = NULL;
+	struct net_req		*r;
+	size_t			 ngaps = 0, i, best;
+	char			*path;
+
+	if (store_query_gaps(n->store, room_id, &gaps, &ngaps, &e2) == -1) {
+		log_error("net", "gaps: %s", e2.msg);
+		return;
+	}
+	if (ngaps == 0) {
+		gap_rows_free(gaps, ngaps);
+		return;
+	}
+	/* The newest gap (highest ordinal) is the one the user reached. */
+	for (best = 0, i = 1; i < ngaps; i++) {
+		if (gaps[i].ordinal > gaps[best].ordinal)
+			best = i;
+	}
+	path = matrix_messages_path(room_id, gaps[best].prev_batch, 'b',
+	    NET_BACKFILL_LIMIT);
+	r = xcalloc(1, sizeof *r);
+	r->kind = NET_REQ_BACKFILL;
+	r->room_id = xstrdup(room_id);
+	r->gap_id = gaps[best].id;
+	if (net_request(n, r, "GET", path, NULL,
+	    n->cfg.request_timeout_ms) == 0)
+		n->backfill_in_flight++;
+	else
+		net_req_free(r);
+	free(path);
+	gap_rows_free(gaps, ngaps);
+}
+
+void
+net_sync_backfill_done(struct net *n, struct net_req *r,
+    const struct http_resp *resp, const struct haos_error *err)
+{
+	struct ingest_result	 res;
+	struct haos_error	 e2;
+	json_t			*root;
+
+	n->backfill_in_flight--;
+	if (err != NULL) {
+		net_check_auth(n, err);
+		log_warn("net", "backfill of %s failed: %s", r->room_id,
+		    err->msg);
+		notify_post(n->cfg.notify, NOTIFY_TIMELINE);
+		return;
+	}
+	root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	memset(&res, 0, sizeof res);
+	if (root == NULL || ingest_messages(n->store, r->room_id, root,
+	    r->gap_id, &res, &e2) == -1)
+		log_error("net", "backfill ingest of %s failed: %s",
+		    r->room_id, root == NULL ? "not JSON" : e2.msg);
+	notify_post(n->cfg.notify, res.notify | NOTIFY_TIMELINE);
+	ingest_result_free(&res);
+	json_decref(root);
+}
