@@ -93,5 +93,6 @@ const struct cmd_entry cmd_accept_entry = {
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
 	.flags = CMD_RAW,
-	.exec = cmd_accept_exec
+	.exec = cmd_accept_exec,
+	.kinds = { CMD_ARG_CHANNEL }
 };

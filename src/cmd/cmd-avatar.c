@@ -29,7 +29,8 @@ const struct cmd_entry cmd_avatar_entry = {
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
 	.flags = CMD_RAW,
-	.exec = cmd_avatar_exec
+	.exec = cmd_avatar_exec,
+	.kinds = { CMD_ARG_FILE }
 };
 
 /* The image type from the file's first bytes, or NULL. */

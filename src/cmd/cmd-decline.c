@@ -45,5 +45,6 @@ const struct cmd_entry cmd_decline_entry = {
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
 	.flags = CMD_RAW,
-	.exec = cmd_decline_exec
+	.exec = cmd_decline_exec,
+	.kinds = { CMD_ARG_CHANNEL }
 };

@@ -26,7 +26,8 @@ const struct cmd_entry cmd_dm_entry = {
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
 	.flags = 0,
-	.exec = cmd_dm_exec
+	.exec = cmd_dm_exec,
+	.kinds = { CMD_ARG_USER }
 };
 
 /* One /dm under way: the peer and m.direct as the server has it. */

@@ -29,5 +29,6 @@ const struct cmd_entry cmd_goto_entry = {
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
 	.flags = CMD_UI | CMD_RAW,
-	.exec = cmd_goto_exec
+	.exec = cmd_goto_exec,
+	.kinds = { CMD_ARG_CHANNEL }
 };

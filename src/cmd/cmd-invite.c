@@ -82,5 +82,6 @@ const struct cmd_entry cmd_invite_entry = {
 	.target = CMD_TARGET_SERVER,
 	.power = POWER_GUEST,		/* invite is 0 in the 4.2 template */
 	.flags = 0,
-	.exec = cmd_invite_exec
+	.exec = cmd_invite_exec,
+	.kinds = { CMD_ARG_USER }
 };

@@ -20,7 +20,8 @@ const struct cmd_entry cmd_ban_entry = {
 	.target = CMD_TARGET_SERVER,
 	.power = POWER_MODERATOR,
 	.flags = 0,
-	.exec = cmd_kick_exec
+	.exec = cmd_kick_exec,
+	.kinds = { CMD_ARG_USER }
 };
 
 const struct cmd_entry cmd_kick_entry = {
@@ -32,7 +33,8 @@ const struct cmd_entry cmd_kick_entry = {
 	.target = CMD_TARGET_SERVER,
 	.power = POWER_MODERATOR,
 	.flags = 0,
-	.exec = cmd_kick_exec
+	.exec = cmd_kick_exec,
+	.kinds = { CMD_ARG_USER }
 };
 
 const struct cmd_entry cmd_unban_entry = {
@@ -44,7 +46,8 @@ const struct cmd_entry cmd_unban_entry = {
 	.target = CMD_TARGET_SERVER,
 	.power = POWER_MODERATOR,
 	.flags = 0,
-	.exec = cmd_kick_exec
+	.exec = cmd_kick_exec,
+	.kinds = { CMD_ARG_USER }
 };
 
 /* Join the words after the user into the reason, or NULL. */

@@ -22,7 +22,8 @@ const struct cmd_entry cmd_leave_entry = {
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
 	.flags = CMD_RAW,
-	.exec = cmd_leave_exec
+	.exec = cmd_leave_exec,
+	.kinds = { CMD_ARG_CHANNEL }
 };
 
 static void

@@ -27,7 +27,8 @@ const struct cmd_entry cmd_profile_entry = {
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
 	.flags = 0,
-	.exec = cmd_profile_exec
+	.exec = cmd_profile_exec,
+	.kinds = { CMD_ARG_USER }
 };
 
 /* Lines of a profile being assembled. */

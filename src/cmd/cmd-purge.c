@@ -28,7 +28,8 @@ const struct cmd_entry cmd_purge_entry = {
 	.target = CMD_TARGET_ROOM,
 	.power = POWER_MODERATOR,
 	.flags = 0,
-	.exec = cmd_purge_exec
+	.exec = cmd_purge_exec,
+	.kinds = { CMD_ARG_USER }
 };
 
 /* A purge under way: the events found so far, newest first. */

@@ -21,7 +21,8 @@ const struct cmd_entry cmd_react_entry = {
 	.help = "React to the selected or newest message; again to remove",
 	.target = CMD_TARGET_ROOM,
 	.power = POWER_GUEST,
-	.exec = cmd_react_exec
+	.exec = cmd_react_exec,
+	.kinds = { CMD_ARG_EMOJI }
 };
 
 static enum cmd_retval

@@ -23,7 +23,8 @@ const struct cmd_entry cmd_role_entry = {
 	.target = CMD_TARGET_SERVER,
 	.power = POWER_ADMIN,
 	.flags = 0,
-	.exec = cmd_role_exec
+	.exec = cmd_role_exec,
+	.kinds = { CMD_ARG_USER }
 };
 
 /* The level of a role name, or -1. */

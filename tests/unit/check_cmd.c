@@ -658,7 +658,10 @@ START_TEST(test_complete)
 	json_decref(sync);
 	ctx.store = s;
 	ctx.room_id = "!r:hs";
-	CK_COMPLETE(&ctx, "/kick @b", "@Bobby @bob:hs");
+	/* /kick takes a user id: display names are not offered. */
+	CK_COMPLETE(&ctx, "/kick @b", "@bob:hs");
+	CK_COMPLETE(&ctx, "/dm @b", "@bob:hs");
+	CK_COMPLETE(&ctx, "/avatar /nonexistent-dir/", "");
 	CK_COMPLETE(&ctx, "hello @al", "@alice:hs");
 	CK_COMPLETE(&ctx, "ship it :thumbsu", ":thumbsup:");
 	store_close(s);
