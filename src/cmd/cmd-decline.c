@@ -6,7 +6,6 @@
 #include "haos/client.h"
 #include "haos/error.h"
 #include "haos/matrix.h"
-#include "haos/net.h"
 #include "haos/xmalloc.h"
 
 static void

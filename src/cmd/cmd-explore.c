@@ -8,7 +8,6 @@
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/matrix.h"
-#include "haos/net.h"
 #include "haos/sanitize.h"
 #include "haos/space.h"
 #include "haos/xmalloc.h"

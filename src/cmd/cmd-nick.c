@@ -7,7 +7,6 @@
 #include "haos/client.h"
 #include "haos/json.h"
 #include "haos/matrix.h"
-#include "haos/net.h"
 #include "haos/error.h"
 #include "haos/xmalloc.h"
 

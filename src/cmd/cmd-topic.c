@@ -8,7 +8,6 @@
 #include "haos/json.h"
 #include "haos/matrix.h"
 #include "haos/model.h"
-#include "haos/net.h"
 #include "haos/sanitize.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"

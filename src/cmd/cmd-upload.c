@@ -13,7 +13,6 @@
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/matrix.h"
-#include "haos/net.h"
 #include "haos/xmalloc.h"
 
 #define CMD_UPLOAD_MAX	(50L * 1024 * 1024)	/* Synapse's default */
