@@ -37,6 +37,7 @@ struct client {
 	void			*submit_arg;
 	char			**sent;		/* txn ids since take_sent */
 	size_t			 nsent;
+	int			 track_sent;
 	pthread_t		 owner;
 };
 
@@ -149,16 +150,21 @@ client_complete_cancelled(struct client_done *d)
 void
 client_queue_job(struct client *c, struct job *j)
 {
-	if (c != NULL && !c->closing && j->type == JOB_SEND) {
+	if (c == NULL || c->closing) {
+		net_job_free(j);
+		return;
+	}
+	if (j->type == JOB_SEND) {
 		/* The id is known before the net thread sees the job. */
 		if (j->txn_id == NULL)
 			j->txn_id = matrix_txn_id();
-		c->sent = xrealloc(c->sent, (c->nsent + 1) * sizeof *c->sent);
-		c->sent[c->nsent++] = xstrdup(j->txn_id);
+		if (c->track_sent) {
+			c->sent = xrealloc(c->sent, (c->nsent + 1) *
+			    sizeof *c->sent);
+			c->sent[c->nsent++] = xstrdup(j->txn_id);
+		}
 	}
-	if (c == NULL || c->closing)
-		net_job_free(j);
-	else if (c->submit != NULL)
+	if (c->submit != NULL)
 		c->submit(c->submit_arg, j);
 	else if (c->net != NULL)
 		net_submit(c->net, j);
@@ -279,6 +285,12 @@ client_cancel_all(struct client *c)
 		client_complete_cancelled(&p->done);
 		free(p);
 	}
+}
+
+void
+client_track_sent(struct client *c, int on)
+{
+	c->track_sent = on;
 }
 
 size_t

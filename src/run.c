@@ -368,6 +368,7 @@ run_commands(const struct config *cfg, const struct paths *paths,
 	}
 	client_free(r.client);
 	r.client = client_new(r.net, r.st, s.user_id);
+	client_track_sent(r.client, 1);
 	r.ctx.store = r.st;
 	r.ctx.client = r.client;
 	r.ctx.me = s.user_id;

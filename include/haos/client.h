@@ -113,9 +113,11 @@ void		 client_react(struct client *, const char *room_id,
 void		 client_redact(struct client *, const char *room_id,
 		     const char *event_id, const char *reason);
 /*
- * The transaction ids of the messages queued since the last call (the
- * caller frees the array and its strings): haos run waits for them.
+ * With tracking on, the transaction ids of the messages queued since the
+ * last call (the caller frees the array and its strings): haos run waits
+ * for them.  Off by default, so a long session keeps no such list.
  */
+void		 client_track_sent(struct client *, int on);
 size_t		 client_take_sent(struct client *, char ***txn_ids);
 void		 client_retry(struct client *, const char *room_id,
 		     const char *txn_id);

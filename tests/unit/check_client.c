@@ -181,6 +181,14 @@ START_TEST(test_sent_txn_ids)
 	size_t			 n;
 
 	test_capture_init(&ctx, &c, ME);
+	/* Not tracked unless asked: the UI keeps no list. */
+	client_react(c.client, "!r:hs", "$e", "\xf0\x9f\x91\x8d");
+	ck_assert_ptr_nonnull(c.jobs[0]->txn_id);
+	ck_assert_uint_eq(client_take_sent(c.client, &ids), 0);
+	free(ids);
+	net_job_free(c.jobs[0]);
+	c.njobs = 0;
+	client_track_sent(c.client, 1);
 	client_react(c.client, "!r:hs", "$e", "\xf0\x9f\x91\x8d");
 	client_redact(c.client, "!r:hs", "$f", NULL);
 	ck_assert_int_eq(c.njobs, 2);
