@@ -139,8 +139,7 @@ client_edit_json(struct client *c, json_t *newc, const char *target)
 		memset(&e, 0, sizeof e);
 		if (client_store(c) != NULL && store_query_event(
 		    client_store(c), target, &e, &err) == 1) {
-			orig = json_loads(e.content != NULL ? e.content : "{}",
-			    0, NULL);
+			orig = json_load_stored(e.content);
 			event_row_free(&e);
 		}
 		oids = client_mention_ids(orig);

@@ -80,7 +80,7 @@ http_error_from_response(const struct http_resp *r, struct haos_error *err)
 
 	if (r->status >= 200 && r->status < 300)
 		return 0;
-	root = r->body != NULL ? json_loadb(r->body, r->body_len, 0, &jerr) :
+	root = r->body != NULL ? json_load_network(r->body, r->body_len, NULL, &jerr) :
 	    NULL;
 	errcode = json_get_str(root, "errcode", NULL);
 	if (errcode != NULL) {

@@ -71,7 +71,7 @@ ingest_power(struct ingest *in, struct ingest_room *ir, const char *user_id)
 		if (!ir->is_new && store_state_get(in->s, ir->key,
 		    "m.room.power_levels", "", &text, in->err) == 0 &&
 		    text != NULL) {
-			ir->pl = json_loads(text, 0, NULL);
+			ir->pl = json_load_stored(text);
 			free(text);
 		}
 	}
@@ -245,7 +245,7 @@ ingest_prune_text(const char *type, const char *text)
 {
 	json_t	*content, *pruned;
 
-	content = json_loads(text, 0, NULL);
+	content = json_load_stored(text);
 	pruned = ingest_prune(type, content);
 	json_decref(content);
 	return pruned;

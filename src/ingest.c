@@ -166,7 +166,7 @@ ingest_device_list(struct ingest *in, const char *key, const json_t *add,
 		return 0;
 	if (store_query_kv(in->s, key, &text, in->err) == -1)
 		return -1;
-	set = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	set = text != NULL ? json_load_stored(text) : NULL;
 	free(text);
 	if (!json_is_array(set)) {
 		json_decref(set);

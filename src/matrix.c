@@ -90,7 +90,7 @@ matrix_parse_well_known(const char *body, char **base_url,
 	const char	*url;
 	int		 ret = -1;
 
-	root = json_loads(body, 0, &jerr);
+	root = json_load_network(body, strlen(body), NULL, &jerr);
 	if (!json_is_object(root)) {
 		haos_error_set(err, HAOS_EPROTO, ".well-known/matrix/client "
 		    "is not a JSON object");
@@ -171,7 +171,7 @@ matrix_parse_login_text(const char *body, const char *base_url,
 	json_t	*root;
 	int	 rc;
 
-	root = json_loads(body != NULL ? body : "", 0, NULL);
+	root = json_load_answer(body);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		haos_error_set(err, HAOS_EPROTO, "login answer is not JSON");
@@ -205,8 +205,8 @@ matrix_call(const char *base_url, const char *token, const char *method,
 	}
 	if (http_perform(&req, &resp, err) == -1)
 		goto out;
-	root = json_loadb(resp.body != NULL ? resp.body : "",
-	    resp.body_len, 0, &jerr);
+	root = json_load_network(resp.body != NULL ? resp.body : "",
+	    resp.body_len, NULL, &jerr);
 	if (root == NULL) {
 		haos_error_set(err, HAOS_EPROTO, "%s %s: the server's answer "
 		    "is not JSON (%s)", method, path, jerr.text);

@@ -110,7 +110,7 @@ net_outbox_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 	if (nr != NULL)
 		nr->in_flight = 0;
 	if (err == NULL) {
-		root = json_loadb(resp->body, resp->body_len, 0, NULL);
+		root = json_load_network(resp->body, resp->body_len, NULL, NULL);
 		eid = json_get_str(root, "event_id", NULL);
 		if (store_outbox_mark_sent(n->store, r->txn_id, eid, &e2) == -1)
 			log_error("net", "outbox: %s", e2.msg);

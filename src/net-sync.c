@@ -55,7 +55,7 @@ net_sync_filter_done(struct net *n, const struct http_resp *resp,
 		log_warn("net", "filter upload failed: %s", err->msg);
 		return;
 	}
-	root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
 	id = json_get_str(root, "filter_id", NULL);
 	if (id != NULL) {
 		n->filter_id = xstrdup(id);
@@ -101,10 +101,15 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 	json_error_t		 jerr;
 	json_t			*root;
 	const char		*next;
+	int			 repaired;
 
 	n->sync_in_flight = 0;
 	if (err == NULL) {
-		root = json_loadb(resp->body, resp->body_len, 0, &jerr);
+		root = json_load_network(resp->body, resp->body_len, &repaired,
+		    &jerr);
+		if (repaired)
+			log_warn("net", "/sync answer had text that is not "
+			    "valid UTF-8 or has lone surrogates: repaired");
 		next = json_get_str(root, "next_batch", NULL);
 		memset(&res, 0, sizeof res);
 		if (next == NULL) {
@@ -197,7 +202,7 @@ net_sync_backfill_done(struct net *n, struct net_req *r,
 		notify_post(n->cfg.notify, NOTIFY_TIMELINE);
 		return;
 	}
-	root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
 	memset(&res, 0, sizeof res);
 	if (root == NULL || ingest_messages(n->store, r->room_id, root,
 	    r->gap_id, &res, &e2) == -1)

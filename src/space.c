@@ -448,7 +448,7 @@ space_users(struct store *s, const char *room_id)
 	if (s == NULL || store_query_state(s, room_id, "m.room.power_levels",
 	    "", &text, &err) == -1 || text == NULL)
 		return json_object();
-	pl = json_loads(text, 0, NULL);
+	pl = json_load_stored(text);
 	free(text);
 	users = json_get_obj(pl, "users");
 	out = users != NULL ? json_deep_copy(users) : json_object();
@@ -474,7 +474,7 @@ space_server_info(struct store *s, const char *space_id, char **invite_code,
 		return -1;
 	if (text == NULL)
 		return 0;
-	c = json_loads(text, 0, NULL);
+	c = json_load_stored(text);
 	free(text);
 	if (c == NULL)
 		return 0;

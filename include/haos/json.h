@@ -16,4 +16,20 @@ const char	*json_path_str(const json_t *, const char *dotted,
 		     const char *def);
 char		*json_xdumps(const json_t *);
 
+/*
+ * Parse JSON from the network: NUL (\u0000) in strings is allowed, and
+ * text jansson refuses for its encoding alone (invalid UTF-8 bytes, lone
+ * surrogate escapes) is repaired to U+FFFD and parsed again, so that one
+ * such string never loses a whole answer.  *repaired (may be NULL) says
+ * whether that happened.  NULL with jerr set if it is not JSON at all.
+ */
+json_t		*json_load_network(const char *, size_t, int *repaired,
+		     json_error_t *);
+/* The repair alone: a copy of buf (len bytes) with *outlen; NUL-ended. */
+char		*json_repair_text(const char *buf, size_t len, size_t *outlen);
+/* json_load_network() of a NUL-terminated answer body (NULL: NULL). */
+json_t		*json_load_answer(const char *);
+/* Content stored by haos (jansson's own output, NUL escapes allowed). */
+json_t		*json_load_stored(const char *);
+
 #endif

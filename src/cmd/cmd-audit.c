@@ -156,8 +156,7 @@ cmd_audit_room(struct cmd_ctx *ctx, struct cmd_audit *au, const char *id,
 		return;
 	seen = json_object();	/* user -> last membership seen here */
 	for (i = 0; i < n; i++) {
-		c = ev[i].content != NULL ? json_loads(ev[i].content, 0,
-		    NULL) : NULL;
+		c = json_load_stored(ev[i].content);
 		target = ev[i].state_key;
 		if (strcmp(ev[i].type, "m.room.member") == 0 &&
 		    target != NULL && c != NULL) {

@@ -76,7 +76,7 @@ cmd_avatar_uploaded(struct cmd_ctx *ctx, const struct client_result *res,
 		    res->err->msg : "failed");
 		return;
 	}
-	root = res->body != NULL ? json_loads(res->body, 0, NULL) : NULL;
+	root = res->body != NULL ? json_load_answer(res->body) : NULL;
 	mxc = json_get_str(root, "content_uri", NULL);
 	if (mxc == NULL || strncmp(mxc, "mxc://", 6) != 0) {
 		cmd_error(ctx, "avatar: the upload answer has no mxc:// URI");

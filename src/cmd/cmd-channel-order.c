@@ -33,7 +33,7 @@ cmd_channel_put_order(struct cmd_ctx *ctx, struct cmd_seq *q,
 
 	if (ctx->store != NULL && store_query_state(ctx->store, space,
 	    "m.space.child", id, &text, &err) == 0 && text != NULL)
-		c = json_loads(text, 0, NULL);
+		c = json_load_stored(text);
 	free(text);
 	if (!json_is_object(c)) {
 		json_decref(c);
@@ -93,7 +93,7 @@ cmd_channel_linked(struct cmd_ctx *ctx, const char *space, const char *id)
 	if (store_query_state(ctx->store, space, "m.space.child", id, &text,
 	    &err) == -1 || text == NULL)
 		return 0;
-	c = json_loads(text, 0, NULL);
+	c = json_load_stored(text);
 	free(text);
 	linked = json_array_size(json_get_arr(c, "via")) > 0;
 	json_decref(c);
@@ -161,7 +161,7 @@ cmd_channel_created(struct cmd_ctx *ctx, const struct client_result *res,
 	char				*label;
 	size_t				 n;
 
-	body = res->ok && res->body != NULL ? json_loads(res->body, 0, NULL) :
+	body = res->ok && res->body != NULL ? json_load_answer(res->body) :
 	    NULL;
 	id = json_get_str(body, "room_id", NULL);
 	if (!space_valid_room_id(id)) {

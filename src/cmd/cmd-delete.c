@@ -42,7 +42,7 @@ cmd_delete_level(struct cmd_ctx *ctx)
 	    "m.room.power_levels", "", &content, &err) == -1 ||
 	    content == NULL)
 		return level;
-	pl = json_loads(content, 0, NULL);
+	pl = json_load_stored(content);
 	level = json_get_int(pl, "redact", DELETE_REDACT_DEFAULT);
 	json_decref(pl);
 	free(content);

@@ -89,7 +89,7 @@ cmd_dm_created(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 		cmd_dm_free(d);
 		return;
 	}
-	root = res->body != NULL ? json_loads(res->body, 0, NULL) : NULL;
+	root = res->body != NULL ? json_load_answer(res->body) : NULL;
 	room_id = json_get_str(root, "room_id", NULL);
 	if (room_id == NULL) {
 		cmd_error(ctx, "dm: createRoom answered without a room id");
@@ -137,7 +137,7 @@ cmd_dm_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 	size_t		 i;
 	char		*text;
 
-	root = res->ok && res->body != NULL ? json_loads(res->body, 0, NULL) :
+	root = res->ok && res->body != NULL ? json_load_answer(res->body) :
 	    NULL;
 	if (!res->ok && (res->err == NULL || res->err->mx != MX_NOT_FOUND)) {
 		cmd_error(ctx, "dm: cannot read m.direct: %s", res->err !=
@@ -191,7 +191,7 @@ cmd_dm_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	d->user = user;
 	if (ctx->store != NULL && store_query_account_data(ctx->store, NULL,
 	    "m.direct", &cached, &err) == 0 && cached != NULL)
-		d->direct = json_loads(cached, 0, NULL);
+		d->direct = json_load_stored(cached);
 	free(cached);
 	if (!json_is_object(d->direct)) {
 		json_decref(d->direct);

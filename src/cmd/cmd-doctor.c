@@ -23,7 +23,7 @@ cmd_doctor_levels(struct cmd_ctx *ctx, const char *room_id)
 		free(text);
 		return NULL;
 	}
-	pl = json_loads(text, 0, NULL);
+	pl = json_load_stored(text);
 	free(text);
 	if (!json_is_object(pl)) {
 		json_decref(pl);

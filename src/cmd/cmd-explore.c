@@ -64,7 +64,7 @@ cmd_explore_done(struct cmd_ctx *ctx, const struct client_result *res,
 		free(x);
 		return;
 	}
-	body = res->body != NULL ? json_loads(res->body, 0, NULL) : NULL;
+	body = res->body != NULL ? json_load_answer(res->body) : NULL;
 	chunk = json_get_arr(body, "chunk");
 	json_array_foreach(chunk, i, e) {
 		/* The filter asked for spaces; a server may ignore it. */

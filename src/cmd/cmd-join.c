@@ -102,7 +102,7 @@ cmd_join_state(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 	size_t		 i;
 	int		 deleted = 0;
 
-	state = res->ok && res->body != NULL ? json_loads(res->body, 0, NULL) :
+	state = res->ok && res->body != NULL ? json_load_answer(res->body) :
 	    NULL;
 	if (!json_is_array(state)) {
 		cmd_error(ctx, "joined %s, but cannot read its state: %s",
@@ -182,7 +182,7 @@ cmd_join_joined(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 		cmd_join_free(j);
 		return;
 	}
-	body = res->body != NULL ? json_loads(res->body, 0, NULL) : NULL;
+	body = res->body != NULL ? json_load_answer(res->body) : NULL;
 	id = json_get_str(body, "room_id", NULL);
 	if (!space_valid_room_id(id)) {
 		cmd_error(ctx, "cannot join %s: no room id in the answer",
@@ -227,7 +227,7 @@ cmd_join_service(struct cmd_ctx *ctx, const struct client_result *res,
 	json_t		*body;
 	const char	*id, *colon;
 
-	body = res->ok && res->body != NULL ? json_loads(res->body, 0, NULL) :
+	body = res->ok && res->body != NULL ? json_load_answer(res->body) :
 	    NULL;
 	id = json_get_str(body, "roomId", NULL);
 	if (!space_valid_room_id(id)) {

@@ -78,7 +78,7 @@ cmd_profile_extended(struct cmd_ctx *ctx, struct cmd_profile *p,
 	char		*label, *num;
 
 	(void)ctx;
-	root = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	root = text != NULL ? json_load_stored(text) : NULL;
 	if (!json_is_object(root) || json_object_size(root) == 0) {
 		cmd_profile_add(p, "io.haos.profile", "(not set)");
 		json_decref(root);
@@ -120,7 +120,7 @@ cmd_profile_role(struct cmd_ctx *ctx, struct cmd_profile *p)
 	role = cmd_role_name(power);
 	if (store_query_state(ctx->store, room, "io.haos.member_role",
 	    p->user, &text, &err) == 0 && text != NULL) {
-		c = json_loads(text, 0, NULL);
+		c = json_load_stored(text);
 		label = json_get_str(c, "role", NULL);
 	}
 	if (label == NULL)
@@ -163,7 +163,7 @@ cmd_profile_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 		free(p);
 		return;
 	}
-	root = res->body != NULL ? json_loads(res->body, 0, NULL) : NULL;
+	root = res->body != NULL ? json_load_answer(res->body) : NULL;
 	cmd_profile_add(p, "User:", p->user);
 	cmd_profile_add(p, "Display name:", json_get_str(root, "displayname",
 	    "(none)"));

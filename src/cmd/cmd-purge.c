@@ -115,7 +115,7 @@ cmd_purge_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 		cmd_purge_free(p);
 		return;
 	}
-	root = res->body != NULL ? json_loads(res->body, 0, NULL) : NULL;
+	root = res->body != NULL ? json_load_answer(res->body) : NULL;
 	chunk = json_object_get(root, "chunk");
 	json_array_foreach(chunk, i, ev) {
 		id = json_get_str(ev, "event_id", NULL);
@@ -175,7 +175,7 @@ cmd_purge_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	need = POWER_MODERATOR;
 	if (store_query_state(ctx->store, ctx->room_id, "m.room.power_levels",
 	    "", &text, &err) == 0 && text != NULL) {
-		pl = json_loads(text, 0, NULL);
+		pl = json_load_stored(text);
 		need = json_get_int(pl, "redact", 50);
 		json_decref(pl);
 	}

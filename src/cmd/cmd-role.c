@@ -96,7 +96,7 @@ cmd_role_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 			free(text);
 			continue;
 		}
-		pl = json_loads(text, 0, NULL);
+		pl = json_load_stored(text);
 		free(text);
 		if (!json_is_object(pl)) {
 			json_decref(pl);

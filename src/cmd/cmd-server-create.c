@@ -25,7 +25,7 @@ cmd_server_room_id(const struct client_result *res)
 
 	if (!res->ok || res->body == NULL)
 		return NULL;
-	j = json_loads(res->body, 0, NULL);
+	j = json_load_answer(res->body);
 	id = json_get_str(j, "room_id", NULL);
 	if (space_valid_room_id(id))
 		out = xstrdup(id);

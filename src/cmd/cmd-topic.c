@@ -50,7 +50,7 @@ cmd_topic_level(struct cmd_ctx *ctx)
 	if (store_query_state(ctx->store, ctx->room_id, "m.room.power_levels",
 	    "", &text, &err) == -1 || text == NULL)
 		return level;
-	pl = json_loads(text, 0, NULL);
+	pl = json_load_stored(text);
 	free(text);
 	v = json_object_get(json_object_get(pl, "events"), "m.room.topic");
 	level = json_is_integer(v) ? json_integer_value(v) :

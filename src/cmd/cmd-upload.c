@@ -99,7 +99,7 @@ cmd_upload_uri(const struct client_result *res)
 
 	if (!res->ok || res->body == NULL)
 		return NULL;
-	j = json_loads(res->body, 0, NULL);
+	j = json_load_answer(res->body);
 	uri = json_get_str(j, "content_uri", NULL);
 	if (uri != NULL && strncmp(uri, "mxc://", 6) == 0)
 		out = xstrdup(uri);
