@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 
 /* Guarded by log_lock; log_file is NULL until log_open() succeeds. */
@@ -81,22 +82,20 @@ log_level_name(enum log_level level)
 	return log_names[level];
 }
 
-/* Write one line; control characters are escaped so the log stays inert. */
+/* Write one line, sanitised so that the log stays inert in a terminal. */
 void
 log_vmsg(enum log_level level, const char *tag, const char *fmt, va_list ap)
 {
 	char		 buf[2048], stamp[32];
 	struct timespec	 ts;
 	struct tm	 tm;
-	char		*p;
+	char		*clean;
 
 	if (level > log_level || log_file == NULL)
 		return;
 	vsnprintf(buf, sizeof buf, fmt, ap);
-	for (p = buf; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	}
+	/* Server text may be in it: C0, C1, escapes and bidi go. */
+	clean = sanitize_text(buf, (size_t)-1, 0);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -104,9 +103,10 @@ log_vmsg(enum log_level level, const char *tag, const char *fmt, va_list ap)
 	pthread_mutex_lock(&log_lock);
 	if (log_file != NULL) {
 		fprintf(log_file, "%s.%03ldZ %-5s %s: %s\n", stamp,
-		    ts.tv_nsec / 1000000, log_names[level], tag, buf);
+		    ts.tv_nsec / 1000000, log_names[level], tag, clean);
 	}
 	pthread_mutex_unlock(&log_lock);
+	free(clean);
 }
 
 void

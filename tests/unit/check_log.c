@@ -44,14 +44,22 @@ START_TEST(test_levels_and_file)
 	log_debug("test", "hidden %d", 1);
 	log_info("test", "shown %d", 2);
 	log_warn("test", "evil \033[31mred\007");
+	/* C1 (CSI as U+009B, OSC as U+009D) and a raw 8-bit CSI byte. */
+	log_warn("test", "c1 \xc2\x9b" "31mx\xc2\x9d" "2;t\x07 \x9b" "1m end");
 	log_close();
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
 	text = test_read_file(path);
 	ck_assert_ptr_null(strstr(text, "hidden"));
 	ck_assert_ptr_nonnull(strstr(text, "info  test: shown 2"));
-	ck_assert_ptr_nonnull(strstr(text, "warn  test: evil ?[31mred?"));
+	/* The escape sequence is gone whole, not half-escaped. */
+	ck_assert_ptr_nonnull(strstr(text, "warn  test: evil red\n"));
 	ck_assert_ptr_null(strchr(text, '\033'));
+	ck_assert_ptr_null(strstr(text, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(text, "\xc2\x9d"));
+	ck_assert_ptr_null(strchr(text, '\x07'));
+	ck_assert_ptr_nonnull(strstr(text, "warn  test: c1 "));
+	ck_assert_ptr_nonnull(strstr(text, " end\n"));
 	free(text);
 	test_rmtree(dir);
 	free(path);
