@@ -42,8 +42,6 @@ struct ingest_room {
 };
 
 /* ingest.c */
-int	ingest_fail(struct ingest *, enum haos_err, const char *,
-	    const char *);
 size_t	ingest_dump(struct ingest *, const json_t *);
 int	ingest_touch(struct ingest *, const char *room_id);
 int	ingest_account_data(struct ingest *, int64_t room, const json_t *);

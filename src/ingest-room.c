@@ -7,6 +7,7 @@
 
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/log.h"
 #include "haos/model.h"
 #include "haos/notify.h"
 #include "haos/store.h"
@@ -44,6 +45,48 @@ ingest_member_dump(struct ingest *in, const char *type, json_t *content,
 }
 
 /*
+ * A timeline event haos cannot read (not an object, or no event id,
+ * sender, type or content object): logged, and kept at its place as an
+ * io.haos.unreadable marker, so that the timeline shows something is
+ * missing there instead of one bad event failing the whole sync.
+ */
+static int
+ingest_room_unreadable(struct ingest *in, struct ingest_room *ir,
+    const json_t *ev, int64_t ordinal, const char *why)
+{
+	struct store_event	 se;
+	json_t			*c;
+	char			*id;
+	int			 rc;
+
+	memset(&se, 0, sizeof se);
+	/* Not a '$' id: nothing ever sends it back to the server. */
+	id = xasprintf("~unreadable:%s:%lld", ir->room_id,
+	    (long long)ordinal);
+	se.event_id = id;
+	se.sender = json_get_str(ev, "sender", "");
+	se.type = "io.haos.unreadable";
+	se.ts = json_get_int(ev, "origin_server_ts", 0);
+	se.ordinal = ordinal;
+	c = json_pack("{s:s}", "reason", why);
+	if (json_get_str(ev, "event_id", NULL) != NULL)
+		json_object_set(c, "event_id", json_object_get(ev,
+		    "event_id"));
+	se.content_len = ingest_dump(in, c);
+	se.content = in->buf;
+	log_warn("ingest", "%s: an event could not be read (%s); marked in "
+	    "the timeline", ir->room_id, why);
+	rc = store_event_insert(in->s, ir->key, &se, in->err);
+	if (rc == 1) {
+		in->res->events++;
+		ir->notify |= NOTIFY_TIMELINE;
+	}
+	json_decref(c);
+	free(id);
+	return rc;
+}
+
+/*
  * Insert one timeline event at ordinal.  Returns 1 if inserted, 0 if it
  * was already stored (and nothing else is done), -1 on error.  With
  * backfill set, state is historical and is not applied.
@@ -63,10 +106,15 @@ ingest_room_event(struct ingest *in, struct ingest_room *ir, const json_t *ev,
 	se.sender = json_get_str(ev, "sender", NULL);
 	se.type = json_get_str(ev, "type", NULL);
 	content = json_get_obj(ev, "content");
+	if (!json_is_object(ev))
+		return ingest_room_unreadable(in, ir, ev, ordinal,
+		    "not an object");
 	if (se.event_id == NULL || se.sender == NULL || se.type == NULL ||
 	    content == NULL)
-		return ingest_fail(in, HAOS_EPROTO, "malformed timeline event "
-		    "in", ir->room_id);
+		return ingest_room_unreadable(in, ir, ev, ordinal,
+		    se.event_id == NULL ? "no event_id" : se.sender == NULL ?
+		    "no sender" : se.type == NULL ? "no type" :
+		    "no content object");
 	se.state_key = json_get_str(ev, "state_key", NULL);
 	se.ts = json_get_int(ev, "origin_server_ts", 0);
 	se.ordinal = ordinal;

@@ -7,6 +7,7 @@
 
 #include "haos/error.h"
 #include "haos/json.h"
+#include "haos/log.h"
 #include "haos/model.h"
 #include "haos/notify.h"
 #include "haos/store.h"
@@ -228,9 +229,13 @@ ingest_state(struct ingest *in, struct ingest_room *ir, const json_t *ev)
 	type = json_get_str(ev, "type", NULL);
 	state_key = json_get_str(ev, "state_key", NULL);
 	content = json_get_obj(ev, "content");
-	if (type == NULL || state_key == NULL || content == NULL)
-		return ingest_fail(in, HAOS_EPROTO, "malformed state event in",
-		    ir->room_id);
+	/* One bad state event is skipped, never the whole sync. */
+	if (type == NULL || state_key == NULL || content == NULL) {
+		log_warn("ingest", "%s: skipped a state event that could not "
+		    "be read (no %s)", ir->room_id, type == NULL ? "type" :
+		    state_key == NULL ? "state_key" : "content object");
+		return 0;
+	}
 	ingest_dump(in, content);
 	if (store_state_set(in->s, ir->key, type, state_key,
 	    json_get_str(ev, "event_id", NULL),

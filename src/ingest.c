@@ -53,15 +53,6 @@ ingest_result_free(struct ingest_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-int
-ingest_fail(struct ingest *in, enum haos_err code, const char *what,
-    const char *id)
-{
-	haos_error_set(in->err, code, "%s%s%s", what, id != NULL ? ": " : "",
-	    id != NULL ? id : "");
-	return -1;
-}
-
 /* Serialise v compactly into the reused buffer; returns its length. */
 size_t
 ingest_dump(struct ingest *in, const json_t *v)

@@ -240,41 +240,88 @@ START_TEST(test_incremental_and_reingest)
 END_TEST
 
 /* A malformed event half-way leaves neither events nor next_batch. */
-START_TEST(test_atomic_malformed)
+/* Append ev (a new reference) to the timeline of SYNC_ROOM in j. */
+static void
+push(json_t *tl, json_t *ev)
+{
+	json_array_append_new(tl, ev);
+}
+
+/*
+ * One bad event never stops a sync: events without a sender, content,
+ * type or id, or that are not objects at all, and state events without a
+ * state_key or content, are skipped, logged and marked in the timeline;
+ * the good events around them and next_batch are stored.
+ */
+START_TEST(test_malformed_skipped)
 {
 	struct ingest_result	 res;
 	struct haos_error	 err;
-	json_t			*j, *tl;
-	int64_t			 events, state;
+	struct event_row	*ev;
+	json_t			*j, *tl, *state, *good;
+	int64_t			 events, markers = 0;
+	size_t			 n, i;
 	char			*t;
 
 	sync_file("initial.json");
 	events = count("events");
-	state = count("state");
 
 	j = load("incremental.json");
 	tl = json_object_get(json_path(j, "rooms.join"), SYNC_ROOM);
+	state = json_get_obj(tl, "state");
+	if (state == NULL) {
+		state = json_object();
+		json_object_set_new(tl, "state", state);
+	}
+	json_object_set_new(state, "events", json_pack("[{s:s, s:s, s:s}, "
+	    "{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:[]}]",
+	    "type", "m.room.topic", "sender", SYNC_ALICE, "event_id", "$nokey",
+	    "type", "m.room.topic", "state_key", "", "sender", SYNC_ALICE,
+	    "event_id", "$nocontent",
+	    "type", "m.room.topic", "state_key", "", "event_id", "$arr",
+	    "content"));
 	tl = json_get_arr(json_get_obj(tl, "timeline"), "events");
 	ck_assert_ptr_nonnull(tl);
-	/* A second, valid event first, then one without a sender. */
-	json_array_insert_new(tl, 0, json_deep_copy(json_array_get(tl, 0)));
-	json_object_set_new(json_array_get(tl, 0), "event_id",
-	    json_string("$valid-but-rolled-back"));
-	json_object_del(json_array_get(tl, 1), "sender");
-	ck_assert_int_eq(ingest_sync(st, j, &res, &err), -1);
-	ck_assert_int_eq(err.code, HAOS_EPROTO);
-	ck_assert_uint_eq(res.nrooms, 0);
-	ck_assert_int_eq(store_in_txn(st), 0);
-	ck_assert_int_eq(count("events"), events);
-	ck_assert_int_eq(count("state"), state);
-	t = token();
-	ck_assert_str_eq(t, "s137049_131_4_5_16_1_19_238_0");
-	free(t);
-	json_decref(j);
+	good = json_deep_copy(json_array_get(tl, 0));
+	json_object_del(json_array_get(tl, 0), "sender");
+	push(tl, json_pack("{s:s, s:s, s:s, s:s}", "event_id", "$str",
+	    "sender", SYNC_ALICE, "type", "m.room.message", "content", "hi"));
+	push(tl, json_pack("{s:s, s:s, s:{}}", "event_id", "$notype",
+	    "sender", SYNC_ALICE, "content"));
+	push(tl, json_pack("{s:i, s:s, s:s, s:{}}", "event_id", 7, "sender",
+	    SYNC_ALICE, "type", "m.room.message", "content"));
+	push(tl, json_integer(42));
+	push(tl, json_string("not an event"));
+	/* Wrong types where haos reads optional fields: defaults, kept. */
+	json_object_set_new(good, "event_id", json_string("$oddtypes"));
+	json_object_set_new(good, "origin_server_ts", json_string("soon"));
+	json_object_set_new(good, "unsigned", json_string("x"));
+	json_object_set_new(json_object_get(good, "content"), "m.relates_to",
+	    json_integer(3));
+	push(tl, good);
 
-	/* The intact response then applies normally. */
-	sync_file("incremental.json");
-	ck_assert_int_eq(count("events"), events + 1);
+	ck_assert_msg(ingest_sync(st, j, &res, &err) == 0, "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(j);
+	t = token();
+	ck_assert_str_ne(t, "s137049_131_4_5_16_1_19_238_0");
+	free(t);
+	/* Six unreadable markers and the one good event. */
+	ck_assert_int_eq(count("events"), events + 7);
+	ck_assert_int_eq(store_query_timeline(st, SYNC_ROOM, STORE_LATEST, 7,
+	    0, NULL, &ev, &n, &err), 0);
+	ck_assert_uint_eq(n, 7);
+	for (i = 0; i < n; i++) {
+		if (strcmp(ev[i].type, "io.haos.unreadable") != 0)
+			continue;
+		markers++;
+		ck_assert_ptr_nonnull(strstr(ev[i].content, "\"reason\""));
+		ck_assert_int_ne(ev[i].event_id[0], '$');
+	}
+	ck_assert_int_eq(markers, 6);
+	ck_assert_str_eq(ev[n - 1].event_id, "$oddtypes");
+	ck_assert_ptr_nonnull(strstr(ev[0].content, "no sender"));
+	event_rows_free(ev, n);
 
 	/* No next_batch: refused before anything is written. */
 	j = json_pack("{s:{}}", "rooms");
@@ -989,21 +1036,23 @@ START_TEST(test_to_device_atomic)
 {
 	struct ingest_result	 res;
 	struct haos_error	 err;
-	json_t			*j, *rooms, *tl;
+	json_t			*j, *rooms;
+	int64_t			 events;
 	char			*t;
 
 	sync_file("to-device.json");
 	ck_assert_int_eq(count("to_device"), 2);
+	events = count("events");
 	j = to_device_malformed();
 	json_object_set_new(j, "next_batch", json_string("s-never"));
 	rooms = load("incremental.json");
 	json_object_set(j, "rooms", json_object_get(rooms, "rooms"));
-	tl = json_object_get(json_path(j, "rooms.join"), SYNC_ROOM);
-	tl = json_get_arr(json_get_obj(tl, "timeline"), "events");
-	json_object_del(json_array_get(tl, 0), "sender");
+	/* The consumer of to-device events fails: the batch is undone. */
+	ingest_to_device_hook = hook_fail;
 	ck_assert_int_eq(ingest_sync(st, j, &res, &err), -1);
-	ck_assert_int_eq(err.code, HAOS_EPROTO);
+	ingest_to_device_hook = NULL;
 	ck_assert_int_eq(count("to_device"), 2);
+	ck_assert_int_eq(count("events"), events);
 	t = token();
 	ck_assert_str_eq(t, "s137255_155_6_7_20_1_21_294_0");
 	free(t);
@@ -1115,10 +1164,15 @@ START_TEST(test_changed_rooms)
 	ck_assert_int_gt(seq, ro_seq);
 
 	/* A failed batch records nothing. */
-	j = json_pack("{s:s,s:{s:{s:{s:{s:[{s:s}]}}}}}", "next_batch", "s3",
+	j = json_pack("{s:s,s:{s:{s:{s:{s:[{s:s,s:s,s:s,s:{}}]}}}},"
+	    "s:{s:[{s:s,s:s,s:{}}]}}", "next_batch", "s3",
 	    "rooms", "join", "!x:haos.test", "timeline", "events", "type",
-	    "m.room.message");
+	    "m.room.message", "event_id", "$f1", "sender", "@a:haos.test",
+	    "content", "to_device", "events", "type", "m.room_key",
+	    "sender", "@a:haos.test", "content");
+	ingest_to_device_hook = hook_fail;
 	ck_assert_int_eq(ingest_sync(st, j, &res, &err), -1);
+	ingest_to_device_hook = NULL;
 	json_decref(j);
 	c = changed(ro, &seq);
 	ck_assert_str_eq(c, "");
@@ -1237,7 +1291,7 @@ suite_ingest(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_initial);
 	tcase_add_test(tc, test_incremental_and_reingest);
-	tcase_add_test(tc, test_atomic_malformed);
+	tcase_add_test(tc, test_malformed_skipped);
 	tcase_add_test(tc, test_to_device);
 	tcase_add_test(tc, test_to_device_fail);
 	tcase_add_test(tc, test_relations);
