@@ -16,6 +16,7 @@
 #include "haos/matrix.h"
 #include "haos/paths.h"
 #include "haos/prompt.h"
+#include "haos/sanitize.h"
 #include "haos/session.h"
 #include "haos/xmalloc.h"
 
@@ -182,7 +183,7 @@ account_login(const struct config *cfg __unused, const struct account *a,
 	if (paths_make_dir(paths->data_dir, err) == -1 ||
 	    session_save(&s, paths->session_file, err) == -1)
 		goto out;
-	printf("Logged in as %s on %s (device %s).\n", s.user_id,
+	sanitize_fprintf(stdout, "Logged in as %s on %s (device %s).\n", s.user_id,
 	    s.homeserver, s.device_id);
 	ret = 0;
 out:
@@ -210,12 +211,12 @@ account_logout(const struct paths *paths, struct haos_error *err)
 	if (matrix_logout(&s, err) == -1) {
 		if (err->mx != MX_UNKNOWN_TOKEN)
 			goto out;
-		fprintf(stderr, "haos: the server no longer knew this "
+		sanitize_fprintf(stderr, "haos: the server no longer knew this "
 		    "session; removing it here\n");
 	}
 	if (session_delete(paths->session_file, err) == -1)
 		goto out;
-	printf("Logged out %s (device %s).\n", s.user_id, s.device_id);
+	sanitize_fprintf(stdout, "Logged out %s (device %s).\n", s.user_id, s.device_id);
 	ret = 0;
 out:
 	session_free(&s);

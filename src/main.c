@@ -18,6 +18,7 @@
 #include "haos/notify.h"
 #include "haos/paths.h"
 #include "haos/run.h"
+#include "haos/sanitize.h"
 #include "haos/session.h"
 #include "haos/store.h"
 #include "haos/ui.h"
@@ -26,7 +27,7 @@
 static int
 main_fail(const struct haos_error *err)
 {
-	fprintf(stderr, "haos: %s\n", err->msg);
+	sanitize_fprintf(stderr, "haos: %s\n", err->msg);
 	return haos_error_exit_code(err);
 }
 
@@ -43,7 +44,7 @@ main_open_log(const struct paths *paths, const struct config *cfg, int debug)
 		level = LOG_DEBUG;
 	if (paths_make_dir(paths->state_dir, &err) == -1 ||
 	    log_open(paths->log_file, level) == -1) {
-		fprintf(stderr, "haos: cannot open log %s: %s\n",
+		sanitize_fprintf(stderr, "haos: cannot open log %s: %s\n",
 		    paths->log_file, strerror(errno));
 		return;
 	}
@@ -182,8 +183,8 @@ main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	haos_error_clear(&err);
 	if (cli_parse(argc, argv, &o, &err) == -1) {
-		fprintf(stderr, "haos: %s\n", err.msg);
-		fprintf(stderr, "usage: haos [--config FILE] [--profile NAME] "
+		sanitize_fprintf(stderr, "haos: %s\n", err.msg);
+		sanitize_fprintf(stderr, "usage: haos [--config FILE] [--profile NAME] "
 		    "[--debug] [login | logout | run ...]\n");
 		return HAOS_EXIT_USAGE;
 	}
@@ -192,7 +193,7 @@ main(int argc, char **argv)
 		cli_usage(stdout);
 		return HAOS_EXIT_OK;
 	case CLI_VERSION:
-		printf("haos %s\n", HAOS_VERSION);
+		sanitize_fprintf(stdout, "haos %s\n", HAOS_VERSION);
 		return HAOS_EXIT_OK;
 	case CLI_DUMP_CONFIG:
 		config_dump(stdout);
@@ -214,7 +215,7 @@ main(int argc, char **argv)
 	acct = config_account(&cfg, o.profile, &err);
 	if (o.profile != NULL && acct == NULL && cfg.naccounts > 0 &&
 	    o.command == CLI_RUN_UI) {
-		fprintf(stderr, "haos: note: %s has no [account %s] section\n",
+		sanitize_fprintf(stderr, "haos: note: %s has no [account %s] section\n",
 		    paths.config_file, o.profile);
 	}
 	main_open_log(&paths, &cfg, o.debug);

@@ -12,6 +12,7 @@
 
 #include "haos/haos.h"
 #include "haos/error.h"
+#include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 
 static volatile sig_atomic_t	prompt_interrupted;
@@ -72,7 +73,7 @@ prompt_ask(const char *question, int secret, struct haos_error *err)
 {
 	struct sigaction	 sa, old_int, old_term;
 	struct termios		 t, saved;
-	char			*line;
+	char			*line, *clean;
 	int			 fd, own = 0, noecho = 0;
 
 	if (!isatty(STDIN_FILENO)) {
@@ -90,7 +91,10 @@ prompt_ask(const char *question, int secret, struct haos_error *err)
 	prompt_interrupted = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	(void)!write(own ? fd : STDERR_FILENO, question, strlen(question));
+	/* The question may name what a config file or a server said. */
+	clean = sanitize_text(question, (size_t)-1, 0);
+	(void)!write(own ? fd : STDERR_FILENO, clean, strlen(clean));
+	free(clean);
 	if (secret && tcgetattr(fd, &saved) == 0) {
 		t = saved;
 		t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);

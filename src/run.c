@@ -88,9 +88,9 @@ run_print(void *arg, int is_error, const char *msg)
 
 	if (is_error) {
 		r->errors++;
-		fprintf(stderr, "haos: %s\n", msg);
+		sanitize_fprintf(stderr, "haos: %s\n", msg);
 	} else
-		printf("%s\n", msg);
+		sanitize_fprintf(stdout, "%s\n", msg);
 	fflush(NULL);
 }
 
@@ -107,12 +107,12 @@ run_pump(struct run *r, int ms)
 		return -1;
 	bits = notify_take(r->nf);
 	if (bits & NOTIFY_FATAL) {
-		fprintf(stderr, "haos: the network thread stopped (see the "
+		sanitize_fprintf(stderr, "haos: the network thread stopped (see the "
 		    "log)\n");
 		return -1;
 	}
 	if (bits & NOTIFY_AUTH) {
-		fprintf(stderr, "haos: session invalid - run haos login\n");
+		sanitize_fprintf(stderr, "haos: session invalid - run haos login\n");
 		return -1;
 	}
 	client_dispatch(r->client);
@@ -132,12 +132,12 @@ run_wait_syncs(struct run *r, unsigned long want, long timeout_ms)
 		if (ns.syncs >= want)
 			return 0;
 		if (ns.state == CLIENT_AUTH_FAILED) {
-			fprintf(stderr, "haos: session invalid - run haos "
+			sanitize_fprintf(stderr, "haos: session invalid - run haos "
 			    "login\n");
 			return -1;
 		}
 		if (client_now_ms() > deadline) {
-			fprintf(stderr, "haos: no answer from the homeserver "
+			sanitize_fprintf(stderr, "haos: no answer from the homeserver "
 			    "(sync)\n");
 			return -1;
 		}
@@ -161,7 +161,7 @@ run_wait_done(struct run *r)
 		    run_sends_in(r, OUTBOX_FAILED, 0) >= r->ntxns)
 			break;
 		if (client_now_ms() > deadline) {
-			fprintf(stderr, "haos: timed out waiting for the "
+			sanitize_fprintf(stderr, "haos: timed out waiting for the "
 			    "homeserver\n");
 			return -1;
 		}
@@ -221,11 +221,11 @@ run_pick(struct room_row *rows, size_t n, int spaces, const char *what,
 				hit[nhit++] = i;
 		}
 		list = run_candidates(rows, hit, nhit);
-		fprintf(stderr, "haos: no %s called %s%s%s\n", what, want,
+		sanitize_fprintf(stderr, "haos: no %s called %s%s%s\n", what, want,
 		    list != NULL ? "; known: " : "", list != NULL ? list : "");
 	} else {
 		list = run_candidates(rows, hit, nhit);
-		fprintf(stderr, "haos: %s name %s is ambiguous; candidates: "
+		sanitize_fprintf(stderr, "haos: %s name %s is ambiguous; candidates: "
 		    "%s\n", what, want, list);
 	}
 	free(list);
@@ -245,7 +245,7 @@ run_context(struct run *r, const struct run_opts *o)
 	if (o->server != NULL) {
 		if (store_query_rooms(r->st, STORE_ROOMS_SPACES, NULL, &rows,
 		    &n, &err) == -1) {
-			fprintf(stderr, "haos: %s\n", err.msg);
+			sanitize_fprintf(stderr, "haos: %s\n", err.msg);
 			return -1;
 		}
 		r->server_id = run_pick(rows, n, 1, "server", o->server);
@@ -257,7 +257,7 @@ run_context(struct run *r, const struct run_opts *o)
 		if (store_query_rooms(r->st, r->server_id != NULL ?
 		    STORE_ROOMS_CHANNELS : STORE_ROOMS_ALL, r->server_id, &rows,
 		    &n, &err) == -1) {
-			fprintf(stderr, "haos: %s\n", err.msg);
+			sanitize_fprintf(stderr, "haos: %s\n", err.msg);
 			return -1;
 		}
 		r->room_id = run_pick(rows, n, 0, r->server_id != NULL ?
@@ -321,16 +321,16 @@ run_commands(const struct config *cfg, const struct paths *paths,
 	memset(&r, 0, sizeof r);
 	memset(&s, 0, sizeof s);
 	if (session_load(&s, paths->session_file, &err) == -1) {
-		fprintf(stderr, "haos: %s\n", err.msg);
+		sanitize_fprintf(stderr, "haos: %s\n", err.msg);
 		return HAOS_EXIT_RUNTIME;
 	}
 	if (paths_make_dir(paths->data_dir, &err) == -1) {
-		fprintf(stderr, "haos: %s\n", err.msg);
+		sanitize_fprintf(stderr, "haos: %s\n", err.msg);
 		goto out;
 	}
 	r.nf = notify_new();
 	if (r.nf == NULL) {
-		fprintf(stderr, "haos: pipe: %s\n", strerror(errno));
+		sanitize_fprintf(stderr, "haos: pipe: %s\n", strerror(errno));
 		goto out;
 	}
 	r.timeout_ms = cfg->request_timeout * 1000L + 5000;
@@ -347,7 +347,7 @@ run_commands(const struct config *cfg, const struct paths *paths,
 	nc.notify = r.nf;
 	r.net = net_start(&nc, &err);
 	if (r.net == NULL) {
-		fprintf(stderr, "haos: %s\n", err.msg);
+		sanitize_fprintf(stderr, "haos: %s\n", err.msg);
 		goto out;
 	}
 	r.client = client_new(r.net, NULL, s.user_id);
@@ -362,7 +362,7 @@ run_commands(const struct config *cfg, const struct paths *paths,
 	r.st = store_open(paths->store_file, STORE_RO, &err);
 	if (r.st == NULL || store_schema_version(r.st, &v, &err) == -1 ||
 	    v != STORE_SCHEMA_VERSION) {
-		fprintf(stderr, "haos: cannot read the cache %s\n",
+		sanitize_fprintf(stderr, "haos: cannot read the cache %s\n",
 		    paths->store_file);
 		goto out;
 	}

@@ -1,7 +1,9 @@
 /* Make network text safe for a terminal and measure it by grapheme. */
 #include "haos/sanitize.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -359,4 +361,21 @@ sanitize_width(const char *s)
 		len -= n;
 	}
 	return total;
+}
+
+int
+sanitize_fprintf(FILE *f, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*raw, *clean;
+	int	 n;
+
+	va_start(ap, fmt);
+	raw = xvasprintf(fmt, ap);
+	va_end(ap);
+	clean = sanitize_text(raw, (size_t)-1, SANITIZE_NEWLINES);
+	n = fputs(clean, f);
+	free(clean);
+	free(raw);
+	return n;
 }

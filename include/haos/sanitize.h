@@ -5,6 +5,7 @@
 #include "haos/haos.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum sanitize_flags {
 	SANITIZE_NEWLINES = 1u << 0	/* keep '\n' (bodies); else a space */
@@ -19,6 +20,13 @@ enum sanitize_flags {
  * invalid UTF-8 becomes U+FFFD.  len may be (size_t)-1 for strlen(s).
  */
 char	*sanitize_text(const char *s, size_t len, unsigned int flags);
+
+/*
+ * printf to f, the whole text sanitised (newlines kept): for every line
+ * that may hold a server's or a file's words on stdout or stderr.
+ */
+int	 sanitize_fprintf(FILE *, const char *, ...)
+	     __attribute__((format(printf, 2, 3)));
 
 /* Display width in terminal cells of valid UTF-8 (grapheme clusters). */
 int	 sanitize_width(const char *s);

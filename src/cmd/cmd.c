@@ -8,6 +8,7 @@
 
 #include "haos/error.h"
 #include "haos/model.h"
+#include "haos/sanitize.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -218,7 +219,7 @@ cmd_vprint(struct cmd_ctx *ctx, int is_error, const char *fmt, va_list ap)
 	if (ctx->print != NULL)
 		ctx->print(ctx->print_arg, is_error, buf);
 	else
-		fprintf(stderr, "%s\n", buf);
+		sanitize_fprintf(stderr, "%s\n", buf);
 }
 
 /* Report a command failure to the context's sink. */

@@ -139,4 +139,17 @@ chmod 600 "$TMP/pw.ini"
 "$HAOS_BIN" --config "$TMP/pw.ini" login </dev/null >/dev/null 2>"$TMP/err"; rc=$?
 check "0600 password file logs in" test "$rc" = 0
 
+# Hostile server text never reaches the terminal raw: an error whose text
+# holds OSC 2 (title), OSC 52 (clipboard), CSI, C1 controls and bidi.
+hs_call POST /_test/faults "" '{"faults":[{"action":"status","method":"POST","path":"/login","status":403,"errcode":"M_FORBIDDEN","error":"no \u001b]2;pwned\u0007 \u001b]52;c;cHduZWQ=\u0007 \u001b[31mred \u009b31m c1 \u009d0;t\u009c \u202eevil end"}]}' >/dev/null
+XDG_DATA_HOME=$TMP/hostile "$HAOS_BIN" --config "$cfg" login </dev/null >"$TMP/h.out" 2>"$TMP/h.err"; rc=$?
+check "hostile error: login fails" test "$rc" = 1
+check "hostile error: the message is shown" grep -q "no .*red .*c1 .*evil end" "$TMP/h.err"
+check "hostile error: no ESC, BEL or C1 on stderr" python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+bad = [c for c in (b"\x1b", b"\x07", b"\xc2\x9b", b"\xc2\x9c", b"\xc2\x9d", b"\xe2\x80\xae") if c in b]
+sys.exit(1 if bad else 0)' "$TMP/h.err"
+check "hostile error: nothing on stdout" test ! -s "$TMP/h.out"
+
 finish
