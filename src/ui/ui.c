@@ -28,38 +28,11 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
-#define UI_MESSAGE_MS	8000	/* how long a status message stays */
-
 /* ui_init()'s thread owns curses; every entry point checks it. */
 static int
 ui_on_thread(const struct ui *ui)
 {
 	return pthread_equal(ui->owner, pthread_self());
-}
-
-static int64_t
-ui_now_ms(void)
-{
-	return client_now_ms();
-}
-
-/* Show a message in the status line (commands, errors, progress). */
-void
-ui_message(struct ui *ui, int is_error, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 buf[512];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	free(ui->msg);
-	ui->msg = sanitize_text(buf, (size_t)-1, 0);
-	ui->msg_error = is_error;
-	ui->msg_at = ui_now_ms();
-	ui->status.dirty = 1;
-	if (is_error)
-		log_info("ui", "%s", buf);
 }
 
 /* Mark panes stale for what the net thread says changed. */
@@ -114,7 +87,7 @@ ui_layout(struct ui *ui)
 	pane_place(&ui->status, &ui->lay.status);
 	pane_place(&ui->input, &ui->lay.input);
 	if (old.messages.w != ui->lay.messages.w)
-		ui->messages.stale = 1;	/* wrap again */
+		pane_messages_rewrap(ui);	/* wrap again */
 }
 
 /* Re-query stale panes, then draw dirty ones and update once. */
@@ -172,10 +145,7 @@ ui_draw(struct ui *ui)
 		if (p == &ui->channels)
 			ui_initial_selection(ui);
 	}
-	if (ui->msg != NULL && ui_now_ms() - ui->msg_at > UI_MESSAGE_MS) {
-		xfree(ui->msg);
-		ui->status.dirty = 1;
-	}
+	statusbar_message_live(ui);
 	for (i = 0; i < nitems(ui->panes); i++) {
 		p = ui->panes[i];
 		if (p->win == NULL || (!p->dirty && !all))
@@ -192,7 +162,8 @@ ui_draw(struct ui *ui)
 	} else if (ui->relogin != NULL && ui->input.win != NULL) {
 		curs_set(1);
 		relogin_cursor(ui);
-	} else if (ui->input.win != NULL && !ui->sel && ui->help == NULL) {
+	} else if (ui->input.win != NULL && pane_messages_selected_id(ui) == NULL &&
+	    !overlay_open(ui)) {
 		curs_set(1);
 		pane_input_cursor(ui);
 	} else
@@ -274,22 +245,14 @@ ui_key(struct ui *ui, int key, char *paste)
 		switcher_key(ui, key, paste);
 		return;
 	}
-	if (ui->help != NULL && paste == NULL) {
-		if (ui->help_cmds != NULL && ui_pick_key(ui, key))
-			return;
-		if (key == 27 || key == 'q' || key == (KEYC_FKEY | KEY_F(1)))
-			ui_close_text(ui);
-		else if (key == (KEYC_FKEY | KEY_PPAGE) ||
-		    key == (KEYC_FKEY | KEY_UP))
-			pane_messages_scroll(ui, UI_ACT_SCROLL_UP);
-		else if (key == (KEYC_FKEY | KEY_NPAGE) ||
-		    key == (KEYC_FKEY | KEY_DOWN))
-			pane_messages_scroll(ui, UI_ACT_SCROLL_DOWN);
+	if (overlay_open(ui) && paste == NULL) {
+		overlay_key(ui, key);
 		return;
 	}
 	if (conv_key(ui, key, paste))
 		return;
-	mode = pane_members_focused(ui) ? KEYMODE_MEMBERS : ui->sel ? KEYMODE_SELECT :
+	mode = pane_members_focused(ui) ? KEYMODE_MEMBERS : 
+	    pane_messages_selected_id(ui) != NULL ? KEYMODE_SELECT :
 	    KEYMODE_ROOT;
 	if (paste != NULL) {
 		if (mode != KEYMODE_ROOT)
@@ -439,7 +402,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 fail:
 	keys_free(ui);
 	editor_free(ui->ed);
-	free(ui->msg);
+	statusbar_free(ui);
 	free(ui->me);
 	free(ui);
 	return NULL;
@@ -468,8 +431,9 @@ ui_run(struct ui *ui, struct haos_error *err)
 		 * or a backfill, else each minute (clock, "Today").
 		 */
 		client_get_status(ui->ctx.client, &ns);
-		timeout = ns.state == CLIENT_OFFLINE || ui->msg != NULL ||
-		    ui->loading ? 1000 : 60000;
+		timeout = ns.state == CLIENT_OFFLINE ||
+		    statusbar_message_live(ui) ||
+		    pane_messages_loading(ui) ? 1000 : 60000;
 		n = poll(pfd, 2, timeout);
 		if (n == -1 && errno != EINTR) {
 			haos_error_set(err, HAOS_EIO, "poll: %s",
@@ -478,7 +442,7 @@ ui_run(struct ui *ui, struct haos_error *err)
 		}
 		if (n == 0) {
 			ui->status.dirty = 1;
-			ui->messages.stale = 1;	/* "Today", "loading" */
+			pane_messages_rewrap(ui);  /* "Today", "loading" */
 		}
 		/* Also after EINTR: SIGWINCH arrives as KEY_RESIZE. */
 		while (!ui->quit && keys_read(ui, ui->kwin, &key,
@@ -514,7 +478,7 @@ ui_done(struct ui *ui)
 	pane_messages_free(ui);
 	pane_members_free(ui);
 	readstate_free(ui);
-	ui_close_text(ui);
+	overlay_close(ui);
 	for (i = 0; i < ui->nreads; i++)
 		free(ui->reads[i].room_id);
 	free(ui->reads);
@@ -525,9 +489,7 @@ ui_done(struct ui *ui)
 	editor_free(ui->ed);
 	free(ui->server_id);
 	free(ui->room_id);
-	free(ui->sel_id);
-	free(ui->msg);
-	free(ui->typing_text);
+	statusbar_free(ui);
 	conv_free(ui);
 	free(ui->me);
 	free(ui->me_name);
