@@ -12,6 +12,7 @@
 #include "haos/layout.h"
 #include "haos/model.h"
 #include "haos/render.h"
+#include "haos/ui.h"
 
 struct ui;
 struct pane;
@@ -146,7 +147,7 @@ struct ui {
 	size_t			 nreads;
 	char			**last_room;	/* pairs: server, room */
 	size_t			 nlast;
-	int64_t			 change_seq;	/* store changes seen */
+	struct refresh		 refresh;	/* store changes seen */
 
 	/* Input (pane-input.c, the editor module) and the session. */
 	struct editor		*ed;
@@ -225,6 +226,8 @@ extern const struct pane_ops	statusbar_typing_ops;
 
 /* pane-rail.c: entries are indexes, Direct Messages has id NULL */
 void		 pane_rail_load(struct ui *);
+void		 pane_rail_update(struct ui *, const char *id);
+const char	**pane_rail_servers(struct ui *, size_t *n);
 void		 pane_rail_free(struct ui *);
 int		 pane_rail_click(struct ui *, int y);
 size_t		 pane_rail_count(struct ui *);

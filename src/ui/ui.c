@@ -35,19 +35,53 @@ ui_on_thread(const struct ui *ui)
 	return pthread_equal(ui->owner, pthread_self());
 }
 
-/* Mark panes stale for what the net thread says changed. */
+/* Mark stale the panes that show a room the store says changed. */
+static void
+ui_refresh_rooms(struct ui *ui, unsigned int bits)
+{
+	struct refresh_view	 v;
+	struct refresh_plan	 p;
+	struct haos_error	 err;
+	const char		**chans, **servers;
+	size_t			 i;
+
+	memset(&v, 0, sizeof v);
+	v.server_id = ui->server_id;
+	v.room_id = ui->room_id;
+	chans = pane_channels_rooms(ui, &v.nchannels);
+	servers = pane_rail_servers(ui, &v.nservers);
+	v.channels = chans;
+	v.servers = servers;
+	if (refresh_collect(&ui->refresh, ui->store, bits, &v, &p,
+	    &err) == -1)
+		log_warn("ui", "changed rooms: %s", err.msg);
+	free(chans);
+	free(servers);
+	if (p.panes & REFRESH_RAIL)
+		ui->rail.stale = 1;
+	for (i = 0; i < p.nservers && !ui->rail.stale; i++)
+		pane_rail_update(ui, p.servers[i]);
+	if (p.dm && !ui->rail.stale)
+		pane_rail_update(ui, NULL);
+	if (p.panes & REFRESH_CHANNELS)
+		ui->channels.stale = 1;
+	if (p.panes & REFRESH_TIMELINE)
+		ui->messages.stale = 1;
+	if (p.panes & REFRESH_MEMBERS)
+		ui->members.stale = 1;
+	if (p.panes & REFRESH_TOPIC)
+		ui->topic.dirty = 1;
+	refresh_plan_free(&p);
+}
+
+/*
+ * Act on the net thread's bits: the rooms the store says changed decide
+ * what is read again; typing and status as the bits say.
+ */
 void
 ui_stale(struct ui *ui, unsigned int bits)
 {
-	if (bits & (NOTIFY_SERVERS | NOTIFY_CHANNELS | NOTIFY_TIMELINE)) {
-		ui->rail.stale = 1;
-		ui->channels.stale = 1;
-		ui->topic.dirty = 1;
-	}
-	if (bits & (NOTIFY_TIMELINE | NOTIFY_OUTBOX | NOTIFY_MEMBERS))
-		ui->messages.stale = 1;
-	if (bits & NOTIFY_MEMBERS)
-		ui->members.stale = 1;
+	ui_refresh_rooms(ui, bits);
 	if (bits & NOTIFY_TYPING)
 		ui->typing.stale = 1;
 	if (bits & (NOTIFY_STATUS | NOTIFY_OUTBOX | NOTIFY_AUTH))
@@ -338,6 +372,9 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	    strcmp(d->cfg->ui_members, "no") == 0 ? 0 : -1;
 	ui->prefs.input_lines = 1;
 	ui->mouse = strcmp(d->cfg->ui_mouse, "yes") == 0;
+	/* Changes from here on; the first frame reads everything. */
+	if (refresh_start(&ui->refresh, d->store, err) == -1)
+		log_warn("ui", "change seq: %s", err->msg);
 
 	ui->ctx.store = d->store;
 	ui->ctx.client = d->client;
@@ -491,6 +528,7 @@ ui_done(struct ui *ui)
 	free(ui->room_id);
 	statusbar_free(ui);
 	conv_free(ui);
+	refresh_free(&ui->refresh);
 	free(ui->me);
 	free(ui->me_name);
 	free(ui);
