@@ -244,7 +244,7 @@ const struct ui_chan *
 pane_channels_find(struct ui *ui, const char *id)
 {
 	struct pane_channels_list	*cl = pane_channels_state(ui);
-	size_t	 i;
+	size_t				 i;
 
 	for (i = 0; id != NULL && i < cl->n; i++) {
 		if (cl->c[i].id != NULL && strcmp(cl->c[i].id, id) == 0)
@@ -257,7 +257,7 @@ static int
 pane_channels_index(struct ui *ui)
 {
 	struct pane_channels_list	*cl = pane_channels_state(ui);
-	size_t	 i;
+	size_t				 i;
 
 	for (i = 0; ui->room_id != NULL && i < cl->n; i++) {
 		if (cl->c[i].id != NULL &&
@@ -272,7 +272,7 @@ int
 pane_channels_move(struct ui *ui, int delta)
 {
 	struct pane_channels_list	*cl = pane_channels_state(ui);
-	int	 i, n = (int)cl->n, k;
+	int				 i, n = (int)cl->n, k;
 
 	if (n == 0)
 		return 0;
@@ -320,13 +320,13 @@ pane_channels_top(struct pane *p)
 static void
 pane_channels_draw(struct pane *p)
 {
-	struct ui		*ui = p->ui;
+	struct ui			*ui = p->ui;
 	struct pane_channels_list	*cl = pane_channels_state(ui);
-	const struct theme	*t = &ui->theme;
-	const struct ui_chan	*c;
-	int			 y, i, w = p->r.w - 1, x, sel;
-	attr_t			 a;
-	char			 num[32];
+	const struct theme		*t = &ui->theme;
+	const struct ui_chan		*c;
+	int				 y, i, w = p->r.w - 1, x, sel;
+	attr_t				 a;
+	char				 num[32];
 
 	werase(p->win);
 	sel = pane_channels_index(ui);
@@ -373,8 +373,9 @@ int
 pane_channels_click(struct ui *ui, int y)
 {
 	struct pane_channels_list	*cl = pane_channels_state(ui);
-	int	 i = pane_channels_top(&ui->channels) + y;
+	int				 i;
 
+	i = pane_channels_top(&ui->channels) + y;
 	if (y < 0 || i >= (int)cl->n ||
 	    cl->c[i].kind == UI_CHAN_HEADING)
 		return 0;

@@ -96,6 +96,7 @@ static int
 pane_messages_extra(struct ui *ui)
 {
 	struct msgs_state	*ms = pane_messages_state(ui);
+
 	return ms->loading || ms->beginning ? 1 : 0;
 }
 
@@ -103,8 +104,9 @@ static int
 pane_messages_max_scroll(struct ui *ui)
 {
 	struct msgs_state	*ms = pane_messages_state(ui);
-	int	 total = (int)ms->nlines + pane_messages_extra(ui);
+	int			 total;
 
+	total = (int)ms->nlines + pane_messages_extra(ui);
 	return total > ui->messages.r.h ? total - ui->messages.r.h : 0;
 }
 
@@ -267,6 +269,7 @@ static int
 pane_messages_is_sel(struct ui *ui, const struct render_line *l)
 {
 	struct msgs_state	*ms = pane_messages_state(ui);
+
 	return ms->sel && ms->sel_id != NULL && l->event_id != NULL &&
 	    strcmp(l->event_id, ms->sel_id) == 0;
 }
@@ -297,10 +300,10 @@ pane_messages_invite(struct pane *p)
 static void
 pane_messages_draw(struct pane *p)
 {
-	struct ui	*ui = p->ui;
+	struct ui		*ui = p->ui;
 	struct msgs_state	*ms = pane_messages_state(ui);
-	int		 h = p->r.h, total, first, y, idx;
-	const char	*hdr;
+	int			 h = p->r.h, total, first, y, idx;
+	const char		*hdr;
 
 	werase(p->win);
 	if (overlay_open(ui)) {
@@ -391,8 +394,9 @@ int
 pane_messages_scroll(struct ui *ui, enum ui_action how)
 {
 	struct msgs_state	*ms = pane_messages_state(ui);
-	int	 page = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
+	int			 page;
 
+	page = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
 	if (overlay_open(ui)) {
 		overlay_scroll(ui, how);
 		return 0;
@@ -431,7 +435,7 @@ static int
 pane_messages_sel_line(struct ui *ui)
 {
 	struct msgs_state	*ms = pane_messages_state(ui);
-	size_t	 i;
+	size_t			 i;
 
 	for (i = 0; i < ms->nlines; i++) {
 		if (pane_messages_is_sel(ui, &ms->lines[i]))
@@ -445,8 +449,10 @@ static void
 pane_messages_show_sel(struct ui *ui)
 {
 	struct msgs_state	*ms = pane_messages_state(ui);
-	int	 line = pane_messages_sel_line(ui), h = ui->messages.r.h;
-	int	 first, total = (int)ms->nlines + pane_messages_extra(ui);
+	int			 line, h = ui->messages.r.h, first, total;
+
+	line = pane_messages_sel_line(ui);
+	total = (int)ms->nlines + pane_messages_extra(ui);
 
 	if (line < 0)
 		return;
@@ -465,7 +471,7 @@ int
 pane_messages_select(struct ui *ui, enum ui_action how)
 {
 	struct msgs_state	*ms = pane_messages_state(ui);
-	int	 i, dir;
+	int			 i, dir;
 
 	if (how != UI_ACT_SELECT_MESSAGE_EXIT) {
 		if (!ms->sel || ms->sel_id == NULL) {
@@ -518,7 +524,7 @@ const struct event_row *
 pane_messages_selected_event(struct ui *ui)
 {
 	struct msgs_state	*ms = pane_messages_state(ui);
-	size_t	 i;
+	size_t			 i;
 
 	if (!ms->sel || ms->sel_id == NULL)
 		return NULL;

@@ -196,8 +196,8 @@ ui_draw(struct ui *ui)
 	} else if (ui->relogin != NULL && ui->input.win != NULL) {
 		curs_set(1);
 		relogin_cursor(ui);
-	} else if (ui->input.win != NULL && pane_messages_selected_id(ui) == NULL &&
-	    !overlay_open(ui)) {
+	} else if (ui->input.win != NULL &&
+	    pane_messages_selected_id(ui) == NULL && !overlay_open(ui)) {
 		curs_set(1);
 		pane_input_cursor(ui);
 	} else
@@ -285,7 +285,7 @@ ui_key(struct ui *ui, int key, char *paste)
 	}
 	if (conv_key(ui, key, paste))
 		return;
-	mode = pane_members_focused(ui) ? KEYMODE_MEMBERS : 
+	mode = pane_members_focused(ui) ? KEYMODE_MEMBERS :
 	    pane_messages_selected_id(ui) != NULL ? KEYMODE_SELECT :
 	    KEYMODE_ROOT;
 	if (paste != NULL) {
