@@ -177,11 +177,12 @@ conv_compose_begin(struct ui *ui, enum conv_mode mode,
 static const struct event_row *
 conv_newest(struct ui *ui, int mine, int messages)
 {
-	const struct event_row	*e;
-	size_t			 i;
+	const struct event_row	*ev, *e;
+	size_t			 i, n;
 
-	for (i = ui->nev; i > 0; i--) {
-		e = &ui->ev[i - 1];
+	ev = pane_messages_events(ui, &n);
+	for (i = n; i > 0; i--) {
+		e = &ev[i - 1];
 		if (e->event_id == NULL || e->redacted || e->type == NULL)
 			continue;
 		if (messages && strcmp(e->type, "m.room.message") != 0)
@@ -315,8 +316,8 @@ conv_target(struct ui *ui)
 {
 	const struct event_row	*e;
 
-	if (ui->sel && ui->sel_id != NULL)
-		return ui->sel_id;
+	if (pane_messages_selected_id(ui) != NULL)
+		return pane_messages_selected_id(ui);
 	if (conv_thread(ui) != NULL) {
 		e = conv_newest(ui, 0, 1);
 		return e != NULL ? e->event_id : conv_thread(ui);
@@ -592,7 +593,8 @@ conv_key(struct ui *ui, int key, const char *paste)
 		conv_redraw(ui);
 		return 1;
 	}
-	if (key != 27 || paste != NULL || ui->sel)
+	if (key != 27 || paste != NULL ||
+	    pane_messages_selected_id(ui) != NULL)
 		return 0;
 	if (c->mode != CONV_NONE) {
 		conv_compose_end(ui, 1);

@@ -10,10 +10,25 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
+/* A list of rows; the pane's own data (struct chanlist_state) is one. */
 struct pane_channels_list {
 	struct ui_chan	*c;
 	size_t		 n;
 };
+
+/* The pane's own data, opaque outside this file. */
+struct chanlist_state {
+	struct pane_channels_list	 l;	/* headings, rooms, invites */
+};
+
+/* The pane's state, made on first use. */
+static struct pane_channels_list *
+pane_channels_state(struct ui *ui)
+{
+	if (ui->chanlist_st == NULL)
+		ui->chanlist_st = xcalloc(1, sizeof *ui->chanlist_st);
+	return &ui->chanlist_st->l;
+}
 
 static struct ui_chan *
 pane_channels_add(struct pane_channels_list *l, enum ui_chan_kind kind,
@@ -43,12 +58,15 @@ pane_channels_free_list(struct ui_chan *c, size_t n)
 	free(c);
 }
 
+/* Free the pane's state. */
 void
 pane_channels_free(struct ui *ui)
 {
-	pane_channels_free_list(ui->chans, ui->nchans);
-	ui->chans = NULL;
-	ui->nchans = 0;
+	if (ui->chanlist_st == NULL)
+		return;
+	pane_channels_free_list(ui->chanlist_st->l.c, ui->chanlist_st->l.n);
+	free(ui->chanlist_st);
+	ui->chanlist_st = NULL;
 }
 
 /* A member's name in room: display name, else the user id. */
@@ -163,7 +181,7 @@ void
 pane_channels_load(struct ui *ui)
 {
 	struct haos_error		 err;
-	struct pane_channels_list	 l = { NULL, 0 };
+	struct pane_channels_list	 l = { NULL, 0 }, *cl;
 	struct room_row			*a = NULL, *b = NULL, r;
 	size_t				 na = 0, nb = 0, i;
 	struct ui_chan			*c;
@@ -213,9 +231,9 @@ pane_channels_load(struct ui *ui)
 			l.n--;
 		}
 	}
-	pane_channels_free(ui);
-	ui->chans = l.c;
-	ui->nchans = l.n;
+	cl = pane_channels_state(ui);
+	pane_channels_free_list(cl->c, cl->n);
+	*cl = l;
 out:
 	room_rows_free(a, na);
 	room_rows_free(b, nb);
@@ -225,11 +243,12 @@ out:
 const struct ui_chan *
 pane_channels_find(struct ui *ui, const char *id)
 {
-	size_t	 i;
+	struct pane_channels_list	*cl = pane_channels_state(ui);
+	size_t				 i;
 
-	for (i = 0; id != NULL && i < ui->nchans; i++) {
-		if (ui->chans[i].id != NULL && strcmp(ui->chans[i].id, id) == 0)
-			return &ui->chans[i];
+	for (i = 0; id != NULL && i < cl->n; i++) {
+		if (cl->c[i].id != NULL && strcmp(cl->c[i].id, id) == 0)
+			return &cl->c[i];
 	}
 	return NULL;
 }
@@ -237,11 +256,12 @@ pane_channels_find(struct ui *ui, const char *id)
 static int
 pane_channels_index(struct ui *ui)
 {
-	size_t	 i;
+	struct pane_channels_list	*cl = pane_channels_state(ui);
+	size_t				 i;
 
-	for (i = 0; ui->room_id != NULL && i < ui->nchans; i++) {
-		if (ui->chans[i].id != NULL &&
-		    strcmp(ui->chans[i].id, ui->room_id) == 0)
+	for (i = 0; ui->room_id != NULL && i < cl->n; i++) {
+		if (cl->c[i].id != NULL &&
+		    strcmp(cl->c[i].id, ui->room_id) == 0)
 			return (int)i;
 	}
 	return -1;
@@ -251,7 +271,8 @@ pane_channels_index(struct ui *ui)
 int
 pane_channels_move(struct ui *ui, int delta)
 {
-	int	 i, n = (int)ui->nchans, k;
+	struct pane_channels_list	*cl = pane_channels_state(ui);
+	int				 i, n = (int)cl->n, k;
 
 	if (n == 0)
 		return 0;
@@ -260,8 +281,8 @@ pane_channels_move(struct ui *ui, int delta)
 		i = delta > 0 ? -1 : n;
 	for (k = 0; k < n; k++) {
 		i = ((i + delta) % n + n) % n;
-		if (ui->chans[i].kind != UI_CHAN_HEADING) {
-			ui_select_room(ui, ui->chans[i].id);
+		if (cl->c[i].kind != UI_CHAN_HEADING) {
+			ui_select_room(ui, cl->c[i].id);
 			return 1;
 		}
 	}
@@ -299,18 +320,19 @@ pane_channels_top(struct pane *p)
 static void
 pane_channels_draw(struct pane *p)
 {
-	struct ui		*ui = p->ui;
-	const struct theme	*t = &ui->theme;
-	const struct ui_chan	*c;
-	int			 y, i, w = p->r.w - 1, x, sel;
-	attr_t			 a;
-	char			 num[32];
+	struct ui			*ui = p->ui;
+	struct pane_channels_list	*cl = pane_channels_state(ui);
+	const struct theme		*t = &ui->theme;
+	const struct ui_chan		*c;
+	int				 y, i, w = p->r.w - 1, x, sel;
+	attr_t				 a;
+	char				 num[32];
 
 	werase(p->win);
 	sel = pane_channels_index(ui);
 	i = pane_channels_top(p);
-	for (y = 0; y < p->r.h && i < (int)ui->nchans; y++, i++) {
-		c = &ui->chans[i];
+	for (y = 0; y < p->r.h && i < (int)cl->n; y++, i++) {
+		c = &cl->c[i];
 		if (c->kind == UI_CHAN_HEADING) {
 			ui_put_clean(p->win, y, 0, w, c->name,
 			    t->role[TH_HEADING]);
@@ -350,13 +372,49 @@ pane_channels_draw(struct pane *p)
 int
 pane_channels_click(struct ui *ui, int y)
 {
-	int	 i = pane_channels_top(&ui->channels) + y;
+	struct pane_channels_list	*cl = pane_channels_state(ui);
+	int				 i;
 
-	if (y < 0 || i >= (int)ui->nchans ||
-	    ui->chans[i].kind == UI_CHAN_HEADING)
+	i = pane_channels_top(&ui->channels) + y;
+	if (y < 0 || i >= (int)cl->n ||
+	    cl->c[i].kind == UI_CHAN_HEADING)
 		return 0;
-	ui_select_room(ui, ui->chans[i].id);
+	ui_select_room(ui, cl->c[i].id);
 	return 1;
+}
+
+/* The id of the first room (or invite) of the list, or NULL. */
+const char *
+pane_channels_first(struct ui *ui)
+{
+	struct pane_channels_list	*cl = pane_channels_state(ui);
+	size_t				 i;
+
+	for (i = 0; i < cl->n; i++) {
+		if (cl->c[i].kind != UI_CHAN_HEADING)
+			return cl->c[i].id;
+	}
+	return NULL;
+}
+
+/*
+ * The ids of the rooms the list shows, in an array the caller frees (the
+ * ids are the list's, valid until it is read again).
+ */
+const char **
+pane_channels_rooms(struct ui *ui, size_t *n)
+{
+	struct pane_channels_list	*cl = pane_channels_state(ui);
+	const char			**ids;
+	size_t				 i;
+
+	ids = xcalloc(cl->n + 1, sizeof *ids);
+	*n = 0;
+	for (i = 0; i < cl->n; i++) {
+		if (cl->c[i].kind != UI_CHAN_HEADING)
+			ids[(*n)++] = cl->c[i].id;
+	}
+	return ids;
 }
 
 static void

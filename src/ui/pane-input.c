@@ -193,8 +193,7 @@ pane_input_enter(struct ui *ui)
 	if (rv == CMD_RETURN_QUIT)
 		ui->quit = 1;
 	if (line[0] != '/' || line[1] == '/') {
-		ui->scroll = 0;		/* show what I sent */
-		ui->messages.dirty = 1;
+		pane_messages_follow(ui);	/* show what I sent */
 	}
 	free(line);
 }

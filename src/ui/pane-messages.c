@@ -18,28 +18,68 @@
 
 #define MESSAGES_PAGE	150	/* events paged in from the store at once */
 
+/* The pane's own data, opaque outside this file. */
+struct msgs_state {
+	struct event_row	*ev;		/* the page, oldest first */
+	size_t			 nev;
+	size_t			 want;		/* events to page in */
+	struct render_line	*lines;		/* ev rendered at r.w */
+	size_t			 nlines;
+	int			 scroll;	/* lines above the bottom */
+	int			 loading;	/* backfill under way */
+	int64_t			 loading_at;	/* when it was asked for */
+	int			 beginning;	/* the room's first event */
+	int			 sel;		/* message selection active */
+	char			*sel_id;	/* event id (or txn id) */
+};
+
+/* The pane's state, made on first use. */
+static struct msgs_state *
+pane_messages_state(struct ui *ui)
+{
+	if (ui->msgs_st == NULL) {
+		ui->msgs_st = xcalloc(1, sizeof *ui->msgs_st);
+		ui->msgs_st->want = MESSAGES_PAGE;
+	}
+	return ui->msgs_st;
+}
+
+static void
+pane_messages_clear(struct msgs_state *ms)
+{
+	event_rows_free(ms->ev, ms->nev);
+	ms->ev = NULL;
+	ms->nev = 0;
+	render_lines_free(ms->lines, ms->nlines);
+	ms->lines = NULL;
+	ms->nlines = 0;
+}
+
+/* Free the pane's state. */
 void
 pane_messages_free(struct ui *ui)
 {
-	event_rows_free(ui->ev, ui->nev);
-	ui->ev = NULL;
-	ui->nev = 0;
-	render_lines_free(ui->lines, ui->nlines);
-	ui->lines = NULL;
-	ui->nlines = 0;
+	if (ui->msgs_st == NULL)
+		return;
+	pane_messages_clear(ui->msgs_st);
+	free(ui->msgs_st->sel_id);
+	free(ui->msgs_st);
+	ui->msgs_st = NULL;
 }
 
 /* Forget the page: a new room starts at the newest message. */
 void
 pane_messages_reset(struct ui *ui)
 {
-	pane_messages_free(ui);
-	ui->want = MESSAGES_PAGE;
-	ui->scroll = 0;
-	ui->loading = 0;
-	ui->beginning = 0;
-	ui->sel = 0;
-	xfree(ui->sel_id);
+	struct msgs_state	*ms = pane_messages_state(ui);
+
+	pane_messages_clear(ms);
+	ms->want = MESSAGES_PAGE;
+	ms->scroll = 0;
+	ms->loading = 0;
+	ms->beginning = 0;
+	ms->sel = 0;
+	xfree(ms->sel_id);
 }
 
 static int64_t
@@ -55,14 +95,18 @@ pane_messages_now(void)
 static int
 pane_messages_extra(struct ui *ui)
 {
-	return ui->loading || ui->beginning ? 1 : 0;
+	struct msgs_state	*ms = pane_messages_state(ui);
+
+	return ms->loading || ms->beginning ? 1 : 0;
 }
 
 static int
 pane_messages_max_scroll(struct ui *ui)
 {
-	int	 total = (int)ui->nlines + pane_messages_extra(ui);
+	struct msgs_state	*ms = pane_messages_state(ui);
+	int			 total;
 
+	total = (int)ms->nlines + pane_messages_extra(ui);
 	return total > ui->messages.r.h ? total - ui->messages.r.h : 0;
 }
 
@@ -80,12 +124,13 @@ pane_messages_event_of(void *arg, const char *event_id, struct event_row *out)
 static void
 pane_messages_render(struct ui *ui)
 {
+	struct msgs_state	*ms = pane_messages_state(ui);
 	struct render_opts	 o;
 
-	render_lines_free(ui->lines, ui->nlines);
-	ui->lines = NULL;
-	ui->nlines = 0;
-	if (ui->nev == 0 || ui->messages.r.w <= 0)
+	render_lines_free(ms->lines, ms->nlines);
+	ms->lines = NULL;
+	ms->nlines = 0;
+	if (ms->nev == 0 || ui->messages.r.w <= 0)
 		return;
 	memset(&o, 0, sizeof o);
 	o.width = ui->messages.r.w;
@@ -101,11 +146,11 @@ pane_messages_render(struct ui *ui)
 	o.event_of = pane_messages_event_of;
 	o.event_arg = ui;
 	o.unread_after = readstate_marker(ui);
-	if (render_timeline(ui->ev, ui->nev, &o, &ui->lines,
-	    &ui->nlines) == -1) {
+	if (render_timeline(ms->ev, ms->nev, &o, &ms->lines,
+	    &ms->nlines) == -1) {
 		log_warn("ui", "render failed");
-		ui->lines = NULL;
-		ui->nlines = 0;
+		ms->lines = NULL;
+		ms->nlines = 0;
 	}
 }
 
@@ -114,42 +159,43 @@ static void
 pane_messages_refresh(struct pane *p)
 {
 	struct ui		*ui = p->ui;
+	struct msgs_state	*ms = pane_messages_state(ui);
 	struct haos_error	 err;
-	size_t			 old_lines = ui->nlines, i, real = 0;
-	int			 was_loading = ui->loading;
+	size_t			 old_lines = ms->nlines, i, real = 0;
+	int			 was_loading = ms->loading;
 
-	event_rows_free(ui->ev, ui->nev);
-	ui->ev = NULL;
-	ui->nev = 0;
+	event_rows_free(ms->ev, ms->nev);
+	ms->ev = NULL;
+	ms->nev = 0;
 	if (conv_thread(ui) != NULL) {
 		/* A thread: its root and every reply, all in the store. */
 		if (store_query_thread(ui->store, ui->room_id,
-		    conv_thread(ui), ui->me, &ui->ev, &ui->nev, &err) == -1)
+		    conv_thread(ui), ui->me, &ms->ev, &ms->nev, &err) == -1)
 			log_warn("ui", "thread: %s", err.msg);
 	} else if (ui->room_id != NULL && store_query_timeline(ui->store,
-	    ui->room_id, STORE_LATEST, ui->want, 0, ui->me, &ui->ev, &ui->nev,
+	    ui->room_id, STORE_LATEST, ms->want, 0, ui->me, &ms->ev, &ms->nev,
 	    &err) == -1)
 		log_warn("ui", "timeline: %s", err.msg);
-	for (i = 0; i < ui->nev; i++)
-		real += ui->ev[i].event_id != NULL;
-	ui->beginning = ui->nev > 0 && real < ui->want &&
-	    ui->ev[0].type != NULL &&
-	    strcmp(ui->ev[0].type, "m.room.create") == 0;
+	for (i = 0; i < ms->nev; i++)
+		real += ms->ev[i].event_id != NULL;
+	ms->beginning = ms->nev > 0 && real < ms->want &&
+	    ms->ev[0].type != NULL &&
+	    strcmp(ms->ev[0].type, "m.room.create") == 0;
 	if (conv_thread(ui) != NULL)
-		ui->beginning = 1;
+		ms->beginning = 1;
 	pane_messages_render(ui);
 	/* Scrolled up: new lines at the bottom must not move the view. */
-	if (ui->scroll > 0 && !was_loading && ui->nlines > old_lines &&
+	if (ms->scroll > 0 && !was_loading && ms->nlines > old_lines &&
 	    old_lines > 0)
-		ui->scroll += (int)(ui->nlines - old_lines);
-	if (was_loading && ui->nlines != old_lines)
-		ui->loading = 0;
-	if (ui->beginning)
-		ui->loading = 0;
-	if (ui->scroll > pane_messages_max_scroll(ui))
-		ui->scroll = pane_messages_max_scroll(ui);
-	if (ui->scroll == 0 && ui->nev > 0 && ui->room_id != NULL)
-		ui_mark_read(ui, ui->room_id, ui->ev[ui->nev - 1].ts);
+		ms->scroll += (int)(ms->nlines - old_lines);
+	if (was_loading && ms->nlines != old_lines)
+		ms->loading = 0;
+	if (ms->beginning)
+		ms->loading = 0;
+	if (ms->scroll > pane_messages_max_scroll(ui))
+		ms->scroll = pane_messages_max_scroll(ui);
+	if (ms->scroll == 0 && ms->nev > 0 && ui->room_id != NULL)
+		ui_mark_read(ui, ui->room_id, ms->ev[ms->nev - 1].ts);
 }
 
 static attr_t
@@ -222,8 +268,10 @@ pane_messages_line(struct ui *ui, WINDOW *w, int y,
 static int
 pane_messages_is_sel(struct ui *ui, const struct render_line *l)
 {
-	return ui->sel && ui->sel_id != NULL && l->event_id != NULL &&
-	    strcmp(l->event_id, ui->sel_id) == 0;
+	struct msgs_state	*ms = pane_messages_state(ui);
+
+	return ms->sel && ms->sel_id != NULL && l->event_id != NULL &&
+	    strcmp(l->event_id, ms->sel_id) == 0;
 }
 
 /* The invite card shown instead of a timeline. */
@@ -250,40 +298,22 @@ pane_messages_invite(struct pane *p)
 }
 
 static void
-pane_messages_draw_help(struct pane *p)
-{
-	struct ui	*ui = p->ui;
-	int		 y, i;
-
-	ui_put_clean(p->win, 0, 0, p->r.w, ui->help_title,
-	    ui->theme.role[TH_HEADING]);
-	for (y = 1, i = ui->help_top; y < p->r.h - 1 &&
-	    i < (int)ui->nhelp; y++, i++)
-		ui_put_clean(p->win, y, 1, p->r.w - 1, ui->help[i],
-		    ui->help_cmds != NULL && i == ui->help_sel ?
-		    ui->theme.role[TH_TEXT] | A_REVERSE :
-		    ui->theme.role[TH_TEXT]);
-	ui_put_clean(p->win, p->r.h - 1, 0, p->r.w, ui->help_cmds != NULL ?
-	    "Up/Down choose, Enter selects, Esc or q closes" :
-	    "Up/Down/PgUp/PgDn scroll, Esc or q closes",
-	    ui->theme.role[TH_DIM]);
-}
-
-static void
 pane_messages_draw(struct pane *p)
 {
-	struct ui	*ui = p->ui;
-	int		 h = p->r.h, total, first, y, idx;
-	const char	*hdr;
+	struct ui		*ui = p->ui;
+	struct msgs_state	*ms = pane_messages_state(ui);
+	int			 h = p->r.h, total, first, y, idx;
+	const char		*hdr;
 
 	werase(p->win);
-	if (ui->help != NULL) {
-		pane_messages_draw_help(p);
+	if (overlay_open(ui)) {
+		overlay_draw(ui, p->win, h, p->r.w);
 		return;
 	}
 	if (ui->room_id == NULL) {
 		ui_put_clean(p->win, h / 3, 2, p->r.w - 4,
-		    pane_rail_count(ui) > 1 || ui->nchans > 0 ?
+		    pane_rail_count(ui) > 1 ||
+		    pane_channels_first(ui) != NULL ?
 		    "Select a channel (Alt+Up/Down, Ctrl+K)" :
 		    "Nothing here yet: waiting for the first sync...",
 		    ui->theme.role[TH_DIM]);
@@ -291,19 +321,19 @@ pane_messages_draw(struct pane *p)
 	}
 	if (pane_messages_invite(p))
 		return;
-	if (ui->nlines == 0) {
+	if (ms->nlines == 0) {
 		ui_put_clean(p->win, h - 1, 1, p->r.w - 1,
 		    "No messages yet. Say hello!", ui->theme.role[TH_DIM]);
 		return;
 	}
-	total = (int)ui->nlines + pane_messages_extra(ui);
-	first = total - h - ui->scroll;
+	total = (int)ms->nlines + pane_messages_extra(ui);
+	first = total - h - ms->scroll;
 	if (first < 0)
 		first = 0;
 	for (y = 0; y < h && first + y < total; y++) {
 		idx = first + y - pane_messages_extra(ui);
 		if (idx < 0) {
-			hdr = ui->loading ?
+			hdr = ms->loading ?
 			    "--- loading older messages... ---" :
 			    conv_thread(ui) != NULL ? "--- thread ---" :
 			    "--- beginning of the conversation ---";
@@ -311,8 +341,8 @@ pane_messages_draw(struct pane *p)
 			    ui->theme.role[TH_DIM]);
 			continue;
 		}
-		pane_messages_line(ui, p->win, y, &ui->lines[idx]);
-		if (pane_messages_is_sel(ui, &ui->lines[idx]))
+		pane_messages_line(ui, p->win, y, &ms->lines[idx]);
+		if (pane_messages_is_sel(ui, &ms->lines[idx]))
 			mvwchgat(p->win, y, 0, -1, A_REVERSE, 0, NULL);
 	}
 	/* A short page sits at the bottom, as chat clients do. */
@@ -327,19 +357,20 @@ pane_messages_draw(struct pane *p)
 static void
 pane_messages_top(struct ui *ui)
 {
+	struct msgs_state	*ms = pane_messages_state(ui);
 	struct haos_error	 err;
 	struct gap_row		*g = NULL;
 	size_t			 ng = 0, i, real = 0;
 
 	/* A backfill that failed (or never answered) may be retried. */
-	if (ui->loading && client_now_ms() - ui->loading_at < 10000)
+	if (ms->loading && client_now_ms() - ms->loading_at < 10000)
 		return;
-	if (ui->room_id == NULL || ui->beginning)
+	if (ui->room_id == NULL || ms->beginning)
 		return;
-	for (i = 0; i < ui->nev; i++)
-		real += ui->ev[i].event_id != NULL;
-	if (real >= ui->want) {
-		ui->want += MESSAGES_PAGE;
+	for (i = 0; i < ms->nev; i++)
+		real += ms->ev[i].event_id != NULL;
+	if (real >= ms->want) {
+		ms->want += MESSAGES_PAGE;
 		ui->messages.stale = 1;
 		return;
 	}
@@ -349,59 +380,52 @@ pane_messages_top(struct ui *ui)
 	}
 	gap_rows_free(g, ng);
 	if (ng == 0) {
-		ui->beginning = 1;
+		ms->beginning = 1;
 		return;
 	}
 	client_backfill(ui->ctx.client, ui->room_id);
-	ui->loading = 1;
-	ui->loading_at = client_now_ms();
-	ui->want += MESSAGES_PAGE;
+	ms->loading = 1;
+	ms->loading_at = client_now_ms();
+	ms->want += MESSAGES_PAGE;
 }
 
 /* scroll up|down|top|bottom. */
 int
 pane_messages_scroll(struct ui *ui, enum ui_action how)
 {
-	int	 page = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
+	struct msgs_state	*ms = pane_messages_state(ui);
+	int			 page;
 
-	if (ui->help != NULL) {
-		if (how == UI_ACT_SCROLL_UP)
-			ui->help_top -= page;
-		else if (how == UI_ACT_SCROLL_DOWN)
-			ui->help_top += page;
-		if (ui->help_top > (int)ui->nhelp - (ui->messages.r.h - 2))
-			ui->help_top = (int)ui->nhelp -
-			    (ui->messages.r.h - 2);
-		if (ui->help_top < 0)
-			ui->help_top = 0;
-		ui->messages.dirty = 1;
+	page = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
+	if (overlay_open(ui)) {
+		overlay_scroll(ui, how);
 		return 0;
 	}
 	switch (how) {
 	case UI_ACT_SCROLL_UP:
-		ui->scroll += page;
+		ms->scroll += page;
 		break;
 	case UI_ACT_SCROLL_DOWN:
-		ui->scroll -= page;
+		ms->scroll -= page;
 		break;
 	case UI_ACT_SCROLL_TOP:
-		ui->scroll = pane_messages_max_scroll(ui);
+		ms->scroll = pane_messages_max_scroll(ui);
 		break;
 	case UI_ACT_SCROLL_BOTTOM:
-		ui->scroll = 0;
+		ms->scroll = 0;
 		break;
 	default:
 		return -1;
 	}
-	if (ui->scroll >= pane_messages_max_scroll(ui)) {
-		ui->scroll = pane_messages_max_scroll(ui);
+	if (ms->scroll >= pane_messages_max_scroll(ui)) {
+		ms->scroll = pane_messages_max_scroll(ui);
 		if (how == UI_ACT_SCROLL_UP || how == UI_ACT_SCROLL_TOP)
 			pane_messages_top(ui);
 	}
-	if (ui->scroll < 0)
-		ui->scroll = 0;
-	if (ui->scroll == 0 && ui->nev > 0 && ui->room_id != NULL)
-		ui_mark_read(ui, ui->room_id, ui->ev[ui->nev - 1].ts);
+	if (ms->scroll < 0)
+		ms->scroll = 0;
+	if (ms->scroll == 0 && ms->nev > 0 && ui->room_id != NULL)
+		ui_mark_read(ui, ui->room_id, ms->ev[ms->nev - 1].ts);
 	ui->messages.dirty = 1;
 	return 0;
 }
@@ -410,10 +434,11 @@ pane_messages_scroll(struct ui *ui, enum ui_action how)
 static int
 pane_messages_sel_line(struct ui *ui)
 {
-	size_t	 i;
+	struct msgs_state	*ms = pane_messages_state(ui);
+	size_t			 i;
 
-	for (i = 0; i < ui->nlines; i++) {
-		if (pane_messages_is_sel(ui, &ui->lines[i]))
+	for (i = 0; i < ms->nlines; i++) {
+		if (pane_messages_is_sel(ui, &ms->lines[i]))
 			return (int)i;
 	}
 	return -1;
@@ -423,86 +448,92 @@ pane_messages_sel_line(struct ui *ui)
 static void
 pane_messages_show_sel(struct ui *ui)
 {
-	int	 line = pane_messages_sel_line(ui), h = ui->messages.r.h;
-	int	 first, total = (int)ui->nlines + pane_messages_extra(ui);
+	struct msgs_state	*ms = pane_messages_state(ui);
+	int			 line, h = ui->messages.r.h, first, total;
+
+	line = pane_messages_sel_line(ui);
+	total = (int)ms->nlines + pane_messages_extra(ui);
 
 	if (line < 0)
 		return;
 	line += pane_messages_extra(ui);
-	first = total - h - ui->scroll;
+	first = total - h - ms->scroll;
 	if (line < first)
-		ui->scroll += first - line;
+		ms->scroll += first - line;
 	else if (line >= first + h)
-		ui->scroll -= line - (first + h) + 1;
-	if (ui->scroll < 0)
-		ui->scroll = 0;
+		ms->scroll -= line - (first + h) + 1;
+	if (ms->scroll < 0)
+		ms->scroll = 0;
 }
 
 /* select-message [up|down|exit]: start on the newest, move, leave. */
 int
 pane_messages_select(struct ui *ui, enum ui_action how)
 {
-	int	 i, dir;
+	struct msgs_state	*ms = pane_messages_state(ui);
+	int			 i, dir;
 
 	if (how != UI_ACT_SELECT_MESSAGE_EXIT) {
-		if (!ui->sel || ui->sel_id == NULL) {
-			for (i = (int)ui->nlines - 1; i >= 0; i--) {
-				if (ui->lines[i].event_id != NULL)
+		if (!ms->sel || ms->sel_id == NULL) {
+			for (i = (int)ms->nlines - 1; i >= 0; i--) {
+				if (ms->lines[i].event_id != NULL)
 					break;
 			}
 			if (i < 0) {
 				ui_message(ui, 1, "no message to select");
 				return -1;
 			}
-			ui->sel = 1;
-			free(ui->sel_id);
-			ui->sel_id = xstrdup(ui->lines[i].event_id);
-			ui->scroll = 0;
+			ms->sel = 1;
+			free(ms->sel_id);
+			ms->sel_id = xstrdup(ms->lines[i].event_id);
+			ms->scroll = 0;
 		} else if (how != UI_ACT_SELECT_MESSAGE) {
 			dir = how == UI_ACT_SELECT_MESSAGE_UP ? -1 : 1;
 			i = pane_messages_sel_line(ui);
-			for (i += dir; i >= 0 && i < (int)ui->nlines;
+			for (i += dir; i >= 0 && i < (int)ms->nlines;
 			    i += dir) {
-				if (ui->lines[i].event_id != NULL &&
-				    strcmp(ui->lines[i].event_id,
-				    ui->sel_id) != 0)
+				if (ms->lines[i].event_id != NULL &&
+				    strcmp(ms->lines[i].event_id,
+				    ms->sel_id) != 0)
 					break;
 			}
 			if (i < 0) {
 				pane_messages_scroll(ui, UI_ACT_SCROLL_UP);
 				return 0;
 			}
-			if (i >= (int)ui->nlines) {
-				ui->sel = 0;	/* past the newest: back out */
-				xfree(ui->sel_id);
+			if (i >= (int)ms->nlines) {
+				ms->sel = 0;	/* past the newest: back out */
+				xfree(ms->sel_id);
 			} else {
-				free(ui->sel_id);
-				ui->sel_id = xstrdup(ui->lines[i].event_id);
+				free(ms->sel_id);
+				ms->sel_id = xstrdup(ms->lines[i].event_id);
 			}
 		}
 		pane_messages_show_sel(ui);
 	} else {
-		ui->sel = 0;
-		xfree(ui->sel_id);
+		ms->sel = 0;
+		xfree(ms->sel_id);
 	}
 	ui->messages.dirty = 1;
 	ui->status.dirty = 1;
 	return 0;
 }
 
-static const struct event_row *
-pane_messages_sel_event(struct ui *ui)
+/* The selected event of the page, or NULL. */
+const struct event_row *
+pane_messages_selected_event(struct ui *ui)
 {
-	size_t	 i;
+	struct msgs_state	*ms = pane_messages_state(ui);
+	size_t			 i;
 
-	if (!ui->sel || ui->sel_id == NULL)
+	if (!ms->sel || ms->sel_id == NULL)
 		return NULL;
-	for (i = 0; i < ui->nev; i++) {
-		if ((ui->ev[i].event_id != NULL &&
-		    strcmp(ui->ev[i].event_id, ui->sel_id) == 0) ||
-		    (ui->ev[i].txn_id != NULL &&
-		    strcmp(ui->ev[i].txn_id, ui->sel_id) == 0))
-			return &ui->ev[i];
+	for (i = 0; i < ms->nev; i++) {
+		if ((ms->ev[i].event_id != NULL &&
+		    strcmp(ms->ev[i].event_id, ms->sel_id) == 0) ||
+		    (ms->ev[i].txn_id != NULL &&
+		    strcmp(ms->ev[i].txn_id, ms->sel_id) == 0))
+			return &ms->ev[i];
 	}
 	return NULL;
 }
@@ -556,7 +587,7 @@ pane_messages_url(const char *body)
 int
 pane_messages_action(struct ui *ui, enum ui_action action)
 {
-	const struct event_row	*e = pane_messages_sel_event(ui);
+	const struct event_row	*e = pane_messages_selected_event(ui);
 	json_t			*c;
 	const char		*body;
 	char			*lines[8], *url, *clean;
@@ -599,13 +630,63 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 		if (e->edited_by != NULL)
 			lines[n++] = xasprintf("edited:   %s", e->edited_by);
 		lines[n++] = xasprintf("body:     %s", body);
-		ui_show_text(ui, "Message details", lines, n);
+		overlay_show(ui, "Message details", lines, n);
 		for (i = 0; i < n; i++)
 			free(lines[i]);
 	} else
 		conv_action(ui, action, e);
 	json_decref(c);
 	return 0;
+}
+
+/* The page of events shown, oldest first; valid until the next refresh. */
+const struct event_row *
+pane_messages_events(struct ui *ui, size_t *n)
+{
+	struct msgs_state	*ms = pane_messages_state(ui);
+
+	*n = ms->nev;
+	return ms->ev;
+}
+
+/* The id (or txn id) of the selected message; NULL when none is. */
+const char *
+pane_messages_selected_id(struct ui *ui)
+{
+	struct msgs_state	*ms = pane_messages_state(ui);
+
+	return ms->sel ? ms->sel_id : NULL;
+}
+
+/* Whether a backfill is under way (the loop ticks each second). */
+int
+pane_messages_loading(struct ui *ui)
+{
+	return pane_messages_state(ui)->loading;
+}
+
+/* Show the newest message (after a send). */
+void
+pane_messages_follow(struct ui *ui)
+{
+	pane_messages_state(ui)->scroll = 0;
+	ui->messages.dirty = 1;
+}
+
+/*
+ * Render the page again without reading the store: the width changed or
+ * the clock moved ("Today", day separators).
+ */
+void
+pane_messages_rewrap(struct ui *ui)
+{
+	if (ui->messages.stale)
+		return;		/* refresh() renders anyway */
+	pane_messages_render(ui);
+	if (pane_messages_state(ui)->scroll > pane_messages_max_scroll(ui))
+		pane_messages_state(ui)->scroll =
+		    pane_messages_max_scroll(ui);
+	ui->messages.dirty = 1;
 }
 
 const struct pane_ops pane_messages_ops = {

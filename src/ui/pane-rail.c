@@ -214,20 +214,74 @@ pane_rail_unread(struct ui *ui, const struct room_row *r, int64_t *mentions)
 	return unread;
 }
 
+/* Count the unread of the Direct Messages entry: DMs and plain rooms. */
+static int
+pane_rail_dm_counts(struct ui *ui, struct ui_server *s)
+{
+	struct haos_error	 err;
+	struct room_row		*dm = NULL, *ot = NULL;
+	size_t			 ndm = 0, not = 0, j;
+	int			 ret = -1;
+
+	if (store_query_rooms(ui->store, STORE_ROOMS_DIRECT, NULL, &dm, &ndm,
+	    &err) == -1 || store_query_rooms(ui->store, STORE_ROOMS_OTHER,
+	    NULL, &ot, &not, &err) == -1) {
+		log_warn("ui", "rail: %s", err.msg);
+		goto out;
+	}
+	s->unread = 0;
+	s->mentions = 0;
+	for (j = 0; j < ndm; j++) {
+		if (dm[j].join == ROOM_INVITE)
+			s->unread = 1;
+		else
+			s->unread |= pane_rail_unread(ui, &dm[j], &s->mentions);
+	}
+	for (j = 0; j < not; j++)
+		s->unread |= ot[j].join == ROOM_INVITE ||
+		    pane_rail_unread(ui, &ot[j], &s->mentions);
+	ret = 0;
+out:
+	room_rows_free(dm, ndm);
+	room_rows_free(ot, not);
+	return ret;
+}
+
+/* Count the unread of a joined server's entry from its channels. */
+static int
+pane_rail_server_counts(struct ui *ui, struct ui_server *s)
+{
+	struct haos_error	 err;
+	struct room_row		*ch;
+	size_t			 nch, j;
+
+	if (store_query_rooms(ui->store, STORE_ROOMS_CHANNELS, s->id, &ch,
+	    &nch, &err) == -1)
+		return -1;
+	s->unread = 0;
+	s->mentions = 0;
+	for (j = 0; j < nch; j++) {
+		if (ch[j].join == ROOM_INVITE)
+			s->unread = 1;
+		else
+			s->unread |= pane_rail_unread(ui, &ch[j], &s->mentions);
+	}
+	room_rows_free(ch, nch);
+	return 0;
+}
+
 /* Re-read the rail: invited servers, DMs (with plain rooms), servers. */
 void
 pane_rail_load(struct ui *ui)
 {
 	struct haos_error	 err;
-	struct room_row		*sp = NULL, *dm = NULL, *ot = NULL, *ch;
-	size_t			 nsp = 0, ndm = 0, not = 0, nch, i, j, n = 0;
+	struct room_row		*sp = NULL;
+	size_t			 nsp = 0, i, n = 0;
 	struct ui_server	*s, *arr;
 	int			 pass;
 
 	if (store_query_rooms(ui->store, STORE_ROOMS_SPACES, NULL, &sp, &nsp,
-	    &err) == -1 || store_query_rooms(ui->store, STORE_ROOMS_DIRECT,
-	    NULL, &dm, &ndm, &err) == -1 || store_query_rooms(ui->store,
-	    STORE_ROOMS_OTHER, NULL, &ot, &not, &err) == -1) {
+	    &err) == -1) {
 		log_warn("ui", "rail: %s", err.msg);
 		goto out;
 	}
@@ -238,16 +292,7 @@ pane_rail_load(struct ui *ui)
 			s = &arr[n++];
 			s->name = xstrdup("Direct Messages");
 			snprintf(s->badge, sizeof s->badge, "DM");
-			for (j = 0; j < ndm; j++) {
-				if (dm[j].join == ROOM_INVITE)
-					s->unread = 1;
-				else
-					s->unread |= pane_rail_unread(ui,
-					    &dm[j], &s->mentions);
-			}
-			for (j = 0; j < not; j++)
-				s->unread |= ot[j].join == ROOM_INVITE ||
-				    pane_rail_unread(ui, &ot[j], &s->mentions);
+			pane_rail_dm_counts(ui, s);
 			continue;
 		}
 		for (i = 0; i < nsp; i++) {
@@ -259,22 +304,11 @@ pane_rail_load(struct ui *ui)
 			    sp[i].room_id);
 			pane_rail_badge(s->name, s->badge, sizeof s->badge);
 			s->invite = sp[i].join == ROOM_INVITE;
-			if (s->invite) {
+			if (s->invite)
 				s->inviter = pane_rail_inviter(ui,
 				    sp[i].room_id);
-				continue;
-			}
-			if (store_query_rooms(ui->store, STORE_ROOMS_CHANNELS,
-			    sp[i].room_id, &ch, &nch, &err) == -1)
-				continue;
-			for (j = 0; j < nch; j++) {
-				if (ch[j].join == ROOM_INVITE)
-					s->unread = 1;
-				else
-					s->unread |= pane_rail_unread(ui,
-					    &ch[j], &s->mentions);
-			}
-			room_rows_free(ch, nch);
+			else
+				pane_rail_server_counts(ui, s);
 		}
 	}
 	pane_rail_clear(pane_rail_state(ui));
@@ -282,8 +316,51 @@ pane_rail_load(struct ui *ui)
 	pane_rail_state(ui)->n = n;
 out:
 	room_rows_free(sp, nsp);
-	room_rows_free(dm, ndm);
-	room_rows_free(ot, not);
+}
+
+/*
+ * Re-read the counts of one entry (server id, NULL: Direct Messages),
+ * whose channels changed; an entry not on the rail reads it all.
+ */
+void
+pane_rail_update(struct ui *ui, const char *id)
+{
+	struct rail_state	*rs = pane_rail_state(ui);
+	size_t			 i;
+
+	for (i = 0; i < rs->n; i++) {
+		if ((id == NULL) != (rs->servers[i].id == NULL) ||
+		    (id != NULL && strcmp(id, rs->servers[i].id) != 0))
+			continue;
+		if (rs->servers[i].invite)
+			break;
+		if ((id == NULL ? pane_rail_dm_counts(ui, &rs->servers[i]) :
+		    pane_rail_server_counts(ui, &rs->servers[i])) == -1)
+			break;
+		ui->rail.dirty = 1;
+		return;
+	}
+	ui->rail.stale = 1;
+}
+
+/*
+ * The server ids on the rail, in an array the caller frees (the ids are
+ * the rail's, valid until it is read again).
+ */
+const char **
+pane_rail_servers(struct ui *ui, size_t *n)
+{
+	struct rail_state	*rs = pane_rail_state(ui);
+	const char		**ids;
+	size_t			 i;
+
+	ids = xcalloc(rs->n + 1, sizeof *ids);
+	*n = 0;
+	for (i = 0; i < rs->n; i++) {
+		if (rs->servers[i].id != NULL)
+			ids[(*n)++] = rs->servers[i].id;
+	}
+	return ids;
 }
 
 static int

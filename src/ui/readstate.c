@@ -188,9 +188,9 @@ readstate_guess_marker(struct ui *ui)
 {
 	struct haos_error	 err;
 	struct room_row		 r;
-	const struct event_row	*ev;
+	const struct event_row	*page, *ev;
 	int64_t			 unread = 0, n = 0;
-	size_t			 i, j;
+	size_t			 i, j, nev;
 
 	if (store_query_room(ui->store, ui->room_id, &r, &err) != 1)
 		return NULL;
@@ -198,8 +198,9 @@ readstate_guess_marker(struct ui *ui)
 	room_row_free(&r);
 	if (unread <= 0)
 		return NULL;
-	for (i = ui->nev; i > 0; i--) {
-		ev = &ui->ev[i - 1];
+	page = pane_messages_events(ui, &nev);
+	for (i = nev; i > 0; i--) {
+		ev = &page[i - 1];
 		if (ev->type == NULL || strcmp(ev->type, "m.room.message") !=
 		    0 || ev->redacted || ev->sender == NULL)
 			continue;
@@ -210,8 +211,8 @@ readstate_guess_marker(struct ui *ui)
 		if (++n < unread)
 			continue;
 		for (j = i - 1; j > 0; j--) {
-			if (ui->ev[j - 1].event_id != NULL)
-				return xstrdup(ui->ev[j - 1].event_id);
+			if (page[j - 1].event_id != NULL)
+				return xstrdup(page[j - 1].event_id);
 		}
 		break;
 	}
@@ -227,8 +228,10 @@ const char *
 readstate_marker(struct ui *ui)
 {
 	struct readstate	*rs = readstate_get(ui);
+	size_t			 nev;
 
-	if (ui->room_id == NULL || ui->nev == 0)
+	pane_messages_events(ui, &nev);
+	if (ui->room_id == NULL || nev == 0)
 		return NULL;	/* decided once the room's events are in */
 	if (rs->marker_room != NULL && strcmp(rs->marker_room,
 	    ui->room_id) == 0)
@@ -252,20 +255,22 @@ readstate_read(struct ui *ui, const char *room_id)
 {
 	struct readstate_room	*rr;
 	struct haos_error	 err;
+	const struct event_row	*ev;
 	const char		*eid = NULL;
 	char			*have = NULL;
-	size_t			 i;
+	size_t			 i, nev;
 	int64_t			 ts = 0;
 
 	if (room_id == NULL || ui->room_id == NULL ||
 	    strcmp(room_id, ui->room_id) != 0)
 		return;
 	/* The newest event the server has (a sent echo has its id). */
-	for (i = ui->nev; i > 0 && eid == NULL; i--) {
-		if (ui->ev[i - 1].event_id != NULL &&
-		    ui->ev[i - 1].event_id[0] == '$') {
-			eid = ui->ev[i - 1].event_id;
-			ts = ui->ev[i - 1].ts;
+	ev = pane_messages_events(ui, &nev);
+	for (i = nev; i > 0 && eid == NULL; i--) {
+		if (ev[i - 1].event_id != NULL &&
+		    ev[i - 1].event_id[0] == '$') {
+			eid = ev[i - 1].event_id;
+			ts = ev[i - 1].ts;
 		}
 	}
 	if (eid == NULL)

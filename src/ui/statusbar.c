@@ -2,6 +2,8 @@
 #include "curses.h"
 #include "ui-int.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,8 +13,74 @@
 #include "haos/json.h"
 #include "haos/log.h"
 #include "haos/client.h"
+#include "haos/sanitize.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
+
+#define STATUSBAR_MESSAGE_MS	8000	/* how long a status message stays */
+
+/* The status and typing lines' own data, opaque outside this file. */
+struct status_state {
+	char		*msg;		/* status message, sanitised */
+	int		 msg_error;
+	int64_t		 msg_at;	/* when it was shown */
+	char		*typing_text;	/* "alice is typing...", sanitised */
+};
+
+/* The state, made on first use. */
+static struct status_state *
+statusbar_state(struct ui *ui)
+{
+	if (ui->status_st == NULL)
+		ui->status_st = xcalloc(1, sizeof *ui->status_st);
+	return ui->status_st;
+}
+
+/* Free the status and typing lines' state. */
+void
+statusbar_free(struct ui *ui)
+{
+	if (ui->status_st == NULL)
+		return;
+	free(ui->status_st->msg);
+	free(ui->status_st->typing_text);
+	free(ui->status_st);
+	ui->status_st = NULL;
+}
+
+/* Show a message in the status line (commands, errors, progress). */
+void
+ui_message(struct ui *ui, int is_error, const char *fmt, ...)
+{
+	struct status_state	*ss = statusbar_state(ui);
+	va_list			 ap;
+	char			 buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	free(ss->msg);
+	ss->msg = sanitize_text(buf, (size_t)-1, 0);
+	ss->msg_error = is_error;
+	ss->msg_at = client_now_ms();
+	ui->status.dirty = 1;
+	if (is_error)
+		log_info("ui", "%s", buf);
+}
+
+/* Drop a message shown long enough; whether one is still shown. */
+int
+statusbar_message_live(struct ui *ui)
+{
+	struct status_state	*ss = statusbar_state(ui);
+
+	if (ss->msg != NULL &&
+	    client_now_ms() - ss->msg_at > STATUSBAR_MESSAGE_MS) {
+		xfree(ss->msg);
+		ui->status.dirty = 1;
+	}
+	return ss->msg != NULL;
+}
 
 /* Connection state, account, pending outbox count, last message. */
 static void
@@ -20,6 +88,7 @@ statusbar_draw(struct pane *p)
 {
 	struct ui		*ui = p->ui;
 	const struct theme	*t = &ui->theme;
+	struct status_state	*ss;
 	struct client_status	 ns;
 	struct haos_error	 err;
 	struct outbox_row	*o;
@@ -62,7 +131,8 @@ statusbar_draw(struct pane *p)
 			pending += no;
 		outbox_rows_free(o, no);
 	}
-	x = snprintf(right, sizeof right, "%s%s", ui->sel ?
+	x = snprintf(right, sizeof right, "%s%s",
+	    pane_messages_selected_id(ui) != NULL ?
 	    "SELECT: e d r t + y o Enter, Esc leaves  " : "", ui->me);
 	if (pending > 0)
 		x += snprintf(right + x, sizeof right - (size_t)x,
@@ -77,9 +147,10 @@ statusbar_draw(struct pane *p)
 	x = ui_put_clean(p->win, 0, 0, p->r.w, left, ns.state ==
 	    CLIENT_CONNECTED ? bar : (bar | t->role[TH_ERROR]) & ~A_BOLD);
 	rw = ui_width(right);
-	if (ui->msg != NULL)
-		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, ui->msg,
-		    ui->msg_error ? bar | A_BOLD : bar);
+	ss = statusbar_state(ui);
+	if (ss->msg != NULL)
+		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, ss->msg,
+		    ss->msg_error ? bar | A_BOLD : bar);
 	if (rw + 1 < p->r.w - x)
 		ui_put_clean(p->win, 0, p->r.w - rw - 1, rw, right, bar);
 	wbkgdset(p->win, ' ');
@@ -144,13 +215,14 @@ static void
 statusbar_typing_refresh(struct pane *p)
 {
 	struct ui		*ui = p->ui;
+	struct status_state	*ss = statusbar_state(ui);
 	struct haos_error	 err;
 	json_t			*arr, *v;
 	char			*ids = NULL;
 	const char		**names;
 	size_t			 i, n = 0;
 
-	xfree(ui->typing_text);
+	xfree(ss->typing_text);
 	if (ui->room_id == NULL || store_query_typing(ui->store, ui->room_id,
 	    &ids, &err) == -1 || ids == NULL)
 		return;
@@ -163,7 +235,7 @@ statusbar_typing_refresh(struct pane *p)
 		names[n++] = ui_name_of(ui, json_string_value(v));
 	}
 	/* "alice is typing…", sanitised (activity.c). */
-	ui->typing_text = activity_typing_text(names, n, ui->theme.ascii);
+	ss->typing_text = activity_typing_text(names, n, ui->theme.ascii);
 	free(names);
 	json_decref(arr);
 	free(ids);
@@ -177,8 +249,9 @@ statusbar_typing_draw(struct pane *p)
 	if (conv_banner(p->ui) != NULL)
 		ui_put(p->win, 0, 1, p->r.w - 1, conv_banner(p->ui),
 		    p->ui->theme.role[TH_ACCENT]);
-	else if (p->ui->typing_text != NULL)
-		ui_put(p->win, 0, 1, p->r.w - 1, p->ui->typing_text,
+	else if (statusbar_state(p->ui)->typing_text != NULL)
+		ui_put(p->win, 0, 1, p->r.w - 1,
+		    statusbar_state(p->ui)->typing_text,
 		    p->ui->theme.role[TH_DIM]);
 }
 

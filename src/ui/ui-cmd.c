@@ -16,50 +16,6 @@ ui_print(void *arg, int is_error, const char *msg)
 	ui_message(arg, is_error, "%s", msg);
 }
 
-/* Show text (help, details) in the message pane until Esc. */
-void
-ui_show_text(struct ui *ui, const char *title, char **lines, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < ui->nhelp; i++)
-		free(ui->help[i]);
-	free(ui->help);
-	free(ui->help_title);
-	/* Plain text now: no pick list left over. */
-	for (i = 0; ui->help_cmds != NULL && ui->help_cmds[i] != NULL; i++)
-		free(ui->help_cmds[i]);
-	free(ui->help_cmds);
-	ui->help_cmds = NULL;
-	ui->help = xcalloc(n + 1, sizeof *ui->help);
-	for (i = 0; i < n; i++)
-		ui->help[i] = xstrdup(lines[i]);
-	ui->nhelp = n;
-	ui->help_top = 0;
-	ui->help_title = xstrdup(title);
-	ui->messages.dirty = 1;
-}
-
-void
-ui_close_text(struct ui *ui)
-{
-	size_t	 i;
-
-	for (i = 0; i < ui->nhelp; i++)
-		free(ui->help[i]);
-	free(ui->help);
-	ui->help = NULL;
-	ui->nhelp = 0;
-	xfree(ui->help_title);
-	if (ui->help_cmds != NULL) {
-		for (i = 0; ui->help_cmds[i] != NULL; i++)
-			free(ui->help_cmds[i]);
-		free(ui->help_cmds);
-		ui->help_cmds = NULL;
-	}
-	ui->messages.dirty = 1;
-}
-
 /* select-server N|next|prev: N counts from Direct Messages as 1. */
 static int
 ui_cmd_server(struct ui *ui, enum ui_action act, const char *arg)
@@ -100,7 +56,7 @@ ui_help(struct ui *ui)
 	all[n++] = xstrdup("Commands (type / then Tab to complete):");
 	for (i = 0; i < nc; i++)
 		all[n++] = xasprintf("  %s", c[i]);
-	ui_show_text(ui, "haos help", all, n);
+	overlay_show(ui, "haos help", all, n);
 	for (i = 0; i < n; i++)
 		free(all[i]);
 	for (i = 0; i < nc; i++)
@@ -245,52 +201,14 @@ ui_action(void *arg, enum ui_action act, const char *param)
 static void
 ui_show(void *arg, const char *title, char **lines, size_t n)
 {
-	ui_show_text(arg, title, lines, n);
+	overlay_show(arg, title, lines, n);
 }
 
 /* Show lines to choose from; Enter on line i runs cmds[i]. */
 static void
 ui_pick(void *arg, const char *title, char **lines, char **cmds, size_t n)
 {
-	struct ui	*ui = arg;
-	size_t		 i;
-
-	ui_show(ui, title, lines, n);
-	ui->help_cmds = xcalloc(n + 1, sizeof *ui->help_cmds);
-	for (i = 0; i < n; i++)
-		ui->help_cmds[i] = xstrdup(cmds[i]);
-	ui->help_sel = 0;
-}
-
-/* A key while a pick list is shown: move, choose or leave. */
-int
-ui_pick_key(struct ui *ui, int key)
-{
-	char	*cmd;
-	int	 rows = ui->messages.r.h > 2 ? ui->messages.r.h - 2 : 1;
-
-	if (key == (KEYC_FKEY | KEY_UP) && ui->help_sel > 0)
-		ui->help_sel--;
-	else if (key == (KEYC_FKEY | KEY_DOWN) &&
-	    ui->help_sel + 1 < (int)ui->nhelp)
-		ui->help_sel++;
-	else if (key == '\r' || key == '\n' ||
-	    key == (KEYC_FKEY | KEY_ENTER)) {
-		cmd = xstrdup(ui->help_cmds[ui->help_sel]);
-		ui_close_text(ui);
-		ui->ctx.server_id = ui->server_id;
-		ui->ctx.room_id = ui->room_id;
-		cmd_run_string(&ui->ctx, cmd);
-		free(cmd);
-		return 1;
-	} else
-		return 0;
-	if (ui->help_sel < ui->help_top)
-		ui->help_top = ui->help_sel;
-	if (ui->help_sel >= ui->help_top + rows)
-		ui->help_top = ui->help_sel - rows + 1;
-	ui->messages.dirty = 1;
-	return 1;
+	overlay_pick(arg, title, lines, cmds, n);
 }
 
 /* What commands may ask of the client. */

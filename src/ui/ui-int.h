@@ -12,6 +12,7 @@
 #include "haos/layout.h"
 #include "haos/model.h"
 #include "haos/render.h"
+#include "haos/ui.h"
 
 struct ui;
 struct pane;
@@ -22,6 +23,10 @@ struct relogin;
 struct conv;
 struct members_state;
 struct rail_state;
+struct chanlist_state;
+struct msgs_state;
+struct status_state;
+struct overlay;
 
 /* Redraw requests in ui->full_redraw. */
 #define UI_REPAINT	1	/* clear the terminal and draw everything */
@@ -124,44 +129,28 @@ struct ui {
 				 typing, status, input;
 	struct pane		*panes[8];
 
+	/*
+	 * Each pane's data is its own, opaque here: other files use the
+	 * functions its file exports below.
+	 */
 	struct rail_state	*rail_st;	/* pane-rail.c */
+	struct chanlist_state	*chanlist_st;	/* pane-channels.c */
+	struct msgs_state	*msgs_st;	/* pane-messages.c */
+	struct overlay		*overlay;	/* overlay.c: help text */
+	struct members_state	*members_st;	/* pane-members.c */
+	struct status_state	*status_st;	/* statusbar.c */
 
-	/* Selection (ui-select.c) and channel list (pane-channels.c). */
+	/* Selection (ui-select.c): the core every pane reads. */
 	char			*server_id;	/* selected; NULL: DMs */
-	struct ui_chan		*chans;
-	size_t			 nchans;
 	char			*room_id;	/* selected room */
 	struct ui_read		*reads;
 	size_t			 nreads;
 	char			**last_room;	/* pairs: server, room */
 	size_t			 nlast;
+	struct refresh		 refresh;	/* store changes seen */
 
-	/* Messages (pane-messages.c). */
-	struct event_row	*ev;
-	size_t			 nev;
-	size_t			 want;		/* events to page in */
-	struct render_line	*lines;
-	size_t			 nlines;
-	int			 scroll;	/* lines above the bottom */
-	int			 loading;	/* backfill under way */
-	int64_t			 loading_at;	/* when it was asked for */
-	int			 beginning;	/* the room's first event */
-	int			 sel;		/* message selection active */
-	char			*sel_id;	/* event id (or txn id) */
-	char			**help;		/* help text shown instead */
-	size_t			 nhelp;
-	int			 help_top;
-	char			*help_title;
-	char			**help_cmds;	/* a pick list: per line */
-	int			 help_sel;	/* its chosen line */
-
-	struct members_state	*members_st;	/* pane-members.c */
-
-	/* Input and status. */
+	/* Input (pane-input.c, the editor module) and the session. */
 	struct editor		*ed;
-	char			*msg;		/* status message */
-	int			 msg_error;
-	int64_t			 msg_at;
 	int			 auth_failed;
 	int64_t			 start_ms;	/* main()'s clock */
 	int			 framed;	/* first frame drawn */
@@ -170,7 +159,6 @@ struct ui {
 	const char		*user_id;
 	const char		*device_id;
 	const char		*session_file;
-	char			*typing_text;
 	struct conv		*conv;		/* edit/reply/thread/picker */
 
 	struct switcher		*sw;
@@ -181,8 +169,6 @@ struct ui {
 };
 
 /* ui.c: the loop */
-void		 ui_message(struct ui *, int is_error, const char *, ...)
-		     __attribute__((format(printf, 3, 4)));
 const char	*ui_name_of(void *, const char *user_id);
 void		 ui_stale(struct ui *, unsigned int notify_bits);
 
@@ -193,13 +179,20 @@ void		 ui_initial_selection(struct ui *);
 void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
 int64_t		 ui_read_ts(struct ui *, const char *room_id);
 
-/* ui-cmd.c: what commands ask of the client, overlays, the print sink */
+/* ui-cmd.c: what commands ask of the client, the print sink */
 extern const struct cmd_ui_ops	ui_cmd_ops;
 void		 ui_print(void *, int is_error, const char *);
-void		 ui_show_text(struct ui *, const char *title, char **lines,
+
+/* overlay.c: text over the message pane (help, details, pick lists) */
+int		 overlay_open(struct ui *);
+void		 overlay_show(struct ui *, const char *title, char **lines,
 		     size_t n);
-void		 ui_close_text(struct ui *);
-int		 ui_pick_key(struct ui *, int key);
+void		 overlay_pick(struct ui *, const char *title, char **lines,
+		     char **cmds, size_t n);
+void		 overlay_close(struct ui *);
+void		 overlay_scroll(struct ui *, enum ui_action);
+void		 overlay_key(struct ui *, int key);
+void		 overlay_draw(struct ui *, WINDOW *, int h, int w);
 
 /* relogin.c */
 void		 relogin_begin(struct ui *);
@@ -233,6 +226,8 @@ extern const struct pane_ops	statusbar_typing_ops;
 
 /* pane-rail.c: entries are indexes, Direct Messages has id NULL */
 void		 pane_rail_load(struct ui *);
+void		 pane_rail_update(struct ui *, const char *id);
+const char	**pane_rail_servers(struct ui *, size_t *n);
 void		 pane_rail_free(struct ui *);
 int		 pane_rail_click(struct ui *, int y);
 size_t		 pane_rail_count(struct ui *);
@@ -242,12 +237,14 @@ int		 pane_rail_index(struct ui *);
 int		 pane_rail_nth(struct ui *, int n);
 int		 pane_rail_first_server(struct ui *);
 
-/* pane-channels.c */
+/* pane-channels.c: rows are read-only outside */
 void		 pane_channels_load(struct ui *);
 void		 pane_channels_free(struct ui *);
 int		 pane_channels_click(struct ui *, int y);
 int		 pane_channels_move(struct ui *, int delta);
 const struct ui_chan *pane_channels_find(struct ui *, const char *id);
+const char	*pane_channels_first(struct ui *);
+const char	**pane_channels_rooms(struct ui *, size_t *n);
 
 /* conv.c: acting on messages */
 int		 conv_action(struct ui *, enum ui_action,
@@ -261,7 +258,13 @@ const char	*conv_target(struct ui *);
 void		 conv_draw(struct ui *, WINDOW *, int h, int w);
 void		 conv_free(struct ui *);
 
-/* pane-messages.c */
+/* pane-messages.c: the page and the selection are read-only outside */
+const struct event_row *pane_messages_events(struct ui *, size_t *n);
+const struct event_row *pane_messages_selected_event(struct ui *);
+const char	*pane_messages_selected_id(struct ui *);
+int		 pane_messages_loading(struct ui *);
+void		 pane_messages_follow(struct ui *);
+void		 pane_messages_rewrap(struct ui *);
 void		 pane_messages_reset(struct ui *);
 int		 pane_messages_scroll(struct ui *, enum ui_action);
 int		 pane_messages_select(struct ui *, enum ui_action);
@@ -284,6 +287,12 @@ void		 readstate_presence_load(struct ui *);
 const char	*readstate_presence(struct ui *, const char *user_id);
 int		 readstate_presence_known(struct ui *);
 void		 readstate_free(struct ui *);
+
+/* statusbar.c: the status message (ui_message) and the typing line */
+void		 ui_message(struct ui *, int is_error, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
+int		 statusbar_message_live(struct ui *);
+void		 statusbar_free(struct ui *);
 
 /* pane-input.c */
 int		 pane_input_action(struct ui *, enum ui_action);

@@ -85,8 +85,7 @@ static void
 ui_room_changed(struct ui *ui)
 {
 	pane_messages_reset(ui);
-	if (ui->help != NULL)
-		ui_close_text(ui);
+	overlay_close(ui);
 	ui->messages.stale = 1;
 	ui->members.stale = 1;
 	ui->typing.stale = 1;
@@ -102,7 +101,6 @@ void
 ui_select_server(struct ui *ui, const char *server_id)
 {
 	const char	*last;
-	size_t		 i;
 
 	free(ui->server_id);
 	ui->server_id = server_id != NULL ? xstrdup(server_id) : NULL;
@@ -111,10 +109,8 @@ ui_select_server(struct ui *ui, const char *server_id)
 	last = ui_last_room(ui, server_id);
 	if (last != NULL && pane_channels_find(ui, last) != NULL)
 		ui->room_id = xstrdup(last);
-	for (i = 0; ui->room_id == NULL && i < ui->nchans; i++) {
-		if (ui->chans[i].kind != UI_CHAN_HEADING)
-			ui->room_id = xstrdup(ui->chans[i].id);
-	}
+	if (ui->room_id == NULL && pane_channels_first(ui) != NULL)
+		ui->room_id = xstrdup(pane_channels_first(ui));
 	ui_room_changed(ui);
 }
 
@@ -167,6 +163,6 @@ ui_initial_selection(struct ui *ui)
 		ui_select_server(ui, pane_rail_id(ui, (size_t)i));
 		return;
 	}
-	if (ui->nchans > 0)
+	if (pane_channels_first(ui) != NULL)
 		ui_select_server(ui, NULL);
 }

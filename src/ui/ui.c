@@ -28,8 +28,6 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
-#define UI_MESSAGE_MS	8000	/* how long a status message stays */
-
 /* ui_init()'s thread owns curses; every entry point checks it. */
 static int
 ui_on_thread(const struct ui *ui)
@@ -37,44 +35,53 @@ ui_on_thread(const struct ui *ui)
 	return pthread_equal(ui->owner, pthread_self());
 }
 
-static int64_t
-ui_now_ms(void)
+/* Mark stale the panes that show a room the store says changed. */
+static void
+ui_refresh_rooms(struct ui *ui, unsigned int bits)
 {
-	return client_now_ms();
+	struct refresh_view	 v;
+	struct refresh_plan	 p;
+	struct haos_error	 err;
+	const char		**chans, **servers;
+	size_t			 i;
+
+	memset(&v, 0, sizeof v);
+	v.server_id = ui->server_id;
+	v.room_id = ui->room_id;
+	chans = pane_channels_rooms(ui, &v.nchannels);
+	servers = pane_rail_servers(ui, &v.nservers);
+	v.channels = chans;
+	v.servers = servers;
+	if (refresh_collect(&ui->refresh, ui->store, bits, &v, &p,
+	    &err) == -1)
+		log_warn("ui", "changed rooms: %s", err.msg);
+	free(chans);
+	free(servers);
+	if (p.panes & REFRESH_RAIL)
+		ui->rail.stale = 1;
+	for (i = 0; i < p.nservers && !ui->rail.stale; i++)
+		pane_rail_update(ui, p.servers[i]);
+	if (p.dm && !ui->rail.stale)
+		pane_rail_update(ui, NULL);
+	if (p.panes & REFRESH_CHANNELS)
+		ui->channels.stale = 1;
+	if (p.panes & REFRESH_TIMELINE)
+		ui->messages.stale = 1;
+	if (p.panes & REFRESH_MEMBERS)
+		ui->members.stale = 1;
+	if (p.panes & REFRESH_TOPIC)
+		ui->topic.dirty = 1;
+	refresh_plan_free(&p);
 }
 
-/* Show a message in the status line (commands, errors, progress). */
-void
-ui_message(struct ui *ui, int is_error, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 buf[512];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	free(ui->msg);
-	ui->msg = sanitize_text(buf, (size_t)-1, 0);
-	ui->msg_error = is_error;
-	ui->msg_at = ui_now_ms();
-	ui->status.dirty = 1;
-	if (is_error)
-		log_info("ui", "%s", buf);
-}
-
-/* Mark panes stale for what the net thread says changed. */
+/*
+ * Act on the net thread's bits: the rooms the store says changed decide
+ * what is read again; typing and status as the bits say.
+ */
 void
 ui_stale(struct ui *ui, unsigned int bits)
 {
-	if (bits & (NOTIFY_SERVERS | NOTIFY_CHANNELS | NOTIFY_TIMELINE)) {
-		ui->rail.stale = 1;
-		ui->channels.stale = 1;
-		ui->topic.dirty = 1;
-	}
-	if (bits & (NOTIFY_TIMELINE | NOTIFY_OUTBOX | NOTIFY_MEMBERS))
-		ui->messages.stale = 1;
-	if (bits & NOTIFY_MEMBERS)
-		ui->members.stale = 1;
+	ui_refresh_rooms(ui, bits);
 	if (bits & NOTIFY_TYPING)
 		ui->typing.stale = 1;
 	if (bits & (NOTIFY_STATUS | NOTIFY_OUTBOX | NOTIFY_AUTH))
@@ -114,7 +121,7 @@ ui_layout(struct ui *ui)
 	pane_place(&ui->status, &ui->lay.status);
 	pane_place(&ui->input, &ui->lay.input);
 	if (old.messages.w != ui->lay.messages.w)
-		ui->messages.stale = 1;	/* wrap again */
+		pane_messages_rewrap(ui);	/* wrap again */
 }
 
 /* Re-query stale panes, then draw dirty ones and update once. */
@@ -172,10 +179,7 @@ ui_draw(struct ui *ui)
 		if (p == &ui->channels)
 			ui_initial_selection(ui);
 	}
-	if (ui->msg != NULL && ui_now_ms() - ui->msg_at > UI_MESSAGE_MS) {
-		xfree(ui->msg);
-		ui->status.dirty = 1;
-	}
+	statusbar_message_live(ui);
 	for (i = 0; i < nitems(ui->panes); i++) {
 		p = ui->panes[i];
 		if (p->win == NULL || (!p->dirty && !all))
@@ -192,7 +196,8 @@ ui_draw(struct ui *ui)
 	} else if (ui->relogin != NULL && ui->input.win != NULL) {
 		curs_set(1);
 		relogin_cursor(ui);
-	} else if (ui->input.win != NULL && !ui->sel && ui->help == NULL) {
+	} else if (ui->input.win != NULL &&
+	    pane_messages_selected_id(ui) == NULL && !overlay_open(ui)) {
 		curs_set(1);
 		pane_input_cursor(ui);
 	} else
@@ -274,22 +279,14 @@ ui_key(struct ui *ui, int key, char *paste)
 		switcher_key(ui, key, paste);
 		return;
 	}
-	if (ui->help != NULL && paste == NULL) {
-		if (ui->help_cmds != NULL && ui_pick_key(ui, key))
-			return;
-		if (key == 27 || key == 'q' || key == (KEYC_FKEY | KEY_F(1)))
-			ui_close_text(ui);
-		else if (key == (KEYC_FKEY | KEY_PPAGE) ||
-		    key == (KEYC_FKEY | KEY_UP))
-			pane_messages_scroll(ui, UI_ACT_SCROLL_UP);
-		else if (key == (KEYC_FKEY | KEY_NPAGE) ||
-		    key == (KEYC_FKEY | KEY_DOWN))
-			pane_messages_scroll(ui, UI_ACT_SCROLL_DOWN);
+	if (overlay_open(ui) && paste == NULL) {
+		overlay_key(ui, key);
 		return;
 	}
 	if (conv_key(ui, key, paste))
 		return;
-	mode = pane_members_focused(ui) ? KEYMODE_MEMBERS : ui->sel ? KEYMODE_SELECT :
+	mode = pane_members_focused(ui) ? KEYMODE_MEMBERS :
+	    pane_messages_selected_id(ui) != NULL ? KEYMODE_SELECT :
 	    KEYMODE_ROOT;
 	if (paste != NULL) {
 		if (mode != KEYMODE_ROOT)
@@ -375,6 +372,9 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	    strcmp(d->cfg->ui_members, "no") == 0 ? 0 : -1;
 	ui->prefs.input_lines = 1;
 	ui->mouse = strcmp(d->cfg->ui_mouse, "yes") == 0;
+	/* Changes from here on; the first frame reads everything. */
+	if (refresh_start(&ui->refresh, d->store, err) == -1)
+		log_warn("ui", "change seq: %s", err->msg);
 
 	ui->ctx.store = d->store;
 	ui->ctx.client = d->client;
@@ -439,7 +439,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 fail:
 	keys_free(ui);
 	editor_free(ui->ed);
-	free(ui->msg);
+	statusbar_free(ui);
 	free(ui->me);
 	free(ui);
 	return NULL;
@@ -468,8 +468,9 @@ ui_run(struct ui *ui, struct haos_error *err)
 		 * or a backfill, else each minute (clock, "Today").
 		 */
 		client_get_status(ui->ctx.client, &ns);
-		timeout = ns.state == CLIENT_OFFLINE || ui->msg != NULL ||
-		    ui->loading ? 1000 : 60000;
+		timeout = ns.state == CLIENT_OFFLINE ||
+		    statusbar_message_live(ui) ||
+		    pane_messages_loading(ui) ? 1000 : 60000;
 		n = poll(pfd, 2, timeout);
 		if (n == -1 && errno != EINTR) {
 			haos_error_set(err, HAOS_EIO, "poll: %s",
@@ -478,7 +479,7 @@ ui_run(struct ui *ui, struct haos_error *err)
 		}
 		if (n == 0) {
 			ui->status.dirty = 1;
-			ui->messages.stale = 1;	/* "Today", "loading" */
+			pane_messages_rewrap(ui);  /* "Today", "loading" */
 		}
 		/* Also after EINTR: SIGWINCH arrives as KEY_RESIZE. */
 		while (!ui->quit && keys_read(ui, ui->kwin, &key,
@@ -514,7 +515,7 @@ ui_done(struct ui *ui)
 	pane_messages_free(ui);
 	pane_members_free(ui);
 	readstate_free(ui);
-	ui_close_text(ui);
+	overlay_close(ui);
 	for (i = 0; i < ui->nreads; i++)
 		free(ui->reads[i].room_id);
 	free(ui->reads);
@@ -525,10 +526,9 @@ ui_done(struct ui *ui)
 	editor_free(ui->ed);
 	free(ui->server_id);
 	free(ui->room_id);
-	free(ui->sel_id);
-	free(ui->msg);
-	free(ui->typing_text);
+	statusbar_free(ui);
 	conv_free(ui);
+	refresh_free(&ui->refresh);
 	free(ui->me);
 	free(ui->me_name);
 	free(ui);

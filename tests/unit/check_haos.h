@@ -23,6 +23,7 @@ Suite	*suite_moderation(void);
 Suite	*suite_notify(void);
 Suite	*suite_paths(void);
 Suite	*suite_presence(void);
+Suite	*suite_refresh(void);
 Suite	*suite_render(void);
 Suite	*suite_sanitize(void);
 Suite	*suite_session(void);

@@ -189,6 +189,7 @@ main(void)
 	srunner_add_suite(sr, suite_notify());
 	srunner_add_suite(sr, suite_paths());
 	srunner_add_suite(sr, suite_presence());
+	srunner_add_suite(sr, suite_refresh());
 	srunner_add_suite(sr, suite_render());
 	srunner_add_suite(sr, suite_sanitize());
 	srunner_add_suite(sr, suite_session());
