@@ -222,6 +222,19 @@ out:
 }
 
 /* Whether an event takes no line of its own (folded or invisible). */
+/* The line for an event ingest could not read (io.haos.unreadable). */
+static char *
+render_unreadable(const json_t *c)
+{
+	char	*why, *text;
+
+	why = sanitize_text(json_get_str(c, "reason", "malformed"),
+	    (size_t)-1, 0);
+	text = xasprintf("an event here could not be read (%s)", why);
+	free(why);
+	return text;
+}
+
 static int
 render_skip(const struct event_row *ev, const json_t *c)
 {
@@ -544,7 +557,11 @@ render_timeline(const struct event_row *evs, size_t n,
 		msg = strcmp(ev->type, "m.room.message") == 0 ||
 		    strcmp(ev->type, "m.sticker") == 0 ||
 		    strcmp(ev->type, "m.room.encrypted") == 0;
-		if (!msg) {
+		if (!msg && strcmp(ev->type, "io.haos.unreadable") == 0) {
+			/* Ingest kept this place for an event it could not
+			 * read: say so, in the event's own words cleaned. */
+			text = render_unreadable(c);
+		} else if (!msg) {
 			if (ev->state_key == NULL)
 				goto next;	/* unknown message event */
 			text = render_state_text(ro, ev, c);

@@ -725,6 +725,19 @@ START_TEST(test_state_events)
 	free(all);
 	render_lines_free(l, n);
 	free_rows(ev, 5);
+
+	/* A place ingest kept for an event it could not read. */
+	msg(&ev[0], "~unreadable:!r:1", "", T0,
+	    "{\"reason\":\"no sender \\u001b]2;x\\u0007\"}");
+	free(ev[0].type);
+	ev[0].type = xstrdup("io.haos.unreadable");
+	all = run(ev, 1, &ro, &l, &n);
+	ck_assert_str_eq(all,
+	    "-------------------------- Today ---------------------------\n"
+	    "10:00 an event here could not be read (no sender )");
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 1);
 }
 END_TEST
 
