@@ -104,4 +104,11 @@ char	*render_body(const char *content);
 /* Stable colour index of a user id in a palette of n colours. */
 int	render_sender_color(const char *user_id, int n);
 
+/*
+ * The rail badge of a sanitised server name: initials of a multi-word
+ * name, else its first letters (2-3 cells) in out (outsz bytes, at least
+ * 8), never past outsz whatever the name holds; "?" when nothing fits.
+ */
+void	 render_badge(const char *clean, char *out, size_t outsz);
+
 #endif

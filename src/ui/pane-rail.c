@@ -2,7 +2,6 @@
 #include "curses.h"
 #include "ui-int.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,53 +35,6 @@ pane_rail_state(struct ui *ui)
 	if (ui->rail_st == NULL)
 		ui->rail_st = xcalloc(1, sizeof *ui->rail_st);
 	return ui->rail_st;
-}
-
-/* 2-3 letters: initials of a multi-word name, else its first letters. */
-static void
-pane_rail_badge(const char *clean, char *out, size_t outsz)
-{
-	const char	*p;
-	size_t		 o = 0, g;
-	int		 words = 0, w, take;
-
-	for (p = clean; *p != '\0'; p++) {
-		if ((p == clean || p[-1] == ' ') && *p != ' ')
-			words++;
-	}
-	take = words > 1 ? 0 : 2;
-	for (p = clean; *p != '\0' && o + 5 < outsz;) {
-		if (words > 1) {
-			if ((p == clean || p[-1] == ' ') && *p != ' ') {
-				g = sanitize_grapheme(p, strlen(p), &w);
-				if (g == 0 || take == 3)
-					break;
-				memcpy(out + o, p, g);
-				o += g;
-				take++;
-				p += g;
-				continue;
-			}
-			p++;
-			continue;
-		}
-		if (*p == ' ') {
-			p++;
-			continue;
-		}
-		g = sanitize_grapheme(p, strlen(p), &w);
-		if (g == 0 || take == 0)
-			break;
-		memcpy(out + o, p, g);
-		o += g;
-		take -= w;
-		p += g;
-	}
-	out[o] = '\0';
-	if (o > 0 && islower((unsigned char)out[0]))
-		out[0] = (char)toupper((unsigned char)out[0]);
-	if (o == 0)
-		snprintf(out, outsz, "?");
 }
 
 /* The display name of whoever invited me to room (invite_state). */
@@ -302,7 +254,7 @@ pane_rail_load(struct ui *ui)
 			s->id = xstrdup(sp[i].room_id);
 			s->name = ui_clean(sp[i].name != NULL ? sp[i].name :
 			    sp[i].room_id);
-			pane_rail_badge(s->name, s->badge, sizeof s->badge);
+			render_badge(s->name, s->badge, sizeof s->badge);
 			s->invite = sp[i].join == ROOM_INVITE;
 			if (s->invite)
 				s->inviter = pane_rail_inviter(ui,

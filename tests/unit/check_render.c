@@ -912,6 +912,40 @@ START_TEST(test_sender_color)
 }
 END_TEST
 
+/*
+ * A badge never overflows its buffer: a name of one letter and 1,000
+ * combining marks (one grapheme of 2,001 bytes) keeps its base letter.
+ */
+START_TEST(test_badge_bounds)
+{
+	char	 badge[16], *storm;
+	size_t	 i;
+
+	memset(badge, 'X', sizeof badge);
+	render_badge("Acme Corp", badge, sizeof badge);
+	ck_assert_str_eq(badge, "AC");
+	render_badge("zeta", badge, sizeof badge);
+	ck_assert_str_eq(badge, "Ze");
+	storm = xmalloc(1 + 1000 * 2 + 1);
+	storm[0] = 'a';
+	for (i = 0; i < 1000; i++)
+		memcpy(storm + 1 + i * 2, "\xcc\x81", 2);	/* U+0301 */
+	storm[1 + 2000] = '\0';
+	render_badge(storm, badge, sizeof badge);
+	ck_assert_str_eq(badge, "A");
+	/* Two such words: two base letters. */
+	storm = xrealloc(storm, 2 * 2001 + 2);
+	storm[2001] = ' ';
+	memcpy(storm + 2002, storm, 2001);
+	storm[4003] = '\0';
+	render_badge(storm, badge, sizeof badge);
+	ck_assert_str_eq(badge, "Aa");
+	render_badge("", badge, sizeof badge);
+	ck_assert_str_eq(badge, "?");
+	free(storm);
+}
+END_TEST
+
 Suite *
 suite_render(void)
 {
@@ -921,6 +955,7 @@ suite_render(void)
 	s = suite_create("render");
 	tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_badge_bounds);
 	tcase_add_test(tc, test_wrap_words);
 	tcase_add_test(tc, test_wrap_long);
 	tcase_add_test(tc, test_wrap_wide);
