@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 
 /* The overlay's own data, opaque outside this file. */
@@ -45,7 +46,11 @@ overlay_close(struct ui *ui)
 	ui->messages.dirty = 1;
 }
 
-/* Show lines under title in the message pane until Esc. */
+/*
+ * Show lines under title in the message pane until Esc.  Lines may hold
+ * a server's text (message details, profiles): each is sanitised here,
+ * one screen line each.
+ */
 void
 overlay_show(struct ui *ui, const char *title, char **lines, size_t n)
 {
@@ -56,9 +61,9 @@ overlay_show(struct ui *ui, const char *title, char **lines, size_t n)
 	o = xcalloc(1, sizeof *o);
 	o->lines = xcalloc(n + 1, sizeof *o->lines);
 	for (i = 0; i < n; i++)
-		o->lines[i] = xstrdup(lines[i]);
+		o->lines[i] = sanitize_text(lines[i], (size_t)-1, 0);
 	o->n = n;
-	o->title = xstrdup(title);
+	o->title = sanitize_text(title, (size_t)-1, 0);
 	ui->overlay = o;
 	ui->messages.dirty = 1;
 }
