@@ -25,20 +25,12 @@ store_change_take(struct store *s, struct haos_error *err)
 {
 	static const char	*sql = "SELECT coalesce(max(seq), 0) + 1 "
 				    "FROM room_changes";
-	sqlite3_stmt		*st;
-	int			 rc;
 
 	if (s->change_seq != 0)
 		return 0;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
+	if (store_get_int64(s, err, "change seq", sql, &s->change_seq,
+	    "") == -1)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		s->change_seq = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "change seq");
 	return 0;
 }
 
@@ -50,16 +42,11 @@ store_room_changed(struct store *s, const char *room_id,
 	static const char	*sql = "INSERT INTO room_changes "
 				    "(room_id, seq) VALUES (?1, ?2) "
 				    STORE_CHANGE_UPSERT;
-	sqlite3_stmt		*st;
 
 	if (store_writable(s, err) == -1 || store_change_take(s, err) == -1)
 		return -1;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, room_id);
-	sqlite3_bind_int64(st, 2, s->change_seq);
-	return store_step_done(s, st, err, "room changed");
+	return store_run(s, err, "room changed", sql, "ti", room_id,
+	    s->change_seq);
 }
 
 /* Record that the room of outbox row txn_id, if any, changed. */
@@ -70,16 +57,11 @@ store_change_outbox(struct store *s, const char *txn_id,
 	static const char	*sql = "INSERT INTO room_changes "
 	    "(room_id, seq) SELECT room_id, ?2 FROM outbox WHERE txn_id = ?1 "
 	    STORE_CHANGE_UPSERT;
-	sqlite3_stmt		*st;
 
 	if (store_writable(s, err) == -1 || store_change_take(s, err) == -1)
 		return -1;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, txn_id);
-	sqlite3_bind_int64(st, 2, s->change_seq);
-	return store_step_done(s, st, err, "outbox changed");
+	return store_run(s, err, "outbox changed", sql, "ti", txn_id,
+	    s->change_seq);
 }
 
 /*
@@ -107,7 +89,7 @@ store_changed_rooms(struct store *s, int64_t after_seq, char ***room_ids,
 	st = store_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, after_seq);
+	store_bind(st, "i", after_seq);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arr = store_query_grow(arr, n, &cap, sizeof *arr);
 		arr[*n - 1] = store_col_str(st, 0);
@@ -142,19 +124,10 @@ store_change_seq(struct store *s, struct haos_error *err)
 {
 	static const char	*sql = "SELECT coalesce(max(seq), 0) "
 				    "FROM room_changes";
-	sqlite3_stmt		*st;
-	int64_t			 seq = -1;
-	int			 rc;
+	int64_t			 seq;
 
 	store_read(s);
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
+	if (store_get_int64(s, err, "change seq", sql, &seq, "") == -1)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		seq = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "change seq");
 	return seq;
 }

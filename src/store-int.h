@@ -3,6 +3,7 @@
 #define HAOS_STORE_INT_H
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,10 +50,33 @@ int		 store_writable(struct store *, struct haos_error *);
 int		 store_writer(struct store *, struct haos_error *);
 sqlite3_stmt	*store_write_stmt(struct store *, const char *,
 		     struct haos_error *);
-int		 store_autocommit(struct store *, sqlite3_stmt *,
-		     struct haos_error *);
 int64_t		 store_now_ms(void);
 void		 store_read(struct store *);
+
+/*
+ * One statement, its parameters bound from ?1 on by a type string: one
+ * character per parameter, i an int64_t (cast int arguments), t a const
+ * char * (NULL binds NULL), b a const char * then its size_t length (0:
+ * up to the NUL).  The text must outlive the call (SQLITE_STATIC).
+ */
+void		 store_bind(sqlite3_stmt *, const char *types, ...);
+void		 store_bindv(sqlite3_stmt *, const char *types, va_list);
+int		 store_run(struct store *, struct haos_error *,
+		     const char *what, const char *sql, const char *types,
+		     ...);
+int		 store_run_auto(struct store *, struct haos_error *,
+		     const char *what, int (*)(struct store *, const char *,
+		     struct haos_error *), const char *, const char *sql,
+		     const char *types, ...);
+sqlite3_stmt	*store_row(struct store *, struct haos_error *,
+		     const char *what, const char *sql, int *,
+		     const char *types, ...);
+int		 store_get_int64(struct store *, struct haos_error *,
+		     const char *what, const char *sql, int64_t *,
+		     const char *types, ...);
+int		 store_get_text(struct store *, struct haos_error *,
+		     const char *what, const char *sql, char **,
+		     const char *types, ...);
 
 /* store-change.c: mark the room of an outbox row changed (in a txn). */
 int		 store_change_outbox(struct store *, const char *txn_id,

@@ -18,17 +18,10 @@ store_kv_set(struct store *s, const char *key, const char *value,
 	static const char	*ins = "INSERT INTO kv (key, value) VALUES "
 	    "(?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 	static const char	*del = "DELETE FROM kv WHERE key = ?1";
-	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, value != NULL ? ins : del, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, key);
-	if (value != NULL)
-		store_bind_text(st, 2, value);
-	return store_step_done(s, st, err, "set kv");
+	if (value == NULL)
+		return store_run(s, err, "set kv", del, "t", key);
+	return store_run(s, err, "set kv", ins, "tt", key, value);
 }
 
 /* Write next_batch; ingest does this last, inside its transaction. */
@@ -40,13 +33,8 @@ store_sync_token_set(struct store *s, const char *token,
 	    "(id, next_batch) "
 	    "VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET "
 	    "next_batch = excluded.next_batch";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, token);
-	return store_step_done(s, st, err, "set sync token");
+	return store_run(s, err, "set sync token", sql, "t", token);
 }
 
 /* Index a downloaded media file; touches last_access. */
@@ -59,17 +47,9 @@ store_media_put(struct store *s, const char *mxc, const char *path,
 	    "ON CONFLICT (mxc) DO UPDATE SET path = excluded.path, "
 	    "content_type = excluded.content_type, size = excluded.size, "
 	    "last_access = excluded.last_access";
-	sqlite3_stmt		*st;
 
-	if (store_writer(s, err) == -1)
+	if (store_run_auto(s, err, "write", NULL, NULL, sql, "tttii", mxc, path,
+	    content_type, size, store_now_ms()) == -1)
 		return -1;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, mxc);
-	store_bind_text(st, 2, path);
-	store_bind_text(st, 3, content_type);
-	sqlite3_bind_int64(st, 4, size);
-	sqlite3_bind_int64(st, 5, store_now_ms());
-	return store_autocommit(s, st, err) == -1 ? -1 : 0;
+	return 0;
 }

@@ -10,38 +10,6 @@
 #include "haos/xmalloc.h"
 #include "store-int.h"
 
-/*
- * Run one outbox statement in the caller's transaction or in its own,
- * recording its room as changed first: room_id, or else the room of the
- * row txn_id.  Returns the number of changed rows, or -1.
- */
-static int
-store_outbox_run(struct store *s, sqlite3_stmt *st, const char *room_id,
-    const char *txn_id, struct haos_error *err)
-{
-	int	 own, n, rc;
-
-	own = !s->in_txn;
-	if (own && store_begin(s, err) == -1) {
-		sqlite3_reset(st);
-		return -1;
-	}
-	if (room_id != NULL)
-		rc = store_room_changed(s, room_id, err);
-	else
-		rc = store_change_outbox(s, txn_id, err);
-	if (rc == -1 || store_step_done(s, st, err, "outbox") == -1) {
-		sqlite3_reset(st);
-		if (own)
-			store_rollback(s);
-		return -1;
-	}
-	n = sqlite3_changes(s->db);
-	if (own && store_commit(s, err) == -1)
-		return -1;
-	return n;
-}
-
 /* Queue a send (pending); returns the row id. */
 int64_t
 store_outbox_add(struct store *s, const char *room_id, const char *txn_id,
@@ -51,41 +19,26 @@ store_outbox_add(struct store *s, const char *room_id, const char *txn_id,
 	static const char	*sql = "INSERT INTO outbox (room_id, txn_id, "
 	    "type, state_key, content, rel_target, state, created_ts) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)";
-	sqlite3_stmt		*st;
 
-	if (store_writer(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, room_id);
-	store_bind_text(st, 2, txn_id);
-	store_bind_text(st, 3, type);
-	store_bind_text(st, 4, state_key);
-	store_bind_text(st, 5, content);
-	store_bind_text(st, 6, rel_target);
-	sqlite3_bind_int64(st, 7, store_now_ms());
-	if (store_outbox_run(s, st, room_id, NULL, err) == -1)
+	if (store_run_auto(s, err, "outbox", store_room_changed, room_id, sql,
+	    "tttttti", room_id, txn_id, type, state_key, content, rel_target,
+	    store_now_ms()) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
 }
 
-/* Run one UPDATE of a row by txn id (?1), with an optional text ?2. */
+/*
+ * Run one statement on the row txn_id (?1), with an optional text ?2, in
+ * the caller's transaction or in its own, marking the row's room changed.
+ */
 static int
 store_outbox_update(struct store *s, const char *sql, const char *txn_id,
     const char *text2, struct haos_error *err)
 {
-	sqlite3_stmt	*st;
-
-	if (store_writer(s, err) == -1)
+	if (store_run_auto(s, err, "outbox", store_change_outbox, txn_id, sql,
+	    text2 != NULL ? "tt" : "t", txn_id, text2) == -1)
 		return -1;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, txn_id);
-	if (text2 != NULL)
-		store_bind_text(st, 2, text2);
-	return store_outbox_run(s, st, NULL, txn_id, err) == -1 ? -1 : 0;
+	return 0;
 }
 
 /* Mark a row as being sent and count the attempt. */
@@ -123,15 +76,8 @@ store_outbox_delete(struct store *s, const char *txn_id,
     struct haos_error *err)
 {
 	static const char	*sql = "DELETE FROM outbox WHERE txn_id = ?1";
-	sqlite3_stmt		*st;
 
-	if (store_writer(s, err) == -1)
-		return -1;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, txn_id);
-	return store_outbox_run(s, st, NULL, txn_id, err) == -1 ? -1 : 0;
+	return store_outbox_update(s, sql, txn_id, NULL, err);
 }
 
 /*
@@ -154,8 +100,7 @@ store_outbox_reconcile(struct store *s, const char *txn_id,
 	st = store_write_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, txn_id);
-	store_bind_text(st, 2, event_id);
+	store_bind(st, "tt", txn_id, event_id);
 	matched = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {

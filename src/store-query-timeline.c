@@ -61,28 +61,19 @@ store_query_edit(struct store *s, int64_t room, struct event_row *e,
 	json_t			*c, *nc;
 	int			 rc;
 
-	st = store_stmt(s, sql, err);
+	st = store_row(s, err, "edits", sql, &rc, "ittt", room, e->event_id,
+	    e->sender, e->type);
 	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	sqlite3_bind_text(st, 2, e->event_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, e->type, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		c = json_loads((const char *)sqlite3_column_text(st, 1), 0,
-		    NULL);
-		nc = json_get_obj(c, "m.new_content");
-		if (nc != NULL) {
-			free(e->content);
-			e->content = json_xdumps(nc);
-			e->edited_by = store_col_str(st, 0);
-		}
-		json_decref(c);
+		return rc;
+	c = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+	nc = json_get_obj(c, "m.new_content");
+	if (nc != NULL) {
+		free(e->content);
+		e->content = json_xdumps(nc);
+		e->edited_by = store_col_str(st, 0);
 	}
+	json_decref(c);
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "edits");
 	return 0;
 }
 
@@ -114,9 +105,7 @@ store_query_reactions(struct store *s, int64_t room, struct event_row *e,
 	st = store_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	sqlite3_bind_text(st, 2, e->event_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, me != NULL ? me : "", -1, SQLITE_STATIC);
+	store_bind(st, "itt", room, e->event_id, me != NULL ? me : "");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		e->reactions = store_query_grow(e->reactions, &e->nreactions,
 		    &cap, sizeof *e->reactions);
@@ -145,19 +134,14 @@ store_query_threads(struct store *s, int64_t room, struct event_row *e,
 	sqlite3_stmt		*st;
 	int			 rc;
 
-	st = store_stmt(s, sql, err);
+	/* count(*) gives one row, so there is no "not found" here. */
+	st = store_row(s, err, "thread count", sql, &rc, "it", room,
+	    e->event_id);
 	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	sqlite3_bind_text(st, 2, e->event_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		e->thread_count = sqlite3_column_int64(st, 0);
-		e->thread_last = store_col_str(st, 1);
-	}
+		return rc;
+	e->thread_count = sqlite3_column_int64(st, 0);
+	e->thread_last = store_col_str(st, 1);
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "thread count");
 	return 0;
 }
 
@@ -190,7 +174,7 @@ store_query_echoes(struct store *s, const char *room_id, const char *me,
 	st = store_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+	store_bind(st, "t", room_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*arr = store_query_grow(*arr, n, cap, sizeof **arr);
 		e = &(*arr)[*n - 1];
@@ -247,9 +231,7 @@ store_query_timeline(struct store *s, const char *room_id, int64_t anchor,
 	st = store_stmt(s, older, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	sqlite3_bind_int64(st, 2, anchor);
-	sqlite3_bind_int64(st, 3, (int64_t)before);
+	store_bind(st, "iii", room, anchor, (int64_t)before);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arr = store_query_grow(arr, n, &cap, sizeof *arr);
 		store_query_row_event(st, room_id, &arr[*n - 1]);
@@ -268,9 +250,7 @@ store_query_timeline(struct store *s, const char *room_id, int64_t anchor,
 		st = store_stmt(s, newer, err);
 		if (st == NULL)
 			goto fail_err;
-		sqlite3_bind_int64(st, 1, room);
-		sqlite3_bind_int64(st, 2, anchor);
-		sqlite3_bind_int64(st, 3, (int64_t)after);
+		store_bind(st, "iii", room, anchor, (int64_t)after);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			arr = store_query_grow(arr, n, &cap, sizeof *arr);
 			store_query_row_event(st, room_id, &arr[*n - 1]);
@@ -313,22 +293,14 @@ store_query_event(struct store *s, const char *event_id,
 
 	store_read(s);
 	memset(e, 0, sizeof *e);
-	st = store_stmt(s, sql, err);
+	st = store_row(s, err, "get event", sql, &rc, "t", event_id);
 	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		room_id = store_col_str(st, 12);
-		room = sqlite3_column_int64(st, 13);
-		store_query_row_event(st, room_id, e);
-	}
+		return rc;
+	room_id = store_col_str(st, 12);
+	room = sqlite3_column_int64(st, 13);
+	store_query_row_event(st, room_id, e);
 	sqlite3_reset(st);
 	free(room_id);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "get event");
-	if (rc == SQLITE_DONE)
-		return 0;
 	if (store_query_relations(s, room, e, NULL, err) == -1) {
 		event_row_free(e);
 		return -1;
@@ -382,8 +354,7 @@ store_query_thread(struct store *s, const char *room_id,
 	st = store_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	sqlite3_bind_text(st, 2, root_id, -1, SQLITE_STATIC);
+	store_bind(st, "it", room, root_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arr = store_query_grow(arr, n, &cap, sizeof *arr);
 		store_query_row_event(st, room_id, &arr[*n - 1]);
@@ -433,23 +404,8 @@ store_query_my_reaction(struct store *s, const char *room_id,
 	    "e.rel_key = ?3 AND e.sender = ?4 AND e.redacted = 0 "
 	    "AND e.event_id NOT IN (" STORE_PENDING_REDACTIONS ") "
 	    "ORDER BY e.ordinal DESC LIMIT 1";
-	sqlite3_stmt		*st;
-	int			 rc;
 
 	store_read(s);
-	*event_id = NULL;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, target_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, me, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*event_id = store_col_str(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "my reaction");
-	return rc == SQLITE_ROW;
+	return store_get_text(s, err, "my reaction", sql, event_id, "tttt",
+	    room_id, target_id, key, me);
 }

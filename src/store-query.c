@@ -75,20 +75,8 @@ store_query_room_key(struct store *s, const char *room_id, int64_t *key,
 {
 	static const char	*sql = "SELECT id FROM rooms "
 				    "WHERE room_id = ?1";
-	sqlite3_stmt		*st;
-	int			 rc;
 
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*key = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "room key");
-	return rc == SQLITE_ROW;
+	return store_get_int64(s, err, "room key", sql, key, "t", room_id);
 }
 
 /* List rooms of one kind; CHANNELS needs the space's room id. */
@@ -150,7 +138,7 @@ store_query_rooms(struct store *s, enum store_rooms kind,
 	if (st == NULL)
 		return -1;
 	if (kind == STORE_ROOMS_CHANNELS)
-		sqlite3_bind_text(st, 1, space_id, -1, SQLITE_STATIC);
+		store_bind(st, "t", space_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arr = store_query_grow(arr, n, &cap, sizeof *arr);
 		store_query_row_room(st, &arr[*n - 1]);
@@ -177,17 +165,12 @@ store_query_room(struct store *s, const char *room_id, struct room_row *r,
 
 	store_read(s);
 	memset(r, 0, sizeof *r);
-	st = store_stmt(s, sql, err);
+	st = store_row(s, err, "get room", sql, &rc, "t", room_id);
 	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		store_query_row_room(st, r);
+		return rc;
+	store_query_row_room(st, r);
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "get room");
-	return rc == SQLITE_ROW;
+	return 1;
 }
 
 /*
@@ -215,7 +198,7 @@ store_query_members(struct store *s, const char *room_id,
 	st = store_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+	store_bind(st, "t", room_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arr = store_query_grow(arr, n, &cap, sizeof *arr);
 		m = &arr[*n - 1];
@@ -254,7 +237,7 @@ store_query_gaps(struct store *s, const char *room_id, struct gap_row **rows,
 	st = store_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+	store_bind(st, "t", room_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arr = store_query_grow(arr, n, &cap, sizeof *arr);
 		g = &arr[*n - 1];
@@ -292,7 +275,7 @@ store_query_outbox(struct store *s, enum outbox_state state,
 	st = store_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, outbox_state_name(state), -1, SQLITE_STATIC);
+	store_bind(st, "t", outbox_state_name(state));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arr = store_query_grow(arr, n, &cap, sizeof *arr);
 		o = &arr[*n - 1];
@@ -320,34 +303,6 @@ store_query_outbox(struct store *s, enum outbox_state state,
 	return 0;
 }
 
-/* Run a one-row, one-column text query with up to three text binds. */
-static int
-store_query_text(struct store *s, const char *sql, const char *a,
-    const char *b, const char *c, char **out, struct haos_error *err)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	store_read(s);
-	*out = NULL;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	if (a != NULL)
-		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-	if (b != NULL)
-		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	if (c != NULL)
-		sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = store_col_str(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "query");
-	return 0;
-}
-
 /* Account data of type: global when room_id is NULL. */
 int
 store_query_account_data(struct store *s, const char *room_id,
@@ -358,10 +313,15 @@ store_query_account_data(struct store *s, const char *room_id,
 	static const char	*room = "SELECT a.content FROM account_data a "
 	    "JOIN rooms r ON r.id = a.room WHERE a.type = ?1 AND "
 	    "r.room_id = ?2";
+	int			 rc;
 
+	store_read(s);
 	if (room_id == NULL)
-		return store_query_text(s, global, type, NULL, NULL, out, err);
-	return store_query_text(s, room, type, room_id, NULL, out, err);
+		rc = store_get_text(s, err, "query", global, out, "t", type);
+	else
+		rc = store_get_text(s, err, "query", room, out, "tt", type,
+		    room_id);
+	return rc == -1 ? -1 : 0;
 }
 
 /* Current state content of (type, state_key) in a room. */
@@ -373,7 +333,9 @@ store_query_state(struct store *s, const char *room_id, const char *type,
 	    "JOIN rooms r ON r.id = x.room WHERE r.room_id = ?1 AND "
 	    "x.type = ?2 AND x.state_key = ?3";
 
-	return store_query_text(s, sql, room_id, type, state_key, out, err);
+	store_read(s);
+	return store_get_text(s, err, "query", sql, out, "ttt", room_id, type,
+	    state_key) == -1 ? -1 : 0;
 }
 
 /* The event id a user's receipt of rtype points at. */
@@ -385,7 +347,9 @@ store_query_receipt(struct store *s, const char *room_id, const char *rtype,
 	    "JOIN rooms r ON r.id = x.room WHERE r.room_id = ?1 AND "
 	    "x.rtype = ?2 AND x.user_id = ?3";
 
-	return store_query_text(s, sql, room_id, rtype, user_id, out, err);
+	store_read(s);
+	return store_get_text(s, err, "query", sql, out, "ttt", room_id, rtype,
+	    user_id) == -1 ? -1 : 0;
 }
 
 /* The users typing in a room, as a JSON array text. */
@@ -396,7 +360,9 @@ store_query_typing(struct store *s, const char *room_id, char **out,
 	static const char	*sql = "SELECT t.user_ids FROM typing t "
 	    "JOIN rooms r ON r.id = t.room WHERE r.room_id = ?1";
 
-	return store_query_text(s, sql, room_id, NULL, NULL, out, err);
+	store_read(s);
+	return store_get_text(s, err, "query", sql, out, "t",
+	    room_id) == -1 ? -1 : 0;
 }
 
 int
@@ -405,7 +371,9 @@ store_query_kv(struct store *s, const char *key, char **out,
 {
 	static const char	*sql = "SELECT value FROM kv WHERE key = ?1";
 
-	return store_query_text(s, sql, key, NULL, NULL, out, err);
+	store_read(s);
+	return store_get_text(s, err, "query", sql, out, "t",
+	    key) == -1 ? -1 : 0;
 }
 
 /* The next_batch of the last committed ingest, or NULL before the first. */
@@ -415,7 +383,8 @@ store_query_sync_token(struct store *s, char **out, struct haos_error *err)
 	static const char	*sql = "SELECT next_batch FROM sync_token "
 				    "WHERE id = 1";
 
-	return store_query_text(s, sql, NULL, NULL, NULL, out, err);
+	store_read(s);
+	return store_get_text(s, err, "query", sql, out, "") == -1 ? -1 : 0;
 }
 
 /* Local path of a cached mxc:// URI. */
@@ -425,7 +394,9 @@ store_query_media(struct store *s, const char *mxc, char **out,
 {
 	static const char	*sql = "SELECT path FROM media WHERE mxc = ?1";
 
-	return store_query_text(s, sql, mxc, NULL, NULL, out, err);
+	store_read(s);
+	return store_get_text(s, err, "query", sql, out, "t",
+	    mxc) == -1 ? -1 : 0;
 }
 
 /* Count the rows of a table (tests and diagnostics). */

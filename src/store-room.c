@@ -20,28 +20,19 @@ store_room_key(struct store *s, const char *room_id, int *created,
 				    "ON CONFLICT (room_id) DO NOTHING";
 	static const char	*sel = "SELECT id FROM rooms "
 				    "WHERE room_id = ?1";
-	sqlite3_stmt		*st;
 	int64_t			 id;
+	int			 rc;
 
-	st = store_write_stmt(s, sel, err);
-	if (st == NULL)
+	if (store_writable(s, err) == -1)
+		return -1;
+	rc = store_get_int64(s, err, "room key", sel, &id, "t", room_id);
+	if (rc == -1)
 		return -1;
 	if (created != NULL)
-		*created = 0;
-	store_bind_text(st, 1, room_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		*created = rc == 0;
+	if (rc == 1)
 		return id;
-	}
-	sqlite3_reset(st);
-	if (created != NULL)
-		*created = 1;
-	st = store_stmt(s, ins, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, room_id);
-	if (store_step_done(s, st, err, "insert room") == -1)
+	if (store_run(s, err, "insert room", ins, "t", room_id) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
 }
@@ -76,32 +67,16 @@ store_room_patch(struct store *s, int64_t room,
 	    "ELSE last_ts END "
 	    "WHERE id = ?18";
 	static const char	*joins[] = { "join", "invite", "leave" };
-	sqlite3_stmt		*st;
 
 	if (p->set == 0)
 		return 0;
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int(st, 1, (int)p->set);
-	store_bind_text(st, 2, p->name);
-	store_bind_text(st, 3, p->topic);
-	store_bind_text(st, 4, p->avatar_url);
-	store_bind_text(st, 5, p->canonical_alias);
-	store_bind_text(st, 6, p->room_type);
-	sqlite3_bind_int(st, 7, p->encrypted);
-	store_bind_text(st, 8, p->parent_id);
-	sqlite3_bind_int(st, 9, (int)p->channel);
-	store_bind_text(st, 10, joins[p->join <= ROOM_LEAVE ? p->join : 0]);
-	sqlite3_bind_int(st, 11, p->is_direct);
-	sqlite3_bind_int64(st, 12, p->unread);
-	sqlite3_bind_int64(st, 13, p->highlight);
-	sqlite3_bind_int64(st, 14, p->joined_count);
-	sqlite3_bind_int64(st, 15, p->invited_count);
-	store_bind_text(st, 16, p->heroes);
-	sqlite3_bind_int64(st, 17, p->last_ts);
-	sqlite3_bind_int64(st, 18, room);
-	return store_step_done(s, st, err, "update room");
+	return store_run(s, err, "update room", sql, "itttttititiiiiitii",
+	    (int64_t)p->set, p->name, p->topic, p->avatar_url,
+	    p->canonical_alias, p->room_type, (int64_t)p->encrypted,
+	    p->parent_id, (int64_t)p->channel,
+	    joins[p->join <= ROOM_LEAVE ? p->join : 0], (int64_t)p->is_direct,
+	    p->unread, p->highlight, p->joined_count, p->invited_count,
+	    p->heroes, p->last_ts, room);
 }
 
 /* Forget every m.direct mark (before applying a new m.direct). */
@@ -110,12 +85,8 @@ store_rooms_clear_direct(struct store *s, struct haos_error *err)
 {
 	static const char	*sql = "UPDATE rooms SET is_direct = 0, "
 				    "direct_user = NULL WHERE is_direct != 0";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	return store_step_done(s, st, err, "clear direct");
+	return store_run(s, err, "clear direct", sql, "");
 }
 
 /* Mark room_id a DM with user_id, creating its row if it is not known. */
@@ -127,14 +98,8 @@ store_room_set_direct(struct store *s, const char *room_id,
 	    "direct_user, membership) VALUES (?1, 1, ?2, 'leave') "
 	    "ON CONFLICT (room_id) DO UPDATE SET is_direct = 1, "
 	    "direct_user = excluded.direct_user";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, room_id);
-	store_bind_text(st, 2, user_id);
-	return store_step_done(s, st, err, "set direct");
+	return store_run(s, err, "set direct", sql, "tt", room_id, user_id);
 }
 
 /*
@@ -150,23 +115,15 @@ store_state_find(struct store *s, int64_t room, const char *event_id,
 	sqlite3_stmt		*st;
 	int			 rc;
 
-	store_check(s);
 	*type = *state_key = *content = NULL;
-	st = store_stmt(s, sql, err);
+	st = store_row(s, err, "find state", sql, &rc, "it", room, event_id);
 	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	store_bind_text(st, 2, event_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*type = store_col_str(st, 0);
-		*state_key = store_col_str(st, 1);
-		*content = store_col_str(st, 2);
-	}
+		return rc;
+	*type = store_col_str(st, 0);
+	*state_key = store_col_str(st, 1);
+	*content = store_col_str(st, 2);
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "find state");
-	return rc == SQLITE_ROW;
+	return 1;
 }
 
 /* Replace the content of room's current state event event_id. */
@@ -176,15 +133,9 @@ store_state_redact(struct store *s, int64_t room, const char *event_id,
 {
 	static const char	*sql = "UPDATE state SET content = ?3 "
 				    "WHERE room = ?1 AND event_id = ?2";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	store_bind_text(st, 2, event_id);
-	store_bind_text(st, 3, content);
-	return store_step_done(s, st, err, "redact state");
+	return store_run(s, err, "redact state", sql, "itt", room, event_id,
+	    content);
 }
 
 /* Set the current state of (type, state_key) in room. */
@@ -198,18 +149,9 @@ store_state_set(struct store *s, int64_t room, const char *type,
 	    "?5, ?6) ON CONFLICT (room, type, state_key) DO UPDATE SET "
 	    "event_id = excluded.event_id, sender = excluded.sender, "
 	    "content = excluded.content";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	store_bind_text(st, 2, type);
-	store_bind_text(st, 3, state_key);
-	store_bind_text(st, 4, event_id);
-	store_bind_text(st, 5, sender);
-	store_bind_text(st, 6, content);
-	return store_step_done(s, st, err, "set state");
+	return store_run(s, err, "set state", sql, "ittttt", room, type,
+	    state_key, event_id, sender, content);
 }
 
 /* Current state content of (type, state_key), or *content NULL. */
@@ -220,23 +162,10 @@ store_state_get(struct store *s, int64_t room, const char *type,
 	static const char	*sql = "SELECT content FROM state WHERE "
 				    "room = ?1 AND type = ?2 "
 				    "AND state_key = ?3";
-	sqlite3_stmt		*st;
-	int			 rc;
 
-	store_check(s);
-	*content = NULL;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
+	if (store_get_text(s, err, "get state", sql, content, "itt", room,
+	    type, state_key) == -1)
 		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	store_bind_text(st, 2, type);
-	store_bind_text(st, 3, state_key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*content = store_col_str(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "get state");
 	return 0;
 }
 
@@ -251,20 +180,12 @@ store_space_child_set(struct store *s, int64_t space, const char *child_id,
 	    "sort_order = excluded.sort_order, suggested = excluded.suggested";
 	static const char	*del = "DELETE FROM space_children "
 				    "WHERE space = ?1 AND child_id = ?2";
-	sqlite3_stmt		*st;
 
-	if (store_writable(s, err) == -1)
-		return -1;
-	st = store_stmt(s, present ? ins : del, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, space);
-	store_bind_text(st, 2, child_id);
-	if (present) {
-		store_bind_text(st, 3, order);
-		sqlite3_bind_int(st, 4, suggested);
-	}
-	return store_step_done(s, st, err, "set space child");
+	if (!present)
+		return store_run(s, err, "set space child", del, "it", space,
+		    child_id);
+	return store_run(s, err, "set space child", ins, "itti", space,
+	    child_id, order, (int64_t)suggested);
 }
 
 /* Insert or replace a member of room. */
@@ -280,18 +201,9 @@ store_member_set(struct store *s, int64_t room, const char *user_id,
 	    "avatar_url = excluded.avatar_url, "
 	    "membership = excluded.membership, "
 	    "power_level = excluded.power_level";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	store_bind_text(st, 2, user_id);
-	store_bind_text(st, 3, displayname);
-	store_bind_text(st, 4, avatar_url);
-	store_bind_text(st, 5, membership);
-	sqlite3_bind_int64(st, 6, power_level);
-	return store_step_done(s, st, err, "set member");
+	return store_run(s, err, "set member", sql, "itttti", room, user_id,
+	    displayname, avatar_url, membership, power_level);
 }
 
 /* Set every member of room to users_default (new m.room.power_levels). */
@@ -301,14 +213,8 @@ store_members_power_default(struct store *s, int64_t room, int64_t level,
 {
 	static const char	*sql = "UPDATE members SET power_level = ?2 "
 				    "WHERE room = ?1 AND power_level != ?2";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	sqlite3_bind_int64(st, 2, level);
-	return store_step_done(s, st, err, "set power levels");
+	return store_run(s, err, "set power levels", sql, "ii", room, level);
 }
 
 /* Set one member's power level, if the member is known. */
@@ -318,15 +224,9 @@ store_member_power(struct store *s, int64_t room, const char *user_id,
 {
 	static const char	*sql = "UPDATE members SET power_level = ?3 "
 				    "WHERE room = ?1 AND user_id = ?2";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	store_bind_text(st, 2, user_id);
-	sqlite3_bind_int64(st, 3, level);
-	return store_step_done(s, st, err, "set power level");
+	return store_run(s, err, "set power level", sql, "iti", room, user_id,
+	    level);
 }
 
 /* Store account data of type; room 0 is global. */
@@ -337,15 +237,9 @@ store_account_data_set(struct store *s, int64_t room, const char *type,
 	static const char	*sql = "INSERT INTO account_data (room, type, "
 	    "content) VALUES (?1, ?2, ?3) ON CONFLICT (room, type) "
 	    "DO UPDATE SET content = excluded.content";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	store_bind_text(st, 2, type);
-	store_bind_text(st, 3, content);
-	return store_step_done(s, st, err, "set account data");
+	return store_run(s, err, "set account data", sql, "itt", room, type,
+	    content);
 }
 
 int
@@ -357,17 +251,9 @@ store_receipt_set(struct store *s, int64_t room, const char *rtype,
 	    "user_id, event_id, ts) VALUES (?1, ?2, ?3, ?4, ?5) "
 	    "ON CONFLICT (room, rtype, user_id) DO UPDATE SET "
 	    "event_id = excluded.event_id, ts = excluded.ts";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	store_bind_text(st, 2, rtype);
-	store_bind_text(st, 3, user_id);
-	store_bind_text(st, 4, event_id);
-	sqlite3_bind_int64(st, 5, ts);
-	return store_step_done(s, st, err, "set receipt");
+	return store_run(s, err, "set receipt", sql, "ittti", room, rtype,
+	    user_id, event_id, ts);
 }
 
 /* Replace the typing users of room (JSON array text). */
@@ -378,12 +264,6 @@ store_typing_set(struct store *s, int64_t room, const char *user_ids,
 	static const char	*sql = "INSERT INTO typing (room, user_ids) "
 	    "VALUES (?1, ?2) ON CONFLICT (room) DO UPDATE SET "
 	    "user_ids = excluded.user_ids";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, room);
-	store_bind_text(st, 2, user_ids);
-	return store_step_done(s, st, err, "set typing");
+	return store_run(s, err, "set typing", sql, "it", room, user_ids);
 }

@@ -17,15 +17,9 @@ store_to_device_add(struct store *s, const char *type, const char *sender,
 {
 	static const char	*sql = "INSERT INTO to_device (type, sender, "
 				    "event) VALUES (?1, ?2, ?3)";
-	sqlite3_stmt		*st;
 
-	st = store_write_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, type);
-	store_bind_text(st, 2, sender);
-	store_bind_text(st, 3, event);
-	if (store_step_done(s, st, err, "insert to-device") == -1)
+	if (store_run(s, err, "insert to-device", sql, "ttt", type, sender,
+	    event) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
 }
@@ -51,11 +45,9 @@ store_to_device_list(struct store *s, int64_t after_id, size_t max,
 	st = store_stmt(s, sql, err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, after_id);
-	if (max == 0 || max > (size_t)INT64_MAX)
-		sqlite3_bind_int64(st, 2, -1);		/* no limit */
-	else
-		sqlite3_bind_int64(st, 2, (int64_t)max);
+	/* LIMIT -1: no limit. */
+	store_bind(st, "ii", after_id, max == 0 || max > (size_t)INT64_MAX ?
+	    (int64_t)-1 : (int64_t)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arr = store_query_grow(arr, n, &cap, sizeof *arr);
 		r = &arr[*n - 1];
@@ -83,15 +75,11 @@ store_to_device_delete(struct store *s, int64_t upto_id,
     struct haos_error *err)
 {
 	static const char	*sql = "DELETE FROM to_device WHERE id <= ?1";
-	sqlite3_stmt		*st;
 
-	if (store_writer(s, err) == -1)
+	if (store_run_auto(s, err, "write", NULL, NULL, sql, "i",
+	    upto_id) == -1)
 		return -1;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, upto_id);
-	return store_autocommit(s, st, err) == -1 ? -1 : 0;
+	return 0;
 }
 
 void

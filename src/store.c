@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -129,6 +130,206 @@ void
 store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* Bind the arguments ap to st by types (see store-int.h). */
+void
+store_bindv(sqlite3_stmt *st, const char *types, va_list ap)
+{
+	const char	*t;
+	size_t		 len;
+	int		 i;
+
+	for (i = 1; types[i - 1] != '\0'; i++) {
+		switch (types[i - 1]) {
+		case 'i':
+			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 't':
+			store_bind_text(st, i, va_arg(ap, const char *));
+			break;
+		case 'b':
+			t = va_arg(ap, const char *);
+			len = va_arg(ap, size_t);
+			sqlite3_bind_text(st, i, t, len > 0 ? (int)len : -1,
+			    SQLITE_STATIC);
+			break;
+		default:
+			log_error("store", "bad bind type '%c'", types[i - 1]);
+			fprintf(stderr, "haos: bad store bind type\n");
+			abort();
+		}
+	}
+}
+
+/* Bind the arguments to st by types (see store-int.h). */
+void
+store_bind(sqlite3_stmt *st, const char *types, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, types);
+	store_bindv(st, types, ap);
+	va_end(ap);
+}
+
+/*
+ * Run the write statement sql, which returns no row, with the arguments
+ * bound by types; the store must be writable (RW, in a transaction).
+ */
+int
+store_run(struct store *s, struct haos_error *err, const char *what,
+    const char *sql, const char *types, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+
+	st = store_write_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	va_start(ap, types);
+	store_bindv(st, types, ap);
+	va_end(ap);
+	return store_step_done(s, st, err, what);
+}
+
+/*
+ * Run the write statement sql, with the arguments bound by types, in the
+ * caller's transaction or in its own (outbox and media calls from the
+ * net thread); first call change(s, arg, err), if given, to record the
+ * room the statement changes.  Returns the number of changed rows, or -1.
+ */
+int
+store_run_auto(struct store *s, struct haos_error *err, const char *what,
+    int (*change)(struct store *, const char *, struct haos_error *),
+    const char *arg, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int		 own, n;
+
+	if (store_writer(s, err) == -1)
+		return -1;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	va_start(ap, types);
+	store_bindv(st, types, ap);
+	va_end(ap);
+	own = !s->in_txn;
+	if (own && store_begin(s, err) == -1) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	if ((change != NULL && change(s, arg, err) == -1) ||
+	    store_step_done(s, st, err, what) == -1) {
+		sqlite3_reset(st);
+		if (own)
+			store_rollback(s);
+		return -1;
+	}
+	n = sqlite3_changes(s->db);
+	if (own && store_commit(s, err) == -1)
+		return -1;
+	return n;
+}
+
+/* Step sql once with ap bound by types: see store_row(). */
+static sqlite3_stmt *
+store_rowv(struct store *s, struct haos_error *err, const char *what,
+    const char *sql, int *rc, const char *types, va_list ap)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	store_check(s);
+	*rc = -1;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return NULL;
+	store_bindv(st, types, ap);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*rc = 1;
+		return st;
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		store_fail(s, err, what);
+		return NULL;
+	}
+	*rc = 0;
+	return NULL;
+}
+
+/*
+ * Step sql once with the arguments bound by types: the statement on its
+ * first row with *rc 1 (the caller reads the columns, then resets it),
+ * or NULL with *rc 0 when there is no row or -1 on error.  Like the other
+ * helpers here, this does not count as a read API call (store_read()).
+ */
+sqlite3_stmt *
+store_row(struct store *s, struct haos_error *err, const char *what,
+    const char *sql, int *rc, const char *types, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+
+	va_start(ap, types);
+	st = store_rowv(s, err, what, sql, rc, types, ap);
+	va_end(ap);
+	return st;
+}
+
+/*
+ * One integer value of sql: 1 and *out, 0 (*out 0) if there is no row
+ * or the value is NULL, -1 on error.
+ */
+int
+store_get_int64(struct store *s, struct haos_error *err, const char *what,
+    const char *sql, int64_t *out, const char *types, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int		 rc;
+
+	*out = 0;
+	va_start(ap, types);
+	st = store_rowv(s, err, what, sql, &rc, types, ap);
+	va_end(ap);
+	if (st == NULL)
+		return rc;
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		rc = 0;
+	else
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/*
+ * One text value of sql: 1 and *out (caller frees), 0 (*out NULL) if
+ * there is no row or the value is NULL, -1 on error.
+ */
+int
+store_get_text(struct store *s, struct haos_error *err, const char *what,
+    const char *sql, char **out, const char *types, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int		 rc;
+
+	*out = NULL;
+	va_start(ap, types);
+	st = store_rowv(s, err, what, sql, &rc, types, ap);
+	va_end(ap);
+	if (st == NULL)
+		return rc;
+	*out = store_col_str(st, 0);
+	if (*out == NULL)
+		rc = 0;
+	sqlite3_reset(st);
+	return rc;
 }
 
 /* Create path with mode 0600 unless it exists; tighten an existing one. */
@@ -386,32 +587,6 @@ store_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Run one write statement in the caller's transaction or in its own
- * (outbox and media calls from the net thread).  Returns the number of
- * changed rows, or -1.
- */
-int
-store_autocommit(struct store *s, sqlite3_stmt *st, struct haos_error *err)
-{
-	int	 own, n;
-
-	own = !s->in_txn;
-	if (own && store_begin(s, err) == -1) {
-		sqlite3_reset(st);
-		return -1;
-	}
-	if (store_step_done(s, st, err, "write") == -1) {
-		if (own)
-			store_rollback(s);
-		return -1;
-	}
-	n = sqlite3_changes(s->db);
-	if (own && store_commit(s, err) == -1)
-		return -1;
-	return n;
 }
 
 /* Fail unless this is the RW store (a transaction may or may not be open). */
