@@ -61,7 +61,7 @@ DEPS        = $(LIB_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
 HAOS        = ./haos
 
 .PHONY: all check check-deps check-unit check-integration check-e2e \
-        check-homeserver check-docs lint asan bench demo deps install \
+        check-homeserver check-docs lint asan tsan bench demo deps install \
         uninstall clean
 
 all: $(HAOS)
@@ -177,6 +177,14 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(MAKE) BUILD=.build/asan SANITIZE=address,undefined HAOS=.build/asan/haos \
 	  check-unit check-integration
+
+# ThreadSanitizer build of the integration tests: the net thread, the UI
+# thread's client and the shared SQLite file under the race detector.
+tsan: deps
+	$(MAKE) BUILD=.build/tsan SANITIZE=thread HAOS=.build/tsan/haos \
+	  .build/tsan/haos .build/tsan/check_integration
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  HAOS_ROOT=$(CURDIR) .build/tsan/check_integration
 
 .build/asan/$(HAOS): $(MAIN_OBJS) $(BUILD)/libhaos.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/libhaos.a $(LIBS)
