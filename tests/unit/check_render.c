@@ -356,6 +356,43 @@ START_TEST(test_days)
 }
 END_TEST
 
+/* Hostile origin_server_ts values: no overflow, clamped days. */
+START_TEST(test_days_hostile_ts)
+{
+	struct event_row	 ev[5];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n;
+	char			*all;
+
+	opts(&ro, 30);
+	ro.ascii = 1;
+	msg(&ev[0], "$1", "@alice:haos.test", INT64_MIN, "{\"body\":\"a\"}");
+	msg(&ev[1], "$2", "@alice:haos.test", -1, "{\"body\":\"b\"}");
+	msg(&ev[2], "$3", "@alice:haos.test", INT64_MAX, "{\"body\":\"c\"}");
+	msg(&ev[3], "$4", "@alice:haos.test", INT64_MAX - 1,
+	    "{\"body\":\"d\"}");
+	msg(&ev[4], "$5", "@alice:haos.test", INT64_MIN + 1,
+	    "{\"body\":\"e\"}");
+	all = run(ev, 5, &ro, &l, &n);
+	ck_assert_str_eq(all,
+	    "------- Thu 1 Jan 1970 -------\n"
+	    "Alice 00:00\n"
+	    "  a\n"
+	    "  b\n"
+	    "------ Fri 31 Dec 9999 -------\n"
+	    "Alice 23:59\n"
+	    "  c\n"
+	    "  d\n"
+	    "------- Thu 1 Jan 1970 -------\n"
+	    "Alice 00:00\n"
+	    "  e");
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 5);
+}
+END_TEST
+
 START_TEST(test_unread)
 {
 	struct event_row	 ev[3];
@@ -976,6 +1013,7 @@ suite_render(void)
 	tcase_add_test(tc, test_hostile);
 	tcase_add_test(tc, test_hostile_fields);
 	tcase_add_test(tc, test_sender_color);
+	tcase_add_test(tc, test_days_hostile_ts);
 	suite_add_tcase(s, tc);
 	return s;
 }
