@@ -103,6 +103,71 @@ START_TEST(test_unwritable)
 }
 END_TEST
 
+/* Fill s with a test session. */
+static void
+fill(struct session *s)
+{
+	s->user_id = xstrdup("@alice:haos.test");
+	s->homeserver = xstrdup("http://x");
+	s->access_token = xstrdup("syt_secret_token");
+	s->device_id = xstrdup("D");
+}
+
+/* A symlink planted at the temporary name is refused, its target kept. */
+START_TEST(test_tmp_symlink)
+{
+	struct session		 s;
+	struct haos_error	 err;
+	struct stat		 st;
+	char			*dir, *path, *tmp, *target, *text;
+	FILE			*f;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/session.json", dir);
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	target = xasprintf("%s/victim", dir);
+	f = fopen(target, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("precious\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(target, 0644), 0);
+	ck_assert_int_eq(symlink(target, tmp), 0);
+	fill(&s);
+	ck_assert_int_eq(session_save(&s, path, &err), -1);
+	ck_assert_int_eq(err.code, HAOS_EIO);
+	text = test_read_file(target);
+	ck_assert_str_eq(text, "precious\n");
+	free(text);
+	ck_assert_int_eq(stat(target, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* A dangling one, pointing where a file would be created: same. */
+	ck_assert_int_eq(unlink(tmp), 0);
+	ck_assert_int_eq(unlink(target), 0);
+	ck_assert_int_eq(symlink(target, tmp), 0);
+	ck_assert_int_eq(session_save(&s, path, &err), -1);
+	ck_assert_int_eq(lstat(target, &st), -1);
+
+	/* A stale temporary file of ours is replaced. */
+	ck_assert_int_eq(unlink(tmp), 0);
+	f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("stale", f);
+	fclose(f);
+	ck_assert_int_eq(session_save(&s, path, &err), 0);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	session_free(&s);
+	test_rmtree(dir);
+	free(target);
+	free(tmp);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 Suite *
 suite_session(void)
 {
@@ -114,6 +179,7 @@ suite_session(void)
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_missing_and_bad);
 	tcase_add_test(tc, test_unwritable);
+	tcase_add_test(tc, test_tmp_symlink);
 	suite_add_tcase(s, tc);
 	return s;
 }
