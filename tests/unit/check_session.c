@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "haos/error.h"
+#include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/session.h"
 #include "haos/xmalloc.h"
 
@@ -168,6 +170,31 @@ START_TEST(test_tmp_symlink)
 }
 END_TEST
 
+/* A login answer's tokens are zeroed in place before it is freed. */
+START_TEST(test_wipe_login)
+{
+	json_t		*resp;
+	const char	*tok, *ref, *uid;
+	size_t		 i;
+
+	resp = json_loads("{\"user_id\":\"@a:x\",\"access_token\":"
+	    "\"syt_secret\",\"refresh_token\":\"syr_secret\","
+	    "\"device_id\":\"D\"}", 0, NULL);
+	ck_assert_ptr_nonnull(resp);
+	tok = json_string_value(json_object_get(resp, "access_token"));
+	ref = json_string_value(json_object_get(resp, "refresh_token"));
+	uid = json_string_value(json_object_get(resp, "user_id"));
+	matrix_wipe_login(resp);
+	for (i = 0; i < strlen("syt_secret"); i++) {
+		ck_assert_int_eq(tok[i], 0);
+		ck_assert_int_eq(ref[i], 0);
+	}
+	ck_assert_str_eq(uid, "@a:x");
+	json_decref(resp);
+	matrix_wipe_login(NULL);	/* harmless */
+}
+END_TEST
+
 Suite *
 suite_session(void)
 {
@@ -180,6 +207,7 @@ suite_session(void)
 	tcase_add_test(tc, test_missing_and_bad);
 	tcase_add_test(tc, test_unwritable);
 	tcase_add_test(tc, test_tmp_symlink);
+	tcase_add_test(tc, test_wipe_login);
 	suite_add_tcase(s, tc);
 	return s;
 }
