@@ -431,6 +431,39 @@ sanitize_width(const char *s)
 	return total;
 }
 
+/*
+ * Show controls instead of obeying or dropping them: C0 bytes and DEL
+ * as \xHH, C1 controls (U+0080-009F in UTF-8) as \u00HH, then the rest
+ * sanitised.  For file text quoted in an error: an escape sequence in it
+ * cannot swallow the rest of the message and the user sees what is there.
+ */
+char *
+sanitize_escape(const char *text)
+{
+	const unsigned char	*s = (const unsigned char *)text;
+	struct xbuf		 b = { NULL, 0, 0 };
+	char			 hex[8];
+	char			*out;
+
+	if (text == NULL)
+		return xstrdup("");
+	xbuf_add(&b, "", 0);
+	for (; *s != '\0'; s++) {
+		if (*s < 0x20 || *s == 0x7f) {
+			snprintf(hex, sizeof hex, "\\x%02x", *s);
+			xbuf_add(&b, hex, strlen(hex));
+		} else if (*s == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+			snprintf(hex, sizeof hex, "\\u%04x", s[1]);
+			xbuf_add(&b, hex, strlen(hex));
+			s++;
+		} else
+			xbuf_add(&b, s, 1);
+	}
+	out = sanitize_text(b.p, b.len, 0);
+	free(b.p);
+	return out;
+}
+
 int
 sanitize_fprintf(FILE *f, const char *fmt, ...)
 {

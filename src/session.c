@@ -14,6 +14,7 @@
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/matrix.h"
+#include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 
 /* Load path; a missing file is HAOS_EAUTH ("not logged in"). */
@@ -23,6 +24,7 @@ session_load(struct session *s, const char *path, struct haos_error *err)
 	json_t		*root;
 	json_error_t	 jerr;
 	const char	*user, *hs, *tok, *dev;
+	char		*shown;
 	struct stat	 st;
 
 	memset(s, 0, sizeof *s);
@@ -37,8 +39,11 @@ session_load(struct session *s, const char *path, struct haos_error *err)
 	}
 	root = json_load_file(path, 0, &jerr);
 	if (root == NULL) {
+		/* jansson quotes the file's text: show its controls. */
+		shown = sanitize_escape(jerr.text);
 		haos_error_set(err, HAOS_EIO, "%s:%d: %s", path, jerr.line,
-		    jerr.text);
+		    shown);
+		free(shown);
 		return -1;
 	}
 	user = json_get_str(root, "user_id", NULL);

@@ -26,6 +26,12 @@ enum sanitize_flags {
 char	*sanitize_text(const char *s, size_t len, unsigned int flags);
 
 /*
+ * A new string with C0, DEL and C1 controls shown as \xHH and \u00HH
+ * escapes, the rest as sanitize_text(): file text quoted in an error.
+ */
+char	*sanitize_escape(const char *s);
+
+/*
  * printf to f, the whole text sanitised (newlines kept): for every line
  * that may hold a server's or a file's words on stdout or stderr.
  */

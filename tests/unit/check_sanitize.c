@@ -226,6 +226,26 @@ START_TEST(test_grapheme)
 }
 END_TEST
 
+/* Controls in file text quoted in errors are shown, not obeyed. */
+START_TEST(test_escape)
+{
+	char	*got;
+
+	got = sanitize_escape("acc\x1b]0;pwned\x07ount]");
+	ck_assert_str_eq(got, "acc\\x1b]0;pwned\\x07ount]");
+	free(got);
+	got = sanitize_escape("us\x1b[2Jer \xc2\x9b" "1m\x7f\u202e\u3164.");
+	ck_assert_str_eq(got, "us\\x1b[2Jer \\u009b1m\\x7f.");
+	free(got);
+	got = sanitize_escape("caf\xc3\xa9 \xff");
+	ck_assert_str_eq(got, "caf\xc3\xa9 \xef\xbf\xbd");
+	free(got);
+	got = sanitize_escape(NULL);
+	ck_assert_str_eq(got, "");
+	free(got);
+}
+END_TEST
+
 Suite *
 suite_sanitize(void)
 {
@@ -246,6 +266,7 @@ suite_sanitize(void)
 	tcase_add_test(tc, test_width);
 	tcase_add_test(tc, test_width_emoji);
 	tcase_add_test(tc, test_invisible);
+	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_grapheme);
 	suite_add_tcase(s, tc);
 	return s;
