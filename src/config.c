@@ -17,6 +17,7 @@
 #include "haos/haos.h"
 #include "haos/error.h"
 #include "haos/matrix.h"
+#include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 #include "config-int.h"
 
@@ -43,13 +44,22 @@ static void
 config_fail(struct config_parse *cp, int line, const char *fmt, ...)
 {
 	va_list	 ap;
+	char	*raw, *shown;
 
 	if (cp->error_line != 0)
 		return;
 	cp->error_line = line;
 	va_start(ap, fmt);
-	vsnprintf(cp->error, sizeof cp->error, fmt, ap);
+	raw = xvasprintf(fmt, ap);
 	va_end(ap);
+	/*
+	 * Keys and section names from the file are in it: show their
+	 * controls as escapes (our own words have none).
+	 */
+	shown = sanitize_escape(raw);
+	snprintf(cp->error, sizeof cp->error, "%s", shown);
+	free(shown);
+	free(raw);
 }
 
 int

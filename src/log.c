@@ -1,6 +1,7 @@
 /* Log file with levels and per-module tags; thread-safe line writes. */
 #include "haos/log.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,16 +22,29 @@ static enum log_level	 log_level = LOG_INFO;
 
 static const char *log_names[] = { "error", "warn", "info", "debug" };
 
-/* Open (append) the log file with mode 0600 and set the level. */
+/*
+ * Open (append) the log file with mode 0600 and set the level.  It is
+ * never opened through a symlink (O_NOFOLLOW), and an existing log must
+ * be a regular file of ours with one link; a wider mode is narrowed.
+ */
 int
 log_open(const char *path, enum log_level level)
 {
-	int	 fd;
-	FILE	*f;
+	struct stat	 st;
+	int		 fd;
+	FILE		*f;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || st.st_nlink != 1 ||
+	    ((st.st_mode & 077) != 0 && fchmod(fd, 0600) == -1)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
 	f = fdopen(fd, "a");
 	if (f == NULL) {
 		close(fd);

@@ -132,6 +132,26 @@ matrix_login_body(const char *user, const char *password,
 	return body;
 }
 
+/* Wipe the string at key in obj, if any: jansson frees without wiping. */
+static void
+matrix_wipe_member(json_t *obj, const char *key)
+{
+	json_t	*v;
+
+	v = json_object_get(obj, key);
+	if (json_is_string(v))
+		explicit_bzero((char *)json_string_value(v),
+		    json_string_length(v));
+}
+
+/* Wipe the secrets a /login answer holds before it is freed. */
+void
+matrix_wipe_login(json_t *resp)
+{
+	matrix_wipe_member(resp, "access_token");
+	matrix_wipe_member(resp, "refresh_token");
+}
+
 /* Fill s from a /login response; base_url is used unless well_known says. */
 int
 matrix_parse_login(const json_t *resp, const char *base_url,
@@ -178,6 +198,7 @@ matrix_parse_login_text(const char *body, const char *base_url,
 		return -1;
 	}
 	rc = matrix_parse_login(root, base_url, s, err);
+	matrix_wipe_login(root);
 	json_decref(root);
 	return rc;
 }
@@ -213,9 +234,12 @@ matrix_call(const char *base_url, const char *token, const char *method,
 	}
 out:
 	if (text != NULL) {
-		memset(text, 0, strlen(text));
+		explicit_bzero(text, strlen(text));
 		free(text);
 	}
+	/* The answer may hold a new access token (login): wipe it. */
+	if (resp.body != NULL)
+		explicit_bzero(resp.body, resp.body_len);
 	http_resp_free(&resp);
 	free(url);
 	return root;
@@ -299,10 +323,12 @@ matrix_login(const char *base_url, const char *user, const char *password,
 	body = matrix_login_body(user, password, device_name);
 	resp = matrix_call(base_url, NULL, "POST", "/_matrix/client/v3/login",
 	    body, err);
+	matrix_wipe_member(body, "password");
 	json_decref(body);
 	if (resp == NULL)
 		return -1;
 	ret = matrix_parse_login(resp, base_url, s, err);
+	matrix_wipe_login(resp);
 	json_decref(resp);
 	if (ret == 0)
 		log_info("matrix", "logged in as %s, device %s", s->user_id,

@@ -45,12 +45,49 @@ paths_xdg_dir(const char *var, const char *fallback)
 	return xasprintf("%s/%s", paths_home(), fallback);
 }
 
-/* Create dir and its parents; the last component gets mode 0700. */
+/*
+ * Make sure dir, which will hold secrets, is private: a directory owned
+ * by us that no one else can write.  One we own with wider permissions
+ * is repaired to 0700; one owned by someone else is refused.
+ */
+static int
+paths_check_private(const char *dir, struct haos_error *err)
+{
+	struct stat	 st;
+
+	if (stat(dir, &st) == -1) {
+		haos_error_set(err, HAOS_EIO, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		haos_error_set(err, HAOS_EIO, "%s is not a directory", dir);
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		haos_error_set(err, HAOS_EIO, "%s is owned by another user "
+		    "(uid %ld); refusing to keep secrets there", dir,
+		    (long)st.st_uid);
+		errno = EPERM;
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) == -1) {
+		haos_error_set(err, HAOS_EIO, "%s is open to other users "
+		    "(mode %04o) and cannot be made private: %s", dir,
+		    (unsigned int)(st.st_mode & 07777), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Create dir and its parents; the last component gets mode 0700, and
+ * an existing one must be ours (it is then made 0700 if it was not).
+ */
 int
 paths_make_dir(const char *dir, struct haos_error *err)
 {
 	char		*tmp, *p;
-	struct stat	 st;
 
 	tmp = xstrdup(dir);
 	for (p = tmp + 1; *p != '\0'; p++) {
@@ -66,19 +103,12 @@ paths_make_dir(const char *dir, struct haos_error *err)
 		*p = '/';
 	}
 	free(tmp);
-	if (mkdir(dir, 0700) == -1) {
-		if (errno != EEXIST) {
-			haos_error_set(err, HAOS_EIO, "cannot create %s: %s",
-			    dir, strerror(errno));
-			return -1;
-		}
-		if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-			haos_error_set(err, HAOS_EIO, "%s is not a directory",
-			    dir);
-			return -1;
-		}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		haos_error_set(err, HAOS_EIO, "cannot create %s: %s", dir,
+		    strerror(errno));
+		return -1;
 	}
-	return 0;
+	return paths_check_private(dir, err);
 }
 
 /* Fill p for profile; nothing is created on disk here. */

@@ -27,7 +27,7 @@ prompt_on_signal(int sig __unused)
 static char *
 prompt_read_line(int fd, struct haos_error *err)
 {
-	char	*buf;
+	char	*buf, *nbuf;
 	size_t	 len = 0, cap = 128;
 	ssize_t	 n;
 	char	 c;
@@ -49,8 +49,15 @@ prompt_read_line(int fd, struct haos_error *err)
 		}
 		if (c == '\n')
 			break;
-		if (len + 1 >= cap)
-			buf = xrealloc(buf, cap *= 2);
+		if (len + 1 >= cap) {
+			/* Grow by hand: realloc would free an unwiped copy. */
+			nbuf = xmalloc(cap * 2);
+			memcpy(nbuf, buf, len);
+			explicit_bzero(buf, cap);
+			free(buf);
+			buf = nbuf;
+			cap *= 2;
+		}
 		buf[len++] = c;
 		if (len > 4096) {
 			haos_error_set(err, HAOS_EUSAGE, "input line too long");
@@ -62,7 +69,7 @@ prompt_read_line(int fd, struct haos_error *err)
 	buf[len] = '\0';
 	return buf;
 fail:
-	memset(buf, 0, cap);
+	explicit_bzero(buf, cap);
 	free(buf);
 	return NULL;
 }

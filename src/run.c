@@ -278,6 +278,34 @@ run_context(struct run *r, const struct run_opts *o)
 	return 0;
 }
 
+/*
+ * Log which command a line runs, never its words: a message, an emote
+ * or a topic is the user's text and the log keeps none.  Only the
+ * command name's letters are written (at most RUN_LOG_NAME of them).
+ */
+#define RUN_LOG_NAME	24
+
+static void
+run_log_command(const char *line)
+{
+	char	 name[RUN_LOG_NAME + 1];
+	size_t	 n = 0;
+
+	if (line[0] != '/') {
+		log_info("run", "command: (message)");
+		return;
+	}
+	for (line++; *line != '\0' && n < RUN_LOG_NAME; line++) {
+		if ((*line < 'a' || *line > 'z') && (*line < 'A' ||
+		    *line > 'Z') && (*line < '0' || *line > '9') &&
+		    *line != '-' && *line != '_')
+			break;
+		name[n++] = *line;
+	}
+	name[n] = '\0';
+	log_info("run", "command: /%s", name);
+}
+
 /* Run one command line; 0 when it and all its requests succeeded. */
 static int
 run_one(struct run *r, const char *line, int more)
@@ -286,7 +314,7 @@ run_one(struct run *r, const char *line, int more)
 	enum cmd_retval		 rv;
 	int			 before = r->errors;
 
-	log_info("run", "command: %s", line);
+	run_log_command(line);
 	if (line[0] == '/')
 		rv = cmd_run_line(&r->ctx, line);
 	else

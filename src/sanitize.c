@@ -192,6 +192,64 @@ sanitize_is_hostile(int32_t cp)
 	    cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
+#define SANITIZE_ZWJ		0x200d
+#define SANITIZE_VS16		0xfe0f
+#define SANITIZE_BLACK_FLAG	0x1f3f4
+
+static int
+sanitize_is_vs(int32_t cp)
+{
+	return (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	    (cp >= 0xe0100 && cp <= 0xe01ef);
+}
+
+static int
+sanitize_is_tag(int32_t cp)
+{
+	return cp >= 0xe0020 && cp <= 0xe007f;
+}
+
+static int
+sanitize_is_pictographic(int32_t cp)
+{
+	return utf8proc_get_property(cp)->boundclass ==
+	    UTF8PROC_BOUNDCLASS_EXTENDED_PICTOGRAPHIC;
+}
+
+static int
+sanitize_is_virama(int32_t cp)
+{
+	return cp > 0 && utf8proc_get_property(cp)->combining_class == 9;
+}
+
+/*
+ * Whether to drop cp, a Default_Ignorable code point (soft hyphen,
+ * Hangul fillers, zero-width space and joiners, word joiner, invisible
+ * operators, Mongolian vowel separator, tags...), given the code point
+ * kept before it (0 at a line start) and the one after it (0 at the
+ * end).  Only what shapes visible text stays: variation selectors, ZWJ
+ * between emoji or after a virama, and tags after a black flag.
+ */
+static int
+sanitize_is_invisible(int32_t cp, int32_t prev, int32_t next)
+{
+	if (!utf8proc_get_property(cp)->ignorable)
+		return 0;
+	if (sanitize_is_vs(cp))
+		return 0;
+	if (cp == SANITIZE_ZWJ) {
+		if (sanitize_is_virama(prev))
+			return 0;
+		return !((sanitize_is_pictographic(prev) ||
+		    (prev >= 0x1f3fb && prev <= 0x1f3ff) ||
+		    prev == SANITIZE_VS16) && sanitize_is_pictographic(next));
+	}
+	if (sanitize_is_tag(cp))
+		return !(prev == SANITIZE_BLACK_FLAG ||
+		    (sanitize_is_tag(prev) && prev != 0xe007f));
+	return 1;
+}
+
 static int
 sanitize_is_mark(int32_t cp)
 {
@@ -208,7 +266,7 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 	const unsigned char	*s = (const unsigned char *)text;
 	struct xbuf	 b = { NULL, 0, 0 };
 	size_t			 i = 0, n;
-	int32_t			 cp;
+	int32_t			 cp, next, prev = 0;
 	int			 col = 0, nl, w;
 
 	if (text == NULL)
@@ -226,6 +284,7 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 			if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
 				i++;
 			i++;
+			prev = 0;
 			if (nl) {
 				xbuf_add(&b, "\n", 1);
 				col = 0;
@@ -249,6 +308,7 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 		}
 		if (s[i] < 0x80) {
 			xbuf_add(&b, &s[i], 1);
+			prev = s[i];
 			col++;
 			i++;
 			continue;
@@ -260,6 +320,7 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 			 * UTF-8, not a C1 control: U+FFFD defuses it.
 			 */
 			sanitize_put_cp(&b, 0xfffd);
+			prev = 0xfffd;
 			col++;
 			i += n;
 			continue;
@@ -271,7 +332,13 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 		i += n;
 		if (sanitize_is_hostile(cp))
 			continue;
+		next = 0;
+		if (i < len)
+			(void)sanitize_decode(s + i, len - i, &next);
+		if (sanitize_is_invisible(cp, prev, next))
+			continue;
 		if (cp == 0x2028 || cp == 0x2029) {
+			prev = 0;
 			xbuf_add(&b, nl ? "\n" : " ", 1);
 			col = nl ? 0 : col + 1;
 			continue;
@@ -283,6 +350,7 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 			col++;
 		}
 		xbuf_add(&b, s + i - n, n);
+		prev = cp;
 		w = utf8proc_charwidth(cp);
 		col += w > 0 ? w : 0;
 	}
@@ -361,6 +429,39 @@ sanitize_width(const char *s)
 		len -= n;
 	}
 	return total;
+}
+
+/*
+ * Show controls instead of obeying or dropping them: C0 bytes and DEL
+ * as \xHH, C1 controls (U+0080-009F in UTF-8) as \u00HH, then the rest
+ * sanitised.  For file text quoted in an error: an escape sequence in it
+ * cannot swallow the rest of the message and the user sees what is there.
+ */
+char *
+sanitize_escape(const char *text)
+{
+	const unsigned char	*s = (const unsigned char *)text;
+	struct xbuf		 b = { NULL, 0, 0 };
+	char			 hex[8];
+	char			*out;
+
+	if (text == NULL)
+		return xstrdup("");
+	xbuf_add(&b, "", 0);
+	for (; *s != '\0'; s++) {
+		if (*s < 0x20 || *s == 0x7f) {
+			snprintf(hex, sizeof hex, "\\x%02x", *s);
+			xbuf_add(&b, hex, strlen(hex));
+		} else if (*s == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+			snprintf(hex, sizeof hex, "\\u%04x", s[1]);
+			xbuf_add(&b, hex, strlen(hex));
+			s++;
+		} else
+			xbuf_add(&b, s, 1);
+	}
+	out = sanitize_text(b.p, b.len, 0);
+	free(b.p);
+	return out;
 }
 
 int

@@ -14,6 +14,7 @@
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/matrix.h"
+#include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 
 /* Load path; a missing file is HAOS_EAUTH ("not logged in"). */
@@ -23,6 +24,7 @@ session_load(struct session *s, const char *path, struct haos_error *err)
 	json_t		*root;
 	json_error_t	 jerr;
 	const char	*user, *hs, *tok, *dev;
+	char		*shown;
 	struct stat	 st;
 
 	memset(s, 0, sizeof *s);
@@ -37,8 +39,11 @@ session_load(struct session *s, const char *path, struct haos_error *err)
 	}
 	root = json_load_file(path, 0, &jerr);
 	if (root == NULL) {
+		/* jansson quotes the file's text: show its controls. */
+		shown = sanitize_escape(jerr.text);
 		haos_error_set(err, HAOS_EIO, "%s:%d: %s", path, jerr.line,
-		    jerr.text);
+		    shown);
+		free(shown);
 		return -1;
 	}
 	user = json_get_str(root, "user_id", NULL);
@@ -57,8 +62,53 @@ session_load(struct session *s, const char *path, struct haos_error *err)
 	s->homeserver = xstrdup(hs);
 	s->access_token = xstrdup(tok);
 	s->device_id = xstrdup(dev);
+	/* jansson frees without wiping: wipe its copy of the token. */
+	explicit_bzero((char *)tok, strlen(tok));
 	json_decref(root);
 	return 0;
+}
+
+/*
+ * Create tmp for writing, mode 0600, never through a symlink or into a
+ * file someone else made: O_EXCL|O_NOFOLLOW.  A stale file of ours (a
+ * regular file we own, from a crash) is removed first; anything else
+ * there is refused.
+ */
+static int
+session_create(const char *tmp, struct haos_error *err)
+{
+	struct stat	 st;
+	int		 fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd != -1)
+			break;
+		if (errno != EEXIST || tries > 0)
+			goto fail;
+		if (lstat(tmp, &st) == -1)
+			goto fail;
+		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+		    st.st_nlink != 1) {
+			haos_error_set(err, HAOS_EIO, "%s is in the way and "
+			    "is not a file of ours; refusing to write the "
+			    "session through it", tmp);
+			return -1;
+		}
+		if (unlink(tmp) == -1)
+			goto fail;
+	}
+	if (fchmod(fd, 0600) == -1) {
+		close(fd);
+		unlink(tmp);
+		goto fail;
+	}
+	return fd;
+fail:
+	haos_error_set(err, HAOS_EIO, "cannot write %s: %s", tmp,
+	    strerror(errno));
+	return -1;
 }
 
 /* Write path atomically: a 0600 temporary file, fsync, rename. */
@@ -81,15 +131,14 @@ session_save(const struct session *s, const char *path,
 	}
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(root);
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		haos_error_set(err, HAOS_EIO, "cannot write %s: %s", tmp,
-		    strerror(errno));
-		goto out;
+	if (text == NULL) {
+		haos_error_set(err, HAOS_EIO, "cannot encode the session");
+		return -1;
 	}
-	if (fchmod(fd, 0600) == -1)
-		goto fail;
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = session_create(tmp, err);
+	if (fd == -1)
+		goto out;
 	len = strlen(text);
 	for (off = 0; off < len; off += (size_t)n) {
 		n = write(fd, text + off, len - off);
@@ -119,6 +168,8 @@ out:
 	if (fd != -1)
 		close(fd);
 	free(tmp);
+	if (text != NULL)
+		explicit_bzero(text, strlen(text));
 	free(text);
 	return ret;
 }
@@ -139,7 +190,7 @@ void
 session_free(struct session *s)
 {
 	if (s->access_token != NULL)
-		memset(s->access_token, 0, strlen(s->access_token));
+		explicit_bzero(s->access_token, strlen(s->access_token));
 	free(s->user_id);
 	free(s->homeserver);
 	free(s->access_token);

@@ -17,6 +17,8 @@ int	matrix_parse_login(const json_t *, const char *base_url,
 	    struct session *, struct haos_error *);
 int	matrix_parse_login_text(const char *body, const char *base_url,
 	    struct session *, struct haos_error *);
+/* Zero the access and refresh tokens inside a /login answer. */
+void	matrix_wipe_login(json_t *);
 
 /*
  * Every request haos makes of a homeserver is built here (matrix-req.c):

@@ -16,10 +16,20 @@ enum sanitize_flags {
  * change colours or reach the clipboard: C0 and C1 controls (except '\n'
  * with SANITIZE_NEWLINES; '\t' becomes spaces), whole ESC/CSI/OSC/DCS
  * sequences, DEL, bidi overrides and isolates (U+202A-202E, U+2066-2069)
- * and other invisible format characters that reorder text are removed;
+ * and other invisible format characters that reorder text are removed,
+ * and so are the invisibles that spoof names (Default_Ignorable code
+ * points: soft hyphen, Hangul fillers, zero-width space, word joiner,
+ * invisible operators...) except variation selectors, ZWJ inside emoji
+ * sequences or after a virama, and tags after a black flag;
  * invalid UTF-8 becomes U+FFFD.  len may be (size_t)-1 for strlen(s).
  */
 char	*sanitize_text(const char *s, size_t len, unsigned int flags);
+
+/*
+ * A new string with C0, DEL and C1 controls shown as \xHH and \u00HH
+ * escapes, the rest as sanitize_text(): file text quoted in an error.
+ */
+char	*sanitize_escape(const char *s);
 
 /*
  * printf to f, the whole text sanitised (newlines kept): for every line

@@ -54,14 +54,37 @@ render_sender_color(const char *user_id, int n)
 	return (int)(h % (uint32_t)n);
 }
 
+/* The last millisecond of year 9999: later times are clamped to it. */
+#define RENDER_TS_MAX	INT64_C(253402300799999)
+
+/*
+ * Clamp a server's origin_server_ts to [0, RENDER_TS_MAX]: it may be
+ * anything, and arithmetic or localtime on it must not overflow.
+ */
+static int64_t
+render_ts(int64_t ms)
+{
+	if (ms < 0)
+		return 0;
+	if (ms > RENDER_TS_MAX)
+		return RENDER_TS_MAX;
+	return ms;
+}
+
 /* Local calendar day of a time in ms as yyyymmdd, and its struct tm. */
 static int
 render_day(int64_t ms, struct tm *tm)
 {
 	time_t	 t;
 
-	t = (time_t)(ms / 1000);
-	localtime_r(&t, tm);
+	t = (time_t)(render_ts(ms) / 1000);
+	if (localtime_r(&t, tm) == NULL) {
+		/* Out of the C library's range: show the epoch. */
+		memset(tm, 0, sizeof *tm);
+		tm->tm_year = 70;
+		tm->tm_mday = 1;
+		tm->tm_wday = 4;
+	}
 	return (tm->tm_year + 1900) * 10000 + (tm->tm_mon + 1) * 100 +
 	    tm->tm_mday;
 }
@@ -593,8 +616,9 @@ render_timeline(const struct event_row *evs, size_t n,
 			header = !g.msg || g.sender == NULL ||
 			    ev->sender == NULL ||
 			    strcmp(g.sender, ev->sender) != 0 ||
-			    ev->ts - g.ts >= RENDER_GROUP_MS ||
-			    ev->ts < g.ts;
+			    render_ts(ev->ts) - render_ts(g.ts) >=
+			    RENDER_GROUP_MS ||
+			    render_ts(ev->ts) < render_ts(g.ts);
 			nc = render_pending_edit(evs, n, ev, &edit);
 			render_message(&o, ro, d, evs, n, ev,
 			    nc != NULL ? nc : c, header, edit);

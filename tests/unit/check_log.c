@@ -3,8 +3,10 @@
 
 #include <sys/stat.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "haos/log.h"
 #include "haos/xmalloc.h"
@@ -67,6 +69,45 @@ START_TEST(test_levels_and_file)
 }
 END_TEST
 
+/* The log is never opened through a planted symlink. */
+START_TEST(test_symlink_refused)
+{
+	struct stat	 st;
+	char		*dir, *path, *target, *text;
+	FILE		*f;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/t.log", dir);
+	target = xasprintf("%s/victim", dir);
+	f = fopen(target, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("precious\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(target, 0644), 0);
+	ck_assert_int_eq(symlink(target, path), 0);
+	ck_assert_int_eq(log_open(path, LOG_DEBUG), -1);
+	log_warn("test", "must go nowhere");
+	log_close();
+	text = test_read_file(target);
+	ck_assert_str_eq(text, "precious\n");
+	free(text);
+	ck_assert_int_eq(stat(target, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+
+	/* A log of ours left open to others is narrowed to 0600. */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rename(target, path), 0);
+	ck_assert_int_eq(log_open(path, LOG_INFO), 0);
+	log_close();
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	test_rmtree(dir);
+	free(target);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 Suite *
 suite_log(void)
 {
@@ -77,6 +118,7 @@ suite_log(void)
 	tc = tcase_create("log");
 	tcase_add_test(tc, test_redact_url);
 	tcase_add_test(tc, test_levels_and_file);
+	tcase_add_test(tc, test_symlink_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "haos/error.h"
 #include "haos/paths.h"
@@ -89,6 +90,59 @@ START_TEST(test_make_dir)
 }
 END_TEST
 
+/* An existing directory open to others is made private again. */
+START_TEST(test_make_dir_repair)
+{
+	struct haos_error	 err;
+	struct stat		 st;
+	char			*tmp, *dir;
+
+	tmp = test_tmpdir();
+	dir = xasprintf("%s/data", tmp);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(paths_make_dir(dir, &err), 0);
+	ck_assert_int_eq(stat(dir, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	ck_assert_int_eq(chmod(dir, 0750), 0);
+	ck_assert_int_eq(paths_make_dir(dir, &err), 0);
+	ck_assert_int_eq(stat(dir, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	test_rmtree(tmp);
+	free(dir);
+	free(tmp);
+}
+END_TEST
+
+/* A directory that belongs to someone else is refused, untouched. */
+START_TEST(test_make_dir_foreign)
+{
+	struct haos_error	 err;
+	struct stat		 st;
+	char			*tmp, *dir;
+
+	tmp = test_tmpdir();
+	dir = xasprintf("%s/data", tmp);
+	if (geteuid() == 0) {
+		ck_assert_int_eq(mkdir(dir, 0777), 0);
+		ck_assert_int_eq(chmod(dir, 0777), 0);
+		ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+	} else {
+		free(dir);
+		dir = xstrdup("/");	/* root's */
+	}
+	ck_assert_int_eq(paths_make_dir(dir, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "owned by another user"));
+	if (geteuid() == 0) {
+		ck_assert_int_eq(stat(dir, &st), 0);
+		ck_assert_int_eq(st.st_mode & 0777, 0777);
+	}
+	test_rmtree(tmp);
+	free(dir);
+	free(tmp);
+}
+END_TEST
+
 Suite *
 suite_paths(void)
 {
@@ -101,6 +155,8 @@ suite_paths(void)
 	tcase_add_test(tc, test_xdg_defaults);
 	tcase_add_test(tc, test_override_and_bad_profile);
 	tcase_add_test(tc, test_make_dir);
+	tcase_add_test(tc, test_make_dir_repair);
+	tcase_add_test(tc, test_make_dir_foreign);
 	suite_add_tcase(s, tc);
 	return s;
 }

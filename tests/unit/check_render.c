@@ -1,10 +1,12 @@
 /* Rendering: wrapping, widths, grouping, markers, hostile bodies. */
 #include "check_haos.h"
 
+#include <locale.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 #include "haos/model.h"
 #include "haos/render.h"
@@ -353,6 +355,116 @@ START_TEST(test_days)
 	free(all);
 	render_lines_free(l, n);
 	free_rows(ev, 4);
+}
+END_TEST
+
+/* Hostile origin_server_ts values: no overflow, clamped days. */
+START_TEST(test_days_hostile_ts)
+{
+	struct event_row	 ev[5];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n;
+	char			*all;
+
+	opts(&ro, 30);
+	ro.ascii = 1;
+	msg(&ev[0], "$1", "@alice:haos.test", INT64_MIN, "{\"body\":\"a\"}");
+	msg(&ev[1], "$2", "@alice:haos.test", -1, "{\"body\":\"b\"}");
+	msg(&ev[2], "$3", "@alice:haos.test", INT64_MAX, "{\"body\":\"c\"}");
+	msg(&ev[3], "$4", "@alice:haos.test", INT64_MAX - 1,
+	    "{\"body\":\"d\"}");
+	msg(&ev[4], "$5", "@alice:haos.test", INT64_MIN + 1,
+	    "{\"body\":\"e\"}");
+	all = run(ev, 5, &ro, &l, &n);
+	ck_assert_str_eq(all,
+	    "------- Thu 1 Jan 1970 -------\n"
+	    "Alice 00:00\n"
+	    "  a\n"
+	    "  b\n"
+	    "------ Fri 31 Dec 9999 -------\n"
+	    "Alice 23:59\n"
+	    "  c\n"
+	    "  d\n"
+	    "------- Thu 1 Jan 1970 -------\n"
+	    "Alice 00:00\n"
+	    "  e");
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 5);
+}
+END_TEST
+
+/* Cells curses moves by for a planned grapheme (wcwidth per cell). */
+static int
+curses_cells(const char *g, size_t len, const struct render_cell *c)
+{
+	wchar_t	 wc;
+	size_t	 off = 0;
+	int	 n, w, cells = 0;
+	mbstate_t st;
+
+	switch (c->how) {
+	case RENDER_CELL_TEXT:
+		memset(&st, 0, sizeof st);
+		while (off < len) {
+			n = (int)mbrtowc(&wc, g + off, len - off, &st);
+			ck_assert_int_gt(n, 0);
+			w = wcwidth(wc);
+			ck_assert_int_ge(w, 0);
+			cells += w;
+			off += (size_t)n;
+		}
+		return cells;
+	case RENDER_CELL_ONE:
+		return wcwidth(c->wc[0]);
+	case RENDER_CELL_BASE:
+		ck_assert_int_gt(wcwidth(c->wc[0]), 0);
+		return wcwidth(c->wc[0]) + c->pad;
+	case RENDER_CELL_NONE:
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Every grapheme is drawn so that curses counts the cells the terminal
+ * draws: emoji ZWJ, modifier, flag and tag sequences, VS16, CJK, marks.
+ */
+START_TEST(test_cell_plan)
+{
+	static const char *const samples[] = {
+		"a", "中", "e\u0301", "e\u0301\u0302\u0303",
+		"👨‍👩‍👧", "👨‍👩‍👧‍👦", "👍🏽", "🇫🇷", "🏴󠁧󠁢󠁳󠁣󠁴󠁿",
+		"\u2764\ufe0f", "\u2764", "1\ufe0f\u20e3", "❤️‍🔥",
+		"👩🏽‍💻", "\U0001FAE8", "\xef\xbf\xbd", "\u25cc\u0301",
+	};
+	struct render_cell	 c;
+	const char		*s;
+	size_t			 i, g;
+	int			 w;
+
+	ck_assert_ptr_nonnull(setlocale(LC_CTYPE, "C.UTF-8"));
+	for (i = 0; i < nitems(samples); i++) {
+		s = samples[i];
+		g = sanitize_grapheme(s, strlen(s), &w);
+		ck_assert_uint_eq(g, strlen(s));	/* one grapheme */
+		render_cell_plan(s, g, w, &c);
+		ck_assert_msg(curses_cells(s, g, &c) == w, "\"%s\": curses "
+		    "moves %d cells (plan %d), the terminal %d", s,
+		    curses_cells(s, g, &c), (int)c.how, w);
+		ck_assert_uint_le(c.nwc, RENDER_CELL_MAX);
+	}
+	/* The family keeps all its code points in one cell. */
+	s = "👨‍👩‍👧";
+	g = sanitize_grapheme(s, strlen(s), &w);
+	render_cell_plan(s, g, w, &c);
+	ck_assert_int_eq(c.how, RENDER_CELL_ONE);
+	ck_assert_uint_eq(c.nwc, 5);
+	ck_assert_int_eq(c.wc[4], 0x1f467);
+	/* Plain text goes as it is. */
+	render_cell_plan("中", 3, 2, &c);
+	ck_assert_int_eq(c.how, RENDER_CELL_TEXT);
 }
 END_TEST
 
@@ -976,6 +1088,8 @@ suite_render(void)
 	tcase_add_test(tc, test_hostile);
 	tcase_add_test(tc, test_hostile_fields);
 	tcase_add_test(tc, test_sender_color);
+	tcase_add_test(tc, test_days_hostile_ts);
+	tcase_add_test(tc, test_cell_plan);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -23,7 +23,37 @@ START_TEST(test_plain)
 	expect("hello, world", 0, "hello, world");
 	expect("", 0, "");
 	expect("日本語 👍🏽 é", 0, "日本語 👍🏽 é");
-	expect("a\u200db", 0, "a\u200db");	/* ZWJ is kept */
+	expect("a\u200db", 0, "ab");	/* ZWJ between letters goes */
+}
+END_TEST
+
+START_TEST(test_invisible)
+{
+	/* Spoofing fillers and invisibles go. */
+	expect("a\u3164b", 0, "ab");		/* HANGUL FILLER */
+	expect("\u3164", 0, "");
+	expect("a\u2060\u2061\u2062\u2063\u2064b", 0, "ab");
+	expect("ad\u00admin", 0, "admin");	/* soft hyphen */
+	expect("a\u115f\u1160b", 0, "ab");
+	expect("a\uffa0b", 0, "ab");
+	expect("a\u180eb", 0, "ab");
+	expect("a\u200b\u200c\u200d\u200e\u200fb", 0, "ab");
+	expect("a\ufeffb", 0, "ab");
+	expect("a\u034fb", 0, "ab");		/* grapheme joiner */
+	expect("\u200d\U0001F468", 0, "\U0001F468");
+	expect("\U0001F468\u200d", 0, "\U0001F468");
+	/* Lone tags smuggle ASCII invisibly. */
+	expect("hi\U000E0068\U000E0069\U000E007F", 0, "hi");
+	/* What emoji and scripts need stays. */
+	expect("👨‍👩‍👧", 0, "👨‍👩‍👧");
+	expect("👩🏽‍💻", 0, "👩🏽‍💻");
+	expect("❤️‍🔥", 0, "❤️‍🔥");
+	expect("❤️", 0, "❤️");
+	expect("🏴󠁧󠁢󠁳󠁣󠁴󠁿", 0, "🏴󠁧󠁢󠁳󠁣󠁴󠁿");
+	expect("🇫🇷", 0, "🇫🇷");
+	expect("1\ufe0f\u20e3", 0, "1\ufe0f\u20e3");	/* keycap */
+	expect("\u0915\u094d\u200d\u0937", 0,		/* Devanagari */
+	    "\u0915\u094d\u200d\u0937");
 }
 END_TEST
 
@@ -161,6 +191,25 @@ START_TEST(test_width)
 }
 END_TEST
 
+START_TEST(test_width_emoji)
+{
+	ck_assert_int_eq(sanitize_width("👨‍👩‍👧"), 2);	/* ZWJ family */
+	ck_assert_int_eq(sanitize_width("👨‍👩‍👧‍👦"), 2);
+	ck_assert_int_eq(sanitize_width("👍🏽"), 2);	/* modifier */
+	ck_assert_int_eq(sanitize_width("🇫🇷"), 2);	/* flag */
+	ck_assert_int_eq(sanitize_width("🇫🇷🇩🇪"), 4);
+	ck_assert_int_eq(sanitize_width("🏴󠁧󠁢󠁳󠁣󠁴󠁿"), 2);	/* tag sequence */
+	ck_assert_int_eq(sanitize_width("\u2764\ufe0f"), 2);	/* VS16 */
+	ck_assert_int_eq(sanitize_width("\u2764\ufe0e"), 1);	/* VS15 */
+	ck_assert_int_eq(sanitize_width("❤️‍🔥"), 2);
+	ck_assert_int_eq(sanitize_width("1\ufe0f\u20e3"), 2);	/* keycap */
+	ck_assert_int_eq(sanitize_width("中"), 2);		/* CJK */
+	ck_assert_int_eq(sanitize_width("e\u0301\u0302"), 1);	/* marks */
+	ck_assert_int_eq(sanitize_width("\u25cc\u0301"), 1);
+	ck_assert_int_eq(sanitize_width("x👨‍👩‍👧y"), 4);
+}
+END_TEST
+
 START_TEST(test_grapheme)
 {
 	int	 w;
@@ -174,6 +223,26 @@ START_TEST(test_grapheme)
 	ck_assert_uint_eq(sanitize_grapheme("ab", 2, &w), 1);
 	ck_assert_uint_eq(sanitize_grapheme("", 0, &w), 0);
 	ck_assert_int_eq(w, 0);
+}
+END_TEST
+
+/* Controls in file text quoted in errors are shown, not obeyed. */
+START_TEST(test_escape)
+{
+	char	*got;
+
+	got = sanitize_escape("acc\x1b]0;pwned\x07ount]");
+	ck_assert_str_eq(got, "acc\\x1b]0;pwned\\x07ount]");
+	free(got);
+	got = sanitize_escape("us\x1b[2Jer \xc2\x9b" "1m\x7f\u202e\u3164.");
+	ck_assert_str_eq(got, "us\\x1b[2Jer \\u009b1m\\x7f.");
+	free(got);
+	got = sanitize_escape("caf\xc3\xa9 \xff");
+	ck_assert_str_eq(got, "caf\xc3\xa9 \xef\xbf\xbd");
+	free(got);
+	got = sanitize_escape(NULL);
+	ck_assert_str_eq(got, "");
+	free(got);
 }
 END_TEST
 
@@ -195,6 +264,9 @@ suite_sanitize(void)
 	tcase_add_test(tc, test_len_and_nul);
 	tcase_add_test(tc, test_lone_mark);
 	tcase_add_test(tc, test_width);
+	tcase_add_test(tc, test_width_emoji);
+	tcase_add_test(tc, test_invisible);
+	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_grapheme);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "haos/error.h"
+#include "haos/json.h"
+#include "haos/matrix.h"
 #include "haos/session.h"
 #include "haos/xmalloc.h"
 
@@ -103,6 +105,96 @@ START_TEST(test_unwritable)
 }
 END_TEST
 
+/* Fill s with a test session. */
+static void
+fill(struct session *s)
+{
+	s->user_id = xstrdup("@alice:haos.test");
+	s->homeserver = xstrdup("http://x");
+	s->access_token = xstrdup("syt_secret_token");
+	s->device_id = xstrdup("D");
+}
+
+/* A symlink planted at the temporary name is refused, its target kept. */
+START_TEST(test_tmp_symlink)
+{
+	struct session		 s;
+	struct haos_error	 err;
+	struct stat		 st;
+	char			*dir, *path, *tmp, *target, *text;
+	FILE			*f;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/session.json", dir);
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	target = xasprintf("%s/victim", dir);
+	f = fopen(target, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("precious\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(target, 0644), 0);
+	ck_assert_int_eq(symlink(target, tmp), 0);
+	fill(&s);
+	ck_assert_int_eq(session_save(&s, path, &err), -1);
+	ck_assert_int_eq(err.code, HAOS_EIO);
+	text = test_read_file(target);
+	ck_assert_str_eq(text, "precious\n");
+	free(text);
+	ck_assert_int_eq(stat(target, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* A dangling one, pointing where a file would be created: same. */
+	ck_assert_int_eq(unlink(tmp), 0);
+	ck_assert_int_eq(unlink(target), 0);
+	ck_assert_int_eq(symlink(target, tmp), 0);
+	ck_assert_int_eq(session_save(&s, path, &err), -1);
+	ck_assert_int_eq(lstat(target, &st), -1);
+
+	/* A stale temporary file of ours is replaced. */
+	ck_assert_int_eq(unlink(tmp), 0);
+	f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("stale", f);
+	fclose(f);
+	ck_assert_int_eq(session_save(&s, path, &err), 0);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	session_free(&s);
+	test_rmtree(dir);
+	free(target);
+	free(tmp);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* A login answer's tokens are zeroed in place before it is freed. */
+START_TEST(test_wipe_login)
+{
+	json_t		*resp;
+	const char	*tok, *ref, *uid;
+	size_t		 i;
+
+	resp = json_loads("{\"user_id\":\"@a:x\",\"access_token\":"
+	    "\"syt_secret\",\"refresh_token\":\"syr_secret\","
+	    "\"device_id\":\"D\"}", 0, NULL);
+	ck_assert_ptr_nonnull(resp);
+	tok = json_string_value(json_object_get(resp, "access_token"));
+	ref = json_string_value(json_object_get(resp, "refresh_token"));
+	uid = json_string_value(json_object_get(resp, "user_id"));
+	matrix_wipe_login(resp);
+	for (i = 0; i < strlen("syt_secret"); i++) {
+		ck_assert_int_eq(tok[i], 0);
+		ck_assert_int_eq(ref[i], 0);
+	}
+	ck_assert_str_eq(uid, "@a:x");
+	json_decref(resp);
+	matrix_wipe_login(NULL);	/* harmless */
+}
+END_TEST
+
 Suite *
 suite_session(void)
 {
@@ -114,6 +206,8 @@ suite_session(void)
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_missing_and_bad);
 	tcase_add_test(tc, test_unwritable);
+	tcase_add_test(tc, test_tmp_symlink);
+	tcase_add_test(tc, test_wipe_login);
 	suite_add_tcase(s, tc);
 	return s;
 }
