@@ -42,7 +42,7 @@ struct net {
 	struct job		**jobs_tail;
 	struct net_result	*results;	/* FIFO for the UI */
 	struct net_result	**results_tail;
-	struct http_client	*http;		/* created before the thread */
+	struct http_client	*http;		/* freed by the thread, under lock */
 
 	/* thread-owned */
 	struct store		*store;

@@ -50,8 +50,10 @@ net_submit(struct net *n, struct job *j)
 	pthread_mutex_lock(&n->lock);
 	*n->jobs_tail = j;
 	n->jobs_tail = &j->next;
+	/* Under the lock: the net thread frees the client under it too. */
+	if (n->http != NULL)
+		http_client_wakeup(n->http);
 	pthread_mutex_unlock(&n->lock);
-	http_client_wakeup(n->http);
 }
 
 void
@@ -359,8 +361,11 @@ net_main(void *arg)
 		net_job_free(j);
 	}
 	log_info("net", "stopping");
+	/* net_submit() and net_stop() may be waking it this very moment. */
+	pthread_mutex_lock(&n->lock);
 	http_client_free(n->http);
 	n->http = NULL;
+	pthread_mutex_unlock(&n->lock);
 	store_close(n->store);
 	n->store = NULL;
 	return NULL;
@@ -418,7 +423,10 @@ net_stop(struct net *n)
 	if (n == NULL)
 		return;
 	atomic_store(&n->quit, 1);
-	http_client_wakeup(n->http);
+	pthread_mutex_lock(&n->lock);
+	if (n->http != NULL)
+		http_client_wakeup(n->http);
+	pthread_mutex_unlock(&n->lock);
 	pthread_join(n->thread, NULL);
 	while ((j = n->jobs) != NULL) {
 		n->jobs = j->next;
