@@ -7,7 +7,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <wchar.h>
 
 /* How a span is drawn; the UI maps these to colours from the theme. */
 enum render_attr {
@@ -111,28 +110,5 @@ int	render_sender_color(const char *user_id, int n);
  * 8), never past outsz whatever the name holds; "?" when nothing fits.
  */
 void	 render_badge(const char *clean, char *out, size_t outsz);
-
-/*
- * How to hand one grapheme cluster to curses so that curses, which
- * counts cells per code point with wcwidth(), moves exactly as far as
- * the terminal draws it (sanitize_grapheme()'s width): ZWJ sequences,
- * skin tones and VS16 otherwise put curses and the terminal out of step
- * and the panes to the right shift until a full redraw.
- */
-#define RENDER_CELL_MAX	5	/* code points in one curses cell */
-enum render_cell_how {
-	RENDER_CELL_TEXT,	/* the bytes as they are: curses agrees */
-	RENDER_CELL_ONE,	/* all of wc in one cell (base + the rest) */
-	RENDER_CELL_BASE,	/* wc[0] alone, then pad spaces */
-	RENDER_CELL_NONE	/* nothing: zero width */
-};
-struct render_cell {
-	enum render_cell_how	 how;
-	wchar_t			 wc[RENDER_CELL_MAX];
-	size_t			 nwc;
-	int			 pad;
-};
-void	 render_cell_plan(const char *g, size_t len, int width,
-	     struct render_cell *);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "haos/render.h"
 #include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 
@@ -63,60 +62,6 @@ ui_width(const char *clean)
 	return sanitize_width(clean);
 }
 
-#if RENDER_CELL_MAX > CCHARW_MAX
-#error "RENDER_CELL_MAX must fit in a curses cell (CCHARW_MAX)"
-#endif
-
-/*
- * Add len bytes of sanitised text at the cursor, one grapheme at a time
- * as render_cell_plan() says, so that curses' cursor ends where the
- * terminal's does: sanitize_width() cells on.
- */
-void
-ui_addclean(WINDOW *w, const char *s, size_t len)
-{
-	struct render_cell	 c;
-	cchar_t			 cc;
-	wchar_t			 one[2];
-	size_t			 off = 0, g, i;
-	int			 gw;
-
-	while (off < len) {
-		g = sanitize_grapheme(s + off, len - off, &gw);
-		if (g == 0)
-			break;
-		render_cell_plan(s + off, g, gw, &c);
-		switch (c.how) {
-		case RENDER_CELL_TEXT:
-			waddnstr(w, s + off, (int)g);
-			break;
-		case RENDER_CELL_ONE:
-			/*
-			 * setcchar() stops at the second spacing character:
-			 * fill the cell by hand, curses prints all of it.
-			 */
-			one[0] = c.wc[0];
-			one[1] = L'\0';
-			memset(&cc, 0, sizeof cc);
-			setcchar(&cc, one, A_NORMAL, 0, NULL);
-			for (i = 1; i < c.nwc; i++)
-				cc.chars[i] = c.wc[i];
-			wadd_wch(w, &cc);
-			break;
-		case RENDER_CELL_BASE:
-			one[0] = c.wc[0];
-			one[1] = L'\0';
-			waddnwstr(w, one, 1);
-			for (i = 0; i < (size_t)c.pad; i++)
-				waddch(w, ' ');
-			break;
-		case RENDER_CELL_NONE:
-			break;
-		}
-		off += g;
-	}
-}
-
 /*
  * Draw sanitised text at y, x in at most maxw cells, cut at a grapheme
  * boundary with "…" when it does not fit; returns the cells used.
@@ -143,8 +88,7 @@ ui_put_clean(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a)
 	cut = off;
 	cutw = used;
 	wattrset(w, (int)a);
-	wmove(w, y, x);
-	ui_addclean(w, s, cut);
+	mvwaddnstr(w, y, x, s, (int)cut);
 	if (cut < len && cutw < maxw) {
 		waddstr(w, "\xe2\x80\xa6");
 		cutw++;

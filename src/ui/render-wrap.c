@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "haos/sanitize.h"
 #include "haos/xmalloc.h"
@@ -275,101 +274,4 @@ render_truncate(const char *s, int max, const char *ellipsis)
 		keep = p;
 	}
 	return xasprintf("%.*s%s", (int)keep, s, ellipsis);
-}
-
-/* Decode one code point of clean UTF-8 at s; U+FFFD for a bad byte. */
-static size_t
-render_cell_decode(const unsigned char *s, size_t len, wchar_t *wc)
-{
-	size_t	 n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*wc = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else {
-		*wc = 0xfffd;
-		return 1;
-	}
-	if (n > len) {
-		*wc = 0xfffd;
-		return 1;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*wc = 0xfffd;
-			return 1;
-		}
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	*wc = (wchar_t)c;
-	return n;
-}
-
-/*
- * Plan how to draw grapheme g (len bytes, width cells as measured by
- * sanitize_grapheme()) through curses; see render.h.  Curses gives a
- * code point wcwidth() cells, or joins it to the cell before when that
- * is 0 (at most RENDER_CELL_MAX code points a cell), and prints every
- * code point of a cell in a row.
- */
-void
-render_cell_plan(const char *g, size_t len, int width, struct render_cell *c)
-{
-	const unsigned char	*s = (const unsigned char *)g;
-	size_t			 off = 0, ncp = 0, run = 0, maxrun = 0;
-	wchar_t			 wc;
-	int			 w, cw = 0, bad = 0, w0 = -1;
-
-	memset(c, 0, sizeof *c);
-	while (off < len) {
-		off += render_cell_decode(s + off, len - off, &wc);
-		w = wcwidth(wc);
-		if (ncp == 0)
-			w0 = w;
-		if (ncp < RENDER_CELL_MAX)
-			c->wc[ncp] = wc;
-		ncp++;
-		if (w < 0)
-			bad = 1;
-		else if (w == 0)
-			run++;
-		else {
-			cw += w;
-			run = 1;
-		}
-		if (run > maxrun)
-			maxrun = run;
-	}
-	c->nwc = ncp < RENDER_CELL_MAX ? ncp : RENDER_CELL_MAX;
-	if (width <= 0 || ncp == 0) {
-		c->how = RENDER_CELL_NONE;
-		return;
-	}
-	if (!bad && cw == width && w0 > 0 && maxrun <= RENDER_CELL_MAX) {
-		c->how = RENDER_CELL_TEXT;
-		return;
-	}
-	if (w0 == width && ncp <= RENDER_CELL_MAX) {
-		c->how = RENDER_CELL_ONE;
-		return;
-	}
-	/* Too long, or curses would count it otherwise: its base alone. */
-	c->how = RENDER_CELL_BASE;
-	c->nwc = 1;
-	if (w0 < 1 || w0 > width) {
-		c->wc[0] = 0xfffd;
-		w0 = 1;
-	}
-	c->pad = width - w0;
 }

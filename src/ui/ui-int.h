@@ -211,7 +211,6 @@ int		 ui_put(WINDOW *, int y, int x, int maxw, const char *raw,
 int		 ui_put_clean(WINDOW *, int y, int x, int maxw,
 		     const char *clean, attr_t);
 char		*ui_clean(const char *raw);
-void		 ui_addclean(WINDOW *, const char *clean, size_t len);
 int		 ui_width(const char *clean);
 void		 ui_border_right(struct pane *);
 void		 ui_border_left(struct pane *);

@@ -1,12 +1,10 @@
 /* Rendering: wrapping, widths, grouping, markers, hostile bodies. */
 #include "check_haos.h"
 
-#include <locale.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
 #include "haos/model.h"
 #include "haos/render.h"
@@ -392,79 +390,6 @@ START_TEST(test_days_hostile_ts)
 	free(all);
 	render_lines_free(l, n);
 	free_rows(ev, 5);
-}
-END_TEST
-
-/* Cells curses moves by for a planned grapheme (wcwidth per cell). */
-static int
-curses_cells(const char *g, size_t len, const struct render_cell *c)
-{
-	wchar_t	 wc;
-	size_t	 off = 0;
-	int	 n, w, cells = 0;
-	mbstate_t st;
-
-	switch (c->how) {
-	case RENDER_CELL_TEXT:
-		memset(&st, 0, sizeof st);
-		while (off < len) {
-			n = (int)mbrtowc(&wc, g + off, len - off, &st);
-			ck_assert_int_gt(n, 0);
-			w = wcwidth(wc);
-			ck_assert_int_ge(w, 0);
-			cells += w;
-			off += (size_t)n;
-		}
-		return cells;
-	case RENDER_CELL_ONE:
-		return wcwidth(c->wc[0]);
-	case RENDER_CELL_BASE:
-		ck_assert_int_gt(wcwidth(c->wc[0]), 0);
-		return wcwidth(c->wc[0]) + c->pad;
-	case RENDER_CELL_NONE:
-		return 0;
-	}
-	return -1;
-}
-
-/*
- * Every grapheme is drawn so that curses counts the cells the terminal
- * draws: emoji ZWJ, modifier, flag and tag sequences, VS16, CJK, marks.
- */
-START_TEST(test_cell_plan)
-{
-	static const char *const samples[] = {
-		"a", "中", "e\u0301", "e\u0301\u0302\u0303",
-		"👨‍👩‍👧", "👨‍👩‍👧‍👦", "👍🏽", "🇫🇷", "🏴󠁧󠁢󠁳󠁣󠁴󠁿",
-		"\u2764\ufe0f", "\u2764", "1\ufe0f\u20e3", "❤️‍🔥",
-		"👩🏽‍💻", "\U0001FAE8", "\xef\xbf\xbd", "\u25cc\u0301",
-	};
-	struct render_cell	 c;
-	const char		*s;
-	size_t			 i, g;
-	int			 w;
-
-	ck_assert_ptr_nonnull(setlocale(LC_CTYPE, "C.UTF-8"));
-	for (i = 0; i < nitems(samples); i++) {
-		s = samples[i];
-		g = sanitize_grapheme(s, strlen(s), &w);
-		ck_assert_uint_eq(g, strlen(s));	/* one grapheme */
-		render_cell_plan(s, g, w, &c);
-		ck_assert_msg(curses_cells(s, g, &c) == w, "\"%s\": curses "
-		    "moves %d cells (plan %d), the terminal %d", s,
-		    curses_cells(s, g, &c), (int)c.how, w);
-		ck_assert_uint_le(c.nwc, RENDER_CELL_MAX);
-	}
-	/* The family keeps all its code points in one cell. */
-	s = "👨‍👩‍👧";
-	g = sanitize_grapheme(s, strlen(s), &w);
-	render_cell_plan(s, g, w, &c);
-	ck_assert_int_eq(c.how, RENDER_CELL_ONE);
-	ck_assert_uint_eq(c.nwc, 5);
-	ck_assert_int_eq(c.wc[4], 0x1f467);
-	/* Plain text goes as it is. */
-	render_cell_plan("中", 3, 2, &c);
-	ck_assert_int_eq(c.how, RENDER_CELL_TEXT);
 }
 END_TEST
 
@@ -1089,7 +1014,6 @@ suite_render(void)
 	tcase_add_test(tc, test_hostile_fields);
 	tcase_add_test(tc, test_sender_color);
 	tcase_add_test(tc, test_days_hostile_ts);
-	tcase_add_test(tc, test_cell_plan);
 	suite_add_tcase(s, tc);
 	return s;
 }
