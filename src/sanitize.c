@@ -357,57 +357,66 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 	return b.p;
 }
 
+/* The code points the screen leaves out (sanitize_codepoint()). */
 static int
-sanitize_is_ri(int32_t cp)
+sanitize_is_hidden(int32_t cp)
 {
-	return cp >= 0x1f1e6 && cp <= 0x1f1ff;
+	return cp == 0x200d || cp == 0xfe0e || cp == 0xfe0f ||
+	    (cp >= 0x1f3fb && cp <= 0x1f3ff);
+}
+
+size_t
+sanitize_codepoint(const char *s, size_t len, int *hidden)
+{
+	int32_t	 cp;
+	size_t	 n;
+
+	*hidden = 0;
+	if (len == 0 || s[0] == '\0')
+		return 0;
+	n = sanitize_decode((const unsigned char *)s, len, &cp);
+	*hidden = cp >= 0 && sanitize_is_hidden(cp);
+	return n;
 }
 
 /*
  * Return the length in bytes of the grapheme cluster at s (0 at the end)
- * and its width in cells in *width: the width of its base character,
- * 2 for emoji presentation (VS16), ZWJ sequences and flag pairs, never
- * more than 2.  A byte that is not UTF-8 counts as one cell.
+ * and its width in cells in *width: the widths of the code points the
+ * screen shows, added up.  A byte that is not UTF-8 counts as one cell.
  */
 size_t
 sanitize_grapheme(const char *text, size_t len, int *width)
 {
 	const unsigned char	*s = (const unsigned char *)text;
 	utf8proc_int32_t	 state = 0;
-	int32_t			 first, prev, cp;
+	int32_t			 prev, cp;
 	size_t			 i, n;
-	int			 w, maxw, emoji = 0, ri = 0;
+	int			 w;
 
 	*width = 0;
 	if (len == 0 || s[0] == '\0')
 		return 0;
-	n = sanitize_decode(s, len, &first);
-	if (first < 0) {
+	n = sanitize_decode(s, len, &prev);
+	if (prev < 0) {
 		*width = 1;
 		return n;
 	}
-	w = utf8proc_charwidth(first);
-	maxw = w;
-	ri = sanitize_is_ri(first);
-	prev = first;
+	/*
+	 * What curses and every terminal advance by for what the screen
+	 * draws (see sanitize_codepoint()): each shown code point takes its
+	 * own width, so a ZWJ family is three emoji wide.
+	 */
+	w = sanitize_is_hidden(prev) ? 0 : utf8proc_charwidth(prev);
 	for (i = n; i < len && s[i] != '\0'; i += n) {
 		n = sanitize_decode(s + i, len - i, &cp);
 		if (cp < 0 || utf8proc_grapheme_break_stateful(prev, cp,
 		    &state))
 			break;
-		if (cp == 0xfe0f)
-			emoji = 1;
-		if (sanitize_is_ri(cp))
-			ri++;
-		if (utf8proc_charwidth(cp) > maxw)
-			maxw = utf8proc_charwidth(cp);
+		if (!sanitize_is_hidden(cp))
+			w += utf8proc_charwidth(cp);
 		prev = cp;
 	}
-	if (w == 0)
-		w = maxw;
-	if ((emoji || ri >= 2) && w < 2)
-		w = 2;
-	*width = w > 2 ? 2 : w;
+	*width = w;
 	return i;
 }
 

@@ -38,13 +38,28 @@ char	*sanitize_escape(const char *s);
 int	 sanitize_fprintf(FILE *, const char *, ...)
 	     __attribute__((format(printf, 2, 3)));
 
-/* Display width in terminal cells of valid UTF-8 (grapheme clusters). */
+/*
+ * Display width in terminal cells of valid UTF-8, as wcwidth-style
+ * terminals (xterm, tmux, the Linux console) and curses draw it.
+ */
 int	 sanitize_width(const char *s);
 
 /*
  * Length in bytes of the grapheme cluster at s (at most len bytes; 0 at
- * the end or a NUL) and its width in cells (0, 1 or 2) in *width.
+ * the end or a NUL) and its width in cells in *width: the sum of its code
+ * points' widths (a ZWJ family of three is 6, a flag 2, a thumbs-up with
+ * a skin tone 4), which is what the terminal advances by.
  */
 size_t	 sanitize_grapheme(const char *s, size_t len, int *width);
+
+/*
+ * Length in bytes of the code point at s (0 at the end), and in *hidden
+ * whether the screen leaves it out: terminals disagree on how wide the
+ * emoji sequences they form are (tmux joins a ZWJ family into 2 cells,
+ * xterm draws 6; kitty joins skin tones and VS16, tmux does not), so a
+ * ZWJ, the variation selectors and the skin-tone modifiers are not drawn
+ * and not counted, and every terminal advances as haos expects.
+ */
+size_t	 sanitize_codepoint(const char *s, size_t len, int *hidden);
 
 #endif

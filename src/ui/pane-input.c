@@ -64,7 +64,8 @@ pane_input_put(WINDOW *w, int y, int x, const char *s, size_t len, int skip,
 		cells += gw;
 		off += g;
 	}
-	mvwaddnstr(w, y, x, s + start, (int)(off - start));
+	wmove(w, y, x);
+	ui_addtext(w, s + start, off - start);
 }
 
 /* Where the cursor is: line index and cell column within its line. */

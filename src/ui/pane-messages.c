@@ -248,7 +248,7 @@ pane_messages_line(struct ui *ui, WINDOW *w, int y,
 			start = len;
 		if (start > off) {
 			wattrset(w, (int)ui->theme.role[TH_TEXT]);
-			waddnstr(w, l->text + off, (int)(start - off));
+			ui_addtext(w, l->text + off, start - off);
 			off = start;
 		}
 		if (i == l->nspans)
@@ -259,7 +259,7 @@ pane_messages_line(struct ui *ui, WINDOW *w, int y,
 		start = l->spans[i].off + l->spans[i].len;
 		if (start > len)
 			start = len;
-		waddnstr(w, l->text + off, (int)(start - off));
+		ui_addtext(w, l->text + off, start - off);
 		off = start;
 	}
 	wattrset(w, A_NORMAL);

@@ -63,6 +63,34 @@ ui_width(const char *clean)
 }
 
 /*
+ * Hand len bytes of sanitised text to curses at the cursor, leaving out
+ * what terminals disagree on (sanitize_codepoint()): a ZWJ, variation
+ * selectors and skin tones.  Curses and every terminal then advance by
+ * the same cells, the ones sanitize_grapheme() counts.
+ */
+void
+ui_addtext(WINDOW *w, const char *s, size_t len)
+{
+	size_t	 off = 0, run = 0, n;
+	int	 hidden;
+
+	while (off < len && s[off] != '\0') {
+		n = sanitize_codepoint(s + off, len - off, &hidden);
+		if (n == 0)
+			break;
+		if (hidden) {
+			/* Draw what came before; leave this one out. */
+			if (off > run)
+				waddnstr(w, s + run, (int)(off - run));
+			run = off + n;
+		}
+		off += n;
+	}
+	if (off > run)
+		waddnstr(w, s + run, (int)(off - run));
+}
+
+/*
  * Draw sanitised text at y, x in at most maxw cells, cut at a grapheme
  * boundary with "…" when it does not fit; returns the cells used.
  */
@@ -88,7 +116,8 @@ ui_put_clean(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a)
 	cut = off;
 	cutw = used;
 	wattrset(w, (int)a);
-	mvwaddnstr(w, y, x, s, (int)cut);
+	wmove(w, y, x);
+	ui_addtext(w, s, cut);
 	if (cut < len && cutw < maxw) {
 		waddstr(w, "\xe2\x80\xa6");
 		cutw++;

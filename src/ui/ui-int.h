@@ -212,6 +212,7 @@ int		 ui_put_clean(WINDOW *, int y, int x, int maxw,
 		     const char *clean, attr_t);
 char		*ui_clean(const char *raw);
 int		 ui_width(const char *clean);
+void		 ui_addtext(WINDOW *, const char *clean, size_t len);
 void		 ui_border_right(struct pane *);
 void		 ui_border_left(struct pane *);
 

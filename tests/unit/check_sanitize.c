@@ -182,8 +182,8 @@ START_TEST(test_width)
 	ck_assert_int_eq(sanitize_width("e\xcc\x81"), 1);
 	ck_assert_int_eq(sanitize_width("👍"), 2);
 	ck_assert_int_eq(sanitize_width("👍🏽"), 2);
-	ck_assert_int_eq(sanitize_width("👨‍👩‍👧"), 2);
-	ck_assert_int_eq(sanitize_width("❤️"), 2);		/* VS16 */
+	ck_assert_int_eq(sanitize_width("👨‍👩‍👧"), 6);
+	ck_assert_int_eq(sanitize_width("❤️"), 1);		/* VS16 */
 	ck_assert_int_eq(sanitize_width("❤"), 1);
 	ck_assert_int_eq(sanitize_width("🇫🇷"), 2);
 	ck_assert_int_eq(sanitize_width("a👍b日"), 6);
@@ -193,20 +193,20 @@ END_TEST
 
 START_TEST(test_width_emoji)
 {
-	ck_assert_int_eq(sanitize_width("👨‍👩‍👧"), 2);	/* ZWJ family */
-	ck_assert_int_eq(sanitize_width("👨‍👩‍👧‍👦"), 2);
+	ck_assert_int_eq(sanitize_width("👨‍👩‍👧"), 6);	/* ZWJ family */
+	ck_assert_int_eq(sanitize_width("👨‍👩‍👧‍👦"), 8);
 	ck_assert_int_eq(sanitize_width("👍🏽"), 2);	/* modifier */
 	ck_assert_int_eq(sanitize_width("🇫🇷"), 2);	/* flag */
 	ck_assert_int_eq(sanitize_width("🇫🇷🇩🇪"), 4);
 	ck_assert_int_eq(sanitize_width("🏴󠁧󠁢󠁳󠁣󠁴󠁿"), 2);	/* tag sequence */
-	ck_assert_int_eq(sanitize_width("\u2764\ufe0f"), 2);	/* VS16 */
+	ck_assert_int_eq(sanitize_width("\u2764\ufe0f"), 1);	/* VS16 */
 	ck_assert_int_eq(sanitize_width("\u2764\ufe0e"), 1);	/* VS15 */
-	ck_assert_int_eq(sanitize_width("❤️‍🔥"), 2);
-	ck_assert_int_eq(sanitize_width("1\ufe0f\u20e3"), 2);	/* keycap */
+	ck_assert_int_eq(sanitize_width("❤️‍🔥"), 3);
+	ck_assert_int_eq(sanitize_width("1\ufe0f\u20e3"), 1);	/* keycap */
 	ck_assert_int_eq(sanitize_width("中"), 2);		/* CJK */
 	ck_assert_int_eq(sanitize_width("e\u0301\u0302"), 1);	/* marks */
 	ck_assert_int_eq(sanitize_width("\u25cc\u0301"), 1);
-	ck_assert_int_eq(sanitize_width("x👨‍👩‍👧y"), 4);
+	ck_assert_int_eq(sanitize_width("x👨‍👩‍👧y"), 8);
 }
 END_TEST
 
@@ -216,13 +216,39 @@ START_TEST(test_grapheme)
 
 	ck_assert_uint_eq(sanitize_grapheme("e\xcc\x81x", 4, &w), 3);
 	ck_assert_int_eq(w, 1);
+	/* What wcwidth-style terminals advance by: each code point. */
 	ck_assert_uint_eq(sanitize_grapheme("👨‍👩‍👧!", 19, &w), 18);
-	ck_assert_int_eq(w, 2);
+	ck_assert_int_eq(w, 6);
+	/* A skin tone is not drawn (sanitize_codepoint()): 2 cells. */
 	ck_assert_uint_eq(sanitize_grapheme("👍🏽", 8, &w), 8);
 	ck_assert_int_eq(w, 2);
 	ck_assert_uint_eq(sanitize_grapheme("ab", 2, &w), 1);
 	ck_assert_uint_eq(sanitize_grapheme("", 0, &w), 0);
 	ck_assert_int_eq(w, 0);
+}
+END_TEST
+
+/* What the screen leaves out: ZWJ, variation selectors, skin tones. */
+START_TEST(test_codepoint_hidden)
+{
+	static const char	*shown[] = { "a", "\xc3\xa9", "\xf0\x9f\x91\x8d",
+	    "\xe2\x80\x8c", "\xcc\x81", "\xf3\xa0\x81\xa7" };
+	static const char	*hidden[] = { "\xe2\x80\x8d", "\xef\xb8\x8f",
+	    "\xef\xb8\x8e", "\xf0\x9f\x8f\xbb", "\xf0\x9f\x8f\xbf" };
+	size_t			 i;
+	int			 h;
+
+	for (i = 0; i < nitems(shown); i++) {
+		ck_assert_uint_eq(sanitize_codepoint(shown[i],
+		    strlen(shown[i]), &h), strlen(shown[i]));
+		ck_assert_int_eq(h, 0);
+	}
+	for (i = 0; i < nitems(hidden); i++) {
+		ck_assert_uint_eq(sanitize_codepoint(hidden[i],
+		    strlen(hidden[i]), &h), strlen(hidden[i]));
+		ck_assert_int_eq(h, 1);
+	}
+	ck_assert_uint_eq(sanitize_codepoint("", 0, &h), 0);
 }
 END_TEST
 
@@ -265,6 +291,7 @@ suite_sanitize(void)
 	tcase_add_test(tc, test_lone_mark);
 	tcase_add_test(tc, test_width);
 	tcase_add_test(tc, test_width_emoji);
+	tcase_add_test(tc, test_codepoint_hidden);
 	tcase_add_test(tc, test_invisible);
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_grapheme);
