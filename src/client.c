@@ -104,6 +104,10 @@ client_get_status(struct client *c, struct client_status *st)
 	st->syncs = ns.syncs;
 	st->soft_logout = ns.soft_logout;
 	st->online = 1;
+	st->rate_limited = ns.rate_limited;
+	memcpy(st->reason, ns.error, sizeof st->reason < sizeof ns.error ?
+	    sizeof st->reason : sizeof ns.error);
+	st->reason[sizeof st->reason - 1] = '\0';
 }
 
 /* CLOCK_MONOTONIC in milliseconds, the clock of retry_at_ms. */

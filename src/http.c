@@ -244,14 +244,17 @@ http_retryable(const struct haos_error *err)
 	return err->http_status >= 500 && err->http_status <= 599;
 }
 
-/* How long to wait before the next attempt: retry_after_ms for a 429. */
+/*
+ * How long to wait before the next attempt: retry_after_ms for a 429, but
+ * at most HTTP_RETRY_AFTER_MAX_MS, so one answer cannot stop us for hours.
+ */
 long
 http_retry_delay_ms(const struct haos_error *err, int attempt,
     unsigned int *seed)
 {
 	if (err->retry_after_ms > 0)
-		return err->retry_after_ms > HTTP_BACKOFF_MAX_MS * 10 ?
-		    HTTP_BACKOFF_MAX_MS * 10 : err->retry_after_ms;
+		return err->retry_after_ms > HTTP_RETRY_AFTER_MAX_MS ?
+		    HTTP_RETRY_AFTER_MAX_MS : err->retry_after_ms;
 	return http_backoff_ms(attempt, seed);
 }
 

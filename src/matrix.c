@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +79,87 @@ matrix_normalise_base_url(const char *url)
 		return NULL;
 	}
 	return out;
+}
+
+/*
+ * Whether url's host is this machine: localhost, 127.0.0.0/8 or [::1].
+ * Traffic to it never leaves the host, so plain http:// is no risk.
+ */
+int
+matrix_url_is_loopback(const char *url)
+{
+	const char	*h, *end, *at;
+	size_t		 len, i;
+
+	if (strncmp(url, "http://", 7) == 0)
+		h = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		h = url + 8;
+	else
+		return 0;
+	end = h + strcspn(h, "/?#");
+	/* Skip any userinfo before the host. */
+	for (at = h; at < end; at++) {
+		if (*at == '@')
+			h = at + 1;
+	}
+	if (*h == '[')
+		return end - h >= 5 && strncmp(h, "[::1]", 5) == 0 &&
+		    (h + 5 == end || h[5] == ':');
+	len = strcspn(h, ":/?#");
+	if (h + len > end)
+		len = (size_t)(end - h);
+	if (len == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return 1;
+	if (len < 4 || strncmp(h, "127.", 4) != 0)
+		return 0;
+	for (i = 4; i < len; i++) {
+		if (!isdigit((unsigned char)h[i]) && h[i] != '.')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether moving from base URL from to base URL to would give up TLS:
+ * from is https:// and to is plain http:// on another machine.  Only a
+ * URL the user configured may be http://.
+ */
+int
+matrix_url_downgrade(const char *from, const char *to)
+{
+	if (from == NULL || to == NULL || strncmp(from, "https://", 8) != 0)
+		return 0;
+	return strncmp(to, "http://", 7) == 0 && !matrix_url_is_loopback(to);
+}
+
+/*
+ * Whether the user id a login answered, got, is the user that was asked
+ * for: the whole id when asked is "@local:server", else the localpart.
+ * Localparts compare case-insensitively (servers such as Synapse fold
+ * them); the server part as a host name does.
+ */
+int
+matrix_login_user_matches(const char *asked, const char *got)
+{
+	char	*al = NULL, *as = NULL, *gl = NULL, *gs = NULL;
+	int	 ok = 0;
+
+	if (asked == NULL || got == NULL ||
+	    matrix_split_user_id(got, &gl, &gs) == -1)
+		goto out;
+	if (asked[0] == '@') {
+		if (matrix_split_user_id(asked, &al, &as) == -1)
+			goto out;
+		ok = strcasecmp(al, gl) == 0 && strcasecmp(as, gs) == 0;
+	} else
+		ok = strcasecmp(asked, gl) == 0;
+out:
+	free(al);
+	free(as);
+	free(gl);
+	free(gs);
+	return ok;
 }
 
 /* Parse a /.well-known/matrix/client body into the homeserver base URL. */
@@ -173,6 +255,12 @@ matrix_parse_login(const json_t *resp, const char *base_url,
 	    "m.homeserver"), "base_url", NULL);
 	if (wk != NULL)
 		hs = matrix_normalise_base_url(wk);
+	/* The answer came over TLS: it may not move us off TLS. */
+	if (hs != NULL && matrix_url_downgrade(base_url, hs)) {
+		log_warn("matrix", "login answer's well_known names %s, plain "
+		    "http: ignored, staying on %s", hs, base_url);
+		xfree(hs);
+	}
 	if (hs == NULL)
 		hs = xstrdup(base_url);
 	memset(s, 0, sizeof *s);
@@ -291,6 +379,16 @@ matrix_discover(const char *server_name, char **base_url,
 		    base_url, err) == -1) {
 			goto out;
 		}
+		if (matrix_url_downgrade(url, *base_url)) {
+			haos_error_set(err, HAOS_EPROTO, "%s's .well-known/"
+			    "matrix/client (fetched over https) names the "
+			    "homeserver %s, which is plain http: refusing to "
+			    "send a password there unencrypted; set "
+			    "homeserver in [account] if you really mean it",
+			    server_name, *base_url);
+			xfree(*base_url);
+			goto out;
+		}
 	} else if (resp.status == 404) {
 		*base_url = xasprintf("https://%s", server_name);
 	} else {
@@ -317,8 +415,9 @@ int
 matrix_login(const char *base_url, const char *user, const char *password,
     const char *device_name, struct session *s, struct haos_error *err)
 {
-	json_t	*body, *resp;
-	int	 ret;
+	struct haos_error	 e2;
+	json_t			*body, *resp;
+	int			 ret;
 
 	body = matrix_login_body(user, password, device_name);
 	resp = matrix_call(base_url, NULL, "POST", "/_matrix/client/v3/login",
@@ -330,6 +429,19 @@ matrix_login(const char *base_url, const char *user, const char *password,
 	ret = matrix_parse_login(resp, base_url, s, err);
 	matrix_wipe_login(resp);
 	json_decref(resp);
+	if (ret == 0 && !matrix_login_user_matches(user, s->user_id)) {
+		haos_error_set(err, HAOS_EAUTH, "the homeserver logged in %s, "
+		    "not the %s asked for: refusing the session", s->user_id,
+		    user);
+		/* Not ours to keep: log it out where it came from. */
+		free(s->homeserver);
+		s->homeserver = xstrdup(base_url);
+		if (matrix_logout(s, &e2) == -1)
+			log_warn("matrix", "could not log out the stray "
+			    "session of %s", s->user_id);
+		session_free(s);
+		ret = -1;
+	}
 	if (ret == 0)
 		log_info("matrix", "logged in as %s, device %s", s->user_id,
 		    s->device_id);

@@ -12,15 +12,20 @@
 struct outbox_row;
 
 #define NET_BACKFILL_LIMIT	50
-#define NET_MAX_ROOMS_SENDING	64
+#define NET_FILTER_TRIES	3	/* bad filter answers, then inline */
 #define NET_CHECKPOINT_FRAMES	1000	/* WAL pages worth copying back */
 
-/* Per-room sender state: one request in flight per room keeps order. */
+/*
+ * Per-room sender state: one request in flight per room keeps order.  A
+ * slot lives while its room has a request in flight or unsent rows; the
+ * table grows as needed and idle slots are released by the pump.
+ */
 struct net_room {
 	char		*room_id;
 	int		 in_flight;
 	int		 attempt;
 	int64_t		 next_at;	/* monotonic ms; 0: now */
+	int		 busy;		/* has unsent rows (last pump) */
 };
 
 /*
@@ -36,8 +41,10 @@ struct net {
 	atomic_ulong		 syncs;
 	atomic_int		 soft_logout;
 	atomic_int		 started;	/* http client exists */
+	atomic_int		 rate_limited;	/* the last failure was a 429 */
 
-	pthread_mutex_t		 lock;		/* guards jobs, results */
+	pthread_mutex_t		 lock;		/* guards jobs, results, error */
+	char			 error[NET_STATUS_ERROR_MAX]; /* last failure */
 	struct job		*jobs;		/* FIFO: head */
 	struct job		**jobs_tail;
 	struct net_result	*results;	/* FIFO for the UI */
@@ -47,15 +54,18 @@ struct net {
 	/* thread-owned */
 	struct store		*store;
 	char			*since;
-	char			*filter_id;
+	char			*filter_id;	/* id, or inline JSON */
 	int			 filter_in_flight;
+	int			 filter_tries;	/* answers without filter_id */
+	int			 since_resets;	/* rejected since, in a row */
 	int			 sync_in_flight;
 	int			 sync_attempt;
 	int64_t			 sync_next_at;
 	int			 auth_failed;
 	int			 backfill_in_flight;
-	struct net_room		 rooms[NET_MAX_ROOMS_SENDING];
+	struct net_room		*rooms;
 	int			 nrooms;
+	int			 rooms_cap;
 	unsigned int		 seed;
 };
 
@@ -79,6 +89,8 @@ enum {
 
 /* net.c */
 void	net_set_state(struct net *, enum net_state, int64_t retry_at);
+void	net_set_failed(struct net *, const struct haos_error *,
+	    int64_t retry_at);
 int	net_request(struct net *, struct net_req *, const char *method,
 	    const char *path, const char *body, long timeout_ms);
 void	net_req_free(struct net_req *);

@@ -14,6 +14,10 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
+/*
+ * The sender slot of room_id, made if needed.  The pointer is good until
+ * the next call (the table may move).
+ */
 static struct net_room *
 net_outbox_room(struct net *n, const char *room_id)
 {
@@ -23,11 +27,32 @@ net_outbox_room(struct net *n, const char *room_id)
 		if (strcmp(n->rooms[i].room_id, room_id) == 0)
 			return &n->rooms[i];
 	}
-	if (n->nrooms == NET_MAX_ROOMS_SENDING)
-		return NULL;
+	if (n->nrooms == n->rooms_cap) {
+		n->rooms_cap = n->rooms_cap == 0 ? 16 : n->rooms_cap * 2;
+		n->rooms = xrealloc(n->rooms, (size_t)n->rooms_cap *
+		    sizeof *n->rooms);
+	}
 	memset(&n->rooms[n->nrooms], 0, sizeof n->rooms[0]);
 	n->rooms[n->nrooms].room_id = xstrdup(room_id);
 	return &n->rooms[n->nrooms++];
+}
+
+/* Release the slots of rooms with nothing in flight and nothing unsent. */
+static void
+net_outbox_release(struct net *n)
+{
+	int	 i, j;
+
+	for (i = j = 0; i < n->nrooms; i++) {
+		if (!n->rooms[i].in_flight && !n->rooms[i].busy) {
+			free(n->rooms[i].room_id);
+			continue;
+		}
+		if (i != j)
+			n->rooms[j] = n->rooms[i];
+		j++;
+	}
+	n->nrooms = j;
 }
 
 /* Send one outbox row: the same txn_id on every attempt. */
@@ -68,6 +93,7 @@ net_outbox_pump(struct net *n)
 	size_t			 nrows = 0, nsending = 0, i;
 	struct net_room		*nr;
 	int64_t			 now;
+	int			 j;
 
 	if (n->auth_failed)
 		return;
@@ -84,9 +110,12 @@ net_outbox_pump(struct net *n)
 	free(rows);
 	nrows += nsending;
 	now = net_now_ms();
+	for (j = 0; j < n->nrooms; j++)
+		n->rooms[j].busy = 0;
 	for (i = 0; i < nrows; i++) {
 		nr = net_outbox_room(n, all[i].room_id);
-		if (nr == NULL || nr->in_flight || nr->next_at > now)
+		nr->busy = 1;
+		if (nr->in_flight || nr->next_at > now)
 			continue;
 		/* Oldest first: the first row seen for a room is sent. */
 		if (i > 0 && strcmp(all[i].room_id, all[i - 1].room_id) == 0 &&
@@ -95,6 +124,7 @@ net_outbox_pump(struct net *n)
 		net_outbox_send_row(n, nr, &all[i]);
 	}
 	outbox_rows_free(all, nrows);
+	net_outbox_release(n);
 }
 
 void
@@ -107,29 +137,25 @@ net_outbox_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 	const char		*eid;
 
 	nr = net_outbox_room(n, r->room_id);
-	if (nr != NULL)
-		nr->in_flight = 0;
+	nr->in_flight = 0;
+	nr->busy = 1;	/* until the next pump looks */
 	if (err == NULL) {
 		root = json_load_network(resp->body, resp->body_len, NULL, NULL);
 		eid = json_get_str(root, "event_id", NULL);
 		if (store_outbox_mark_sent(n->store, r->txn_id, eid, &e2) == -1)
 			log_error("net", "outbox: %s", e2.msg);
 		json_decref(root);
-		if (nr != NULL) {
-			nr->attempt = 0;
-			nr->next_at = 0;
-		}
+		nr->attempt = 0;
+		nr->next_at = 0;
 		notify_post(n->cfg.notify, NOTIFY_OUTBOX);
 		return;
 	}
 	if (net_check_auth(n, err))
 		return;
 	if (http_retryable(err)) {
-		if (nr != NULL) {
-			nr->attempt++;
-			nr->next_at = net_now_ms() + http_retry_delay_ms(err,
-			    nr->attempt, &n->seed);
-		}
+		nr->attempt++;
+		nr->next_at = net_now_ms() + http_retry_delay_ms(err,
+		    nr->attempt, &n->seed);
 		log_info("net", "send %s failed, will retry: %s", r->txn_id,
 		    err->msg);
 		return;

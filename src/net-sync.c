@@ -36,6 +36,25 @@ net_sync_filter_start(struct net *n)
 	free(path);
 }
 
+/* The filter as inline JSON, for a server that does not store filters. */
+static void
+net_sync_filter_inline(struct net *n)
+{
+	json_t	*f;
+
+	f = matrix_sync_filter(n->cfg.timeline_limit);
+	free(n->filter_id);
+	n->filter_id = json_xdumps(f);
+	json_decref(f);
+	log_warn("net", "the server gave no filter id %d times: sending the "
+	    "filter with each /sync", n->filter_tries);
+}
+
+/*
+ * A filter upload answered: keep the id.  A failure, or a 2xx without a
+ * usable filter_id, backs off like /sync; after NET_FILTER_TRIES such
+ * answers /sync carries the filter inline instead.
+ */
 void
 net_sync_filter_done(struct net *n, const struct http_resp *resp,
     const struct haos_error *err)
@@ -45,29 +64,42 @@ net_sync_filter_done(struct net *n, const struct http_resp *resp,
 	const char		*id;
 
 	n->filter_in_flight = 0;
-	if (err != NULL) {
-		if (net_check_auth(n, err))
+	if (err == NULL) {
+		root = json_load_network(resp->body, resp->body_len, NULL,
+		    NULL);
+		id = json_get_str(root, "filter_id", NULL);
+		/* An id starting with '{' would be read as inline JSON. */
+		if (id != NULL && *id != '\0' && *id != '{' &&
+		    strlen(id) < 256) {
+			n->filter_id = xstrdup(id);
+			n->filter_tries = 0;
+			if (store_begin(n->store, &e2) == -1 ||
+			    store_kv_set(n->store, "filter_id", id,
+			    &e2) == -1 || store_commit(n->store, &e2) == -1) {
+				log_warn("net", "cannot store filter id: %s",
+				    e2.msg);
+				if (store_in_txn(n->store))
+					store_rollback(n->store);
+			}
+			json_decref(root);
 			return;
-		n->sync_attempt++;
-		n->sync_next_at = net_now_ms() + http_retry_delay_ms(err,
-		    n->sync_attempt, &n->seed);
-		net_set_state(n, NET_OFFLINE, n->sync_next_at);
-		log_warn("net", "filter upload failed: %s", err->msg);
-		return;
-	}
-	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
-	id = json_get_str(root, "filter_id", NULL);
-	if (id != NULL) {
-		n->filter_id = xstrdup(id);
-		if (store_begin(n->store, &e2) == -1 ||
-		    store_kv_set(n->store, "filter_id", id, &e2) == -1 ||
-		    store_commit(n->store, &e2) == -1) {
-			log_warn("net", "cannot store filter id: %s", e2.msg);
-			if (store_in_txn(n->store))
-				store_rollback(n->store);
 		}
-	}
-	json_decref(root);
+		json_decref(root);
+		haos_error_set(&e2, HAOS_EPROTO, "the server accepted the "
+		    "sync filter but gave no filter_id");
+		err = &e2;
+		if (++n->filter_tries >= NET_FILTER_TRIES) {
+			net_sync_filter_inline(n);
+			return;
+		}
+	} else if (net_check_auth(n, err))
+		return;
+	n->sync_attempt++;
+	n->sync_next_at = net_now_ms() + http_retry_delay_ms(err,
+	    n->sync_attempt, &n->seed);
+	log_warn("net", "filter upload failed (attempt %d): %s",
+	    n->sync_attempt, err->msg);
+	net_set_failed(n, err, n->sync_next_at);
 }
 
 void
@@ -89,6 +121,46 @@ net_sync_start(struct net *n)
 	} else
 		net_req_free(r);
 	free(path);
+}
+
+/*
+ * Whether err refuses the request itself rather than failing to answer:
+ * Synapse says 400 or 404 with an errcode for a since or filter id it
+ * cannot read (M_INVALID_PARAM, M_UNKNOWN, M_NOT_FOUND...).
+ */
+static int
+net_sync_rejected(const struct haos_error *err)
+{
+	if (err->code != HAOS_EMATRIX || err->mx == MX_LIMIT_EXCEEDED)
+		return 0;
+	return err->http_status == 400 || err->http_status == 404;
+}
+
+/*
+ * The server refused our since token: sync again from scratch, keeping
+ * the cache.  Each room's fresh timeline is limited, so ingest puts a gap
+ * (with its prev_batch) between the cached events and the new ones, and
+ * backfill closes it.  A server refusing every since is not hammered
+ * with initial syncs: from the second reset in a row they back off.
+ */
+static void
+net_sync_reset(struct net *n, const struct haos_error *err)
+{
+	long	 delay = 0;
+
+	n->since_resets++;
+	if (n->since_resets > 1)
+		delay = http_backoff_ms(n->since_resets - 1, &n->seed);
+	log_warn("net", "the server refused sync token %s (%s): syncing "
+	    "again from scratch%s", n->since, err->msg, delay > 0 ?
+	    " after a pause" : "");
+	xfree(n->since);
+	n->sync_attempt = 0;
+	n->sync_next_at = net_now_ms() + delay;
+	if (delay > 0)
+		net_set_failed(n, err, n->sync_next_at);
+	else
+		net_set_state(n, NET_SYNCING, 0);
 }
 
 /* One /sync response: one ingest transaction, then wake the UI. */
@@ -120,6 +192,8 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 			log_error("net", "ingest failed: %s", e2.msg);
 			err = &e2;
 		} else {
+			if (n->since != NULL)
+				n->since_resets = 0;
 			free(n->since);
 			n->since = xstrdup(next);
 			n->sync_attempt = 0;
@@ -140,13 +214,24 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 	}
 	if (net_check_auth(n, err))
 		return;
+	if (net_sync_rejected(err) && n->since != NULL) {
+		net_sync_reset(n, err);
+		return;
+	}
+	if (net_sync_rejected(err) && n->filter_id != NULL &&
+	    *n->filter_id != '{') {
+		/* The server may have forgotten our filter: upload it again. */
+		log_warn("net", "sync with filter %s refused (%s): uploading "
+		    "the filter again", n->filter_id, err->msg);
+		xfree(n->filter_id);
+	}
 	n->sync_attempt++;
 	n->sync_next_at = net_now_ms() + http_retry_delay_ms(err,
 	    n->sync_attempt, &n->seed);
 	log_warn("net", "sync failed (attempt %d, retry in %lld ms): %s",
 	    n->sync_attempt, (long long)(n->sync_next_at - net_now_ms()),
 	    err->msg);
-	net_set_state(n, NET_OFFLINE, n->sync_next_at);
+	net_set_failed(n, err, n->sync_next_at);
 }
 
 void

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,9 +16,9 @@
 #include "haos/matrix.h"
 #include "haos/model.h"
 #include "haos/notify.h"
+#include "haos/sanitize.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
-
 
 int64_t
 net_now_ms(void)
@@ -63,17 +64,57 @@ net_get_status(struct net *n, struct net_status *s)
 	s->retry_at_ms = atomic_load(&n->retry_at);
 	s->syncs = atomic_load(&n->syncs);
 	s->soft_logout = atomic_load(&n->soft_logout);
+	s->rate_limited = atomic_load(&n->rate_limited);
+	pthread_mutex_lock(&n->lock);
+	snprintf(s->error, sizeof s->error, "%s", n->error);
+	pthread_mutex_unlock(&n->lock);
 }
 
+/* Set the connection state; any state but NET_OFFLINE drops the error. */
 void
 net_set_state(struct net *n, enum net_state st, int64_t retry_at)
 {
 	int	 old;
 
+	if (st != NET_OFFLINE) {
+		atomic_store(&n->rate_limited, 0);
+		pthread_mutex_lock(&n->lock);
+		n->error[0] = '\0';
+		pthread_mutex_unlock(&n->lock);
+	}
 	atomic_store(&n->retry_at, retry_at);
 	old = atomic_exchange(&n->state, (int)st);
 	if (old != (int)st || st == NET_OFFLINE)
 		notify_post(n->cfg.notify, NOTIFY_STATUS);
+}
+
+/*
+ * Go offline after err until retry_at, keeping err's text (first line,
+ * sanitised, short) and whether it was a rate limit for the status line.
+ */
+void
+net_set_failed(struct net *n, const struct haos_error *err, int64_t retry_at)
+{
+	char	*clean;
+	size_t	 len;
+
+	len = strcspn(err->msg, "\r\n");
+	clean = sanitize_text(err->msg, len, 0);
+	len = strlen(clean);
+	if (len >= sizeof n->error) {
+		/* Cut on a character boundary. */
+		len = sizeof n->error - 1;
+		while (len > 0 && ((unsigned char)clean[len] & 0xc0) == 0x80)
+			len--;
+	}
+	pthread_mutex_lock(&n->lock);
+	memcpy(n->error, clean, len);
+	n->error[len] = '\0';
+	pthread_mutex_unlock(&n->lock);
+	free(clean);
+	atomic_store(&n->rate_limited, err->http_status == 429 ||
+	    err->mx == MX_LIMIT_EXCEEDED);
+	net_set_state(n, NET_OFFLINE, retry_at);
 }
 
 static void net_done(struct http_xfer *, const struct http_resp *,
@@ -229,7 +270,8 @@ net_new_token(struct net *n, const char *token, const char *device_id)
 	atomic_store(&n->soft_logout, 0);
 	n->sync_attempt = 0;
 	n->sync_next_at = 0;
-	net_set_state(n, n->since != NULL ? NET_CONNECTED : NET_SYNCING, 0);
+	/* Connected only once a /sync with the new token is stored. */
+	net_set_state(n, n->since != NULL ? NET_STARTING : NET_SYNCING, 0);
 	notify_post(n->cfg.notify, NOTIFY_STATUS);
 	log_info("net", "new access token (device %s)",
 	    device_id != NULL ? device_id : "unchanged");
@@ -438,6 +480,7 @@ net_stop(struct net *n)
 	}
 	for (i = 0; i < n->nrooms; i++)
 		free(n->rooms[i].room_id);
+	free(n->rooms);
 	pthread_mutex_destroy(&n->lock);
 	if (n->cfg.access_token != NULL)
 		memset((char *)n->cfg.access_token, 0,

@@ -67,6 +67,9 @@ struct client_status {
 	unsigned long		 syncs;		/* /sync answers stored */
 	int			 soft_logout;	/* with CLIENT_AUTH_FAILED */
 	int			 online;	/* has a net thread at all */
+	int			 rate_limited;	/* CLIENT_OFFLINE after a 429 */
+	char			 reason[160];	/* CLIENT_OFFLINE: why, one
+						   sanitised line, or "" */
 };
 
 void		 client_get_status(struct client *, struct client_status *);

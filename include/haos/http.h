@@ -53,6 +53,7 @@ int			 http_client_active(const struct http_client *);
 
 /* Retry policy shared by every caller. */
 #define HTTP_BACKOFF_MAX_MS	30000L
+#define HTTP_RETRY_AFTER_MAX_MS	60000L	/* a 429's retry_after_ms, capped */
 long	http_backoff_ms(int attempt, unsigned int *seed);
 int	http_retryable(const struct haos_error *);
 long	http_retry_delay_ms(const struct haos_error *, int attempt,

@@ -9,6 +9,9 @@
 int	matrix_split_user_id(const char *, char **local, char **server);
 int	matrix_valid_user_id(const char *);
 char	*matrix_normalise_base_url(const char *);
+int	matrix_url_is_loopback(const char *url);
+int	matrix_url_downgrade(const char *from, const char *to);
+int	matrix_login_user_matches(const char *asked, const char *got);
 int	matrix_parse_well_known(const char *body, char **base_url,
 	    struct haos_error *);
 json_t	*matrix_login_body(const char *user, const char *password,

@@ -76,11 +76,20 @@ enum net_state {
 	NET_AUTH_FAILED		/* M_UNKNOWN_TOKEN: log in again */
 };
 
+#define NET_STATUS_ERROR_MAX	160	/* bytes, NUL included */
+
+/*
+ * NET_CONNECTED is set only by a /sync answer stored since the last
+ * failure.  error is the last failure of /sync or the filter upload, one
+ * sanitised line, kept while NET_OFFLINE ("" otherwise).
+ */
 struct net_status {
 	enum net_state	 state;
 	int64_t		 retry_at_ms;	/* CLOCK_MONOTONIC ms, when offline */
 	unsigned long	 syncs;		/* completed /sync responses */
 	int		 soft_logout;	/* with NET_AUTH_FAILED */
+	int		 rate_limited;	/* NET_OFFLINE after a 429 */
+	char		 error[NET_STATUS_ERROR_MAX];	/* why offline, or "" */
 };
 
 struct net	*net_start(const struct net_config *, struct haos_error *);

@@ -93,7 +93,7 @@ statusbar_draw(struct pane *p)
 	struct haos_error	 err;
 	struct outbox_row	*o;
 	size_t			 no, pending = 0, failed = 0;
-	char			 left[128], right[256];
+	char			 left[256], right[256];
 	int			 rw, x, secs;
 	attr_t			 bar = t->role[TH_STATUS];
 
@@ -111,9 +111,16 @@ statusbar_draw(struct pane *p)
 		snprintf(left, sizeof left, " connected ");
 		break;
 	case CLIENT_OFFLINE:
+		/* reason is sanitised by the net thread; drawn clean too. */
 		secs = (int)((ns.retry_at_ms - client_now_ms() + 999) / 1000);
-		snprintf(left, sizeof left, " offline - retrying in %d s ",
-		    secs > 0 ? secs : 0);
+		if (secs > 0)
+			snprintf(left, sizeof left, " %s - retrying in %d s%s%s ",
+			    ns.rate_limited ? "rate limited" : "offline", secs,
+			    ns.reason[0] != '\0' ? ": " : "", ns.reason);
+		else
+			snprintf(left, sizeof left, " %s - retrying now%s%s ",
+			    ns.rate_limited ? "rate limited" : "offline",
+			    ns.reason[0] != '\0' ? ": " : "", ns.reason);
 		break;
 	case CLIENT_AUTH_FAILED:
 		snprintf(left, sizeof left, " logged out - /login ");

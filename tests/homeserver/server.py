@@ -41,7 +41,7 @@ POST /_test/faults  body:
      "rate_limit": {"user": "@u:hs", "per_second": 2, "burst": 5},
      "synapse_ratelimits": true|false,
      "sync_cache_ms": 0}                 Synapse's /sync response cache
-  FAULT = {"action": "status"|"ratelimit"|"drop"|"delay",
+  FAULT = {"action": "status"|"ratelimit"|"drop"|"delay"|"body",
            "path": "regex (re.search on the raw path+query)",   optional
            "method": "PUT",                                      optional
            "count": N,        apply to the next N matching requests (default 1)
@@ -50,10 +50,12 @@ POST /_test/faults  body:
            "status": 500, "errcode": "M_UNKNOWN", "error": "...",   (status)
            "retry_after_ms": 50,                         (ratelimit, status 429)
            "ms": 35000,                                  (delay)
+           "body": {...},  "status": 200,   (body: answer this JSON instead
+                                             of running the request)
            "process": true}   (drop: run the request, then send the headers
                                and half the body and close; false = drop
                                without running it)
-  "status"/"ratelimit" answer without running the request; "delay" sleeps,
+  "status"/"ratelimit"/"body" answer without running the request; "delay" sleeps,
   then runs the request normally.  Answers {"faults": [...remaining]}.
   "rate_limit" limits every request of that user except /sync (Synapse's
   token bucket; 429 M_LIMIT_EXCEEDED with retry_after_ms).
@@ -3272,7 +3274,7 @@ class Faults:
             every = body.get("every")
             for f in body.get("faults") or []:
                 if not isinstance(f, dict) or f.get("action") not in (
-                        "status", "ratelimit", "drop", "delay"):
+                        "status", "ratelimit", "drop", "delay", "body"):
                     raise bad_param("Unknown fault %r" % (f,))
                 f = dict(f)
                 if every and "every" not in f:
@@ -3631,7 +3633,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                   fault.get("errcode", "M_UNKNOWN"),
                                   fault.get("error", "Injected fault"),
                                   **extra)
-            if fault and fault["action"] == "drop" and \
+            if fault and fault["action"] == "body":
+                status, body = int(fault.get("status", 200)), \
+                    fault.get("body", {})
+            elif fault and fault["action"] == "drop" and \
                     not fault.get("process", True):
                 status, body = 200, {}
             else:

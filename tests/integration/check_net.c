@@ -608,6 +608,376 @@ START_TEST(test_outbox_exactly_once)
 }
 END_TEST
 
+/* Count recorded requests whose path has path_sub and query has query_sub. */
+static int
+count_requests(const char *method, const char *path_sub,
+    const char *query_sub, int status)
+{
+	json_t		*reqs, *q;
+	size_t		 i;
+	int		 st, n = 0;
+
+	reqs = hs_call(&hs, NULL, "GET", "/_test/requests", NULL, &st);
+	ck_assert_int_eq(st, 200);
+	json_array_foreach(json_object_get(reqs, "requests"), i, q) {
+		if (method != NULL &&
+		    strcmp(json_get_str(q, "method", ""), method) != 0)
+			continue;
+		if (strstr(json_get_str(q, "path", ""), path_sub) == NULL)
+			continue;
+		if (query_sub != NULL && strstr(json_get_str(q, "query", ""),
+		    query_sub) == NULL)
+			continue;
+		if (status != 0 && json_get_int(q, "status", 0) != status)
+			continue;
+		n++;
+	}
+	json_decref(reqs);
+	return n;
+}
+
+static void
+clear_requests(void)
+{
+	json_t	*r;
+	int	 st;
+
+	r = hs_call(&hs, NULL, "DELETE", "/_test/requests", NULL, &st);
+	json_decref(r);
+	r = hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, &st);
+	json_decref(r);
+}
+
+/* Wait until the net's state is want (or seconds pass); the last status. */
+static void
+wait_state(struct net *n, struct notify *nt, enum net_state want,
+    double seconds, struct net_status *st)
+{
+	double	 end = now_s() + seconds;
+
+	for (;;) {
+		net_get_status(n, st);
+		if (st->state == want || now_s() > end)
+			return;
+		wait_bits(nt, NOTIFY_STATUS, 0.1);
+	}
+}
+
+/* Count the gaps of room in the store. */
+static size_t
+count_gaps(const char *store, const char *room)
+{
+	struct haos_error err;
+	struct store	*ro;
+	struct gap_row	*gaps;
+	size_t		 ngaps;
+
+	ro = store_open(store, STORE_RO, &err);
+	ck_assert_msg(ro != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_query_gaps(ro, room, &gaps, &ngaps, &err), 0);
+	gap_rows_free(gaps, ngaps);
+	store_close(ro);
+	return ngaps;
+}
+
+/*
+ * The server refuses the stored since token (as after losing its state):
+ * haos syncs again from scratch, keeps its cache, and the fresh limited
+ * timeline leaves a gap that backfill closes: no events are lost and old
+ * and new ones are not joined.
+ */
+START_TEST(test_since_rejected)
+{
+	struct hs_user	 a;
+	struct notify	*nt;
+	struct net	*n;
+	struct net_status st;
+	struct haos_error err;
+	struct store	*rw;
+	char		*store, *room, *bodies, *want, *la, msg[16];
+	size_t		 len = 0;
+	int		 i, rounds, bad, fresh;
+	double		 end;
+
+	if (hs.external) {
+		fprintf(stderr, "test_since_rejected: needs /_test/requests, "
+		    "skipped against HAOS_TEST_HS_URL\n");
+		return;
+	}
+	la = hs_unique("alice");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	room = create_room(&a, "Reset", NULL);
+	want = xcalloc(1, 1);
+	for (i = 0; i < 30; i++) {
+		snprintf(msg, sizeof msg, "m%03d", i);
+		want = xrealloc(want, len + 6);
+		len += (size_t)sprintf(want + len, "%s%s", i ? "," : "", msg);
+		if (i < 10)
+			send_text(&a, room, msg);
+	}
+	nt = notify_new();
+	store = tmp_store();
+	n = start_net(&a, store, nt, 5);
+	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 10) & NOTIFY_TIMELINE);
+	net_stop(n);
+
+	/* While away: 20 more messages, and the server forgets our token. */
+	for (i = 10; i < 30; i++) {
+		snprintf(msg, sizeof msg, "m%03d", i);
+		send_text(&a, room, msg);
+	}
+	rw = store_open(store, STORE_RW, &err);
+	ck_assert_msg(rw != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_begin(rw, &err), 0);
+	ck_assert_int_eq(store_sync_token_set(rw, "bogus", &err), 0);
+	ck_assert_int_eq(store_commit(rw, &err), 0);
+	store_close(rw);
+	clear_requests();
+
+	n = start_net(&a, store, nt, 5);
+	end = now_s() + 15;
+	for (;;) {
+		bodies = timeline_bodies(store, room, a.user_id);
+		if (strstr(bodies, "m029") != NULL || now_s() > end)
+			break;
+		free(bodies);
+		wait_bits(nt, NOTIFY_TIMELINE, 0.5);
+	}
+	ck_assert_msg(strstr(bodies, "m029") != NULL, "no fresh sync: %s",
+	    bodies);
+	ck_assert_msg(strstr(bodies, "m005") != NULL, "cache lost: %s",
+	    bodies);
+	free(bodies);
+	wait_state(n, nt, NET_CONNECTED, 10, &st);
+	ck_assert_int_eq(st.state, NET_CONNECTED);
+	bad = count_requests("GET", "/sync", "since=bogus", 400);
+	fresh = count_requests("GET", "/sync", NULL, 200) -
+	    count_requests("GET", "/sync", "since=", 200);
+	ck_assert_int_eq(bad, 1);
+	ck_assert_int_ge(fresh, 1);
+
+	/* The hole between m009 and the fresh timeline is a gap. */
+	ck_assert_uint_ge(count_gaps(store, room), 1);
+	for (rounds = 0; rounds < 20 && count_gaps(store, room) > 0;
+	    rounds++) {
+		net_submit(n, net_job_room(JOB_BACKFILL, room, NULL));
+		ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 10) &
+		    NOTIFY_TIMELINE);
+	}
+	ck_assert_int_lt(rounds, 20);
+	bodies = timeline_bodies(store, room, a.user_id);
+	ck_assert_str_eq(bodies, want);
+	free(bodies);
+	net_stop(n);
+	notify_free(nt);
+	hs_user_free(&a);
+	free(want);
+	free(store);
+	free(room);
+	free(la);
+}
+END_TEST
+
+/*
+ * One 429 asking for an hour: haos waits at most HTTP_RETRY_AFTER_MAX_MS
+ * and says "rate limited" with the server's words in its status.
+ */
+START_TEST(test_ratelimit_capped)
+{
+	struct hs_user	 a;
+	struct notify	*nt;
+	struct net	*n;
+	struct net_status st;
+	char		*store, *la;
+	int64_t		 wait;
+
+	if (hs.external) {
+		fprintf(stderr, "test_ratelimit_capped: fault injection, "
+		    "skipped against HAOS_TEST_HS_URL\n");
+		return;
+	}
+	la = hs_unique("alice");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	ck_assert_int_eq(hs_faults(&hs, "{\"faults\": [{\"action\": "
+	    "\"ratelimit\", \"retry_after_ms\": 3600000, \"path\": "
+	    "\"/sync\"}]}"), 0);
+	nt = notify_new();
+	store = tmp_store();
+	n = start_net(&a, store, nt, 50);
+	wait_state(n, nt, NET_OFFLINE, 10, &st);
+	ck_assert_int_eq(st.state, NET_OFFLINE);
+	wait = st.retry_at_ms - net_now_ms();
+	ck_assert_msg(wait <= HTTP_RETRY_AFTER_MAX_MS && wait > 0,
+	    "waits %lld ms", (long long)wait);
+	ck_assert_int_eq(st.rate_limited, 1);
+	ck_assert_msg(strstr(st.error, "Too Many Requests") != NULL,
+	    "status reason: \"%s\"", st.error);
+	net_stop(n);
+	clear_requests();
+	notify_free(nt);
+	hs_user_free(&a);
+	free(store);
+	free(la);
+}
+END_TEST
+
+/*
+ * While /sync fails the status keeps the reason, a new token does not
+ * claim "connected", and only a stored /sync answer clears both.
+ */
+START_TEST(test_offline_reason)
+{
+	struct hs_user	 a;
+	struct notify	*nt;
+	struct net	*n;
+	struct net_status st;
+	char		*store, *la, *room;
+	double		 end;
+
+	if (hs.external) {
+		fprintf(stderr, "test_offline_reason: fault injection, "
+		    "skipped against HAOS_TEST_HS_URL\n");
+		return;
+	}
+	la = hs_unique("alice");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	nt = notify_new();
+	store = tmp_store();
+	n = start_net(&a, store, nt, 50);
+	wait_state(n, nt, NET_CONNECTED, 10, &st);
+	ck_assert_int_eq(st.state, NET_CONNECTED);
+	ck_assert_str_eq(st.error, "");
+
+	/* The next long-polls fail; an escape in the text is cleaned. */
+	ck_assert_int_eq(hs_faults(&hs, "{\"faults\": [{\"action\": "
+	    "\"status\", \"status\": 503, \"errcode\": \"M_UNKNOWN\", "
+	    "\"error\": \"down for \\u001b[31mmaintenance\\nsecond line\", "
+	    "\"path\": \"/sync\", \"count\": 4}]}"), 0);
+	room = create_room(&a, "Wake", NULL);
+	send_text(&a, room, "wake up");
+	free(room);
+	wait_state(n, nt, NET_OFFLINE, 10, &st);
+	ck_assert_int_eq(st.state, NET_OFFLINE);
+	ck_assert_int_eq(st.rate_limited, 0);
+	ck_assert_msg(strstr(st.error, "maintenance") != NULL,
+	    "status reason: \"%s\"", st.error);
+	ck_assert_msg(strchr(st.error, '\033') == NULL &&
+	    strchr(st.error, '\n') == NULL, "unclean reason: \"%s\"",
+	    st.error);
+
+	/* A new token while failing: not "connected" before a sync. */
+	net_submit(n, net_job_token(a.token, a.device_id));
+	end = now_s() + 0.5;
+	while (now_s() < end) {
+		net_get_status(n, &st);
+		ck_assert_int_ne(st.state, NET_CONNECTED);
+		wait_bits(nt, NOTIFY_STATUS, 0.05);
+	}
+	wait_state(n, nt, NET_CONNECTED, 30, &st);
+	ck_assert_int_eq(st.state, NET_CONNECTED);
+	ck_assert_str_eq(st.error, "");
+	net_stop(n);
+	clear_requests();
+	notify_free(nt);
+	hs_user_free(&a);
+	free(store);
+	free(la);
+}
+END_TEST
+
+/* Messages to more rooms than the sender ever had slots for all go out. */
+START_TEST(test_many_rooms_send)
+{
+	struct hs_user	 a;
+	struct notify	*nt;
+	struct net	*n;
+	struct haos_error err;
+	struct store	*ro;
+	struct outbox_row *rows;
+	char		*store, *la, *rooms[80], name[16];
+	size_t		 nrows, i, sent = 0;
+	double		 end;
+
+	la = hs_unique("alice");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	for (i = 0; i < nitems(rooms); i++) {
+		snprintf(name, sizeof name, "r%02zu", i);
+		rooms[i] = create_room(&a, name, NULL);
+	}
+	nt = notify_new();
+	store = tmp_store();
+	n = start_net(&a, store, nt, 5);
+	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 20) & NOTIFY_TIMELINE);
+	for (i = 0; i < nitems(rooms); i++)
+		net_submit(n, net_job_send(rooms[i], "m.room.message",
+		    "{\"msgtype\":\"m.text\",\"body\":\"hello\"}"));
+	end = now_s() + 60;
+	while (now_s() < end) {
+		wait_bits(nt, NOTIFY_OUTBOX, 0.5);
+		ro = store_open(store, STORE_RO, &err);
+		ck_assert_int_eq(store_query_outbox(ro, OUTBOX_SENT, &rows,
+		    &nrows, &err), 0);
+		outbox_rows_free(rows, nrows);
+		store_close(ro);
+		sent = nrows;
+		if (sent == nitems(rooms))
+			break;
+	}
+	ck_assert_uint_eq(sent, nitems(rooms));
+	net_stop(n);
+	for (i = 0; i < nitems(rooms); i++)
+		free(rooms[i]);
+	notify_free(nt);
+	hs_user_free(&a);
+	free(store);
+	free(la);
+}
+END_TEST
+
+/*
+ * A filter upload answered 200 without filter_id is retried with backoff,
+ * a few times, then /sync carries the filter inline: no tight loop, and
+ * the client syncs.
+ */
+START_TEST(test_filter_without_id)
+{
+	struct hs_user	 a;
+	struct notify	*nt;
+	struct net	*n;
+	struct net_status st;
+	char		*store, *la;
+	int		 posts;
+
+	if (hs.external) {
+		fprintf(stderr, "test_filter_without_id: fault injection, "
+		    "skipped against HAOS_TEST_HS_URL\n");
+		return;
+	}
+	la = hs_unique("alice");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	clear_requests();
+	ck_assert_int_eq(hs_faults(&hs, "{\"faults\": [{\"action\": "
+	    "\"body\", \"status\": 200, \"body\": {}, \"path\": \"/filter\", "
+	    "\"method\": \"POST\", \"count\": 100000}]}"), 0);
+	nt = notify_new();
+	store = tmp_store();
+	n = start_net(&a, store, nt, 50);
+	wait_state(n, nt, NET_CONNECTED, 15, &st);
+	ck_assert_int_eq(st.state, NET_CONNECTED);
+	wait_bits(nt, NOTIFY_STATUS, 1);
+	posts = count_requests("POST", "/filter", NULL, 200);
+	ck_assert_msg(posts >= 1 && posts <= 4, "%d filter uploads", posts);
+	ck_assert_int_ge(count_requests("GET", "/sync", "filter=%7B", 200),
+	    1);
+	net_stop(n);
+	clear_requests();
+	notify_free(nt);
+	hs_user_free(&a);
+	free(store);
+	free(la);
+}
+END_TEST
+
 static Suite *
 suite_net(void)
 {
@@ -623,6 +993,16 @@ suite_net(void)
 	tcase_add_test(tc, test_restart_resumes);
 	tcase_add_test(tc, test_unknown_token);
 	tcase_add_test(tc, test_outbox_exactly_once);
+	suite_add_tcase(s, tc);
+	/* What the network must not be able to do: wedge, crash, steer. */
+	tc = tcase_create("robust");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_since_rejected);
+	tcase_add_test(tc, test_ratelimit_capped);
+	tcase_add_test(tc, test_offline_reason);
+	tcase_add_test(tc, test_many_rooms_send);
+	tcase_add_test(tc, test_filter_without_id);
 	suite_add_tcase(s, tc);
 	return s;
 }

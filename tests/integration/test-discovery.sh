@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # .well-known discovery over real TLS: haos finds the homeserver from the
-# user id alone, verifies the certificate (ca_file), and refuses a
-# certificate it cannot verify.
+# user id alone, verifies the certificate (ca_file), refuses a
+# certificate it cannot verify, and refuses a .well-known that names a
+# plain http:// homeserver on another machine (the password would follow).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,13 +15,15 @@ register carol 'pw-carol-S3cret'
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
 	-addext subjectAltName=DNS:localhost -keyout "$TMP/key.pem" \
 	-out "$TMP/cert.pem" 2>/dev/null
-python3 - "$TLS_PORT" "$TMP/cert.pem" "$TMP/key.pem" "$HS_URL" >"$TMP/wk.log" 2>&1 <<'PY' &
+echo "$HS_URL/" >"$TMP/wk-base"
+python3 - "$TLS_PORT" "$TMP/cert.pem" "$TMP/key.pem" "$TMP/wk-base" >"$TMP/wk.log" 2>&1 <<'PY' &
 import http.server, json, ssl, sys
-port, cert, key, hs = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+port, cert, key, base = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/.well-known/matrix/client":
-            body = json.dumps({"m.homeserver": {"base_url": hs + "/"}}).encode()
+            hs = open(base).read().strip()
+            body = json.dumps({"m.homeserver": {"base_url": hs}}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
         else:
@@ -64,5 +67,14 @@ check "unverifiable certificate exits 1" test "$rc" = 1
 check "unverifiable certificate explained" grep -qiE 'certificate|SSL' "$TMP/err"
 check "one line on stderr" test "$(wc -l <"$TMP/err")" = 1
 check "no session without verification" test ! -e "$XDG_DATA_HOME/haos/default/session.json"
+
+# The .well-known, fetched over https, names plain http on another host:
+# no password goes there (a loopback http URL, as above, is fine).
+echo "http://haos-insecure.invalid:${HS_URL##*:}/" >"$TMP/wk-base"
+"$HAOS_BIN" --config "$TMP/ok.ini" login </dev/null >/dev/null 2>"$TMP/err"; rc=$?
+check "http:// from an https .well-known exits 1" test "$rc" = 1
+check "downgrade explained" grep -q 'names the homeserver http://haos-insecure.invalid.*plain http' "$TMP/err"
+check "downgrade: one line on stderr" test "$(wc -l <"$TMP/err")" = 1
+check "no session after a downgrade" test ! -e "$XDG_DATA_HOME/haos/default/session.json"
 
 finish

@@ -58,6 +58,11 @@ START_TEST(test_retryable)
 	e.retry_after_ms = 1234;
 	ck_assert(http_retryable(&e));
 	ck_assert_int_eq(http_retry_delay_ms(&e, 5, &seed), 1234);
+	/* One answer asking for an hour waits a minute at most. */
+	e.retry_after_ms = 3600000;
+	ck_assert_int_eq(http_retry_delay_ms(&e, 1, &seed),
+	    HTTP_RETRY_AFTER_MAX_MS);
+	ck_assert_int_le(HTTP_RETRY_AFTER_MAX_MS, 120000);
 	haos_error_matrix(&e, 403, "M_FORBIDDEN", "no");
 	ck_assert(!http_retryable(&e));
 	haos_error_matrix(&e, 413, "M_TOO_LARGE", "too big");

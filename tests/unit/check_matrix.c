@@ -120,6 +120,72 @@ START_TEST(test_parse_login)
 }
 END_TEST
 
+/* A TLS answer never moves the session to plain http on another host. */
+START_TEST(test_no_downgrade)
+{
+	struct session		 s;
+	struct haos_error	 err;
+	json_t			*resp;
+
+	ck_assert(matrix_url_is_loopback("http://127.0.0.1:8008"));
+	ck_assert(matrix_url_is_loopback("http://127.1.2.3"));
+	ck_assert(matrix_url_is_loopback("http://localhost:8008/x"));
+	ck_assert(matrix_url_is_loopback("http://LocalHost"));
+	ck_assert(matrix_url_is_loopback("http://[::1]:8008"));
+	ck_assert(matrix_url_is_loopback("http://user@127.0.0.1"));
+	ck_assert(!matrix_url_is_loopback("http://127.0.0.1.evil.org"));
+	ck_assert(!matrix_url_is_loopback("http://localhost.evil.org"));
+	ck_assert(!matrix_url_is_loopback("http://127.0.0.1@evil.org"));
+	ck_assert(!matrix_url_is_loopback("http://[::1].evil.org"));
+	ck_assert(!matrix_url_is_loopback("http://evil.org/127.0.0.1"));
+	ck_assert(!matrix_url_is_loopback("http://10.0.0.1"));
+
+	ck_assert(matrix_url_downgrade("https://a.org", "http://b.org"));
+	ck_assert(matrix_url_downgrade("https://a.org", "http://a.org:80"));
+	ck_assert(!matrix_url_downgrade("https://a.org", "https://b.org"));
+	ck_assert(!matrix_url_downgrade("https://a.org", "http://[::1]:1"));
+	ck_assert(!matrix_url_downgrade("https://a.org",
+	    "http://127.0.0.1:8008"));
+	/* The user chose http: nothing to give up. */
+	ck_assert(!matrix_url_downgrade("http://a.org", "http://b.org"));
+
+	resp = json_pack("{s:s, s:s, s:s, s:{s:{s:s}}}",
+	    "user_id", "@dave:example.org", "access_token", "t",
+	    "device_id", "D", "well_known", "m.homeserver", "base_url",
+	    "http://evil.example.net/");
+	ck_assert_int_eq(matrix_parse_login(resp, "https://example.org", &s,
+	    &err), 0);
+	ck_assert_str_eq(s.homeserver, "https://example.org");
+	session_free(&s);
+	/* Configured http: the server may move it (it could anyway). */
+	ck_assert_int_eq(matrix_parse_login(resp, "http://example.org", &s,
+	    &err), 0);
+	ck_assert_str_eq(s.homeserver, "http://evil.example.net");
+	session_free(&s);
+	json_decref(resp);
+}
+END_TEST
+
+/* A login answer must be for the user who logged in. */
+START_TEST(test_login_user_matches)
+{
+	ck_assert(matrix_login_user_matches("@alice:example.org",
+	    "@alice:example.org"));
+	ck_assert(matrix_login_user_matches("@Alice:Example.org",
+	    "@alice:example.org"));
+	ck_assert(matrix_login_user_matches("alice", "@alice:example.org"));
+	ck_assert(matrix_login_user_matches("alice", "@alice:other.org"));
+	ck_assert(!matrix_login_user_matches("@alice:example.org",
+	    "@mallory:example.org"));
+	ck_assert(!matrix_login_user_matches("@alice:example.org",
+	    "@alice:evil.org"));
+	ck_assert(!matrix_login_user_matches("alice", "@mallory:example.org"));
+	ck_assert(!matrix_login_user_matches("alice", "@alicex:example.org"));
+	ck_assert(!matrix_login_user_matches("alice", "not-an-id"));
+	ck_assert(!matrix_login_user_matches(NULL, "@alice:example.org"));
+}
+END_TEST
+
 START_TEST(test_json_helpers)
 {
 	json_t	*o;
@@ -193,6 +259,8 @@ suite_matrix(void)
 	tcase_add_test(tc, test_well_known);
 	tcase_add_test(tc, test_login_body);
 	tcase_add_test(tc, test_parse_login);
+	tcase_add_test(tc, test_no_downgrade);
+	tcase_add_test(tc, test_login_user_matches);
 	tcase_add_test(tc, test_json_helpers);
 	tcase_add_test(tc, test_paths);
 	suite_add_tcase(s, tc);
