@@ -189,6 +189,7 @@ client_job(struct matrix_req *req, uint64_t tag)
 	j->content = req->body;
 	j->content_len = req->body_len;
 	j->content_type = req->content_type;
+	j->no_token = req->no_token;
 	j->tag = tag;
 	free(req);
 	return j;

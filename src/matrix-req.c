@@ -118,6 +118,7 @@ matrix_req_dup(const struct matrix_req *o)
 		r->body = xstrdup(o->body);
 	if (o->content_type != NULL)
 		r->content_type = xstrdup(o->content_type);
+	r->no_token = o->no_token;
 	return r;
 }
 
@@ -398,12 +399,16 @@ struct matrix_req *
 matrix_req_login(const char *user_id, const char *password,
     const char *device_id, const char *device_name)
 {
-	json_t	*b;
+	struct matrix_req	*r;
+	json_t			*b;
 
 	b = matrix_login_body(user_id, password, device_name);
 	if (device_id != NULL)
 		json_object_set_new(b, "device_id", json_string(device_id));
-	return matrix_req_json("POST", xstrdup(MX "/login"), b);
+	r = matrix_req_json("POST", xstrdup(MX "/login"), b);
+	/* Logging in again: the old token is revoked, it is not sent. */
+	r->no_token = 1;
+	return r;
 }
 
 struct matrix_req *

@@ -77,6 +77,7 @@ struct net_req {
 	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL */
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
 	uint64_t	 tag;		/* NET_REQ_GENERIC */
+	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
 };
 
 enum {

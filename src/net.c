@@ -140,7 +140,7 @@ net_request_raw(struct net *n, struct net_req *req, const char *method,
 		url = xstrdup(path);
 	else {
 		url = xasprintf("%s%s", n->cfg.homeserver, path);
-		hr.token = n->cfg.access_token;
+		hr.token = req->no_token ? NULL : n->cfg.access_token;
 	}
 	hr.url = url;
 	hr.content_type = ctype;
@@ -318,6 +318,7 @@ net_run_job(struct net *n, struct job *j)
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;
 		r->tag = j->tag;
+		r->no_token = j->no_token;
 		if (net_request_raw(n, r, j->method, j->path, j->content,
 		    j->content_len, j->content_type,
 		    n->cfg.request_timeout_ms) == -1) {

@@ -37,6 +37,7 @@ struct matrix_req {
 	char	*body;		/* NULL: none */
 	size_t	 body_len;	/* 0: strlen(body) */
 	char	*content_type;	/* NULL: JSON */
+	int	 no_token;	/* sent without the access token (/login) */
 };
 
 char	*matrix_escape(const char *);

@@ -52,6 +52,7 @@ struct job {
 	uint64_t	 tag;		/* JOB_REQUEST: echoed in the result */
 	size_t		 content_len;	/* JOB_REQUEST: 0: strlen(content) */
 	char		*content_type;	/* JOB_REQUEST: NULL: JSON */
+	int		 no_token;	/* JOB_REQUEST: no Authorization */
 	struct job	*next;
 };
 

@@ -141,6 +141,10 @@ START_TEST(test_cancel_each_kind)
 	ck_assert_int_eq(cmd_join_start(&ctx, "!room:hs"), CMD_RETURN_WAIT);
 	/* One each, the sequence's first step only, two for the batch. */
 	ck_assert_int_eq(c.njobs, 7);
+	/* Logging in again never sends the (revoked) access token. */
+	ck_assert_int_eq(c.jobs[1]->no_token, 1);
+	ck_assert_str_eq(c.jobs[1]->path, "/_matrix/client/v3/login");
+	ck_assert_int_eq(c.jobs[0]->no_token, 0);
 	ck_assert_uint_eq(client_pending(c.client), 7);
 	jobs = c.njobs;
 
