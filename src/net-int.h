@@ -11,6 +11,8 @@
 
 struct outbox_row;
 
+#define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
+#define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
 #define NET_BACKFILL_LIMIT	50
 #define NET_FILTER_TRIES	3	/* bad filter answers, then inline */
 #define NET_CHECKPOINT_FRAMES	1000	/* WAL pages worth copying back */
@@ -61,6 +63,7 @@ struct net {
 	int			 sync_in_flight;
 	int			 sync_attempt;
 	int64_t			 sync_next_at;
+	int64_t			 pruned_at;	/* net_now_ms(); 0: never */
 	int			 auth_failed;
 	int			 backfill_in_flight;
 	struct net_room		*rooms;

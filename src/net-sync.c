@@ -163,6 +163,26 @@ net_sync_reset(struct net *n, const struct haos_error *err)
 		net_set_state(n, NET_SYNCING, 0);
 }
 
+/*
+ * Now and then, forget outbox rows sent long ago: the timeline has their
+ * events, and the table would otherwise grow with every message.
+ */
+static void
+net_sync_prune(struct net *n)
+{
+	struct haos_error	 e2;
+	int64_t			 now = net_now_ms(), gone = 0;
+
+	if (n->pruned_at != 0 && now - n->pruned_at < NET_PRUNE_EVERY_MS)
+		return;
+	n->pruned_at = now;
+	if (store_outbox_prune(n->store, NET_PRUNE_AGE_MS, &gone, &e2) == -1)
+		log_warn("net", "outbox: %s", e2.msg);
+	else if (gone > 0)
+		log_debug("net", "outbox: forgot %lld sent rows",
+		    (long long)gone);
+}
+
 /* One /sync response: one ingest transaction, then wake the UI. */
 void
 net_sync_done(struct net *n, const struct http_resp *resp,
@@ -209,6 +229,8 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 		if (err == NULL && store_checkpoint(n->store,
 		    NET_CHECKPOINT_FRAMES, &e2) == -1)
 			log_warn("net", "%s", e2.msg);
+		if (err == NULL)
+			net_sync_prune(n);
 		if (err == NULL)
 			return;
 	}

@@ -81,6 +81,26 @@ store_outbox_delete(struct store *s, const char *txn_id,
 }
 
 /*
+ * Delete the rows sent more than age_ms ago: once sent, a row only serves
+ * haos run, which waits for its own for a request's time at most.  *n
+ * (may be NULL) is how many went.
+ */
+int
+store_outbox_prune(struct store *s, int64_t age_ms, int64_t *n,
+    struct haos_error *err)
+{
+	static const char	*sql = "DELETE FROM outbox WHERE state = 'sent' "
+	    "AND created_ts < ?1";
+
+	if (store_run_auto(s, err, "outbox", NULL, NULL, sql, "i",
+	    store_now_ms() - age_ms) == -1)
+		return -1;
+	if (n != NULL)
+		*n = sqlite3_changes(s->db);
+	return 0;
+}
+
+/*
  * The server's copy of txn_id arrived as event_id: mark the row sent, so
  * it stops being a local echo.  Returns 1 (and its room in *room_id when
  * asked) if a row matched, 0 if none.

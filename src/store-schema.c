@@ -167,11 +167,20 @@ static const char schema_v3[] =
 	" seq INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX room_changes_seq ON room_changes (seq);";
 
+/*
+ * v4: the local-echo query (a room's rows not yet sent) has an index of
+ * its own, so that it stays cheap however many sent rows are kept.
+ */
+static const char schema_v4[] =
+	"CREATE INDEX outbox_unsent ON outbox (room_id, id) "
+	"WHERE state != 'sent';";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *migrations[] = {
 	schema_v1,
 	schema_v2,
-	schema_v3
+	schema_v3,
+	schema_v4
 };
 
 _Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,

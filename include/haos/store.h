@@ -11,7 +11,7 @@
 #define STORE_RO		0	/* UI thread: SQLITE_OPEN_READONLY */
 #define STORE_RW		1	/* net thread: the only writer */
 
-#define STORE_SCHEMA_VERSION	3	/* PRAGMA user_version */
+#define STORE_SCHEMA_VERSION	4	/* PRAGMA user_version */
 #define STORE_LATEST		INT64_MAX /* timeline anchor: the live end */
 
 struct store;
@@ -237,6 +237,9 @@ int	store_outbox_mark_sent(struct store *, const char *txn_id,
 int	store_outbox_mark_failed(struct store *, const char *txn_id,
 	    const char *error, struct haos_error *);
 int	store_outbox_delete(struct store *, const char *txn_id,
+	    struct haos_error *);
+/* Forget rows sent more than age_ms ago (their events are in the timeline). */
+int	store_outbox_prune(struct store *, int64_t age_ms, int64_t *n,
 	    struct haos_error *);
 int	store_outbox_reconcile(struct store *, const char *txn_id,
 	    const char *event_id, char **room_id, struct haos_error *);

@@ -281,6 +281,29 @@ START_TEST(test_outbox)
 	    &err), 0);
 	ck_assert_uint_eq(n, 0);
 	outbox_rows_free(rows, n);
+	/* Sent rows are forgotten after a while; unsent ones never. */
+	ck_assert_int_eq(store_outbox_add(s, "!r:haos.test", "haos.9",
+	    "m.room.message", NULL, "{}", NULL, &err) > 0, 1);
+	ck_assert_int_eq(store_outbox_mark_sent(s, "haos.9", "$e9", &err), 0);
+	{
+		int64_t	 gone = -1, left, unsent;
+
+		ck_assert_int_eq(store_query_count(s, "outbox", &left, &err),
+		    0);
+		ck_assert_int_eq(store_outbox_prune(s, 60 * 60 * 1000, &gone,
+		    &err), 0);
+		ck_assert_int_eq(gone, 0);	/* too recent */
+		ck_assert_int_eq(store_outbox_prune(s, -1000, &gone, &err),
+		    0);
+		ck_assert_int_ge(gone, 1);
+		ck_assert_int_eq(store_query_count(s, "outbox", &unsent,
+		    &err), 0);
+		ck_assert_int_eq(unsent, left - gone);
+		ck_assert_int_eq(store_query_outbox(s, OUTBOX_SENT, &rows, &n,
+		    &err), 0);
+		ck_assert_uint_eq(n, 0);
+		outbox_rows_free(rows, n);
+	}
 	store_close(s);
 	free(path);
 }
