@@ -227,6 +227,16 @@ json_load_network(const char *buf, size_t len, int *repaired,
 	return j;
 }
 
+char *
+json_xdumps_take(json_t *j)
+{
+	char	*s;
+
+	s = json_xdumps(j);
+	json_decref(j);
+	return s;
+}
+
 json_t *
 json_load_answer(const char *body)
 {

@@ -139,25 +139,14 @@ matrix_req_free(struct matrix_req *r)
 	free(r);
 }
 
-/* Serialise and release a JSON body. */
-static char *
-matrix_dump(json_t *j)
-{
-	char	*s;
-
-	s = json_xdumps(j);
-	json_decref(j);
-	return s;
-}
-
-/* POST and a JSON body that matrix_dump() made. */
+/* POST and a JSON body that json_xdumps_take() made. */
 static struct matrix_req *
 matrix_req_json(const char *method, char *path, json_t *body)
 {
 	struct matrix_req	*r;
 	char			*text;
 
-	text = matrix_dump(body);
+	text = json_xdumps_take(body);
 	r = matrix_req_take(method, path, text);
 	free(text);
 	return r;

@@ -6,17 +6,6 @@
 #include "haos/json.h"
 #include "haos/xmalloc.h"
 
-/* Serialise and release c. */
-static char *
-relation_dump(json_t *c)
-{
-	char	*s;
-
-	s = json_xdumps(c);
-	json_decref(c);
-	return s;
-}
-
 char *
 relation_edit(const char *original_id, const char *msgtype,
     const char *text)
@@ -33,13 +22,13 @@ relation_edit(const char *original_id, const char *msgtype,
 	    "m.new_content", "msgtype", msgtype, "body", text,
 	    "m.relates_to", "rel_type", "m.replace", "event_id", original_id);
 	free(star);
-	return relation_dump(c);
+	return json_xdumps_take(c);
 }
 
 char *
 relation_reply(const char *target_id, const char *msgtype, const char *text)
 {
-	return relation_dump(json_pack("{s:s, s:s, s:{s:{s:s}}}",
+	return json_xdumps_take(json_pack("{s:s, s:s, s:{s:{s:s}}}",
 	    "msgtype", msgtype != NULL ? msgtype : "m.text", "body", text,
 	    "m.relates_to", "m.in_reply_to", "event_id", target_id));
 }
@@ -52,7 +41,7 @@ relation_thread(const char *root_id, const char *latest_id,
 
 	to = reply_id != NULL ? reply_id : latest_id != NULL ? latest_id :
 	    root_id;
-	return relation_dump(json_pack(
+	return json_xdumps_take(json_pack(
 	    "{s:s, s:s, s:{s:s, s:s, s:b, s:{s:s}}}",
 	    "msgtype", msgtype != NULL ? msgtype : "m.text", "body", text,
 	    "m.relates_to", "rel_type", "m.thread", "event_id", root_id,
@@ -63,7 +52,7 @@ relation_thread(const char *root_id, const char *latest_id,
 char *
 relation_reaction(const char *target_id, const char *key)
 {
-	return relation_dump(json_pack("{s:{s:s, s:s, s:s}}",
+	return json_xdumps_take(json_pack("{s:{s:s, s:s, s:s}}",
 	    "m.relates_to", "rel_type", "m.annotation", "event_id", target_id,
 	    "key", key));
 }
@@ -72,6 +61,6 @@ char *
 relation_redaction(const char *reason)
 {
 	if (reason == NULL)
-		return relation_dump(json_object());
-	return relation_dump(json_pack("{s:s}", "reason", reason));
+		return json_xdumps_take(json_object());
+	return json_xdumps_take(json_pack("{s:s}", "reason", reason));
 }

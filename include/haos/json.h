@@ -15,6 +15,8 @@ json_t		*json_path(const json_t *, const char *dotted);
 const char	*json_path_str(const json_t *, const char *dotted,
 		     const char *def);
 char		*json_xdumps(const json_t *);
+/* json_xdumps() of j, then its reference dropped (builders' last step). */
+char		*json_xdumps_take(json_t *);
 
 /*
  * Parse JSON from the network: NUL (\u0000) in strings is allowed, and

@@ -40,36 +40,20 @@ render_badge(const char *clean, char *out, size_t outsz)
 	}
 	take = words > 1 ? 0 : 2;
 	for (p = clean; *p != '\0' && o + 5 < outsz;) {
-		if (words > 1) {
-			if ((p == clean || p[-1] == ' ') && *p != ' ') {
-				g = sanitize_grapheme(p, strlen(p), &w);
-				if (g == 0 || take == 3)
-					break;
-				n = render_badge_fit(p, g, outsz - o);
-				if (n == 0)
-					break;
-				memcpy(out + o, p, n);
-				o += n;
-				take++;
-				p += g;
-				continue;
-			}
-			p++;
-			continue;
-		}
-		if (*p == ' ') {
+		/* Initials: only a word's first grapheme counts. */
+		if (*p == ' ' || (words > 1 && p != clean && p[-1] != ' ')) {
 			p++;
 			continue;
 		}
 		g = sanitize_grapheme(p, strlen(p), &w);
-		if (g == 0 || take == 0)
+		if (g == 0 || (words > 1 ? take == 3 : take <= 0))
 			break;
 		n = render_badge_fit(p, g, outsz - o);
 		if (n == 0)
 			break;
 		memcpy(out + o, p, n);
 		o += n;
-		take -= w;
+		take += words > 1 ? 1 : -w;
 		p += g;
 	}
 	out[o] = '\0';
