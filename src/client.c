@@ -108,6 +108,10 @@ client_get_status(struct client *c, struct client_status *st)
 	memcpy(st->reason, ns.error, sizeof st->reason < sizeof ns.error ?
 	    sizeof st->reason : sizeof ns.error);
 	st->reason[sizeof st->reason - 1] = '\0';
+	memcpy(st->notice, ns.notice, sizeof st->notice < sizeof ns.notice ?
+	    sizeof st->notice : sizeof ns.notice);
+	st->notice[sizeof st->notice - 1] = '\0';
+	st->notice_seq = ns.notice_seq;
 }
 
 /* CLOCK_MONOTONIC in milliseconds, the clock of retry_at_ms. */

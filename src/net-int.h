@@ -16,6 +16,9 @@ struct outbox_row;
 #define NET_BACKFILL_LIMIT	50
 #define NET_FILTER_TRIES	3	/* bad filter answers, then inline */
 #define NET_CHECKPOINT_FRAMES	1000	/* WAL pages worth copying back */
+#define NET_RECHECK_LIMIT	50	/* events per /messages page */
+#define NET_RECHECK_PAGES	4	/* pages at most, per row */
+#define NET_RECHECK_SKEW_MS	(2 * 60 * 1000)	/* our clock vs the server's */
 
 /*
  * Per-room sender state: one request in flight per room keeps order.  A
@@ -45,8 +48,11 @@ struct net {
 	atomic_int		 started;	/* http client exists */
 	atomic_int		 rate_limited;	/* the last failure was a 429 */
 
-	pthread_mutex_t		 lock;		/* guards jobs, results, error */
+	pthread_mutex_t		 lock;		/* guards jobs, results, error,
+						   notice */
 	char			 error[NET_STATUS_ERROR_MAX]; /* last failure */
+	char			 notice[NET_STATUS_ERROR_MAX]; /* for the user */
+	unsigned long		 notice_seq;	/* one more per notice */
 	struct job		*jobs;		/* FIFO: head */
 	struct job		**jobs_tail;
 	struct net_result	*results;	/* FIFO for the UI */
@@ -70,17 +76,23 @@ struct net {
 	int			 nrooms;
 	int			 rooms_cap;
 	unsigned int		 seed;
+	char			**recheck;	/* txn ids: see net-recheck.c */
+	size_t			 nrecheck;
+	int			 recheck_found;	/* decided since the last */
+	int			 recheck_resent; /* notice */
 };
 
 /* A request of the net thread and what to do with its answer. */
 struct net_req {
 	struct net	*net;
 	int		 kind;
-	char		*txn_id;	/* NET_REQ_SEND */
-	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL */
+	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK */
+	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL,
+					   NET_REQ_RECHECK */
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
 	uint64_t	 tag;		/* NET_REQ_GENERIC */
 	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
+	int		 page;		/* NET_REQ_RECHECK: 1, 2, ... */
 };
 
 enum {
@@ -88,7 +100,8 @@ enum {
 	NET_REQ_SYNC,
 	NET_REQ_SEND,
 	NET_REQ_BACKFILL,
-	NET_REQ_GENERIC
+	NET_REQ_GENERIC,
+	NET_REQ_RECHECK
 };
 
 /* net.c */
@@ -99,6 +112,8 @@ int	net_request(struct net *, struct net_req *, const char *method,
 	    const char *path, const char *body, long timeout_ms);
 void	net_req_free(struct net_req *);
 int	net_check_auth(struct net *, const struct haos_error *);
+void	net_set_notice(struct net *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* net-sync.c: the filter, the /sync long-poll and /messages backfill */
 void	net_sync_filter_start(struct net *);
@@ -112,8 +127,21 @@ void	net_sync_backfill_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 
 /* net-outbox.c: the sender, one request in flight per room */
+struct net_room *net_outbox_room(struct net *, const char *room_id);
 void	net_outbox_pump(struct net *);
 void	net_outbox_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
+
+/* net-recheck.c: sends of unknown outcome, looked for after a new device */
+void	net_recheck_load(struct net *);
+void	net_recheck_begin(struct net *);
+void	net_recheck_prune(struct net *, const struct outbox_row *sending,
+	    size_t nsending);
+int	net_recheck_wanted(struct net *, const struct outbox_row *);
+void	net_recheck_start(struct net *, struct net_room *,
+	    const struct outbox_row *);
+void	net_recheck_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_recheck_free(struct net *);
 
 #endif

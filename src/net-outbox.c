@@ -18,7 +18,7 @@
  * The sender slot of room_id, made if needed.  The pointer is good until
  * the next call (the table may move).
  */
-static struct net_room *
+struct net_room *
 net_outbox_room(struct net *n, const char *room_id)
 {
 	int	 i;
@@ -104,6 +104,8 @@ net_outbox_pump(struct net *n)
 		log_error("net", "outbox query: %s", e2.msg);
 		return;
 	}
+	if (n->nrecheck > 0)
+		net_recheck_prune(n, all, nsending);
 	all = xrealloc(all, (nsending + nrows + 1) * sizeof *all);
 	if (nrows > 0)
 		memcpy(all + nsending, rows, nrows * sizeof *rows);
@@ -121,7 +123,10 @@ net_outbox_pump(struct net *n)
 		if (i > 0 && strcmp(all[i].room_id, all[i - 1].room_id) == 0 &&
 		    all[i - 1].id < all[i].id)
 			continue;
-		net_outbox_send_row(n, nr, &all[i]);
+		if (net_recheck_wanted(n, &all[i]))
+			net_recheck_start(n, nr, &all[i]);
+		else
+			net_outbox_send_row(n, nr, &all[i]);
 	}
 	outbox_rows_free(all, nrows);
 	net_outbox_release(n);

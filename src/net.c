@@ -3,6 +3,7 @@
 #include "net-int.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,24 @@ net_get_status(struct net *n, struct net_status *s)
 	s->rate_limited = atomic_load(&n->rate_limited);
 	pthread_mutex_lock(&n->lock);
 	snprintf(s->error, sizeof s->error, "%s", n->error);
+	snprintf(s->notice, sizeof s->notice, "%s", n->notice);
+	s->notice_seq = n->notice_seq;
 	pthread_mutex_unlock(&n->lock);
+}
+
+/* Leave a one-line notice for the user's status line. */
+void
+net_set_notice(struct net *n, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	pthread_mutex_lock(&n->lock);
+	va_start(ap, fmt);
+	vsnprintf(n->notice, sizeof n->notice, fmt, ap);
+	va_end(ap);
+	n->notice_seq++;
+	pthread_mutex_unlock(&n->lock);
+	notify_post(n->cfg.notify, NOTIFY_STATUS);
 }
 
 /* Set the connection state; any state but NET_OFFLINE drops the error. */
@@ -245,19 +263,29 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_GENERIC:
 		net_generic_done(n, r, resp, err);
 		break;
+	case NET_REQ_RECHECK:
+		net_recheck_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
 
 /*
  * A new login after M_UNKNOWN_TOKEN: requests use the new token and
- * /sync, the filter and the outbox resume where they stopped.
+ * /sync, the filter and the outbox resume where they stopped.  A new
+ * device cannot deduplicate the old one's transaction ids, so the sends
+ * of unknown outcome are first looked for in history (net-recheck.c);
+ * the same device (soft logout) simply resends them.
  */
 static void
 net_new_token(struct net *n, const char *token, const char *device_id)
 {
+	int	 new_device;
+
 	if (token == NULL)
 		return;
+	new_device = device_id != NULL && (n->cfg.device_id == NULL ||
+	    strcmp(device_id, n->cfg.device_id) != 0);
 	explicit_bzero((char *)n->cfg.access_token,
 	    strlen(n->cfg.access_token));
 	free((char *)n->cfg.access_token);
@@ -275,6 +303,8 @@ net_new_token(struct net *n, const char *token, const char *device_id)
 	notify_post(n->cfg.notify, NOTIFY_STATUS);
 	log_info("net", "new access token (device %s)",
 	    device_id != NULL ? device_id : "unchanged");
+	if (new_device)
+		net_recheck_begin(n);
 }
 
 /* Run one job from the UI. */
@@ -352,6 +382,7 @@ net_main(void *arg)
 	v = NULL;
 	if (store_query_kv(n->store, "filter_id", &v, &err) == 0 && v != NULL)
 		n->filter_id = v;
+	net_recheck_load(n);
 	log_info("net", "started (%s)", n->since != NULL ? "incremental" :
 	    "initial sync");
 
@@ -411,6 +442,7 @@ net_main(void *arg)
 	pthread_mutex_unlock(&n->lock);
 	store_close(n->store);
 	n->store = NULL;
+	net_recheck_free(n);
 	return NULL;
 }
 

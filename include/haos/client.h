@@ -70,6 +70,9 @@ struct client_status {
 	int			 rate_limited;	/* CLIENT_OFFLINE after a 429 */
 	char			 reason[160];	/* CLIENT_OFFLINE: why, one
 						   sanitised line, or "" */
+	char			 notice[160];	/* for the status line, once
+						   per notice_seq */
+	unsigned long		 notice_seq;	/* 0: no notice yet */
 };
 
 void		 client_get_status(struct client *, struct client_status *);

@@ -82,7 +82,9 @@ enum net_state {
 /*
  * NET_CONNECTED is set only by a /sync answer stored since the last
  * failure.  error is the last failure of /sync or the filter upload, one
- * sanitised line, kept while NET_OFFLINE ("" otherwise).
+ * sanitised line, kept while NET_OFFLINE ("" otherwise).  notice is a
+ * one-line report for the user (what happened to unsent messages after
+ * a new login), shown once per notice_seq.
  */
 struct net_status {
 	enum net_state	 state;
@@ -91,6 +93,8 @@ struct net_status {
 	int		 soft_logout;	/* with NET_AUTH_FAILED */
 	int		 rate_limited;	/* NET_OFFLINE after a 429 */
 	char		 error[NET_STATUS_ERROR_MAX];	/* why offline, or "" */
+	char		 notice[NET_STATUS_ERROR_MAX];	/* the last notice */
+	unsigned long	 notice_seq;	/* changes with each notice; 0: none */
 };
 
 struct net	*net_start(const struct net_config *, struct haos_error *);

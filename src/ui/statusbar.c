@@ -24,6 +24,7 @@ struct status_state {
 	char		*msg;		/* status message, sanitised */
 	int		 msg_error;
 	int64_t		 msg_at;	/* when it was shown */
+	unsigned long	 notice_seq;	/* the client's last notice shown */
 	char		*typing_text;	/* "alice is typing...", sanitised */
 };
 
@@ -98,6 +99,15 @@ statusbar_draw(struct pane *p)
 	attr_t			 bar = t->role[TH_STATUS];
 
 	client_get_status(ui->ctx.client, &ns);
+	ss = statusbar_state(ui);
+	if (ns.notice_seq != ss->notice_seq) {
+		/* A notice from the net thread, shown like a message. */
+		ss->notice_seq = ns.notice_seq;
+		free(ss->msg);
+		ss->msg = sanitize_text(ns.notice, (size_t)-1, 0);
+		ss->msg_error = 0;
+		ss->msg_at = client_now_ms();
+	}
 	if (ui->auth_failed)
 		ns.state = CLIENT_AUTH_FAILED;
 	switch (ns.state) {
@@ -154,7 +164,6 @@ statusbar_draw(struct pane *p)
 	x = ui_put_clean(p->win, 0, 0, p->r.w, left, ns.state ==
 	    CLIENT_CONNECTED ? bar : (bar | t->role[TH_ERROR]) & ~A_BOLD);
 	rw = ui_width(right);
-	ss = statusbar_state(ui);
 	if (ss->msg != NULL)
 		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, ss->msg,
 		    ss->msg_error ? bar | A_BOLD : bar);

@@ -1,7 +1,8 @@
 /*
  * The net thread against the test homeserver: login, initial and
  * incremental sync into the store, gap + backfill, restart, a revoked
- * token, and the outbox delivering exactly once through faults.
+ * token, and the outbox delivering exactly once through faults, also
+ * across a new login.
  */
 #include <check.h>
 
@@ -978,6 +979,257 @@ START_TEST(test_filter_without_id)
 }
 END_TEST
 
+/* Recorded PUT /send requests of room (escaped) by device (NULL: any). */
+static int
+count_room_sends(const char *room_esc, const char *device, int status)
+{
+	json_t		*reqs, *q;
+	char		*sub;
+	size_t		 i;
+	int		 st, n = 0;
+
+	sub = xasprintf("/rooms/%s/send/", room_esc);
+	reqs = hs_call(&hs, NULL, "GET", "/_test/requests", NULL, &st);
+	ck_assert_int_eq(st, 200);
+	json_array_foreach(json_object_get(reqs, "requests"), i, q) {
+		if (strcmp(json_get_str(q, "method", ""), "PUT") != 0 ||
+		    strstr(json_get_str(q, "path", ""), sub) == NULL)
+			continue;
+		if (device != NULL &&
+		    strcmp(json_get_str(q, "device", ""), device) != 0)
+			continue;
+		if (status != 0 && json_get_int(q, "status", 0) != status)
+			continue;
+		n++;
+	}
+	json_decref(reqs);
+	free(sub);
+	return n;
+}
+
+/* How many of room's messages on the server have body. */
+static size_t
+count_body(const struct hs_user *u, const char *room, const char *body)
+{
+	json_t	*bodies, *b;
+	size_t	 i, n = 0;
+
+	bodies = server_bodies(u, room);
+	json_array_foreach(bodies, i, b) {
+		if (strcmp(json_string_value(b), body) == 0)
+			n++;
+	}
+	json_decref(bodies);
+	return n;
+}
+
+/* Log in again as u with a password, on device (NULL: a new one). */
+static void
+login_again(const char *localpart, const char *device, struct hs_user *u)
+{
+	json_t	*body, *r;
+	int	 st;
+
+	body = json_pack("{s:s, s:{s:s, s:s}, s:s}", "type",
+	    "m.login.password", "identifier", "type", "m.id.user", "user",
+	    localpart, "password", "pw-integration");
+	if (device != NULL)
+		json_object_set_new(body, "device_id", json_string(device));
+	r = hs_call(&hs, NULL, "POST", "/_matrix/client/v3/login", body, &st);
+	ck_assert_int_eq(st, 200);
+	memset(u, 0, sizeof *u);
+	u->user_id = xstrdup(json_get_str(r, "user_id", ""));
+	u->token = xstrdup(json_get_str(r, "access_token", ""));
+	u->device_id = xstrdup(json_get_str(r, "device_id", ""));
+	json_decref(r);
+	json_decref(body);
+}
+
+/* Wait until every outbox row of store is sent; how many are. */
+static size_t
+wait_all_sent(const char *store, struct notify *nt, size_t want,
+    double seconds)
+{
+	struct haos_error err;
+	struct store	*ro;
+	struct outbox_row *rows;
+	size_t		 nrows = 0;
+	double		 end = now_s() + seconds;
+
+	while (now_s() < end) {
+		wait_bits(nt, NOTIFY_OUTBOX, 0.3);
+		ro = store_open(store, STORE_RO, &err);
+		ck_assert_msg(ro != NULL, "%s", err.msg);
+		ck_assert_int_eq(store_query_outbox(ro, OUTBOX_SENT, &rows,
+		    &nrows, &err), 0);
+		outbox_rows_free(rows, nrows);
+		store_close(ro);
+		if (nrows == want)
+			break;
+	}
+	return nrows;
+}
+
+/*
+ * Two sends of unknown outcome when the session ends: one reached the
+ * server (its answer was lost), one never did; each room then refuses
+ * every retry until the token dies.  soft: the token expires and the same
+ * device logs in again (transaction ids still deduplicate); otherwise
+ * the user logs out and back in as a new device, whose transaction ids
+ * start afresh, so haos must look in the rooms' history first.  Either
+ * way each message is in its room exactly once.
+ */
+static void
+relogin_case(int soft)
+{
+	struct hs_user	 a, a2;
+	struct notify	*nt;
+	struct net	*n;
+	struct net_status st;
+	char		*store, *la, *r1, *r2, *e1, *e2, *faults_json;
+	json_t		*r, *body;
+	double		 end;
+	int		 s;
+
+	la = hs_unique("alice");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	r1 = create_room(&a, "Reached", NULL);
+	r2 = create_room(&a, "Lost", NULL);
+	e1 = matrix_escape(r1);
+	e2 = matrix_escape(r2);
+	nt = notify_new();
+	store = tmp_store();
+	n = start_net(&a, store, nt, 50);
+	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 20) & NOTIFY_TIMELINE);
+
+	/*
+	 * No /sync brings the echo back (that would settle r1's send);
+	 * r1's first send is stored but its answer dropped; then every
+	 * send fails until the session ends.
+	 */
+	faults_json = xasprintf("{\"faults\": ["
+	    "{\"action\": \"status\", \"status\": 500, \"path\": "
+	    "\"/sync\", \"count\": 100000},"
+	    "{\"action\": \"drop\", \"process\": true, \"method\": \"PUT\", "
+	    "\"path\": \"%s/send/\", \"count\": 1},"
+	    "{\"action\": \"status\", \"status\": 500, \"method\": \"PUT\", "
+	    "\"path\": \"/send/\", \"count\": 100000}]}", e1);
+	ck_assert_int_eq(hs_faults(&hs, faults_json), 0);
+	free(faults_json);
+	end = now_s() + 20;
+	while (now_s() < end && count_requests("GET", "/sync", NULL, 500) < 1)
+		wait_bits(nt, NOTIFY_STATUS, 0.2);
+	ck_assert_int_ge(count_requests("GET", "/sync", NULL, 500), 1);
+	net_submit(n, net_job_send(r1, "m.room.message",
+	    "{\"msgtype\":\"m.text\",\"body\":\"reached\"}"));
+	net_submit(n, net_job_send(r2, "m.room.message",
+	    "{\"msgtype\":\"m.text\",\"body\":\"never reached\"}"));
+	end = now_s() + 20;
+	while (now_s() < end && (count_room_sends(e1, NULL, 0) < 2 ||
+	    count_room_sends(e2, NULL, 0) < 1))
+		wait_bits(nt, NOTIFY_OUTBOX, 0.2);
+	ck_assert_int_eq(count_body(&a, r1, "reached"), 1);
+	ck_assert_int_eq(count_body(&a, r2, "never reached"), 0);
+
+	/* The session ends. */
+	if (soft) {
+		body = json_pack("{s:s}", "access_token", a.token);
+		r = hs_call(&hs, NULL, "POST", "/_test/expire_token", body,
+		    &s);
+	} else {
+		body = json_object();
+		r = hs_call(&hs, a.token, "POST", "/_matrix/client/v3/logout",
+		    body, &s);
+	}
+	ck_assert_int_eq(s, 200);
+	json_decref(r);
+	json_decref(body);
+	clear_requests();	/* and the faults: now the token is refused */
+	wait_state(n, nt, NET_AUTH_FAILED, 30, &st);
+	ck_assert_int_eq(st.state, NET_AUTH_FAILED);
+	ck_assert_int_eq(st.soft_logout, soft);
+	clear_requests();
+
+	login_again(la, soft ? a.device_id : NULL, &a2);
+	if (soft)
+		ck_assert_str_eq(a2.device_id, a.device_id);
+	else
+		ck_assert_str_ne(a2.device_id, a.device_id);
+	net_submit(n, net_job_token(a2.token, a2.device_id));
+	ck_assert_uint_eq(wait_all_sent(store, nt, 2, 30), 2);
+
+	/* On the server: each message once; r1's was not sent again. */
+	ck_assert_int_eq(count_body(&a2, r1, "reached"), 1);
+	ck_assert_int_eq(count_body(&a2, r2, "never reached"), 1);
+	ck_assert_int_eq(count_room_sends(e2, a2.device_id, 200), 1);
+	if (soft) {
+		/*
+		 * Same device: the old transaction ids do the work (the
+		 * /sync echo or a deduplicated resend), no history check.
+		 */
+		ck_assert_int_le(count_room_sends(e1, a2.device_id, 200), 1);
+		ck_assert_int_eq(count_requests("GET", "/messages", "dir=b",
+		    0), 0);
+	} else {
+		ck_assert_int_eq(count_room_sends(e1, NULL, 0), 0);
+		ck_assert_int_ge(count_requests("GET", "/messages", "dir=b",
+		    200), 2);
+		/* The user is told. */
+		wait_bits(nt, NOTIFY_STATUS, 0.5);
+		net_get_status(n, &st);
+		ck_assert_uint_gt(st.notice_seq, 0);
+		ck_assert_str_eq(st.notice, "after logging in again: "
+		    "1 message was already sent, 1 resent");
+	}
+	net_stop(n);
+
+	/* Decided rows are not checked again after a restart. */
+	{
+		struct haos_error err;
+		struct store	*ro;
+		char		*v = NULL;
+
+		ro = store_open(store, STORE_RO, &err);
+		ck_assert_int_eq(store_query_kv(ro, "outbox_recheck", &v,
+		    &err), 0);
+		ck_assert_ptr_null(v);
+		store_close(ro);
+	}
+	notify_free(nt);
+	hs_user_free(&a);
+	hs_user_free(&a2);
+	free(store);
+	free(r1);
+	free(r2);
+	free(e1);
+	free(e2);
+	free(la);
+}
+
+/* A new device looks for its unknown sends in history: none twice. */
+START_TEST(test_relogin_new_device)
+{
+	if (hs.external) {
+		fprintf(stderr, "test_relogin_new_device: fault injection, "
+		    "skipped against HAOS_TEST_HS_URL\n");
+		return;
+	}
+	relogin_case(0);
+}
+END_TEST
+
+/* The same device (soft logout) just resends: txn ids deduplicate. */
+START_TEST(test_relogin_same_device)
+{
+	if (hs.external) {
+		fprintf(stderr, "test_relogin_same_device: fault injection, "
+		    "skipped against HAOS_TEST_HS_URL\n");
+		return;
+	}
+	relogin_case(1);
+}
+END_TEST
+
 static Suite *
 suite_net(void)
 {
@@ -1003,6 +1255,8 @@ suite_net(void)
 	tcase_add_test(tc, test_offline_reason);
 	tcase_add_test(tc, test_many_rooms_send);
 	tcase_add_test(tc, test_filter_without_id);
+	tcase_add_test(tc, test_relogin_new_device);
+	tcase_add_test(tc, test_relogin_same_device);
 	suite_add_tcase(s, tc);
 	return s;
 }
