@@ -54,14 +54,22 @@ render_sender_color(const char *user_id, int n)
 	return (int)(h % (uint32_t)n);
 }
 
-/* Local calendar day of a time in ms as yyyymmdd, and its struct tm. */
+#define RENDER_MIN_S	((int64_t)-62167219200)	/* 0000-01-01 */
+#define RENDER_MAX_S	((int64_t)253402300799)	/* 9999-12-31 */
+
+/*
+ * Local calendar day of a time in ms as yyyymmdd, and its struct tm.  A
+ * server's origin_server_ts is clamped to the years 0-9999.
+ */
 static int
 render_day(int64_t ms, struct tm *tm)
 {
 	time_t	 t;
 
-	t = (time_t)(ms / 1000);
-	localtime_r(&t, tm);
+	t = (time_t)(ms / 1000 < RENDER_MIN_S ? RENDER_MIN_S :
+	    ms / 1000 > RENDER_MAX_S ? RENDER_MAX_S : ms / 1000);
+	if (localtime_r(&t, tm) == NULL)
+		memset(tm, 0, sizeof *tm);
 	return (tm->tm_year + 1900) * 10000 + (tm->tm_mon + 1) * 100 +
 	    tm->tm_mday;
 }

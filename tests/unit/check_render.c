@@ -356,6 +356,30 @@ START_TEST(test_days)
 }
 END_TEST
 
+/* A server's timestamps far outside 0-9999 render as those years' ends. */
+START_TEST(test_days_extreme)
+{
+	struct event_row	 ev[3];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n;
+	char			*all;
+
+	opts(&ro, 30);
+	ro.ascii = 1;
+	msg(&ev[0], "$1", "@alice:haos.test", INT64_MIN, "{\"body\":\"a\"}");
+	msg(&ev[1], "$2", "@alice:haos.test", (int64_t)2818521 * 365 * DAY,
+	    "{\"body\":\"b\"}");
+	msg(&ev[2], "$3", "@alice:haos.test", INT64_MAX, "{\"body\":\"c\"}");
+	all = run(ev, 3, &ro, &l, &n);
+	ck_assert_ptr_nonnull(strstr(all, " Sat 1 Jan 0 "));
+	ck_assert_ptr_nonnull(strstr(all, "Fri 31 Dec 9999"));
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 3);
+}
+END_TEST
+
 START_TEST(test_unread)
 {
 	struct event_row	 ev[3];
@@ -976,6 +1000,7 @@ suite_render(void)
 	tcase_add_test(tc, test_hostile);
 	tcase_add_test(tc, test_hostile_fields);
 	tcase_add_test(tc, test_sender_color);
+	tcase_add_test(tc, test_days_extreme);
 	suite_add_tcase(s, tc);
 	return s;
 }
