@@ -187,8 +187,9 @@ asan: deps
 # libFuzzer targets (tests/fuzz/fuzz_*.c) under ASan+UBSan: clang builds
 # the library into its own tree with -fsanitize=fuzzer-no-link; each target
 # runs FUZZ_SECONDS on its seed corpus (tests/fuzz/corpus/NAME) plus a
-# scratch corpus, with the max_len of tests/fuzz/NAME.options.  Crashes go
-# to .build/fuzz/crashes/NAME/ and fail the run.  FUZZ=fuzz_sync picks one.
+# scratch corpus, with the max_len and dict of tests/fuzz/NAME.options.
+# Crashes go to .build/fuzz/crashes/NAME/ and fail the run; FUZZ=fuzz_sync
+# picks targets.
 FUZZ_CC       ?= clang
 FUZZ_DIR       = .build/fuzz
 FUZZ_SECONDS  ?= 60
@@ -226,11 +227,13 @@ fuzz: fuzz-build
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1; \
 	for t in $(FUZZ); do \
 	  ml=$$(sed -n 's/^max_len *= *//p' tests/fuzz/$$t.options 2>/dev/null); \
+	  dict=$$(sed -n 's/^dict *= *//p' tests/fuzz/$$t.options 2>/dev/null); \
 	  mkdir -p $$d/corpus/$$t $$d/crashes/$$t $$d/logs; \
 	  echo "== $$t: $(FUZZ_SECONDS)s, max_len $${ml:-default}"; \
 	  if $$d/bin/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
-	    $${ml:+-max_len=$$ml} -artifact_prefix=$$d/crashes/$$t/ \
+	    $${ml:+-max_len=$$ml} $${dict:+-dict=tests/fuzz/$$dict} \
+	    -artifact_prefix=$$d/crashes/$$t/ \
 	    $(FUZZ_FLAGS) $$d/corpus/$$t tests/fuzz/corpus/$$t \
 	    >$$d/logs/$$t.log 2>&1; then \
 	    grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units' \
