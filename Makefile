@@ -55,14 +55,17 @@ UNIT_SRCS   = $(wildcard tests/unit/*.c)
 UNIT_OBJS   = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 INTEG_SRCS  = $(wildcard tests/integration/*.c)
 INTEG_OBJS  = $(INTEG_SRCS:%.c=$(BUILD)/%.o)
+FUZZ_SRCS   = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES  = $(basename $(notdir $(FUZZ_SRCS)))
+FUZZ_OBJS   = $(FUZZ_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/fuzz/fuzz-common.o
 DEPS        = $(LIB_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
-              $(INTEG_OBJS:.o=.d)
+              $(INTEG_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
 
 HAOS        = ./haos
 
 .PHONY: all check check-deps check-unit check-integration check-e2e \
-        check-homeserver check-docs lint asan tsan bench demo deps install \
-        uninstall clean
+        check-homeserver check-docs lint asan tsan bench demo deps fuzz \
+        fuzz-deps fuzz-build install uninstall clean
 
 all: $(HAOS)
 
@@ -188,6 +191,78 @@ tsan: deps
 
 .build/asan/$(HAOS): $(MAIN_OBJS) $(BUILD)/libhaos.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/libhaos.a $(LIBS)
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) under ASan+UBSan: clang builds
+# the library into its own tree with -fsanitize=fuzzer-no-link; each target
+# runs FUZZ_SECONDS on its seed corpus (tests/fuzz/corpus/NAME) plus a
+# scratch corpus, with the max_len and dict of tests/fuzz/NAME.options.
+# Crashes go to .build/fuzz/crashes/NAME/ and fail the run; FUZZ=fuzz_sync
+# picks targets.
+FUZZ_CC       ?= clang
+FUZZ_DIR       = .build/fuzz
+FUZZ_SECONDS  ?= 60
+FUZZ          ?= $(FUZZ_NAMES)
+FUZZ_FLAGS    ?=
+FUZZ_DEB_PKGS  = clang libclang-rt-dev
+
+# Install clang and its fuzzer runtime unless FUZZ_CC already links a
+# libFuzzer target (same apt-get/sudo rules as deps).
+fuzz-deps:
+	@if printf 'int LLVMFuzzerTestOneInput(const char *d, long n)%s\n' \
+	  '{ (void)d; (void)n; return 0; }' | \
+	  $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -x c - \
+	  -o /dev/null >/dev/null 2>&1; then exit 0; fi; \
+	cmd="apt-get install -y --no-install-recommends $(FUZZ_DEB_PKGS)"; \
+	echo "haos: $(FUZZ_CC) cannot build libFuzzer targets; $$cmd"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "haos: run as root: apt-get update && $$cmd"; exit 1; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get update -qq && \
+	$$sudo apt-get install -y -qq --no-install-recommends $(FUZZ_DEB_PKGS)
+
+# gcc's -Werror build is the warning gate; clang only adds
+# -Wformat-nonliteral on vprintf wrappers, so the fuzz build does not stop.
+fuzz-build: deps fuzz-deps
+	$(MAKE) BUILD=$(FUZZ_DIR) CC=$(FUZZ_CC) CI= WERROR= \
+	  SANITIZE=fuzzer-no-link,address,undefined \
+	  CFLAGS='-O1 -g -fno-sanitize-recover=undefined' \
+	  $(FUZZ_NAMES:%=$(FUZZ_DIR)/bin/%)
+
+fuzz: fuzz-build
+	@d=$(FUZZ_DIR); fail=""; \
+	export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1; \
+	for t in $(FUZZ); do \
+	  ml=$$(sed -n 's/^max_len *= *//p' tests/fuzz/$$t.options 2>/dev/null); \
+	  dict=$$(sed -n 's/^dict *= *//p' tests/fuzz/$$t.options 2>/dev/null); \
+	  mkdir -p $$d/corpus/$$t $$d/crashes/$$t $$d/logs; \
+	  echo "== $$t: $(FUZZ_SECONDS)s, max_len $${ml:-default}"; \
+	  if $$d/bin/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 \
+	    $${ml:+-max_len=$$ml} $${dict:+-dict=tests/fuzz/$$dict} \
+	    -artifact_prefix=$$d/crashes/$$t/ \
+	    $(FUZZ_FLAGS) $$d/corpus/$$t tests/fuzz/corpus/$$t \
+	    >$$d/logs/$$t.log 2>&1; then \
+	    grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units' \
+	      $$d/logs/$$t.log; \
+	  else \
+	    tail -n 60 $$d/logs/$$t.log; fail="$$fail $$t"; \
+	  fi; \
+	done; \
+	if [ -n "$$fail" ]; then \
+	  echo "make fuzz: findings in$$fail (see $$d/crashes/, $$d/logs/)"; \
+	  exit 1; fi; \
+	echo "make fuzz: no findings"
+
+$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/bin/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
+    $(BUILD)/tests/fuzz/fuzz-common.o $(BUILD)/libhaos.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 # Not a test: prints one line per figure (ingest throughput, warm start, RSS).
 bench: $(HAOS) $(BUILD)/bench_ingest

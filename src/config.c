@@ -171,7 +171,7 @@ config_reader(char *str, int num, void *user)
 		config_fail(cp, cp->line, "line longer than %d characters",
 		    CONFIG_MAX_LINE);
 		while (fgets(buf, sizeof buf, cp->f) != NULL &&
-		    buf[strlen(buf) - 1] != '\n')
+		    ((len = strlen(buf)) == 0 || buf[len - 1] != '\n'))
 			;
 		buf[0] = '\0';
 		len = 0;

@@ -157,6 +157,25 @@ START_TEST(test_long_line)
 }
 END_TEST
 
+/* NUL bytes cut a line short; the rest of it is skipped, not read before. */
+START_TEST(test_nul_bytes)
+{
+	static const char	 text[] = "[acco~\0t]\n\0\0\0\0 = @a:b.c\n"
+	    "\0\0mestp://b.c\n";
+	struct config		 cfg;
+	struct haos_error	 err;
+	FILE			*f;
+
+	f = fmemopen((void *)text, sizeof text - 1, "r");
+	ck_assert_ptr_nonnull(f);
+	config_init(&cfg);
+	ck_assert_int_eq(config_load_stream(&cfg, f, "nul.ini", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "nul.ini:1: "));
+	config_free(&cfg);
+	fclose(f);
+}
+END_TEST
+
 /* A plaintext password is refused unless only the owner can read it. */
 START_TEST(test_password_permissions)
 {
@@ -255,6 +274,7 @@ suite_config(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_long_line);
+	tcase_add_test(tc, test_nul_bytes);
 	tcase_add_test(tc, test_password_permissions);
 	tcase_add_test(tc, test_dump_roundtrip);
 	tcase_add_test(tc, test_profile_names);
