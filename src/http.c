@@ -210,6 +210,9 @@ out:
 void
 http_resp_free(struct http_resp *r)
 {
+	/* An answer may hold a token (a login): wiped before it is freed. */
+	if (r->body != NULL)
+		explicit_bzero(r->body, r->body_len);
 	free(r->body);
 	free(r->content_type);
 	memset(r, 0, sizeof *r);

@@ -75,6 +75,9 @@ net_result_free(struct net_result *r)
 	if (r == NULL)
 		return;
 	free(r->err);
+	/* A login's answer holds the new token: wiped before it is freed. */
+	if (r->body != NULL)
+		explicit_bzero(r->body, strlen(r->body));
 	free(r->body);
 	free(r);
 }

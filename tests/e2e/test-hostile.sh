@@ -76,6 +76,10 @@ call("PUT", "/_matrix/client/v3/profile/%s/displayname" %
 sp = call("POST", "/_matrix/client/v3/createRoom", {
     "name": "Z" + "\u0301" * 1000, "creation_content": {"type": "m.space"},
     "invite": ["@alice:haos.test"]})
+# A room named with an attack, and an invite to it.
+call("POST", "/_matrix/client/v3/createRoom", {
+    "name": "Room " + ESC + "]2;roomtitle" + BEL + ESC + "[7m\u202e" + "\u0301" * 300,
+    "topic": ESC + "]52;c;cHduZWQ=" + BEL, "invite": ["@alice:haos.test"]})
 send({"msgtype": "m.text", "body": "M20 the end"})
 # For the message details view: CR, BS, LF and ESC in a body.
 send({"msgtype": "m.text", "body": "M21 det\rCR\bBS\nLF" + ESC + "[31mESC" +
@@ -184,6 +188,18 @@ keys Escape
 sleep 0.3
 keys Escape
 sleep 0.3
+
+# The invite to the room with the hostile name: where it is listed.
+keys -l "/goto Room"
+keys Enter
+sleep 1
+screen >"$TMP/invite.txt"
+check "the hostile room's invite: borders in place" python3 "$TMP/borders.py" "$TMP/invite.txt"
+check "the hostile room's invite: listed" grep -q "Room" "$TMP/invite.txt"
+check "the hostile room's invite: title untouched" test "$(tm display -p -t h '#{pane_title}')" = "$TITLE0"
+keys -l "/goto general"
+keys Enter
+sleep 0.5
 
 # Still syncing and sending.
 send_text "$GENERAL" "$BOB_TOKEN" "after the storm"
