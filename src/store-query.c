@@ -452,8 +452,9 @@ int
 store_query_dump(struct store *s, char **out, struct haos_error *err)
 {
 	sqlite3_stmt	 *st;
-	char		**rows = NULL, *sql, *text = NULL, *row, *t;
-	size_t		  nrows, cap = 0, len = 0, n, i, j;
+	char		**rows = NULL, *sql, *text = NULL, *row;
+	const char	 *t;
+	size_t		  nrows, cap = 0, len = 0, n, rl, i, j;
 	int		  rc, c;
 
 	store_read(s);
@@ -468,15 +469,19 @@ store_query_dump(struct store *s, char **out, struct haos_error *err)
 		nrows = 0;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			row = xstrdup(store_query_tables[i]);
+			rl = strlen(row);
 			for (c = 0; c < sqlite3_column_count(st); c++) {
-				t = (char *)sqlite3_column_text(st, c);
+				t = (const char *)sqlite3_column_text(st, c);
 				n = (size_t)sqlite3_column_bytes(st, c);
-				row = xrealloc(row, strlen(row) + n + 3);
-				strcat(row, "|");
-				if (t != NULL)
-					strncat(row, t, n);
-				else
-					strcat(row, "~");
+				if (t == NULL) {
+					t = "~";
+					n = 1;
+				}
+				row = xrealloc(row, rl + n + 2);
+				row[rl++] = '|';
+				memcpy(row + rl, t, n);
+				rl += n;
+				row[rl] = '\0';
 			}
 			if (nrows == cap) {
 				cap = cap == 0 ? 64 : cap * 2;
