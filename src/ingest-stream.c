@@ -52,19 +52,19 @@ struct stream_room {
 	size_t	 end;
 	size_t	 pos;		/* order in the text */
 	int	 sec;		/* index in stream_sections */
-	int	 dropped;	/* replaced by a later same key: parse only */
+	int	 dropped;	/* a later same key won: parse only */
 };
 
 /* One answer being read. */
 struct stream {
 	const char		*buf;
 	size_t			 len;
-	size_t			 i;		/* the scanner's place */
-	json_t			*top;		/* every part but rooms */
+	size_t			 i;	/* the scanner's place */
+	json_t			*top;	/* every part but rooms */
 	struct stream_room	*rooms;
 	size_t			 nrooms;
 	size_t			 roomscap;
-	const char		*why;		/* what the scan refused */
+	const char		*why;	/* what the scan refused */
 	json_error_t		 jerr;
 	int			 repaired;
 };

@@ -218,9 +218,9 @@ START_TEST(test_hostile_same)
 		    ROOM_JOINED("!s:x", "lone \\ud800 x") ","
 		    ROOM_JOINED("!t:x", "tab \t nl \n") "}}}",
 		"{\"next_batch\":\"n7\",\"to_device\":{\"events\":[{\"type\":"
-		    "\"m.x\",\"sender\":\"@a:x\",\"content\":{\"v\":\"\xfe\"}}]}"
-		    ",\"presence\":{\"events\":[{\"sender\":\"@a:x\",\"content\""
-		    ":{\"presence\":\"online\"}}]}}",
+		    "\"m.x\",\"sender\":\"@a:x\",\"content\":{\"v\":"
+		    "\"\xfe\"}}]},\"presence\":{\"events\":[{\"sender\":"
+		    "\"@a:x\",\"content\":{\"presence\":\"online\"}}]}}",
 		"{\"next_batch\":\"n8\"}",
 		"{\"next_batch\":\"n8\",\"rooms\":{}}",
 		"{\"next_batch\":\"n8\",\"rooms\":{\"join\":{}}}",
@@ -242,7 +242,8 @@ START_TEST(test_hostile_same)
 		    "[1,]},\"!a:x\":{}}}}",
 		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":{\"a\":"
 		    "[1,]}}},\"rooms\":{}}",
-		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":\"\\x\"}}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":"
+		    "\"\\x\"}}}",
 	};
 	char	*what;
 	size_t	 i;
