@@ -434,9 +434,12 @@ bench_sizes(const char *dir)
 				perror("fork");
 				return -1;
 			}
-			if (pid == 0)
-				_exit(bench_size_run(path, db, streamed,
-				    streamed ? "streamed" : "tree") == -1);
+			if (pid == 0) {
+				k = bench_size_run(path, db, streamed,
+				    streamed ? "streamed" : "tree");
+				fflush(stdout);
+				_exit(k == -1);
+			}
 			if (waitpid(pid, &status, 0) == -1 ||
 			    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 				return -1;
