@@ -490,7 +490,8 @@ store_query_dump(struct store *s, char **out, struct haos_error *err)
 			rows[nrows++] = row;
 		}
 		sqlite3_finalize(st);
-		qsort(rows, nrows, sizeof *rows, store_query_dump_cmp);
+		if (nrows > 1)
+			qsort(rows, nrows, sizeof *rows, store_query_dump_cmp);
 		for (j = 0; j < nrows; j++) {
 			n = strlen(rows[j]);
 			text = xrealloc(text, len + n + 2);
