@@ -47,7 +47,7 @@ static const struct {
 /* Where one room's value lies in the text. */
 struct stream_room {
 	char	*id;		/* the key, decoded (NUL-ended) */
-	size_t	 idlen;		/* its length, NULs included */
+	size_t	 idlen;
 	size_t	 start;		/* the value is buf[start..end) */
 	size_t	 end;
 	size_t	 pos;		/* order in the text */
@@ -203,6 +203,13 @@ stream_key(struct stream *st)
 	k = stream_value(st);
 	if (k == NULL)
 		return NULL;
+	/* As in jansson's objects: a value may hold NUL, a key may not. */
+	if (memchr(json_string_value(k), '\0', json_string_length(k)) !=
+	    NULL) {
+		json_decref(k);
+		stream_fail(st, "NUL byte in object key not supported");
+		return NULL;
+	}
 	if (stream_expect(st, ':', "':' expected") == -1) {
 		json_decref(k);
 		return NULL;

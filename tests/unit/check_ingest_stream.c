@@ -244,7 +244,14 @@ START_TEST(test_hostile_same)
 		    "[1,]}}},\"rooms\":{}}",
 		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":"
 		    "\"\\x\"}}}",
+		/* NUL in a key (escaped, or raw and repaired): refused */
+		"{\"next_batch\":\"n\",\"a\\u0000b\":1}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a\\u0000:x\""
+		    ":{}}}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"jo\\u0000in\":{}}}",
 	};
+	static const char raw_nul_key[] = "{\"next_batch\":\"s1\",\"key<"
+	    "\xe1S\0@b\0\0s\":[]}";
 	char	*what;
 	size_t	 i;
 
@@ -258,6 +265,9 @@ START_TEST(test_hostile_same)
 		ck_assert_msg(both_str(what, bad[i]) == -1, "%s", what);
 		free(what);
 	}
+	/* make fuzz's finding: a raw NUL (and bad UTF-8) in a key. */
+	ck_assert_int_eq(both("raw NUL key", raw_nul_key, sizeof raw_nul_key -
+	    1), -1);
 }
 END_TEST
 
