@@ -41,7 +41,12 @@ struct ingest_room {
 	unsigned int		 notify;
 };
 
+/* The rooms of a /sync answer, ingested by whoever holds them. */
+typedef int	(*ingest_rooms_fn)(struct ingest *, void *);
+
 /* ingest.c */
+int	ingest_sync_run(struct store *, const json_t *sync, ingest_rooms_fn,
+	    void *, struct ingest_result *, struct haos_error *);
 size_t	ingest_dump(struct ingest *, const json_t *);
 int	ingest_touch(struct ingest *, const char *room_id);
 int	ingest_account_data(struct ingest *, int64_t room, const json_t *);
@@ -54,6 +59,8 @@ int	ingest_state_redact(struct ingest *, struct ingest_room *,
 /* ingest-room.c */
 int	ingest_room_event(struct ingest *, struct ingest_room *,
 	    const json_t *, int64_t ordinal, int backfill);
+int	ingest_room(struct ingest *, const char *room_id, const json_t *,
+	    enum room_join);
 int	ingest_rooms(struct ingest *, const json_t *rooms);
 
 #endif

@@ -285,7 +285,7 @@ ingest_ephemeral(struct ingest *in, struct ingest_room *ir,
 }
 
 /* One room of rooms.join, rooms.invite or rooms.leave. */
-static int
+int
 ingest_room(struct ingest *in, const char *room_id, const json_t *r,
     enum room_join join)
 {

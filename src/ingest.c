@@ -50,6 +50,7 @@ ingest_result_free(struct ingest_result *r)
 	for (i = 0; i < r->nrooms; i++)
 		free(r->rooms[i]);
 	free(r->rooms);
+	free(r->next_batch);
 	memset(r, 0, sizeof *r);
 }
 
@@ -280,9 +281,10 @@ ingest_to_device(struct ingest *in, const json_t *events)
 	return 0;
 }
 
-/* The body of ingest_sync(), inside its transaction. */
+/* The body of ingest_sync_run(), inside its transaction. */
 static int
-ingest_sync_txn(struct ingest *in, const json_t *sync, const char *next)
+ingest_sync_txn(struct ingest *in, const json_t *sync, const char *next,
+    ingest_rooms_fn rooms, void *arg)
 {
 	json_t		*events, *ev, *content;
 	const char	*type;
@@ -294,7 +296,7 @@ ingest_sync_txn(struct ingest *in, const json_t *sync, const char *next)
 		return -1;
 	if (ingest_keys(in, sync) == -1)
 		return -1;
-	if (ingest_rooms(in, json_get_obj(sync, "rooms")) == -1)
+	if (rooms(in, arg) == -1)
 		return -1;
 	events = json_get_arr(json_get_obj(sync, "account_data"), "events");
 	n = ingest_account_data(in, 0, events);
@@ -314,13 +316,22 @@ ingest_sync_txn(struct ingest *in, const json_t *sync, const char *next)
 	return store_sync_token_set(in->s, next, in->err);
 }
 
+/* The rooms of a whole tree, for ingest_sync(). */
+static int
+ingest_sync_tree_rooms(struct ingest *in, void *arg)
+{
+	return ingest_rooms(in, json_get_obj(arg, "rooms"));
+}
+
 /*
- * Apply one /sync response in one transaction (see the top of this file).
- * On success *res says what changed; on failure nothing was written.
+ * Apply one /sync response in one transaction (see the top of this file):
+ * everything but the rooms from sync, the rooms by the callback, in their
+ * place between the keys and the global account data.  On success *res
+ * says what changed; on failure nothing was written.
  */
 int
-ingest_sync(struct store *s, const json_t *sync, struct ingest_result *res,
-    struct haos_error *err)
+ingest_sync_run(struct store *s, const json_t *sync, ingest_rooms_fn rooms,
+    void *arg, struct ingest_result *res, struct haos_error *err)
 {
 	struct ingest	 in;
 	const char	*next;
@@ -339,16 +350,25 @@ ingest_sync(struct store *s, const json_t *sync, struct ingest_result *res,
 	}
 	if (store_begin(s, err) == -1)
 		return -1;
-	if (ingest_sync_txn(&in, sync, next) == -1) {
+	if (ingest_sync_txn(&in, sync, next, rooms, arg) == -1) {
 		store_rollback(s);
 		goto out;
 	}
 	if (store_commit(s, err) == -1)
 		goto out;
+	res->next_batch = xstrdup(next);
 	ret = 0;
 out:
 	free(in.buf);
 	if (ret == -1)
 		ingest_result_free(res);
 	return ret;
+}
+
+int
+ingest_sync(struct store *s, const json_t *sync, struct ingest_result *res,
+    struct haos_error *err)
+{
+	return ingest_sync_run(s, sync, ingest_sync_tree_rooms, (void *)sync,
+	    res, err);
 }

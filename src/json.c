@@ -204,8 +204,9 @@ json_repair_text(const char *buf, size_t len, size_t *outlen)
 	return out;
 }
 
-json_t *
-json_load_network(const char *buf, size_t len, int *repaired,
+/* json_load_network() with jansson's flags (JSON_ALLOW_NUL added). */
+static json_t *
+json_load_flags(const char *buf, size_t len, size_t flags, int *repaired,
     json_error_t *jerr)
 {
 	json_t	*j;
@@ -214,17 +215,32 @@ json_load_network(const char *buf, size_t len, int *repaired,
 
 	if (repaired != NULL)
 		*repaired = 0;
-	j = json_loadb(buf, len, JSON_ALLOW_NUL, jerr);
+	flags |= JSON_ALLOW_NUL;
+	j = json_loadb(buf, len, flags, jerr);
 	if (j != NULL)
 		return j;
 	fixed = json_repair_text(buf, len, &n);
 	if (n != len || memcmp(fixed, buf, len) != 0) {
-		j = json_loadb(fixed, n, JSON_ALLOW_NUL, jerr);
+		j = json_loadb(fixed, n, flags, jerr);
 		if (j != NULL && repaired != NULL)
 			*repaired = 1;
 	}
 	free(fixed);
 	return j;
+}
+
+json_t *
+json_load_network(const char *buf, size_t len, int *repaired,
+    json_error_t *jerr)
+{
+	return json_load_flags(buf, len, 0, repaired, jerr);
+}
+
+json_t *
+json_load_part(const char *buf, size_t len, int *repaired,
+    json_error_t *jerr)
+{
+	return json_load_flags(buf, len, JSON_DECODE_ANY, repaired, jerr);
 }
 
 char *

@@ -190,32 +190,19 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 {
 	struct ingest_result	 res;
 	struct haos_error	 e2;
-	json_error_t		 jerr;
-	json_t			*root;
-	const char		*next;
-	int			 repaired;
 
 	n->sync_in_flight = 0;
 	if (err == NULL) {
-		root = json_load_network(resp->body, resp->body_len, &repaired,
-		    &jerr);
-		if (repaired)
-			log_warn("net", "/sync answer had text that is not "
-			    "valid UTF-8 or has lone surrogates: repaired");
-		next = json_get_str(root, "next_batch", NULL);
-		memset(&res, 0, sizeof res);
-		if (next == NULL) {
-			haos_error_set(&e2, HAOS_EPROTO, "/sync answer without "
-			    "next_batch (%s)", root == NULL ? jerr.text : "");
-			err = &e2;
-		} else if (ingest_sync(n->store, root, &res, &e2) == -1) {
+		/* Read room by room: no tree of the whole answer. */
+		if (ingest_sync_text(n->store, resp->body, resp->body_len,
+		    &res, &e2) == -1) {
 			log_error("net", "ingest failed: %s", e2.msg);
 			err = &e2;
 		} else {
 			if (n->since != NULL)
 				n->since_resets = 0;
 			free(n->since);
-			n->since = xstrdup(next);
+			n->since = xstrdup(res.next_batch);
 			n->sync_attempt = 0;
 			n->sync_next_at = 0;
 			atomic_fetch_add(&n->syncs, 1);
@@ -224,7 +211,6 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 				notify_post(n->cfg.notify, res.notify);
 		}
 		ingest_result_free(&res);
-		json_decref(root);
 		/* The UI knows: now copy the WAL back while the poll waits. */
 		if (err == NULL && store_checkpoint(n->store,
 		    NET_CHECKPOINT_FRAMES, &e2) == -1)

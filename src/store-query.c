@@ -399,26 +399,28 @@ store_query_media(struct store *s, const char *mxc, char **out,
 	    mxc) == -1 ? -1 : 0;
 }
 
+static const char	*store_query_tables[] = { "account_data", "events",
+    "gaps", "kv", "media", "members", "outbox", "receipts", "room_changes",
+    "rooms", "space_children", "state", "sync_token", "to_device",
+    "typing" };
+
 /* Count the rows of a table (tests and diagnostics). */
 int
 store_query_count(struct store *s, const char *table, int64_t *count,
     struct haos_error *err)
 {
-	static const char	*tables[] = { "account_data", "events", "gaps",
-	    "kv", "media", "members", "outbox", "receipts", "room_changes",
-	    "rooms", "space_children", "state", "sync_token", "to_device",
-	    "typing" };
+	static const char *const *tables = store_query_tables;
 	sqlite3_stmt		*st;
 	char			*sql;
 	unsigned int		 i;
 	int			 rc;
 
 	store_read(s);
-	for (i = 0; i < nitems(tables); i++) {
+	for (i = 0; i < nitems(store_query_tables); i++) {
 		if (strcmp(table, tables[i]) == 0)
 			break;
 	}
-	if (i == nitems(tables)) {
+	if (i == nitems(store_query_tables)) {
 		haos_error_set(err, HAOS_ESTORE, "no table %s", table);
 		return -1;
 	}
@@ -433,5 +435,82 @@ store_query_count(struct store *s, const char *table, int64_t *count,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return store_fail(s, err, "count");
+	return 0;
+}
+
+static int
+store_query_dump_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Every row of every table as text, "table|col|col...", the rows of a
+ * table sorted (tests: two stores with the same contents, the same text).
+ */
+int
+store_query_dump(struct store *s, char **out, struct haos_error *err)
+{
+	sqlite3_stmt	 *st;
+	char		**rows = NULL, *sql, *text = NULL, *row;
+	const char	 *t;
+	size_t		  nrows, cap = 0, len = 0, n, rl, i, j;
+	int		  rc, c;
+
+	store_read(s);
+	for (i = 0; i < nitems(store_query_tables); i++) {
+		sql = xasprintf("SELECT * FROM %s", store_query_tables[i]);
+		rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+		free(sql);
+		if (rc != SQLITE_OK) {
+			free(text);
+			return store_fail(s, err, "dump");
+		}
+		nrows = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			row = xstrdup(store_query_tables[i]);
+			rl = strlen(row);
+			for (c = 0; c < sqlite3_column_count(st); c++) {
+				t = (const char *)sqlite3_column_text(st, c);
+				n = (size_t)sqlite3_column_bytes(st, c);
+				if (t == NULL) {
+					t = "~";
+					n = 1;
+				}
+				row = xrealloc(row, rl + n + 2);
+				row[rl++] = '|';
+				memcpy(row + rl, t, n);
+				rl += n;
+				row[rl] = '\0';
+			}
+			if (nrows == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				rows = xrealloc(rows, cap * sizeof *rows);
+			}
+			rows[nrows++] = row;
+		}
+		sqlite3_finalize(st);
+		if (nrows > 1)
+			qsort(rows, nrows, sizeof *rows, store_query_dump_cmp);
+		for (j = 0; j < nrows; j++) {
+			n = strlen(rows[j]);
+			text = xrealloc(text, len + n + 2);
+			memcpy(text + len, rows[j], n);
+			len += n;
+			text[len++] = '\n';
+			free(rows[j]);
+		}
+		if (rc != SQLITE_DONE) {
+			free(rows);
+			free(text);
+			return store_fail(s, err, "dump");
+		}
+	}
+	free(rows);
+	if (text == NULL)
+		text = xstrdup("");
+	else
+		text[len] = '\0';
+	*out = text;
 	return 0;
 }

@@ -16,6 +16,7 @@ struct ingest_result {
 	char		**rooms;	/* ids of the rooms that changed */
 	size_t		  nrooms;
 	size_t		  events;	/* timeline events inserted */
+	char		 *next_batch;	/* of a /sync, once committed */
 };
 
 /*
@@ -31,6 +32,13 @@ extern int	(*ingest_to_device_hook)(struct store *, const json_t *,
 
 int	ingest_sync(struct store *, const json_t *, struct ingest_result *,
 	    struct haos_error *);
+/*
+ * ingest_sync() of the JSON text of a /sync answer, as it came from the
+ * network (json_load_network()'s repairs), read one room at a time: the
+ * largest JSON tree alive is one room's, never the whole answer's.
+ */
+int	ingest_sync_text(struct store *, const char *buf, size_t len,
+	    struct ingest_result *, struct haos_error *);
 int	ingest_messages(struct store *, const char *room_id, const json_t *,
 	    int64_t gap_id, struct ingest_result *, struct haos_error *);
 void	ingest_result_free(struct ingest_result *);

@@ -27,6 +27,12 @@ char		*json_xdumps_take(json_t *);
  */
 json_t		*json_load_network(const char *, size_t, int *repaired,
 		     json_error_t *);
+/*
+ * json_load_network() of one value of any kind (a part of an answer: a
+ * room, a key string), which must fill exactly the len bytes given.
+ */
+json_t		*json_load_part(const char *, size_t, int *repaired,
+		     json_error_t *);
 /* The repair alone: a copy of buf (len bytes) with *outlen; NUL-ended. */
 char		*json_repair_text(const char *buf, size_t len, size_t *outlen);
 /* json_load_network() of a NUL-terminated answer body (NULL: NULL). */

@@ -301,6 +301,8 @@ int	store_query_kv(struct store *, const char *key, char **,
 int	store_query_sync_token(struct store *, char **, struct haos_error *);
 int	store_query_media(struct store *, const char *mxc, char **,
 	    struct haos_error *);
+/* Every row of every table as sorted text (tests); caller frees *out. */
+int	store_query_dump(struct store *, char **out, struct haos_error *);
 int	store_query_count(struct store *, const char *table, int64_t *,
 	    struct haos_error *);
 

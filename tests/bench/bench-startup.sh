@@ -6,7 +6,7 @@ set -euo pipefail
 haos=$(realpath "$1") ingest=$(realpath "$2")
 tmp=$(mktemp -d /tmp/haos-bench-start.XXXXXX)
 sock=haosbench$$
-trap 'tmux -L $sock kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'tmux -L $sock kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export HOME=$tmp XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_STATE_HOME=$tmp/state
 mkdir -p "$XDG_DATA_HOME/haos/default"
 "$ingest" "$XDG_DATA_HOME/haos/default/store.sqlite3" >/dev/null

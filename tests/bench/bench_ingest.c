@@ -1,5 +1,6 @@
-/* Benchmark: parse and ingest a large initial /sync; warm-start queries. */
+/* Benchmark: parse and ingest large initial /syncs; warm-start queries. */
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <stdint.h>
 #include <malloc.h>
@@ -102,20 +103,38 @@ bench_state(const char *type, const char *key, const char *sender,
 	    (json_int_t)(bench_rand() % 100000));
 }
 
-/* One joined room: state (members, power levels, name) and a timeline. */
+/*
+ * One joined room: state (members, power levels, name) and a timeline of
+ * nevents.  A space (children not NULL) has an m.space.child for each of
+ * them; a channel of a space (space not NULL) its m.space.parent.
+ */
 static json_t *
-bench_room(int r, char users[][64])
+bench_room(int r, char users[][64], int nevents, const char *space,
+    const json_t *children)
 {
-	json_t	*state, *timeline, *plusers, *content, *ev, *rel;
+	json_t	*state, *timeline, *plusers, *content, *ev, *rel, *child;
 	char	 name[64], id[64], *body, *fmt;
 	char	 prev[NEVENTS][64];
 	int64_t	 ts = 1795539000000 + (int64_t)r * 1000000;
+	size_t	 k;
 	int	 i, u;
 
 	state = json_array();
+	content = json_pack("{s:s, s:s}", "room_version", "10", "creator",
+	    users[0]);
+	if (children != NULL)
+		json_object_set_new(content, "type", json_string("m.space"));
 	json_array_append_new(state, bench_state("m.room.create", "",
-	    users[0], json_pack("{s:s, s:s}", "room_version", "10",
-	    "creator", users[0]), ts++));
+	    users[0], content, ts++));
+	json_array_foreach(children, k, child) {
+		json_array_append_new(state, bench_state("m.space.child",
+		    json_string_value(child), users[0], json_pack("{s:[s]}",
+		    "via", "haos.test"), ts++));
+	}
+	if (space != NULL)
+		json_array_append_new(state, bench_state("m.space.parent",
+		    space, users[0], json_pack("{s:[s], s:b}", "via",
+		    "haos.test", "canonical", 1), ts++));
 	plusers = json_object();
 	json_object_set_new(plusers, users[0], json_integer(100));
 	json_object_set_new(plusers, users[1], json_integer(50));
@@ -146,7 +165,7 @@ bench_room(int r, char users[][64])
 	free(body);
 
 	timeline = json_array();
-	for (i = 0; i < NEVENTS; i++) {
+	for (i = 0; i < nevents && i < NEVENTS; i++) {
 		u = (int)(bench_rand() % NMEMBERS);
 		body = bench_sentence();
 		content = json_pack("{s:s, s:s}", "msgtype", "m.text", "body",
@@ -217,7 +236,8 @@ bench_generate(void)
 			memcpy(ru[i], users[(r + i) % (NMEMBERS * 4)], 64);
 		snprintf(room_id, sizeof room_id, "!bench%06dRoomXyZ:haos.test",
 		    r);
-		json_object_set_new(join, room_id, bench_room(r, ru));
+		json_object_set_new(join, room_id, bench_room(r, ru, NEVENTS,
+		    NULL, NULL));
 	}
 	sync = json_pack("{s:s, s:{s:o}, s:{s:[]}, s:{s:i}}", "next_batch",
 	    "s137049_131_4_5_16_1_19_238_0", "rooms", "join", join,
@@ -226,6 +246,209 @@ bench_generate(void)
 	text = json_dumps(sync, JSON_COMPACT);
 	json_decref(sync);
 	return text;
+}
+
+#define SPACE_EVERY	20	/* a space, then its 19 channels */
+
+static void
+bench_room_id(char *buf, size_t sz, int r)
+{
+	snprintf(buf, sz, "!bench%06dRoomXyZ:haos.test", r);
+}
+
+/*
+ * An initial /sync of nrooms as text, written room by room (no tree of
+ * the whole, so that the generator's memory is not what is measured):
+ * every SPACE_EVERY-th room is a space whose children are the rooms that
+ * follow it, and they are its channels.
+ */
+static char *
+bench_answer(int nrooms, int nevents, size_t *len)
+{
+	json_t	*room, *children;
+	char	 users[NMEMBERS * 4][64], ru[NMEMBERS][64], id[64], cid[64];
+	char	 space[64] = "", *t, *buf;
+	size_t	 cap = 1 << 20, n, tl;
+	int	 r, i, c;
+
+	for (i = 0; i < NMEMBERS * 4; i++)
+		snprintf(users[i], sizeof users[i], "@user%02d-bench:haos.test",
+		    i);
+	buf = xmalloc(cap);
+	n = (size_t)snprintf(buf, cap, "{\"next_batch\":\"s1_2_3\","
+	    "\"device_one_time_keys_count\":{\"signed_curve25519\":50},"
+	    "\"account_data\":{\"events\":[]},\"rooms\":{\"join\":{");
+	for (r = 0; r < nrooms; r++) {
+		for (i = 0; i < NMEMBERS; i++)
+			memcpy(ru[i], users[(r + i) % (NMEMBERS * 4)], 64);
+		bench_room_id(id, sizeof id, r);
+		if (r % SPACE_EVERY == 0) {
+			memcpy(space, id, sizeof id);
+			children = json_array();
+			for (c = r + 1; c < r + SPACE_EVERY && c < nrooms;
+			    c++) {
+				bench_room_id(cid, sizeof cid, c);
+				json_array_append_new(children,
+				    json_string(cid));
+			}
+			room = bench_room(r, ru, nevents, NULL, children);
+			json_decref(children);
+		} else
+			room = bench_room(r, ru, nevents, space, NULL);
+		t = json_dumps(room, JSON_COMPACT);
+		json_decref(room);
+		tl = strlen(t);
+		while (n + tl + 128 > cap)
+			buf = xrealloc(buf, cap *= 2);
+		n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\":%s",
+		    r > 0 ? "," : "", id, t);
+		free(t);
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "}}}");
+	*len = n;
+	return buf;
+}
+
+/* A line of /proc/self/status ("VmHWM:", "VmRSS:") in MB, or -1. */
+static double
+bench_status_mb(const char *key)
+{
+	FILE	*f;
+	char	 line[256];
+	double	 v = -1;
+	long	 kb;
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, key, strlen(key)) == 0 &&
+		    sscanf(line + strlen(key), "%ld", &kb) == 1)
+			v = (double)kb / 1024.0;
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * In a process of its own (its own heap and peak RSS): the answer in
+ * path parsed and ingested into a new store at db, as one tree
+ * (json_loadb + ingest_sync, as before) or streamed (ingest_sync_text).
+ */
+static int
+bench_size_run(const char *path, const char *db, int streamed,
+    const char *label)
+{
+	struct haos_error	 err;
+	struct ingest_result	 res;
+	struct store		*s;
+	json_error_t		 jerr;
+	json_t			*j;
+	FILE			*f;
+	char			*buf;
+	long			 len;
+	double			 base, t0, t1;
+	int			 rc;
+
+	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) == -1 ||
+	    (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1) {
+		perror(path);
+		return -1;
+	}
+	buf = xmalloc((size_t)len + 1);
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		perror(path);
+		return -1;
+	}
+	fclose(f);
+	base = bench_status_mb("VmRSS:");
+	if ((s = store_open(db, STORE_RW, &err)) == NULL) {
+		fprintf(stderr, "store: %s\n", err.msg);
+		return -1;
+	}
+	t0 = bench_now();
+	if (streamed)
+		rc = ingest_sync_text(s, buf, (size_t)len, &res, &err);
+	else {
+		j = json_loadb(buf, (size_t)len, 0, &jerr);
+		rc = j == NULL ? -1 : ingest_sync(s, j, &res, &err);
+		json_decref(j);
+	}
+	t1 = bench_now();
+	if (rc == -1) {
+		fprintf(stderr, "%s: %s\n", label, err.msg);
+		return -1;
+	}
+	printf("  %-8s %6.2f s parse+ingest, %7.0f events/s, peak RSS "
+	    "%7.1f MB (%.1f MB before ingest, the text included)\n", label,
+	    t1 - t0, (double)res.events / (t1 - t0),
+	    bench_status_mb("VmHWM:"), base);
+	ingest_result_free(&res);
+	store_close(s);
+	free(buf);
+	return 0;
+}
+
+/*
+ * Initial syncs of 1,000 and 10,000 rooms (spaces and channels, power
+ * levels, members) with timelines of 1 and 50 events: time and peak RSS
+ * of the tree and the streamed ingest, each in a child of its own.
+ */
+static int
+bench_sizes(const char *dir)
+{
+	static const struct {
+		int	 rooms, events;
+	} sizes[] = { { 1000, 1 }, { 1000, 50 }, { 10000, 1 },
+	    { 10000, 50 } };
+	char	*path, *db, *text, *side;
+	FILE	*f;
+	size_t	 len, i;
+	pid_t	 pid;
+	int	 streamed, k, status;
+
+	path = xasprintf("%s/answer.json", dir);
+	db = xasprintf("%s/sizes.db", dir);
+	for (i = 0; i < nitems(sizes); i++) {
+		text = bench_answer(sizes[i].rooms, sizes[i].events, &len);
+		if ((f = fopen(path, "w")) == NULL ||
+		    fwrite(text, 1, len, f) != len || fclose(f) != 0) {
+			perror(path);
+			return -1;
+		}
+		free(text);
+		malloc_trim(0);
+		printf("initial sync of %d rooms x %d timeline events "
+		    "(%d spaces): %.1f MB of JSON\n", sizes[i].rooms,
+		    sizes[i].events, (sizes[i].rooms + SPACE_EVERY - 1) /
+		    SPACE_EVERY, (double)len / 1e6);
+		for (streamed = 0; streamed < 2; streamed++) {
+			unlink(db);
+			for (k = 0; k < 2; k++) {
+				side = xasprintf("%s%s", db, k == 0 ? "-wal" :
+				    "-shm");
+				unlink(side);
+				free(side);
+			}
+			fflush(stdout);
+			if ((pid = fork()) == -1) {
+				perror("fork");
+				return -1;
+			}
+			if (pid == 0) {
+				k = bench_size_run(path, db, streamed,
+				    streamed ? "streamed" : "tree");
+				fflush(stdout);
+				_exit(k == -1);
+			}
+			if (waitpid(pid, &status, 0) == -1 ||
+			    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				return -1;
+		}
+	}
+	unlink(path);
+	free(path);
+	free(db);
+	return 0;
 }
 
 static int
@@ -366,6 +589,14 @@ main(int argc, char **argv)
 	/* With an argument, keep the store there for the startup bench. */
 	if (argc > 1 && rename(path, argv[1]) == -1) {
 		perror(argv[1]);
+		return 1;
+	}
+	/* Without one, the answers by size, tree against streamed. */
+	free(text);
+	text = NULL;
+	malloc_trim(0);
+	if (argc == 1 && bench_sizes(dir) == -1) {
+		fprintf(stderr, "bench by size failed\n");
 		return 1;
 	}
 	cmd = xasprintf("rm -rf '%s'", dir);

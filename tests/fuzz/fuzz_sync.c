@@ -1,4 +1,4 @@
-/* Fuzz a /sync body: network JSON loader, ingest, then the timeline view. */
+/* Fuzz a /sync body: tree and streamed ingest agree; the timeline view. */
 #include "fuzz.h"
 
 #include <stdint.h>
@@ -17,47 +17,83 @@
  */
 #define FUZZ_STORE_RUNS	500
 
-static struct store	*st;
+static struct store	*st;	/* fed by ingest_sync() */
+static struct store	*st2;	/* fed the same by ingest_sync_text() */
 static unsigned int	 runs;
 
-/* Open (again) a fresh scratch store. */
-static void
-fuzz_store(void)
+static struct store *
+fuzz_store_open(struct store *s, const char *name)
 {
 	struct haos_error	 err;
 	char			*path;
 
-	if (st != NULL && ++runs < FUZZ_STORE_RUNS)
-		return;
-	if (st != NULL)
-		store_close(st);
-	runs = 0;
-	path = fuzz_write("sync.db", (const uint8_t *)"", 0);
+	if (s != NULL)
+		store_close(s);
+	path = fuzz_write(name, (const uint8_t *)"", 0);
 	unlink(path);
-	st = store_open(path, STORE_RW, &err);
-	if (st == NULL)
+	s = store_open(path, STORE_RW, &err);
+	if (s == NULL)
 		fuzz_fail("store_open: %s", err.msg);
 	free(path);
+	return s;
+}
+
+/* Open (again) fresh scratch stores. */
+static void
+fuzz_store(void)
+{
+	if (st != NULL && ++runs < FUZZ_STORE_RUNS)
+		return;
+	runs = 0;
+	st = fuzz_store_open(st, "sync.db");
+	st2 = fuzz_store_open(st2, "sync-text.db");
+}
+
+/* The two stores hold the same rows. */
+static void
+fuzz_same_stores(void)
+{
+	struct haos_error	 err;
+	char			*a, *b;
+
+	if (store_query_dump(st, &a, &err) == -1 ||
+	    store_query_dump(st2, &b, &err) == -1)
+		fuzz_fail("store_query_dump: %s", err.msg);
+	if (strcmp(a, b) != 0)
+		fuzz_fail("tree and streamed ingest differ");
+	free(a);
+	free(b);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ingest_result	 res;
-	struct haos_error	 err;
+	struct ingest_result	 res, res2;
+	struct haos_error	 err, err2;
 	json_t			*j;
 	size_t			 i;
+	int			 rc, rc2;
 
-	j = json_load_network((const char *)data, size, NULL, NULL);
-	if (j == NULL)
-		return 0;
 	fuzz_store();
 	memset(&err, 0, sizeof err);
-	if (ingest_sync(st, j, &res, &err) == 0) {
+	memset(&res, 0, sizeof res);
+	j = json_load_network((const char *)data, size, NULL, NULL);
+	rc = j == NULL ? -1 : ingest_sync(st, j, &res, &err);
+	json_decref(j);
+	rc2 = ingest_sync_text(st2, (const char *)data, size, &res2, &err2);
+	if (rc != rc2)
+		fuzz_fail("tree %d, streamed %d (%s)", rc, rc2, rc2 == -1 ?
+		    err2.msg : "");
+	if (rc == 0) {
+		if (res.notify != res2.notify || res.events != res2.events ||
+		    res.nrooms != res2.nrooms)
+			fuzz_fail("tree and streamed results differ");
+		if (runs % 16 == 0)
+			fuzz_same_stores();
 		for (i = 0; i < res.nrooms; i++)
 			fuzz_view_room(st, res.rooms[i]);
-		ingest_result_free(&res);
 	}
-	json_decref(j);
+	ingest_result_free(&res);
+	ingest_result_free(&res2);
 	return 0;
 }

@@ -14,6 +14,7 @@ Suite	*suite_editor(void);
 Suite	*suite_error(void);
 Suite	*suite_http(void);
 Suite	*suite_ingest(void);
+Suite	*suite_ingest_stream(void);
 Suite	*suite_json(void);
 Suite	*suite_layout(void);
 Suite	*suite_log(void);

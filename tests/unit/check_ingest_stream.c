@@ -1,0 +1,560 @@
+/* ingest_sync_text(): the same store as ingest_sync(), one room alive. */
+#include "check_haos.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/error.h"
+#include "haos/ingest.h"
+#include "haos/json.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+static char		*dir;
+static struct store	*tree;	/* fed by ingest_sync() */
+static struct store	*text;	/* fed by ingest_sync_text() */
+
+static void
+setup(void)
+{
+	struct haos_error	 err;
+	char			*path;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/tree.db", dir);
+	tree = store_open(path, STORE_RW, &err);
+	ck_assert_msg(tree != NULL, "%s", err.msg);
+	free(path);
+	path = xasprintf("%s/text.db", dir);
+	text = store_open(path, STORE_RW, &err);
+	ck_assert_msg(text != NULL, "%s", err.msg);
+	free(path);
+	ingest_to_device_hook = NULL;
+}
+
+static void
+teardown(void)
+{
+	store_close(tree);
+	store_close(text);
+	test_rmtree(dir);
+	free(dir);
+}
+
+static char *
+dump(struct store *s)
+{
+	struct haos_error	 err;
+	char			*out;
+
+	ck_assert_msg(store_query_dump(s, &out, &err) == 0, "%s", err.msg);
+	return out;
+}
+
+/* Both stores hold exactly the same rows. */
+static void
+same_stores(const char *what)
+{
+	char	*a, *b;
+
+	a = dump(tree);
+	b = dump(text);
+	ck_assert_msg(strcmp(a, b) == 0, "%s: stores differ:\n%s\n---\n%s",
+	    what, a, b);
+	free(a);
+	free(b);
+}
+
+/*
+ * Ingest buf both ways, as net-sync.c did (json_load_network()) and does
+ * (ingest_sync_text()): the same outcome and result; returns ingest's.
+ */
+static int
+both(const char *what, const char *buf, size_t len)
+{
+	struct ingest_result	 ra, rb;
+	struct haos_error	 ea, eb;
+	json_t			*j;
+	size_t			 i;
+	int			 a, b;
+
+	j = json_load_network(buf, len, NULL, NULL);
+	memset(&ra, 0, sizeof ra);
+	snprintf(ea.msg, sizeof ea.msg, "not JSON");
+	a = j == NULL ? -1 : ingest_sync(tree, j, &ra, &ea);
+	json_decref(j);
+	b = ingest_sync_text(text, buf, len, &rb, &eb);
+	ck_assert_msg(a == b, "%s: tree %d (%s), text %d (%s)", what, a,
+	    a == -1 ? ea.msg : "", b, b == -1 ? eb.msg : "");
+	if (a == 0) {
+		ck_assert_uint_eq(ra.notify, rb.notify);
+		ck_assert_uint_eq(ra.events, rb.events);
+		ck_assert_uint_eq(ra.nrooms, rb.nrooms);
+		for (i = 0; i < ra.nrooms; i++)
+			ck_assert_str_eq(ra.rooms[i], rb.rooms[i]);
+		ck_assert_str_eq(ra.next_batch, rb.next_batch);
+	}
+	ingest_result_free(&ra);
+	ingest_result_free(&rb);
+	same_stores(what);
+	return a;
+}
+
+static int
+both_str(const char *what, const char *s)
+{
+	return both(what, s, strlen(s));
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The fixture file names of tests/fixtures/sync, sorted; NULL-ended. */
+static char **
+fixtures(size_t *n)
+{
+	struct dirent	 *de;
+	DIR		 *d;
+	char		**v = NULL, *path;
+
+	*n = 0;
+	path = test_fixture("sync");
+	d = opendir(path);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".json") == NULL)
+			continue;
+		v = xrealloc(v, (*n + 2) * sizeof *v);
+		v[(*n)++] = xasprintf("%s/%s", path, de->d_name);
+	}
+	closedir(d);
+	free(path);
+	qsort(v, *n, sizeof *v, name_cmp);
+	v[*n] = NULL;
+	return v;
+}
+
+/* Every fixture, in turn into the same two stores: the same rows. */
+START_TEST(test_fixtures_same)
+{
+	char	**v, *buf;
+	size_t	  n, i, ok = 0;
+
+	v = fixtures(&n);
+	ck_assert_uint_ge(n, 20);
+	for (i = 0; i < n; i++) {
+		buf = test_read_file(v[i]);
+		if (both(v[i], buf, strlen(buf)) == 0)
+			ok++;
+		/* Again: deduplicated the same way. */
+		both(v[i], buf, strlen(buf));
+		free(buf);
+		free(v[i]);
+	}
+	free(v);
+	/* All but the six /messages pages are /sync answers. */
+	ck_assert_uint_eq(ok, n - 6);
+}
+END_TEST
+
+/* Each fixture alone into fresh stores: the same rows. */
+START_TEST(test_fixtures_alone)
+{
+	char	**v, *buf;
+	size_t	  n, i;
+
+	v = fixtures(&n);
+	for (i = 0; i < n; i++) {
+		teardown();
+		setup();
+		buf = test_read_file(v[i]);
+		both(v[i], buf, strlen(buf));
+		free(buf);
+		free(v[i]);
+	}
+	free(v);
+}
+END_TEST
+
+#define ROOM_JOINED(id, body) \
+	"\"" id "\":{\"timeline\":{\"events\":[{\"type\":\"m.room.message\"," \
+	"\"event_id\":\"$" id "\",\"sender\":\"@a:x\",\"origin_server_ts\":1," \
+	"\"content\":{\"msgtype\":\"m.text\",\"body\":\"" body "\"}}]}}"
+
+/* Hostile structure: the same as the tree, whatever it does. */
+START_TEST(test_hostile_same)
+{
+	static const char *const ok[] = {
+		/* rooms, a section or a room that is not an object */
+		"{\"next_batch\":\"n1\",\"rooms\":[1,2]}",
+		"{\"next_batch\":\"n1\",\"rooms\":{\"join\":[],\"knock\":{}}}",
+		"{\"next_batch\":\"n1\",\"rooms\":{\"join\":{\"!a:x\":5,"
+		    "\"!b:x\":[],\"!c:x\":null,\"!d:x\":\"s\"}}}",
+		/* duplicate keys: the last value, in the first place */
+		"{\"next_batch\":\"n0\",\"rooms\":{\"join\":{"
+		    ROOM_JOINED("!a:x", "one") "," ROOM_JOINED("!b:x", "b")
+		    "," ROOM_JOINED("!a:x", "two") "}},\"next_batch\":\"n2\"}",
+		"{\"rooms\":{\"join\":{" ROOM_JOINED("!a:x", "lost") "}},"
+		    "\"next_batch\":\"n3\",\"rooms\":{\"leave\":{"
+		    ROOM_JOINED("!b:x", "kept") "},\"join\":{"
+		    ROOM_JOINED("!c:x", "lost") "},\"join\":{"
+		    ROOM_JOINED("!d:x", "kept") "}}}",
+		"{\"next_batch\":\"n4\",\"rooms\":{\"join\":{"
+		    ROOM_JOINED("!a:x", "lost") "}},\"rooms\":7}",
+		/* escapes in keys; NUL; white space everywhere */
+		" {\n\"next_\\u0062atch\" : \"n5\" ,\t\"rooms\":{\"\\u006aoin\""
+		    ":{\"!\\u00e9:x\":{\"timeline\":{\"events\":[{\"type\":"
+		    "\"m.room.message\",\"event_id\":\"$e\\u0000x\",\"sender\":"
+		    "\"@a:x\",\"content\":{\"body\":\"a\\u0000b\"}}]}}}}}\r\n",
+		/* repaired: invalid UTF-8, lone surrogates, raw controls */
+		"{\"next_batch\":\"n6\",\"rooms\":{\"join\":{"
+		    ROOM_JOINED("!\xff:x", "bad \xc3 utf-8") ","
+		    ROOM_JOINED("!s:x", "lone \\ud800 x") ","
+		    ROOM_JOINED("!t:x", "tab \t nl \n") "}}}",
+		"{\"next_batch\":\"n7\",\"to_device\":{\"events\":[{\"type\":"
+		    "\"m.x\",\"sender\":\"@a:x\",\"content\":{\"v\":"
+		    "\"\xfe\"}}]},\"presence\":{\"events\":[{\"sender\":"
+		    "\"@a:x\",\"content\":{\"presence\":\"online\"}}]}}",
+		"{\"next_batch\":\"n8\"}",
+		"{\"next_batch\":\"n8\",\"rooms\":{}}",
+		"{\"next_batch\":\"n8\",\"rooms\":{\"join\":{}}}",
+	};
+	static const char *const bad[] = {
+		"", " ", "[]", "{", "{}", "{\"next_batch\":1}",
+		"{\"next_batch\":\"n\"", "{\"next_batch\":\"n\",}",
+		"{\"next_batch\":\"n\"}}", "{\"next_batch\":\"n\"} x",
+		"{\"next_batch\" \"n\"}", "{next_batch:\"n\"}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\"}}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":}}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":{]}}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":{}]}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":tru}}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":1 2}}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"knock\":{\"!a:x\":{,}}}}",
+		/* a duplicate's lost value is still checked */
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":{\"a\":"
+		    "[1,]},\"!a:x\":{}}}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":{\"a\":"
+		    "[1,]}}},\"rooms\":{}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":"
+		    "\"\\x\"}}}",
+		/* NUL in a key (escaped, or raw and repaired): refused */
+		"{\"next_batch\":\"n\",\"a\\u0000b\":1}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a\\u0000:x\""
+		    ":{}}}}",
+		"{\"next_batch\":\"n\",\"rooms\":{\"jo\\u0000in\":{}}}",
+	};
+	static const char raw_nul_key[] = "{\"next_batch\":\"s1\",\"key<"
+	    "\xe1S\0@b\0\0s\":[]}";
+	char	*what;
+	size_t	 i;
+
+	for (i = 0; i < nitems(ok); i++) {
+		what = xasprintf("ok[%zu]", i);
+		ck_assert_msg(both_str(what, ok[i]) == 0, "%s", what);
+		free(what);
+	}
+	for (i = 0; i < nitems(bad); i++) {
+		what = xasprintf("bad[%zu]", i);
+		ck_assert_msg(both_str(what, bad[i]) == -1, "%s", what);
+		free(what);
+	}
+	/* make fuzz's finding: a raw NUL (and bad UTF-8) in a key. */
+	ck_assert_int_eq(both("raw NUL key", raw_nul_key, sizeof raw_nul_key -
+	    1), -1);
+}
+END_TEST
+
+/*
+ * A room that is not JSON after rooms that are, and to_device before it:
+ * the batch fails, and nothing of it is kept (the rooms before it, the
+ * to_device event, next_batch).
+ */
+START_TEST(test_bad_room_rolls_back)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	char			*before, *after, *t;
+	int64_t			 n;
+	const char		*s = "{\"next_batch\":\"n9\",\"to_device\":"
+	    "{\"events\":[{\"type\":\"m.x\",\"sender\":\"@a:x\",\"content\":"
+	    "{}}]},\"rooms\":{\"join\":{" ROOM_JOINED("!a:x", "a") ","
+	    ROOM_JOINED("!b:x", "b") ",\"!c:x\":{\"timeline\":{\"events\":"
+	    "[{\"type\":\"m.room.message\" \"x\":1}]}}}}}";
+
+	both_str("seed", "{\"next_batch\":\"n0\",\"rooms\":{\"join\":{"
+	    ROOM_JOINED("!z:x", "z") "}}}");
+	before = dump(text);
+	ck_assert_int_eq(ingest_sync_text(text, s, strlen(s), &res, &err), -1);
+	ck_assert_int_eq(err.code, HAOS_EPROTO);
+	ck_assert_ptr_null(res.next_batch);
+	after = dump(text);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(store_query_count(text, "to_device", &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(store_query_sync_token(text, &t, &err), 0);
+	ck_assert_str_eq(t, "n0");
+	free(t);
+	free(before);
+	free(after);
+	both_str("bad room", s);
+}
+END_TEST
+
+/* Every prefix of a fixture: refused both ways, nothing written. */
+START_TEST(test_truncated)
+{
+	char	*path, *buf, *before, *after;
+	size_t	 len, i;
+
+	path = test_fixture("sync/initial.json");
+	buf = test_read_file(path);
+	free(path);
+	len = strlen(buf);
+	before = dump(text);
+	for (i = 0; i < len; i += 7) {
+		struct ingest_result	 res;
+		struct haos_error	 err;
+
+		if (ingest_sync_text(text, buf, i, &res, &err) == 0) {
+			/* Only white space was cut off. */
+			ck_assert_msg(strspn(buf + i, " \n") == len - i,
+			    "prefix %zu ingested", i);
+			ingest_result_free(&res);
+			break;
+		}
+		after = dump(text);
+		ck_assert_msg(strcmp(before, after) == 0, "prefix %zu", i);
+		free(after);
+	}
+	free(before);
+	free(buf);
+}
+END_TEST
+
+/*
+ * Random byte changes to a fixture (a deterministic generator): each
+ * mutant is accepted or refused both ways, and the stores stay the same.
+ */
+START_TEST(test_mutants_same)
+{
+	static const char	 bytes[] = "{}[]\",:\\ 0a\xff\x01";
+	uint64_t		 x = 0x243f6a8885a308d3ull;
+	char			*path, *buf, *m, *what;
+	size_t			 len, i, k, at, accepted = 0;
+
+	path = test_fixture("sync/haos-space.json");
+	buf = test_read_file(path);
+	free(path);
+	len = strlen(buf);
+	m = xmalloc(len + 8);
+	for (i = 0; i < 300; i++) {
+		memcpy(m, buf, len);
+		for (k = 0; k < 1 + i % 3; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			at = (size_t)(x % len);
+			m[at] = bytes[(x >> 32) % (sizeof bytes - 1)];
+		}
+		what = xasprintf("mutant %zu", i);
+		if (both(what, m, len) == 0)
+			accepted++;
+		free(what);
+	}
+	/* Some mutants land in strings and are accepted, some are not. */
+	ck_assert_uint_gt(accepted, 0);
+	ck_assert_uint_lt(accepted, 300);
+	free(m);
+	free(buf);
+}
+END_TEST
+
+/* jansson's allocations, counted: bytes alive and their peak. */
+static size_t	live, peak;
+
+static void *
+count_malloc(size_t n)
+{
+	size_t	*p;
+
+	p = malloc(n + sizeof(max_align_t));
+	if (p == NULL)
+		return NULL;
+	*p = n;
+	live += n;
+	if (live > peak)
+		peak = live;
+	return (char *)p + sizeof(max_align_t);
+}
+
+static void
+count_free(void *v)
+{
+	size_t	*p;
+
+	if (v == NULL)
+		return;
+	p = (size_t *)(void *)((char *)v - sizeof(max_align_t));
+	live -= *p;
+	free(p);
+}
+
+#define BIG_ROOMS	5000
+
+/*
+ * A realistic joined room of the generated answer: create, power levels,
+ * name, members and a space parent in state, and a timeline of 5 events.
+ */
+static char *
+big_room(int r)
+{
+	json_t	*state, *tl, *room;
+	char	 id[64], *s;
+	int	 i;
+
+	state = json_array();
+	json_array_append_new(state, json_pack("{s:s,s:s,s:s,s:s,s:{s:s}}",
+	    "type", "m.room.create", "state_key", "", "sender", "@u0:x",
+	    "event_id", "$c", "content", "room_version", "10"));
+	json_array_append_new(state, json_pack("{s:s,s:s,s:s,s:s,s:{s:{s:i,"
+	    "s:i},s:i}}", "type", "m.room.power_levels", "state_key", "",
+	    "sender", "@u0:x", "event_id", "$p", "content", "users", "@u0:x",
+	    100, "@u1:x", 50, "users_default", 0));
+	snprintf(id, sizeof id, "channel %d", r);
+	json_array_append_new(state, json_pack("{s:s,s:s,s:s,s:s,s:{s:s}}",
+	    "type", "m.room.name", "state_key", "", "sender", "@u0:x",
+	    "event_id", "$n", "content", "name", id));
+	json_array_append_new(state, json_pack("{s:s,s:s,s:s,s:s,s:{s:[s]}}",
+	    "type", "m.space.parent", "state_key", "!space:x", "sender",
+	    "@u0:x", "event_id", "$s", "content", "via", "x"));
+	for (i = 0; i < 8; i++) {
+		snprintf(id, sizeof id, "@u%d:x", i);
+		json_array_append_new(state, json_pack("{s:s,s:s,s:s,s:s,"
+		    "s:{s:s,s:s}}", "type", "m.room.member", "state_key", id,
+		    "sender", id, "event_id", "$m", "content", "membership",
+		    "join", "displayname", id + 1));
+	}
+	tl = json_array();
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof id, "$r%de%d", r, i);
+		json_array_append_new(tl, json_pack("{s:s,s:s,s:s,s:I,s:{s:s,"
+		    "s:s}}", "type", "m.room.message", "event_id", id,
+		    "sender", "@u1:x", "origin_server_ts", (json_int_t)1000 + i,
+		    "content", "msgtype", "m.text", "body", "a message of a "
+		    "realistic length, neither short nor long"));
+	}
+	room = json_pack("{s:{s:o},s:{s:o,s:b,s:s},s:{s:i,s:i}}", "state",
+	    "events", state, "timeline", "events", tl, "limited", 1,
+	    "prev_batch", "p", "unread_notifications", "notification_count",
+	    1, "highlight_count", 0);
+	s = json_dumps(room, JSON_COMPACT);
+	json_decref(room);
+	return s;
+}
+
+/* The answer of BIG_ROOMS rooms as text; *one is one room's length. */
+static char *
+big_answer(size_t *len, size_t *one)
+{
+	char	*buf, *room;
+	size_t	 cap = 1 << 20, n, rl;
+	int	 r;
+
+	buf = xmalloc(cap);
+	n = (size_t)snprintf(buf, cap, "{\"next_batch\":\"big\",\"rooms\":"
+	    "{\"join\":{");
+	for (r = 0; r < BIG_ROOMS; r++) {
+		room = big_room(r);
+		rl = strlen(room);
+		*one = rl;
+		while (n + rl + 64 > cap)
+			buf = xrealloc(buf, cap *= 2);
+		n += (size_t)snprintf(buf + n, cap - n, "%s\"!r%d:x\":%s",
+		    r > 0 ? "," : "", r, room);
+		free(room);
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "}},\"account_data\":"
+	    "{\"events\":[]}}");
+	*len = n;
+	return buf;
+}
+
+/*
+ * 5,000 rooms: the jansson bytes alive at the peak of the streamed ingest
+ * are one room's tree (and a little), where the tree of the whole answer
+ * needs thousands of times more.
+ */
+START_TEST(test_bounded_memory)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*j;
+	char			*buf, *room;
+	size_t			 len, one, whole, room_tree, streamed;
+	int64_t			 n;
+
+	buf = big_answer(&len, &one);
+	room = big_room(0);
+	json_set_alloc_funcs(count_malloc, count_free);
+
+	peak = live = 0;
+	j = json_loads(room, 0, NULL);
+	room_tree = peak;
+	json_decref(j);
+	free(room);
+
+	peak = live = 0;
+	j = json_loadb(buf, len, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	whole = peak;
+	json_decref(j);
+
+	peak = live = 0;
+	ck_assert_msg(ingest_sync_text(text, buf, len, &res, &err) == 0, "%s",
+	    err.msg);
+	streamed = peak;
+	ingest_result_free(&res);
+	ck_assert_uint_eq(live, 0);
+	json_set_alloc_funcs(malloc, free);
+
+	fprintf(stderr, "bounded memory: answer %zu bytes, one room %zu "
+	    "bytes of text and %zu of tree; peak jansson bytes: whole tree "
+	    "%zu, streamed %zu\n", len, one, room_tree, whole, streamed);
+	ck_assert_int_eq(store_query_count(text, "rooms", &n, &err), 0);
+	ck_assert_int_eq(n, BIG_ROOMS);
+	ck_assert_int_eq(store_query_count(text, "events", &n, &err), 0);
+	ck_assert_int_eq(n, BIG_ROOMS * 5);
+	/* One room's tree and what its ingest builds, never two rooms. */
+	ck_assert_uint_le(streamed, 2 * room_tree);
+	ck_assert_uint_lt(streamed * 1000, whole);
+	free(buf);
+}
+END_TEST
+
+Suite *
+suite_ingest_stream(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("ingest_stream");
+	tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_fixtures_same);
+	tcase_add_test(tc, test_fixtures_alone);
+	tcase_add_test(tc, test_hostile_same);
+	tcase_add_test(tc, test_bad_room_rolls_back);
+	tcase_add_test(tc, test_truncated);
+	tcase_add_test(tc, test_mutants_same);
+	tcase_add_test(tc, test_bounded_memory);
+	suite_add_tcase(s, tc);
+	return s;
+}
