@@ -299,6 +299,8 @@ sanitize_text(const char *text, size_t len, unsigned int flags)
 				xbuf_add(&b, " ", 1);
 				col++;
 			} while (col % SANITIZE_TABSTOP != 0);
+			/* What follows sees the spaces, as a second pass would. */
+			prev = ' ';
 			i++;
 			continue;
 		}
