@@ -183,8 +183,8 @@ account_login(const struct config *cfg __unused, const struct account *a,
 	if (paths_make_dir(paths->data_dir, err) == -1 ||
 	    session_save(&s, paths->session_file, err) == -1)
 		goto out;
-	sanitize_fprintf(stdout, "Logged in as %s on %s (device %s).\n", s.user_id,
-	    s.homeserver, s.device_id);
+	sanitize_fprintf(stdout, "Logged in as %s on %s (device %s).\n",
+	    s.user_id, s.homeserver, s.device_id);
 	ret = 0;
 out:
 	if (ret == -1)
@@ -216,7 +216,8 @@ account_logout(const struct paths *paths, struct haos_error *err)
 	}
 	if (session_delete(paths->session_file, err) == -1)
 		goto out;
-	sanitize_fprintf(stdout, "Logged out %s (device %s).\n", s.user_id, s.device_id);
+	sanitize_fprintf(stdout, "Logged out %s (device %s).\n", s.user_id,
+	    s.device_id);
 	ret = 0;
 out:
 	session_free(&s);

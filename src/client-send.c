@@ -1,4 +1,4 @@
-/* The one send path: message contents, relations and mentions, to the outbox. */
+/* The one send path: contents, relations and mentions, to the outbox. */
 #include "haos/client.h"
 #include "client-int.h"
 

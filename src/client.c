@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,12 +106,8 @@ client_get_status(struct client *c, struct client_status *st)
 	st->soft_logout = ns.soft_logout;
 	st->online = 1;
 	st->rate_limited = ns.rate_limited;
-	memcpy(st->reason, ns.error, sizeof st->reason < sizeof ns.error ?
-	    sizeof st->reason : sizeof ns.error);
-	st->reason[sizeof st->reason - 1] = '\0';
-	memcpy(st->notice, ns.notice, sizeof st->notice < sizeof ns.notice ?
-	    sizeof st->notice : sizeof ns.notice);
-	st->notice[sizeof st->notice - 1] = '\0';
+	snprintf(st->reason, sizeof st->reason, "%s", ns.error);
+	snprintf(st->notice, sizeof st->notice, "%s", ns.notice);
 	st->notice_seq = ns.notice_seq;
 }
 
@@ -142,12 +139,12 @@ client_complete(struct client_done *d, const struct client_result *res)
 
 /* The result every completion gets when it will never get an answer. */
 static void
-client_complete_cancelled(struct client_done *d)
+client_complete_cancelled(struct client_done *d, const char *why)
 {
 	struct haos_error	 err;
 	struct client_result	 res;
 
-	haos_error_set(&err, HAOS_ECANCEL, "cancelled: haos is quitting");
+	haos_error_set(&err, HAOS_ECANCEL, "%s", why);
 	memset(&res, 0, sizeof res);
 	res.cancelled = 1;
 	res.err = &err;
@@ -212,7 +209,8 @@ client_request(struct client *c, struct matrix_req *req,
 	if (c == NULL || c->closing || (c->net == NULL &&
 	    c->submit == NULL)) {
 		matrix_req_free(req);
-		client_complete_cancelled(&done);
+		client_complete_cancelled(&done, c != NULL && c->closing ?
+		    "cancelled: haos is quitting" : "not connected");
 		return 0;
 	}
 	p = xcalloc(1, sizeof *p);
@@ -291,7 +289,8 @@ client_cancel_all(struct client *c)
 	while ((p = c->pending) != NULL) {
 		c->pending = p->next;
 		c->npending--;
-		client_complete_cancelled(&p->done);
+		client_complete_cancelled(&p->done,
+		    "cancelled: haos is quitting");
 		free(p);
 	}
 }
@@ -366,8 +365,8 @@ client_typing(struct client *c, const char *room_id, int typing,
     int timeout_ms)
 {
 	client_request(c, matrix_req_typing(room_id, client_me(c) != NULL ?
-	    client_me(c) : "", typing, timeout_ms), (struct client_done){ client_logged,
-	    NULL, NULL });
+	    client_me(c) : "", typing, timeout_ms),
+	    (struct client_done){ client_logged, NULL, NULL });
 }
 
 void

@@ -184,7 +184,8 @@ main(int argc, char **argv)
 	haos_error_clear(&err);
 	if (cli_parse(argc, argv, &o, &err) == -1) {
 		sanitize_fprintf(stderr, "haos: %s\n", err.msg);
-		sanitize_fprintf(stderr, "usage: haos [--config FILE] [--profile NAME] "
+		sanitize_fprintf(stderr,
+		    "usage: haos [--config FILE] [--profile NAME] "
 		    "[--debug] [login | logout | run ...]\n");
 		return HAOS_EXIT_USAGE;
 	}
@@ -215,7 +216,8 @@ main(int argc, char **argv)
 	acct = config_account(&cfg, o.profile, &err);
 	if (o.profile != NULL && acct == NULL && cfg.naccounts > 0 &&
 	    o.command == CLI_RUN_UI) {
-		sanitize_fprintf(stderr, "haos: note: %s has no [account %s] section\n",
+		sanitize_fprintf(stderr,
+		    "haos: note: %s has no [account %s] section\n",
 		    paths.config_file, o.profile);
 	}
 	main_open_log(&paths, &cfg, o.debug);

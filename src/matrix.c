@@ -325,9 +325,7 @@ out:
 		explicit_bzero(text, strlen(text));
 		free(text);
 	}
-	/* The answer may hold a new access token (login): wipe it. */
-	if (resp.body != NULL)
-		explicit_bzero(resp.body, resp.body_len);
+	/* http_resp_free() wipes the answer (a login's holds a token). */
 	http_resp_free(&resp);
 	free(url);
 	return root;

@@ -107,12 +107,14 @@ run_pump(struct run *r, int ms)
 		return -1;
 	bits = notify_take(r->nf);
 	if (bits & NOTIFY_FATAL) {
-		sanitize_fprintf(stderr, "haos: the network thread stopped (see the "
+		sanitize_fprintf(stderr,
+		    "haos: the network thread stopped (see the "
 		    "log)\n");
 		return -1;
 	}
 	if (bits & NOTIFY_AUTH) {
-		sanitize_fprintf(stderr, "haos: session invalid - run haos login\n");
+		sanitize_fprintf(stderr,
+		    "haos: session invalid - run haos login\n");
 		return -1;
 	}
 	client_dispatch(r->client);
@@ -132,12 +134,14 @@ run_wait_syncs(struct run *r, unsigned long want, long timeout_ms)
 		if (ns.syncs >= want)
 			return 0;
 		if (ns.state == CLIENT_AUTH_FAILED) {
-			sanitize_fprintf(stderr, "haos: session invalid - run haos "
+			sanitize_fprintf(stderr,
+			    "haos: session invalid - run haos "
 			    "login\n");
 			return -1;
 		}
 		if (client_now_ms() > deadline) {
-			sanitize_fprintf(stderr, "haos: no answer from the homeserver "
+			sanitize_fprintf(stderr,
+			    "haos: no answer from the homeserver "
 			    "(sync)\n");
 			return -1;
 		}
@@ -161,7 +165,8 @@ run_wait_done(struct run *r)
 		    run_sends_in(r, OUTBOX_FAILED, 0) >= r->ntxns)
 			break;
 		if (client_now_ms() > deadline) {
-			sanitize_fprintf(stderr, "haos: timed out waiting for the "
+			sanitize_fprintf(stderr,
+			    "haos: timed out waiting for the "
 			    "homeserver\n");
 			return -1;
 		}
@@ -216,16 +221,17 @@ run_pick(struct room_row *rows, size_t n, int spaces, const char *what,
 	}
 	if (nhit == 0) {
 		for (i = 0; i < n && nhit < 20; i++) {
-			if (rows[i].join != ROOM_LEAVE &&
-			    (rows[i].is_space != 0) == (spaces != 0))
+			if (cmd_room_eligible(&rows[i], spaces))
 				hit[nhit++] = i;
 		}
 		list = run_candidates(rows, hit, nhit);
-		sanitize_fprintf(stderr, "haos: no %s called %s%s%s\n", what, want,
-		    list != NULL ? "; known: " : "", list != NULL ? list : "");
+		sanitize_fprintf(stderr, "haos: no %s called %s%s%s\n", what,
+		    want, list != NULL ? "; known: " : "",
+		    list != NULL ? list : "");
 	} else {
 		list = run_candidates(rows, hit, nhit);
-		sanitize_fprintf(stderr, "haos: %s name %s is ambiguous; candidates: "
+		sanitize_fprintf(stderr,
+		    "haos: %s name %s is ambiguous; candidates: "
 		    "%s\n", what, want, list);
 	}
 	free(list);

@@ -101,7 +101,7 @@ struct client_msg {
 	enum client_rel	 rel;
 	const char	*target;
 	const char	*latest;	/* THREAD: its newest event, or NULL */
-	const char	*reply_to;	/* THREAD: the event answered, or NULL */
+	const char	*reply_to;	/* THREAD: event answered, or NULL */
 };
 
 /*

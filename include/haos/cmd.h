@@ -280,6 +280,8 @@ char			*cmd_resolve_room(struct cmd_ctx *, const char *name);
  * number of hits, their indices in *hits (the caller frees).
  */
 struct room_row;
+int			 cmd_room_eligible(const struct room_row *,
+			     int spaces);
 size_t			 cmd_match_rooms(const struct room_row *, size_t n,
 			     const char *want, int spaces, int prefix,
 			     size_t **hits);

@@ -36,20 +36,8 @@ cmd_call(struct cmd_ctx *ctx, struct matrix_req *req, cmd_done_cb cb,
     void *arg)
 {
 	struct cmd_call		*c;
-	struct client_result	 res;
-	struct haos_error	 err;
 
-	if (ctx->client == NULL) {
-		matrix_req_free(req);
-		haos_error_set(&err, HAOS_ECANCEL, "not connected");
-		res.ok = 0;
-		res.cancelled = 1;
-		res.err = &err;
-		res.body = NULL;
-		if (cb != NULL)
-			cb(ctx, &res, arg);
-		return 0;
-	}
+	/* Without a client, client_request() completes it as cancelled. */
 	c = xcalloc(1, sizeof *c);
 	c->ctx = ctx;
 	c->cb = cb;

@@ -17,8 +17,8 @@ cmd_same(const char *have, const char *want)
 }
 
 /* Whether row may be chosen: not left, and a space only if asked. */
-static int
-cmd_eligible(const struct room_row *row, int spaces)
+int
+cmd_room_eligible(const struct room_row *row, int spaces)
 {
 	if (row->join == ROOM_LEAVE)
 		return 0;
@@ -35,7 +35,7 @@ cmd_match_rooms(const struct room_row *rows, size_t n, const char *want,
 
 	*hits = xcalloc(n + 1, sizeof **hits);
 	for (i = 0; i < n; i++) {
-		if (cmd_eligible(&rows[i], spaces) &&
+		if (cmd_room_eligible(&rows[i], spaces) &&
 		    strcmp(rows[i].room_id, want) == 0) {
 			(*hits)[0] = i;
 			return 1;
@@ -45,7 +45,7 @@ cmd_match_rooms(const struct room_row *rows, size_t n, const char *want,
 		w++;
 	for (pass = 0; pass < (prefix ? 2 : 1) && nhit == 0; pass++) {
 		for (i = 0; i < n; i++) {
-			if (!cmd_eligible(&rows[i], spaces))
+			if (!cmd_room_eligible(&rows[i], spaces))
 				continue;
 			label = rows[i].name != NULL ? rows[i].name :
 			    rows[i].direct_user;
