@@ -60,11 +60,13 @@ client_mention_ids(const json_t *content)
 static int
 client_ids_have(const json_t *ids, const char *user)
 {
-	size_t	 i;
+	const json_t	*v;
+	size_t		 i;
 
-	for (i = 0; i < json_array_size(ids); i++) {
-		if (strcmp(json_string_value(json_array_get(ids, i)) != NULL ?
-		    json_string_value(json_array_get(ids, i)) : "",
+	if (user == NULL)
+		return 0;
+	json_array_foreach(ids, i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v),
 		    user) == 0)
 			return 1;
 	}
@@ -116,24 +118,10 @@ client_edit_json(struct client *c, json_t *newc, const char *target)
 {
 	struct haos_error	 err;
 	struct event_row	 e;
-	json_t			*top, *orig = NULL, *ids, *oids, *m;
-	const char		*fb;
-	char			*star;
+	json_t			*top, *orig = NULL, *ids, *oids, *m, *id;
 	size_t			 i;
 
-	top = json_object();
-	json_object_set(top, "msgtype", json_object_get(newc, "msgtype"));
-	star = xasprintf("* %s", json_get_str(newc, "body", ""));
-	json_object_set_new(top, "body", json_string(star));
-	free(star);
-	fb = json_get_str(newc, "formatted_body", NULL);
-	if (fb != NULL) {
-		json_object_set(top, "format", json_object_get(newc,
-		    "format"));
-		star = xasprintf("* %s", fb);
-		json_object_set_new(top, "formatted_body", json_string(star));
-		free(star);
-	}
+	top = relation_edit_of(newc, target);
 	ids = client_mention_ids(newc);
 	if (ids != NULL) {
 		memset(&e, 0, sizeof e);
@@ -145,18 +133,14 @@ client_edit_json(struct client *c, json_t *newc, const char *target)
 		oids = client_mention_ids(orig);
 		m = json_object();
 		json_object_set_new(m, "user_ids", json_array());
-		for (i = 0; i < json_array_size(ids); i++) {
-			if (!client_ids_have(oids, json_string_value(
-			    json_array_get(ids, i))))
+		json_array_foreach(ids, i, id) {
+			if (!client_ids_have(oids, json_string_value(id)))
 				json_array_append(json_object_get(m,
-				    "user_ids"), json_array_get(ids, i));
+				    "user_ids"), id);
 		}
 		json_object_set_new(top, "m.mentions", m);
 		json_decref(orig);
 	}
-	json_object_set(top, "m.new_content", newc);
-	json_object_set_new(top, "m.relates_to", json_pack("{s:s, s:s}",
-	    "rel_type", "m.replace", "event_id", target));
 	return top;
 }
 
@@ -165,8 +149,7 @@ static json_t *
 client_msg_json(struct client *c, const char *room_id,
     const struct client_msg *msg)
 {
-	json_t		*content, *edit, *rel;
-	const char	*to;
+	json_t		*content, *edit;
 
 	content = json_pack("{s:s, s:s}", "msgtype", msg->msgtype != NULL ?
 	    msg->msgtype : "m.text", "body", msg->body);
@@ -177,18 +160,15 @@ client_msg_json(struct client *c, const char *room_id,
 		break;
 	case CLIENT_REL_REPLY:
 		client_mention_sender(c, content, msg->target);
-		json_object_set_new(content, "m.relates_to", json_pack(
-		    "{s:{s:s}}", "m.in_reply_to", "event_id", msg->target));
+		json_object_set_new(content, "m.relates_to",
+		    relation_reply_rel(msg->target));
 		break;
 	case CLIENT_REL_THREAD:
 		if (msg->reply_to != NULL)
 			client_mention_sender(c, content, msg->reply_to);
-		to = msg->reply_to != NULL ? msg->reply_to :
-		    msg->latest != NULL ? msg->latest : msg->target;
-		rel = json_pack("{s:s, s:s, s:b, s:{s:s}}", "rel_type",
-		    "m.thread", "event_id", msg->target, "is_falling_back",
-		    msg->reply_to == NULL, "m.in_reply_to", "event_id", to);
-		json_object_set_new(content, "m.relates_to", rel);
+		json_object_set_new(content, "m.relates_to",
+		    relation_thread_rel(msg->target, msg->latest,
+		    msg->reply_to));
 		break;
 	case CLIENT_REL_EDIT:
 		edit = client_edit_json(c, content, msg->target);

@@ -6,47 +6,54 @@
 #include "haos/json.h"
 #include "haos/xmalloc.h"
 
-char *
-relation_edit(const char *original_id, const char *msgtype,
-    const char *text)
+/*
+ * An edit of original_id whose new content is newc (a reference is
+ * taken): "* body" (and "* formatted_body") for clients without edits,
+ * m.new_content and m.relates_to {rel_type: m.replace, event_id}.
+ */
+json_t *
+relation_edit_of(json_t *newc, const char *original_id)
 {
-	json_t	*c;
-	char	*star;
+	json_t		*top;
+	const char	*fb;
+	char		*star;
 
-	if (msgtype == NULL)
-		msgtype = "m.text";
-	/* The fallback body that clients without edits show. */
-	star = xasprintf("* %s", text);
-	c = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}}",
-	    "msgtype", msgtype, "body", star,
-	    "m.new_content", "msgtype", msgtype, "body", text,
-	    "m.relates_to", "rel_type", "m.replace", "event_id", original_id);
+	top = json_object();
+	json_object_set(top, "msgtype", json_object_get(newc, "msgtype"));
+	star = xasprintf("* %s", json_get_str(newc, "body", ""));
+	json_object_set_new(top, "body", json_string(star));
 	free(star);
-	return json_xdumps_take(c);
+	fb = json_get_str(newc, "formatted_body", NULL);
+	if (fb != NULL) {
+		json_object_set(top, "format", json_object_get(newc,
+		    "format"));
+		star = xasprintf("* %s", fb);
+		json_object_set_new(top, "formatted_body", json_string(star));
+		free(star);
+	}
+	json_object_set(top, "m.new_content", newc);
+	json_object_set_new(top, "m.relates_to", json_pack("{s:s, s:s}",
+	    "rel_type", "m.replace", "event_id", original_id));
+	return top;
 }
 
-char *
-relation_reply(const char *target_id, const char *msgtype, const char *text)
+json_t *
+relation_reply_rel(const char *target_id)
 {
-	return json_xdumps_take(json_pack("{s:s, s:s, s:{s:{s:s}}}",
-	    "msgtype", msgtype != NULL ? msgtype : "m.text", "body", text,
-	    "m.relates_to", "m.in_reply_to", "event_id", target_id));
+	return json_pack("{s:{s:s}}", "m.in_reply_to", "event_id", target_id);
 }
 
-char *
-relation_thread(const char *root_id, const char *latest_id,
-    const char *reply_id, const char *msgtype, const char *text)
+json_t *
+relation_thread_rel(const char *root_id, const char *latest_id,
+    const char *reply_id)
 {
 	const char	*to;
 
 	to = reply_id != NULL ? reply_id : latest_id != NULL ? latest_id :
 	    root_id;
-	return json_xdumps_take(json_pack(
-	    "{s:s, s:s, s:{s:s, s:s, s:b, s:{s:s}}}",
-	    "msgtype", msgtype != NULL ? msgtype : "m.text", "body", text,
-	    "m.relates_to", "rel_type", "m.thread", "event_id", root_id,
-	    "is_falling_back", reply_id == NULL, "m.in_reply_to", "event_id",
-	    to));
+	return json_pack("{s:s, s:s, s:b, s:{s:s}}", "rel_type", "m.thread",
+	    "event_id", root_id, "is_falling_back", reply_id == NULL,
+	    "m.in_reply_to", "event_id", to);
 }
 
 char *

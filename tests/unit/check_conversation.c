@@ -40,18 +40,40 @@ same_json(const char *got, const char *want)
 	json_decref(w);
 }
 
-/* The mapping's shapes, section 1 (edit), 4.3 and 4.4. */
+/* What the send path makes of a message, with no store (no mentions). */
+static char *
+shape(enum client_rel rel, const char *target, const char *latest,
+    const char *reply_to, const char *msgtype, const char *body)
+{
+	struct client		*cl;
+	struct client_msg	 m;
+	char			*s;
+
+	cl = client_new(NULL, NULL, NULL);
+	memset(&m, 0, sizeof m);
+	m.msgtype = msgtype;
+	m.body = body;
+	m.rel = rel;
+	m.target = target;
+	m.latest = latest;
+	m.reply_to = reply_to;
+	s = client_msg_content(cl, ROOM, &m);
+	client_free(cl);
+	return s;
+}
+
+/* The mapping's shapes, section 1 (edit), 4.3 and 4.4, as sent. */
 START_TEST(test_relation_shapes)
 {
 	char	*s;
 
-	s = relation_edit("$orig", NULL, "new content");
+	s = shape(CLIENT_REL_EDIT, "$orig", NULL, NULL, NULL, "new content");
 	same_json(s, "{\"msgtype\":\"m.text\",\"body\":\"* new content\","
 	    "\"m.new_content\":{\"msgtype\":\"m.text\","
 	    "\"body\":\"new content\"},\"m.relates_to\":{\"rel_type\":"
 	    "\"m.replace\",\"event_id\":\"$orig\"}}");
 	free(s);
-	s = relation_edit("$orig", "m.emote", "waves");
+	s = shape(CLIENT_REL_EDIT, "$orig", NULL, NULL, "m.emote", "waves");
 	same_json(s, "{\"msgtype\":\"m.emote\",\"body\":\"* waves\","
 	    "\"m.new_content\":{\"msgtype\":\"m.emote\",\"body\":\"waves\"},"
 	    "\"m.relates_to\":{\"rel_type\":\"m.replace\","
@@ -61,27 +83,29 @@ START_TEST(test_relation_shapes)
 	same_json(s, "{\"m.relates_to\":{\"rel_type\":\"m.annotation\","
 	    "\"event_id\":\"$msg\",\"key\":\"\xf0\x9f\x91\x8d\"}}");
 	free(s);
-	s = relation_thread("$root", NULL, NULL, NULL, "Thread reply");
+	s = shape(CLIENT_REL_THREAD, "$root", NULL, NULL, NULL,
+	    "Thread reply");
 	same_json(s, "{\"msgtype\":\"m.text\",\"body\":\"Thread reply\","
 	    "\"m.relates_to\":{\"rel_type\":\"m.thread\",\"event_id\":"
 	    "\"$root\",\"is_falling_back\":true,\"m.in_reply_to\":"
 	    "{\"event_id\":\"$root\"}}}");
 	free(s);
 	/* The fallback points at the thread's newest event (spec). */
-	s = relation_thread("$root", "$latest", NULL, NULL, "more");
+	s = shape(CLIENT_REL_THREAD, "$root", "$latest", NULL, NULL, "more");
 	same_json(s, "{\"msgtype\":\"m.text\",\"body\":\"more\","
 	    "\"m.relates_to\":{\"rel_type\":\"m.thread\",\"event_id\":"
 	    "\"$root\",\"is_falling_back\":true,\"m.in_reply_to\":"
 	    "{\"event_id\":\"$latest\"}}}");
 	free(s);
 	/* A real reply inside the thread is not a fallback. */
-	s = relation_thread("$root", "$latest", "$t1", NULL, "to you");
+	s = shape(CLIENT_REL_THREAD, "$root", "$latest", "$t1", NULL,
+	    "to you");
 	same_json(s, "{\"msgtype\":\"m.text\",\"body\":\"to you\","
 	    "\"m.relates_to\":{\"rel_type\":\"m.thread\",\"event_id\":"
 	    "\"$root\",\"is_falling_back\":false,\"m.in_reply_to\":"
 	    "{\"event_id\":\"$t1\"}}}");
 	free(s);
-	s = relation_reply("$q", NULL, "answer");
+	s = shape(CLIENT_REL_REPLY, "$q", NULL, NULL, NULL, "answer");
 	same_json(s, "{\"msgtype\":\"m.text\",\"body\":\"answer\","
 	    "\"m.relates_to\":{\"m.in_reply_to\":{\"event_id\":\"$q\"}}}");
 	free(s);
