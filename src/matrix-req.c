@@ -40,37 +40,40 @@ matrix_escape(const char *s)
 static char *
 matrix_path(const char *fmt, ...)
 {
+	struct xbuf	 b = { NULL, 0, 0 };
 	va_list		 ap;
-	char		*out = NULL, *part, *tmp;
 	const char	*f;
-	size_t		 len = 0, plen;
+	char		*part;
 
 	va_start(ap, fmt);
-	out = xstrdup("");
+	xbuf_add(&b, "", 0);
 	for (f = fmt; *f != '\0'; f++) {
-		if (*f == '%' && f[1] == 's') {
+		if (*f != '%' || f[1] == '\0') {
+			xbuf_add(&b, f, 1);
+			continue;
+		}
+		switch (*++f) {
+		case 's':
 			part = matrix_escape(va_arg(ap, const char *));
-			f++;
-		} else if (*f == '%' && f[1] == 'r') {
+			break;
+		case 'r':
 			part = xstrdup(va_arg(ap, const char *));
-			f++;
-		} else if (*f == '%' && f[1] == 'd') {
+			break;
+		case 'd':
 			part = xasprintf("%d", va_arg(ap, int));
-			f++;
-		} else if (*f == '%' && f[1] == 'c') {
+			break;
+		case 'c':
 			part = xasprintf("%c", (char)va_arg(ap, int));
-			f++;
-		} else
-			part = xstrndup(f, 1);
-		plen = strlen(part);
-		tmp = xrealloc(out, len + plen + 1);
-		memcpy(tmp + len, part, plen + 1);
-		out = tmp;
-		len += plen;
+			break;
+		default:
+			part = xasprintf("%%%c", *f);
+			break;
+		}
+		xbuf_add(&b, part, strlen(part));
 		free(part);
 	}
 	va_end(ap);
-	return out;
+	return b.p;
 }
 
 /* A request owning copies of method, path and body. */
