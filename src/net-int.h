@@ -14,6 +14,9 @@ struct outbox_row;
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
 #define NET_BACKFILL_LIMIT	50
+#define NET_FIRST_LIMIT		1	/* timeline of a sync without since */
+#define NET_FILL_PARALLEL	2	/* background pages in flight */
+#define NET_FILL_PAUSE_MS	5000	/* after a local failure */
 #define NET_FILTER_TRIES	3	/* bad filter answers, then inline */
 #define NET_CHECKPOINT_FRAMES	1000	/* WAL pages worth copying back */
 #define NET_RECHECK_LIMIT	50	/* events per /messages page */
@@ -31,6 +34,12 @@ struct net_room {
 	int		 attempt;
 	int64_t		 next_at;	/* monotonic ms; 0: now */
 	int		 busy;		/* has unsent rows (last pump) */
+};
+
+/* A /messages request filling a room's gap (net-fill.c). */
+struct net_fill {
+	char		*room_id;
+	int		 user;		/* asked for by the user */
 };
 
 /*
@@ -71,7 +80,14 @@ struct net {
 	int64_t			 sync_next_at;
 	int64_t			 pruned_at;	/* net_now_ms(); 0: never */
 	int			 auth_failed;
-	int			 backfill_in_flight;
+	int			 caught_up;	/* a sync stored in this run */
+	struct net_fill		*fills;		/* /messages in flight */
+	size_t			 nfills;
+	char			**wanted;	/* fills the user asked for */
+	size_t			 nwanted;
+	int64_t			 fill_left;	/* planned rooms; -1: unknown */
+	int			 fill_attempt;	/* failures in a row */
+	int64_t			 fill_next_at;	/* background pause */
 	struct net_room		*rooms;
 	int			 nrooms;
 	int			 rooms_cap;
@@ -115,16 +131,20 @@ int	net_check_auth(struct net *, const struct haos_error *);
 void	net_set_notice(struct net *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-/* net-sync.c: the filter, the /sync long-poll and /messages backfill */
+/* net-sync.c: the filter and the /sync long-poll */
 void	net_sync_filter_start(struct net *);
 void	net_sync_filter_done(struct net *, const struct http_resp *,
 	    const struct haos_error *);
 void	net_sync_start(struct net *);
 void	net_sync_done(struct net *, const struct http_resp *,
 	    const struct haos_error *);
-void	net_sync_backfill_start(struct net *, const char *room_id);
-void	net_sync_backfill_done(struct net *, struct net_req *,
+/* net-fill.c: /messages for the user and the background filling */
+void	net_fill_want(struct net *, const char *room_id);
+void	net_fill_pump(struct net *, int64_t now);
+void	net_fill_plan(struct net *);
+void	net_fill_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
+void	net_fill_free(struct net *);
 
 /* net-outbox.c: the sender, one request in flight per room */
 struct net_room *net_outbox_room(struct net *, const char *room_id);

@@ -1,4 +1,16 @@
-/* Net thread: the sync filter, the /sync long-poll and /messages backfill. */
+/* Net thread: the sync filter and the /sync long-poll. */
+
+/*
+ * A sync without a since token (a new store, or a token the server
+ * refused) asks for the room list only: NET_FIRST_LIMIT timeline events
+ * per room, with the filter inline, so that every server, channel and DM is
+ * listed with its counts as soon as the answer is stored, without waiting
+ * for the filter upload.  The timelines are filled afterwards (net-fill.c),
+ * and the incremental syncs use the uploaded filter and its limit.
+ *
+ * The first sync of a run does not long-poll: until one answer is stored,
+ * the cache may be behind and the user waits for it.
+ */
 #include "net-int.h"
 
 #include <stdlib.h>
@@ -105,12 +117,24 @@ net_sync_filter_done(struct net *n, const struct http_resp *resp,
 void
 net_sync_start(struct net *n)
 {
-	struct net_req	*r;
-	char		*path;
-	long		 hold;
+	struct haos_error	 e2;
+	struct net_req		*r;
+	json_t			*f;
+	char			*path, *first = NULL;
+	long			 hold;
 
-	hold = n->since != NULL ? n->cfg.sync_timeout_ms : 0;
-	path = matrix_sync_path(n->filter_id, n->since, hold, 0);
+	hold = n->since != NULL && n->caught_up ? n->cfg.sync_timeout_ms : 0;
+	if (n->since == NULL) {
+		/* Plan the filling once this answer is stored (store-fill.c). */
+		if (store_fill_mark(n->store, &e2) == -1)
+			log_warn("net", "%s", e2.msg);
+		f = matrix_sync_filter(NET_FIRST_LIMIT);
+		first = json_xdumps(f);
+		json_decref(f);
+	}
+	path = matrix_sync_path(first != NULL ? first : n->filter_id,
+	    n->since, hold, 0);
+	free(first);
 	r = xcalloc(1, sizeof *r);
 	r->kind = NET_REQ_SYNC;
 	if (net_request(n, r, "GET", path, NULL,
@@ -190,6 +214,7 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 {
 	struct ingest_result	 res;
 	struct haos_error	 e2;
+	int			 first = n->since == NULL;
 
 	n->sync_in_flight = 0;
 	if (err == NULL) {
@@ -205,6 +230,9 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 			n->since = xstrdup(res.next_batch);
 			n->sync_attempt = 0;
 			n->sync_next_at = 0;
+			n->caught_up = 1;
+			if (first)
+				net_fill_plan(n);
 			atomic_fetch_add(&n->syncs, 1);
 			net_set_state(n, NET_CONNECTED, 0);
 			if (res.notify != 0)
@@ -240,68 +268,4 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 	    n->sync_attempt, (long long)(n->sync_next_at - net_now_ms()),
 	    err->msg);
 	net_set_failed(n, err, n->sync_next_at);
-}
-
-void
-net_sync_backfill_start(struct net *n, const char *room_id)
-{
-	struct haos_error	 e2;
-	struct gap_row		*gaps = NULL;
-	struct net_req		*r;
-	size_t			 ngaps = 0, i, best;
-	char			*path;
-
-	if (store_query_gaps(n->store, room_id, &gaps, &ngaps, &e2) == -1) {
-		log_error("net", "gaps: %s", e2.msg);
-		return;
-	}
-	if (ngaps == 0) {
-		gap_rows_free(gaps, ngaps);
-		return;
-	}
-	/* The newest gap (highest ordinal) is the one the user reached. */
-	for (best = 0, i = 1; i < ngaps; i++) {
-		if (gaps[i].ordinal > gaps[best].ordinal)
-			best = i;
-	}
-	path = matrix_messages_path(room_id, gaps[best].prev_batch, 'b',
-	    NET_BACKFILL_LIMIT);
-	r = xcalloc(1, sizeof *r);
-	r->kind = NET_REQ_BACKFILL;
-	r->room_id = xstrdup(room_id);
-	r->gap_id = gaps[best].id;
-	if (net_request(n, r, "GET", path, NULL,
-	    n->cfg.request_timeout_ms) == 0)
-		n->backfill_in_flight++;
-	else
-		net_req_free(r);
-	free(path);
-	gap_rows_free(gaps, ngaps);
-}
-
-void
-net_sync_backfill_done(struct net *n, struct net_req *r,
-    const struct http_resp *resp, const struct haos_error *err)
-{
-	struct ingest_result	 res;
-	struct haos_error	 e2;
-	json_t			*root;
-
-	n->backfill_in_flight--;
-	if (err != NULL) {
-		net_check_auth(n, err);
-		log_warn("net", "backfill of %s failed: %s", r->room_id,
-		    err->msg);
-		notify_post(n->cfg.notify, NOTIFY_TIMELINE);
-		return;
-	}
-	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
-	memset(&res, 0, sizeof res);
-	if (root == NULL || ingest_messages(n->store, r->room_id, root,
-	    r->gap_id, &res, &e2) == -1)
-		log_error("net", "backfill ingest of %s failed: %s",
-		    r->room_id, root == NULL ? "not JSON" : e2.msg);
-	notify_post(n->cfg.notify, res.notify | NOTIFY_TIMELINE);
-	ingest_result_free(&res);
-	json_decref(root);
 }

@@ -258,7 +258,7 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 		net_outbox_done(n, r, resp, err);
 		break;
 	case NET_REQ_BACKFILL:
-		net_sync_backfill_done(n, r, resp, err);
+		net_fill_done(n, r, resp, err);
 		break;
 	case NET_REQ_GENERIC:
 		net_generic_done(n, r, resp, err);
@@ -338,8 +338,7 @@ net_run_job(struct net *n, struct job *j)
 		notify_post(n->cfg.notify, NOTIFY_OUTBOX | NOTIFY_TIMELINE);
 		break;
 	case JOB_BACKFILL:
-		if (n->backfill_in_flight == 0)
-			net_sync_backfill_start(n, j->room_id);
+		net_fill_want(n, j->room_id);
 		break;
 	case JOB_TOKEN:
 		net_new_token(n, j->content, j->state_key);
@@ -383,6 +382,11 @@ net_main(void *arg)
 	if (store_query_kv(n->store, "filter_id", &v, &err) == 0 && v != NULL)
 		n->filter_id = v;
 	net_recheck_load(n);
+	/* A first start that stopped before its filling was planned. */
+	if (n->since != NULL)
+		net_fill_plan(n);
+	else
+		n->fill_left = -1;
 	log_info("net", "started (%s)", n->since != NULL ? "incremental" :
 	    "initial sync");
 
@@ -402,10 +406,13 @@ net_main(void *arg)
 		if (!n->auth_failed && n->filter_id == NULL &&
 		    !n->filter_in_flight && now >= n->sync_next_at)
 			net_sync_filter_start(n);
-		if (!n->auth_failed && n->filter_id != NULL &&
-		    !n->sync_in_flight && now >= n->sync_next_at)
+		/* A first sync carries its own filter: no need to wait. */
+		if (!n->auth_failed && (n->filter_id != NULL ||
+		    n->since == NULL) && !n->sync_in_flight &&
+		    now >= n->sync_next_at)
 			net_sync_start(n);
 		net_outbox_pump(n);
+		net_fill_pump(n, now);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
@@ -443,6 +450,7 @@ net_main(void *arg)
 	store_close(n->store);
 	n->store = NULL;
 	net_recheck_free(n);
+	net_fill_free(n);
 	return NULL;
 }
 

@@ -175,12 +175,21 @@ static const char schema_v4[] =
 	"CREATE INDEX outbox_unsent ON outbox (room_id, id) "
 	"WHERE state != 'sent';";
 
+/*
+ * v5: the rooms whose timelines the first start still has to fill in the
+ * background (store-fill.c).
+ */
+static const char schema_v5[] =
+	"CREATE TABLE fill ("
+	" room INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE);";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
-	schema_v4
+	schema_v4,
+	schema_v5
 };
 
 _Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,

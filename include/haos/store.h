@@ -11,7 +11,7 @@
 #define STORE_RO		0	/* UI thread: SQLITE_OPEN_READONLY */
 #define STORE_RW		1	/* net thread: the only writer */
 
-#define STORE_SCHEMA_VERSION	4	/* PRAGMA user_version */
+#define STORE_SCHEMA_VERSION	5	/* PRAGMA user_version */
 #define STORE_LATEST		INT64_MAX /* timeline anchor: the live end */
 
 struct store;
@@ -155,6 +155,17 @@ int	store_gap_delete(struct store *, int64_t, struct haos_error *);
 int	store_gaps_delete_below(struct store *, int64_t, int64_t,
 	    struct haos_error *);
 int	store_gap_exists(struct store *, int64_t, const char *,
+	    struct haos_error *);
+
+/* The timelines a first start fills in the background (store-fill.c). */
+int	store_fill_mark(struct store *, struct haos_error *);
+int	store_fill_plan(struct store *, int64_t *planned,
+	    struct haos_error *);
+int	store_fill_done(struct store *, const char *room_id,
+	    struct haos_error *);
+int	store_fill_left(struct store *, int64_t *, struct haos_error *);
+int	store_fill_next(struct store *, size_t max, char *const *skip,
+	    size_t nskip, char ***ids, size_t *n, int64_t *left,
 	    struct haos_error *);
 int	store_state_find(struct store *, int64_t, const char *event_id,
 	    char **type, char **state_key, char **content,

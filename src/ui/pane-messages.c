@@ -154,6 +154,8 @@ pane_messages_render(struct ui *ui)
 	}
 }
 
+static void	pane_messages_top(struct ui *);
+
 /* Re-read the page from the store, keeping the view steady. */
 static void
 pane_messages_refresh(struct pane *p)
@@ -196,6 +198,14 @@ pane_messages_refresh(struct pane *p)
 		ms->scroll = pane_messages_max_scroll(ui);
 	if (ms->scroll == 0 && ms->nev > 0 && ui->room_id != NULL)
 		ui_mark_read(ui, ui->room_id, ms->ev[ms->nev - 1].ts);
+	/*
+	 * A page shorter than the pane (a room the first start listed with
+	 * its newest event only): fetch what lies above, as scrolling would.
+	 */
+	if (ui->room_id != NULL && conv_thread(ui) == NULL &&
+	    !ms->beginning && !ms->loading && ms->nlines + 1 <
+	    (size_t)(p->r.h > 0 ? p->r.h : 0))
+		pane_messages_top(ui);
 }
 
 static attr_t

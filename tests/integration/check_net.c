@@ -26,60 +26,8 @@
 #include "haos/xmalloc.h"
 
 #include "hs_fixture.h"
+#include "net_fixture.h"
 
-static struct hs	 hs;
-
-static void
-setup(void)
-{
-	struct haos_error	 err;
-
-	http_global_init(&err);
-	if (getenv("HAOS_TEST_LOG") != NULL)
-		log_open(getenv("HAOS_TEST_LOG"), LOG_DEBUG);
-	ck_assert_msg(hs_start(&hs) == 0, "cannot start the homeserver");
-}
-
-static void
-teardown(void)
-{
-	hs_stop(&hs);
-	http_global_cleanup();
-}
-
-/* A fresh store path in a private temporary directory. */
-static char *
-tmp_store(void)
-{
-	char	 d[] = "/tmp/haos-net-XXXXXX";
-
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	return xasprintf("%s/store.sqlite3", d);
-}
-
-static struct net *
-start_net(const struct hs_user *u, const char *store, struct notify *nt,
-    int limit)
-{
-	struct net_config	 c;
-	struct haos_error	 err;
-	struct net		*n;
-
-	memset(&c, 0, sizeof c);
-	c.homeserver = hs.url;
-	c.access_token = u->token;
-	c.user_id = u->user_id;
-	c.device_id = u->device_id;
-	c.store_path = store;
-	c.sync_timeout_ms = 5000;
-	c.request_timeout_ms = 10000;
-	c.timeline_limit = limit;
-	c.http.connect_timeout_ms = 2000;
-	c.notify = nt;
-	n = net_start(&c, &err);
-	ck_assert_msg(n != NULL, "net_start: %s", err.msg);
-	return n;
-}
 
 static char *
 create_room(const struct hs_user *u, const char *name, const char *invite)
@@ -137,32 +85,6 @@ join_room(const struct hs_user *u, const char *room)
 	free(esc);
 }
 
-static double
-now_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Wait on the notify fd until want bits arrive; returns the bits seen. */
-static unsigned int
-wait_bits(struct notify *nt, unsigned int want, double seconds)
-{
-	struct pollfd	 p;
-	unsigned int	 seen = 0;
-	double		 end = now_s() + seconds;
-
-	while (now_s() < end && (seen & want) == 0) {
-		p.fd = notify_fd(nt);
-		p.events = POLLIN;
-		if (poll(&p, 1, 100) == 1)
-			seen |= notify_take(nt);
-	}
-	return seen;
-}
-
 /* The text bodies of room's cached timeline, oldest first, as "a,b,c". */
 static char *
 timeline_bodies(const char *store_path, const char *room, const char *me)
@@ -216,6 +138,13 @@ START_TEST(test_initial_and_incremental_sync)
 	store = tmp_store();
 	n = start_net(&a, store, nt, 50);
 	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 10) & NOTIFY_TIMELINE);
+	/* The first sync lists the room with its newest event... */
+	bodies = timeline_bodies(store, room, a.user_id);
+	ck_assert_msg(strcmp(bodies, "two") == 0 || strcmp(bodies,
+	    "one,two") == 0, "%s", bodies);
+	free(bodies);
+	/* ...and the background fills the rest. */
+	wait_filled(store, 10);
 	bodies = timeline_bodies(store, room, a.user_id);
 	ck_assert_str_eq(bodies, "one,two");
 	free(bodies);
@@ -289,6 +218,7 @@ START_TEST(test_gap_backfill)
 	store = tmp_store();
 	n = start_net(&a, store, nt, 20);
 	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 10) & NOTIFY_TIMELINE);
+	wait_filled(store, 10);
 	bodies = timeline_bodies(store, room, a.user_id);
 	ck_assert_str_eq(bodies, want + len - 20 * 5 + 1);	/* last 20 */
 	free(bodies);
@@ -720,6 +650,7 @@ START_TEST(test_since_rejected)
 	store = tmp_store();
 	n = start_net(&a, store, nt, 5);
 	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 10) & NOTIFY_TIMELINE);
+	wait_filled(store, 10);
 	net_stop(n);
 
 	/* While away: 20 more messages, and the server forgets our token. */
@@ -1238,7 +1169,8 @@ suite_net(void)
 
 	s = suite_create("net");
 	tc = tcase_create("sync");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, net_fixture_setup,
+	    net_fixture_teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_initial_and_incremental_sync);
 	tcase_add_test(tc, test_gap_backfill);
@@ -1248,7 +1180,8 @@ suite_net(void)
 	suite_add_tcase(s, tc);
 	/* What the network must not be able to do: wedge, crash, steer. */
 	tc = tcase_create("robust");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, net_fixture_setup,
+	    net_fixture_teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_since_rejected);
 	tcase_add_test(tc, test_ratelimit_capped);
@@ -1268,6 +1201,7 @@ main(void)
 	int	 failed;
 
 	sr = srunner_create(suite_net());
+	srunner_add_suite(sr, suite_first_start());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

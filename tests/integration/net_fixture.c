@@ -1,0 +1,123 @@
+/* The net thread on the test homeserver: what the C integration suites share. */
+#include <check.h>
+
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "haos/error.h"
+#include "haos/http.h"
+#include "haos/log.h"
+#include "haos/net.h"
+#include "haos/notify.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+#include "net_fixture.h"
+
+struct hs	 hs;
+
+void
+net_fixture_setup(void)
+{
+	struct haos_error	 err;
+
+	http_global_init(&err);
+	if (getenv("HAOS_TEST_LOG") != NULL)
+		log_open(getenv("HAOS_TEST_LOG"), LOG_DEBUG);
+	ck_assert_msg(hs_start(&hs) == 0, "cannot start the homeserver");
+}
+
+void
+net_fixture_teardown(void)
+{
+	hs_stop(&hs);
+	http_global_cleanup();
+}
+
+/* A fresh store path in a private temporary directory. */
+char *
+tmp_store(void)
+{
+	char	 d[] = "/tmp/haos-net-XXXXXX";
+
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return xasprintf("%s/store.sqlite3", d);
+}
+
+struct net *
+start_net(const struct hs_user *u, const char *store, struct notify *nt,
+    int limit)
+{
+	struct net_config	 c;
+	struct haos_error	 err;
+	struct net		*n;
+
+	memset(&c, 0, sizeof c);
+	c.homeserver = hs.url;
+	c.access_token = u->token;
+	c.user_id = u->user_id;
+	c.device_id = u->device_id;
+	c.store_path = store;
+	c.sync_timeout_ms = 5000;
+	c.request_timeout_ms = 10000;
+	c.timeline_limit = limit;
+	c.fill_background = 1;
+	c.http.connect_timeout_ms = 2000;
+	c.notify = nt;
+	n = net_start(&c, &err);
+	ck_assert_msg(n != NULL, "net_start: %s", err.msg);
+	return n;
+}
+
+double
+now_s(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait on the notify fd until want bits arrive; returns the bits seen. */
+unsigned int
+wait_bits(struct notify *nt, unsigned int want, double seconds)
+{
+	struct pollfd	 p;
+	unsigned int	 seen = 0;
+	double		 end = now_s() + seconds;
+
+	while (now_s() < end && (seen & want) == 0) {
+		p.fd = notify_fd(nt);
+		p.events = POLLIN;
+		if (poll(&p, 1, 100) == 1)
+			seen |= notify_take(nt);
+	}
+	return seen;
+}
+
+/*
+ * Wait until the background has filled the timelines a first start
+ * planned (the plan is made before the first sync's notification).
+ */
+void
+wait_filled(const char *store_path, double seconds)
+{
+	struct haos_error	 err;
+	struct store		*ro;
+	int64_t			 left = -1;
+	double			 end = now_s() + seconds;
+
+	while (now_s() < end) {
+		ro = store_open(store_path, STORE_RO, &err);
+		ck_assert_msg(ro != NULL, "%s", err.msg);
+		ck_assert_int_eq(store_fill_left(ro, &left, &err), 0);
+		store_close(ro);
+		if (left == 0)
+			return;
+		usleep(50 * 1000);
+	}
+	ck_abort_msg("%lld timelines still to fill", (long long)left);
+}

@@ -1,0 +1,26 @@
+/* The net thread on the test homeserver: what the C integration suites share. */
+#ifndef HAOS_NET_FIXTURE_H
+#define HAOS_NET_FIXTURE_H
+
+#include <check.h>
+
+#include "hs_fixture.h"
+
+struct net;
+struct notify;
+
+extern struct hs	 hs;	/* started by net_fixture_setup() */
+
+void		 net_fixture_setup(void);
+void		 net_fixture_teardown(void);
+char		*tmp_store(void);
+struct net	*start_net(const struct hs_user *, const char *store,
+		     struct notify *, int limit);
+double		 now_s(void);
+unsigned int	 wait_bits(struct notify *, unsigned int want,
+		     double seconds);
+void		 wait_filled(const char *store, double seconds);
+
+Suite		*suite_first_start(void);	/* check_first_start.c */
+
+#endif
