@@ -48,6 +48,24 @@ ui_mark_read(struct ui *ui, const char *room_id, int64_t ts)
 	ui->channels.stale = 1;
 }
 
+/*
+ * Esc: the room is read up to its newest event (the one readstate_read()
+ * sends the read marker for), so what arrives later is unread again.
+ */
+void
+ui_mark_read_newest(struct ui *ui, const char *room_id)
+{
+	struct haos_error	 err;
+	struct room_row		 r;
+
+	if (store_query_room(ui->store, room_id, &r, &err) != 1) {
+		readstate_read(ui, room_id);
+		return;
+	}
+	ui_mark_read(ui, room_id, r.last_ts);
+	room_row_free(&r);
+}
+
 static const char *
 ui_last_room(struct ui *ui, const char *server_id)
 {

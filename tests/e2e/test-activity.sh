@@ -71,6 +71,7 @@ PY
 
 # random_bold: "# random" is drawn in bold (unread).
 random_bold() { tm capture-pane -e -p -t h | grep -qF $'\e[1mrandom'; }
+general_bold() { tm capture-pane -e -p -t h | grep -qF $'\e[1mgeneral'; }
 
 # newest_event ROOM TOKEN: the id of the room's newest event.
 newest_event() {
@@ -224,6 +225,16 @@ keys Escape
 sleep 1.5
 check "Esc posts the read marker" has_request "$RM"
 tm resize-window -t h -x 200 -y 50
+sleep 0.5
+# Esc marked #general read up to its newest message, not for the rest of
+# the session: what bob posts there later makes it unread again.
+keys M-Down
+check "Alt+Down selects #random again" wait_for "Acme > # random" 5
+send_text "$GENERAL" "$BOB_TOKEN" "posted after the Esc"
+sleep 2
+check "#general unread again after Esc" general_bold
+keys M-Up
+check "back in #general after Esc" wait_for "Acme > # general" 5
 sleep 0.5
 
 # 11. A mention only in m.mentions (no name in the body, so the server
