@@ -241,6 +241,8 @@ ui_mouse(struct ui *ui)
 			    UI_ACT_SCROLL_DOWN);
 		return;
 	}
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return;		/* a release */
 	r = &ui->lay.rail;
 	if (ev.x >= r->x && ev.x < r->x + r->w && ev.y >= r->y &&
 	    ev.y < r->y + r->h) {
