@@ -89,6 +89,17 @@ api PUT "$BOB_TYPING" "$BOB_TOKEN" '{"typing":true,"timeout":30000}' >/dev/null
 check "bob typing shows" wait_for "Bob is typing…" 5
 api PUT "$CAROL_TYPING" "$CAROL_TOKEN" '{"typing":true,"timeout":30000}' >/dev/null
 check "two typing" wait_for "Bob and Carol are typing…" 5
+# The server sends the names in no order (a set in Synapse): the line
+# keeps one order however they come.
+flips=0
+for i in 1 2 3 4 5 6 7 8; do
+	api PUT "$CAROL_TYPING" "$CAROL_TOKEN" '{"typing":false}' >/dev/null
+	wait_for "Bob is typing…" 5
+	api PUT "$CAROL_TYPING" "$CAROL_TOKEN" '{"typing":true,"timeout":30000}' >/dev/null
+	wait_for_re "(Bob and Carol|Carol and Bob) are typing…"
+	screen | grep -qF "Carol and Bob are typing" && flips=$((flips + 1))
+done
+check "typing names keep their order ($flips flips in 8)" test "$flips" = 0
 api PUT "$BOB_TYPING" "$BOB_TOKEN" '{"typing":false}' >/dev/null
 api PUT "$CAROL_TYPING" "$CAROL_TOKEN" '{"typing":false}' >/dev/null
 check "typing line clears" wait_gone "typing…" 5
