@@ -348,6 +348,18 @@ names=$(for id in $(children "$B" | awk '{print $2}'); do name_of "$id"; done | 
 check "unordered child numbered, new channel last" test "$names" = "general legacy newest "
 check "every child has an order now" test "$(children "$B" | grep -c '^~')" = 0
 
+# 18b. /channel move steps over voice channels (listed in their own
+# group) to the neighbour in the same group.
+hrun alice --server Beta "/channel create hall audio" "/channel create notes"
+names=$(for id in $(children "$B" | awk '{print $2}'); do name_of "$id"; done | tr '\n' ' ')
+check "hall and notes last" test "$names" = "general legacy newest hall notes "
+hrun alice --server Beta --channel notes "/channel move up"
+check "move up over a voice channel exits 0" test "$RC" = 0
+names=$(for id in $(children "$B" | awk '{print $2}'); do name_of "$id"; done | tr '\n' ' ')
+check "notes moved above newest, past hall ($names)" test "$names" = "general legacy notes hall newest "
+hrun alice --server Beta --channel hall "/channel move down"
+check "the last voice channel: already last" grep -q "already last" <<<"$OUT"
+
 # 19. Every state event haos wrote has the mapping's shape.
 devs=$(for u in alice bob carol dave erin; do sess $u device_id; done)
 shp=$(python3 "$ROOT/tests/integration/shapes.py" "$HS_URL" "$ROOT/tests/fixtures/space/shapes.json" $devs); rc=$?
