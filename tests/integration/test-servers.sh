@@ -306,7 +306,7 @@ check "join unknown alias: errcode shown" grep -q "M_NOT_FOUND" <<<"$ERR"
 
 # 14. /channel delete: confirmation, unlink, kick, leave.
 hrun alice --server "Acme Two" --channel lounge "/channel delete"
-check "channel delete asks to confirm" grep -q "to confirm: /channel delete lounge" <<<"$ERR"
+check "channel delete asks to confirm" grep -q "channel delete: to confirm, type /channel delete lounge (this removes #lounge" <<<"$ERR"
 check "unconfirmed: still linked" test "$(state "$TA" "$S" m.space.child "$L" | js 'j.get("via")')" = "['haos.test']"
 hrun alice --server "Acme Two" --channel lounge "/channel delete lounge"
 check "channel delete exits 0" test "$RC" = 0
@@ -325,7 +325,7 @@ check "server doctor dispatched (not a usage error)" test -n "$OUT$ERR" -a -z "$
 
 # 17. /server delete: owner, confirmation, mark, kick, leave.
 hrun alice --server "Acme Two" "/server delete"
-check "server delete asks to confirm" grep -q "to confirm: /server delete Acme Two" <<<"$ERR"
+check "server delete asks to confirm" grep -q "server delete: to confirm, type /server delete Acme Two (this removes Acme Two for everyone" <<<"$ERR"
 hrun alice --server "Acme Two" "/server delete Acme Two"
 check "server delete exits 0" test "$RC" = 0
 del=$(hs_call GET "/_matrix/client/v3/rooms/$(enc "$S")/state/io.haos.server_deleted/" "$TA" | cut -d' ' -f2-)
