@@ -87,6 +87,9 @@ int	render_timeline(const struct event_row *, size_t,
 	    const struct render_opts *, struct render_line **, size_t *);
 void	render_lines_free(struct render_line *, size_t);
 
+/* A time in ms as "Sat 5 Dec 2026 03:01:26", local (message details). */
+void	render_date(int64_t ms, char *buf, size_t size);
+
 /*
  * Wrap sanitised text to width cells: returns the line count; the caller
  * frees each line and the array (NULL-terminated) with free().

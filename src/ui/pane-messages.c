@@ -590,7 +590,7 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 	const struct event_row	*e = pane_messages_selected_event(ui);
 	json_t			*c;
 	const char		*body;
-	char			*lines[8], *url, *clean;
+	char			*lines[8], *url, *clean, date[64];
 	size_t			 n = 0, i;
 
 	if (e == NULL) {
@@ -624,7 +624,8 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 		    e->event_id : "(not sent yet)");
 		lines[n++] = xasprintf("type:     %s", e->type != NULL ?
 		    e->type : "");
-		lines[n++] = xasprintf("time:     %lld ms", (long long)e->ts);
+		render_date(e->ts, date, sizeof date);
+		lines[n++] = xasprintf("time:     %s", date);
 		lines[n++] = xasprintf("state:    %s", e->echo == OUTBOX_NONE ?
 		    "on the server" : outbox_state_name(e->echo));
 		if (e->edited_by != NULL)

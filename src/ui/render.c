@@ -89,6 +89,23 @@ render_day(int64_t ms, struct tm *tm)
 	    tm->tm_mday;
 }
 
+/*
+ * A server's time in ms as a local date and time for people:
+ * "Sat 5 Dec 2026 03:01:26" (hostile times clamped as in the timeline).
+ */
+void
+render_date(int64_t ms, char *buf, size_t size)
+{
+	struct tm	 tm;
+	char		 wday[24], mon[24];
+
+	render_day(ms, &tm);
+	strftime(wday, sizeof wday, "%a", &tm);
+	strftime(mon, sizeof mon, "%b", &tm);
+	snprintf(buf, size, "%s %d %s %d %02d:%02d:%02d", wday, tm.tm_mday,
+	    mon, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 /* Day separator text: "Today", "Yesterday" or "Mon 23 Nov 2026". */
 static void
 render_day_label(const struct render_opts *ro, int64_t ts, char *buf,

@@ -357,6 +357,20 @@ START_TEST(test_days)
 END_TEST
 
 /* Hostile origin_server_ts values: no overflow, clamped days. */
+START_TEST(test_date)
+{
+	char	 buf[64];
+
+	/* Message details show a date, not milliseconds. */
+	render_date(INT64_C(1796421927533), buf, sizeof buf);
+	ck_assert_str_eq(buf, "Fri 4 Dec 2026 22:05:27");
+	render_date(INT64_MAX, buf, sizeof buf);
+	ck_assert_str_eq(buf, "Fri 31 Dec 9999 23:59:59");
+	render_date(-5, buf, sizeof buf);
+	ck_assert_str_eq(buf, "Thu 1 Jan 1970 00:00:00");
+}
+END_TEST
+
 START_TEST(test_days_hostile_ts)
 {
 	struct event_row	 ev[5];
@@ -1014,6 +1028,7 @@ suite_render(void)
 	tcase_add_test(tc, test_hostile_fields);
 	tcase_add_test(tc, test_sender_color);
 	tcase_add_test(tc, test_days_hostile_ts);
+	tcase_add_test(tc, test_date);
 	suite_add_tcase(s, tc);
 	return s;
 }
