@@ -41,6 +41,9 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
 		if (m == 0 && ro->my_name != NULL)
 			m = mention_match_word(body, len, i, ro->my_name);
 		if (m > 0) {
+			/* "@Alice Anders" (a user id shown as its name). */
+			if (i > 0 && body[i - 1] == '@')
+				r->sty[start + i - 1] = STY(RA_MENTION, 0);
 			for (; m > 0; m--, i++)
 				r->sty[start + i] = STY(RA_MENTION, 0);
 			i--;

@@ -271,6 +271,19 @@ sleep 2
 roles=$(screen | grep -oE '(ADMIN|MODERATOR|GUEST) - [0-9]|(Alice|Bob|Carol) *$' | sed 's/ *$//' | tr '\n' ,)
 check "roles from power levels ($roles)" test "$roles" = "ADMIN - 1,Alice,MODERATOR - 1,Bob,GUEST - 1,Carol,"
 
+# 12b. After /nick, the whole new name is highlighted in a mention, not
+# the part the old name matches ("Alice" of "Alice Anders").
+keys -l "/nick Alice Anders"; keys Enter
+check "nick changed" wait_for "Alice Anders" 10
+sleep 1
+send_text "$GENERAL" "$BOB_TOKEN" "Alice Anders: the new name works"
+check "mention by the new name arrives" wait_for "Alice Anders: the new name works" 5
+check "the whole new name is highlighted" python3 -c '
+import re, sys
+t = sys.stdin.read()
+line = [l for l in t.split("\n") if "the new name works" in l][0]
+sys.exit(0 if re.search(r"\x1b\[[0-9;]*mAlice Anders\x1b\[", line) else 1)' < <(tm capture-pane -e -p -t h)
+
 # 13. Through tmux to the terminal: with allow-passthrough on, a client
 # attached to this tmux (a terminal, recorded by script) receives the
 # plain OSC 777 that haos wrapped.

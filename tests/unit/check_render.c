@@ -357,6 +357,39 @@ START_TEST(test_days)
 END_TEST
 
 /* Hostile origin_server_ts values: no overflow, clamped days. */
+static const char *
+names_full(void *arg, const char *user_id)
+{
+	(void)arg;
+	if (strcmp(user_id, ME) == 0)
+		return "Alice Anders";
+	return names(arg, user_id);
+}
+
+START_TEST(test_mention_full_name)
+{
+	struct event_row	 ev[1];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n;
+	char			*all;
+
+	/* My user id shown as my name of two words: all of it, '@' too. */
+	opts(&ro, 80);
+	ro.my_name = "Alice Anders";
+	ro.name_of = names_full;
+	msg(&ev[0], "$1", "@bob:haos.test", T0,
+	    "{\"body\":\"ping @me:haos.test now\"}");
+	all = run(ev, 1, &ro, &l, &n);
+	ck_assert_str_eq(l[n - 1].text, "  ping @Alice Anders now");
+	ck_assert(has_attr(l, n, "@Alice Anders", RA_MENTION));
+	ck_assert(!has_attr(l, n, " now", RA_MENTION));
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 1);
+}
+END_TEST
+
 START_TEST(test_date)
 {
 	char	 buf[64];
@@ -1029,6 +1062,7 @@ suite_render(void)
 	tcase_add_test(tc, test_sender_color);
 	tcase_add_test(tc, test_days_hostile_ts);
 	tcase_add_test(tc, test_date);
+	tcase_add_test(tc, test_mention_full_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
