@@ -87,6 +87,13 @@ int	render_timeline(const struct event_row *, size_t,
 	    const struct render_opts *, struct render_line **, size_t *);
 void	render_lines_free(struct render_line *, size_t);
 
+/*
+ * The length of the http(s) URL at s: up to a space or quote, without
+ * the sentence's punctuation after it (a trailing "." or ",", or a ")"
+ * the URL did not open).
+ */
+size_t	render_url_len(const char *s, size_t len);
+
 /* A time in ms as "Sat 5 Dec 2026 03:01:26", local (message details). */
 void	render_date(int64_t ms, char *buf, size_t size);
 

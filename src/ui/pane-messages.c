@@ -580,7 +580,7 @@ pane_messages_url(const char *body)
 		p = h;
 	if (p == NULL)
 		return NULL;
-	return xstrndup(p, strcspn(p, " \t\n<>\"'"));
+	return xstrndup(p, render_url_len(p, strlen(p)));
 }
 
 /* message copy|open|details|...: act on the selected message. */

@@ -390,6 +390,41 @@ START_TEST(test_mention_full_name)
 }
 END_TEST
 
+START_TEST(test_url_end)
+{
+	struct event_row	 ev[1];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n;
+	char			*all;
+	const char		*u;
+
+	u = "https://haos.test/a.";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), strlen(u) - 1);
+	u = "https://haos.test/a),";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), strlen(u) - 2);
+	u = "https://en.wikipedia.org/wiki/Foo_(bar)";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), strlen(u));
+	u = "https://en.wikipedia.org/wiki/Foo_(bar)).";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), strlen(u) - 2);
+	u = "https://haos.test/x?q=1 and more";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), 23);
+
+	opts(&ro, 80);
+	msg(&ev[0], "$1", "@bob:haos.test", T0,
+	    "{\"body\":\"(see https://haos.test/doc). "
+	    "Or https://haos.test.\"}");
+	all = run(ev, 1, &ro, &l, &n);
+	ck_assert(has_attr(l, n, "https://haos.test/doc", RA_LINK));
+	ck_assert(!has_attr(l, n, "https://haos.test/doc)", RA_LINK));
+	ck_assert(has_attr(l, n, "https://haos.test", RA_LINK));
+	ck_assert(!has_attr(l, n, "https://haos.test.", RA_LINK));
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 1);
+}
+END_TEST
+
 START_TEST(test_date)
 {
 	char	 buf[64];
@@ -1063,6 +1098,7 @@ suite_render(void)
 	tcase_add_test(tc, test_days_hostile_ts);
 	tcase_add_test(tc, test_date);
 	tcase_add_test(tc, test_mention_full_name);
+	tcase_add_test(tc, test_url_end);
 	suite_add_tcase(s, tc);
 	return s;
 }
