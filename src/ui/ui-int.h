@@ -159,6 +159,7 @@ struct ui {
 	const char		*user_id;
 	const char		*device_id;
 	const char		*session_file;
+	const char		*last_room_file; /* NULL: not kept */
 	struct conv		*conv;		/* edit/reply/thread/picker */
 
 	struct switcher		*sw;

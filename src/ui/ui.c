@@ -366,6 +366,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->user_id = d->user_id;
 	ui->device_id = d->device_id;
 	ui->session_file = d->session_file;
+	ui->last_room_file = d->last_room_file;
 	ui->notify = d->notify;
 	ui->me = xstrdup(d->user_id);
 	ui->ed = editor_new();

@@ -239,6 +239,15 @@ check "details show the time as a date, not ms" bash -c 'tmux -L '"$TMUX_SOCK"' 
 keys Escape; sleep 0.3; keys Escape
 check "Esc leaves selection" wait_gone "SELECT:" 5
 sleep 0.3
+keys -l "/goto random"; keys Enter
+check "in #random before quitting" wait_for "Acme > # random" 5
 keys -l "/quit"; keys Enter
 check "/quit exits with 0" wait_for "HAOS-EXITED 0" 10
+
+# A restart opens the channel open at the end, not the first one.
+haos_restart
+check "restart: back in #random" wait_for "Acme > # random" 15
+check "restart: not the first channel" bash -c '! tmux -L '"$TMUX_SOCK"' capture-pane -p -t h | grep -q "Acme > # general"'
+keys -l "/quit"; keys Enter
+check "/quit exits with 0 again" wait_for "HAOS-EXITED 0" 10
 finish
