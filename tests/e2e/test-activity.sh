@@ -284,6 +284,20 @@ t = sys.stdin.read()
 line = [l for l in t.split("\n") if "the new name works" in l][0]
 sys.exit(0 if re.search(r"\x1b\[[0-9;]*mAlice Anders\x1b\[", line) else 1)' < <(tm capture-pane -e -p -t h)
 
+# 12c. Others' read receipts: "seen by" under the newest message, and in
+# its details.
+keys -l "seen by test"; keys Enter
+check "my message shows" wait_for "seen by test" 5
+sleep 1.5
+SEEN=$(newest_event "$GENERAL" "$ALICE_TOKEN")
+api POST "/_matrix/client/v3/rooms/$(q "$GENERAL")/receipt/m.read/$(q "$SEEN")" "$CAROL_TOKEN" '{}' >/dev/null
+api POST "/_matrix/client/v3/rooms/$(q "$GENERAL")/receipt/m.read/$(q "$SEEN")" "$BOB_TOKEN" '{}' >/dev/null
+check "seen by under the newest message" wait_for "seen by Bob and Carol" 5
+keys M-s; sleep 0.3; keys Enter
+check "message details say who has seen it" wait_for "seen by:  Bob and Carol" 5
+keys Escape; sleep 0.3; keys Escape
+sleep 0.3
+
 # 13. Through tmux to the terminal: with allow-passthrough on, a client
 # attached to this tmux (a terminal, recorded by script) receives the
 # plain OSC 777 that haos wrapped.

@@ -425,6 +425,49 @@ START_TEST(test_url_end)
 }
 END_TEST
 
+START_TEST(test_seen_by)
+{
+	struct event_row	 ev[3];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n;
+	char			*all, *t;
+	const char		*seen[4];
+	const char		*users[] = { "@bob:haos.test", ME,
+	    "@carol:haos.test", "@alice:haos.test" };
+	const char		*events[] = { "$3", "$3", "$2", "$3" };
+	const char		*four[] = { "@a:x", "@b:x", "@c:x", "@d:x" };
+
+	opts(&ro, 80);
+	ro.rcpt_users = users;
+	ro.rcpt_events = events;
+	ro.nrcpt = 4;
+	msg(&ev[0], "$1", "@alice:haos.test", T0, "{\"body\":\"one\"}");
+	msg(&ev[1], "$2", "@alice:haos.test", T0 + 1, "{\"body\":\"two\"}");
+	msg(&ev[2], "$3", "@alice:haos.test", T0 + 2,
+	    "{\"body\":\"three\"}");
+	/* Not me, not the sender; a later receipt has seen it too. */
+	ck_assert_uint_eq(render_seen_by(ev, 3, 2, &ro, seen), 1);
+	ck_assert_str_eq(seen[0], "@bob:haos.test");
+	ck_assert_uint_eq(render_seen_by(ev, 3, 1, &ro, seen), 2);
+	ck_assert_str_eq(seen[1], "@carol:haos.test");
+	t = render_seen_text(&ro, four, 4);
+	ck_assert_str_eq(t, "seen by @a:x, @b:x and 2 others");
+	free(t);
+	t = render_seen_text(&ro, four, 3);
+	ck_assert_str_eq(t, "seen by @a:x, @b:x and @c:x");
+	free(t);
+	/* One dim line under the newest message. */
+	all = run(ev, 3, &ro, &l, &n);
+	ck_assert_str_eq(l[n - 1].text, "  seen by Bob");
+	ck_assert(has_attr(l, n, "seen by Bob", RA_DIM));
+	ck_assert_str_eq(l[n - 1].event_id, "$3");
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 3);
+}
+END_TEST
+
 START_TEST(test_date)
 {
 	char	 buf[64];
@@ -1099,6 +1142,7 @@ suite_render(void)
 	tcase_add_test(tc, test_date);
 	tcase_add_test(tc, test_mention_full_name);
 	tcase_add_test(tc, test_url_end);
+	tcase_add_test(tc, test_seen_by);
 	suite_add_tcase(s, tc);
 	return s;
 }
