@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "haos/sanitize.h"
 #include "haos/xmalloc.h"
@@ -34,11 +35,24 @@ activity_name(const char *s, int max, const char *ellipsis)
 	return out;
 }
 
+/*
+ * Whether shown name a goes after b: letters without case first, then
+ * bytes, so that the line does not flip with the server's order (a set
+ * in Synapse).
+ */
+static int
+activity_name_after(const char *a, const char *b)
+{
+	int	 c = strcasecmp(a, b);
+
+	return c > 0 || (c == 0 && strcmp(a, b) > 0);
+}
+
 char *
 activity_typing_text(const char *const *names, size_t n, int ascii)
 {
 	const char	*ell = ascii ? "..." : ACTIVITY_ELLIPSIS;
-	char		*a, *b, *out;
+	char		*a, *b, *t, *out;
 
 	if (n == 0)
 		return NULL;
@@ -51,6 +65,11 @@ activity_typing_text(const char *const *names, size_t n, int ascii)
 		return out;
 	}
 	b = activity_name(names[1], ACTIVITY_NAME_MAX, ell);
+	if (activity_name_after(a, b)) {
+		t = a;
+		a = b;
+		b = t;
+	}
 	out = xasprintf("%s and %s are typing%s", a, b, ell);
 	free(a);
 	free(b);

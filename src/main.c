@@ -150,6 +150,7 @@ main_run_ui(const struct config *cfg, const struct paths *paths,
 	d.start_ms = main_start_ms;
 	d.device_id = s.device_id;
 	d.session_file = paths->session_file;
+	d.last_room_file = paths->last_room_file;
 	ui = ui_init(&d, err);
 	if (ui == NULL)
 		goto out;

@@ -139,6 +139,7 @@ paths_resolve(struct paths *p, const char *profile, const char *config_override,
 	p->session_file = xasprintf("%s/session.json", p->data_dir);
 	p->store_file = xasprintf("%s/store.sqlite3", p->data_dir);
 	p->log_file = xasprintf("%s/%s.log", p->state_dir, profile);
+	p->last_room_file = xasprintf("%s/last-room", p->data_dir);
 	free(cfg);
 	free(data);
 	free(state);
@@ -154,5 +155,6 @@ paths_free(struct paths *p)
 	free(p->session_file);
 	free(p->store_file);
 	free(p->log_file);
+	free(p->last_room_file);
 	memset(p, 0, sizeof *p);
 }

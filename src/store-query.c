@@ -352,6 +352,51 @@ store_query_receipt(struct store *s, const char *room_id, const char *rtype,
 	    user_id) == -1 ? -1 : 0;
 }
 
+/*
+ * The receipts of type rtype in a room: users[i] read up to events[i],
+ * by user id.  The caller frees both arrays and their strings.
+ */
+int
+store_query_receipts(struct store *s, const char *room_id, const char *rtype,
+    char ***users, char ***events, size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT x.user_id, x.event_id FROM "
+	    "receipts x JOIN rooms r ON r.id = x.room WHERE r.room_id = ?1 "
+	    "AND x.rtype = ?2 ORDER BY x.user_id";
+	sqlite3_stmt		*st;
+	size_t			 cap = 0, i;
+	int			 rc;
+
+	store_read(s);
+	*users = *events = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	store_bind(st, "tt", room_id, rtype);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			*users = xrealloc(*users, cap * sizeof **users);
+			*events = xrealloc(*events, cap * sizeof **events);
+		}
+		(*users)[*n] = store_col_str(st, 0);
+		(*events)[(*n)++] = store_col_str(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		for (i = 0; i < *n; i++) {
+			free((*users)[i]);
+			free((*events)[i]);
+		}
+		xfree(*users);
+		xfree(*events);
+		*n = 0;
+		return store_fail(s, err, "receipts");
+	}
+	return 0;
+}
+
 /* The users typing in a room, as a JSON array text. */
 int
 store_query_typing(struct store *s, const char *room_id, char **out,

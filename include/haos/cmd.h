@@ -350,6 +350,9 @@ const char		*cmd_server_why(const struct client_result *);
 char			*cmd_server_words(const struct cmd_args *, int from);
 void			 cmd_server_simple_done(struct cmd_ctx *,
 			     const struct client_result *, void *msg);
+/* A destructive command's question: how to confirm first (cmd-confirm.c). */
+void			 cmd_confirm(struct cmd_ctx *, const char *what,
+			     const char *confirm, const char *effect);
 /* The channel commands' report of a sequence (cmd-channel.c). */
 void			 cmd_channel_seq_done(struct cmd_ctx *,
 			     struct cmd_seq *, void *msg);

@@ -11,6 +11,7 @@ struct paths {
 	char	*session_file;	/* data_dir/session.json (0600) */
 	char	*store_file;	/* data_dir/store.sqlite3 (0600) */
 	char	*log_file;	/* state_dir/PROFILE.log */
+	char	*last_room_file; /* data_dir/last-room: opened at next start */
 };
 
 int	paths_resolve(struct paths *, const char *profile,

@@ -57,6 +57,10 @@ struct render_opts {
 	int		 seconds;	/* timestamps with seconds */
 	int64_t		 now_ms;	/* for "Today" day separators */
 	const char	*unread_after;	/* event id of the read marker */
+	/* Others' m.read receipts: users[i] read up to events[i]. */
+	const char *const *rcpt_users;
+	const char *const *rcpt_events;
+	size_t		 nrcpt;
 	/*
 	 * The thread root when rendering a thread; NULL in a channel,
 	 * where m.thread replies fold into their root's summary.
@@ -86,6 +90,31 @@ struct render_opts {
 int	render_timeline(const struct event_row *, size_t,
 	    const struct render_opts *, struct render_line **, size_t *);
 void	render_lines_free(struct render_line *, size_t);
+
+/*
+ * The length of the http(s) URL at s: up to a space or quote, without
+ * the sentence's punctuation after it (a trailing "." or ",", or a ")"
+ * the URL did not open).
+ */
+size_t	render_url_len(const char *s, size_t len);
+
+/*
+ * Who has seen evs[at] by ro's receipts: users whose receipt is on it or
+ * on a later event of the page, not me and not its sender.  Fills out
+ * (room for ro->nrcpt) with borrowed user ids; returns how many.
+ */
+size_t	render_seen_by(const struct event_row *evs, size_t n, size_t at,
+	    const struct render_opts *ro, const char **out);
+
+/*
+ * "seen by Bob", "seen by Bob and Carol", "seen by Bob, Carol and 2
+ * others": the names sanitised.  The caller frees.
+ */
+char	*render_seen_text(const struct render_opts *ro,
+	    const char *const *users, size_t n);
+
+/* A time in ms as "Sat 5 Dec 2026 03:01:26", local (message details). */
+void	render_date(int64_t ms, char *buf, size_t size);
 
 /*
  * Wrap sanitised text to width cells: returns the line count; the caller

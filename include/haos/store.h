@@ -305,6 +305,9 @@ int	store_query_state(struct store *, const char *room_id,
 int	store_query_receipt(struct store *, const char *room_id,
 	    const char *rtype, const char *user_id, char **,
 	    struct haos_error *);
+int	store_query_receipts(struct store *, const char *room_id,
+	    const char *rtype, char ***users, char ***events, size_t *,
+	    struct haos_error *);
 int	store_query_typing(struct store *, const char *room_id, char **,
 	    struct haos_error *);
 int	store_query_kv(struct store *, const char *key, char **,

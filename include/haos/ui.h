@@ -23,6 +23,7 @@ struct ui_deps {
 	int64_t			 start_ms;	/* net_now_ms() at main() */
 	const char		*device_id;
 	const char		*session_file;	/* rewritten by a new login */
+	const char		*last_room_file; /* the room open at the end */
 };
 
 /*

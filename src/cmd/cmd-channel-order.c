@@ -101,26 +101,46 @@ cmd_channel_linked(struct cmd_ctx *ctx, const char *space, const char *id)
 }
 
 /*
+ * The group a channel is listed in: 1 text, 2 voice, 0 none (a channel
+ * I am not in is not listed).
+ */
+static int
+cmd_channel_group(const struct room_row *r)
+{
+	if (r->join != ROOM_JOIN || r->is_space)
+		return 0;
+	return r->channel == CHANNEL_AUDIO || r->channel == CHANNEL_VIDEO ?
+	    2 : 1;
+}
+
+/*
  * The channels the space links (a room that only names the space as its
- * parent is not one): ids and orders (copies), in display order.
+ * parent is not one): ids and orders (copies), in display order, and
+ * with groups (optional) the group of each.
  */
 static size_t
 cmd_channel_list(struct cmd_ctx *ctx, const char *space, char ***ids,
-    char ***orders)
+    char ***orders, int **groups)
 {
 	struct haos_error	 err;
 	struct room_row		*r = NULL;
 	size_t			 n = 0, i, o = 0;
 
 	*ids = *orders = NULL;
+	if (groups != NULL)
+		*groups = NULL;
 	if (ctx->store == NULL || space_channels(ctx->store, space, &r, &n,
 	    &err) == -1)
 		return 0;
 	*ids = xcalloc(n + 1, sizeof **ids);
 	*orders = xcalloc(n + 1, sizeof **orders);
+	if (groups != NULL)
+		*groups = xcalloc(n + 1, sizeof **groups);
 	for (i = 0; i < n; i++) {
 		if (!cmd_channel_linked(ctx, space, r[i].room_id))
 			continue;
+		if (groups != NULL)
+			(*groups)[o] = cmd_channel_group(&r[i]);
 		(*ids)[o] = xstrdup(r[i].room_id);
 		(*orders)[o++] = r[i].order != NULL ? xstrdup(r[i].order) :
 		    NULL;
@@ -172,7 +192,7 @@ cmd_channel_created(struct cmd_ctx *ctx, const struct client_result *res,
 	q = cmd_seq_new(cmd_channel_seq_done, xasprintf("created channel "
 	    "#%s (%s)", label, id));
 	free(label);
-	n = cmd_channel_list(ctx, c->space, &ids, &orders);
+	n = cmd_channel_list(ctx, c->space, &ids, &orders, NULL);
 	cmd_channel_reorder(ctx, q, c->space, ids, orders, n, c->via);
 	order = space_order_after(n > 0 ? orders[n - 1] : NULL);
 	if (order == NULL) {
@@ -233,35 +253,47 @@ cmd_channel_create_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return CMD_RETURN_WAIT;
 }
 
-/* /channel move up|down: swap with the neighbour, rewriting order. */
+/*
+ * /channel move up|down: swap with the neighbour in the group the list
+ * shows it in (text or voice channels), rewriting order; the channels
+ * of other groups in between keep their places.
+ */
 static enum cmd_retval
 cmd_channel_move_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct cmd_seq	*q;
 	const char	*space, *room;
 	char		**ids, **orders, *t, *via, *label;
+	int		*groups;
 	size_t		 n, i, at;
 	int		 up;
 
 	space = ctx->server_id;
 	room = ctx->room_id;
 	up = strcmp(a->argv[0], "up") == 0;
-	n = cmd_channel_list(ctx, space, &ids, &orders);
+	n = cmd_channel_list(ctx, space, &ids, &orders, &groups);
 	for (at = 0; at < n && strcmp(ids[at], room) != 0; at++)
 		;
 	if (at == n) {
 		cmd_error(ctx, "channel move: the channel is not in this "
 		    "server");
 		cmd_channel_list_free(ids, orders, n);
+		free(groups);
 		return CMD_RETURN_ERROR;
 	}
-	if ((up && at == 0) || (!up && at + 1 == n)) {
+	for (i = at; up ? i > 0 : i + 1 < n;) {
+		i = up ? i - 1 : i + 1;
+		if (groups[i] == groups[at])
+			break;
+	}
+	if (i == at || groups[i] != groups[at]) {
 		cmd_info(ctx, "channel move: already %s", up ? "first" :
 		    "last");
 		cmd_channel_list_free(ids, orders, n);
+		free(groups);
 		return CMD_RETURN_NORMAL;
 	}
-	i = up ? at - 1 : at + 1;
+	free(groups);
 	label = cmd_room_label(ctx, room);
 	q = cmd_seq_new(cmd_channel_seq_done, xasprintf("moved #%s %s",
 	    label, a->argv[0]));
@@ -300,7 +332,8 @@ const struct cmd_entry cmd_channel_move_entry = {
 	.alias = NULL,
 	.args = { 1, 1 },
 	.usage = "up|down",
-	.help = "Move the selected channel up or down the list",
+	.help = "Move the selected channel up or down among the text or "
+	    "voice channels",
 	.target = CMD_TARGET_CHANNEL,
 	.power = POWER_MODERATOR,
 	.flags = CMD_POWER_SERVER,

@@ -131,7 +131,7 @@ cmd_channel_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct member_row	*m = NULL;
 	struct cmd_seq		*q;
 	const char		*space, *room;
-	char			*name = NULL, *confirm, *label;
+	char			*name = NULL, *confirm, *label, *how, *effect;
 	size_t			 nm = 0, i;
 	int			 ok;
 
@@ -151,8 +151,12 @@ cmd_channel_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	free(confirm);
 	free(name);
 	if (!ok) {
-		cmd_error(ctx, "channel delete: this removes #%s and its "
-		    "members; to confirm: /channel delete %s", label, label);
+		how = xasprintf("/channel delete %s", label);
+		effect = xasprintf("removes #%s from the server, kicks its "
+		    "members and leaves it", label);
+		cmd_confirm(ctx, "channel delete", how, effect);
+		free(how);
+		free(effect);
 		free(label);
 		return CMD_RETURN_ERROR;
 	}

@@ -100,7 +100,7 @@ cmd_server_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	const char		*space;
 	json_t			*c;
 	char			*code = NULL, *owner = NULL, *name, *confirm;
-	char			*label, *body, *via, *alias;
+	char			*label, *body, *via, *alias, *how, *effect;
 	int			 ok;
 
 	space = ctx->server_id;
@@ -131,9 +131,13 @@ cmd_server_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	    (name != NULL && strcmp(confirm, name) == 0));
 	label = sanitize_text(name != NULL ? name : space, (size_t)-1, 0);
 	if (!ok) {
-		cmd_error(ctx, "server delete: this removes %s for everyone "
-		    "(members are kicked, the invite stops working); to "
-		    "confirm: /server delete %s", label, label);
+		how = xasprintf("/server delete %s", label);
+		effect = xasprintf("removes %s for everyone: its members are "
+		    "kicked from every channel and its invite stops working",
+		    label);
+		cmd_confirm(ctx, "server delete", how, effect);
+		free(how);
+		free(effect);
 		free(label);
 		free(name);
 		free(confirm);

@@ -122,7 +122,7 @@ const struct cmd_entry cmd_mark_read_entry = {
 	.name = "mark-read",
 	.args = { 0, 0 },
 	.usage = "",
-	.help = "Mark the selected channel read (on this device for now)",
+	.help = "Mark the selected channel read up to its newest message",
 	.flags = CMD_UI,
 	.exec = cmd_ui_exec
 };

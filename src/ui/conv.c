@@ -585,6 +585,8 @@ conv_key(struct ui *ui, int key, const char *paste)
 		id = c->confirm;
 		c->confirm = NULL;
 		if (key == 'y' || key == 'Y') {
+			/* The question goes; an error replaces this. */
+			ui_message(ui, 0, "message deleted");
 			conv_run(ui, "delete", NULL, id);
 		} else
 			ui_message(ui, 0, "not deleted");

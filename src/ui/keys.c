@@ -441,8 +441,12 @@ keys_terminal_setup(int mouse)
 	define_key("\033[4~", KEY_END);
 	define_key("\033OF", KEY_END);
 	if (mouse) {
-		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
-		    BUTTON5_PRESSED, NULL);
+		/*
+		 * Releases too: ncurses reads on for an event outside the
+		 * mask, blocking the loop (and the screen) until a key.
+		 */
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED |
+		    BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 		mouseinterval(0);
 	}
 	fputs("\033[?2004h", stdout);

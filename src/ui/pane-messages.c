@@ -31,6 +31,9 @@ struct msgs_state {
 	int			 beginning;	/* the room's first event */
 	int			 sel;		/* message selection active */
 	char			*sel_id;	/* event id (or txn id) */
+	char			**rcpt_users;	/* m.read receipts: users[i] */
+	char			**rcpt_events;	/* read up to events[i] */
+	size_t			 nrcpt;
 };
 
 /* The pane's state, made on first use. */
@@ -44,9 +47,25 @@ pane_messages_state(struct ui *ui)
 	return ui->msgs_st;
 }
 
+/* Forget the receipts read with the page. */
+static void
+pane_messages_receipts_free(struct msgs_state *ms)
+{
+	size_t	 i;
+
+	for (i = 0; i < ms->nrcpt; i++) {
+		free(ms->rcpt_users[i]);
+		free(ms->rcpt_events[i]);
+	}
+	xfree(ms->rcpt_users);
+	xfree(ms->rcpt_events);
+	ms->nrcpt = 0;
+}
+
 static void
 pane_messages_clear(struct msgs_state *ms)
 {
+	pane_messages_receipts_free(ms);
 	event_rows_free(ms->ev, ms->nev);
 	ms->ev = NULL;
 	ms->nev = 0;
@@ -146,6 +165,9 @@ pane_messages_render(struct ui *ui)
 	o.event_of = pane_messages_event_of;
 	o.event_arg = ui;
 	o.unread_after = readstate_marker(ui);
+	o.rcpt_users = (const char *const *)ms->rcpt_users;
+	o.rcpt_events = (const char *const *)ms->rcpt_events;
+	o.nrcpt = ms->nrcpt;
 	if (render_timeline(ms->ev, ms->nev, &o, &ms->lines,
 	    &ms->nlines) == -1) {
 		log_warn("ui", "render failed");
@@ -178,6 +200,11 @@ pane_messages_refresh(struct pane *p)
 	    ui->room_id, STORE_LATEST, ms->want, 0, ui->me, &ms->ev, &ms->nev,
 	    &err) == -1)
 		log_warn("ui", "timeline: %s", err.msg);
+	pane_messages_receipts_free(ms);
+	if (ui->room_id != NULL && store_query_receipts(ui->store,
+	    ui->room_id, "m.read", &ms->rcpt_users, &ms->rcpt_events,
+	    &ms->nrcpt, &err) == -1)
+		log_warn("ui", "receipts: %s", err.msg);
 	for (i = 0; i < ms->nev; i++)
 		real += ms->ev[i].event_id != NULL;
 	ms->beginning = ms->nev > 0 && real < ms->want &&
@@ -590,7 +617,7 @@ pane_messages_url(const char *body)
 		p = h;
 	if (p == NULL)
 		return NULL;
-	return xstrndup(p, strcspn(p, " \t\n<>\"'"));
+	return xstrndup(p, render_url_len(p, strlen(p)));
 }
 
 /* message copy|open|details|...: act on the selected message. */
@@ -600,7 +627,11 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 	const struct event_row	*e = pane_messages_selected_event(ui);
 	json_t			*c;
 	const char		*body;
-	char			*lines[8], *url, *clean;
+	char			*lines[10], *url, *clean, date[64];
+	const char		**seen;
+	struct render_opts	 ro;
+	struct msgs_state	*ms = pane_messages_state(ui);
+	size_t			 nseen;
 	size_t			 n = 0, i;
 
 	if (e == NULL) {
@@ -634,11 +665,29 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 		    e->event_id : "(not sent yet)");
 		lines[n++] = xasprintf("type:     %s", e->type != NULL ?
 		    e->type : "");
-		lines[n++] = xasprintf("time:     %lld ms", (long long)e->ts);
+		render_date(e->ts, date, sizeof date);
+		lines[n++] = xasprintf("time:     %s", date);
 		lines[n++] = xasprintf("state:    %s", e->echo == OUTBOX_NONE ?
 		    "on the server" : outbox_state_name(e->echo));
 		if (e->edited_by != NULL)
 			lines[n++] = xasprintf("edited:   %s", e->edited_by);
+		/* Who has read up to it or past it (others' receipts). */
+		memset(&ro, 0, sizeof ro);
+		ro.me = ui->me;
+		ro.name_of = ui_name_of;
+		ro.name_arg = ui;
+		ro.rcpt_users = (const char *const *)ms->rcpt_users;
+		ro.rcpt_events = (const char *const *)ms->rcpt_events;
+		ro.nrcpt = ms->nrcpt;
+		seen = xcalloc(ms->nrcpt + 1, sizeof *seen);
+		nseen = render_seen_by(ms->ev, ms->nev, (size_t)(e - ms->ev),
+		    &ro, seen);
+		if (nseen > 0) {
+			clean = render_seen_text(&ro, seen, nseen);
+			lines[n++] = xasprintf("seen by:  %s", clean + 8);
+			free(clean);
+		}
+		free(seen);
 		lines[n++] = xasprintf("body:     %s", body);
 		overlay_show(ui, "Message details", lines, n);
 		for (i = 0; i < n; i++)

@@ -111,24 +111,30 @@ readstate_typing_send(struct ui *ui, const char *room_id, int typing)
 	client_typing(ui->ctx.client, room_id, typing, ACTIVITY_TYPING_HOLD);
 }
 
-/* My display name, from the member list of the selected room. */
+/*
+ * My display name, from the member list of the selected room, followed
+ * as it changes (a /nick): a name kept from before would highlight only
+ * part of the new one ("Alice" of "Alice Anders").
+ */
 static const char *
 readstate_my_name(struct ui *ui)
 {
 	const struct member_row	*mem;
 	size_t			 i, nmem;
 
-	if (ui->me_name != NULL)
-		return ui->me_name;
 	mem = pane_members_list(ui, &nmem);
 	for (i = 0; i < nmem; i++) {
-		if (strcmp(mem[i].user_id, ui->me) == 0 &&
-		    mem[i].displayname != NULL &&
-		    *mem[i].displayname != '\0') {
+		if (strcmp(mem[i].user_id, ui->me) != 0 ||
+		    mem[i].displayname == NULL ||
+		    *mem[i].displayname == '\0')
+			continue;
+		if (ui->me_name == NULL ||
+		    strcmp(ui->me_name, mem[i].displayname) != 0) {
+			free(ui->me_name);
 			ui->me_name = xstrdup(mem[i].displayname);
 			ui->messages.stale = 1;	/* highlight by name */
-			break;
 		}
+		break;
 	}
 	return ui->me_name;
 }

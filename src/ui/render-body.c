@@ -11,6 +11,32 @@
 #include "render-int.h"
 
 
+size_t
+render_url_len(const char *s, size_t len)
+{
+	size_t	 n, i;
+	int	 open = 0;
+
+	for (n = 0; n < len && s[n] != ' ' && s[n] != '\n' &&
+	    s[n] != '\t' && s[n] != '<' && s[n] != '>' && s[n] != '"'; n++)
+		;
+	for (;;) {
+		if (n > 0 && strchr(".,;:!?'", s[n - 1]) != NULL) {
+			n--;
+			continue;
+		}
+		if (n == 0 || s[n - 1] != ')')
+			break;
+		/* Keep a ")" the URL opened: wiki/Foo_(bar). */
+		for (open = 0, i = 0; i + 1 < n; i++)
+			open += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+		if (open > 0)
+			break;
+		n--;
+	}
+	return n;
+}
+
 /*
  * Append a sanitised body with base style: mentions of me (user id or
  * display name) become RA_MENTION, http(s) URLs RA_LINK.
@@ -19,7 +45,7 @@ void
 render_rich_body(struct render_rich *r, const struct render_opts *ro,
     const char *body, int base)
 {
-	size_t	 start, i, len, m;
+	size_t	 start, i, len, m, n;
 
 	start = r->len;
 	len = strlen(body);
@@ -29,10 +55,10 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
 		    strncmp(body + i, "http://", 7) == 0) &&
 		    (i == 0 || body[i - 1] == ' ' || body[i - 1] == '\n' ||
 		    body[i - 1] == '(' || body[i - 1] == '<')) {
-			for (m = i; m < len && body[m] != ' ' &&
-			    body[m] != '\n'; m++)
+			n = render_url_len(body + i, len - i);
+			for (m = i; m < i + n; m++)
 				r->sty[start + m] = STY(RA_LINK, 0);
-			i = m;
+			i = m - 1;
 			continue;
 		}
 		m = 0;
@@ -41,6 +67,9 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
 		if (m == 0 && ro->my_name != NULL)
 			m = mention_match_word(body, len, i, ro->my_name);
 		if (m > 0) {
+			/* "@Alice Anders" (a user id shown as its name). */
+			if (i > 0 && body[i - 1] == '@')
+				r->sty[start + i - 1] = STY(RA_MENTION, 0);
 			for (; m > 0; m--, i++)
 				r->sty[start + i] = STY(RA_MENTION, 0);
 			i--;

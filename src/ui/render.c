@@ -89,6 +89,74 @@ render_day(int64_t ms, struct tm *tm)
 	    tm->tm_mday;
 }
 
+/*
+ * A server's time in ms as a local date and time for people:
+ * "Sat 5 Dec 2026 03:01:26" (hostile times clamped as in the timeline).
+ */
+void
+render_date(int64_t ms, char *buf, size_t size)
+{
+	struct tm	 tm;
+	char		 wday[24], mon[24];
+
+	render_day(ms, &tm);
+	strftime(wday, sizeof wday, "%a", &tm);
+	strftime(mon, sizeof mon, "%b", &tm);
+	snprintf(buf, size, "%s %d %s %d %02d:%02d:%02d", wday, tm.tm_mday,
+	    mon, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+size_t
+render_seen_by(const struct event_row *evs, size_t n, size_t at,
+    const struct render_opts *ro, const char **out)
+{
+	size_t	 i, j, k = 0;
+
+	if (at >= n)
+		return 0;
+	for (i = 0; i < ro->nrcpt; i++) {
+		if (ro->rcpt_users[i] == NULL || ro->rcpt_events[i] == NULL ||
+		    (ro->me != NULL && strcmp(ro->rcpt_users[i], ro->me) ==
+		    0) || (evs[at].sender != NULL &&
+		    strcmp(ro->rcpt_users[i], evs[at].sender) == 0))
+			continue;
+		for (j = at; j < n; j++) {
+			if (evs[j].event_id != NULL && strcmp(evs[j].event_id,
+			    ro->rcpt_events[i]) == 0)
+				break;
+		}
+		if (j < n)
+			out[k++] = ro->rcpt_users[i];
+	}
+	return k;
+}
+
+#define RENDER_SEEN_NAMES	3	/* named before "and N others" */
+
+char *
+render_seen_text(const struct render_opts *ro, const char *const *users,
+    size_t n)
+{
+	char	*out, *name, *t;
+	size_t	 i, shown = n > RENDER_SEEN_NAMES ? RENDER_SEEN_NAMES - 1 : n;
+
+	out = xstrdup("seen by ");
+	for (i = 0; i < shown; i++) {
+		name = render_name(ro, users[i], NULL);
+		t = xasprintf("%s%s%s", out, i == 0 ? "" : i + 1 == n ?
+		    " and " : ", ", name);
+		free(name);
+		free(out);
+		out = t;
+	}
+	if (shown < n) {
+		t = xasprintf("%s and %zu others", out, n - shown);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
 /* Day separator text: "Today", "Yesterday" or "Mon 23 Nov 2026". */
 static void
 render_day_label(const struct render_opts *ro, int64_t ts, char *buf,
@@ -562,7 +630,8 @@ render_timeline(const struct event_row *evs, size_t n,
 	json_t			*c, *nc;
 	enum outbox_state	 edit;
 	char			 label[128], tbuf[16], *text;
-	size_t			 i;
+	const char		**seen;
+	size_t			 i, nseen, last = n;
 	int			 day, header, unread = 0, msg, tw;
 
 	memset(&o, 0, sizeof o);
@@ -639,11 +708,29 @@ render_timeline(const struct event_row *evs, size_t n,
 		g.day = day;
 		g.msg = msg;
 		free(text);
+		last = i;
 next:
 		if (ro->unread_after != NULL && ev->event_id != NULL &&
 		    strcmp(ev->event_id, ro->unread_after) == 0)
 			unread = 1;
 		json_decref(c);
+	}
+	/* Under the newest event, who has seen it (as Element does). */
+	if (last < n && ro->nrcpt > 0) {
+		seen = xcalloc(ro->nrcpt, sizeof *seen);
+		nseen = render_seen_by(evs, n, last, ro, seen);
+		if (nseen > 0) {
+			o.event_id = evs[last].event_id;
+			o.txn_id = evs[last].txn_id;
+			o.first = 0;
+			text = render_seen_text(ro, seen, nseen);
+			memset(&r, 0, sizeof r);
+			render_rich_str(&r, text, STY(RA_DIM, 0));
+			render_wrap_rich(&o, &r, 2, 2);
+			render_rich_free(&r);
+			free(text);
+		}
+		free(seen);
 	}
 	*lines = o.lines;
 	*nlines = o.n;

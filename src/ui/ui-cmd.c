@@ -1,5 +1,4 @@
 /* The client side of the command layer: actions, overlays, print sink. */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,7 +133,7 @@ ui_action(void *arg, enum ui_action act, const char *param)
 		return pane_input_action(ui, act);
 	case UI_ACT_MARK_READ:
 		if (ui->room_id != NULL)
-			ui_mark_read(ui, ui->room_id, INT64_MAX);
+			ui_mark_read_newest(ui, ui->room_id);
 		return 0;
 	case UI_ACT_MESSAGE_COPY:
 	case UI_ACT_MESSAGE_OPEN:

@@ -159,6 +159,7 @@ struct ui {
 	const char		*user_id;
 	const char		*device_id;
 	const char		*session_file;
+	const char		*last_room_file; /* NULL: not kept */
 	struct conv		*conv;		/* edit/reply/thread/picker */
 
 	struct switcher		*sw;
@@ -177,6 +178,7 @@ void		 ui_select_room(struct ui *, const char *room_id);
 void		 ui_select_server(struct ui *, const char *server_id);
 void		 ui_initial_selection(struct ui *);
 void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
+void		 ui_mark_read_newest(struct ui *, const char *room_id);
 int64_t		 ui_read_ts(struct ui *, const char *room_id);
 
 /* ui-cmd.c: what commands ask of the client, the print sink */

@@ -1,12 +1,17 @@
 /* Selection of the server and room: last room per server, read marks. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "curses.h"
 #include "ui-int.h"
 
 #include "haos/error.h"
+#include "haos/log.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -48,6 +53,24 @@ ui_mark_read(struct ui *ui, const char *room_id, int64_t ts)
 	ui->channels.stale = 1;
 }
 
+/*
+ * Esc: the room is read up to its newest event (the one readstate_read()
+ * sends the read marker for), so what arrives later is unread again.
+ */
+void
+ui_mark_read_newest(struct ui *ui, const char *room_id)
+{
+	struct haos_error	 err;
+	struct room_row		 r;
+
+	if (store_query_room(ui->store, room_id, &r, &err) != 1) {
+		readstate_read(ui, room_id);
+		return;
+	}
+	ui_mark_read(ui, room_id, r.last_ts);
+	room_row_free(&r);
+}
+
 static const char *
 ui_last_room(struct ui *ui, const char *server_id)
 {
@@ -80,10 +103,76 @@ ui_set_last_room(struct ui *ui, const char *server_id, const char *room)
 	ui->last_room[ui->nlast++] = xstrdup(room);
 }
 
+/*
+ * Keep the selected room's id for the next start (written aside and
+ * renamed, so a crash leaves the old one or the new one).
+ */
+static void
+ui_save_last_room(struct ui *ui)
+{
+	char	*tmp;
+	FILE	*f;
+	int	 fd, ok;
+
+	if (ui->last_room_file == NULL || ui->room_id == NULL)
+		return;
+	tmp = xasprintf("%s.tmp", ui->last_room_file);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+	f = fd != -1 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		if (fd != -1)
+			close(fd);
+		log_warn("ui", "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return;
+	}
+	ok = fprintf(f, "%s\n", ui->room_id) > 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, ui->last_room_file) == -1) {
+		log_warn("ui", "%s: %s", ui->last_room_file, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+}
+
+/* The room kept by ui_save_last_room(), if it is still one I am in. */
+static char *
+ui_load_last_room(struct ui *ui)
+{
+	struct haos_error	 err;
+	struct room_row		 r;
+	FILE			*f;
+	char			*line = NULL;
+	size_t			 size = 0;
+	ssize_t			 len;
+	int			 ok = 0;
+
+	if (ui->last_room_file == NULL)
+		return NULL;
+	f = fopen(ui->last_room_file, "r");
+	if (f == NULL)
+		return NULL;
+	len = getline(&line, &size, f);
+	fclose(f);
+	if (len <= 0) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	if (store_query_room(ui->store, line, &r, &err) == 1) {
+		ok = r.join == ROOM_JOIN && !r.is_space;
+		room_row_free(&r);
+	}
+	if (!ok)
+		xfree(line);
+	return line;
+}
+
 /* Everything that shows the selected room must be read again. */
 static void
 ui_room_changed(struct ui *ui)
 {
+	ui_save_last_room(ui);
 	pane_messages_reset(ui);
 	overlay_close(ui);
 	ui->messages.stale = 1;
@@ -154,10 +243,18 @@ ui_select_room(struct ui *ui, const char *room_id)
 void
 ui_initial_selection(struct ui *ui)
 {
+	char	*last;
 	int	 i;
 
 	if (ui->room_id != NULL || ui->server_id != NULL)
 		return;
+	/* Where I was when haos last ran. */
+	last = ui_load_last_room(ui);
+	if (last != NULL) {
+		ui_select_room(ui, last);
+		free(last);
+		return;
+	}
 	i = pane_rail_first_server(ui);
 	if (i >= 0) {
 		ui_select_server(ui, pane_rail_id(ui, (size_t)i));

@@ -241,6 +241,8 @@ ui_mouse(struct ui *ui)
 			    UI_ACT_SCROLL_DOWN);
 		return;
 	}
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return;		/* a release */
 	r = &ui->lay.rail;
 	if (ev.x >= r->x && ev.x < r->x + r->w && ev.y >= r->y &&
 	    ev.y < r->y + r->h) {
@@ -364,6 +366,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->user_id = d->user_id;
 	ui->device_id = d->device_id;
 	ui->session_file = d->session_file;
+	ui->last_room_file = d->last_room_file;
 	ui->notify = d->notify;
 	ui->me = xstrdup(d->user_id);
 	ui->ed = editor_new();

@@ -69,10 +69,19 @@ INI
 		{ echo "login failed"; cat "$TMP/login.err"; exit 1; }
 }
 
+# haos_cmd: the shell command that runs haos in the tmux pane.
+haos_cmd() {
+	echo "env TERM=tmux-256color HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_DATA_HOME=$XDG_DATA_HOME XDG_STATE_HOME=$XDG_STATE_HOME LANG=C.UTF-8 LC_ALL=C.UTF-8 ${HAOS_ENV:-} $HAOS_BIN --config $CFG; echo HAOS-EXITED \$?; sleep 30"
+}
+
 # haos_start COLS ROWS: haos in a detached tmux session "h".
 haos_start() {
-	tm new-session -d -s h -x "$1" -y "$2" \
-		"env TERM=tmux-256color HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_DATA_HOME=$XDG_DATA_HOME XDG_STATE_HOME=$XDG_STATE_HOME LANG=C.UTF-8 LC_ALL=C.UTF-8 ${HAOS_ENV:-} $HAOS_BIN --config $CFG; echo HAOS-EXITED \$?; sleep 30"
+	tm new-session -d -s h -x "$1" -y "$2" "$(haos_cmd)"
+}
+
+# haos_restart: haos again in the same pane (after it exited).
+haos_restart() {
+	tm respawn-pane -k -t h "clear; $(haos_cmd)"
 }
 
 screen() { tm capture-pane -p -t h; }

@@ -71,6 +71,7 @@ PY
 
 # random_bold: "# random" is drawn in bold (unread).
 random_bold() { tm capture-pane -e -p -t h | grep -qF $'\e[1mrandom'; }
+general_bold() { tm capture-pane -e -p -t h | grep -qF $'\e[1mgeneral'; }
 
 # newest_event ROOM TOKEN: the id of the room's newest event.
 newest_event() {
@@ -88,6 +89,17 @@ api PUT "$BOB_TYPING" "$BOB_TOKEN" '{"typing":true,"timeout":30000}' >/dev/null
 check "bob typing shows" wait_for "Bob is typing…" 5
 api PUT "$CAROL_TYPING" "$CAROL_TOKEN" '{"typing":true,"timeout":30000}' >/dev/null
 check "two typing" wait_for "Bob and Carol are typing…" 5
+# The server sends the names in no order (a set in Synapse): the line
+# keeps one order however they come.
+flips=0
+for i in 1 2 3 4 5 6 7 8; do
+	api PUT "$CAROL_TYPING" "$CAROL_TOKEN" '{"typing":false}' >/dev/null
+	wait_for "Bob is typing…" 5
+	api PUT "$CAROL_TYPING" "$CAROL_TOKEN" '{"typing":true,"timeout":30000}' >/dev/null
+	wait_for_re "(Bob and Carol|Carol and Bob) are typing…"
+	screen | grep -qF "Carol and Bob are typing" && flips=$((flips + 1))
+done
+check "typing names keep their order ($flips flips in 8)" test "$flips" = 0
 api PUT "$BOB_TYPING" "$BOB_TOKEN" '{"typing":false}' >/dev/null
 api PUT "$CAROL_TYPING" "$CAROL_TOKEN" '{"typing":false}' >/dev/null
 check "typing line clears" wait_gone "typing…" 5
@@ -225,6 +237,16 @@ sleep 1.5
 check "Esc posts the read marker" has_request "$RM"
 tm resize-window -t h -x 200 -y 50
 sleep 0.5
+# Esc marked #general read up to its newest message, not for the rest of
+# the session: what bob posts there later makes it unread again.
+keys M-Down
+check "Alt+Down selects #random again" wait_for "Acme > # random" 5
+send_text "$GENERAL" "$BOB_TOKEN" "posted after the Esc"
+sleep 2
+check "#general unread again after Esc" general_bold
+keys M-Up
+check "back in #general after Esc" wait_for "Acme > # general" 5
+sleep 0.5
 
 # 11. A mention only in m.mentions (no name in the body, so the server
 # does not highlight it) is found by haos: badge and notification.
@@ -248,6 +270,33 @@ api PUT "/_matrix/client/v3/rooms/$(q "$GENERAL")/state/io.haos.member_role/$(q 
 sleep 2
 roles=$(screen | grep -oE '(ADMIN|MODERATOR|GUEST) - [0-9]|(Alice|Bob|Carol) *$' | sed 's/ *$//' | tr '\n' ,)
 check "roles from power levels ($roles)" test "$roles" = "ADMIN - 1,Alice,MODERATOR - 1,Bob,GUEST - 1,Carol,"
+
+# 12b. After /nick, the whole new name is highlighted in a mention, not
+# the part the old name matches ("Alice" of "Alice Anders").
+keys -l "/nick Alice Anders"; keys Enter
+check "nick changed" wait_for "Alice Anders" 10
+sleep 1
+send_text "$GENERAL" "$BOB_TOKEN" "Alice Anders: the new name works"
+check "mention by the new name arrives" wait_for "Alice Anders: the new name works" 5
+check "the whole new name is highlighted" python3 -c '
+import re, sys
+t = sys.stdin.read()
+line = [l for l in t.split("\n") if "the new name works" in l][0]
+sys.exit(0 if re.search(r"\x1b\[[0-9;]*mAlice Anders\x1b\[", line) else 1)' < <(tm capture-pane -e -p -t h)
+
+# 12c. Others' read receipts: "seen by" under the newest message, and in
+# its details.
+keys -l "seen by test"; keys Enter
+check "my message shows" wait_for "seen by test" 5
+sleep 1.5
+SEEN=$(newest_event "$GENERAL" "$ALICE_TOKEN")
+api POST "/_matrix/client/v3/rooms/$(q "$GENERAL")/receipt/m.read/$(q "$SEEN")" "$CAROL_TOKEN" '{}' >/dev/null
+api POST "/_matrix/client/v3/rooms/$(q "$GENERAL")/receipt/m.read/$(q "$SEEN")" "$BOB_TOKEN" '{}' >/dev/null
+check "seen by under the newest message" wait_for "seen by Bob and Carol" 5
+keys M-s; sleep 0.3; keys Enter
+check "message details say who has seen it" wait_for "seen by:  Bob and Carol" 5
+keys Escape; sleep 0.3; keys Escape
+sleep 0.3
 
 # 13. Through tmux to the terminal: with allow-passthrough on, a client
 # attached to this tmux (a terminal, recorded by script) receives the

@@ -204,6 +204,7 @@ keys M-s; sleep 0.3; keys d
 wait_for "delete this message?" 5 >/dev/null
 keys y
 check "y deletes it" wait_gone "conv delete me" 10
+check "the question is gone after the delete" wait_gone "delete this message?" 2
 check "server: my message redacted" until_ok 5 api redacted "$ALICE_TOKEN" "$DEL"
 # alice is an admin: she may delete bob's message too.
 BOBS=$(api send "$BOB_TOKEN" m.room.message "$(text "conv bob says something rude")")

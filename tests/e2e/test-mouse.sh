@@ -59,6 +59,9 @@ check "mouse on: tracking requested" grep -qaF $'\e[?1000h' "$TMP/out2.bin"
 click "# random"
 check "click on a channel opens it" wait_for " Acme > # random" 5
 check "the newest message shows" wait_for "wheel line 60" 5
+# The screen keeps updating after a click, with no key pressed.
+send_text "$RANDOM_ROOM" "$BOB_TOKEN" "posted after the click"
+check "a message after a click shows without a key" wait_for "posted after the click" 5
 p=$(where "wheel line 60")
 for i in 1 2 3 4 5 6; do mouse 64 $p; done
 check "wheel up scrolls back" wait_gone "wheel line 60" 5

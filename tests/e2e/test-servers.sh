@@ -52,5 +52,24 @@ sleep 0.5
 keys "/channel create spam" Enter
 check "permission message in the client" wait_for "channel create needs MODERATOR (50); you are GUEST (0)" 5
 
+# 5. A destructive command says how to confirm first, and the whole of
+# what it would do in a dialog, even at 80 columns.
+tm resize-window -t h -x 80 -y 24
+keys "/goto Acme" Enter
+check "back in Acme at 80x24" wait_for "Acme > # general" 5
+keys "/channel delete" Enter
+check "80 cols: the status line says how to confirm" wait_for "channel delete: to confirm, type /channel delete" 5
+check "a dialog explains it" wait_for "Confirm channel delete" 5
+check "the dialog has the command to type" wait_for "  /channel delete general" 2
+check "and the whole of its effect (wrapped)" wait_for "leaves it." 2
+keys Escape
+check "Esc closes the dialog" wait_gone "Confirm channel delete" 5
+tm resize-window -t h -x 140 -y 40
+keys "/server delete" Enter
+check "140 cols: /server delete says how to confirm" wait_for "server delete: to confirm, type /server delete Acme" 5
+check "its dialog says what is lost" wait_for "Confirm server delete" 5
+keys Escape
+check "the server is still there" test -n "$(room_id general "$ALICE_TOKEN")"
+
 [ "$FAILS" = 0 ] || dump
 finish

@@ -235,9 +235,19 @@ check "y copies the newest message with OSC 52" buffer_has "HOSTILE-A.*HOSTILE-Z
 check "the copy is sanitised too" buffer_clean
 keys k; sleep 0.2; keys Enter
 check "Enter shows message details" wait_for "Message details" 5
+check "details show the time as a date, not ms" bash -c 'tmux -L '"$TMUX_SOCK"' capture-pane -p -t h | grep -qE "time: +[A-Z][a-z]{2} [0-9]{1,2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}"'
 keys Escape; sleep 0.3; keys Escape
 check "Esc leaves selection" wait_gone "SELECT:" 5
 sleep 0.3
+keys -l "/goto random"; keys Enter
+check "in #random before quitting" wait_for "Acme > # random" 5
 keys -l "/quit"; keys Enter
 check "/quit exits with 0" wait_for "HAOS-EXITED 0" 10
+
+# A restart opens the channel open at the end, not the first one.
+haos_restart
+check "restart: back in #random" wait_for "Acme > # random" 15
+check "restart: not the first channel" bash -c '! tmux -L '"$TMUX_SOCK"' capture-pane -p -t h | grep -q "Acme > # general"'
+keys -l "/quit"; keys Enter
+check "/quit exits with 0 again" wait_for "HAOS-EXITED 0" 10
 finish

@@ -952,6 +952,13 @@ def presence_content(uid):
     return c
 
 
+def unordered(items):
+    """A list of items in no particular order (a set's, in Synapse)."""
+    out = list(items)
+    RNG.shuffle(out)
+    return out
+
+
 def set_typing(rid, uid, typing, timeout_ms):
     t = VOL.typing.setdefault(rid, {})
     was = uid in t
@@ -1272,8 +1279,9 @@ def sync_room_entry(room, rid, uid, did, since, full_state, f, upto,
     ef = rf.get("ephemeral") or {}
     tpos = VOL.typing_pos.get(rid, 0)
     if tpos and (since is None or newly or tpos > since):
+        # Synapse keeps typing users in a set: no order to rely on.
         ephemeral.append({"type": "m.typing", "content": {
-            "user_ids": sorted(VOL.typing.get(rid, {}))}})
+            "user_ids": unordered(VOL.typing.get(rid, {}))}})
     rc = {}
     for k, r in room.get("receipts", {}).items():
         rtype, who = k.split("\x1f", 1)

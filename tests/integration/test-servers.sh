@@ -306,7 +306,7 @@ check "join unknown alias: errcode shown" grep -q "M_NOT_FOUND" <<<"$ERR"
 
 # 14. /channel delete: confirmation, unlink, kick, leave.
 hrun alice --server "Acme Two" --channel lounge "/channel delete"
-check "channel delete asks to confirm" grep -q "to confirm: /channel delete lounge" <<<"$ERR"
+check "channel delete asks to confirm" grep -q "channel delete: to confirm, type /channel delete lounge (this removes #lounge" <<<"$ERR"
 check "unconfirmed: still linked" test "$(state "$TA" "$S" m.space.child "$L" | js 'j.get("via")')" = "['haos.test']"
 hrun alice --server "Acme Two" --channel lounge "/channel delete lounge"
 check "channel delete exits 0" test "$RC" = 0
@@ -325,7 +325,7 @@ check "server doctor dispatched (not a usage error)" test -n "$OUT$ERR" -a -z "$
 
 # 17. /server delete: owner, confirmation, mark, kick, leave.
 hrun alice --server "Acme Two" "/server delete"
-check "server delete asks to confirm" grep -q "to confirm: /server delete Acme Two" <<<"$ERR"
+check "server delete asks to confirm" grep -q "server delete: to confirm, type /server delete Acme Two (this removes Acme Two for everyone" <<<"$ERR"
 hrun alice --server "Acme Two" "/server delete Acme Two"
 check "server delete exits 0" test "$RC" = 0
 del=$(hs_call GET "/_matrix/client/v3/rooms/$(enc "$S")/state/io.haos.server_deleted/" "$TA" | cut -d' ' -f2-)
@@ -347,6 +347,18 @@ check "create with an unordered sibling exits 0" test "$RC" = 0
 names=$(for id in $(children "$B" | awk '{print $2}'); do name_of "$id"; done | tr '\n' ' ')
 check "unordered child numbered, new channel last" test "$names" = "general legacy newest "
 check "every child has an order now" test "$(children "$B" | grep -c '^~')" = 0
+
+# 18b. /channel move steps over voice channels (listed in their own
+# group) to the neighbour in the same group.
+hrun alice --server Beta "/channel create hall audio" "/channel create notes"
+names=$(for id in $(children "$B" | awk '{print $2}'); do name_of "$id"; done | tr '\n' ' ')
+check "hall and notes last" test "$names" = "general legacy newest hall notes "
+hrun alice --server Beta --channel notes "/channel move up"
+check "move up over a voice channel exits 0" test "$RC" = 0
+names=$(for id in $(children "$B" | awk '{print $2}'); do name_of "$id"; done | tr '\n' ' ')
+check "notes moved above newest, past hall ($names)" test "$names" = "general legacy notes hall newest "
+hrun alice --server Beta --channel hall "/channel move down"
+check "the last voice channel: already last" grep -q "already last" <<<"$OUT"
 
 # 19. Every state event haos wrote has the mapping's shape.
 devs=$(for u in alice bob carol dave erin; do sess $u device_id; done)

@@ -357,6 +357,131 @@ START_TEST(test_days)
 END_TEST
 
 /* Hostile origin_server_ts values: no overflow, clamped days. */
+static const char *
+names_full(void *arg, const char *user_id)
+{
+	(void)arg;
+	if (strcmp(user_id, ME) == 0)
+		return "Alice Anders";
+	return names(arg, user_id);
+}
+
+START_TEST(test_mention_full_name)
+{
+	struct event_row	 ev[1];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n;
+	char			*all;
+
+	/* My user id shown as my name of two words: all of it, '@' too. */
+	opts(&ro, 80);
+	ro.my_name = "Alice Anders";
+	ro.name_of = names_full;
+	msg(&ev[0], "$1", "@bob:haos.test", T0,
+	    "{\"body\":\"ping @me:haos.test now\"}");
+	all = run(ev, 1, &ro, &l, &n);
+	ck_assert_str_eq(l[n - 1].text, "  ping @Alice Anders now");
+	ck_assert(has_attr(l, n, "@Alice Anders", RA_MENTION));
+	ck_assert(!has_attr(l, n, " now", RA_MENTION));
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 1);
+}
+END_TEST
+
+START_TEST(test_url_end)
+{
+	struct event_row	 ev[1];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n;
+	char			*all;
+	const char		*u;
+
+	u = "https://haos.test/a.";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), strlen(u) - 1);
+	u = "https://haos.test/a),";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), strlen(u) - 2);
+	u = "https://en.wikipedia.org/wiki/Foo_(bar)";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), strlen(u));
+	u = "https://en.wikipedia.org/wiki/Foo_(bar)).";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), strlen(u) - 2);
+	u = "https://haos.test/x?q=1 and more";
+	ck_assert_uint_eq(render_url_len(u, strlen(u)), 23);
+
+	opts(&ro, 80);
+	msg(&ev[0], "$1", "@bob:haos.test", T0,
+	    "{\"body\":\"(see https://haos.test/doc). "
+	    "Or https://haos.test.\"}");
+	all = run(ev, 1, &ro, &l, &n);
+	ck_assert(has_attr(l, n, "https://haos.test/doc", RA_LINK));
+	ck_assert(!has_attr(l, n, "https://haos.test/doc)", RA_LINK));
+	ck_assert(has_attr(l, n, "https://haos.test", RA_LINK));
+	ck_assert(!has_attr(l, n, "https://haos.test.", RA_LINK));
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 1);
+}
+END_TEST
+
+START_TEST(test_seen_by)
+{
+	struct event_row	 ev[3];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n;
+	char			*all, *t;
+	const char		*seen[4];
+	const char		*users[] = { "@bob:haos.test", ME,
+	    "@carol:haos.test", "@alice:haos.test" };
+	const char		*events[] = { "$3", "$3", "$2", "$3" };
+	const char		*four[] = { "@a:x", "@b:x", "@c:x", "@d:x" };
+
+	opts(&ro, 80);
+	ro.rcpt_users = users;
+	ro.rcpt_events = events;
+	ro.nrcpt = 4;
+	msg(&ev[0], "$1", "@alice:haos.test", T0, "{\"body\":\"one\"}");
+	msg(&ev[1], "$2", "@alice:haos.test", T0 + 1, "{\"body\":\"two\"}");
+	msg(&ev[2], "$3", "@alice:haos.test", T0 + 2,
+	    "{\"body\":\"three\"}");
+	/* Not me, not the sender; a later receipt has seen it too. */
+	ck_assert_uint_eq(render_seen_by(ev, 3, 2, &ro, seen), 1);
+	ck_assert_str_eq(seen[0], "@bob:haos.test");
+	ck_assert_uint_eq(render_seen_by(ev, 3, 1, &ro, seen), 2);
+	ck_assert_str_eq(seen[1], "@carol:haos.test");
+	t = render_seen_text(&ro, four, 4);
+	ck_assert_str_eq(t, "seen by @a:x, @b:x and 2 others");
+	free(t);
+	t = render_seen_text(&ro, four, 3);
+	ck_assert_str_eq(t, "seen by @a:x, @b:x and @c:x");
+	free(t);
+	/* One dim line under the newest message. */
+	all = run(ev, 3, &ro, &l, &n);
+	ck_assert_str_eq(l[n - 1].text, "  seen by Bob");
+	ck_assert(has_attr(l, n, "seen by Bob", RA_DIM));
+	ck_assert_str_eq(l[n - 1].event_id, "$3");
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 3);
+}
+END_TEST
+
+START_TEST(test_date)
+{
+	char	 buf[64];
+
+	/* Message details show a date, not milliseconds. */
+	render_date(INT64_C(1796421927533), buf, sizeof buf);
+	ck_assert_str_eq(buf, "Fri 4 Dec 2026 22:05:27");
+	render_date(INT64_MAX, buf, sizeof buf);
+	ck_assert_str_eq(buf, "Fri 31 Dec 9999 23:59:59");
+	render_date(-5, buf, sizeof buf);
+	ck_assert_str_eq(buf, "Thu 1 Jan 1970 00:00:00");
+}
+END_TEST
+
 START_TEST(test_days_hostile_ts)
 {
 	struct event_row	 ev[5];
@@ -1014,6 +1139,10 @@ suite_render(void)
 	tcase_add_test(tc, test_hostile_fields);
 	tcase_add_test(tc, test_sender_color);
 	tcase_add_test(tc, test_days_hostile_ts);
+	tcase_add_test(tc, test_date);
+	tcase_add_test(tc, test_mention_full_name);
+	tcase_add_test(tc, test_url_end);
+	tcase_add_test(tc, test_seen_by);
 	suite_add_tcase(s, tc);
 	return s;
 }
