@@ -219,6 +219,30 @@ ingest_state_fields(struct ingest *in, struct ingest_room *ir,
 	return 0;
 }
 
+/*
+ * An invite to a DM (our m.room.member invite with is_direct) is a DM
+ * with whoever sent it, before we accept and m.direct says so: the
+ * conversation is named after the inviter from the start.
+ */
+static int
+ingest_state_dm_invite(struct ingest *in, struct ingest_room *ir,
+    const json_t *ev)
+{
+	const json_t	*content;
+	const char	*sender;
+
+	if (ir->join != ROOM_INVITE || strcmp(json_get_str(ev, "type", ""),
+	    "m.room.member") != 0)
+		return 0;
+	content = json_get_obj(ev, "content");
+	sender = json_get_str(ev, "sender", NULL);
+	if (sender == NULL || strcmp(json_get_str(content, "membership", ""),
+	    "invite") != 0 || !json_get_bool(content, "is_direct", 0) ||
+	    strcmp(sender, json_get_str(ev, "state_key", "")) == 0)
+		return 0;
+	return store_room_set_direct(in->s, ir->room_id, sender, in->err);
+}
+
 /* Store a state event as current state and apply it. */
 int
 ingest_state(struct ingest *in, struct ingest_room *ir, const json_t *ev)
@@ -241,7 +265,9 @@ ingest_state(struct ingest *in, struct ingest_room *ir, const json_t *ev)
 	    json_get_str(ev, "event_id", NULL),
 	    json_get_str(ev, "sender", NULL), in->buf, in->err) == -1)
 		return -1;
-	return ingest_state_fields(in, ir, type, state_key, content);
+	if (ingest_state_fields(in, ir, type, state_key, content) == -1)
+		return -1;
+	return ingest_state_dm_invite(in, ir, ev);
 }
 
 /* Prune the JSON text of an event of type; returns a new object. */

@@ -218,6 +218,45 @@ store_query_members(struct store *s, const char *room_id,
 	return 0;
 }
 
+/* Users called name (display name or localpart), one row each. */
+int
+store_query_users_named(struct store *s, const char *name,
+    struct member_row **rows, size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT m.user_id, max(m.displayname) "
+	    "FROM members m WHERE m.membership IN ('join', 'invite') AND "
+	    "(lower(m.displayname) = lower(?1) OR "
+	    "lower(substr(m.user_id, 2, length(?1))) = lower(?1) AND "
+	    "substr(m.user_id, length(?1) + 2, 1) = ':') "
+	    "GROUP BY m.user_id ORDER BY m.user_id";
+	sqlite3_stmt		*st;
+	struct member_row	*arr = NULL, *m;
+	size_t			 cap = 0;
+	int			 rc;
+
+	store_read(s);
+	*rows = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	store_bind(st, "t", name);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		m = &arr[*n - 1];
+		m->user_id = store_col_str(st, 0);
+		m->displayname = store_col_str(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		member_rows_free(arr, *n);
+		*n = 0;
+		return store_fail(s, err, "users named");
+	}
+	*rows = arr;
+	return 0;
+}
+
 /* A room's gaps, newest first (the one to fill when scrolling up). */
 int
 store_query_gaps(struct store *s, const char *room_id, struct gap_row **rows,

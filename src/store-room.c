@@ -79,12 +79,16 @@ store_room_patch(struct store *s, int64_t room,
 	    p->heroes, p->last_ts, room);
 }
 
-/* Forget every m.direct mark (before applying a new m.direct). */
+/*
+ * Forget every m.direct mark (before applying a new m.direct), but for
+ * pending invites: their is_direct came with the invite, not m.direct.
+ */
 int
 store_rooms_clear_direct(struct store *s, struct haos_error *err)
 {
 	static const char	*sql = "UPDATE rooms SET is_direct = 0, "
-				    "direct_user = NULL WHERE is_direct != 0";
+				    "direct_user = NULL WHERE is_direct != 0 "
+				    "AND membership != 'invite'";
 
 	return store_run(s, err, "clear direct", sql, "");
 }

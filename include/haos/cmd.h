@@ -188,6 +188,8 @@ enum ui_action {
 	UI_ACT_TOGGLE_MEMBERS,
 	/* asked by other commands */
 	UI_ACT_GOTO,			/* param: room or space id */
+	UI_ACT_GOTO_NEW,		/* param: a room just made or joined,
+					   selected once the cache has it */
 	UI_ACT_HELP,			/* the help overlay with the keys */
 	UI_ACT_RELOGIN			/* the password prompt again */
 };
@@ -271,6 +273,7 @@ void			 cmd_ctx_clear(struct cmd_ctx *);
 int64_t			 cmd_power_of(struct cmd_ctx *, const char *room_id,
 			     const char *user_id);
 char			*cmd_resolve_room(struct cmd_ctx *, const char *name);
+
 /*
  * The rows a name typed by the user means (cmd-resolve.c), shared by
  * the commands and haos run: a room id exactly; else a name (a leading
@@ -280,6 +283,7 @@ char			*cmd_resolve_room(struct cmd_ctx *, const char *name);
  * number of hits, their indices in *hits (the caller frees).
  */
 struct room_row;
+char			*cmd_room_name(struct store *, const struct room_row *);
 int			 cmd_room_eligible(const struct room_row *,
 			     int spaces);
 size_t			 cmd_match_rooms(const struct room_row *, size_t n,
@@ -287,6 +291,8 @@ size_t			 cmd_match_rooms(const struct room_row *, size_t n,
 			     size_t **hits);
 char			*cmd_accept_target(struct cmd_ctx *,
 			     const struct cmd_args *, char **label);
+void			 cmd_dm_record(struct cmd_ctx *, const char *user,
+			     const char *room_id);
 const char		*cmd_role_name(int64_t power);
 
 /*

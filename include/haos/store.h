@@ -293,6 +293,12 @@ int	store_query_my_reaction(struct store *, const char *room_id,
 	    char **event_id, struct haos_error *);
 int	store_query_members(struct store *, const char *room_id,
 	    struct member_row **, size_t *, struct haos_error *);
+/*
+ * People of every room (joined or invited) whose display name is name,
+ * or whose user id's localpart is, case aside; one row per user id.
+ */
+int	store_query_users_named(struct store *, const char *name,
+	    struct member_row **, size_t *, struct haos_error *);
 int	store_query_gaps(struct store *, const char *room_id,
 	    struct gap_row **, size_t *, struct haos_error *);
 int	store_query_outbox(struct store *, enum outbox_state,

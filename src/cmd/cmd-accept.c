@@ -50,36 +50,71 @@ cmd_accept_target(struct cmd_ctx *ctx, const struct cmd_args *a,
 		free(id);
 		return NULL;
 	}
-	*label = xstrdup(r.name != NULL ? r.name : r.direct_user != NULL ?
-	    r.direct_user : id);
+	*label = cmd_room_name(ctx->store, &r);
 	room_row_free(&r);
 	return id;
 }
 
+/* One /accept in flight: the label, and the peer if it is a DM. */
+struct cmd_accept {
+	char	*label;
+	char	*room_id;
+	char	*peer;		/* invited with is_direct by this user */
+};
+
 static void
 cmd_accept_done(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
-	char	*label = arg;
+	struct cmd_accept	*acc = arg;
 
-	if (res->ok)
-		cmd_info(ctx, "joined %s", label);
-	else
-		cmd_error(ctx, "cannot join %s: %s", label,
+	if (res->ok) {
+		cmd_info(ctx, "joined %s", acc->label);
+		/* A DM invite is a DM once accepted: m.direct says so. */
+		if (acc->peer != NULL)
+			cmd_dm_record(ctx, acc->peer, acc->room_id);
+	} else
+		cmd_error(ctx, "cannot join %s: %s", acc->label,
 		    res->err != NULL ? res->err->msg : "failed");
-	free(label);
+	free(acc->label);
+	free(acc->room_id);
+	free(acc->peer);
+	free(acc);
 }
 
+/*
+ * Accept an invite: a server's joins the space and every channel it
+ * lists (as /join does); a DM's is recorded in m.direct.
+ */
 static enum cmd_retval
 cmd_accept_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	char	*id, *label;
+	struct haos_error	 err;
+	struct room_row		 r;
+	struct cmd_accept	*acc;
+	char			*id, *label;
+	int			 space = 0;
 
 	id = cmd_accept_target(ctx, a, &label);
 	if (id == NULL)
 		return CMD_RETURN_ERROR;
+	acc = xcalloc(1, sizeof *acc);
+	acc->label = label;
+	acc->room_id = id;
+	if (store_query_room(ctx->store, id, &r, &err) == 1) {
+		space = r.is_space;
+		if (r.is_direct && r.direct_user != NULL)
+			acc->peer = xstrdup(r.direct_user);
+		room_row_free(&r);
+	}
 	cmd_info(ctx, "joining %s...", label);
-	cmd_call(ctx, matrix_req_join(id, NULL), cmd_accept_done, label);
-	free(id);
+	if (space) {
+		free(acc->label);
+		free(acc);
+		cmd_join_start(ctx, id);
+		free(id);
+		return CMD_RETURN_WAIT;
+	}
+	cmd_call(ctx, matrix_req_join(id, NULL), cmd_accept_done, acc);
 	return CMD_RETURN_WAIT;
 }
 

@@ -400,27 +400,3 @@ cmd_batch_start(struct cmd_batch *b)
 	}
 	cmd_batch_round(b);
 }
-
-/*
- * The user id an argument means: "@bob:hs" as is, "bob" or "@bob" on my
- * homeserver.  NULL with an error reported if it cannot be one.
- */
-char *
-cmd_user_id(struct cmd_ctx *ctx, const char *arg)
-{
-	const char	*colon;
-	char		*uid;
-
-	colon = ctx->me != NULL ? strchr(ctx->me, ':') : NULL;
-	if (strchr(arg, ':') != NULL || colon == NULL)
-		uid = xasprintf("%s%s", arg[0] == '@' ? "" : "@", arg);
-	else
-		uid = xasprintf("%s%s%s", arg[0] == '@' ? "" : "@", arg, colon);
-	if (!matrix_valid_user_id(uid)) {
-		cmd_error(ctx, "%s: not a user id: %s (@name:server)",
-		    ctx->current != NULL ? ctx->current->name : "command", arg);
-		free(uid);
-		return NULL;
-	}
-	return uid;
-}

@@ -152,15 +152,18 @@ cmd_complete_choices(struct cmd_cands *c, const char *choices)
 	}
 }
 
-/* A word of a message, or of a command without kinds: by its sigil. */
+/*
+ * A word of a message, or of a command without kinds: by its sigil.  A
+ * message offers "@Name" (sent as a pill); a command takes user ids.
+ */
 static void
-cmd_complete_sigil(struct cmd_ctx *ctx, struct cmd_cands *c)
+cmd_complete_sigil(struct cmd_ctx *ctx, struct cmd_cands *c, int message)
 {
 	size_t	 i;
 
 	switch (c->word[0]) {
 	case '@':
-		cmd_complete_users(ctx, c, 1);
+		cmd_complete_users(ctx, c, message);
 		break;
 	case '#':
 		if (ctx->server_id != NULL)
@@ -302,7 +305,7 @@ cmd_complete_args(struct cmd_ctx *ctx, struct cmd_cands *c,
 		return;
 	}
 	if (!cmd_complete_has_kinds(ce)) {
-		cmd_complete_sigil(ctx, c);
+		cmd_complete_sigil(ctx, c, 0);
 		return;
 	}
 	if (pos < CMD_MAXKINDS) {
@@ -342,7 +345,7 @@ cmd_complete(struct cmd_ctx *ctx, const char *line, size_t cursor,
 	head = NULL;
 	if (line[0] != '/' || line[1] == '/') {
 		if (c.wlen > 0)
-			cmd_complete_sigil(ctx, &c);
+			cmd_complete_sigil(ctx, &c, 1);
 		goto out;
 	}
 	if (ws == 0) {

@@ -19,10 +19,10 @@ static enum cmd_retval	cmd_profile_exec(struct cmd_ctx *,
 const struct cmd_entry cmd_profile_entry = {
 	.name = "profile",
 	.alias = NULL,
-	.args = { 0, 1 },
-	.usage = "[@user]",
+	.args = { 0, 3 },
+	.usage = "[@user | set FIELD VALUE]",
 	.help = "Show a user's profile (yours: with io.haos.profile, e.g. "
-	    "email)",
+	    "email), or set a field of yours (set email VALUE)",
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
 	.flags = 0,
@@ -180,12 +180,110 @@ cmd_profile_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 	    cmd_profile_got_extended, p);
 }
 
+/* One /profile set: the field and its new value. */
+struct cmd_profile_set {
+	char	*field;
+	char	*value;
+};
+
+static void
+cmd_profile_set_free(struct cmd_profile_set *ps)
+{
+	free(ps->field);
+	free(ps->value);
+	free(ps);
+}
+
+static void
+cmd_profile_set_done(struct cmd_ctx *ctx, const struct client_result *res,
+    void *arg)
+{
+	struct cmd_profile_set	*ps = arg;
+
+	if (res->ok)
+		cmd_info(ctx, "profile: %s set", ps->field);
+	else
+		cmd_error(ctx, "profile: cannot set %s: %s", ps->field,
+		    res->err != NULL ? res->err->msg : "failed");
+	cmd_profile_set_free(ps);
+}
+
+/* io.haos.profile as the server has it: change the field, write it. */
+static void
+cmd_profile_set_got(struct cmd_ctx *ctx, const struct client_result *res,
+    void *arg)
+{
+	struct cmd_profile_set	*ps = arg;
+	json_t			*root;
+	char			*body;
+
+	if (!res->ok && (res->err == NULL || res->err->mx != MX_NOT_FOUND)) {
+		cmd_error(ctx, "profile: cannot read io.haos.profile: %s",
+		    res->err != NULL ? res->err->msg : "failed");
+		cmd_profile_set_free(ps);
+		return;
+	}
+	root = res->ok && res->body != NULL ? json_load_answer(res->body) :
+	    NULL;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		root = json_object();
+	}
+	json_object_set_new(root, ps->field, json_string(ps->value));
+	body = json_xdumps(root);
+	json_decref(root);
+	cmd_call(ctx, matrix_req_account_data_put(ctx->me, "io.haos.profile",
+	    body), cmd_profile_set_done, ps);
+	free(body);
+}
+
+/*
+ * /profile set FIELD VALUE: one field of io.haos.profile (account data,
+ * as the web app writes it), the others kept.
+ */
+static enum cmd_retval
+cmd_profile_set(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct cmd_profile_set	*ps;
+	const char		*f;
+
+	if (a->argc != 3) {
+		cmd_error(ctx, "usage: /profile set FIELD VALUE");
+		return CMD_RETURN_ERROR;
+	}
+	for (f = a->argv[1]; *f != '\0'; f++) {
+		if (!((*f >= 'a' && *f <= 'z') || (*f >= 'A' && *f <= 'Z') ||
+		    (*f >= '0' && *f <= '9') || *f == '_'))
+			break;
+	}
+	if (*f != '\0' || a->argv[1][0] == '\0') {
+		cmd_error(ctx, "profile: not a field name: %s", a->argv[1]);
+		return CMD_RETURN_ERROR;
+	}
+	if (ctx->me == NULL) {
+		cmd_error(ctx, "profile: not logged in");
+		return CMD_RETURN_ERROR;
+	}
+	ps = xcalloc(1, sizeof *ps);
+	ps->field = xstrdup(a->argv[1]);
+	ps->value = xstrdup(a->argv[2]);
+	cmd_call(ctx, matrix_req_account_data_get(ctx->me, "io.haos.profile"),
+	    cmd_profile_set_got, ps);
+	return CMD_RETURN_WAIT;
+}
+
 static enum cmd_retval
 cmd_profile_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct cmd_profile	*p;
 	char			*user;
 
+	if (a->argc >= 1 && strcmp(a->argv[0], "set") == 0)
+		return cmd_profile_set(ctx, a);
+	if (a->argc > 1) {
+		cmd_error(ctx, "usage: /profile [@user | set FIELD VALUE]");
+		return CMD_RETURN_ERROR;
+	}
 	if (a->argc == 1)
 		user = cmd_user_id(ctx, a->argv[0]);
 	else

@@ -18,6 +18,7 @@ struct switcher_item {
 	char	*id;
 	char	*label;		/* sanitised: "#general  Acme" */
 	char	*key;		/* what the pattern matches */
+	char	*alt;		/* or this: "Acme general", or NULL */
 	int	 score;
 };
 
@@ -73,36 +74,21 @@ switcher_free_items(struct switcher *sw)
 		free(sw->items[i].id);
 		free(sw->items[i].label);
 		free(sw->items[i].key);
+		free(sw->items[i].alt);
 	}
 	free(sw->items);
 	free(sw->shown);
 }
 
-/* A room's name; for an unnamed DM the peer's display name. */
+/* A room's name as the lists show it (cmd_room_name()), sanitised. */
 static char *
 switcher_name(struct ui *ui, const struct room_row *r)
 {
-	struct haos_error	 err;
-	struct member_row	*m = NULL;
-	size_t			 n = 0, i;
-	char			*name = NULL;
+	char	*raw, *name;
 
-	if (r->name != NULL)
-		return ui_clean(r->name);
-	if (r->direct_user != NULL && store_query_members(ui->store,
-	    r->room_id, &m, &n, &err) == 0) {
-		for (i = 0; i < n && name == NULL; i++) {
-			if (strcmp(m[i].user_id, r->direct_user) == 0 &&
-			    m[i].displayname != NULL)
-				name = ui_clean(m[i].displayname);
-		}
-		member_rows_free(m, n);
-	}
-	if (name == NULL)
-		name = ui_clean(r->direct_user != NULL ?
-		    r->direct_user + (r->direct_user[0] == '@') :
-		    r->canonical_alias != NULL ? r->canonical_alias :
-		    r->room_id);
+	raw = cmd_room_name(ui->store, r);
+	name = ui_clean(raw[0] == '@' && r->name == NULL ? raw + 1 : raw);
+	free(raw);
 	return name;
 }
 
@@ -141,6 +127,7 @@ switcher_load(struct ui *ui, struct switcher *sw)
 			char *pc = ui_clean(parent);
 
 			it->label = xasprintf("#%s  %s", name, pc);
+			it->alt = xasprintf("%s %s", pc, name);
 			free(pc);
 		} else
 			it->label = xasprintf("#%s", name);
@@ -172,13 +159,19 @@ switcher_filter(struct switcher *sw)
 {
 	const char	*pat = editor_text(sw->ed);
 	size_t		 i, j, t;
+	int		 alt;
 
 	free(sw->shown);
 	sw->shown = xcalloc(sw->nitems + 1, sizeof *sw->shown);
 	sw->nshown = 0;
+	if (pat[0] == '#' || pat[0] == '@')
+		pat++;
 	for (i = 0; i < sw->nitems; i++) {
-		sw->items[i].score = switcher_score(pat[0] == '#' ||
-		    pat[0] == '@' ? pat + 1 : pat, sw->items[i].key);
+		sw->items[i].score = switcher_score(pat, sw->items[i].key);
+		/* "zeta gen": the server's name, then the channel's. */
+		if (sw->items[i].alt != NULL && (alt = switcher_score(pat,
+		    sw->items[i].alt)) > sw->items[i].score)
+			sw->items[i].score = alt;
 		if (sw->items[i].score >= 0)
 			sw->shown[sw->nshown++] = i;
 	}

@@ -148,6 +148,7 @@ struct ui {
 	char			**last_room;	/* pairs: server, room */
 	size_t			 nlast;
 	struct refresh		 refresh;	/* store changes seen */
+	char			*goto_new;	/* select once it is cached */
 
 	/* Input (pane-input.c, the editor module) and the session. */
 	struct editor		*ed;
@@ -177,6 +178,7 @@ void		 ui_stale(struct ui *, unsigned int notify_bits);
 void		 ui_select_room(struct ui *, const char *room_id);
 void		 ui_select_server(struct ui *, const char *server_id);
 void		 ui_initial_selection(struct ui *);
+void		 ui_select_new(struct ui *, const char *room_id);
 void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
 void		 ui_mark_read_newest(struct ui *, const char *room_id);
 int64_t		 ui_read_ts(struct ui *, const char *room_id);

@@ -239,6 +239,35 @@ ui_select_room(struct ui *ui, const char *room_id)
 	ui_room_changed(ui);
 }
 
+/*
+ * Select room_id, a room a command just made or joined: now if the cache
+ * has it, else when a sync brings it (ui_stale() asks again).
+ */
+void
+ui_select_new(struct ui *ui, const char *room_id)
+{
+	struct haos_error	 err;
+	struct room_row		 r;
+	char			*id;
+	int			 known = 0;
+
+	if (room_id == NULL) {
+		xfree(ui->goto_new);
+		return;
+	}
+	if (store_query_room(ui->store, room_id, &r, &err) == 1) {
+		known = r.join != ROOM_LEAVE;
+		room_row_free(&r);
+	}
+	id = xstrdup(room_id);	/* room_id may be ui->goto_new */
+	xfree(ui->goto_new);
+	if (known)
+		ui_select_room(ui, id);
+	else
+		ui->goto_new = xstrdup(id);
+	free(id);
+}
+
 /* Pick a first room once the store has some: the first server's. */
 void
 ui_initial_selection(struct ui *ui)

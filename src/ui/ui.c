@@ -82,6 +82,8 @@ void
 ui_stale(struct ui *ui, unsigned int bits)
 {
 	ui_refresh_rooms(ui, bits);
+	if (ui->goto_new != NULL)	/* a room a command made arrived? */
+		ui_select_new(ui, ui->goto_new);
 	if (bits & NOTIFY_TYPING)
 		ui->typing.stale = 1;
 	if (bits & (NOTIFY_STATUS | NOTIFY_OUTBOX | NOTIFY_AUTH))
@@ -529,6 +531,7 @@ ui_done(struct ui *ui)
 	editor_free(ui->ed);
 	free(ui->server_id);
 	free(ui->room_id);
+	free(ui->goto_new);
 	statusbar_free(ui);
 	conv_free(ui);
 	refresh_free(&ui->refresh);

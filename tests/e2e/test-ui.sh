@@ -79,6 +79,16 @@ keys C-k; sleep 0.3; keys -l "bob"; sleep 0.3; keys Enter
 check "switcher reaches the DM" wait_for "Direct Messages > Bob" 5
 keys C-k; sleep 0.3; keys -l "general"; sleep 0.3; keys Enter
 check "switcher back to #general" wait_for "Acme > # general" 5
+# The server's name, then the channel's ("acme sta"), as the list shows.
+keys C-k; sleep 0.3; keys -l "acme sta"; sleep 0.3
+check "switcher matches 'server channel'" wait_for "#stage  Acme" 5
+keys Enter
+check "switcher selects #stage by 'acme sta'" wait_for "Acme > # stage" 5
+# /goto names a DM as the rail does: by the other person's display name.
+keys -l "/goto Bob"; keys Enter
+check "/goto Bob reaches the DM" wait_for "Direct Messages > Bob" 5
+keys -l "/goto acme general"; keys Enter
+check "/goto 'server channel'" wait_for "Acme > # general" 5
 
 # 4. A typed message reaches the server and shows once.
 msg="typed in haos $$"
