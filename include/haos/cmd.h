@@ -188,6 +188,7 @@ enum ui_action {
 	UI_ACT_TOGGLE_MEMBERS,
 	/* asked by other commands */
 	UI_ACT_GOTO,			/* param: room or space id */
+	UI_ACT_FOLLOW,			/* the same, once it is joined */
 	UI_ACT_HELP,			/* the help overlay with the keys */
 	UI_ACT_RELOGIN			/* the password prompt again */
 };
@@ -353,6 +354,9 @@ void			 cmd_server_simple_done(struct cmd_ctx *,
 /* The channel commands' report of a sequence (cmd-channel.c). */
 void			 cmd_channel_seq_done(struct cmd_ctx *,
 			     struct cmd_seq *, void *msg);
+
+/* Switch to what a command made or joined, once it arrives (cmd-goto.c). */
+void			 cmd_goto_follow(struct cmd_ctx *, const char *room_id);
 
 /* /join's work (cmd-join.c), also used by /explore --join. */
 enum cmd_retval		 cmd_join_start(struct cmd_ctx *, const char *);

@@ -147,6 +147,9 @@ struct ui {
 	size_t			 nreads;
 	char			**last_room;	/* pairs: server, room */
 	size_t			 nlast;
+	char			*follow;	/* select once it arrives */
+	size_t			 room_at;	/* last place in the lists, */
+	size_t			 server_at;	/* for a neighbour */
 	struct refresh		 refresh;	/* store changes seen */
 
 	/* Input (pane-input.c, the editor module) and the session. */
@@ -176,6 +179,8 @@ void		 ui_stale(struct ui *, unsigned int notify_bits);
 void		 ui_select_room(struct ui *, const char *room_id);
 void		 ui_select_server(struct ui *, const char *server_id);
 void		 ui_initial_selection(struct ui *);
+void		 ui_select_follow(struct ui *, const char *room_id);
+void		 ui_select_check(struct ui *);
 void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
 int64_t		 ui_read_ts(struct ui *, const char *room_id);
 

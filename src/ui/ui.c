@@ -82,6 +82,8 @@ void
 ui_stale(struct ui *ui, unsigned int bits)
 {
 	ui_refresh_rooms(ui, bits);
+	if (ui->follow != NULL && bits != 0)
+		ui_select_check(ui);
 	if (bits & NOTIFY_TYPING)
 		ui->typing.stale = 1;
 	if (bits & (NOTIFY_STATUS | NOTIFY_OUTBOX | NOTIFY_AUTH))
@@ -158,7 +160,7 @@ ui_draw(struct ui *ui)
 {
 	struct pane	*p;
 	size_t		 i;
-	int		 all = 0;
+	int		 all = 0, lists = 0;
 
 	readstate_tick(ui);	/* typing notifications */
 	if (ui->full_redraw & UI_RELAYOUT)
@@ -178,6 +180,20 @@ ui_draw(struct ui *ui)
 		p->dirty = 1;
 		if (p == &ui->channels)
 			ui_initial_selection(ui);
+		if (p == &ui->channels || p == &ui->rail)
+			lists = 1;
+	}
+	/* A room left or taken from us gives way; may mark panes stale. */
+	if (lists) {
+		ui_select_check(ui);
+		for (i = 0; i < nitems(ui->panes); i++) {
+			p = ui->panes[i];
+			if (!p->stale)
+				continue;
+			p->stale = 0;
+			(p->ops->refresh)(p);
+			p->dirty = 1;
+		}
 	}
 	statusbar_message_live(ui);
 	for (i = 0; i < nitems(ui->panes); i++) {
@@ -526,6 +542,7 @@ ui_done(struct ui *ui)
 	editor_free(ui->ed);
 	free(ui->server_id);
 	free(ui->room_id);
+	free(ui->follow);
 	statusbar_free(ui);
 	conv_free(ui);
 	refresh_free(&ui->refresh);
