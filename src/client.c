@@ -369,6 +369,15 @@ client_typing(struct client *c, const char *room_id, int typing,
 	    (struct client_done){ client_logged, NULL, NULL });
 }
 
+/* Tell the server my presence: online, unavailable or offline. */
+void
+client_presence(struct client *c, const char *state)
+{
+	client_request(c, matrix_req_presence(client_me(c) != NULL ?
+	    client_me(c) : "", state),
+	    (struct client_done){ client_logged, NULL, NULL });
+}
+
 void
 client_read_markers(struct client *c, const char *room_id,
     const char *fully_read, const char *read)

@@ -62,6 +62,9 @@ struct matrix_req *matrix_req_redact(const char *room_id,
 	    const char *event_id, const char *txn_id, const char *reason);
 struct matrix_req *matrix_req_typing(const char *room_id,
 	    const char *user_id, int typing, int timeout_ms);
+struct matrix_req *matrix_req_presence(const char *user_id,
+	    const char *state);
+struct matrix_req *matrix_req_presence_get(const char *user_id);
 struct matrix_req *matrix_req_read_markers(const char *room_id,
 	    const char *fully_read, const char *read);
 

@@ -156,6 +156,7 @@ struct ui {
 	struct editor		*ed;
 	int			 auth_failed;
 	int64_t			 start_ms;	/* main()'s clock */
+	int64_t			 input_at;	/* the last key, same clock */
 	int			 framed;	/* first frame drawn */
 	struct relogin		*relogin;	/* password prompt open */
 	const char		*homeserver;	/* main()'s */
@@ -285,6 +286,7 @@ int		 pane_members_action(struct ui *, enum ui_action);
 
 /* readstate.c: typing, read markers, unread counts, alerts, presence */
 void		 readstate_tick(struct ui *);
+void		 readstate_quit(struct ui *);
 void		 readstate_read(struct ui *, const char *room_id);
 const char	*readstate_marker(struct ui *);
 int		 readstate_counts(struct ui *, const struct room_row *,

@@ -28,6 +28,8 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
+#define UI_QUIT_WAIT_MS	1500	/* for typing stop and offline at quit */
+
 /* ui_init()'s thread owns curses; every entry point checks it. */
 static int
 ui_on_thread(const struct ui *ui)
@@ -279,6 +281,7 @@ ui_key(struct ui *ui, int key, char *paste)
 	char			 mb[MB_LEN_MAX + 1], *clean;
 	int			 n;
 
+	ui->input_at = client_now_ms();
 	if (key == (KEYC_FKEY | KEY_RESIZE)) {
 		ui->full_redraw |= UI_RELAYOUT | UI_REPAINT;
 		return;
@@ -376,6 +379,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->cfg = d->cfg;
 	ui->store = d->store;
 	ui->start_ms = d->start_ms;
+	ui->input_at = client_now_ms();
 	ui->homeserver = d->homeserver;
 	ui->user_id = d->user_id;
 	ui->device_id = d->device_id;
@@ -461,6 +465,32 @@ fail:
 	return NULL;
 }
 
+/*
+ * Quitting: the typing notice stopped and presence offline, with up to
+ * UI_QUIT_WAIT_MS for what is pending to be answered.
+ */
+static void
+ui_quit(struct ui *ui)
+{
+	struct pollfd	 pfd;
+	int64_t		 end;
+	unsigned int	 bits;
+
+	readstate_quit(ui);
+	end = client_now_ms() + UI_QUIT_WAIT_MS;
+	pfd.fd = notify_fd(ui->notify);
+	pfd.events = POLLIN;
+	while (client_pending(ui->ctx.client) > 0 && client_now_ms() < end) {
+		if (poll(&pfd, 1, 50) == -1 && errno != EINTR)
+			break;
+		bits = notify_take(ui->notify);
+		if (bits & NOTIFY_FATAL)
+			break;
+		if (bits & NOTIFY_RESULT)
+			client_dispatch(ui->ctx.client);
+	}
+}
+
 /* Run until /quit (0) or a fatal error (-1). */
 int
 ui_run(struct ui *ui, struct haos_error *err)
@@ -504,6 +534,7 @@ ui_run(struct ui *ui, struct haos_error *err)
 			free(paste);
 		}
 	}
+	ui_quit(ui);
 	return 0;
 }
 
