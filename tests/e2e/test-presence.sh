@@ -34,6 +34,15 @@ check "client up" wait_for "Heads-up: the office is closed" 15
 for i in $(seq 50); do [ -n "$(presence)" ] && break; sleep 0.1; done
 check "online at start ($(presence | tr '\n' ' '))" test "$(presence | head -1)" = '{"presence": "online"}'
 
+# Other people's status messages show in their profile.
+hs_call PUT "/_matrix/client/v3/presence/@bob:haos.test/status" "$BOB_TOKEN" \
+	'{"presence": "unavailable", "status_msg": "at lunch, back at 2"}' >/dev/null
+keys "/profile @bob:haos.test" Enter
+check "bob's status message in his profile" wait_for "Status:        at lunch, back at 2" 10
+check "and his presence" wait_for "Presence:      away" 2
+keys Escape
+check "profile closed" wait_gone "Status:" 5
+
 # Typing starts a typing notice; quitting stops it and goes offline.
 keys "a draft in progress"
 for i in $(seq 50); do typing | grep -q true && break; sleep 0.1; done
