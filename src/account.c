@@ -200,8 +200,40 @@ out:
 }
 
 /* Log out on the server, then forget the session locally. */
+/*
+ * Delete the message cache (the store and its WAL files) of the profile:
+ * what was read stays no longer on disk after a logout.
+ */
+static int
+account_delete_cache(const struct paths *paths, struct haos_error *err)
+{
+	static const char	*const ends[] = { "", "-wal", "-shm",
+				    "-journal" };
+	char			*path;
+	size_t			 i;
+	int			 gone = 0;
+
+	for (i = 0; i < nitems(ends); i++) {
+		path = xasprintf("%s%s", paths->store_file, ends[i]);
+		if (unlink(path) == 0)
+			gone = 1;
+		else if (errno != ENOENT) {
+			haos_error_set(err, HAOS_EIO, "cannot delete the "
+			    "message cache %s: %s", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		free(path);
+	}
+	if (gone)
+		sanitize_fprintf(stdout, "Deleted the message cache %s.\n",
+		    paths->store_file);
+	return 0;
+}
+
 int
-account_logout(const struct paths *paths, struct haos_error *err)
+account_logout(const struct paths *paths, int keep_cache,
+    struct haos_error *err)
 {
 	struct session	 s;
 	int		 ret = -1;
@@ -218,6 +250,8 @@ account_logout(const struct paths *paths, struct haos_error *err)
 		goto out;
 	sanitize_fprintf(stdout, "Logged out %s (device %s).\n", s.user_id,
 	    s.device_id);
+	if (!keep_cache && account_delete_cache(paths, err) == -1)
+		goto out;
 	ret = 0;
 out:
 	session_free(&s);

@@ -117,6 +117,20 @@ activity_typing_clear(struct activity_typing *t)
 	t->room = t->last = NULL;
 }
 
+const char *
+activity_presence_step(struct activity_presence *p, int64_t now,
+    int64_t input, int64_t idle_ms)
+{
+	const char	*want;
+
+	want = idle_ms > 0 && now - input >= idle_ms ? "unavailable" :
+	    "online";
+	if (p->told != NULL && strcmp(p->told, want) == 0)
+		return NULL;
+	p->told = want;
+	return want;
+}
+
 char *
 activity_notify_clean(const char *s, size_t max)
 {

@@ -28,8 +28,8 @@ static const struct {
 	const char		*help;
 } cli_commands[] = {
 	{ "login", CLI_LOGIN, "log in and store the session" },
-	{ "logout", CLI_LOGOUT, "log out on the server and forget the "
-	  "session" },
+	{ "logout", CLI_LOGOUT, "log out on the server, forget the session "
+	  "and delete the message cache (--keep-cache keeps it)" },
 	{ "run", CLI_RUN, "run client commands without the UI: [--server "
 	  "NAME|ID] [--channel NAME|ID] '/cmd args'..." },
 };
@@ -197,6 +197,12 @@ cli_parse(int argc, char **argv, struct cli_opts *o, struct haos_error *err)
 	o->nargs = argc - optind - 1;
 	if (o->command == CLI_RUN)
 		return cli_parse_run(o, err);
+	if (o->command == CLI_LOGOUT && o->nargs > 0 &&
+	    strcmp(o->args[0], "--keep-cache") == 0) {
+		o->keep_cache = 1;
+		o->args++;
+		o->nargs--;
+	}
 	if (o->nargs > 0) {
 		haos_error_set(err, HAOS_EUSAGE, "%s takes no arguments "
 		    "(got \"%s\")", cli_commands[i].name, o->args[0]);

@@ -369,6 +369,20 @@ client_typing(struct client *c, const char *room_id, int typing,
 	    (struct client_done){ client_logged, NULL, NULL });
 }
 
+/* Tell the server my presence: online, unavailable or offline. */
+void
+client_presence(struct client *c, const char *state)
+{
+	client_request(c, matrix_req_presence(client_me(c) != NULL ?
+	    client_me(c) : "", state),
+	    (struct client_done){ client_logged, NULL, NULL });
+	/* The syncs say the same, or each would make us online again. */
+	if (c->net != NULL)
+		net_set_presence(c->net, strcmp(state, "unavailable") == 0 ?
+		    NET_PRESENCE_UNAVAILABLE : strcmp(state, "offline") == 0 ?
+		    NET_PRESENCE_OFFLINE : NET_PRESENCE_ONLINE);
+}
+
 void
 client_read_markers(struct client *c, const char *room_id,
     const char *fully_read, const char *read)

@@ -59,6 +59,10 @@ const struct config_key config_table[] = {
 	{ "ui", "members", CONFIG_CHOICE, "auto", 0, 0, "auto|yes|no", NULL, 0,
 	  "Show the member list at start. auto: when the terminal has at\n"
 	  "least 120 columns." },
+	{ "ui", "idle", CONFIG_INT, "5", 0, 1440, NULL, NULL, 0,
+	  "Minutes without a key before others see you as away\n"
+	  "(unavailable); 0: never. haos is online while in use and\n"
+	  "offline after it quits." },
 	{ "theme", "accent", CONFIG_COLOR, "cyan", 0, 0, NULL, NULL, 0,
 	  "Selection, headings and the active server. A colour is a name\n"
 	  "(black, red, green, yellow, blue, magenta, cyan, white, or bright-\n"
@@ -123,6 +127,7 @@ const struct config_slot config_slots[] = {
 	{ 0, offsetof(struct config, ui_mouse) },
 	{ 0, offsetof(struct config, ui_seconds) },
 	{ 0, offsetof(struct config, ui_members) },
+	{ 0, offsetof(struct config, ui_idle) },
 	{ 0, offsetof(struct config, theme_accent) },
 	{ 0, offsetof(struct config, theme_dim) },
 	{ 0, offsetof(struct config, theme_mention) },

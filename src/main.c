@@ -12,6 +12,7 @@
 #include "haos/config.h"
 #include "haos/error.h"
 #include "haos/http.h"
+#include "haos/lock.h"
 #include "haos/log.h"
 #include "haos/client.h"
 #include "haos/net.h"
@@ -179,7 +180,7 @@ main(int argc, char **argv)
 	struct http_opts	 hopts;
 	struct account		*acct;
 	struct run_opts		 ro;
-	int			 rc = HAOS_EXIT_OK, ret = 0;
+	int			 rc = HAOS_EXIT_OK, ret = 0, lock = -1;
 
 	main_start_ms = net_now_ms();
 	setlocale(LC_ALL, "");
@@ -233,12 +234,22 @@ main(int argc, char **argv)
 	hopts.timeout_ms = cfg.request_timeout * 1000L;
 	http_set_opts(&hopts);
 
+	/* One haos per profile: the store has one writer. */
+	if (o.command != CLI_LOGIN) {
+		lock = lock_profile(paths.data_dir, &err);
+		if (lock == -1) {
+			rc = main_fail(&err);
+			http_global_cleanup();
+			log_close();
+			goto out;
+		}
+	}
 	switch (o.command) {
 	case CLI_LOGIN:
 		ret = account_login(&cfg, acct, &paths, &err);
 		break;
 	case CLI_LOGOUT:
-		ret = account_logout(&paths, &err);
+		ret = account_logout(&paths, o.keep_cache, &err);
 		break;
 	case CLI_RUN:
 		memset(&ro, 0, sizeof ro);
@@ -259,6 +270,7 @@ main(int argc, char **argv)
 	http_global_cleanup();
 	log_info("main", "exit %d", rc);
 	log_close();
+	lock_release(lock);
 out:
 	paths_free(&paths);
 	config_free(&cfg);

@@ -278,6 +278,22 @@ matrix_req_typing(const char *room_id, const char *user_id, int typing,
 	    room_id, user_id), b);
 }
 
+/* PUT /presence/ME/status {presence}: online, unavailable or offline. */
+struct matrix_req *
+matrix_req_presence(const char *user_id, const char *state)
+{
+	return matrix_req_json("PUT", matrix_path(MX "/presence/%s/status",
+	    user_id), json_pack("{s:s}", "presence", state));
+}
+
+/* GET /presence/USER/status: {presence, status_msg, ...}. */
+struct matrix_req *
+matrix_req_presence_get(const char *user_id)
+{
+	return matrix_req_take("GET", matrix_path(MX "/presence/%s/status",
+	    user_id), NULL);
+}
+
 /* POST /rooms/ROOM/read_markers {m.fully_read, m.read} (either NULL). */
 struct matrix_req *
 matrix_req_read_markers(const char *room_id, const char *fully_read,
@@ -425,7 +441,7 @@ matrix_filter_path(const char *user_id)
 
 char *
 matrix_sync_path(const char *filter_id, const char *since, long timeout_ms,
-    int full_state)
+    int full_state, const char *set_presence)
 {
 	char	*p, *q, *tmp;
 
@@ -444,6 +460,11 @@ matrix_sync_path(const char *filter_id, const char *since, long timeout_ms,
 		tmp = xasprintf("%s&full_state=true", p);
 		free(p);
 		p = tmp;
+	}
+	if (set_presence != NULL) {
+		q = matrix_path("%r&set_presence=%s", p, set_presence);
+		free(p);
+		p = q;
 	}
 	return p;
 }

@@ -56,6 +56,7 @@ struct net {
 	atomic_int		 soft_logout;
 	atomic_int		 started;	/* http client exists */
 	atomic_int		 rate_limited;	/* the last failure was a 429 */
+	atomic_int		 presence;	/* enum net_presence, for /sync */
 
 	pthread_mutex_t		 lock;		/* guards jobs, results, error,
 						   notice */

@@ -114,6 +114,20 @@ net_sync_filter_done(struct net *n, const struct http_resp *resp,
 	net_set_failed(n, err, n->sync_next_at);
 }
 
+/* The set_presence of a /sync: none (online) unless the user is away. */
+static const char *
+net_sync_presence(struct net *n)
+{
+	switch (atomic_load(&n->presence)) {
+	case NET_PRESENCE_UNAVAILABLE:
+		return "unavailable";
+	case NET_PRESENCE_OFFLINE:
+		return "offline";
+	default:
+		return NULL;
+	}
+}
+
 void
 net_sync_start(struct net *n)
 {
@@ -133,7 +147,7 @@ net_sync_start(struct net *n)
 		json_decref(f);
 	}
 	path = matrix_sync_path(first != NULL ? first : n->filter_id,
-	    n->since, hold, 0);
+	    n->since, hold, 0, net_sync_presence(n));
 	free(first);
 	r = xcalloc(1, sizeof *r);
 	r->kind = NET_REQ_SYNC;

@@ -307,6 +307,13 @@ net_new_token(struct net *n, const char *token, const char *device_id)
 		net_recheck_begin(n);
 }
 
+/* Any thread: the presence the next /sync sets. */
+void
+net_set_presence(struct net *n, enum net_presence p)
+{
+	atomic_store(&n->presence, (int)p);
+}
+
 /* Run one job from the UI. */
 static void
 net_run_job(struct net *n, struct job *j)

@@ -377,6 +377,21 @@ store_query_state(struct store *s, const char *room_id, const char *type,
 	    state_key) == -1 ? -1 : 0;
 }
 
+/* The sender of the current state event (type, state_key) of a room. */
+int
+store_query_state_sender(struct store *s, const char *room_id,
+    const char *type, const char *state_key, char **out,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT x.sender FROM state x "
+	    "JOIN rooms r ON r.id = x.room WHERE r.room_id = ?1 AND "
+	    "x.type = ?2 AND x.state_key = ?3";
+
+	store_read(s);
+	return store_get_text(s, err, "query", sql, out, "ttt", room_id, type,
+	    state_key) == -1 ? -1 : 0;
+}
+
 /* The event id a user's receipt of rtype points at. */
 int
 store_query_receipt(struct store *s, const char *room_id, const char *rtype,

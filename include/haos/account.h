@@ -6,7 +6,8 @@
 
 int	account_login(const struct config *, const struct account *,
 	    const struct paths *, struct haos_error *);
-int	account_logout(const struct paths *, struct haos_error *);
+int	account_logout(const struct paths *, int keep_cache,
+	    struct haos_error *);
 int	account_password_command(const char *cmd, char **password,
 	    struct haos_error *);
 char	*account_device_name(const struct account *);

@@ -46,6 +46,19 @@ unsigned int	activity_typing_step(struct activity_typing *,
 		    char **stop);
 void		activity_typing_clear(struct activity_typing *);
 
+/* My presence as told to the server; zero it to start. */
+struct activity_presence {
+	const char	*told;		/* a static string, or NULL */
+};
+
+/*
+ * One step at now ms, the last key at input ms: "online" first and when
+ * keys come again, "unavailable" once idle_ms passed without one (0:
+ * never); NULL when the server already knows.
+ */
+const char	*activity_presence_step(struct activity_presence *,
+		    int64_t now, int64_t input, int64_t idle_ms);
+
 /* Which escapes activity_notify_bytes() writes. */
 enum activity_notify {
 	ACTIVITY_BELL = 1u << 0,	/* BEL */

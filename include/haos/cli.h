@@ -25,6 +25,7 @@ struct cli_opts {
 	int			 nargs;
 	const char		*run_server;	/* run --server NAME|ID */
 	const char		*run_channel;	/* run --channel NAME|ID */
+	int			 keep_cache;	/* logout --keep-cache */
 };
 
 /* One row per option: the single source for --help and the man page. */

@@ -136,6 +136,8 @@ void		 client_typing(struct client *, const char *room_id,
 		     int typing, int timeout_ms);
 void		 client_read_markers(struct client *, const char *room_id,
 		     const char *fully_read, const char *read);
+/* My presence (fire and forget): "online", "unavailable", "offline". */
+void		 client_presence(struct client *, const char *state);
 
 /*
  * Log in again with a password (device_id: keep that device), then hand

@@ -188,8 +188,8 @@ enum ui_action {
 	UI_ACT_TOGGLE_MEMBERS,
 	/* asked by other commands */
 	UI_ACT_GOTO,			/* param: room or space id */
-	UI_ACT_GOTO_NEW,		/* param: a room just made or joined,
-					   selected once the cache has it */
+	UI_ACT_FOLLOW,			/* param: a room just made, joined or
+					   found, selected once the cache has it */
 	UI_ACT_HELP,			/* the help overlay with the keys */
 	UI_ACT_RELOGIN			/* the password prompt again */
 };
@@ -362,6 +362,9 @@ void			 cmd_confirm(struct cmd_ctx *, const char *what,
 /* The channel commands' report of a sequence (cmd-channel.c). */
 void			 cmd_channel_seq_done(struct cmd_ctx *,
 			     struct cmd_seq *, void *msg);
+
+/* Switch to what a command made or joined, once it arrives (cmd-goto.c). */
+void			 cmd_goto_follow(struct cmd_ctx *, const char *room_id);
 
 /* /join's work (cmd-join.c), also used by /explore --join. */
 enum cmd_retval		 cmd_join_start(struct cmd_ctx *, const char *);

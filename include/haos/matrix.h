@@ -62,6 +62,9 @@ struct matrix_req *matrix_req_redact(const char *room_id,
 	    const char *event_id, const char *txn_id, const char *reason);
 struct matrix_req *matrix_req_typing(const char *room_id,
 	    const char *user_id, int typing, int timeout_ms);
+struct matrix_req *matrix_req_presence(const char *user_id,
+	    const char *state);
+struct matrix_req *matrix_req_presence_get(const char *user_id);
 struct matrix_req *matrix_req_read_markers(const char *room_id,
 	    const char *fully_read, const char *read);
 
@@ -98,7 +101,7 @@ struct matrix_req *matrix_req_invite_service(const char *base_url,
 json_t	*matrix_sync_filter(int timeline_limit);
 char	*matrix_filter_path(const char *user_id);
 char	*matrix_sync_path(const char *filter_id, const char *since,
-	    long timeout_ms, int full_state);
+	    long timeout_ms, int full_state, const char *set_presence);
 char	*matrix_send_path(const char *room_id, const char *type,
 	    const char *txn_id);
 char	*matrix_state_path(const char *room_id, const char *type,

@@ -69,6 +69,16 @@ struct net_result {
 	struct net_result	*next;
 };
 
+/*
+ * The presence each /sync sets (its set_presence): a sync without it
+ * would make an idle user online again.
+ */
+enum net_presence {
+	NET_PRESENCE_ONLINE = 0,
+	NET_PRESENCE_UNAVAILABLE,
+	NET_PRESENCE_OFFLINE
+};
+
 /* Connection state for the status line. */
 enum net_state {
 	NET_STARTING = 0,
@@ -102,6 +112,7 @@ struct net	*net_start(const struct net_config *, struct haos_error *);
 void		 net_stop(struct net *);
 void		 net_submit(struct net *, struct job *);
 void		 net_get_status(struct net *, struct net_status *);
+void		 net_set_presence(struct net *, enum net_presence);
 struct job	*net_job_send(const char *room_id, const char *type,
 		    const char *content);
 struct job	*net_job_room(enum job_type, const char *room_id,

@@ -192,6 +192,7 @@ cmd_channel_created(struct cmd_ctx *ctx, const struct client_result *res,
 	q = cmd_seq_new(cmd_channel_seq_done, xasprintf("created channel "
 	    "#%s (%s)", label, id));
 	free(label);
+	cmd_goto_follow(ctx, id);
 	n = cmd_channel_list(ctx, c->space, &ids, &orders, NULL);
 	cmd_channel_reorder(ctx, q, c->space, ids, orders, n, c->via);
 	order = space_order_after(n > 0 ? orders[n - 1] : NULL);

@@ -56,8 +56,7 @@ cmd_dm_open(struct cmd_ctx *ctx, const char *user, const char *room_id,
 	cmd_info(ctx, "dm: %s conversation with %s: %s", made ? "new" :
 	    "existing", user, clean);
 	free(clean);
-	if (ctx->ui != NULL)
-		ctx->ui->action(ctx->ui_arg, UI_ACT_GOTO_NEW, room_id);
+	cmd_goto_follow(ctx, room_id);
 }
 
 static void

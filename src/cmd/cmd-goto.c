@@ -20,6 +20,17 @@ cmd_goto_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return rc == 0 ? CMD_RETURN_NORMAL : CMD_RETURN_ERROR;
 }
 
+/*
+ * In the client, switch to room_id (a room or a server) once it has
+ * arrived joined: what a command just made or joined.
+ */
+void
+cmd_goto_follow(struct cmd_ctx *ctx, const char *room_id)
+{
+	if (ctx->ui != NULL && room_id != NULL)
+		ctx->ui->action(ctx->ui_arg, UI_ACT_FOLLOW, room_id);
+}
+
 const struct cmd_entry cmd_goto_entry = {
 	.name = "goto",
 	.alias = "switch",

@@ -70,6 +70,7 @@ cmd_join_channels_done(struct cmd_ctx *ctx, struct cmd_seq *q, void *arg)
 	else
 		cmd_info(ctx, "joined server %s and its %zu channel%s",
 		    j->name, j->nchannels, j->nchannels == 1 ? "" : "s");
+	cmd_goto_follow(ctx, j->room_id);
 	cmd_join_free(j);
 }
 
@@ -145,6 +146,7 @@ cmd_join_state(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 		    "has a new invite code)");
 	else if (!j->space) {
 		cmd_info(ctx, "joined %s", j->name);
+		cmd_goto_follow(ctx, j->room_id);
 		cmd_join_free(j);
 	} else {
 		q = cmd_seq_new(cmd_join_channels_done, j);
@@ -172,6 +174,10 @@ cmd_join_joined(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 		    res->err->mx == MX_NOT_FOUND)
 			cmd_error(ctx, "this invite has expired or is not "
 			    "valid: %s", j->t.id);
+		else if (res->err != NULL && res->err->mx == MX_FORBIDDEN &&
+		    strstr(res->err->msg, "banned") != NULL)
+			cmd_error(ctx, "cannot join %s: you are banned from it "
+			    "(a moderator can /unban you)", j->t.id);
 		else if (res->err != NULL && res->err->mx == MX_FORBIDDEN)
 			cmd_error(ctx, "cannot join %s: %s (the server is "
 			    "invite-only: ask a member for /invite)", j->t.id,

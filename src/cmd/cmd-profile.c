@@ -149,6 +149,31 @@ cmd_profile_got_extended(struct cmd_ctx *ctx, const struct client_result *res,
 	cmd_profile_show(ctx, p);
 }
 
+/*
+ * Someone else's presence and status message, when the server shares
+ * them (a refusal, or presence turned off, leaves them out).
+ */
+static void
+cmd_profile_got_presence(struct cmd_ctx *ctx, const struct client_result *res,
+    void *arg)
+{
+	struct cmd_profile	*p = arg;
+	json_t			*root;
+	const char		*state, *msg;
+
+	root = res->ok && res->body != NULL ? json_load_answer(res->body) :
+	    NULL;
+	state = json_get_str(root, "presence", NULL);
+	msg = json_get_str(root, "status_msg", NULL);
+	if (state != NULL)
+		cmd_profile_add(p, "Presence:", strcmp(state, "unavailable") ==
+		    0 ? "away" : state);
+	if (msg != NULL && *msg != '\0')
+		cmd_profile_add(p, "Status:", msg);
+	json_decref(root);
+	cmd_profile_show(ctx, p);
+}
+
 static void
 cmd_profile_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
@@ -172,7 +197,8 @@ cmd_profile_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 	json_decref(root);
 	cmd_profile_role(ctx, p);
 	if (ctx->me == NULL || strcmp(p->user, ctx->me) != 0) {
-		cmd_profile_show(ctx, p);
+		cmd_call(ctx, matrix_req_presence_get(p->user),
+		    cmd_profile_got_presence, p);
 		return;
 	}
 	/* Mine: the extended fields are account data (mapping, Profile). */

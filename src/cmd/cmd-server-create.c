@@ -71,6 +71,7 @@ cmd_server_create_done(struct cmd_ctx *ctx, struct cmd_seq *q, void *arg)
 	else
 		cmd_info(ctx, "created server %s (%s) with #general; invite "
 		    "code %s", name, c->space_id, c->code);
+	cmd_goto_follow(ctx, c->space_id);
 	free(name);
 	cmd_server_create_free(c);
 }

@@ -67,15 +67,43 @@ cmd_server_leave_done(struct cmd_ctx *ctx, struct cmd_seq *q, void *arg)
 	free(msg);
 }
 
+/*
+ * /server leave: the server it acts on is named in a question first, and
+ * its name (or id) confirms, so that it never leaves one by surprise.
+ */
 static enum cmd_retval
-cmd_server_leave_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
+cmd_server_leave_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct cmd_seq	*q;
-	const char	*space;
-	char		*label;
+	struct haos_error	 err;
+	struct room_row		 sr, *r = NULL;
+	struct cmd_seq		*q;
+	const char		*space;
+	char			*label, *confirm, *name = NULL;
+	size_t			 n = 0;
+	int			 ok;
 
 	space = ctx->server_id;
+	if (ctx->store != NULL && store_query_room(ctx->store, space, &sr,
+	    &err) == 1) {
+		name = sr.name != NULL ? xstrdup(sr.name) : NULL;
+		room_row_free(&sr);
+	}
+	confirm = cmd_server_words(a, 0);
+	ok = confirm != NULL && (strcmp(confirm, space) == 0 ||
+	    (name != NULL && strcmp(confirm, name) == 0));
+	free(confirm);
+	free(name);
 	label = cmd_room_label(ctx, space);
+	if (!ok) {
+		if (ctx->store != NULL)
+			space_channels(ctx->store, space, &r, &n, &err);
+		room_rows_free(r, n);
+		cmd_error(ctx, "server leave: this leaves %s and its %zu "
+		    "channel%s; to confirm: /server leave %s", label, n,
+		    n == 1 ? "" : "s", label);
+		free(label);
+		return CMD_RETURN_ERROR;
+	}
 	q = cmd_seq_new(cmd_server_leave_done,
 	    xasprintf("left server %s and its channels", label));
 	free(label);
@@ -175,13 +203,14 @@ cmd_server_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 const struct cmd_entry cmd_server_leave_entry = {
 	.name = "leave",
 	.alias = NULL,
-	.args = { 0, 0 },
-	.usage = "",
-	.help = "Leave the server and every channel of it",
+	.args = { 0, -1 },
+	.usage = "[NAME]",
+	.help = "Leave the server and every channel of it (NAME confirms)",
 	.target = CMD_TARGET_SERVER,
 	.power = POWER_GUEST,
 	.flags = 0,
-	.exec = cmd_server_leave_exec
+	.exec = cmd_server_leave_exec,
+	.kinds = { CMD_ARG_SERVER }
 };
 
 const struct cmd_entry cmd_server_delete_entry = {

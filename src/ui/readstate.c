@@ -32,6 +32,7 @@ struct readstate_room {
 /* Everything here belongs to the UI thread, like struct ui. */
 struct readstate {
 	struct activity_typing	 typing;	/* what the server was told */
+	struct activity_presence presence;	/* my own, told likewise */
 
 	struct readstate_room	*rooms;
 	size_t			 nrooms;
@@ -150,9 +151,15 @@ readstate_tick(struct ui *ui)
 	unsigned int		 act;
 	char			*stop;
 
+	const char		*pres;
+
 	readstate_my_name(ui);
 	if (ui->ctx.client == NULL)
 		return;
+	pres = activity_presence_step(&rs->presence, client_now_ms(),
+	    ui->input_at, (int64_t)ui->cfg->ui_idle * 60000);
+	if (pres != NULL)
+		client_presence(ui->ctx.client, pres);
 	act = activity_typing_step(&rs->typing, ui->room_id,
 	    editor_text(ui->ed), client_now_ms(), &stop);
 	if (act & ACTIVITY_TYPING_STOP)
@@ -160,6 +167,24 @@ readstate_tick(struct ui *ui)
 	if (act & ACTIVITY_TYPING_START)
 		readstate_typing_send(ui, ui->room_id, 1);
 	free(stop);
+}
+
+/*
+ * Quitting: stop the typing notice where one is up and go offline (the
+ * caller waits a moment for the answers).
+ */
+void
+readstate_quit(struct ui *ui)
+{
+	struct readstate	*rs = readstate_get(ui);
+
+	if (ui->ctx.client == NULL)
+		return;
+	if (rs->typing.room != NULL)
+		readstate_typing_send(ui, rs->typing.room, 0);
+	activity_typing_clear(&rs->typing);
+	client_presence(ui->ctx.client, "offline");
+	rs->presence.told = "offline";
 }
 
 /* The event id in a room's m.fully_read, or else my m.read receipt. */

@@ -95,8 +95,8 @@ ui_action(void *arg, enum ui_action act, const char *param)
 	case UI_ACT_GOTO:
 		ui_select_room(ui, param);
 		return 0;
-	case UI_ACT_GOTO_NEW:
-		ui_select_new(ui, param);
+	case UI_ACT_FOLLOW:
+		ui_select_follow(ui, param);
 		return 0;
 	case UI_ACT_HELP:
 		ui_help(ui);

@@ -147,13 +147,16 @@ struct ui {
 	size_t			 nreads;
 	char			**last_room;	/* pairs: server, room */
 	size_t			 nlast;
+	char			*follow;	/* select once it arrives */
+	size_t			 room_at;	/* last place in the lists, */
+	size_t			 server_at;	/* for a neighbour */
 	struct refresh		 refresh;	/* store changes seen */
-	char			*goto_new;	/* select once it is cached */
 
 	/* Input (pane-input.c, the editor module) and the session. */
 	struct editor		*ed;
 	int			 auth_failed;
 	int64_t			 start_ms;	/* main()'s clock */
+	int64_t			 input_at;	/* the last key, same clock */
 	int			 framed;	/* first frame drawn */
 	struct relogin		*relogin;	/* password prompt open */
 	const char		*homeserver;	/* main()'s */
@@ -178,7 +181,8 @@ void		 ui_stale(struct ui *, unsigned int notify_bits);
 void		 ui_select_room(struct ui *, const char *room_id);
 void		 ui_select_server(struct ui *, const char *server_id);
 void		 ui_initial_selection(struct ui *);
-void		 ui_select_new(struct ui *, const char *room_id);
+void		 ui_select_follow(struct ui *, const char *room_id);
+void		 ui_select_check(struct ui *);
 void		 ui_mark_read(struct ui *, const char *room_id, int64_t ts);
 void		 ui_mark_read_newest(struct ui *, const char *room_id);
 int64_t		 ui_read_ts(struct ui *, const char *room_id);
@@ -284,6 +288,7 @@ int		 pane_members_action(struct ui *, enum ui_action);
 
 /* readstate.c: typing, read markers, unread counts, alerts, presence */
 void		 readstate_tick(struct ui *);
+void		 readstate_quit(struct ui *);
 void		 readstate_read(struct ui *, const char *room_id);
 const char	*readstate_marker(struct ui *);
 int		 readstate_counts(struct ui *, const struct room_row *,

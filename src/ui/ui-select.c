@@ -10,7 +10,9 @@
 #include "curses.h"
 #include "ui-int.h"
 
+#include "haos/client.h"
 #include "haos/error.h"
+#include "haos/json.h"
 #include "haos/log.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
@@ -240,41 +242,22 @@ ui_select_room(struct ui *ui, const char *room_id)
 }
 
 /*
- * Select room_id, a room a command just made or joined: now if the cache
- * has it, else when a sync brings it (ui_stale() asks again).
+/*
+ * Pick a first room once the store has some: the first server's; or the
+ * first channel of a selected server that had none yet (just joined).
  */
-void
-ui_select_new(struct ui *ui, const char *room_id)
-{
-	struct haos_error	 err;
-	struct room_row		 r;
-	char			*id;
-	int			 known = 0;
-
-	if (room_id == NULL) {
-		xfree(ui->goto_new);
-		return;
-	}
-	if (store_query_room(ui->store, room_id, &r, &err) == 1) {
-		known = r.join != ROOM_LEAVE;
-		room_row_free(&r);
-	}
-	id = xstrdup(room_id);	/* room_id may be ui->goto_new */
-	xfree(ui->goto_new);
-	if (known)
-		ui_select_room(ui, id);
-	else
-		ui->goto_new = xstrdup(id);
-	free(id);
-}
-
-/* Pick a first room once the store has some: the first server's. */
 void
 ui_initial_selection(struct ui *ui)
 {
 	char	*last;
 	int	 i;
 
+	if (ui->room_id == NULL && ui->server_id != NULL &&
+	    pane_channels_first(ui) != NULL) {
+		ui->room_id = xstrdup(pane_channels_first(ui));
+		ui_room_changed(ui);
+		return;
+	}
 	if (ui->room_id != NULL || ui->server_id != NULL)
 		return;
 	/* Where I was when haos last ran. */
@@ -291,4 +274,256 @@ ui_initial_selection(struct ui *ui)
 	}
 	if (pane_channels_first(ui) != NULL)
 		ui_select_server(ui, NULL);
+}
+
+/*
+ * Select room_id (a room or a space) as soon as the store has it joined
+ * (or, a DM found, invited): what /join, /dm and the create commands made
+ * arrives with a later /sync.
+ */
+void
+ui_select_follow(struct ui *ui, const char *room_id)
+{
+	free(ui->follow);
+	ui->follow = xstrdup(room_id);
+	ui_select_check(ui);
+}
+
+/* Whether the store says we are out of room_id; fills *r when known. */
+static int
+ui_select_gone(struct ui *ui, const char *room_id, struct room_row *r)
+{
+	struct haos_error	 err;
+	int			 rc;
+
+	memset(r, 0, sizeof *r);
+	rc = store_query_room(ui->store, room_id, r, &err);
+	if (rc == -1) {
+		log_warn("ui", "selection: %s", err.msg);
+		return 0;
+	}
+	return rc == 0 || r->join == ROOM_LEAVE;
+}
+
+/*
+ * Say so when someone else took me out of room r (kicked or banned),
+ * with what was discarded (see ui_select_discard()).
+ */
+static void
+ui_select_removed(struct ui *ui, const struct room_row *r,
+    const char *discarded)
+{
+	struct haos_error	 err;
+	char			*text = NULL, *sender = NULL, *who = NULL;
+	json_t			*c = NULL, *w = NULL;
+	const char		*ms, *reason;
+	int			 ban;
+
+	if (store_query_state(ui->store, r->room_id, "m.room.member", ui->me,
+	    &text, &err) == -1 || text == NULL ||
+	    store_query_state_sender(ui->store, r->room_id, "m.room.member",
+	    ui->me, &sender, &err) == -1 || sender == NULL ||
+	    strcmp(sender, ui->me) == 0)
+		goto out;
+	c = json_loads(text, 0, NULL);
+	ms = json_get_str(c, "membership", "");
+	ban = strcmp(ms, "ban") == 0;
+	if (!ban && strcmp(ms, "leave") != 0)
+		goto out;
+	reason = json_get_str(c, "reason", NULL);
+	if (reason != NULL && *reason == '\0')
+		reason = NULL;
+	if (store_query_state(ui->store, r->room_id, "m.room.member", sender,
+	    &who, &err) == 0 && who != NULL)
+		w = json_loads(who, 0, NULL);
+	ui_message(ui, 1, "you were %s from %s by %s%s%s%s%s", ban ?
+	    "banned" : "kicked", r->name != NULL ? r->name : r->room_id,
+	    json_get_str(w, "displayname", sender), reason != NULL ? ": " :
+	    "", reason != NULL ? reason : "", discarded != NULL ? "; " : "",
+	    discarded != NULL ? discarded : "");
+out:
+	json_decref(c);
+	json_decref(w);
+	free(text);
+	free(sender);
+	free(who);
+}
+
+/*
+ * Discard what waits to be sent (or failed) to rooms we are no longer
+ * in: it can never be sent, and a failure there could not be cleared.
+ * Returns what to tell, or NULL.
+ */
+static char *
+ui_select_discard(struct ui *ui)
+{
+	static const enum outbox_state	 states[] = { OUTBOX_PENDING,
+					    OUTBOX_SENDING, OUTBOX_FAILED };
+	struct haos_error		 err;
+	struct outbox_row		*o;
+	struct room_row			 r;
+	char				*where = NULL, *msg;
+	size_t				 no, i, k, n = 0;
+
+	for (k = 0; k < nitems(states); k++) {
+		if (store_query_outbox(ui->store, states[k], &o, &no,
+		    &err) == -1) {
+			log_warn("ui", "outbox: %s", err.msg);
+			continue;
+		}
+		for (i = 0; i < no; i++) {
+			if (o[i].room_id == NULL || o[i].txn_id == NULL ||
+			    !ui_select_gone(ui, o[i].room_id, &r)) {
+				room_row_free(&r);
+				continue;
+			}
+			if (where == NULL)
+				where = xstrdup(r.name != NULL ? r.name :
+				    o[i].room_id);
+			room_row_free(&r);
+			client_discard(ui->ctx.client, o[i].room_id,
+			    o[i].txn_id);
+			n++;
+		}
+		outbox_rows_free(o, no);
+	}
+	msg = n == 0 ? NULL : xasprintf("discarded %zu unsent message%s: "
+	    "you are no longer in %s", n, n == 1 ? "" : "s", where);
+	free(where);
+	return msg;
+}
+
+/* What we are out of: say what was discarded, and why if we were put out. */
+static void
+ui_select_out(struct ui *ui, const struct room_row *r, const char *discarded)
+{
+	if (discarded != NULL)
+		ui_message(ui, 1, "%s", discarded);
+	ui_select_removed(ui, r, discarded);
+}
+
+/* The place of id in ids (n of them), or n. */
+static size_t
+ui_select_place(const char **ids, size_t n, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (ids[i] != NULL && id != NULL && strcmp(ids[i], id) == 0)
+			break;
+	}
+	return i;
+}
+
+/* The selected server is gone: its neighbour on the rail instead. */
+static void
+ui_select_server_gone(struct ui *ui, struct room_row *sr,
+    const char *discarded)
+{
+	const char	*id;
+	size_t		 n = pane_rail_count(ui), i = ui->server_at;
+	char		*gone = xstrdup(ui->server_id);
+
+	ui_select_out(ui, sr, discarded);
+	/* The rail may still list it: step past it. */
+	if (i < n && pane_rail_id(ui, i) != NULL &&
+	    strcmp(pane_rail_id(ui, i), gone) == 0)
+		i++;
+	if (i >= n)
+		i = n > 0 ? n - 1 : 0;
+	id = n > 0 ? pane_rail_id(ui, i) : NULL;
+	if (id != NULL && strcmp(id, gone) == 0)
+		id = NULL;	/* Direct Messages */
+	free(gone);
+	ui_select_server(ui, id);
+}
+
+/* The selected room is gone: the next one in the list (or previous). */
+static void
+ui_select_room_gone(struct ui *ui, struct room_row *r, const char *discarded)
+{
+	const char	**ids, *next = NULL;
+	size_t		 n, i, k;
+	struct room_row	 x;
+
+	ui_select_out(ui, r, discarded);
+	ids = pane_channels_rooms(ui, &n);
+	k = ui_select_place(ids, n, ui->room_id);
+	i = k < n ? k : ui->room_at;
+	for (; i < n && next == NULL; i++) {
+		if (i == k)
+			continue;
+		if (!ui_select_gone(ui, ids[i], &x))
+			next = ids[i];
+		room_row_free(&x);
+	}
+	for (i = ui->room_at < n ? ui->room_at : n; i > 0 && next == NULL;
+	    i--) {
+		if (i - 1 == k)
+			continue;
+		if (!ui_select_gone(ui, ids[i - 1], &x))
+			next = ids[i - 1];
+		room_row_free(&x);
+	}
+	if (next != NULL)
+		ui_select_room(ui, next);
+	else {
+		xfree(ui->room_id);
+		ui_room_changed(ui);
+	}
+	free(ids);
+}
+
+/*
+ * After the lists were read again: select what we follow once it is
+ * there; discard what waits for rooms we are no longer in; move off a
+ * server or room we are no longer in (left, deleted, kicked, banned) to
+ * its neighbour, so that the input never targets a room that is gone.
+ */
+void
+ui_select_check(struct ui *ui)
+{
+	const char	**ids;
+	struct room_row	 r;
+	size_t		 n;
+	char		*discarded;
+
+	if (ui->follow != NULL) {
+		/* A DM found may still be an invite: it shows as one. */
+		if (!ui_select_gone(ui, ui->follow, &r) && (r.join ==
+		    ROOM_JOIN || r.join == ROOM_INVITE)) {
+			room_row_free(&r);
+			ui_select_room(ui, ui->follow);
+			xfree(ui->follow);
+		} else
+			room_row_free(&r);
+	}
+	discarded = ui_select_discard(ui);
+	if (ui->server_id != NULL) {
+		if (ui_select_gone(ui, ui->server_id, &r)) {
+			ui_select_server_gone(ui, &r, discarded);
+			goto out;
+		}
+		room_row_free(&r);
+	}
+	if (ui->room_id != NULL) {
+		if (ui_select_gone(ui, ui->room_id, &r)) {
+			ui_select_room_gone(ui, &r, discarded);
+			goto out;
+		}
+		room_row_free(&r);
+	}
+	if (discarded != NULL)
+		ui_message(ui, 1, "%s", discarded);
+	if (pane_rail_index(ui) >= 0)
+		ui->server_at = (size_t)pane_rail_index(ui);
+	ids = pane_channels_rooms(ui, &n);
+	if (ui_select_place(ids, n, ui->room_id) < n)
+		ui->room_at = ui_select_place(ids, n, ui->room_id);
+	free(ids);
+	free(discarded);
+	return;
+out:
+	room_row_free(&r);
+	free(discarded);
 }

@@ -28,6 +28,8 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
+#define UI_QUIT_WAIT_MS	1500	/* for typing stop and offline at quit */
+
 /* ui_init()'s thread owns curses; every entry point checks it. */
 static int
 ui_on_thread(const struct ui *ui)
@@ -82,8 +84,8 @@ void
 ui_stale(struct ui *ui, unsigned int bits)
 {
 	ui_refresh_rooms(ui, bits);
-	if (ui->goto_new != NULL)	/* a room a command made arrived? */
-		ui_select_new(ui, ui->goto_new);
+	if (ui->follow != NULL && bits != 0)
+		ui_select_check(ui);
 	if (bits & NOTIFY_TYPING)
 		ui->typing.stale = 1;
 	if (bits & (NOTIFY_STATUS | NOTIFY_OUTBOX | NOTIFY_AUTH))
@@ -160,7 +162,7 @@ ui_draw(struct ui *ui)
 {
 	struct pane	*p;
 	size_t		 i;
-	int		 all = 0;
+	int		 all = 0, lists = 0;
 
 	readstate_tick(ui);	/* typing notifications */
 	if (ui->full_redraw & UI_RELAYOUT)
@@ -180,6 +182,20 @@ ui_draw(struct ui *ui)
 		p->dirty = 1;
 		if (p == &ui->channels)
 			ui_initial_selection(ui);
+		if (p == &ui->channels || p == &ui->rail)
+			lists = 1;
+	}
+	/* A room left or taken from us gives way; may mark panes stale. */
+	if (lists) {
+		ui_select_check(ui);
+		for (i = 0; i < nitems(ui->panes); i++) {
+			p = ui->panes[i];
+			if (!p->stale)
+				continue;
+			p->stale = 0;
+			(p->ops->refresh)(p);
+			p->dirty = 1;
+		}
 	}
 	statusbar_message_live(ui);
 	for (i = 0; i < nitems(ui->panes); i++) {
@@ -267,6 +283,7 @@ ui_key(struct ui *ui, int key, char *paste)
 	char			 mb[MB_LEN_MAX + 1], *clean;
 	int			 n;
 
+	ui->input_at = client_now_ms();
 	if (key == (KEYC_FKEY | KEY_RESIZE)) {
 		ui->full_redraw |= UI_RELAYOUT | UI_REPAINT;
 		return;
@@ -364,6 +381,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->cfg = d->cfg;
 	ui->store = d->store;
 	ui->start_ms = d->start_ms;
+	ui->input_at = client_now_ms();
 	ui->homeserver = d->homeserver;
 	ui->user_id = d->user_id;
 	ui->device_id = d->device_id;
@@ -450,6 +468,32 @@ fail:
 	return NULL;
 }
 
+/*
+ * Quitting: the typing notice stopped and presence offline, with up to
+ * UI_QUIT_WAIT_MS for what is pending to be answered.
+ */
+static void
+ui_quit(struct ui *ui)
+{
+	struct pollfd	 pfd;
+	int64_t		 end;
+	unsigned int	 bits;
+
+	readstate_quit(ui);
+	end = client_now_ms() + UI_QUIT_WAIT_MS;
+	pfd.fd = notify_fd(ui->notify);
+	pfd.events = POLLIN;
+	while (client_pending(ui->ctx.client) > 0 && client_now_ms() < end) {
+		if (poll(&pfd, 1, 50) == -1 && errno != EINTR)
+			break;
+		bits = notify_take(ui->notify);
+		if (bits & NOTIFY_FATAL)
+			break;
+		if (bits & NOTIFY_RESULT)
+			client_dispatch(ui->ctx.client);
+	}
+}
+
 /* Run until /quit (0) or a fatal error (-1). */
 int
 ui_run(struct ui *ui, struct haos_error *err)
@@ -493,6 +537,7 @@ ui_run(struct ui *ui, struct haos_error *err)
 			free(paste);
 		}
 	}
+	ui_quit(ui);
 	return 0;
 }
 
@@ -531,7 +576,7 @@ ui_done(struct ui *ui)
 	editor_free(ui->ed);
 	free(ui->server_id);
 	free(ui->room_id);
-	free(ui->goto_new);
+	free(ui->follow);
 	statusbar_free(ui);
 	conv_free(ui);
 	refresh_free(&ui->refresh);

@@ -315,7 +315,7 @@ check "members kicked" test "$(state "$TB" "$S" m.room.member @carol:haos.test |
 check "alice left the channel" test "$(hs_call GET "/_matrix/client/v3/rooms/$(enc "$L")/state/m.room.member/$(enc @alice:haos.test)" "$TA" | cut -d' ' -f2- | js 'j["membership"]')" = leave
 
 # 15. /server leave.
-hrun bob --server "Acme Two" "/server leave"
+hrun bob --server "Acme Two" "/server leave Acme Two"
 check "server leave exits 0" test "$RC" = 0
 check "bob left every room" test "$(joined_rooms "$TB" | js 'len(j["joined_rooms"])')" = 0
 

@@ -220,6 +220,24 @@ START_TEST(notify_clean_cap)
 }
 END_TEST
 
+/* Online first, away after idle_ms without a key, online with the next. */
+START_TEST(test_presence_step)
+{
+	struct activity_presence	 p = { NULL };
+
+	ck_assert_str_eq(activity_presence_step(&p, 1000, 1000, 60000),
+	    "online");
+	ck_assert_ptr_null(activity_presence_step(&p, 30000, 1000, 60000));
+	ck_assert_str_eq(activity_presence_step(&p, 61000, 1000, 60000),
+	    "unavailable");
+	ck_assert_ptr_null(activity_presence_step(&p, 90000, 1000, 60000));
+	ck_assert_str_eq(activity_presence_step(&p, 91000, 91000, 60000),
+	    "online");
+	/* idle 0: never away. */
+	ck_assert_ptr_null(activity_presence_step(&p, 9999999, 0, 0));
+}
+END_TEST
+
 Suite *
 suite_activity(void)
 {
@@ -227,6 +245,7 @@ suite_activity(void)
 	TCase	*tc = tcase_create("activity");
 
 	tcase_add_test(tc, typing_none);
+	tcase_add_test(tc, test_presence_step);
 	tcase_add_test(tc, typing_one_two_many);
 	tcase_add_test(tc, typing_stable_order);
 	tcase_add_test(tc, typing_hostile_names);

@@ -208,13 +208,13 @@ START_TEST(test_paths)
 	char	*p, *a, *b;
 	json_t	*f;
 
-	p = matrix_sync_path("7", "s72594_4483_1934", 30000, 0);
+	p = matrix_sync_path("7", "s72594_4483_1934", 30000, 0, NULL);
 	ck_assert_str_eq(p, "/_matrix/client/v3/sync?timeout=30000&filter=7"
 	    "&since=s72594_4483_1934");
 	free(p);
-	p = matrix_sync_path(NULL, NULL, 0, 1);
+	p = matrix_sync_path(NULL, NULL, 0, 1, "unavailable");
 	ck_assert_str_eq(p, "/_matrix/client/v3/sync?timeout=0"
-	    "&full_state=true");
+	    "&full_state=true&set_presence=unavailable");
 	free(p);
 	p = matrix_send_path("!abc:haos.test", "m.room.message", "t 1/2");
 	ck_assert_str_eq(p, "/_matrix/client/v3/rooms/%21abc%3Ahaos.test/send/"

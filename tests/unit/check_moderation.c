@@ -381,6 +381,50 @@ START_TEST(test_audit)
 }
 END_TEST
 
+/*
+ * Many deletions in one room are one line counted in times, not rooms;
+ * people show by display name; renames and channel creation are listed.
+ */
+START_TEST(test_audit_names)
+{
+	struct cmd_ctx		 ctx;
+	struct test_capture	 c = { 0 };
+	json_t			*tl, *e;
+	char			 id[32];
+	int			 n = 100, i;
+
+	tl = json_array();
+	json_array_append_new(tl, ev("m.room.member", ALICE, ALICE, json_pack(
+	    "{s:s, s:s}", "membership", "join", "displayname", "Alice A"),
+	    n++));
+	json_array_append_new(tl, ev("m.room.name", "", ALICE, json_pack(
+	    "{s:s}", "name", "gamma"), n++));
+	for (i = 0; i < 3; i++) {
+		e = ev("m.room.message", "", BOB, json_pack("{s:s, s:s}",
+		    "msgtype", "m.text", "body", "spam"), n++);
+		json_object_del(e, "state_key");
+		json_array_append_new(tl, e);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof id, "$e%d:hs", n - 3);
+		e = ev("m.room.redaction", "", ALICE, json_object(), n++);
+		json_object_del(e, "state_key");
+		json_object_set_new(e, "redacts", json_string(id));
+		json_array_append_new(tl, e);
+	}
+	world(0, tl);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/audit"), CMD_RETURN_NORMAL);
+	ck_assert_msg(strstr(c.out, "Alice A deleted a message of @bob:hs "
+	    "(3 times)  [#gamma]") != NULL, "%s", c.out);
+	ck_assert_msg(strstr(c.out, "rooms]") == NULL, "%s", c.out);
+	ck_assert_msg(strstr(c.out, "Alice A renamed the channel to #gamma") !=
+	    NULL, "%s", c.out);
+	ck_assert_int_eq(c.errors, 0);
+	world_free();
+}
+END_TEST
+
 Suite *
 suite_moderation(void)
 {
@@ -392,6 +436,7 @@ suite_moderation(void)
 	tcase_add_test(tc, test_doctor);
 	tcase_add_test(tc, test_kick);
 	tcase_add_test(tc, test_audit);
+	tcase_add_test(tc, test_audit_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
