@@ -242,7 +242,6 @@ ui_select_room(struct ui *ui, const char *room_id)
 }
 
 /*
-/*
  * Pick a first room once the store has some: the first server's; or the
  * first channel of a selected server that had none yet (just joined).
  */
