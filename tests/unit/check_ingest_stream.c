@@ -89,6 +89,8 @@ both(const char *what, const char *buf, size_t len)
 	b = ingest_sync_text(text, buf, len, &rb, &eb);
 	ck_assert_msg(a == b, "%s: tree %d (%s), text %d (%s)", what, a,
 	    a == -1 ? ea.msg : "", b, b == -1 ? eb.msg : "");
+	ck_assert_int_eq(ra.duplicates, 0);
+	ck_assert_msg(!rb.duplicates, "%s: duplicates", what);
 	if (a == 0) {
 		ck_assert_uint_eq(ra.notify, rb.notify);
 		ck_assert_uint_eq(ra.events, rb.events);
@@ -196,17 +198,18 @@ START_TEST(test_hostile_same)
 		"{\"next_batch\":\"n1\",\"rooms\":{\"join\":[],\"knock\":{}}}",
 		"{\"next_batch\":\"n1\",\"rooms\":{\"join\":{\"!a:x\":5,"
 		    "\"!b:x\":[],\"!c:x\":null,\"!d:x\":\"s\"}}}",
-		/* duplicate keys: the last value, in the first place */
-		"{\"next_batch\":\"n0\",\"rooms\":{\"join\":{"
-		    ROOM_JOINED("!a:x", "one") "," ROOM_JOINED("!b:x", "b")
-		    "," ROOM_JOINED("!a:x", "two") "}},\"next_batch\":\"n2\"}",
-		"{\"rooms\":{\"join\":{" ROOM_JOINED("!a:x", "lost") "}},"
-		    "\"next_batch\":\"n3\",\"rooms\":{\"leave\":{"
-		    ROOM_JOINED("!b:x", "kept") "},\"join\":{"
-		    ROOM_JOINED("!c:x", "lost") "},\"join\":{"
-		    ROOM_JOINED("!d:x", "kept") "}}}",
-		"{\"next_batch\":\"n4\",\"rooms\":{\"join\":{"
-		    ROOM_JOINED("!a:x", "lost") "}},\"rooms\":7}",
+		/* the parts around the rooms, in any order */
+		"{\"to_device\":{\"events\":[{\"type\":\"m.x\","
+		    "\"sender\":\"@a:x\",\"content\":{}}]},\"rooms\":{"
+		    "\"leave\":{" ROOM_JOINED("!l:x", "l") "},\"join\":{"
+		    ROOM_JOINED("!j:x", "j") "}},\"device_lists\":{"
+		    "\"changed\":[\"@b:x\"]},\"next_batch\":\"n4\"}",
+		"{\"next_batch\":\"n4\",\"account_data\":{\"events\":[{"
+		    "\"type\":\"m.direct\",\"content\":{\"@b:x\":["
+		    "\"!j:x\"]}}]},\"rooms\":{\"join\":{"
+		    ROOM_JOINED("!j:x", "j2") "}},\"to_device\":{\"events\":"
+		    "[{\"type\":\"m.y\",\"sender\":\"@a:x\",\"content\":"
+		    "{}}]}}",
 		/* escapes in keys; NUL; white space everywhere */
 		" {\n\"next_\\u0062atch\" : \"n5\" ,\t\"rooms\":{\"\\u006aoin\""
 		    ":{\"!\\u00e9:x\":{\"timeline\":{\"events\":[{\"type\":"
@@ -237,6 +240,10 @@ START_TEST(test_hostile_same)
 		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":tru}}}",
 		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":1 2}}}",
 		"{\"next_batch\":\"n\",\"rooms\":{\"knock\":{\"!a:x\":{,}}}}",
+		/* rooms before a missing (or bad) next_batch: none kept */
+		"{\"rooms\":{\"join\":{" ROOM_JOINED("!a:x", "a") "}}}",
+		"{\"rooms\":{\"join\":{" ROOM_JOINED("!a:x", "a") "}},"
+		    "\"next_batch\":null}",
 		/* a duplicate's lost value is still checked */
 		"{\"next_batch\":\"n\",\"rooms\":{\"join\":{\"!a:x\":{\"a\":"
 		    "[1,]},\"!a:x\":{}}}}",
@@ -268,6 +275,91 @@ START_TEST(test_hostile_same)
 	/* make fuzz's finding: a raw NUL (and bad UTF-8) in a key. */
 	ck_assert_int_eq(both("raw NUL key", raw_nul_key, sizeof raw_nul_key -
 	    1), -1);
+}
+END_TEST
+
+/* The text's rows of room id (its timeline bodies, in order), as text. */
+static char *
+bodies(struct store *s, const char *room_id)
+{
+	char	*d, *line, *save, *out;
+	size_t	 n = 0;
+
+	d = dump(s);
+	out = xmalloc(strlen(d) + 1);
+	out[0] = '\0';
+	for (line = strtok_r(d, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "events|", 7) == 0 && strstr(line,
+		    room_id) != NULL) {
+			n += (size_t)snprintf(out + n, strlen(d) + 1 - n,
+			    "%s\n", line);
+		}
+	}
+	free(d);
+	return out;
+}
+
+/*
+ * A room, a section or "rooms" given twice: the text is ingested in its
+ * order, all of it, in one transaction (jansson's tree would keep the
+ * last value only), and the result says there were duplicates.
+ */
+START_TEST(test_duplicates)
+{
+	static const char *const dups[] = {
+		"{\"next_batch\":\"n0\",\"rooms\":{\"join\":{"
+		    ROOM_JOINED("!a:x", "one") "," ROOM_JOINED("!b:x", "b")
+		    "," ROOM_JOINED("!a:x", "two") "}},\"next_batch\":\"n2\"}",
+		"{\"rooms\":{\"join\":{" ROOM_JOINED("!c:x", "first") "}},"
+		    "\"next_batch\":\"n3\",\"rooms\":{\"leave\":{"
+		    ROOM_JOINED("!d:x", "kept") "},\"join\":{"
+		    ROOM_JOINED("!e:x", "e1") "},\"join\":{"
+		    ROOM_JOINED("!f:x", "f") "}}}",
+		"{\"next_batch\":\"n4\",\"rooms\":{\"join\":{"
+		    ROOM_JOINED("!g:x", "g") "}},\"rooms\":7}",
+	};
+	static const char *const rooms[] = {
+		"!a:x", "!b:x", "!c:x", "!d:x", "!e:x", "!f:x", "!g:x"
+	};
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	char			*t;
+	int64_t			 n;
+	size_t			 i;
+
+	for (i = 0; i < nitems(dups); i++) {
+		ck_assert_msg(ingest_sync_text(text, dups[i], strlen(dups[i]),
+		    &res, &err) == 0, "dups[%zu]: %s", i, err.msg);
+		ck_assert_int_eq(res.duplicates, 1);
+		ingest_result_free(&res);
+	}
+	/* Every room of the text, the ones a tree would lose too. */
+	ck_assert_int_eq(store_query_count(text, "rooms", &n, &err), 0);
+	ck_assert_int_eq(n, (int64_t)nitems(rooms));
+	for (i = 0; i < nitems(rooms); i++) {
+		t = bodies(text, rooms[i]);
+		ck_assert_msg(*t != '\0', "%s has no event", rooms[i]);
+		free(t);
+	}
+	ck_assert_int_eq(store_query_sync_token(text, &t, &err), 0);
+	ck_assert_str_eq(t, "n4");
+	free(t);
+	/* One transaction: a bad value after a duplicate loses it all. */
+	t = dump(text);
+	{
+		const char	*bad = "{\"next_batch\":\"n5\",\"rooms\":{"
+		    "\"join\":{" ROOM_JOINED("!h:x", "h") "," ROOM_JOINED(
+		    "!h:x", "h2") ",\"!i:x\":{\"a\":[1,]}}}}";
+		char		*after;
+
+		ck_assert_int_eq(ingest_sync_text(text, bad, strlen(bad), &res,
+		    &err), -1);
+		after = dump(text);
+		ck_assert_str_eq(t, after);
+		free(after);
+	}
+	free(t);
 }
 END_TEST
 
@@ -551,6 +643,7 @@ suite_ingest_stream(void)
 	tcase_add_test(tc, test_fixtures_same);
 	tcase_add_test(tc, test_fixtures_alone);
 	tcase_add_test(tc, test_hostile_same);
+	tcase_add_test(tc, test_duplicates);
 	tcase_add_test(tc, test_bad_room_rolls_back);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_mutants_same);
