@@ -113,6 +113,7 @@ net_sync_start(struct net *n)
 	path = matrix_sync_path(n->filter_id, n->since, hold, 0);
 	r = xcalloc(1, sizeof *r);
 	r->kind = NET_REQ_SYNC;
+	r->spool = 1;
 	if (net_request(n, r, "GET", path, NULL,
 	    hold + n->cfg.request_timeout_ms) == 0) {
 		n->sync_in_flight = 1;
@@ -194,8 +195,10 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 	n->sync_in_flight = 0;
 	if (err == NULL) {
 		/* Read room by room: no tree of the whole answer. */
-		if (ingest_sync_text(n->store, resp->body, resp->body_len,
-		    &res, &e2) == -1) {
+		if ((http_resp_spooled(resp) ? ingest_sync_file(n->store,
+		    resp->fd, resp->body_len, &res, &e2) :
+		    ingest_sync_text(n->store, resp->body, resp->body_len,
+		    &res, &e2)) == -1) {
 			log_error("net", "ingest failed: %s", e2.msg);
 			err = &e2;
 		} else {
@@ -270,6 +273,7 @@ net_sync_backfill_start(struct net *n, const char *room_id)
 	r->kind = NET_REQ_BACKFILL;
 	r->room_id = xstrdup(room_id);
 	r->gap_id = gaps[best].id;
+	r->spool = 1;
 	if (net_request(n, r, "GET", path, NULL,
 	    n->cfg.request_timeout_ms) == 0)
 		n->backfill_in_flight++;
@@ -285,7 +289,6 @@ net_sync_backfill_done(struct net *n, struct net_req *r,
 {
 	struct ingest_result	 res;
 	struct haos_error	 e2;
-	json_t			*root;
 
 	n->backfill_in_flight--;
 	if (err != NULL) {
@@ -295,13 +298,13 @@ net_sync_backfill_done(struct net *n, struct net_req *r,
 		notify_post(n->cfg.notify, NOTIFY_TIMELINE);
 		return;
 	}
-	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
-	memset(&res, 0, sizeof res);
-	if (root == NULL || ingest_messages(n->store, r->room_id, root,
-	    r->gap_id, &res, &e2) == -1)
+	/* Read event by event: no tree of the whole page. */
+	if ((http_resp_spooled(resp) ? ingest_messages_file(n->store,
+	    r->room_id, resp->fd, resp->body_len, r->gap_id, &res, &e2) :
+	    ingest_messages_text(n->store, r->room_id, resp->body,
+	    resp->body_len, r->gap_id, &res, &e2)) == -1)
 		log_error("net", "backfill ingest of %s failed: %s",
-		    r->room_id, root == NULL ? "not JSON" : e2.msg);
+		    r->room_id, e2.msg);
 	notify_post(n->cfg.notify, res.notify | NOTIFY_TIMELINE);
 	ingest_result_free(&res);
-	json_decref(root);
 }
