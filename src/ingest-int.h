@@ -26,6 +26,9 @@ struct ingest {
 	char			*buf;	/* compact JSON of the last content */
 	size_t			 bufsz;
 	size_t			 roomscap;
+	size_t			*touched;	/* res->rooms index + 1, hashed
+						   by id (open addressing) */
+	size_t			 touchedcap;	/* a power of two */
 };
 
 /* A room being ingested. */

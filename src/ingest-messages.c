@@ -112,6 +112,7 @@ fail:
 out:
 	free(prev_batch);
 	free(in.buf);
+	free(in.touched);
 	json_decref(ir.pl);
 	if (ret == -1)
 		ingest_result_free(res);

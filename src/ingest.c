@@ -75,6 +75,45 @@ ingest_dump(struct ingest *in, const json_t *v)
 	return n;
 }
 
+static size_t
+ingest_hash(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (size_t)h;
+}
+
+/* The slot of room_id in in->touched: where it is, or where it goes. */
+static size_t
+ingest_touched_slot(struct ingest *in, const char *room_id)
+{
+	size_t	 i, mask = in->touchedcap - 1;
+
+	for (i = ingest_hash(room_id) & mask; in->touched[i] != 0;
+	    i = (i + 1) & mask) {
+		if (strcmp(in->res->rooms[in->touched[i] - 1], room_id) == 0)
+			break;
+	}
+	return i;
+}
+
+/* Make room in in->touched for one more id. */
+static void
+ingest_touched_grow(struct ingest *in)
+{
+	size_t	 i;
+
+	if (2 * (in->res->nrooms + 1) <= in->touchedcap)
+		return;
+	in->touchedcap = in->touchedcap == 0 ? 64 : in->touchedcap * 2;
+	free(in->touched);
+	in->touched = xcalloc(in->touchedcap, sizeof *in->touched);
+	for (i = 0; i < in->res->nrooms; i++)
+		in->touched[ingest_touched_slot(in, in->res->rooms[i])] = i + 1;
+}
+
 /*
  * Note that a room changed, once per room per ingest: in the result for
  * the net thread, and in the store for the UI.
@@ -83,12 +122,12 @@ int
 ingest_touch(struct ingest *in, const char *room_id)
 {
 	struct ingest_result	*r = in->res;
-	size_t			 i;
+	size_t			 slot;
 
-	for (i = r->nrooms; i > 0; i--) {
-		if (strcmp(r->rooms[i - 1], room_id) == 0)
-			return 0;
-	}
+	ingest_touched_grow(in);
+	slot = ingest_touched_slot(in, room_id);
+	if (in->touched[slot] != 0)
+		return 0;
 	if (store_room_changed(in->s, room_id, in->err) == -1)
 		return -1;
 	if (r->nrooms == in->roomscap) {
@@ -96,6 +135,7 @@ ingest_touch(struct ingest *in, const char *room_id)
 		r->rooms = xrealloc(r->rooms, in->roomscap * sizeof *r->rooms);
 	}
 	r->rooms[r->nrooms++] = xstrdup(room_id);
+	in->touched[slot] = r->nrooms;
 	return 0;
 }
 
@@ -461,6 +501,7 @@ fail:
 	store_rollback(s);
 out:
 	free(b.in.buf);
+	free(b.in.touched);
 	json_decref(b.top);
 	if (ret == -1)
 		ingest_result_free(res);
