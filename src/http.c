@@ -1,9 +1,14 @@
 /* HTTP over libcurl: the only file that includes <curl/curl.h>. */
+#define _GNU_SOURCE		/* O_TMPFILE */
 #include "haos/http.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -21,7 +26,16 @@
 static CURL		*http_easy;
 static struct http_opts	 http_options = { NULL, 10000, 60000 };
 
-#define HTTP_MAX_BODY	(64u * 1024 * 1024)
+/* The first bytes of a spooled error answer read for its errcode. */
+#define HTTP_ERROR_PEEK	(64 * 1024)
+
+/* Where an answer's body goes: memory, or a file past HTTP_SPOOL_AT. */
+struct http_sink {
+	struct http_resp	*resp;
+	char			*spool_dir;	/* NULL: memory only */
+	size_t			 cap;		/* of resp->body */
+	int			 spooled;	/* resp->fd holds the body */
+};
 
 int
 http_global_init(struct haos_error *err)
@@ -52,19 +66,132 @@ http_set_opts(const struct http_opts *o)
 	http_options = *o;
 }
 
+/*
+ * An anonymous file for a body in dir, mode 0600: O_TMPFILE where the
+ * file system has it, else a named one unlinked at once.  -1 on failure.
+ */
+static int
+http_spool_open(const char *dir)
+{
+	char	*path;
+	int	 fd = -1;
+
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd != -1)
+		return fd;
+#endif
+	path = xasprintf("%s/.haos-body-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd != -1) {
+		unlink(path);
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	free(path);
+	return fd;
+}
+
+/* Write all of buf to fd; -1 on failure. */
+static int
+http_spool_write(int fd, const char *buf, size_t n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		w = write(fd, buf, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Move the body so far into a spool file; -1 (in memory still) if not. */
+static int
+http_spool(struct http_sink *k)
+{
+	struct http_resp	*r = k->resp;
+	int			 fd;
+
+	if ((fd = http_spool_open(k->spool_dir)) == -1) {
+		log_warn("http", "cannot spool an answer in %s: %s",
+		    k->spool_dir, strerror(errno));
+		free(k->spool_dir);
+		k->spool_dir = NULL;
+		return -1;
+	}
+	if (http_spool_write(fd, r->body, r->body_len) == -1) {
+		log_warn("http", "cannot spool an answer: %s",
+		    strerror(errno));
+		close(fd);
+		free(k->spool_dir);
+		k->spool_dir = NULL;
+		return -1;
+	}
+	if (r->body != NULL)
+		explicit_bzero(r->body, r->body_len);
+	free(r->body);
+	r->body = NULL;
+	k->cap = 0;
+	r->fd = fd;
+	k->spooled = 1;
+	return 0;
+}
+
 static size_t
 http_write_cb(char *ptr, size_t size, size_t nmemb, void *user)
 {
-	struct http_resp	*r = user;
+	struct http_sink	*k = user;
+	struct http_resp	*r = k->resp;
 	size_t			 n = size * nmemb;
 
+	if (!k->spooled && k->spool_dir != NULL &&
+	    r->body_len + n > HTTP_SPOOL_AT)
+		http_spool(k);
+	if (k->spooled) {
+		if (r->body_len + n > HTTP_MAX_SPOOLED ||
+		    http_spool_write(r->fd, ptr, n) == -1)
+			return 0;
+		r->body_len += n;
+		return n;
+	}
 	if (r->body_len + n > HTTP_MAX_BODY)
 		return 0;
-	r->body = xrealloc(r->body, r->body_len + n + 1);
+	if (r->body_len + n + 1 > k->cap) {
+		k->cap = k->cap == 0 ? 4096 : k->cap;
+		while (k->cap < r->body_len + n + 1)
+			k->cap *= 2;
+		r->body = xrealloc(r->body, k->cap);
+	}
 	memcpy(r->body + r->body_len, ptr, n);
 	r->body_len += n;
 	r->body[r->body_len] = '\0';
 	return n;
+}
+
+/* Whether r's body is in its file (see struct http_resp). */
+int
+http_resp_spooled(const struct http_resp *r)
+{
+	return r->body == NULL && r->body_len > 0 && r->fd >= 0;
+}
+
+/* The first bytes of a spooled body, for an error answer's errcode. */
+static char *
+http_spool_peek(const struct http_resp *r, size_t *len)
+{
+	char	*buf;
+	ssize_t	 n;
+
+	*len = r->body_len < HTTP_ERROR_PEEK ? r->body_len : HTTP_ERROR_PEEK;
+	buf = xmalloc(*len + 1);
+	n = pread(r->fd, buf, *len, 0);
+	*len = n > 0 ? (size_t)n : 0;
+	buf[*len] = '\0';
+	return buf;
 }
 
 /*
@@ -77,11 +204,18 @@ http_error_from_response(const struct http_resp *r, struct haos_error *err)
 	json_t		*root;
 	json_error_t	 jerr;
 	const char	*errcode;
+	char		*peek;
+	size_t		 len;
 
 	if (r->status >= 200 && r->status < 300)
 		return 0;
-	root = r->body != NULL ? json_load_network(r->body, r->body_len, NULL, &jerr) :
-	    NULL;
+	if (http_resp_spooled(r)) {
+		peek = http_spool_peek(r, &len);
+		root = json_load_network(peek, len, NULL, &jerr);
+		free(peek);
+	} else
+		root = r->body != NULL ? json_load_network(r->body,
+		    r->body_len, NULL, &jerr) : NULL;
 	errcode = json_get_str(root, "errcode", NULL);
 	if (errcode != NULL) {
 		haos_error_matrix(err, (int)r->status, errcode,
@@ -98,6 +232,27 @@ http_error_from_response(const struct http_resp *r, struct haos_error *err)
 	return -1;
 }
 
+/* Where the answer to req goes (see struct http_req's spool_beside). */
+static void
+http_sink_init(struct http_sink *k, const struct http_req *req,
+    struct http_resp *resp)
+{
+	const char	*slash;
+
+	memset(k, 0, sizeof *k);
+	k->resp = resp;
+	if (req->spool_beside == NULL)
+		return;
+	slash = strrchr(req->spool_beside, '/');
+	if (slash == NULL)
+		k->spool_dir = xstrdup(".");
+	else if (slash == req->spool_beside)
+		k->spool_dir = xstrdup("/");
+	else
+		k->spool_dir = xstrndup(req->spool_beside,
+		    (size_t)(slash - req->spool_beside));
+}
+
 /*
  * Set every option of one request on e: TLS always verified, HTTP/2 where
  * offered, the token as a header (never in the URL).  url, method and body
@@ -106,7 +261,7 @@ http_error_from_response(const struct http_resp *r, struct haos_error *err)
 static struct curl_slist *
 http_prepare(CURL *e, const struct http_opts *o, const char *url,
     const char *method, const struct http_req *req, const void *body,
-    long timeout_ms, char *ebuf, struct http_resp *resp)
+    long timeout_ms, char *ebuf, struct http_sink *sink)
 {
 	struct curl_slist	*hdrs = NULL;
 	char			*h;
@@ -132,7 +287,7 @@ http_prepare(CURL *e, const struct http_opts *o, const char *url,
 	if (o->ca_file != NULL)
 		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, sink);
 	if (req->token != NULL) {
 		h = xasprintf("Authorization: Bearer %s", req->token);
 		hdrs = curl_slist_append(hdrs, h);
@@ -160,6 +315,7 @@ http_perform(const struct http_req *req, struct http_resp *resp,
     struct haos_error *err)
 {
 	struct curl_slist	*hdrs;
+	struct http_sink	 sink;
 	char			*safe_url;
 	char			 ebuf[CURL_ERROR_SIZE];
 	const char		*ct;
@@ -168,17 +324,20 @@ http_perform(const struct http_req *req, struct http_resp *resp,
 	int			 ret = -1;
 
 	memset(resp, 0, sizeof *resp);
+	resp->fd = -1;
+	http_sink_init(&sink, req, resp);
 	if (http_easy == NULL)
 		http_easy = curl_easy_init();
 	else
 		curl_easy_reset(http_easy);
 	if (http_easy == NULL) {
+		free(sink.spool_dir);
 		haos_error_set(err, HAOS_ENET, "curl_easy_init failed");
 		return -1;
 	}
 	ebuf[0] = '\0';
 	hdrs = http_prepare(http_easy, &http_options, req->url, req->method,
-	    req, req->body, http_options.timeout_ms, ebuf, resp);
+	    req, req->body, http_options.timeout_ms, ebuf, &sink);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = curl_easy_perform(http_easy);
@@ -203,6 +362,7 @@ http_perform(const struct http_req *req, struct http_resp *resp,
 	ret = http_error_from_response(resp, err);
 out:
 	free(safe_url);
+	free(sink.spool_dir);
 	curl_slist_free_all(hdrs);
 	return ret;
 }
@@ -214,8 +374,11 @@ http_resp_free(struct http_resp *r)
 	if (r->body != NULL)
 		explicit_bzero(r->body, r->body_len);
 	free(r->body);
+	if (http_resp_spooled(r))
+		close(r->fd);
 	free(r->content_type);
 	memset(r, 0, sizeof *r);
+	r->fd = -1;
 }
 
 /*
@@ -271,6 +434,7 @@ struct http_xfer {
 	size_t			 body_len;
 	char			 ebuf[CURL_ERROR_SIZE];
 	struct http_resp	 resp;
+	struct http_sink	 sink;
 	http_done_cb		 cb;
 	void			*arg;
 	struct timespec		 t0;
@@ -321,6 +485,7 @@ http_xfer_free(struct http_client *c, struct http_xfer *x)
 		free(x->body);
 	}
 	http_resp_free(&x->resp);
+	free(x->sink.spool_dir);
 	free(x);
 }
 
@@ -372,6 +537,8 @@ http_client_start(struct http_client *c, const struct http_req *req,
 	x->method = xstrdup(req->method);
 	x->cb = cb;
 	x->arg = arg;
+	x->resp.fd = -1;
+	http_sink_init(&x->sink, req, &x->resp);
 	if (req->body != NULL) {
 		x->body = xmalloc(req->body_len + 1);
 		memcpy(x->body, req->body, req->body_len);
@@ -379,7 +546,7 @@ http_client_start(struct http_client *c, const struct http_req *req,
 		x->body_len = req->body_len;
 	}
 	x->hdrs = http_prepare(e, &c->opts, x->url, x->method, req, x->body,
-	    timeout_ms, x->ebuf, &x->resp);
+	    timeout_ms, x->ebuf, &x->sink);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	clock_gettime(CLOCK_MONOTONIC, &x->t0);
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {

@@ -26,6 +26,9 @@ struct ingest {
 	char			*buf;	/* compact JSON of the last content */
 	size_t			 bufsz;
 	size_t			 roomscap;
+	size_t			*touched;	/* res->rooms index + 1, hashed
+						   by id (open addressing) */
+	size_t			 touchedcap;	/* a power of two */
 };
 
 /* A room being ingested. */
@@ -41,12 +44,34 @@ struct ingest_room {
 	unsigned int		 notify;
 };
 
-/* The rooms of a /sync answer, ingested by whoever holds them. */
-typedef int	(*ingest_rooms_fn)(struct ingest *, void *);
+/* One /sync answer being applied, for the walk that reads it. */
+struct ingest_sync {
+	struct ingest	 in;
+	json_t		*top;		/* the parts not yet ingested */
+	int		 early_done;	/* to_device and keys, before rooms */
+};
+
+/*
+ * Read a /sync answer, giving its parts and rooms to the driver in the
+ * order it meets them (ingest_sync_part(), ingest_sync_room()); -1 with
+ * in.err set rolls the answer back.
+ */
+typedef int	(*ingest_walk_fn)(struct ingest_sync *, void *);
+
+/*
+ * Event i of a /messages page (i counts up from 0), as a new reference;
+ * NULL with err set fails the page.
+ */
+typedef json_t	*(*ingest_event_fn)(void *, size_t i, struct haos_error *);
 
 /* ingest.c */
-int	ingest_sync_run(struct store *, const json_t *sync, ingest_rooms_fn,
-	    void *, struct ingest_result *, struct haos_error *);
+int	ingest_sync_run(struct store *, ingest_walk_fn, void *,
+	    struct ingest_result *, struct haos_error *);
+int	ingest_sync_section(const char *, size_t);
+void	ingest_sync_part(struct ingest_sync *, const char *key, size_t,
+	    json_t *);
+int	ingest_sync_room(struct ingest_sync *, enum room_join,
+	    const char *room_id, const json_t *);
 size_t	ingest_dump(struct ingest *, const json_t *);
 int	ingest_touch(struct ingest *, const char *room_id);
 int	ingest_account_data(struct ingest *, int64_t room, const json_t *);
@@ -61,6 +86,10 @@ int	ingest_room_event(struct ingest *, struct ingest_room *,
 	    const json_t *, int64_t ordinal, int backfill);
 int	ingest_room(struct ingest *, const char *room_id, const json_t *,
 	    enum room_join);
-int	ingest_rooms(struct ingest *, const json_t *rooms);
+
+/* ingest-messages.c */
+int	ingest_messages_run(struct store *, const char *room_id,
+	    int64_t gap_id, size_t n, const char *end, ingest_event_fn,
+	    void *, struct ingest_result *, struct haos_error *);
 
 #endif

@@ -13,22 +13,25 @@
 
 /*
  * Fill gap_id of room_id from a /messages?dir=b response (newest event
- * first) in one transaction.  The chunk goes below the gap, newest
- * nearest to it; the gap moves below the chunk with the response's `end`,
- * or is removed when there is no `end`, the chunk reaches m.room.create,
- * or an event of the chunk is already stored (the hole is closed).
+ * first) in one transaction: its n chunk events, given one at a time by
+ * event (from a tree, ingest_messages(), or from text, ingest-stream.c),
+ * and its `end` (NULL: none).  The chunk goes below the gap, newest
+ * nearest to it; the gap moves below the chunk with `end`, or is removed
+ * when there is no `end`, the chunk reaches m.room.create, or an event of
+ * the chunk is already stored (the hole is closed).
  */
 int
-ingest_messages(struct store *s, const char *room_id, const json_t *resp,
-    int64_t gap_id, struct ingest_result *res, struct haos_error *err)
+ingest_messages_run(struct store *s, const char *room_id, int64_t gap_id,
+    size_t n, const char *end, ingest_event_fn event, void *arg,
+    struct ingest_result *res, struct haos_error *err)
 {
 	struct ingest		 in;
 	struct ingest_room	 ir;
-	json_t			*chunk, *ev;
-	const char		*end, *type;
+	json_t			*ev;
+	const char		*type;
 	char			*prev_batch = NULL;
 	int64_t			 room, ord, floor, max;
-	size_t			 i, n;
+	size_t			 i;
 	int			 rc, found, closed = 0, at_create = 0;
 	int			 ret = -1;
 
@@ -38,12 +41,6 @@ ingest_messages(struct store *s, const char *room_id, const json_t *resp,
 	in.s = s;
 	in.res = res;
 	in.err = err;
-	chunk = json_get_arr(resp, "chunk");
-	end = json_get_str(resp, "end", NULL);
-	if (chunk == NULL) {
-		haos_error_set(err, HAOS_EPROTO, "/messages without chunk");
-		return -1;
-	}
 	if (store_begin(s, err) == -1)
 		return -1;
 	rc = store_gap_get(s, gap_id, &room, &ord, &prev_batch, err);
@@ -61,7 +58,6 @@ ingest_messages(struct store *s, const char *room_id, const json_t *resp,
 		    (long long)gap_id, room_id);
 		goto fail;
 	}
-	n = json_array_size(chunk);
 
 	/* Make room for n events and the next gap above the older rows. */
 	if (store_timeline_floor(s, room, ord, &floor, &found, err) == -1)
@@ -78,8 +74,13 @@ ingest_messages(struct store *s, const char *room_id, const json_t *resp,
 		goto fail;
 
 	for (i = 0; i < n && !closed; i++) {
-		ev = json_array_get(chunk, i);
+		if ((ev = event(arg, i, err)) == NULL)
+			goto fail;
 		rc = ingest_room_event(&in, &ir, ev, ord, 1);
+		type = json_get_str(ev, "type", "");
+		if (rc == 1 && strcmp(type, "m.room.create") == 0)
+			at_create = 1;
+		json_decref(ev);
 		if (rc == -1)
 			goto fail;
 		if (rc == 0) {
@@ -87,9 +88,6 @@ ingest_messages(struct store *s, const char *room_id, const json_t *resp,
 			break;
 		}
 		ord--;
-		type = json_get_str(ev, "type", "");
-		if (strcmp(type, "m.room.create") == 0)
-			at_create = 1;
 	}
 	if (at_create) {
 		if (store_gaps_delete_below(s, room, ord + 1, err) == -1)
@@ -114,8 +112,34 @@ fail:
 out:
 	free(prev_batch);
 	free(in.buf);
+	free(in.touched);
 	json_decref(ir.pl);
 	if (ret == -1)
 		ingest_result_free(res);
 	return ret;
+}
+
+/* Event i of a tree's chunk. */
+static json_t *
+ingest_messages_tree(void *arg, size_t i, struct haos_error *err __unused)
+{
+	return json_incref(json_array_get(arg, i));
+}
+
+/* ingest_messages_run() of a /messages answer parsed whole. */
+int
+ingest_messages(struct store *s, const char *room_id, const json_t *resp,
+    int64_t gap_id, struct ingest_result *res, struct haos_error *err)
+{
+	json_t	*chunk;
+
+	memset(res, 0, sizeof *res);
+	chunk = json_get_arr(resp, "chunk");
+	if (chunk == NULL) {
+		haos_error_set(err, HAOS_EPROTO, "/messages without chunk");
+		return -1;
+	}
+	return ingest_messages_run(s, room_id, gap_id, json_array_size(chunk),
+	    json_get_str(resp, "end", NULL), ingest_messages_tree, chunk, res,
+	    err);
 }

@@ -369,28 +369,3 @@ out:
 	json_decref(ir.pl);
 	return ret;
 }
-
-int
-ingest_rooms(struct ingest *in, const json_t *rooms)
-{
-	static const struct {
-		const char	*section;
-		enum room_join	 join;
-	} sections[] = {
-		{ "join", ROOM_JOIN },
-		{ "invite", ROOM_INVITE },
-		{ "leave", ROOM_LEAVE }
-	};
-	const char	*room_id;
-	json_t		*r;
-	unsigned int	 i;
-
-	for (i = 0; i < nitems(sections); i++) {
-		json_object_foreach(json_get_obj(rooms, sections[i].section),
-		    room_id, r) {
-			if (ingest_room(in, room_id, r, sections[i].join) == -1)
-				return -1;
-		}
-	}
-	return 0;
-}

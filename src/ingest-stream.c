@@ -1,32 +1,43 @@
-/* The text of a /sync answer into the store, one room's tree at a time. */
+/* The text of a /sync answer or /messages page, one value at a time. */
 
 /*
  * A /sync answer grows with the account: one tree of it all would too.
- * ingest_sync_text() reads the text in two passes, and jansson parses
- * every value; the scanner here only knows the outer objects' keys,
- * ':' and ',', and steps over a value by its strings and brackets.
+ * ingest_sync_text() reads the text in one pass, inside the transaction
+ * of ingest_sync_run(): by hand, only the outer structure (white space,
+ * '{', ':', ',' and '}' of the top-level object, of "rooms" and of its
+ * join, invite and leave sections); every key and every value is parsed
+ * by jansson (json_load_next(), which says how many bytes it used).  A
+ * room's value is parsed, ingested and freed as soon as it is read, so
+ * the largest tree alive is one room; the other parts are small and kept
+ * for the driver, which ingests them in their turn (see ingest.c).
  *
- * 1. Before the transaction: the top-level object is walked.  Each part
- *    but "rooms" (to_device, account_data, presence, next_batch...) is
- *    small and parsed whole into one object, as ingest_sync() sees it.
- *    In "rooms", each of join, invite and leave is walked, and of each
- *    room only its id and where its value lies are kept (the index);
- *    any other section is parsed, for its syntax alone, and dropped.
- * 2. ingest_sync_run() with the small parts; when the rooms' turn comes,
- *    each room's value is parsed (its bytes exactly: a value that does
- *    not fill them is an error), ingested and freed.
+ * Everything is ingested in text order.  A room given twice (or a
+ * section, or "rooms") is ingested twice, in that order, where jansson's
+ * tree would keep the last value only; the result says so (duplicates),
+ * and the last value is what the store keeps for whatever it replaces.
+ * Text that is not JSON fails the batch inside the transaction, so
+ * nothing of it is written, even after rooms were ingested.
  *
- * What jansson makes of duplicate keys is kept: the last value wins, in
- * the place of the first.  A value dropped that way is still parsed, so
- * text the tree would refuse is refused here too; a room that is not
- * JSON fails the batch inside the transaction, so nothing is written.
- * Text jansson refuses for its encoding alone is repaired value by value
- * (json_load_part()), as json_load_network() repairs the whole answer.
+ * ingest_sync_file() reads the same from a file (the body spooled by
+ * http.c), mapped read-only; the pages already read are given back after
+ * each room, so the resident set does not grow with the file.
+ *
+ * A /messages page (ingest_messages_text()) is read the same way: its
+ * top level and its chunk array by hand, each event by jansson.  Its
+ * events are needed after "end" and their count, which may follow them,
+ * so a first pass notes where each event lies (parsing it, and dropping
+ * it), and ingest_messages_run() parses each again in its turn.
  */
 #include "haos/ingest.h"
 
+#include <sys/mman.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "haos/error.h"
 #include "haos/json.h"
@@ -35,55 +46,40 @@
 #include "haos/xmalloc.h"
 #include "ingest-int.h"
 
-static const struct {
-	const char	*name;
-	enum room_join	 join;
-} stream_sections[] = {
-	{ "join", ROOM_JOIN },
-	{ "invite", ROOM_INVITE },
-	{ "leave", ROOM_LEAVE }
-};
-
-/* Where one room's value lies in the text. */
-struct stream_room {
-	char	*id;		/* the key, decoded (NUL-ended) */
-	size_t	 idlen;
-	size_t	 start;		/* the value is buf[start..end) */
-	size_t	 end;
-	size_t	 pos;		/* order in the text */
-	int	 sec;		/* index in stream_sections */
-	int	 dropped;	/* a later same key won: parse only */
+/* What the keys seen are keys of, for spotting one given twice. */
+enum {
+	STREAM_TOP,		/* the answer's parts */
+	STREAM_ROOMS,		/* the sections of "rooms" */
+	STREAM_SECTION		/* + the room_join: the rooms of a section */
 };
 
 /* One answer being read. */
 struct stream {
 	const char		*buf;
 	size_t			 len;
-	size_t			 i;	/* the scanner's place */
-	json_t			*top;	/* every part but rooms */
-	struct stream_room	*rooms;
-	size_t			 nrooms;
-	size_t			 roomscap;
-	const char		*why;	/* what the scan refused */
+	size_t			 i;	/* the walk's place */
+	size_t			 released; /* pages given back: buf[0..) */
+	int			 mapped; /* buf is a file's mapping */
+	const char		*why;	/* what the walk refused */
+	size_t			 at;	/* and where */
 	json_error_t		 jerr;
 	int			 repaired;
+	int			 duplicates;
+	uint64_t		*seen;	/* hashes of the keys (open addressing) */
+	size_t			 nseen;
+	size_t			 seencap; /* a power of two */
+	struct haos_error	*err;
+	const char		*what;	/* "/sync answer", "/messages page" */
 };
 
 static int
-stream_fail(struct stream *st, const char *why)
+stream_fail(struct stream *st, const char *why, size_t at)
 {
-	if (st->why == NULL)
+	if (st->why == NULL) {
 		st->why = why;
+		st->at = at;
+	}
 	return -1;
-}
-
-/* Whether c ends a number or a literal. */
-static int
-stream_delim(int c)
-{
-	return c == ',' || c == ':' || c == '}' || c == ']' || c == ' ' ||
-	    c == '\t' || c == '\n' || c == '\r' || c == '{' || c == '[' ||
-	    c == '"';
 }
 
 /* The next byte that is not white space, or -1 at the end. */
@@ -101,92 +97,28 @@ static int
 stream_expect(struct stream *st, int c, const char *why)
 {
 	if (stream_peek(st) != c)
-		return stream_fail(st, why);
+		return stream_fail(st, why, st->i);
 	st->i++;
 	return 0;
 }
 
-/* Step over the string that starts at st->i. */
-static int
-stream_skip_string(struct stream *st)
-{
-	for (st->i++; st->i < st->len; st->i++) {
-		if (st->buf[st->i] == '\\')
-			st->i++;
-		else if (st->buf[st->i] == '"') {
-			st->i++;
-			return 0;
-		}
-	}
-	return stream_fail(st, "unterminated string");
-}
-
-/* Step over one value without parsing it; it lies in [*start, *end). */
-static int
-stream_skip(struct stream *st, size_t *start, size_t *end)
-{
-	int	 c, depth = 0;
-
-	c = stream_peek(st);
-	*start = st->i;
-	if (c == -1 || (stream_delim(c) && c != '"' && c != '{' &&
-	    c != '['))
-		return stream_fail(st, "value expected");
-	if (c == '"') {
-		if (stream_skip_string(st) == -1)
-			return -1;
-	} else if (c == '{' || c == '[') {
-		while (st->i < st->len) {
-			c = st->buf[st->i];
-			if (c == '"') {
-				if (stream_skip_string(st) == -1)
-					return -1;
-				continue;
-			}
-			if (c == '{' || c == '[')
-				depth++;
-			else if (c == '}' || c == ']')
-				depth--;
-			st->i++;
-			if (depth == 0)
-				break;
-		}
-		if (depth != 0)
-			return stream_fail(st, "unterminated value");
-	} else {
-		while (st->i < st->len && !stream_delim((unsigned char)
-		    st->buf[st->i]))
-			st->i++;
-	}
-	*end = st->i;
-	return 0;
-}
-
-/* Parse buf[start..end) with jansson, repairing its text if need be. */
-static json_t *
-stream_load(struct stream *st, size_t start, size_t end)
-{
-	json_t	*v;
-	int	 repaired;
-
-	v = json_load_part(st->buf + start, end - start, &repaired,
-	    &st->jerr);
-	st->repaired |= repaired;
-	return v;
-}
-
-/* Step over one value, parse it and return it (NULL: not JSON). */
+/* The value at the walk's place, parsed by jansson (NULL: not JSON). */
 static json_t *
 stream_value(struct stream *st)
 {
-	size_t	 start, end;
 	json_t	*v;
+	size_t	 used;
+	int	 repaired;
 
-	if (stream_skip(st, &start, &end) == -1)
+	v = json_load_next(st->buf + st->i, st->len - st->i, &used,
+	    &repaired, &st->jerr);
+	if (v == NULL) {
+		stream_fail(st, st->jerr.text, st->i +
+		    (size_t)st->jerr.position);
 		return NULL;
-	v = stream_load(st, start, end);
-	if (v == NULL)
-		stream_fail(st, st->jerr.text);
+	}
+	st->repaired |= repaired;
+	st->i += used;
 	return v;
 }
 
@@ -197,17 +129,16 @@ stream_key(struct stream *st)
 	json_t	*k;
 
 	if (stream_peek(st) != '"') {
-		stream_fail(st, "key expected");
+		stream_fail(st, "key expected", st->i);
 		return NULL;
 	}
-	k = stream_value(st);
-	if (k == NULL)
+	if ((k = stream_value(st)) == NULL)
 		return NULL;
 	/* As in jansson's objects: a value may hold NUL, a key may not. */
 	if (memchr(json_string_value(k), '\0', json_string_length(k)) !=
 	    NULL) {
 		json_decref(k);
-		stream_fail(st, "NUL byte in object key not supported");
+		stream_fail(st, "NUL byte in object key not supported", st->i);
 		return NULL;
 	}
 	if (stream_expect(st, ':', "':' expected") == -1) {
@@ -217,9 +148,9 @@ stream_key(struct stream *st)
 	return k;
 }
 
-/* After a member: 1 if another follows, 0 at the '}', -1 on an error. */
+/* After a member: 1 if another follows, 0 at the close, -1 on an error. */
 static int
-stream_next(struct stream *st)
+stream_next(struct stream *st, int close)
 {
 	int	 c;
 
@@ -228,18 +159,20 @@ stream_next(struct stream *st)
 		st->i++;
 	if (c == ',')
 		return 1;
-	if (c == '}')
+	if (c == close)
 		return 0;
-	return stream_fail(st, "',' or '}' expected");
+	return stream_fail(st, close == '}' ? "',' or '}' expected" :
+	    "',' or ']' expected", st->i);
 }
 
-/* Open an object: 1 if it has members, 0 if it is empty, or -1. */
+/* Open an object or array: 1 if it has members, 0 if empty, or -1. */
 static int
-stream_open(struct stream *st)
+stream_open(struct stream *st, int open)
 {
-	if (stream_expect(st, '{', "'{' expected") == -1)
+	if (stream_expect(st, open, open == '{' ? "'{' expected" :
+	    "'[' expected") == -1)
 		return -1;
-	if (stream_peek(st) == '}') {
+	if (stream_peek(st) == (open == '{' ? '}' : ']')) {
 		st->i++;
 		return 0;
 	}
@@ -253,241 +186,412 @@ stream_key_is(const json_t *k, const char *name)
 	    memcmp(json_string_value(k), name, strlen(name)) == 0;
 }
 
-/* A later section (sec) or "rooms" (-1) replaces the rooms seen so far. */
+/*
+ * Note key k of what (STREAM_*), and whether it was seen before.  Only
+ * hashes are kept (16 bytes a room at most); a collision would only call
+ * two keys duplicates, which changes nothing that is ingested.
+ */
 static void
-stream_drop(struct stream *st, int sec)
+stream_seen(struct stream *st, int what, const json_t *k)
 {
-	size_t	 i;
+	const unsigned char	*p;
+	uint64_t		 h = 0xcbf29ce484222325ull, *old;
+	size_t			 n, i, oldcap;
 
-	for (i = 0; i < st->nrooms; i++) {
-		if (sec == -1 || st->rooms[i].sec == sec)
-			st->rooms[i].dropped = 1;
+	p = (const unsigned char *)json_string_value(k);
+	h = (h ^ (uint64_t)what) * 0x100000001b3ull;
+	for (n = json_string_length(k); n > 0; n--, p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	if (h == 0)
+		h = 1;
+	if (2 * (st->nseen + 1) > st->seencap) {
+		old = st->seen;
+		oldcap = st->seencap;
+		st->seencap = oldcap == 0 ? 64 : oldcap * 2;
+		st->seen = xcalloc(st->seencap, sizeof *st->seen);
+		st->nseen = 0;
+		for (i = 0; i < oldcap; i++) {
+			if (old[i] == 0)
+				continue;
+			n = (size_t)old[i] & (st->seencap - 1);
+			while (st->seen[n] != 0)
+				n = (n + 1) & (st->seencap - 1);
+			st->seen[n] = old[i];
+			st->nseen++;
+		}
+		free(old);
 	}
+	for (i = (size_t)h & (st->seencap - 1); st->seen[i] != 0;
+	    i = (i + 1) & (st->seencap - 1)) {
+		if (st->seen[i] == h) {
+			st->duplicates = 1;
+			return;
+		}
+	}
+	st->seen[i] = h;
+	st->nseen++;
 }
 
-/* The rooms of one section: their ids and where they lie. */
-static int
-stream_index_section(struct stream *st, int sec)
+/* Give back the pages of a mapped file that the walk has gone past. */
+static void
+stream_release(struct stream *st)
 {
-	struct stream_room	*r;
-	json_t			*k;
-	int			 more;
+	static size_t	 pagesz;
+	size_t		 upto;
 
-	more = stream_open(st);
+	if (!st->mapped)
+		return;
+	if (pagesz == 0)
+		pagesz = (size_t)sysconf(_SC_PAGESIZE);
+	upto = st->i & ~(pagesz - 1);
+	if (upto <= st->released)
+		return;
+	/* Advice only: a failure keeps the pages, nothing else. */
+	madvise((char *)(uintptr_t)st->buf + st->released, upto -
+	    st->released, MADV_DONTNEED);
+	st->released = upto;
+}
+
+/* The rooms of one section, each ingested as soon as it is read. */
+static int
+stream_section(struct stream *st, struct ingest_sync *b, int join)
+{
+	json_t	*k, *v;
+	int	 more, rc;
+
+	more = stream_open(st, '{');
 	while (more == 1) {
 		if ((k = stream_key(st)) == NULL)
 			return -1;
-		if (st->nrooms == st->roomscap) {
-			st->roomscap = st->roomscap == 0 ? 64 :
-			    st->roomscap * 2;
-			st->rooms = xrealloc(st->rooms, st->roomscap *
-			    sizeof *st->rooms);
-		}
-		r = &st->rooms[st->nrooms];
-		memset(r, 0, sizeof *r);
-		r->idlen = json_string_length(k);
-		r->id = xmalloc(r->idlen + 1);
-		memcpy(r->id, json_string_value(k), r->idlen + 1);
-		json_decref(k);
-		r->pos = st->nrooms++;
-		r->sec = sec;
-		if (stream_skip(st, &r->start, &r->end) == -1)
+		stream_seen(st, STREAM_SECTION + join, k);
+		if ((v = stream_value(st)) == NULL) {
+			json_decref(k);
 			return -1;
-		more = stream_next(st);
+		}
+		rc = ingest_sync_room(b, (enum room_join)join,
+		    json_string_value(k), v);
+		json_decref(v);
+		json_decref(k);
+		if (rc == -1)
+			return -1;
+		stream_release(st);
+		more = stream_next(st, '}');
 	}
 	return more;
 }
 
-/* "rooms": the sections haos reads indexed, any other checked. */
+/* "rooms": the sections haos reads, room by room; any other parsed. */
 static int
-stream_index_rooms(struct stream *st)
+stream_rooms(struct stream *st, struct ingest_sync *b)
 {
-	json_t		*k, *v;
-	unsigned int	 i;
-	int		 more, sec;
+	json_t	*k, *v;
+	int	 more, join;
 
-	more = stream_open(st);
+	more = stream_open(st, '{');
 	while (more == 1) {
 		if ((k = stream_key(st)) == NULL)
 			return -1;
-		sec = -1;
-		for (i = 0; i < nitems(stream_sections); i++) {
-			if (stream_key_is(k, stream_sections[i].name))
-				sec = (int)i;
-		}
+		stream_seen(st, STREAM_ROOMS, k);
+		join = ingest_sync_section(json_string_value(k),
+		    json_string_length(k));
 		json_decref(k);
-		if (sec != -1)
-			stream_drop(st, sec);
-		if (sec != -1 && stream_peek(st) == '{') {
-			if (stream_index_section(st, sec) == -1)
+		if (join != -1 && stream_peek(st) == '{') {
+			if (stream_section(st, b, join) == -1)
 				return -1;
 		} else {
 			if ((v = stream_value(st)) == NULL)
 				return -1;
 			json_decref(v);
 		}
-		more = stream_next(st);
+		stream_release(st);
+		more = stream_next(st, '}');
 	}
 	return more;
 }
 
+/* The answer's top level: its parts to the driver, "rooms" walked. */
 static int
-stream_cmp(const void *a, const void *b)
-{
-	const struct stream_room	*x = *(struct stream_room *const *)a;
-	const struct stream_room	*y = *(struct stream_room *const *)b;
-	size_t				 n;
-	int				 c;
-
-	if (x->sec != y->sec)
-		return x->sec < y->sec ? -1 : 1;
-	n = x->idlen < y->idlen ? x->idlen : y->idlen;
-	if ((c = memcmp(x->id, y->id, n)) != 0)
-		return c;
-	if (x->idlen != y->idlen)
-		return x->idlen < y->idlen ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-/*
- * A room given twice in a section keeps its first place and its last
- * value, as in jansson's tree; the values it loses are parsed only.
- */
-static void
-stream_dedup(struct stream *st)
-{
-	struct stream_room	**v, *first, *last;
-	size_t			  i, j, n = 0, start, end;
-
-	v = xrealloc(NULL, (st->nrooms + 1) * sizeof *v);
-	for (i = 0; i < st->nrooms; i++) {
-		if (!st->rooms[i].dropped)
-			v[n++] = &st->rooms[i];
-	}
-	qsort(v, n, sizeof *v, stream_cmp);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && v[j]->sec == v[i]->sec &&
-		    v[j]->idlen == v[i]->idlen && memcmp(v[j]->id, v[i]->id,
-		    v[i]->idlen) == 0; j++)
-			v[j]->dropped = 1;
-		if (j - i < 2)
-			continue;
-		first = v[i];
-		last = v[j - 1];
-		start = first->start;
-		end = first->end;
-		first->start = last->start;
-		first->end = last->end;
-		last->start = start;
-		last->end = end;
-	}
-	free(v);
-}
-
-/* Pass 1 (see the top of this file); nothing is written yet. */
-static int
-stream_index(struct stream *st)
+stream_sync(struct stream *st, struct ingest_sync *b)
 {
 	json_t	*k, *v;
 	int	 more;
 
-	more = stream_open(st);
+	more = stream_open(st, '{');
 	while (more == 1) {
 		if ((k = stream_key(st)) == NULL)
 			return -1;
-		if (stream_key_is(k, "rooms"))
-			stream_drop(st, -1);
+		stream_seen(st, STREAM_TOP, k);
 		if (stream_key_is(k, "rooms") && stream_peek(st) == '{') {
-			json_object_del(st->top, "rooms");
-			if (stream_index_rooms(st) == -1) {
+			if (stream_rooms(st, b) == -1) {
 				json_decref(k);
 				return -1;
 			}
-		} else {
-			if ((v = stream_value(st)) == NULL) {
-				json_decref(k);
-				return -1;
-			}
-			json_object_setn_new(st->top, json_string_value(k),
+		} else if ((v = stream_value(st)) == NULL) {
+			json_decref(k);
+			return -1;
+		} else if (stream_key_is(k, "rooms"))
+			json_decref(v);		/* not an object: no rooms */
+		else
+			ingest_sync_part(b, json_string_value(k),
 			    json_string_length(k), v);
-		}
 		json_decref(k);
-		more = stream_next(st);
+		stream_release(st);
+		more = stream_next(st, '}');
 	}
 	if (more == -1)
 		return -1;
 	if (stream_peek(st) != -1)
-		return stream_fail(st, "text after the answer");
-	stream_dedup(st);
+		return stream_fail(st, "text after the answer", st->i);
 	return 0;
 }
 
-/* Pass 2: the rooms, each parsed, ingested and freed in its turn. */
-static int
-stream_rooms(struct ingest *in, void *arg)
+/* Set err from what the walk refused, if it refused anything. */
+static void
+stream_error(struct stream *st)
 {
-	struct stream		*st = arg;
-	struct stream_room	*r;
-	json_t			*v;
-	size_t			 i;
-	unsigned int		 sec;
-	int			 rc;
+	if (st->why != NULL)
+		haos_error_set(st->err, HAOS_EPROTO, "%s is not JSON: %s "
+		    "(byte %zu)", st->what, st->why, st->at);
+}
 
-	for (i = 0; i < st->nrooms; i++) {
-		r = &st->rooms[i];
-		if (!r->dropped)
-			continue;
-		if ((v = stream_load(st, r->start, r->end)) == NULL)
-			goto bad;
-		json_decref(v);
-	}
-	for (sec = 0; sec < nitems(stream_sections); sec++) {
-		for (i = 0; i < st->nrooms; i++) {
-			r = &st->rooms[i];
-			if (r->dropped || r->sec != (int)sec)
-				continue;
-			if ((v = stream_load(st, r->start, r->end)) == NULL)
-				goto bad;
-			rc = ingest_room(in, r->id, v,
-			    stream_sections[sec].join);
-			json_decref(v);
-			if (rc == -1)
-				return -1;
-		}
+/* The walk of ingest_sync_run(), inside its transaction. */
+static int
+stream_walk(struct ingest_sync *b, void *arg)
+{
+	struct stream	*st = arg;
+
+	if (stream_sync(st, b) == -1) {
+		stream_error(st);
+		return -1;
 	}
 	return 0;
-bad:
-	haos_error_set(in->err, HAOS_EPROTO, "/sync answer is not JSON: %s "
-	    "(byte %zu)", st->jerr.text, r->start +
-	    (size_t)st->jerr.position);
-	return -1;
+}
+
+static void
+stream_init(struct stream *st, const char *buf, size_t len, int mapped,
+    const char *what, struct haos_error *err)
+{
+	memset(st, 0, sizeof *st);
+	st->buf = buf;
+	st->len = len;
+	st->mapped = mapped;
+	st->what = what;
+	st->err = err;
+}
+
+static void
+stream_done(struct stream *st)
+{
+	if (st->repaired)
+		log_warn("ingest", "%s had text that is not valid UTF-8 or "
+		    "has lone surrogates: repaired", st->what);
+	free(st->seen);
+}
+
+/* ingest_sync_text() of buf, which is a file's mapping if mapped. */
+static int
+stream_sync_run(struct store *s, const char *buf, size_t len, int mapped,
+    struct ingest_result *res, struct haos_error *err)
+{
+	struct stream	 st;
+	int		 ret;
+
+	stream_init(&st, buf, len, mapped, "/sync answer", err);
+	ret = ingest_sync_run(s, stream_walk, &st, res, err);
+	if (ret == 0)
+		res->duplicates = st.duplicates;
+	stream_done(&st);
+	return ret;
 }
 
 int
 ingest_sync_text(struct store *s, const char *buf, size_t len,
     struct ingest_result *res, struct haos_error *err)
 {
-	struct stream	 st;
-	size_t		 i;
+	return stream_sync_run(s, buf, len, 0, res, err);
+}
+
+/* Map len bytes of fd read-only; NULL with err set on failure. */
+static const char *
+stream_map(int fd, size_t len, struct haos_error *err)
+{
+	void	*p;
+
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		haos_error_set(err, HAOS_EIO, "cannot map the answer (%zu "
+		    "bytes): %s", len, strerror(errno));
+		return NULL;
+	}
+	/* Read once, front to back. */
+	madvise(p, len, MADV_SEQUENTIAL);
+	return p;
+}
+
+int
+ingest_sync_file(struct store *s, int fd, size_t len,
+    struct ingest_result *res, struct haos_error *err)
+{
+	const char	*buf;
 	int		 ret;
 
 	memset(res, 0, sizeof *res);
-	memset(&st, 0, sizeof st);
-	st.buf = buf;
-	st.len = len;
-	st.top = json_object();
-	if (stream_index(&st) == -1) {
-		haos_error_set(err, HAOS_EPROTO, "/sync answer is not JSON: "
-		    "%s (byte %zu)", st.why, st.i);
-		ret = -1;
-	} else
-		ret = ingest_sync_run(s, st.top, stream_rooms, &st, res, err);
-	if (st.repaired)
-		log_warn("ingest", "/sync answer had text that is not valid "
-		    "UTF-8 or has lone surrogates: repaired");
-	for (i = 0; i < st.nrooms; i++)
-		free(st.rooms[i].id);
-	free(st.rooms);
-	json_decref(st.top);
+	if (len == 0)
+		return stream_sync_run(s, "", 0, 0, res, err);
+	if ((buf = stream_map(fd, len, err)) == NULL)
+		return -1;
+	ret = stream_sync_run(s, buf, len, 1, res, err);
+	munmap((void *)(uintptr_t)buf, len);
+	return ret;
+}
+
+/* A /messages page being read: where its events lie, and its end. */
+struct stream_page {
+	struct stream	 st;
+	size_t		*at;		/* where chunk[i] starts */
+	size_t		 n;
+	size_t		 cap;
+	int		 chunk;		/* a chunk array was given */
+	char		*end;		/* NULL: none (or not a string) */
+};
+
+/* The chunk array: where each event starts, each parsed once. */
+static int
+stream_page_chunk(struct stream_page *pg)
+{
+	struct stream	*st = &pg->st;
+	json_t		*v;
+	int		 more;
+
+	pg->n = 0;
+	pg->chunk = 1;
+	more = stream_open(st, '[');
+	while (more == 1) {
+		if (pg->n == pg->cap) {
+			pg->cap = pg->cap == 0 ? 64 : pg->cap * 2;
+			pg->at = xrealloc(pg->at, pg->cap * sizeof *pg->at);
+		}
+		pg->at[pg->n++] = st->i;
+		if ((v = stream_value(st)) == NULL)
+			return -1;
+		json_decref(v);
+		more = stream_next(st, ']');
+	}
+	return more;
+}
+
+/*
+ * The first pass over a page: its top level, the last of a key given
+ * twice winning, as in jansson's tree.
+ */
+static int
+stream_page(struct stream_page *pg)
+{
+	struct stream	*st = &pg->st;
+	json_t		*k, *v;
+	int		 more;
+
+	more = stream_open(st, '{');
+	while (more == 1) {
+		if ((k = stream_key(st)) == NULL)
+			return -1;
+		if (stream_key_is(k, "chunk") && stream_peek(st) == '[') {
+			if (stream_page_chunk(pg) == -1) {
+				json_decref(k);
+				return -1;
+			}
+		} else if ((v = stream_value(st)) == NULL) {
+			json_decref(k);
+			return -1;
+		} else {
+			if (stream_key_is(k, "chunk"))
+				pg->chunk = 0;
+			if (stream_key_is(k, "end")) {
+				free(pg->end);
+				pg->end = json_is_string(v) ?
+				    xstrdup(json_string_value(v)) : NULL;
+			}
+			json_decref(v);
+		}
+		json_decref(k);
+		more = stream_next(st, '}');
+	}
+	if (more == -1)
+		return -1;
+	if (stream_peek(st) != -1)
+		return stream_fail(st, "text after the answer", st->i);
+	return 0;
+}
+
+/* Event i of the page, parsed again in its turn. */
+static json_t *
+stream_page_event(void *arg, size_t i, struct haos_error *err)
+{
+	struct stream_page	*pg = arg;
+	struct stream		*st = &pg->st;
+	json_t			*v;
+
+	st->i = pg->at[i];
+	if ((v = stream_value(st)) == NULL) {
+		haos_error_set(err, HAOS_EPROTO, "%s is not JSON: %s (byte "
+		    "%zu)", st->what, st->why, st->at);
+		return NULL;
+	}
+	stream_release(st);
+	return v;
+}
+
+/* ingest_messages_text() of buf, which is a file's mapping if mapped. */
+static int
+stream_page_run(struct store *s, const char *room_id, const char *buf,
+    size_t len, int mapped, int64_t gap_id, struct ingest_result *res,
+    struct haos_error *err)
+{
+	struct stream_page	 pg;
+	int			 ret = -1;
+
+	memset(res, 0, sizeof *res);
+	memset(&pg, 0, sizeof pg);
+	stream_init(&pg.st, buf, len, mapped, "/messages page", err);
+	if (stream_page(&pg) == -1)
+		stream_error(&pg.st);
+	else if (!pg.chunk)
+		haos_error_set(err, HAOS_EPROTO, "/messages without chunk");
+	else {
+		pg.st.released = 0;
+		if (mapped)
+			madvise((void *)(uintptr_t)buf, len, MADV_DONTNEED);
+		ret = ingest_messages_run(s, room_id, gap_id, pg.n, pg.end,
+		    stream_page_event, &pg, res, err);
+	}
+	stream_done(&pg.st);
+	free(pg.at);
+	free(pg.end);
+	return ret;
+}
+
+int
+ingest_messages_text(struct store *s, const char *room_id, const char *buf,
+    size_t len, int64_t gap_id, struct ingest_result *res,
+    struct haos_error *err)
+{
+	return stream_page_run(s, room_id, buf, len, 0, gap_id, res, err);
+}
+
+int
+ingest_messages_file(struct store *s, const char *room_id, int fd,
+    size_t len, int64_t gap_id, struct ingest_result *res,
+    struct haos_error *err)
+{
+	const char	*buf;
+	int		 ret;
+
+	memset(res, 0, sizeof *res);
+	if (len == 0)
+		return stream_page_run(s, room_id, "", 0, 0, gap_id, res, err);
+	if ((buf = stream_map(fd, len, err)) == NULL)
+		return -1;
+	ret = stream_page_run(s, room_id, buf, len, 1, gap_id, res, err);
+	munmap((void *)(uintptr_t)buf, len);
 	return ret;
 }

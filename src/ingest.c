@@ -1,12 +1,16 @@
 /* One /sync response into one store transaction: the batch driver. */
 
 /*
- * A /sync response is applied atomically: ingest_sync() opens one
+ * A /sync response is applied atomically: ingest_sync_run() opens one
  * BEGIN IMMEDIATE transaction, handles to_device first (so that room keys
  * arriving in this response are known before its room events are
  * decrypted), then device lists and one-time key counts, then every room,
  * then global account data, and writes next_batch LAST, inside the same
- * transaction.  If anything fails, nothing of the response is kept and
+ * transaction.  The answer is walked either as a tree (ingest_sync()) or
+ * as text, one room at a time (ingest-stream.c); both hand their parts
+ * to the same driver in the order they read them.  Synapse sends "rooms"
+ * last, so to_device and the keys come first; a part given after the
+ * rooms (another server's order) is ingested after them.  If anything fails, nothing of the response is kept and
  * the old next_batch stays, so the same response is fetched and applied
  * again; applying a response twice is harmless because events are
  * deduplicated by event id.  Saving next_batch in a transaction of its
@@ -71,6 +75,45 @@ ingest_dump(struct ingest *in, const json_t *v)
 	return n;
 }
 
+static size_t
+ingest_hash(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (size_t)h;
+}
+
+/* The slot of room_id in in->touched: where it is, or where it goes. */
+static size_t
+ingest_touched_slot(struct ingest *in, const char *room_id)
+{
+	size_t	 i, mask = in->touchedcap - 1;
+
+	for (i = ingest_hash(room_id) & mask; in->touched[i] != 0;
+	    i = (i + 1) & mask) {
+		if (strcmp(in->res->rooms[in->touched[i] - 1], room_id) == 0)
+			break;
+	}
+	return i;
+}
+
+/* Make room in in->touched for one more id. */
+static void
+ingest_touched_grow(struct ingest *in)
+{
+	size_t	 i;
+
+	if (2 * (in->res->nrooms + 1) <= in->touchedcap)
+		return;
+	in->touchedcap = in->touchedcap == 0 ? 64 : in->touchedcap * 2;
+	free(in->touched);
+	in->touched = xcalloc(in->touchedcap, sizeof *in->touched);
+	for (i = 0; i < in->res->nrooms; i++)
+		in->touched[ingest_touched_slot(in, in->res->rooms[i])] = i + 1;
+}
+
 /*
  * Note that a room changed, once per room per ingest: in the result for
  * the net thread, and in the store for the UI.
@@ -79,12 +122,12 @@ int
 ingest_touch(struct ingest *in, const char *room_id)
 {
 	struct ingest_result	*r = in->res;
-	size_t			 i;
+	size_t			 slot;
 
-	for (i = r->nrooms; i > 0; i--) {
-		if (strcmp(r->rooms[i - 1], room_id) == 0)
-			return 0;
-	}
+	ingest_touched_grow(in);
+	slot = ingest_touched_slot(in, room_id);
+	if (in->touched[slot] != 0)
+		return 0;
 	if (store_room_changed(in->s, room_id, in->err) == -1)
 		return -1;
 	if (r->nrooms == in->roomscap) {
@@ -92,6 +135,7 @@ ingest_touch(struct ingest *in, const char *room_id)
 		r->rooms = xrealloc(r->rooms, in->roomscap * sizeof *r->rooms);
 	}
 	r->rooms[r->nrooms++] = xstrdup(room_id);
+	in->touched[slot] = r->nrooms;
 	return 0;
 }
 
@@ -281,24 +325,94 @@ ingest_to_device(struct ingest *in, const json_t *events)
 	return 0;
 }
 
-/* The body of ingest_sync_run(), inside its transaction. */
+/* The parts that rooms depend on: ingested before the first room. */
+static const char *const ingest_sync_early_parts[] = {
+	"to_device", "device_lists", "device_one_time_keys_count",
+	"device_unused_fallback_key_types"
+};
+
+/*
+ * to_device, then the device keys, of the parts given so far; they are
+ * dropped once ingested, so that one given again later is ingested too.
+ */
 static int
-ingest_sync_txn(struct ingest *in, const json_t *sync, const char *next,
-    ingest_rooms_fn rooms, void *arg)
+ingest_sync_early(struct ingest_sync *b)
 {
+	unsigned int	 i;
+
+	if (ingest_to_device(&b->in, json_get_arr(json_get_obj(b->top,
+	    "to_device"), "events")) == -1)
+		return -1;
+	if (ingest_keys(&b->in, b->top) == -1)
+		return -1;
+	for (i = 0; i < nitems(ingest_sync_early_parts); i++)
+		json_object_del(b->top, ingest_sync_early_parts[i]);
+	return 0;
+}
+
+/* The /sync section name (join, invite, leave) as a room_join, or -1. */
+int
+ingest_sync_section(const char *name, size_t len)
+{
+	static const struct {
+		const char	*name;
+		enum room_join	 join;
+	} sections[] = {
+		{ "join", ROOM_JOIN },
+		{ "invite", ROOM_INVITE },
+		{ "leave", ROOM_LEAVE }
+	};
+	unsigned int	 i;
+
+	for (i = 0; i < nitems(sections); i++) {
+		if (strlen(sections[i].name) == len &&
+		    memcmp(sections[i].name, name, len) == 0)
+			return (int)sections[i].join;
+	}
+	return -1;
+}
+
+/*
+ * A top-level part of the answer but "rooms" (v is taken): kept until
+ * its turn, the last of a key given twice winning, as in jansson's tree.
+ */
+void
+ingest_sync_part(struct ingest_sync *b, const char *key, size_t len,
+    json_t *v)
+{
+	json_object_setn_new(b->top, key, len, v);
+}
+
+/* One room of a section, in its turn; the early parts go first. */
+int
+ingest_sync_room(struct ingest_sync *b, enum room_join join,
+    const char *room_id, const json_t *room)
+{
+	if (!b->early_done) {
+		if (ingest_sync_early(b) == -1)
+			return -1;
+		b->early_done = 1;
+	}
+	return ingest_room(&b->in, room_id, room, join);
+}
+
+/*
+ * After the rooms: the early parts given after them, the global account
+ * data (m.direct marks the direct rooms), presence, and next_batch last.
+ */
+static int
+ingest_sync_late(struct ingest_sync *b, const char *next)
+{
+	struct ingest	*in = &b->in;
 	json_t		*events, *ev, *content;
 	const char	*type;
 	size_t		 i;
 	int		 n;
 
-	if (ingest_to_device(in, json_get_arr(json_get_obj(sync,
-	    "to_device"), "events")) == -1)
+	if (ingest_sync_early(b) == -1)
 		return -1;
-	if (ingest_keys(in, sync) == -1)
-		return -1;
-	if (rooms(in, arg) == -1)
-		return -1;
-	events = json_get_arr(json_get_obj(sync, "account_data"), "events");
+	events = json_get_arr(json_get_obj(b->top, "account_data"),
+	    "events");
 	n = ingest_account_data(in, 0, events);
 	if (n == -1 || (n > 0 && store_room_changed(in->s, "", in->err) ==
 	    -1))
@@ -310,56 +424,85 @@ ingest_sync_txn(struct ingest *in, const json_t *sync, const char *next,
 		    ingest_direct(in, content) == -1)
 			return -1;
 	}
-	if (ingest_presence(in, json_get_arr(json_get_obj(sync, "presence"),
-	    "events")) == -1)
+	if (ingest_presence(in, json_get_arr(json_get_obj(b->top,
+	    "presence"), "events")) == -1)
 		return -1;
 	return store_sync_token_set(in->s, next, in->err);
 }
 
-/* The rooms of a whole tree, for ingest_sync(). */
+/*
+ * The walk of a whole tree: every part but the rooms first (all are at
+ * hand), then the rooms, each section and each room in its key order.
+ */
 static int
-ingest_sync_tree_rooms(struct ingest *in, void *arg)
+ingest_sync_tree(struct ingest_sync *b, void *arg)
 {
-	return ingest_rooms(in, json_get_obj(arg, "rooms"));
+	const json_t	*sync = arg;
+	const char	*key, *room_id;
+	json_t		*v, *r;
+	int		 join;
+
+	json_object_foreach((json_t *)sync, key, v) {
+		if (strcmp(key, "rooms") != 0)
+			ingest_sync_part(b, key, strlen(key), json_incref(v));
+	}
+	json_object_foreach(json_get_obj(sync, "rooms"), key, v) {
+		join = ingest_sync_section(key, strlen(key));
+		if (join == -1)
+			continue;
+		json_object_foreach(v, room_id, r) {
+			if (ingest_sync_room(b, (enum room_join)join, room_id,
+			    r) == -1)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 /*
- * Apply one /sync response in one transaction (see the top of this file):
- * everything but the rooms from sync, the rooms by the callback, in their
- * place between the keys and the global account data.  On success *res
- * says what changed; on failure nothing was written.
+ * Apply one /sync answer in one transaction (see the top of this file).
+ * walk gives its parts (ingest_sync_part()) and its rooms
+ * (ingest_sync_room()) in the order it reads them, inside the
+ * transaction; an answer without next_batch, or a walk that fails (err
+ * set), is rolled back whole.  On success *res says what changed.
  */
 int
-ingest_sync_run(struct store *s, const json_t *sync, ingest_rooms_fn rooms,
-    void *arg, struct ingest_result *res, struct haos_error *err)
+ingest_sync_run(struct store *s, ingest_walk_fn walk, void *arg,
+    struct ingest_result *res, struct haos_error *err)
 {
-	struct ingest	 in;
-	const char	*next;
-	int		 ret = -1;
+	struct ingest_sync	 b;
+	const char		*next;
+	int			 ret = -1;
 
 	memset(res, 0, sizeof *res);
-	memset(&in, 0, sizeof in);
-	in.s = s;
-	in.res = res;
-	in.err = err;
-	next = json_get_str(sync, "next_batch", NULL);
-	if (!json_is_object(sync) || next == NULL) {
+	memset(&b, 0, sizeof b);
+	b.in.s = s;
+	b.in.res = res;
+	b.in.err = err;
+	b.top = json_object();
+	if (store_begin(s, err) == -1)
+		goto out;
+	if (walk(&b, arg) == -1)
+		goto fail;
+	next = json_get_str(b.top, "next_batch", NULL);
+	if (next == NULL) {
 		haos_error_set(err, HAOS_EPROTO, "/sync response without "
 		    "next_batch");
-		return -1;
+		goto fail;
 	}
-	if (store_begin(s, err) == -1)
-		return -1;
-	if (ingest_sync_txn(&in, sync, next, rooms, arg) == -1) {
-		store_rollback(s);
-		goto out;
-	}
+	if (ingest_sync_late(&b, next) == -1)
+		goto fail;
 	if (store_commit(s, err) == -1)
 		goto out;
 	res->next_batch = xstrdup(next);
 	ret = 0;
+	goto out;
+fail:
+	store_rollback(s);
 out:
-	free(in.buf);
+	free(b.in.buf);
+	free(b.in.touched);
+	json_decref(b.top);
 	if (ret == -1)
 		ingest_result_free(res);
 	return ret;
@@ -369,6 +512,5 @@ int
 ingest_sync(struct store *s, const json_t *sync, struct ingest_result *res,
     struct haos_error *err)
 {
-	return ingest_sync_run(s, sync, ingest_sync_tree_rooms, (void *)sync,
-	    res, err);
+	return ingest_sync_run(s, ingest_sync_tree, (void *)sync, res, err);
 }

@@ -103,6 +103,7 @@ net_fill_start(struct net *n, const char *room_id, int user)
 	r->kind = NET_REQ_BACKFILL;
 	r->room_id = xstrdup(room_id);
 	r->gap_id = gaps[best].id;
+	r->spool = 1;
 	gap_rows_free(gaps, ngaps);
 	if (net_request(n, r, "GET", path, NULL,
 	    n->cfg.request_timeout_ms) == -1) {
@@ -219,7 +220,6 @@ net_fill_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 {
 	struct ingest_result	 res;
 	struct haos_error	 e2;
-	json_t			*root;
 	int			 b, user = 1;
 
 	if ((b = net_fill_busy(n, r->room_id)) != -1) {
@@ -242,12 +242,13 @@ net_fill_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 		notify_post(n->cfg.notify, NOTIFY_TIMELINE);
 		return;
 	}
-	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
-	memset(&res, 0, sizeof res);
-	if (root == NULL || ingest_messages(n->store, r->room_id, root,
-	    r->gap_id, &res, &e2) == -1)
+	/* Read event by event: no tree of the whole page. */
+	if ((http_resp_spooled(resp) ? ingest_messages_file(n->store,
+	    r->room_id, resp->fd, resp->body_len, r->gap_id, &res, &e2) :
+	    ingest_messages_text(n->store, r->room_id, resp->body,
+	    resp->body_len, r->gap_id, &res, &e2)) == -1)
 		log_error("net", "backfill ingest of %s failed: %s",
-		    r->room_id, root == NULL ? "not JSON" : e2.msg);
+		    r->room_id, e2.msg);
 	else
 		n->fill_attempt = 0;
 	/*
@@ -259,7 +260,6 @@ net_fill_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 		log_error("net", "fill: %s", e2.msg);
 	notify_post(n->cfg.notify, res.notify | NOTIFY_TIMELINE);
 	ingest_result_free(&res);
-	json_decref(root);
 }
 
 void

@@ -110,6 +110,8 @@ struct net_req {
 	uint64_t	 tag;		/* NET_REQ_GENERIC */
 	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
 	int		 page;		/* NET_REQ_RECHECK: 1, 2, ... */
+	int		 spool;		/* a big answer goes to a file beside
+					   the store (http_req.spool_beside) */
 };
 
 enum {

@@ -151,6 +151,7 @@ net_sync_start(struct net *n)
 	free(first);
 	r = xcalloc(1, sizeof *r);
 	r->kind = NET_REQ_SYNC;
+	r->spool = 1;
 	if (net_request(n, r, "GET", path, NULL,
 	    hold + n->cfg.request_timeout_ms) == 0) {
 		n->sync_in_flight = 1;
@@ -233,8 +234,10 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 	n->sync_in_flight = 0;
 	if (err == NULL) {
 		/* Read room by room: no tree of the whole answer. */
-		if (ingest_sync_text(n->store, resp->body, resp->body_len,
-		    &res, &e2) == -1) {
+		if ((http_resp_spooled(resp) ? ingest_sync_file(n->store,
+		    resp->fd, resp->body_len, &res, &e2) :
+		    ingest_sync_text(n->store, resp->body, resp->body_len,
+		    &res, &e2)) == -1) {
 			log_error("net", "ingest failed: %s", e2.msg);
 			err = &e2;
 		} else {

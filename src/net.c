@@ -162,6 +162,7 @@ net_request_raw(struct net *n, struct net_req *req, const char *method,
 	}
 	hr.url = url;
 	hr.content_type = ctype;
+	hr.spool_beside = req->spool ? n->cfg.store_path : NULL;
 	if (body != NULL) {
 		hr.body = body;
 		hr.body_len = len != 0 ? len : strlen(body);

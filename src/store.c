@@ -385,14 +385,23 @@ store_open(const char *path, int mode, struct haos_error *err)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	if (store_exec(s, "PRAGMA foreign_keys = ON;"
+	/*
+	 * The page cache is bounded for the writer, and may spill: the first
+	 * /sync of a big account is one transaction of many MB, and its
+	 * dirty pages would otherwise all stay in memory until the commit
+	 * (with cache_spill off, the cache grows past cache_size for them).
+	 * Spilled pages go to the WAL, which readers ignore until the
+	 * commit.  The reader keeps a larger cache for the UI's queries.
+	 */
+	if (store_exec(s, mode == STORE_RW ? "PRAGMA foreign_keys = ON;"
+	    "PRAGMA cache_size = -4096;" : "PRAGMA foreign_keys = ON;"
 	    "PRAGMA cache_size = -16384;", err) == -1)
 		goto fail;
 	if (mode == STORE_RW) {
 		if (store_exec(s, "PRAGMA page_size = 8192;"
 		    "PRAGMA journal_mode = WAL;"
 		    "PRAGMA synchronous = NORMAL;"
-		    "PRAGMA cache_spill = OFF;", err) == -1)
+		    "PRAGMA cache_spill = ON;", err) == -1)
 			goto fail;
 		if (store_schema_migrate(s, err) == -1)
 			goto fail;

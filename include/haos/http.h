@@ -19,13 +19,30 @@ struct http_req {
 	const char	*content_type;	/* NULL: application/json if body */
 	const void	*body;
 	size_t		 body_len;
+	/*
+	 * Opt-in: an answer that grows past HTTP_SPOOL_AT bytes moves to an
+	 * anonymous file in the directory of this path (the store's), and
+	 * may then reach HTTP_MAX_SPOOLED.  NULL: kept in memory, at most
+	 * HTTP_MAX_BODY.
+	 */
+	const char	*spool_beside;
 };
 
+#define HTTP_MAX_BODY		((size_t)64 * 1024 * 1024)
+#define HTTP_SPOOL_AT		((size_t)256 * 1024)
+#define HTTP_MAX_SPOOLED	((size_t)1024 * 1024 * 1024)
+
+/*
+ * An answer: its body in memory, or (spooled, http_resp_spooled()) in
+ * the file fd, read-only for the callback, body NULL and body_len its
+ * size.  http_resp_free() frees the one and closes the other.
+ */
 struct http_resp {
 	long	 status;
 	char	*body;		/* NUL-terminated, may contain NULs */
 	size_t	 body_len;
 	char	*content_type;
+	int	 fd;		/* the spooled body's file, else -1 */
 };
 
 /*
@@ -66,5 +83,6 @@ int	http_perform(const struct http_req *, struct http_resp *,
 	    struct haos_error *);
 int	http_error_from_response(const struct http_resp *, struct haos_error *);
 void	http_resp_free(struct http_resp *);
+int	http_resp_spooled(const struct http_resp *);
 
 #endif

@@ -17,6 +17,8 @@ struct ingest_result {
 	size_t		  nrooms;
 	size_t		  events;	/* timeline events inserted */
 	char		 *next_batch;	/* of a /sync, once committed */
+	int		  duplicates;	/* text gave a room, a section or a
+					   part twice: all ingested, in order */
 };
 
 /*
@@ -34,13 +36,29 @@ int	ingest_sync(struct store *, const json_t *, struct ingest_result *,
 	    struct haos_error *);
 /*
  * ingest_sync() of the JSON text of a /sync answer, as it came from the
- * network (json_load_network()'s repairs), read one room at a time: the
- * largest JSON tree alive is one room's, never the whole answer's.
+ * network (json_load_network()'s repairs), read in one pass, one room at
+ * a time and in text order: the largest JSON tree alive is one room's,
+ * never the whole answer's.  A room (or section, or part) given twice is
+ * ingested twice, in order, and res->duplicates says so; jansson's tree
+ * would keep the last value alone.
  */
 int	ingest_sync_text(struct store *, const char *buf, size_t len,
 	    struct ingest_result *, struct haos_error *);
+/*
+ * ingest_sync_text() of the len bytes of file fd (a spooled body),
+ * mapped read-only; the pages read are given back room by room.
+ */
+int	ingest_sync_file(struct store *, int fd, size_t len,
+	    struct ingest_result *, struct haos_error *);
 int	ingest_messages(struct store *, const char *room_id, const json_t *,
 	    int64_t gap_id, struct ingest_result *, struct haos_error *);
+/* ingest_messages() of a page's text (or file), one event tree alive. */
+int	ingest_messages_text(struct store *, const char *room_id,
+	    const char *buf, size_t len, int64_t gap_id,
+	    struct ingest_result *, struct haos_error *);
+int	ingest_messages_file(struct store *, const char *room_id, int fd,
+	    size_t len, int64_t gap_id, struct ingest_result *,
+	    struct haos_error *);
 void	ingest_result_free(struct ingest_result *);
 
 #endif

@@ -28,11 +28,14 @@ char		*json_xdumps_take(json_t *);
 json_t		*json_load_network(const char *, size_t, int *repaired,
 		     json_error_t *);
 /*
- * json_load_network() of one value of any kind (a part of an answer: a
- * room, a key string), which must fill exactly the len bytes given.
+ * One value of any kind at the start of buf (after white space), parsed
+ * as json_load_network() would; the text after it is not read.  *used
+ * is how many bytes of buf it took (the raw bytes, repaired or not).
+ * Text refused for its encoding is repaired a window at a time, so a
+ * value is repaired without copying all the text after it.
  */
-json_t		*json_load_part(const char *, size_t, int *repaired,
-		     json_error_t *);
+json_t		*json_load_next(const char *, size_t, size_t *used,
+		     int *repaired, json_error_t *);
 /* The repair alone: a copy of buf (len bytes) with *outlen; NUL-ended. */
 char		*json_repair_text(const char *buf, size_t len, size_t *outlen);
 /* json_load_network() of a NUL-terminated answer body (NULL: NULL). */

@@ -1,7 +1,8 @@
 /* Benchmark: parse and ingest large initial /syncs; warm-start queries. */
 #include <sys/resource.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -257,25 +258,30 @@ bench_room_id(char *buf, size_t sz, int r)
 }
 
 /*
- * An initial /sync of nrooms as text, written room by room (no tree of
- * the whole, so that the generator's memory is not what is measured):
- * every SPACE_EVERY-th room is a space whose children are the rooms that
- * follow it, and they are its channels.
+ * An initial /sync of nrooms written to path room by room (no text or
+ * tree of the whole is ever in memory, so that what the ingest process
+ * measures is its own): every SPACE_EVERY-th room is a space whose
+ * children are the rooms that follow it, and they are its channels.
+ * Returns the size written, or 0 on failure.
  */
-static char *
-bench_answer(int nrooms, int nevents, size_t *len)
+static size_t
+bench_answer(const char *path, int nrooms, int nevents)
 {
 	json_t	*room, *children;
 	char	 users[NMEMBERS * 4][64], ru[NMEMBERS][64], id[64], cid[64];
-	char	 space[64] = "", *t, *buf;
-	size_t	 cap = 1 << 20, n, tl;
+	char	 space[64] = "", *t;
+	FILE	*f;
+	long	 len;
 	int	 r, i, c;
 
+	if ((f = fopen(path, "w")) == NULL) {
+		perror(path);
+		return 0;
+	}
 	for (i = 0; i < NMEMBERS * 4; i++)
 		snprintf(users[i], sizeof users[i], "@user%02d-bench:haos.test",
 		    i);
-	buf = xmalloc(cap);
-	n = (size_t)snprintf(buf, cap, "{\"next_batch\":\"s1_2_3\","
+	fprintf(f, "{\"next_batch\":\"s1_2_3\","
 	    "\"device_one_time_keys_count\":{\"signed_curve25519\":50},"
 	    "\"account_data\":{\"events\":[]},\"rooms\":{\"join\":{");
 	for (r = 0; r < nrooms; r++) {
@@ -297,16 +303,16 @@ bench_answer(int nrooms, int nevents, size_t *len)
 			room = bench_room(r, ru, nevents, space, NULL);
 		t = json_dumps(room, JSON_COMPACT);
 		json_decref(room);
-		tl = strlen(t);
-		while (n + tl + 128 > cap)
-			buf = xrealloc(buf, cap *= 2);
-		n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\":%s",
-		    r > 0 ? "," : "", id, t);
+		fprintf(f, "%s\"%s\":%s", r > 0 ? "," : "", id, t);
 		free(t);
 	}
-	n += (size_t)snprintf(buf + n, cap - n, "}}}");
-	*len = n;
-	return buf;
+	fprintf(f, "}}}");
+	len = ftell(f);
+	if (fclose(f) != 0 || len <= 0) {
+		perror(path);
+		return 0;
+	}
+	return (size_t)len;
 }
 
 /* A line of /proc/self/status ("VmHWM:", "VmRSS:") in MB, or -1. */
@@ -330,121 +336,132 @@ bench_status_mb(const char *key)
 }
 
 /*
- * In a process of its own (its own heap and peak RSS): the answer in
- * path parsed and ingested into a new store at db, as one tree
- * (json_loadb + ingest_sync, as before) or streamed (ingest_sync_text).
+ * bench_ingest --ingest ANSWER DB OUT, a process of its own (exec'd, so that
+ * nothing of the generator is resident): the answer ingested into a new
+ * store at db the way haos does with a spooled body (ingest_sync_file()
+ * on its fd).  Prints one line: wall and CPU time of parse+ingest,
+ * events/s, and the peak RSS (VmHWM) of the whole process; the peak and
+ * the CPU time go to out for the parent too.
  */
 static int
-bench_size_run(const char *path, const char *db, int streamed,
-    const char *label)
+bench_ingest_run(const char *path, const char *db, const char *out)
 {
 	struct haos_error	 err;
 	struct ingest_result	 res;
+	struct rusage		 r0, r1;
 	struct store		*s;
-	json_error_t		 jerr;
-	json_t			*j;
+	struct stat		 sb;
 	FILE			*f;
-	char			*buf;
-	long			 len;
-	double			 base, t0, t1;
-	int			 rc;
+	double			 t0, t1, cpu;
+	int			 fd, rc;
 
-	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) == -1 ||
-	    (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1) {
+	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &sb) == -1) {
 		perror(path);
 		return -1;
 	}
-	buf = xmalloc((size_t)len + 1);
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		perror(path);
-		return -1;
-	}
-	fclose(f);
-	base = bench_status_mb("VmRSS:");
 	if ((s = store_open(db, STORE_RW, &err)) == NULL) {
 		fprintf(stderr, "store: %s\n", err.msg);
 		return -1;
 	}
+	getrusage(RUSAGE_SELF, &r0);
 	t0 = bench_now();
-	if (streamed)
-		rc = ingest_sync_text(s, buf, (size_t)len, &res, &err);
-	else {
-		j = json_loadb(buf, (size_t)len, 0, &jerr);
-		rc = j == NULL ? -1 : ingest_sync(s, j, &res, &err);
-		json_decref(j);
-	}
+	rc = ingest_sync_file(s, fd, (size_t)sb.st_size, &res, &err);
 	t1 = bench_now();
+	getrusage(RUSAGE_SELF, &r1);
 	if (rc == -1) {
-		fprintf(stderr, "%s: %s\n", label, err.msg);
+		fprintf(stderr, "ingest: %s\n", err.msg);
 		return -1;
 	}
-	printf("  %-8s %6.2f s parse+ingest, %7.0f events/s, peak RSS "
-	    "%7.1f MB (%.1f MB before ingest, the text included)\n", label,
-	    t1 - t0, (double)res.events / (t1 - t0),
-	    bench_status_mb("VmHWM:"), base);
+	cpu = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
+	    (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
+	    (double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+	    (double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
+	printf("  %6.3f s parse+ingest, %6.3f s CPU, %7.0f events/s, "
+	    "peak RSS %6.1f MB\n", t1 - t0, cpu, (double)res.events /
+	    (t1 - t0), bench_status_mb("VmHWM:"));
+	fflush(stdout);
 	ingest_result_free(&res);
 	store_close(s);
-	free(buf);
-	return 0;
+	close(fd);
+	/* For the parent: the peak (MB) and the CPU time. */
+	if ((f = fopen(out, "w")) == NULL) {
+		perror(out);
+		return -1;
+	}
+	fprintf(f, "%.3f %.3f\n", bench_status_mb("VmHWM:"), cpu);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Run self --ingest path db out; its peak RSS (MB) and CPU (s) back. */
+static int
+bench_ingest_child(const char *self, const char *path, const char *db,
+    double *peak, double *cpu)
+{
+	char	*out, *cmd;
+	FILE	*f;
+	int	 ok;
+
+	out = xasprintf("%s.figures", db);
+	cmd = xasprintf("'%s' --ingest '%s' '%s' '%s'", self, path, db, out);
+	fflush(stdout);
+	ok = system(cmd) == 0 && (f = fopen(out, "r")) != NULL;
+	if (ok) {
+		ok = fscanf(f, "%lf %lf", peak, cpu) == 2;
+		fclose(f);
+	}
+	unlink(out);
+	free(cmd);
+	free(out);
+	return ok ? 0 : -1;
 }
 
 /*
  * Initial syncs of 1,000 and 10,000 rooms (spaces and channels, power
- * levels, members) with timelines of 1 and 50 events: time and peak RSS
- * of the tree and the streamed ingest, each in a child of its own.
+ * levels, members) with timelines of 1 and 50 events, each written to a
+ * file and ingested from it by a process of its own; then the issue's
+ * targets, checked.
  */
 static int
-bench_sizes(const char *dir)
+bench_sizes(const char *self, const char *dir)
 {
 	static const struct {
 		int	 rooms, events;
-	} sizes[] = { { 1000, 1 }, { 1000, 50 }, { 10000, 1 },
+	} sizes[] = { { 1000, 1 }, { 10000, 1 }, { 1000, 50 },
 	    { 10000, 50 } };
-	char	*path, *db, *text, *side;
-	FILE	*f;
+	double	 peak[nitems(sizes)], cpu[nitems(sizes)];
+	char	*path, *db, *side;
 	size_t	 len, i;
-	pid_t	 pid;
-	int	 streamed, k, status;
+	int	 k;
 
 	path = xasprintf("%s/answer.json", dir);
 	db = xasprintf("%s/sizes.db", dir);
 	for (i = 0; i < nitems(sizes); i++) {
-		text = bench_answer(sizes[i].rooms, sizes[i].events, &len);
-		if ((f = fopen(path, "w")) == NULL ||
-		    fwrite(text, 1, len, f) != len || fclose(f) != 0) {
-			perror(path);
+		if ((len = bench_answer(path, sizes[i].rooms,
+		    sizes[i].events)) == 0)
 			return -1;
-		}
-		free(text);
-		malloc_trim(0);
 		printf("initial sync of %d rooms x %d timeline events "
-		    "(%d spaces): %.1f MB of JSON\n", sizes[i].rooms,
-		    sizes[i].events, (sizes[i].rooms + SPACE_EVERY - 1) /
-		    SPACE_EVERY, (double)len / 1e6);
-		for (streamed = 0; streamed < 2; streamed++) {
-			unlink(db);
-			for (k = 0; k < 2; k++) {
-				side = xasprintf("%s%s", db, k == 0 ? "-wal" :
-				    "-shm");
-				unlink(side);
-				free(side);
-			}
-			fflush(stdout);
-			if ((pid = fork()) == -1) {
-				perror("fork");
-				return -1;
-			}
-			if (pid == 0) {
-				k = bench_size_run(path, db, streamed,
-				    streamed ? "streamed" : "tree");
-				fflush(stdout);
-				_exit(k == -1);
-			}
-			if (waitpid(pid, &status, 0) == -1 ||
-			    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				return -1;
+		    "(%d spaces): %.1f MB of JSON, from a file\n",
+		    sizes[i].rooms, sizes[i].events, (sizes[i].rooms +
+		    SPACE_EVERY - 1) / SPACE_EVERY, (double)len / 1e6);
+		unlink(db);
+		for (k = 0; k < 2; k++) {
+			side = xasprintf("%s%s", db, k == 0 ? "-wal" : "-shm");
+			unlink(side);
+			free(side);
 		}
+		if (bench_ingest_child(self, path, db, &peak[i],
+		    &cpu[i]) == -1)
+			return -1;
 	}
+	printf("targets: peak RSS 10,000 / 1,000 rooms %.2f (limit 1) and "
+	    "%.2f (limit 50), at most 1.5: %s\n", peak[1] / peak[0],
+	    peak[3] / peak[2], peak[1] <= 1.5 * peak[0] && peak[3] <= 1.5 *
+	    peak[2] ? "met" : "MISSED");
+	printf("targets: peak RSS of 1,000 rooms %.1f MB (limit 1), %.1f MB "
+	    "(limit 50), at most 40 MB: %s\n", peak[0], peak[2],
+	    peak[0] <= 40 && peak[2] <= 40 ? "met" : "MISSED");
+	printf("targets: CPU of the limit-1 1,000-room ingest %.3f s, under "
+	    "0.3 s: %s\n", cpu[0], cpu[0] < 0.3 ? "met" : "MISSED");
 	unlink(path);
 	free(path);
 	free(db);
@@ -471,7 +488,7 @@ main(int argc, char **argv)
 	json_error_t		 jerr;
 	json_t			*j;
 	char			 dir[] = "/tmp/haos-bench-XXXXXX", *path, *text;
-	char			*cmd;
+	char			*cmd, self[4096];
 	size_t			 len, n, nev;
 	double			 p0, p1, pbest, e0, e1, e2, t0, t1, mb;
 	double			 ing[NRUNS], all[NRUNS];
@@ -479,6 +496,8 @@ main(int argc, char **argv)
 	int			 i, k;
 	int64_t			 events, state;
 
+	if (argc == 5 && strcmp(argv[1], "--ingest") == 0)
+		return bench_ingest_run(argv[2], argv[3], argv[4]) == -1;
 	text = bench_generate();
 	len = strlen(text);
 	mb = (double)len / 1e6;
@@ -595,7 +614,13 @@ main(int argc, char **argv)
 	free(text);
 	text = NULL;
 	malloc_trim(0);
-	if (argc == 1 && bench_sizes(dir) == -1) {
+	n = (size_t)readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n >= sizeof self - 1) {
+		perror("/proc/self/exe");
+		return 1;
+	}
+	self[n] = '\0';
+	if (argc == 1 && bench_sizes(self, dir) == -1) {
 		fprintf(stderr, "bench by size failed\n");
 		return 1;
 	}

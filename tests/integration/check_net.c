@@ -254,6 +254,83 @@ START_TEST(test_gap_backfill)
 }
 END_TEST
 
+/*
+ * Answers past HTTP_SPOOL_AT (a /sync with 50 long messages, /messages
+ * pages of 50): received into a file beside the store and ingested from
+ * it; the timeline ends whole, in order, and no file is left beside the
+ * store.
+ */
+START_TEST(test_big_answers_spooled)
+{
+	struct hs_user	 a;
+	struct notify	*nt;
+	struct net	*n;
+	struct haos_error err;
+	struct store	*ro;
+	struct gap_row	*gaps;
+	size_t		 ngaps, len = 0, plen = 6000;
+	char		*store, *room, *bodies, *want, *la, *msg, *pad;
+	char		*dir, *cmd;
+	int		 i, rounds;
+
+	la = hs_unique("alice");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	room = create_room(&a, "Long", NULL);
+	pad = xmalloc(plen + 1);
+	memset(pad, 'p', plen);
+	pad[plen] = '\0';
+	want = xcalloc(1, 1);
+	for (i = 0; i < 120; i++) {
+		msg = xasprintf("m%03d%s", i, pad);
+		send_text(&a, room, msg);
+		want = xrealloc(want, len + strlen(msg) + 2);
+		len += (size_t)snprintf(want + len, strlen(msg) + 2, "%s%s",
+		    i ? "," : "", msg);
+		free(msg);
+	}
+	nt = notify_new();
+	store = tmp_store();
+	n = start_net(&a, store, nt, 50);
+	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 20) & NOTIFY_TIMELINE);
+	for (rounds = 0; rounds < 20; rounds++) {
+		ro = store_open(store, STORE_RO, &err);
+		ck_assert_int_eq(store_query_gaps(ro, room, &gaps, &ngaps,
+		    &err), 0);
+		gap_rows_free(gaps, ngaps);
+		store_close(ro);
+		if (ngaps == 0)
+			break;
+		{
+			struct job *j = xcalloc(1, sizeof *j);
+			j->type = JOB_BACKFILL;
+			j->room_id = xstrdup(room);
+			net_submit(n, j);
+		}
+		ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 20) &
+		    NOTIFY_TIMELINE);
+	}
+	ck_assert_int_lt(rounds, 20);
+	bodies = timeline_bodies(store, room, a.user_id);
+	ck_assert_msg(strcmp(bodies, want) == 0, "timeline differs");
+	free(bodies);
+	net_stop(n);
+	/* Only the store's own files beside it. */
+	dir = xstrndup(store, (size_t)(strrchr(store, '/') - store));
+	cmd = xasprintf("test -z \"$(ls -A %s | grep -v '^store\\.sqlite3')\"",
+	    dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(dir);
+	notify_free(nt);
+	hs_user_free(&a);
+	free(pad);
+	free(want);
+	free(store);
+	free(room);
+	free(la);
+}
+END_TEST
+
 /* A restart resumes from the stored token: no initial sync again. */
 START_TEST(test_restart_resumes)
 {
@@ -1174,6 +1251,7 @@ suite_net(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_initial_and_incremental_sync);
 	tcase_add_test(tc, test_gap_backfill);
+	tcase_add_test(tc, test_big_answers_spooled);
 	tcase_add_test(tc, test_restart_resumes);
 	tcase_add_test(tc, test_unknown_token);
 	tcase_add_test(tc, test_outbox_exactly_once);
