@@ -196,6 +196,23 @@ client_job(struct matrix_req *req, uint64_t tag)
 	return j;
 }
 
+/* Queue job j with a new tag; done runs with the answer of that tag. */
+static uint64_t
+client_pend(struct client *c, struct job *j, struct client_done done)
+{
+	struct client_pending	*p;
+
+	p = xcalloc(1, sizeof *p);
+	p->tag = ++c->next_tag;
+	p->done = done;
+	p->next = c->pending;
+	c->pending = p;
+	c->npending++;
+	j->tag = p->tag;
+	client_queue_job(c, j);
+	return p->tag;
+}
+
 /*
  * Make a request; done gets its answer.  After shutdown began the
  * completion runs at once with a cancelled result.
@@ -204,8 +221,6 @@ uint64_t
 client_request(struct client *c, struct matrix_req *req,
     struct client_done done)
 {
-	struct client_pending	*p;
-
 	if (c == NULL || c->closing || (c->net == NULL &&
 	    c->submit == NULL)) {
 		matrix_req_free(req);
@@ -213,14 +228,24 @@ client_request(struct client *c, struct matrix_req *req,
 		    "cancelled: haos is quitting" : "not connected");
 		return 0;
 	}
-	p = xcalloc(1, sizeof *p);
-	p->tag = ++c->next_tag;
-	p->done = done;
-	p->next = c->pending;
-	c->pending = p;
-	c->npending++;
-	client_queue_job(c, client_job(req, p->tag));
-	return p->tag;
+	return client_pend(c, client_job(req, 0), done);
+}
+
+/*
+ * Fill room_id's newest gap from the server's history (one page, ahead of
+ * the background filling); done runs once the page is stored (or the
+ * room has no gap), or with the failure.
+ */
+uint64_t
+client_fill(struct client *c, const char *room_id, struct client_done done)
+{
+	if (c == NULL || c->closing || (c->net == NULL &&
+	    c->submit == NULL)) {
+		client_complete_cancelled(&done, c != NULL && c->closing ?
+		    "cancelled: haos is quitting" : "not connected");
+		return 0;
+	}
+	return client_pend(c, net_job_room(JOB_BACKFILL, room_id, NULL), done);
 }
 
 /* Route one answer to its completion; 0 if it was one of ours. */

@@ -10,6 +10,7 @@
 #include "haos/log.h"
 #include "haos/model.h"
 #include "haos/notify.h"
+#include "haos/space.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 #include "ingest-int.h"
@@ -65,7 +66,6 @@ static int64_t
 ingest_power(struct ingest *in, struct ingest_room *ir, const char *user_id)
 {
 	char		*text;
-	json_t		*users, *v;
 
 	if (!ir->pl_loaded) {
 		ir->pl_loaded = 1;
@@ -78,11 +78,7 @@ ingest_power(struct ingest *in, struct ingest_room *ir, const char *user_id)
 	}
 	if (ir->pl == NULL)
 		return 0;
-	users = json_get_obj(ir->pl, "users");
-	v = json_object_get(users, user_id);
-	if (json_is_integer(v))
-		return json_integer_value(v);
-	return json_get_int(ir->pl, "users_default", 0);
+	return space_power_of(ir->pl, user_id);
 }
 
 /* New power levels: reset every member to users_default, then users. */

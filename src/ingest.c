@@ -272,7 +272,7 @@ static int
 ingest_presence(struct ingest *in, const json_t *events)
 {
 	json_t		*ev;
-	const char	*who, *state;
+	const char	*who, *state, *status;
 	char		*key;
 	size_t		 i;
 	int		 rc, changed = 0;
@@ -281,12 +281,21 @@ ingest_presence(struct ingest *in, const json_t *events)
 		who = json_get_str(ev, "sender", NULL);
 		state = json_get_str(json_get_obj(ev, "content"), "presence",
 		    NULL);
+		status = json_get_str(json_get_obj(ev, "content"),
+		    "status_msg", NULL);
 		if (who == NULL || state == NULL || (strcmp(state, "online") !=
 		    0 && strcmp(state, "unavailable") != 0 &&
 		    strcmp(state, "offline") != 0))
 			continue;
 		key = xasprintf("presence %s", who);
 		rc = store_kv_set(in->s, key, state, in->err);
+		free(key);
+		if (rc == -1)
+			return -1;
+		/* A status message goes with the event that has none. */
+		key = xasprintf("status_msg %s", who);
+		rc = store_kv_set(in->s, key, status != NULL && *status !=
+		    '\0' ? status : NULL, in->err);
 		free(key);
 		if (rc == -1)
 			return -1;

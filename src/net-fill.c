@@ -44,32 +44,64 @@ net_fill_busy(struct net *n, const char *room_id)
 	return -1;
 }
 
-/* The user wants room_id's newest gap filled. */
+/* Owe f's asker an answer for tag (0: nobody waits). */
+static void
+net_fill_owe(struct net_fill *f, uint64_t tag)
+{
+	if (tag == 0)
+		return;
+	f->tags = xrealloc(f->tags, (f->ntags + 1) * sizeof *f->tags);
+	f->tags[f->ntags++] = tag;
+}
+
+/* Answer whoever waits for f (err NULL: filled), and forget it. */
+static void
+net_fill_answer(struct net *n, struct net_fill *f,
+    const struct haos_error *err)
+{
+	size_t	 i;
+
+	for (i = 0; i < f->ntags; i++)
+		net_post_result(n, f->tags[i], err, NULL);
+	free(f->tags);
+	free(f->room_id);
+	memset(f, 0, sizeof *f);
+}
+
+/* The user wants room_id's newest gap filled; tag, if any, waits. */
 void
-net_fill_want(struct net *n, const char *room_id)
+net_fill_want(struct net *n, const char *room_id, uint64_t tag)
 {
 	size_t	 i;
 	int	 b;
 
 	if ((b = net_fill_busy(n, room_id)) != -1) {
 		n->fills[b].user = 1;
+		net_fill_owe(&n->fills[b], tag);
 		return;
 	}
 	for (i = 0; i < n->nwanted; i++) {
-		if (strcmp(n->wanted[i], room_id) == 0)
+		if (strcmp(n->wanted[i].room_id, room_id) == 0) {
+			net_fill_owe(&n->wanted[i], tag);
 			return;
+		}
 	}
 	n->wanted = xrealloc(n->wanted, (n->nwanted + 1) *
 	    sizeof *n->wanted);
-	n->wanted[n->nwanted++] = xstrdup(room_id);
+	memset(&n->wanted[n->nwanted], 0, sizeof *n->wanted);
+	n->wanted[n->nwanted].room_id = xstrdup(room_id);
+	n->wanted[n->nwanted].user = 1;
+	net_fill_owe(&n->wanted[n->nwanted++], tag);
 }
 
 /*
- * Ask for the page below room_id's newest gap.  Returns 1 if a request is
- * under way, 0 if the room has no gap (nothing to fill), -1 on an error.
+ * Ask for the page below room_id's newest gap, for want (its tags then
+ * wait for the page).  Returns 1 if a request is under way, 0 if the
+ * room has no gap (nothing to fill), -1 on an error; want is left as it
+ * is unless 1.
  */
 static int
-net_fill_start(struct net *n, const char *room_id, int user)
+net_fill_start(struct net *n, const char *room_id, struct net_fill *want)
 {
 	struct haos_error	 e2;
 	struct gap_row		*gaps = NULL;
@@ -95,7 +127,7 @@ net_fill_start(struct net *n, const char *room_id, int user)
 	 * The background fills what an ordinary sync would have brought,
 	 * with the first sync's event.
 	 */
-	limit = user || n->cfg.timeline_limit <= NET_FIRST_LIMIT ?
+	limit = want != NULL || n->cfg.timeline_limit <= NET_FIRST_LIMIT ?
 	    NET_BACKFILL_LIMIT : n->cfg.timeline_limit - NET_FIRST_LIMIT;
 	path = matrix_messages_path(room_id, gaps[best].prev_batch, 'b',
 	    limit);
@@ -113,8 +145,13 @@ net_fill_start(struct net *n, const char *room_id, int user)
 	}
 	free(path);
 	n->fills = xrealloc(n->fills, (n->nfills + 1) * sizeof *n->fills);
-	n->fills[n->nfills].room_id = xstrdup(room_id);
-	n->fills[n->nfills].user = user;
+	if (want != NULL) {
+		n->fills[n->nfills] = *want;	/* its tags come along */
+		memset(want, 0, sizeof *want);
+	} else {
+		memset(&n->fills[n->nfills], 0, sizeof *n->fills);
+		n->fills[n->nfills].room_id = xstrdup(room_id);
+	}
 	n->nfills++;
 	return 1;
 }
@@ -160,7 +197,7 @@ net_fill_background(struct net *n, int64_t now)
 	}
 	n->fill_left = left;
 	for (i = 0; i < nids; i++) {
-		rc = net_fill_start(n, ids[i], 0);
+		rc = net_fill_start(n, ids[i], NULL);
 		if (rc == 0 && store_fill_done(n->store, ids[i], &e2) == -1)
 			log_error("net", "fill: %s", e2.msg);
 		if (rc == -1)
@@ -174,16 +211,30 @@ net_fill_background(struct net *n, int64_t now)
 void
 net_fill_pump(struct net *n, int64_t now)
 {
-	char	*room_id;
-	size_t	 i;
+	struct haos_error	 e2;
+	struct net_fill		*w;
+	size_t			 i;
+	int			 b, rc;
 
 	for (i = 0; i < n->nwanted; i++) {
-		room_id = n->wanted[i];
+		w = &n->wanted[i];
+		/* The background took the room since: wait for its page. */
+		if ((b = net_fill_busy(n, w->room_id)) != -1) {
+			n->fills[b].user = 1;
+			while (w->ntags > 0)
+				net_fill_owe(&n->fills[b],
+				    w->tags[--w->ntags]);
+			net_fill_answer(n, w, NULL);
+			continue;
+		}
+		if ((rc = net_fill_start(n, w->room_id, w)) == 1)
+			continue;
 		/* No gap: the pane learns it has the beginning. */
-		if (net_fill_busy(n, room_id) == -1 &&
-		    net_fill_start(n, room_id, 1) != 1)
-			notify_post(n->cfg.notify, NOTIFY_TIMELINE);
-		free(room_id);
+		if (rc == -1)
+			haos_error_set(&e2, HAOS_ESTORE, "cannot ask for the "
+			    "history of %s", w->room_id);
+		notify_post(n->cfg.notify, NOTIFY_TIMELINE);
+		net_fill_answer(n, w, rc == -1 ? &e2 : NULL);
 	}
 	n->nwanted = 0;
 	net_fill_background(n, now);
@@ -220,14 +271,17 @@ net_fill_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 {
 	struct ingest_result	 res;
 	struct haos_error	 e2;
-	int			 b, user = 1;
+	struct net_fill		 f;
+	int			 b, user = 1, ok;
 
+	memset(&f, 0, sizeof f);
 	if ((b = net_fill_busy(n, r->room_id)) != -1) {
-		user = n->fills[b].user;
-		free(n->fills[b].room_id);
+		f = n->fills[b];
+		user = f.user;
 		n->fills[b] = n->fills[--n->nfills];
 	}
 	if (err != NULL) {
+		net_fill_answer(n, &f, err);
 		net_check_auth(n, err);
 		log_warn("net", "%s of %s failed: %s", user ? "backfill" :
 		    "background fill", r->room_id, err->msg);
@@ -243,14 +297,16 @@ net_fill_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 		return;
 	}
 	/* Read event by event: no tree of the whole page. */
-	if ((http_resp_spooled(resp) ? ingest_messages_file(n->store,
+	ok = (http_resp_spooled(resp) ? ingest_messages_file(n->store,
 	    r->room_id, resp->fd, resp->body_len, r->gap_id, &res, &e2) :
 	    ingest_messages_text(n->store, r->room_id, resp->body,
-	    resp->body_len, r->gap_id, &res, &e2)) == -1)
+	    resp->body_len, r->gap_id, &res, &e2)) == 0;
+	if (!ok)
 		log_error("net", "backfill ingest of %s failed: %s",
 		    r->room_id, e2.msg);
 	else
 		n->fill_attempt = 0;
+	net_fill_answer(n, &f, ok ? NULL : &e2);
 	/*
 	 * Filled, whoever asked, and the background need not; a page that
 	 * cannot be read is not asked for again behind the user's back (the
@@ -267,11 +323,15 @@ net_fill_free(struct net *n)
 {
 	size_t	 i;
 
-	for (i = 0; i < n->nfills; i++)
+	for (i = 0; i < n->nfills; i++) {
 		free(n->fills[i].room_id);
+		free(n->fills[i].tags);
+	}
 	free(n->fills);
-	for (i = 0; i < n->nwanted; i++)
-		free(n->wanted[i]);
+	for (i = 0; i < n->nwanted; i++) {
+		free(n->wanted[i].room_id);
+		free(n->wanted[i].tags);
+	}
 	free(n->wanted);
 	n->fills = NULL;
 	n->wanted = NULL;

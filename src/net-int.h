@@ -40,6 +40,8 @@ struct net_room {
 struct net_fill {
 	char		*room_id;
 	int		 user;		/* asked for by the user */
+	uint64_t	*tags;		/* answers owed (client_fill()) */
+	size_t		 ntags;
 };
 
 /*
@@ -84,7 +86,7 @@ struct net {
 	int			 caught_up;	/* a sync stored in this run */
 	struct net_fill		*fills;		/* /messages in flight */
 	size_t			 nfills;
-	char			**wanted;	/* fills the user asked for */
+	struct net_fill		*wanted;	/* fills the user asked for */
 	size_t			 nwanted;
 	int64_t			 fill_left;	/* planned rooms; -1: unknown */
 	int			 fill_attempt;	/* failures in a row */
@@ -131,6 +133,8 @@ int	net_request(struct net *, struct net_req *, const char *method,
 	    const char *path, const char *body, long timeout_ms);
 void	net_req_free(struct net_req *);
 int	net_check_auth(struct net *, const struct haos_error *);
+void	net_post_result(struct net *, uint64_t tag,
+	    const struct haos_error *, char *body);
 void	net_set_notice(struct net *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
@@ -142,7 +146,7 @@ void	net_sync_start(struct net *);
 void	net_sync_done(struct net *, const struct http_resp *,
 	    const struct haos_error *);
 /* net-fill.c: /messages for the user and the background filling */
-void	net_fill_want(struct net *, const char *room_id);
+void	net_fill_want(struct net *, const char *room_id, uint64_t tag);
 void	net_fill_pump(struct net *, int64_t now);
 void	net_fill_plan(struct net *);
 void	net_fill_done(struct net *, struct net_req *,

@@ -217,19 +217,27 @@ static void
 net_generic_done(struct net *n, struct net_req *r,
     const struct http_resp *resp, const struct haos_error *err)
 {
-	struct net_result	*res;
-
 	if (err != NULL)
 		net_check_auth(n, err);
+	net_post_result(n, r->tag, err, resp != NULL && resp->body != NULL ?
+	    xstrndup(resp->body, resp->body_len) : NULL);
+}
+
+/* Queue the answer of tag for the UI; body (owned) may be NULL. */
+void
+net_post_result(struct net *n, uint64_t tag, const struct haos_error *err,
+    char *body)
+{
+	struct net_result	*res;
+
 	res = xcalloc(1, sizeof *res);
-	res->tag = r->tag;
+	res->tag = tag;
 	res->ok = err == NULL;
 	if (err != NULL) {
 		res->err = xmalloc(sizeof *res->err);
 		*res->err = *err;
 	}
-	if (resp != NULL && resp->body != NULL)
-		res->body = xstrndup(resp->body, resp->body_len);
+	res->body = body;
 	pthread_mutex_lock(&n->lock);
 	*n->results_tail = res;
 	n->results_tail = &res->next;
@@ -346,7 +354,7 @@ net_run_job(struct net *n, struct job *j)
 		notify_post(n->cfg.notify, NOTIFY_OUTBOX | NOTIFY_TIMELINE);
 		break;
 	case JOB_BACKFILL:
-		net_fill_want(n, j->room_id);
+		net_fill_want(n, j->room_id, j->tag);
 		break;
 	case JOB_TOKEN:
 		net_new_token(n, j->content, j->state_key);

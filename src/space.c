@@ -72,6 +72,18 @@ space_restricted_rule(const char *space_id)
 	    "allow", "type", "m.room_membership", "room_id", space_id);
 }
 
+/* The level of user_id under power levels pl: users, else users_default. */
+int64_t
+space_power_of(const json_t *pl, const char *user_id)
+{
+	json_t	*v;
+
+	v = json_object_get(json_object_get(pl, "users"), user_id);
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	return json_get_int(pl, "users_default", 0);
+}
+
 /* The power-level template of section 4.2 with the given users map. */
 json_t *
 space_power_levels(const json_t *users)

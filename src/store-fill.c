@@ -76,6 +76,22 @@ store_fill_done(struct store *s, const char *room_id, struct haos_error *err)
 	    room_id) == -1 ? -1 : 0;
 }
 
+/* Whether room_id is still to fill (read-only: the UI asks). */
+int
+store_fill_pending(struct store *s, const char *room_id, int *pending,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT count(*) FROM fill f "
+	    "JOIN rooms r ON r.id = f.room WHERE r.room_id = ?1";
+	int64_t			 n = 0;
+
+	*pending = 0;
+	if (store_get_int64(s, err, "fill", sql, &n, "t", room_id) == -1)
+		return -1;
+	*pending = n > 0;
+	return 0;
+}
+
 /* How many joined rooms are still to fill (a room left is not). */
 int
 store_fill_left(struct store *s, int64_t *left, struct haos_error *err)

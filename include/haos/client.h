@@ -130,6 +130,8 @@ void		 client_retry(struct client *, const char *room_id,
 void		 client_discard(struct client *, const char *room_id,
 		     const char *txn_id);
 void		 client_backfill(struct client *, const char *room_id);
+uint64_t	 client_fill(struct client *, const char *room_id,
+		     struct client_done);
 
 /* Presence in a room: typing and read markers (fire and forget). */
 void		 client_typing(struct client *, const char *room_id,

@@ -263,6 +263,10 @@ void			 cmd_args_free(struct cmd_args *);
  * cb(ctx, result, arg) runs exactly once.  cmd_result() routes an answer
  * (tests); cmd_ctx_clear() cancels what is still pending.
  */
+typedef void		(*cmd_fill_cb)(struct cmd_ctx *, size_t failed,
+			     void *);
+int			 cmd_fill(struct cmd_ctx *, char *const *room_ids,
+			     size_t, cmd_fill_cb, void *);
 uint64_t		 cmd_call(struct cmd_ctx *, struct matrix_req *,
 			     cmd_done_cb, void *arg);
 int			 cmd_result(struct cmd_ctx *,

@@ -7,6 +7,7 @@
 #include "haos/model.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct store;
 
@@ -30,6 +31,8 @@ json_t	*space_parent_content(const char *via, int canonical);
 json_t	*space_deleted_content(const char *by, long long ts_ms);
 json_t	*space_restricted_rule(const char *space_id);
 json_t	*space_power_levels(const json_t *users);
+/* The level of user under power levels pl: users, else users_default. */
+int64_t	 space_power_of(const json_t *pl, const char *user_id);
 
 /*
  * createRoom bodies.  The server: an m.space, public join rule but not in

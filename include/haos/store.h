@@ -164,6 +164,8 @@ int	store_fill_plan(struct store *, int64_t *planned,
 int	store_fill_done(struct store *, const char *room_id,
 	    struct haos_error *);
 int	store_fill_left(struct store *, int64_t *, struct haos_error *);
+int	store_fill_pending(struct store *, const char *room_id, int *,
+	    struct haos_error *);
 int	store_fill_next(struct store *, size_t max, char *const *skip,
 	    size_t nskip, char ***ids, size_t *n, int64_t *left,
 	    struct haos_error *);

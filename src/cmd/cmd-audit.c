@@ -11,6 +11,7 @@
 #include "haos/json.h"
 #include "haos/model.h"
 #include "haos/sanitize.h"
+#include "haos/space.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -140,18 +141,6 @@ cmd_audit_reason(const json_t *content)
 	return xasprintf(" (reason: %s)", r);
 }
 
-/* The level of user under pl (users, else users_default). */
-static json_int_t
-cmd_audit_level(const json_t *pl, const char *user)
-{
-	json_t	*v;
-
-	v = json_object_get(json_object_get(pl, "users"), user);
-	if (json_is_integer(v))
-		return json_integer_value(v);
-	return json_get_int(pl, "users_default", 0);
-}
-
 /* Role changes: every user whose level differs between old and new. */
 static void
 cmd_audit_levels(struct cmd_audit *au, const struct event_row *ev,
@@ -162,8 +151,8 @@ cmd_audit_levels(struct cmd_audit *au, const struct event_row *ev,
 	json_int_t	 a, b;
 
 	json_object_foreach(json_object_get(new, "users"), user, v) {
-		a = cmd_audit_level(old, user);
-		b = cmd_audit_level(new, user);
+		a = space_power_of(old, user);
+		b = space_power_of(new, user);
 		if (a != b)
 			cmd_audit_add(au, ev->ts, room, "%s changed the role of "
 			    "%s: %s (%lld) -> %s (%lld)", cmd_audit_who(au,
@@ -175,8 +164,8 @@ cmd_audit_levels(struct cmd_audit *au, const struct event_row *ev,
 		if (json_object_get(json_object_get(new, "users"), user) !=
 		    NULL)
 			continue;
-		a = cmd_audit_level(old, user);
-		b = cmd_audit_level(new, user);
+		a = space_power_of(old, user);
+		b = space_power_of(new, user);
 		if (a != b)
 			cmd_audit_add(au, ev->ts, room, "%s changed the role of "
 			    "%s: %s (%lld) -> %s (%lld)", cmd_audit_who(au,
@@ -348,8 +337,9 @@ cmd_audit_cmp(const void *a, const void *b)
  * deletions by moderators across the space and its channels, newest
  * first; an action done in many rooms at once is one line.
  */
-static enum cmd_retval
-cmd_audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
+/* The report, from the cached timelines. */
+static void
+cmd_audit_report(struct cmd_ctx *ctx, size_t failed, void *arg __unused)
 {
 	struct cmd_audit	 au;
 	struct tm		 tm;
@@ -358,6 +348,10 @@ cmd_audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
 	char			 times[32];
 	size_t			 n, i, rooms;
 
+	if (failed > 0)
+		cmd_error(ctx, "audit: the history of %zu room%s could not "
+		    "be read: what follows may miss some", failed,
+		    failed == 1 ? "" : "s");
 	memset(&au, 0, sizeof au);
 	au.ctx = ctx;
 	au.names = json_object();
@@ -405,5 +399,27 @@ cmd_audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
 	cmd_strings_free(lines, au.n);
 	cmd_strings_free(ids, n);
 	cmd_strings_free(labels, n);
+}
+
+/*
+ * Rooms a first start has not filled yet (one event each) are filled
+ * first: an audit of an empty cache would find nothing.
+ */
+static enum cmd_retval
+cmd_audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a __unused)
+{
+	char	**ids, **labels;
+	size_t	 n;
+	int	 waiting;
+
+	n = cmd_server_rooms(ctx, ctx->server_id, &ids, &labels);
+	waiting = cmd_fill(ctx, ids, n, cmd_audit_report, NULL);
+	cmd_strings_free(ids, n);
+	cmd_strings_free(labels, n);
+	if (waiting) {
+		cmd_info(ctx, "audit: reading the server's history first...");
+		return CMD_RETURN_WAIT;
+	}
+	cmd_audit_report(ctx, 0, NULL);
 	return CMD_RETURN_NORMAL;
 }

@@ -7,6 +7,7 @@
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/matrix.h"
+#include "haos/space.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -32,17 +33,6 @@ cmd_doctor_levels(struct cmd_ctx *ctx, const char *room_id)
 	return pl;
 }
 
-/* The level of user under power levels pl (users, else users_default). */
-static json_int_t
-cmd_doctor_level(const json_t *pl, const char *user)
-{
-	json_t	*v;
-
-	v = json_object_get(json_object_get(pl, "users"), user);
-	if (json_is_integer(v))
-		return json_integer_value(v);
-	return json_get_int(pl, "users_default", 0);
-}
 
 /*
  * Make chan's users agree with space's; returns the changes as text
@@ -67,8 +57,8 @@ cmd_doctor_fix(const json_t *space, json_t *chan)
 		json_object_set_new(chan, "users", users);
 	}
 	json_object_foreach(all, user, v) {
-		want = cmd_doctor_level(space, user);
-		have = cmd_doctor_level(chan, user);
+		want = space_power_of(space, user);
+		have = space_power_of(chan, user);
 		if (want == have)
 			continue;
 		json_object_set_new(users, user, json_integer(want));

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "haos/error.h"
+#include "haos/json.h"
 #include "haos/model.h"
 #include "haos/sanitize.h"
+#include "haos/space.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -309,7 +311,12 @@ cmd_split(const char *s, struct cmd_args *a, char **cause)
 	return 0;
 }
 
-/* My (or user's) power level in room_id; -1 if unknown. */
+/*
+ * My (or user's) power level in room_id; -1 if unknown.  The room's
+ * m.room.power_levels decides: with lazy-loaded members the cache may
+ * not list the user (a first start has one event per room); without
+ * power levels, the member list's.
+ */
 int64_t
 cmd_power_of(struct cmd_ctx *ctx, const char *room_id, const char *user_id)
 {
@@ -317,9 +324,22 @@ cmd_power_of(struct cmd_ctx *ctx, const char *room_id, const char *user_id)
 	struct member_row	*m = NULL;
 	size_t			 n = 0, i;
 	int64_t			 pl = -1;
+	char			*text = NULL;
+	json_t			*levels;
 
 	if (ctx->store == NULL || room_id == NULL || user_id == NULL)
 		return -1;
+	if (store_query_state(ctx->store, room_id, "m.room.power_levels", "",
+	    &text, &err) != -1 && text != NULL) {
+		levels = json_load_stored(text);
+		free(text);
+		if (json_is_object(levels)) {
+			pl = space_power_of(levels, user_id);
+			json_decref(levels);
+			return pl;
+		}
+		json_decref(levels);
+	}
 	if (store_query_members(ctx->store, room_id, &m, &n, &err) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {

@@ -279,6 +279,7 @@ pane_members_draw(struct pane *p)
 	struct members_state	*ms = pane_members_state(ui);
 	const struct theme	*t = &ui->theme;
 	const struct member_row	*m;
+	const char		*st;
 	size_t			 i, count;
 	int			 g, y = 0, x;
 	char			 head[64];
@@ -312,6 +313,11 @@ pane_members_draw(struct pane *p)
 			    t->role[TH_SELECTED] : g == 3 ? t->role[TH_DIM] :
 			    theme_sender(t, render_sender_color(m->user_id,
 			    t->nsenders)));
+			/* "● Bob  in a meeting": the status message, dim. */
+			st = readstate_status(ui, m->user_id);
+			if (st != NULL && x + 4 < p->r.w)
+				ui_put(p->win, y, x + 2, p->r.w - x - 2, st,
+				    t->role[TH_DIM]);
 			y++;
 		}
 	}

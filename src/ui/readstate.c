@@ -42,6 +42,7 @@ struct readstate {
 
 	char			**pres_ids;	/* presence of the member list */
 	char			**pres_state;
+	char			**pres_status;	/* status_msg, or NULL */
 	size_t			 npres;
 };
 
@@ -77,10 +78,12 @@ readstate_presence_free(struct readstate *rs)
 	for (i = 0; i < rs->npres; i++) {
 		free(rs->pres_ids[i]);
 		free(rs->pres_state[i]);
+		free(rs->pres_status[i]);
 	}
 	free(rs->pres_ids);
 	free(rs->pres_state);
-	rs->pres_ids = rs->pres_state = NULL;
+	free(rs->pres_status);
+	rs->pres_ids = rs->pres_state = rs->pres_status = NULL;
 	rs->npres = 0;
 }
 
@@ -514,6 +517,7 @@ readstate_presence_load(struct ui *ui)
 		return;
 	rs->pres_ids = xcalloc(nmem, sizeof *rs->pres_ids);
 	rs->pres_state = xcalloc(nmem, sizeof *rs->pres_state);
+	rs->pres_status = xcalloc(nmem, sizeof *rs->pres_status);
 	for (i = 0; i < nmem; i++) {
 		key = xasprintf("presence %s", mem[i].user_id);
 		v = NULL;
@@ -523,8 +527,27 @@ readstate_presence_load(struct ui *ui)
 		if (v == NULL)
 			continue;
 		rs->pres_ids[rs->npres] = xstrdup(mem[i].user_id);
+		key = xasprintf("status_msg %s", mem[i].user_id);
+		if (store_query_kv(ui->store, key, &rs->pres_status[rs->npres],
+		    &err) == -1)
+			rs->pres_status[rs->npres] = NULL;
+		free(key);
 		rs->pres_state[rs->npres++] = v;
 	}
+}
+
+/* The member's status message (raw), or NULL. */
+const char *
+readstate_status(struct ui *ui, const char *user_id)
+{
+	struct readstate	*rs = readstate_get(ui);
+	size_t			 i;
+
+	for (i = 0; i < rs->npres; i++) {
+		if (strcmp(rs->pres_ids[i], user_id) == 0)
+			return rs->pres_status[i];
+	}
+	return NULL;
 }
 
 /* Whether the server told the presence of any member listed. */

@@ -296,6 +296,7 @@ int		 readstate_counts(struct ui *, const struct room_row *,
 void		 readstate_presence_load(struct ui *);
 const char	*readstate_presence(struct ui *, const char *user_id);
 int		 readstate_presence_known(struct ui *);
+const char	*readstate_status(struct ui *, const char *user_id);
 void		 readstate_free(struct ui *);
 
 /* statusbar.c: the status message (ui_message) and the typing line */

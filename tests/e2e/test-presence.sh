@@ -42,6 +42,7 @@ check "bob's status message in his profile" wait_for "Status:        at lunch, b
 check "and his presence" wait_for "Presence:      away" 2
 keys Escape
 check "profile closed" wait_gone "Status:" 5
+check "and in the member list, beside his name" wait_for "at lunch, back at 2" 10
 
 # Typing starts a typing notice; quitting stops it and goes offline.
 keys "a draft in progress"
@@ -55,13 +56,23 @@ check "offline at quit ($(last_presence))" test "$(last_presence)" = '{"presence
 # [ui] idle: unavailable after a minute without a key, online again
 # with the next key.
 tm kill-server
-printf '[ui]\nidle = 1\n' >>"$CFG"
+printf '[network]\nsync_timeout = 2\n[ui]\nidle = 1\n' >>"$CFG"
 haos_start 120 40
 check "client up again" wait_for "Heads-up: the office is closed" 15
 for i in $(seq 80); do [ "$(last_presence)" = '{"presence": "online"}' ] && break; sleep 0.1; done
 check "online again" test "$(last_presence)" = '{"presence": "online"}'
 for i in $(seq 900); do [ "$(last_presence)" = '{"presence": "unavailable"}' ] && break; sleep 0.1; done
 check "unavailable after a minute idle" test "$(last_presence)" = '{"presence": "unavailable"}'
+# The syncs say so too: one without set_presence would make us online.
+away_syncs() {
+	python3 - "$HS_URL" <<'PY'
+import json, sys, urllib.request
+reqs = json.load(urllib.request.urlopen(sys.argv[1] + "/_test/requests", timeout=10))["requests"]
+print(sum(1 for r in reqs if r["path"].endswith("/sync") and "set_presence=unavailable" in r["query"]))
+PY
+}
+for i in $(seq 100); do [ "$(away_syncs)" -gt 0 ] && break; sleep 0.1; done
+check "idle syncs carry set_presence=unavailable" test "$(away_syncs)" -gt 0
 keys "x"
 for i in $(seq 50); do [ "$(last_presence)" = '{"presence": "online"}' ] && break; sleep 0.1; done
 check "online with the next key" test "$(last_presence)" = '{"presence": "online"}'
