@@ -80,6 +80,12 @@ struct net {
 	size_t			 nrecheck;
 	int			 recheck_found;	/* decided since the last */
 	int			 recheck_resent; /* notice */
+	char			**chan_tried;	/* see net-channels.c */
+	size_t			 nchan_tried;
+	int			 chan_loaded;
+	int			 chan_in_flight;
+	int			 chan_attempt;
+	int64_t			 chan_next_at;
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -88,7 +94,7 @@ struct net_req {
 	int		 kind;
 	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK */
 	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL,
-					   NET_REQ_RECHECK */
+					   NET_REQ_RECHECK, NET_REQ_CHANNEL */
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
 	uint64_t	 tag;		/* NET_REQ_GENERIC */
 	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
@@ -101,7 +107,8 @@ enum {
 	NET_REQ_SEND,
 	NET_REQ_BACKFILL,
 	NET_REQ_GENERIC,
-	NET_REQ_RECHECK
+	NET_REQ_RECHECK,
+	NET_REQ_CHANNEL
 };
 
 /* net.c */
@@ -143,5 +150,11 @@ void	net_recheck_start(struct net *, struct net_room *,
 void	net_recheck_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_recheck_free(struct net *);
+
+/* net-channels.c: channels new in a server we are in are joined */
+void	net_channels_check(struct net *);
+void	net_channels_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_channels_free(struct net *);
 
 #endif

@@ -266,6 +266,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_RECHECK:
 		net_recheck_done(n, r, resp, err);
 		break;
+	case NET_REQ_CHANNEL:
+		net_channels_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -443,6 +446,7 @@ net_main(void *arg)
 	store_close(n->store);
 	n->store = NULL;
 	net_recheck_free(n);
+	net_channels_free(n);
 	return NULL;
 }
 
