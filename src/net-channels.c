@@ -22,25 +22,94 @@
  * /goto and the switcher find it like any other.
  *
  * Only rooms we have never been in are joined: a channel we left or were
- * kicked from has a row in the store and stays left.  Each child is
- * tried once, one join at a time; the ids tried are kept in the kv table
- * (NET_CHANNELS_KEY, a JSON array), so a refused join (an invite-only
- * channel) is not asked again on every /sync or after a restart.  A join
- * that failed for a passing reason (network, 5xx, 429) is not counted
- * as tried: it is asked again after the backoff, at a later /sync.
+ * kicked from has a row in the store and stays left, and one the store
+ * does not know (a new device, a cleared cache) is asked about first:
+ * the server shows a former member its membership, "leave" or "ban", and
+ * a stranger nothing.  Each child is tried once, one at a time; the ids
+ * tried are kept in the kv table (NET_CHANNELS_KEY, a JSON array), so a
+ * refused join (an invite-only channel) is not asked again on every
+ * /sync or after a restart.  A request that failed for a passing reason
+ * (network, 5xx, 429) counts nothing and is made again after a backoff.
+ *
+ * A server joined a moment ago is left alone for NET_CHANNELS_SETTLE_MS:
+ * /join is joining its channels itself, and may yet leave it again (an
+ * invite code that has expired), and channels joined behind its back
+ * would then stay joined, in no server.  Servers already joined when
+ * the net thread starts, or found by the first /sync of an empty store,
+ * have settled.
  */
 
 #define NET_CHANNELS_KEY	"channels_tried"
+#define NET_CHANNELS_SETTLE_MS	10000
 
-static void
-net_channels_load(struct net *n)
+/*
+ * Bring the list of joined servers up to date: a server new to it is
+ * stamped now (0 at start: settled), one no longer joined is dropped.
+ */
+static int
+net_channels_spaces(struct net *n, int64_t now)
+{
+	struct haos_error	 e2;
+	struct room_row		*rows;
+	struct net_space	*sp = NULL;
+	size_t			 nrows, i, j, nsp = 0;
+
+	if (n->chan_initial)
+		now = 0;	/* the initial /sync: joined before */
+	n->chan_initial = 0;
+
+	if (store_query_rooms(n->store, STORE_ROOMS_SPACES, NULL, &rows,
+	    &nrows, &e2) == -1) {
+		log_error("net", "joined servers: %s", e2.msg);
+		return -1;
+	}
+	for (i = 0; i < nrows; i++) {
+		if (rows[i].join != ROOM_JOIN)
+			continue;
+		sp = xrealloc(sp, (nsp + 1) * sizeof *sp);
+		sp[nsp].room_id = xstrdup(rows[i].room_id);
+		sp[nsp].since = now;
+		for (j = 0; j < n->nchan_spaces; j++) {
+			if (strcmp(n->chan_spaces[j].room_id,
+			    rows[i].room_id) == 0)
+				sp[nsp].since = n->chan_spaces[j].since;
+		}
+		nsp++;
+	}
+	room_rows_free(rows, nrows);
+	for (j = 0; j < n->nchan_spaces; j++)
+		free(n->chan_spaces[j].room_id);
+	free(n->chan_spaces);
+	n->chan_spaces = sp;
+	n->nchan_spaces = nsp;
+	return 0;
+}
+
+/* When the joined server space_id has settled (-1: not joined). */
+static int64_t
+net_channels_settled_at(struct net *n, const char *space_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < n->nchan_spaces; i++) {
+		if (strcmp(n->chan_spaces[i].room_id, space_id) == 0)
+			return n->chan_spaces[i].since == 0 ? 0 :
+			    n->chan_spaces[i].since + NET_CHANNELS_SETTLE_MS;
+	}
+	return -1;
+}
+
+/* Read the ids tried by earlier runs; the servers joined are settled. */
+void
+net_channels_start(struct net *n)
 {
 	struct haos_error	 e2;
 	json_t			*a, *v;
 	char			*text = NULL;
 	size_t			 i;
 
-	n->chan_loaded = 1;
+	net_channels_spaces(n, 0);
+	n->chan_initial = n->since == NULL;
 	if (store_query_kv(n->store, NET_CHANNELS_KEY, &text, &e2) == -1) {
 		log_error("net", "channels tried: %s", e2.msg);
 		return;
@@ -115,25 +184,61 @@ net_channels_via(const char *content)
 }
 
 /*
- * Start joining the first channel of a joined server that we have never
- * been in and not tried yet; called after each stored /sync and after
- * each join.
+ * Ask about room_id (via: a server to join through, or NULL): first our
+ * membership (stage 0), then the join (stage 1).  Returns 0 if the
+ * request is under way.
+ */
+static int
+net_channels_request(struct net *n, const char *room_id, const char *via,
+    int stage)
+{
+	struct matrix_req	*mr;
+	struct net_req		*r;
+	int			 rc;
+
+	if (stage == 0)
+		mr = matrix_req_state_get(room_id, "m.room.member",
+		    n->cfg.user_id);
+	else
+		mr = matrix_req_join(room_id, via);
+	r = xcalloc(1, sizeof *r);
+	r->kind = NET_REQ_CHANNEL;
+	r->room_id = xstrdup(room_id);
+	r->via = via != NULL ? xstrdup(via) : NULL;
+	r->page = stage;
+	rc = net_request(n, r, mr->method, mr->path, mr->body,
+	    n->cfg.request_timeout_ms);
+	if (rc == 0)
+		n->chan_in_flight = 1;
+	else
+		net_req_free(r);
+	matrix_req_free(mr);
+	return rc;
+}
+
+/*
+ * Start on the first channel of a settled server that we have never been
+ * in and not tried yet; called after each stored /sync, after each
+ * answer and when a wait is over (net_channels_pump).
  */
 void
 net_channels_check(struct net *n)
 {
 	struct haos_error	 e2;
 	struct state_row	*rows;
-	struct matrix_req	*mr;
-	struct net_req		*r;
 	size_t			 nrows, i;
+	int64_t			 now = net_now_ms(), at;
 	char			*via;
 
-	if (n->chan_in_flight || n->auth_failed ||
-	    net_now_ms() < n->chan_next_at)
+	n->chan_wake_at = 0;
+	if (n->chan_in_flight || n->auth_failed)
 		return;
-	if (!n->chan_loaded)
-		net_channels_load(n);
+	if (now < n->chan_next_at) {
+		n->chan_wake_at = n->chan_next_at;
+		return;
+	}
+	if (net_channels_spaces(n, now) == -1)
+		return;
 	if (store_query_new_children(n->store, &rows, &nrows, &e2) == -1) {
 		log_error("net", "new channels: %s", e2.msg);
 		return;
@@ -142,23 +247,28 @@ net_channels_check(struct net *n)
 		if (!space_valid_room_id(rows[i].state_key) ||
 		    net_channels_tried(n, rows[i].state_key))
 			continue;
+		at = net_channels_settled_at(n, rows[i].room_id);
+		if (at > now) {
+			if (n->chan_wake_at == 0 || at < n->chan_wake_at)
+				n->chan_wake_at = at;
+			continue;
+		}
 		via = net_channels_via(rows[i].content);
-		mr = matrix_req_join(rows[i].state_key, via);
-		free(via);
-		r = xcalloc(1, sizeof *r);
-		r->kind = NET_REQ_CHANNEL;
-		r->room_id = xstrdup(rows[i].state_key);
-		if (net_request(n, r, mr->method, mr->path, mr->body,
-		    n->cfg.request_timeout_ms) == 0) {
-			n->chan_in_flight = 1;
-			log_info("net", "joining channel %s, new in server %s",
+		if (net_channels_request(n, rows[i].state_key, via, 0) == 0)
+			log_info("net", "channel %s is new in server %s",
 			    rows[i].state_key, rows[i].room_id);
-		} else
-			net_req_free(r);
-		matrix_req_free(mr);
+		free(via);
 		break;
 	}
 	state_rows_free(rows, nrows);
+}
+
+/* Check again once a server has settled or a backoff is over. */
+void
+net_channels_pump(struct net *n)
+{
+	if (n->chan_wake_at != 0 && net_now_ms() >= n->chan_wake_at)
+		net_channels_check(n);
 }
 
 /* Whether err may pass if the same request is made again later. */
@@ -169,10 +279,33 @@ net_channels_passing(const struct haos_error *err)
 	    err->http_status >= 500 || err->mx == MX_LIMIT_EXCEEDED;
 }
 
-/* A join answered: count it as tried unless it may pass later. */
+/*
+ * Whether the answer to our membership says we were in the room before:
+ * a room we left or were banned from lets us read its state up to then.
+ * A room we were never in answers 403 or 404.
+ */
+static int
+net_channels_was_in(const struct http_resp *resp)
+{
+	json_t		*c;
+	const char	*m;
+	int		 was;
+
+	c = json_load_network(resp->body, resp->body_len, NULL, NULL);
+	m = json_get_str(c, "membership", "");
+	was = strcmp(m, "leave") == 0 || strcmp(m, "ban") == 0;
+	json_decref(c);
+	return was;
+}
+
+/*
+ * An answer: after the membership, join unless we left the room before;
+ * after the join, count the room as tried.  A failure that may pass
+ * later waits for the backoff and counts nothing.
+ */
 void
 net_channels_done(struct net *n, struct net_req *r,
-    const struct http_resp *resp __unused, const struct haos_error *err)
+    const struct http_resp *resp, const struct haos_error *err)
 {
 	n->chan_in_flight = 0;
 	if (err != NULL && net_check_auth(n, err))
@@ -181,16 +314,25 @@ net_channels_done(struct net *n, struct net_req *r,
 		n->chan_attempt++;
 		n->chan_next_at = net_now_ms() + http_retry_delay_ms(err,
 		    n->chan_attempt, &n->seed);
-		log_warn("net", "cannot join channel %s yet: %s", r->room_id,
-		    err->msg);
+		n->chan_wake_at = n->chan_next_at;
+		log_warn("net", "channel %s: %s", r->room_id, err->msg);
 		return;
 	}
 	n->chan_attempt = 0;
 	n->chan_next_at = 0;
-	net_channels_add(n, r->room_id);
-	if (err != NULL)
+	if (r->page == 0 && (err != NULL || !net_channels_was_in(resp))) {
+		/* Never in it (or the server would not say): join. */
+		if (net_channels_request(n, r->room_id, r->via, 1) == 0)
+			return;
+	} else if (r->page == 0)
+		log_info("net", "channel %s: left before, not joined again",
+		    r->room_id);
+	else if (err != NULL)
 		log_warn("net", "cannot join channel %s: %s", r->room_id,
 		    err->msg);
+	else
+		log_info("net", "joined channel %s", r->room_id);
+	net_channels_add(n, r->room_id);
 	net_channels_check(n);
 }
 
@@ -204,5 +346,9 @@ net_channels_free(struct net *n)
 	free(n->chan_tried);
 	n->chan_tried = NULL;
 	n->nchan_tried = 0;
-	n->chan_loaded = 0;
+	for (i = 0; i < n->nchan_spaces; i++)
+		free(n->chan_spaces[i].room_id);
+	free(n->chan_spaces);
+	n->chan_spaces = NULL;
+	n->nchan_spaces = 0;
 }

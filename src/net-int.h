@@ -33,6 +33,12 @@ struct net_room {
 	int		 busy;		/* has unsent rows (last pump) */
 };
 
+/* A server we are in, and since when (net_now_ms(); 0: before start). */
+struct net_space {
+	char		*room_id;
+	int64_t		 since;
+};
+
 /*
  * Everything below "thread-owned" belongs to the net thread alone.  The
  * UI thread touches only the job queue (under lock) and the atomics.
@@ -82,10 +88,13 @@ struct net {
 	int			 recheck_resent; /* notice */
 	char			**chan_tried;	/* see net-channels.c */
 	size_t			 nchan_tried;
-	int			 chan_loaded;
+	struct net_space	*chan_spaces;	/* servers joined */
+	size_t			 nchan_spaces;
+	int			 chan_initial;	/* no /sync stored yet */
 	int			 chan_in_flight;
 	int			 chan_attempt;
-	int64_t			 chan_next_at;
+	int64_t			 chan_next_at;	/* backoff over */
+	int64_t			 chan_wake_at;	/* check then; 0: no need */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -98,7 +107,10 @@ struct net_req {
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
 	uint64_t	 tag;		/* NET_REQ_GENERIC */
 	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
-	int		 page;		/* NET_REQ_RECHECK: 1, 2, ... */
+	int		 page;		/* NET_REQ_RECHECK: 1, 2, ...;
+					   NET_REQ_CHANNEL: 0 membership,
+					   1 join */
+	char		*via;		/* NET_REQ_CHANNEL: join through */
 };
 
 enum {
@@ -152,7 +164,9 @@ void	net_recheck_done(struct net *, struct net_req *,
 void	net_recheck_free(struct net *);
 
 /* net-channels.c: channels new in a server we are in are joined */
+void	net_channels_start(struct net *);
 void	net_channels_check(struct net *);
+void	net_channels_pump(struct net *);
 void	net_channels_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_channels_free(struct net *);

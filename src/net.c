@@ -191,6 +191,7 @@ net_req_free(struct net_req *r)
 {
 	free(r->txn_id);
 	free(r->room_id);
+	free(r->via);
 	free(r);
 }
 
@@ -386,6 +387,7 @@ net_main(void *arg)
 	if (store_query_kv(n->store, "filter_id", &v, &err) == 0 && v != NULL)
 		n->filter_id = v;
 	net_recheck_load(n);
+	net_channels_start(n);
 	log_info("net", "started (%s)", n->since != NULL ? "incremental" :
 	    "initial sync");
 
@@ -409,11 +411,14 @@ net_main(void *arg)
 		    !n->sync_in_flight && now >= n->sync_next_at)
 			net_sync_start(n);
 		net_outbox_pump(n);
+		net_channels_pump(n);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
 		if (n->sync_next_at > now && n->sync_next_at - now < wait)
 			wait = n->sync_next_at - now;
+		if (n->chan_wake_at > now && n->chan_wake_at - now < wait)
+			wait = n->chan_wake_at - now;
 		for (i = 0; i < n->nrooms; i++) {
 			if (!n->rooms[i].in_flight && n->rooms[i].next_at > now &&
 			    n->rooms[i].next_at - now < wait)

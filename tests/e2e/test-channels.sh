@@ -45,7 +45,8 @@ check "Zeta Guild selected" wait_for "Zeta Guild > # general" 10
 # 1. A channel bob creates now is joined for alice and listed.
 brun --server "Zeta Guild" "/channel create news"
 check "bob created #news" test $? = 0
-check "#news appears in alice's channel list" wait_for "# news" 15
+# (Within NET_CHANNELS_SETTLE_MS of alice's join: joined once it passes.)
+check "#news appears in alice's channel list" wait_for "# news" 30
 news=$(room_id news "$ALICE_TOKEN")
 check "alice is in #news on the server" test -n "$news"
 keys "/goto news" Enter
@@ -92,6 +93,38 @@ check "bob shown in the call" wait_for "in the call: Bob" 10
 check "bob leaves the call" put_state "$BOB_TOKEN" "$voice" org.matrix.msc3401.call.member "_@bob:haos.test_BOBDEV" '{}'
 check "nobody in the call again" wait_gone "in the call:" 10
 check "the header stays" wait_for "voice channel: calls are joined from the web app" 2
+
+# 4. A new cache: channels of alice's servers she was never in are joined
+# at once, and one she left before is not joined again.
+brun "/server create Quiet Guild"
+brun --server "Quiet Guild" "/channel create kept" "/channel create gone"
+quiet=$(room_id "Quiet Guild" "$BOB_TOKEN")
+gone=$(room_id gone "$BOB_TOKEN")
+keys -l "/quit"
+keys Enter
+check "alice quits" wait_for "HAOS-EXITED 0" 15
+join() { hs_call POST "/_matrix/client/v3/join/$(enc "$1")" "$ALICE_TOKEN" '{}' | grep -q '^200 '; }
+check "alice joins Quiet Guild elsewhere" join "$quiet"
+check "alice joins #gone elsewhere" join "$gone"
+check "and leaves it" bash -c "$(declare -f hs_call); HS_URL=$HS_URL hs_call POST /_matrix/client/v3/rooms/$(enc "$gone")/leave $ALICE_TOKEN '{}' | grep -q '^200 '"
+rm -f "$XDG_DATA_HOME"/haos/default/store.sqlite3*
+check "the cache is gone" test ! -e "$XDG_DATA_HOME/haos/default/store.sqlite3"
+tm kill-session -t h
+haos_start 160 45
+# wait_joined NAME: until alice is in the room called NAME (20 s).
+wait_joined() {
+	local i
+	for ((i = 0; i < 40; i++)); do
+		[ -n "$(room_id "$1" "$ALICE_TOKEN")" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+check "#kept joined after the first sync" wait_joined kept
+keys "/goto Quiet Guild" Enter
+check "Quiet Guild lists #kept" wait_for "# kept" 15
+check "#gone is not joined again" test -z "$(room_id gone "$ALICE_TOKEN")"
+check "nor listed" wait_gone "# gone" 1
 
 [ "$FAILS" = 0 ] || dump
 finish
