@@ -93,6 +93,16 @@ check "bob shown in the call" wait_for "in the call: Bob" 10
 check "bob leaves the call" put_state "$BOB_TOKEN" "$voice" org.matrix.msc3401.call.member "_@bob:haos.test_BOBDEV" '{}'
 check "nobody in the call again" wait_gone "in the call:" 10
 check "the header stays" wait_for "voice channel: calls are joined from the web app" 2
+# A membership that expires while shown goes at the next tick (a status
+# message makes the ticks a second apart).
+soon=$(python3 -c 'import time; print(int(time.time() * 1000) - 14400000 + 5000)')
+check "bob joins for 5 s" put_state "$BOB_TOKEN" "$voice" m.call.member "_@bob:haos.test_BOBDEV" \
+	"{\"application\":\"m.call\",\"call_id\":\"\",\"device_id\":\"BOBDEV\",\"created_ts\":$soon,\"expires\":14400000}"
+check "bob shown until it expires" wait_for "in the call: Bob" 4
+sleep 5
+keys -l "/no-such-command"
+keys Enter
+check "an expired membership leaves the header" wait_gone "in the call:" 5
 
 # 4. A new cache: channels of alice's servers she was never in are joined
 # at once, and one she left before is not joined again.
