@@ -31,6 +31,12 @@
  * /sync or after a restart.  A request that failed for a passing reason
  * (network, 5xx, 429) counts nothing and is made again after a backoff.
  *
+ * Leaving a server leaves the channels this file joined in it: once the
+ * store has the server left and no server we are in lists the channel,
+ * it is left too.  That also undoes a join that crossed /server leave
+ * (the command leaves the channels the store knew of, then the server).
+ * A channel joined by hand stays.
+ *
  * A server joined a moment ago is left alone for NET_CHANNELS_SETTLE_MS:
  * /join is joining its channels itself, and may yet leave it again (an
  * invite code that has expired), and channels joined behind its back
@@ -139,20 +145,15 @@ net_channels_tried(struct net *n, const char *room_id)
 	return 0;
 }
 
-/* Count room_id as tried, and save the list. */
+/* Save the list of ids tried. */
 static void
-net_channels_add(struct net *n, const char *room_id)
+net_channels_save(struct net *n)
 {
 	struct haos_error	 e2;
 	json_t			*a;
 	char			*text;
 	size_t			 i;
 
-	if (net_channels_tried(n, room_id))
-		return;
-	n->chan_tried = xrealloc(n->chan_tried, (n->nchan_tried + 1) *
-	    sizeof *n->chan_tried);
-	n->chan_tried[n->nchan_tried++] = xstrdup(room_id);
 	a = json_array();
 	for (i = 0; i < n->nchan_tried; i++)
 		json_array_append_new(a, json_string(n->chan_tried[i]));
@@ -166,6 +167,37 @@ net_channels_add(struct net *n, const char *room_id)
 			store_rollback(n->store);
 	}
 	free(text);
+}
+
+/* Count room_id as tried, and save the list. */
+static void
+net_channels_add(struct net *n, const char *room_id)
+{
+	if (net_channels_tried(n, room_id))
+		return;
+	n->chan_tried = xrealloc(n->chan_tried, (n->nchan_tried + 1) *
+	    sizeof *n->chan_tried);
+	n->chan_tried[n->nchan_tried++] = xstrdup(room_id);
+	net_channels_save(n);
+}
+
+/* Forget room_id (left with its server), and save the list. */
+static void
+net_channels_forget(struct net *n, const char *room_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < n->nchan_tried; i++) {
+		if (strcmp(n->chan_tried[i], room_id) == 0)
+			break;
+	}
+	if (i == n->nchan_tried)
+		return;
+	free(n->chan_tried[i]);
+	memmove(&n->chan_tried[i], &n->chan_tried[i + 1],
+	    (n->nchan_tried - i - 1) * sizeof *n->chan_tried);
+	n->nchan_tried--;
+	net_channels_save(n);
 }
 
 /* The first via of an m.space.child content, or NULL. */
@@ -185,8 +217,8 @@ net_channels_via(const char *content)
 
 /*
  * Ask about room_id (via: a server to join through, or NULL): first our
- * membership (stage 0), then the join (stage 1).  Returns 0 if the
- * request is under way.
+ * membership (stage 0), then the join (stage 1); or leave it (stage 2).
+ * Returns 0 if the request is under way.
  */
 static int
 net_channels_request(struct net *n, const char *room_id, const char *via,
@@ -199,8 +231,10 @@ net_channels_request(struct net *n, const char *room_id, const char *via,
 	if (stage == 0)
 		mr = matrix_req_state_get(room_id, "m.room.member",
 		    n->cfg.user_id);
-	else
+	else if (stage == 1)
 		mr = matrix_req_join(room_id, via);
+	else
+		mr = matrix_req_leave(room_id);
 	r = xcalloc(1, sizeof *r);
 	r->kind = NET_REQ_CHANNEL;
 	r->room_id = xstrdup(room_id);
@@ -238,6 +272,21 @@ net_channels_check(struct net *n)
 		return;
 	}
 	if (net_channels_spaces(n, now) == -1)
+		return;
+	if (store_query_left_children(n->store, &rows, &nrows, &e2) == -1) {
+		log_error("net", "channels of servers left: %s", e2.msg);
+		return;
+	}
+	for (i = 0; i < nrows; i++) {
+		if (net_channels_tried(n, rows[i].state_key) &&
+		    net_channels_request(n, rows[i].state_key, NULL, 2) == 0) {
+			log_info("net", "leaving channel %s with server %s",
+			    rows[i].state_key, rows[i].room_id);
+			break;
+		}
+	}
+	state_rows_free(rows, nrows);
+	if (n->chan_in_flight)
 		return;
 	if (store_query_new_children(n->store, &rows, &nrows, &e2) == -1) {
 		log_error("net", "new channels: %s", e2.msg);
@@ -300,8 +349,8 @@ net_channels_was_in(const struct http_resp *resp)
 
 /*
  * An answer: after the membership, join unless we left the room before;
- * after the join, count the room as tried.  A failure that may pass
- * later waits for the backoff and counts nothing.
+ * after the join, count the room as tried; after a leave, forget it.  A
+ * failure that may pass later waits for the backoff and counts nothing.
  */
 void
 net_channels_done(struct net *n, struct net_req *r,
@@ -320,6 +369,15 @@ net_channels_done(struct net *n, struct net_req *r,
 	}
 	n->chan_attempt = 0;
 	n->chan_next_at = 0;
+	if (r->page == 2) {
+		/* Left, or refused for good: not ours to leave again. */
+		if (err != NULL)
+			log_warn("net", "cannot leave channel %s: %s",
+			    r->room_id, err->msg);
+		net_channels_forget(n, r->room_id);
+		net_channels_check(n);
+		return;
+	}
 	if (r->page == 0 && (err != NULL || !net_channels_was_in(resp))) {
 		/* Never in it (or the server would not say): join. */
 		if (net_channels_request(n, r->room_id, r->via, 1) == 0)

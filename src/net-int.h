@@ -109,7 +109,7 @@ struct net_req {
 	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
 	int		 page;		/* NET_REQ_RECHECK: 1, 2, ...;
 					   NET_REQ_CHANNEL: 0 membership,
-					   1 join */
+					   1 join, 2 leave */
 	char		*via;		/* NET_REQ_CHANNEL: join through */
 };
 

@@ -439,6 +439,36 @@ store_query_new_children(struct store *s, struct state_row **rows,
 	return store_query_state_rows(s, st, rows, n, "new children", err);
 }
 
+/*
+ * The m.space.child events (room_id: the space) of the spaces we left
+ * that name a room we are still in and that no space we are in lists.
+ */
+int
+store_query_left_children(struct store *s, struct state_row **rows,
+    size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT " STATE_COLS
+	    "FROM space_children c JOIN rooms r ON r.id = c.space "
+	    "JOIN state x ON x.room = c.space AND "
+	    "x.type = 'm.space.child' AND x.state_key = c.child_id "
+	    "WHERE r.membership = 'leave' AND "
+	    "EXISTS (SELECT 1 FROM rooms k WHERE k.room_id = c.child_id AND "
+	    "k.membership = 'join') AND "
+	    "NOT EXISTS (SELECT 1 FROM space_children o JOIN rooms q ON "
+	    "q.id = o.space WHERE o.child_id = c.child_id AND "
+	    "q.membership != 'leave') "
+	    "ORDER BY r.room_id, c.child_id";
+	sqlite3_stmt		*st;
+
+	store_read(s);
+	*rows = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	return store_query_state_rows(s, st, rows, n, "left children", err);
+}
+
 /* The event id a user's receipt of rtype points at. */
 int
 store_query_receipt(struct store *s, const char *room_id, const char *rtype,

@@ -296,6 +296,8 @@ int	store_query_state_all(struct store *, const char *room_id,
 	    struct haos_error *);
 int	store_query_new_children(struct store *, struct state_row **,
 	    size_t *, struct haos_error *);
+int	store_query_left_children(struct store *, struct state_row **,
+	    size_t *, struct haos_error *);
 int	store_query_receipt(struct store *, const char *room_id,
 	    const char *rtype, const char *user_id, char **,
 	    struct haos_error *);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Channels follow their server (issue #14): a channel created after alice
 # joined is joined for her and shows in the list, /goto and the switcher;
-# one whose m.space.child is removed leaves the server's list.  A voice
+# one whose m.space.child is removed leaves the server's list; one she
+# left is not joined again, and leaving a server leaves those joined.  A voice
 # channel says in its header what it is and who is in its call (MatrixRTC
 # memberships in the room state, expired ones ignored).
 set -uo pipefail
@@ -135,6 +136,20 @@ keys "/goto Quiet Guild" Enter
 check "Quiet Guild lists #kept" wait_for "# kept" 15
 check "#gone is not joined again" test -z "$(room_id gone "$ALICE_TOKEN")"
 check "nor listed" wait_gone "# gone" 1
+
+# 5. Leaving a server (here from another client) leaves the channels haos
+# joined in it.
+leave() { hs_call POST "/_matrix/client/v3/rooms/$(enc "$1")/leave" "$ALICE_TOKEN" '{}' | grep -q '^200 '; }
+check "alice leaves Quiet Guild elsewhere" leave "$quiet"
+wait_left() {
+	local i
+	for ((i = 0; i < 40; i++)); do
+		[ -z "$(room_id "$1" "$ALICE_TOKEN")" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+check "#kept is left with its server" wait_left kept
 
 [ "$FAILS" = 0 ] || dump
 finish

@@ -412,6 +412,27 @@ START_TEST(test_new_children)
 	}
 	ck_assert_msg(found, "an unlinked channel is among the other rooms");
 	room_rows_free(r, n);
+
+	/* Leaving !s: nothing new to join, and !a is left behind in it. */
+	ck_assert_int_eq(store_query_left_children(st, &x, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	state_rows_free(x, n);
+	j = json_loads("{\"next_batch\":\"s2\",\"rooms\":{\"leave\":{"
+	    "\"!s:hs\":{\"state\":{\"events\":[]},"
+	    "\"timeline\":{\"events\":[]}}}}}", 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	memset(&res, 0, sizeof res);
+	ck_assert_msg(ingest_sync(st, j, &res, &err) == 0, "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(j);
+	ck_assert_int_eq(store_query_new_children(st, &x, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	state_rows_free(x, n);
+	ck_assert_int_eq(store_query_left_children(st, &x, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(x[0].room_id, "!s:hs");
+	ck_assert_str_eq(x[0].state_key, "!a:hs");
+	state_rows_free(x, n);
 	store_close(st);
 	test_rmtree(dir);
 	free(path);
