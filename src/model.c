@@ -116,6 +116,19 @@ outbox_row_free(struct outbox_row *o)
 }
 
 void
+state_row_free(struct state_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->room_id);
+	free(r->type);
+	free(r->state_key);
+	free(r->sender);
+	free(r->content);
+	memset(r, 0, sizeof *r);
+}
+
+void
 room_rows_free(struct room_row *rows, size_t n)
 {
 	size_t	 i;
@@ -162,5 +175,15 @@ outbox_rows_free(struct outbox_row *rows, size_t n)
 
 	for (i = 0; i < n; i++)
 		outbox_row_free(&rows[i]);
+	free(rows);
+}
+
+void
+state_rows_free(struct state_row *rows, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		state_row_free(&rows[i]);
 	free(rows);
 }

@@ -158,15 +158,15 @@ net_fill_start(struct net *n, const char *room_id, struct net_fill *want)
 
 /* Whether the background may start a page now. */
 static int
-net_fill_background_ready(struct net *n, int64_t now)
+net_background_ready(struct net *n, int64_t now)
 {
-	return n->cfg.fill_background && n->caught_up && !n->auth_failed &&
+	return n->cfg.background && n->caught_up && !n->auth_failed &&
 	    n->fill_left != 0 && n->nwanted == 0 && now >= n->fill_next_at;
 }
 
 /* The rooms of the plan, the most recently active first, as slots free. */
 static void
-net_fill_background(struct net *n, int64_t now)
+net_background(struct net *n, int64_t now)
 {
 	struct haos_error	 e2;
 	char			**ids = NULL, **skip;
@@ -174,7 +174,7 @@ net_fill_background(struct net *n, int64_t now)
 	int64_t			 left = 0;
 	int			 rc;
 
-	if (!net_fill_background_ready(n, now))
+	if (!net_background_ready(n, now))
 		return;
 	for (i = 0; i < n->nfills; i++)
 		busy += !n->fills[i].user;
@@ -237,7 +237,7 @@ net_fill_pump(struct net *n, int64_t now)
 		net_fill_answer(n, w, rc == -1 ? &e2 : NULL);
 	}
 	n->nwanted = 0;
-	net_fill_background(n, now);
+	net_background(n, now);
 }
 
 /* A first start's room list is stored: plan the background filling. */

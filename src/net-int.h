@@ -44,6 +44,12 @@ struct net_fill {
 	size_t		 ntags;
 };
 
+/* A server we are in, and since when (net_now_ms(); 0: before start). */
+struct net_space {
+	char		*room_id;
+	int64_t		 since;
+};
+
 /*
  * Everything below "thread-owned" belongs to the net thread alone.  The
  * UI thread touches only the job queue (under lock) and the atomics.
@@ -99,6 +105,15 @@ struct net {
 	size_t			 nrecheck;
 	int			 recheck_found;	/* decided since the last */
 	int			 recheck_resent; /* notice */
+	char			**chan_tried;	/* see net-channels.c */
+	size_t			 nchan_tried;
+	struct net_space	*chan_spaces;	/* servers joined */
+	size_t			 nchan_spaces;
+	int			 chan_initial;	/* no /sync stored yet */
+	int			 chan_in_flight;
+	int			 chan_attempt;
+	int64_t			 chan_next_at;	/* backoff over */
+	int64_t			 chan_wake_at;	/* check then; 0: no need */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -107,11 +122,14 @@ struct net_req {
 	int		 kind;
 	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK */
 	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL,
-					   NET_REQ_RECHECK */
+					   NET_REQ_RECHECK, NET_REQ_CHANNEL */
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
 	uint64_t	 tag;		/* NET_REQ_GENERIC */
 	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
-	int		 page;		/* NET_REQ_RECHECK: 1, 2, ... */
+	int		 page;		/* NET_REQ_RECHECK: 1, 2, ...;
+					   NET_REQ_CHANNEL: 0 membership,
+					   1 join, 2 leave */
+	char		*via;		/* NET_REQ_CHANNEL: join through */
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
 };
@@ -122,7 +140,8 @@ enum {
 	NET_REQ_SEND,
 	NET_REQ_BACKFILL,
 	NET_REQ_GENERIC,
-	NET_REQ_RECHECK
+	NET_REQ_RECHECK,
+	NET_REQ_CHANNEL
 };
 
 /* net.c */
@@ -170,5 +189,13 @@ void	net_recheck_start(struct net *, struct net_room *,
 void	net_recheck_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_recheck_free(struct net *);
+
+/* net-channels.c: channels new in a server we are in are joined */
+void	net_channels_start(struct net *);
+void	net_channels_check(struct net *);
+void	net_channels_pump(struct net *);
+void	net_channels_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_channels_free(struct net *);
 
 #endif

@@ -254,6 +254,7 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 			net_set_state(n, NET_CONNECTED, 0);
 			if (res.notify != 0)
 				notify_post(n->cfg.notify, res.notify);
+			net_channels_check(n);	/* issue #14: new channels */
 		}
 		ingest_result_free(&res);
 		/* The UI knows: now copy the WAL back while the poll waits. */

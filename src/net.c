@@ -192,6 +192,7 @@ net_req_free(struct net_req *r)
 {
 	free(r->txn_id);
 	free(r->room_id);
+	free(r->via);
 	free(r);
 }
 
@@ -274,6 +275,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 		break;
 	case NET_REQ_RECHECK:
 		net_recheck_done(n, r, resp, err);
+		break;
+	case NET_REQ_CHANNEL:
+		net_channels_done(n, r, resp, err);
 		break;
 	}
 	net_req_free(r);
@@ -403,6 +407,7 @@ net_main(void *arg)
 		net_fill_plan(n);
 	else
 		n->fill_left = -1;
+	net_channels_start(n);
 	log_info("net", "started (%s)", n->since != NULL ? "incremental" :
 	    "initial sync");
 
@@ -429,11 +434,14 @@ net_main(void *arg)
 			net_sync_start(n);
 		net_outbox_pump(n);
 		net_fill_pump(n, now);
+		net_channels_pump(n);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
 		if (n->sync_next_at > now && n->sync_next_at - now < wait)
 			wait = n->sync_next_at - now;
+		if (n->chan_wake_at > now && n->chan_wake_at - now < wait)
+			wait = n->chan_wake_at - now;
 		for (i = 0; i < n->nrooms; i++) {
 			if (!n->rooms[i].in_flight && n->rooms[i].next_at > now &&
 			    n->rooms[i].next_at - now < wait)
@@ -467,6 +475,7 @@ net_main(void *arg)
 	n->store = NULL;
 	net_recheck_free(n);
 	net_fill_free(n);
+	net_channels_free(n);
 	return NULL;
 }
 

@@ -10,13 +10,26 @@
 #include "haos/xmalloc.h"
 #include "store-int.h"
 
+/*
+ * A room's m.space.parent claim, unless that space has since removed its
+ * m.space.child for the room (a deleted or unlinked channel): the space's
+ * word wins over the room's.  A space that lists the room is in
+ * space_children; one whose state holds the child event but not that
+ * row has removed it.
+ */
+#define ROOM_CLAIM							\
+	"(CASE WHEN EXISTS (SELECT 1 FROM state x JOIN rooms p ON "	\
+	"p.id = x.room WHERE p.room_id = r.parent_id AND "		\
+	"x.type = 'm.space.child' AND x.state_key = r.room_id) "	\
+	"THEN NULL ELSE r.parent_id END)"
+
 /* Columns of a room_row, in store_query_row_room() order. */
 #define ROOM_COLS							\
 	"r.room_id, r.name, r.topic, r.avatar_url, r.canonical_alias, "	\
 	"r.room_type, r.membership, r.is_direct, r.direct_user, "	\
 	"r.encrypted, coalesce((SELECT p.room_id FROM space_children sc " \
 	"JOIN rooms p ON p.id = sc.space WHERE sc.child_id = r.room_id " \
-	"LIMIT 1), r.parent_id), (SELECT sc.sort_order FROM "		\
+	"LIMIT 1), " ROOM_CLAIM "), (SELECT sc.sort_order FROM "	\
 	"space_children sc WHERE sc.child_id = r.room_id LIMIT 1), "	\
 	"r.channel_type, r.unread, r.highlight, "			\
 	"coalesce(r.joined_count, -1), r.last_ts "
@@ -96,7 +109,7 @@ store_query_rooms(struct store *s, enum store_rooms kind,
 	    "c.child_id = r.room_id AND c.space = "
 	    "(SELECT id FROM rooms WHERE room_id = ?1) "
 	    "WHERE r.membership != 'leave' AND "
-	    "(c.child_id IS NOT NULL OR r.parent_id = ?1) "
+	    "(c.child_id IS NOT NULL OR " ROOM_CLAIM " = ?1) "
 	    "ORDER BY c.sort_order IS NULL, c.sort_order, "
 	    "lower(coalesce(r.name, r.room_id)), r.room_id";
 	static const char	*direct = "SELECT " ROOM_COLS "FROM rooms r "
@@ -104,7 +117,7 @@ store_query_rooms(struct store *s, enum store_rooms kind,
 	    "ORDER BY r.last_ts DESC, r.room_id";
 	static const char	*other = "SELECT " ROOM_COLS "FROM rooms r "
 	    "WHERE r.membership != 'leave' AND r.is_direct = 0 AND "
-	    "r.room_type IS NOT 'm.space' AND r.parent_id IS NULL AND "
+	    "r.room_type IS NOT 'm.space' AND " ROOM_CLAIM " IS NULL AND "
 	    "NOT EXISTS (SELECT 1 FROM space_children c "
 	    "WHERE c.child_id = r.room_id) "
 	    "ORDER BY lower(coalesce(r.name, r.room_id)), r.room_id";
@@ -390,6 +403,124 @@ store_query_state_sender(struct store *s, const char *room_id,
 	store_read(s);
 	return store_get_text(s, err, "query", sql, out, "ttt", room_id, type,
 	    state_key) == -1 ? -1 : 0;
+}
+
+/* Columns of a state_row, in store_query_state_rows() order. */
+#define STATE_COLS							\
+	"r.room_id, x.type, x.state_key, x.sender, x.content, "	\
+	"coalesce((SELECT e.ts FROM events e "				\
+	"WHERE e.event_id = x.event_id), 0) "
+
+/* Step st to the end into rows (what: for the error). */
+static int
+store_query_state_rows(struct store *s, sqlite3_stmt *st,
+    struct state_row **rows, size_t *n, const char *what,
+    struct haos_error *err)
+{
+	struct state_row	*arr = NULL, *x;
+	size_t			 cap = 0;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arr = store_query_grow(arr, n, &cap, sizeof *arr);
+		x = &arr[*n - 1];
+		x->room_id = store_col_str(st, 0);
+		x->type = store_col_str(st, 1);
+		x->state_key = store_col_str(st, 2);
+		x->sender = store_col_str(st, 3);
+		x->content = store_col_str(st, 4);
+		x->ts = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		state_rows_free(arr, *n);
+		*n = 0;
+		return store_fail(s, err, what);
+	}
+	*rows = arr;
+	return 0;
+}
+
+/* Every current state event of type in a room, by state key. */
+int
+store_query_state_all(struct store *s, const char *room_id, const char *type,
+    struct state_row **rows, size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT " STATE_COLS "FROM state x "
+	    "JOIN rooms r ON r.id = x.room WHERE r.room_id = ?1 AND "
+	    "x.type = ?2 ORDER BY x.state_key";
+	sqlite3_stmt		*st;
+
+	store_read(s);
+	*rows = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	store_bind(st, "tt", room_id, type);
+	return store_query_state_rows(s, st, rows, n, "state", err);
+}
+
+/*
+ * The m.space.child events (room_id: the space) of the spaces we are in
+ * that name a room we have never been in: not joined, invited or left.
+ * A deleted server's children are not listed.
+ */
+int
+store_query_new_children(struct store *s, struct state_row **rows,
+    size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT " STATE_COLS
+	    "FROM space_children c JOIN rooms r ON r.id = c.space "
+	    "JOIN state x ON x.room = c.space AND "
+	    "x.type = 'm.space.child' AND x.state_key = c.child_id "
+	    "WHERE r.membership = 'join' AND r.room_type = 'm.space' AND "
+	    "NOT EXISTS (SELECT 1 FROM rooms k "
+	    "WHERE k.room_id = c.child_id) AND "
+	    "NOT EXISTS (SELECT 1 FROM state d WHERE d.room = c.space AND "
+	    "d.type = 'io.haos.server_deleted' AND d.state_key = '' AND "
+	    "d.content != '{}') "
+	    "ORDER BY r.room_id, c.sort_order IS NULL, c.sort_order, "
+	    "c.child_id";
+	sqlite3_stmt		*st;
+
+	store_read(s);
+	*rows = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	return store_query_state_rows(s, st, rows, n, "new children", err);
+}
+
+/*
+ * The m.space.child events (room_id: the space) of the spaces we left
+ * that name a room we are still in and that no space we are in lists.
+ */
+int
+store_query_left_children(struct store *s, struct state_row **rows,
+    size_t *n, struct haos_error *err)
+{
+	static const char	*sql = "SELECT " STATE_COLS
+	    "FROM space_children c JOIN rooms r ON r.id = c.space "
+	    "JOIN state x ON x.room = c.space AND "
+	    "x.type = 'm.space.child' AND x.state_key = c.child_id "
+	    "WHERE r.membership = 'leave' AND "
+	    "EXISTS (SELECT 1 FROM rooms k WHERE k.room_id = c.child_id AND "
+	    "k.membership = 'join') AND "
+	    "NOT EXISTS (SELECT 1 FROM space_children o JOIN rooms q ON "
+	    "q.id = o.space WHERE o.child_id = c.child_id AND "
+	    "q.membership != 'leave') "
+	    "ORDER BY r.room_id, c.child_id";
+	sqlite3_stmt		*st;
+
+	store_read(s);
+	*rows = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	return store_query_state_rows(s, st, rows, n, "left children", err);
 }
 
 /* The event id a user's receipt of rtype points at. */

@@ -96,6 +96,16 @@ struct gap_row {
 	char		*prev_batch;
 };
 
+/* A current state event, with its time when the timeline had it. */
+struct state_row {
+	char		*room_id;
+	char		*type;
+	char		*state_key;
+	char		*sender;
+	char		*content;	/* JSON text */
+	int64_t		 ts;		/* origin_server_ts; 0: unknown */
+};
+
 struct outbox_row {
 	int64_t		 id;
 	char		*room_id;
@@ -116,6 +126,7 @@ void	member_row_free(struct member_row *);
 void	event_row_free(struct event_row *);
 void	gap_row_free(struct gap_row *);
 void	outbox_row_free(struct outbox_row *);
+void	state_row_free(struct state_row *);
 
 /* Free n rows and the array itself. */
 void	room_rows_free(struct room_row *, size_t);
@@ -123,6 +134,7 @@ void	member_rows_free(struct member_row *, size_t);
 void	event_rows_free(struct event_row *, size_t);
 void	gap_rows_free(struct gap_row *, size_t);
 void	outbox_rows_free(struct outbox_row *, size_t);
+void	state_rows_free(struct state_row *, size_t);
 
 const char		*outbox_state_name(enum outbox_state);
 enum outbox_state	 outbox_state_parse(const char *);

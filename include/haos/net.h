@@ -20,7 +20,9 @@ struct net_config {
 	long		 sync_timeout_ms;	/* long-poll hold, e.g. 30000 */
 	long		 request_timeout_ms;	/* every other request */
 	int		 timeline_limit;	/* in the sync filter */
-	int		 fill_background; /* fill a first start's timelines */
+	int		 background;	/* the client's own work: fill a first
+					   start's timelines, join new channels
+					   (not for haos run) */
 	struct http_opts http;
 	struct notify	*notify;	/* where changes are posted */
 };

@@ -313,6 +313,13 @@ int	store_query_state(struct store *, const char *room_id,
 int	store_query_state_sender(struct store *, const char *room_id,
 	    const char *type, const char *state_key, char **,
 	    struct haos_error *);
+int	store_query_state_all(struct store *, const char *room_id,
+	    const char *type, struct state_row **, size_t *,
+	    struct haos_error *);
+int	store_query_new_children(struct store *, struct state_row **,
+	    size_t *, struct haos_error *);
+int	store_query_left_children(struct store *, struct state_row **,
+	    size_t *, struct haos_error *);
 int	store_query_receipt(struct store *, const char *room_id,
 	    const char *rtype, const char *user_id, char **,
 	    struct haos_error *);

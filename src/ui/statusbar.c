@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "haos/activity.h"
+#include "haos/call.h"
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/log.h"
@@ -18,6 +19,7 @@
 #include "haos/xmalloc.h"
 
 #define STATUSBAR_MESSAGE_MS	8000	/* how long a status message stays */
+#define STATUSBAR_CALL_NAMES	5	/* names shown of those in a call */
 
 /* The status and typing lines' own data, opaque outside this file. */
 struct status_state {
@@ -183,7 +185,43 @@ const struct pane_ops statusbar_ops = {
 	.refresh = statusbar_refresh
 };
 
-/* "Acme > # general - topic". */
+/*
+ * What a voice or video channel is, until haos joins calls itself, and
+ * who is in its call (MatrixRTC memberships in the room state): "voice
+ * channel: calls are joined from the web app · in the call: bob, carol".
+ * Raw text: the caller sanitises.
+ */
+static char *
+statusbar_call_text(struct ui *ui, const struct ui_chan *c)
+{
+	struct haos_error	 err;
+	struct timespec		 ts;
+	char			**ids = NULL, *s, *t;
+	size_t			 n = 0, i;
+
+	s = xasprintf("%s channel: calls are joined from the web app",
+	    c->type == CHANNEL_VIDEO ? "video" : "voice");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (call_room_members(ui->store, c->id, (int64_t)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000, &ids, &n, &err) == -1)
+		log_warn("ui", "call members: %s", err.msg);
+	for (i = 0; i < n && i < STATUSBAR_CALL_NAMES; i++) {
+		t = xasprintf("%s%s%s", s, i == 0 ? (ui->theme.ascii ?
+		    " - in the call: " : " \xc2\xb7 in the call: ") : ", ",
+		    ui_name_of(ui, ids[i]));
+		free(s);
+		s = t;
+	}
+	if (n > STATUSBAR_CALL_NAMES) {
+		t = xasprintf("%s and %zu more", s, n - STATUSBAR_CALL_NAMES);
+		free(s);
+		s = t;
+	}
+	call_members_free(ids, n);
+	return s;
+}
+
+/* "Acme > # general - topic"; a voice channel says what it is first. */
 static void
 statusbar_topic_draw(struct pane *p)
 {
@@ -191,6 +229,7 @@ statusbar_topic_draw(struct pane *p)
 	struct haos_error	 err;
 	struct room_row		 r;
 	const struct ui_chan	*c;
+	char			*call;
 	int			 x = 1, si;
 
 	werase(p->win);
@@ -206,6 +245,15 @@ statusbar_topic_draw(struct pane *p)
 			x += ui_put_clean(p->win, 0, x, p->r.w - x, "# ",
 			    ui->theme.role[TH_DIM]);
 		x += ui_put_clean(p->win, 0, x, p->r.w - x, c->name, A_BOLD);
+		if (c->kind == UI_CHAN_ROOM && (c->type == CHANNEL_AUDIO ||
+		    c->type == CHANNEL_VIDEO)) {
+			call = statusbar_call_text(ui, c);
+			x += ui_put_clean(p->win, 0, x, p->r.w - x, "  ",
+			    A_NORMAL);
+			x += ui_put(p->win, 0, x, p->r.w - x, call,
+			    ui->theme.role[TH_ACCENT]);
+			free(call);
+		}
 	}
 	if (ui->room_id != NULL && store_query_room(ui->store, ui->room_id,
 	    &r, &err) == 1) {

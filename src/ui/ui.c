@@ -528,6 +528,7 @@ ui_run(struct ui *ui, struct haos_error *err)
 		}
 		if (n == 0) {
 			ui->status.dirty = 1;
+			ui->topic.dirty = 1;	/* call memberships expire */
 			pane_messages_rewrap(ui);  /* "Today", "loading" */
 		}
 		/* Also after EINTR: SIGWINCH arrives as KEY_RESIZE. */

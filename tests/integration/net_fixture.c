@@ -64,7 +64,7 @@ start_net(const struct hs_user *u, const char *store, struct notify *nt,
 	c.sync_timeout_ms = 5000;
 	c.request_timeout_ms = 10000;
 	c.timeline_limit = limit;
-	c.fill_background = 1;
+	c.background = 1;
 	c.http.connect_timeout_ms = 2000;
 	c.notify = nt;
 	n = net_start(&c, &err);

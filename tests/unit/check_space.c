@@ -330,6 +330,116 @@ START_TEST(test_store_lookups)
 }
 END_TEST
 
+/*
+ * Children to join and children unlinked: !s lists !a (joined), !n (never
+ * seen), !l (left) and !p (removed: empty content), and !p still names
+ * !s as its parent; the deleted server !z lists !m.
+ */
+static const char sync_children[] =
+"{\"next_batch\":\"s1\",\"rooms\":{\"join\":{"
+" \"!s:hs\":{\"state\":{\"events\":["
+"  {\"type\":\"m.room.create\",\"state_key\":\"\",\"sender\":\"@a:hs\","
+"   \"event_id\":\"$1\",\"content\":{\"type\":\"m.space\"}},"
+"  {\"type\":\"m.space.child\",\"state_key\":\"!a:hs\",\"sender\":\"@a:hs\","
+"   \"event_id\":\"$2\",\"content\":{\"via\":[\"hs\"]}},"
+"  {\"type\":\"m.space.child\",\"state_key\":\"!n:hs\",\"sender\":\"@a:hs\","
+"   \"event_id\":\"$3\",\"content\":{\"via\":[\"other.hs\"]}},"
+"  {\"type\":\"m.space.child\",\"state_key\":\"!l:hs\",\"sender\":\"@a:hs\","
+"   \"event_id\":\"$4\",\"content\":{\"via\":[\"hs\"]}},"
+"  {\"type\":\"m.space.child\",\"state_key\":\"!p:hs\",\"sender\":\"@a:hs\","
+"   \"event_id\":\"$5\",\"content\":{}}]}},"
+" \"!z:hs\":{\"state\":{\"events\":["
+"  {\"type\":\"m.room.create\",\"state_key\":\"\",\"sender\":\"@a:hs\","
+"   \"event_id\":\"$6\",\"content\":{\"type\":\"m.space\"}},"
+"  {\"type\":\"io.haos.server_deleted\",\"state_key\":\"\","
+"   \"sender\":\"@a:hs\",\"event_id\":\"$7\",\"content\":{\"deleted\":true}},"
+"  {\"type\":\"m.space.child\",\"state_key\":\"!m:hs\",\"sender\":\"@a:hs\","
+"   \"event_id\":\"$8\",\"content\":{\"via\":[\"hs\"]}}]}},"
+" \"!a:hs\":{\"state\":{\"events\":["
+"  {\"type\":\"m.space.parent\",\"state_key\":\"!s:hs\",\"sender\":\"@a:hs\","
+"   \"event_id\":\"$9\",\"content\":{\"via\":[\"hs\"],\"canonical\":true}}]}},"
+" \"!p:hs\":{\"state\":{\"events\":["
+"  {\"type\":\"m.space.parent\",\"state_key\":\"!s:hs\",\"sender\":\"@a:hs\","
+"   \"event_id\":\"$10\",\"content\":{\"via\":[\"hs\"],\"canonical\":true}}]}}"
+"},\"leave\":{"
+" \"!l:hs\":{\"state\":{\"events\":[]},\"timeline\":{\"events\":[]}}"
+"}}}";
+
+START_TEST(test_new_children)
+{
+	struct haos_error	 err;
+	struct ingest_result	 res;
+	struct state_row	*x;
+	struct room_row		*r;
+	struct store		*st;
+	json_t			*j;
+	char			*dir, *path;
+	size_t			 n, i;
+	int			 found;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/store.sqlite3", dir);
+	st = store_open(path, STORE_RW, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	j = json_loads(sync_children, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	memset(&res, 0, sizeof res);
+	ck_assert_msg(ingest_sync(st, j, &res, &err) == 0, "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(j);
+
+	/* Only the child never seen, of a server not deleted, with its via. */
+	ck_assert_int_eq(store_query_new_children(st, &x, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(x[0].room_id, "!s:hs");
+	ck_assert_str_eq(x[0].state_key, "!n:hs");
+	ck_assert_ptr_nonnull(strstr(x[0].content, "other.hs"));
+	state_rows_free(x, n);
+
+	/* !p names !s as parent, but !s removed it: not a channel of !s. */
+	ck_assert_int_eq(space_channels(st, "!s:hs", &r, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(r[0].room_id, "!a:hs");
+	ck_assert_str_eq(r[0].parent_id, "!s:hs");
+	room_rows_free(r, n);
+	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_OTHER, NULL, &r,
+	    &n, &err), 0);
+	for (i = 0, found = 0; i < n; i++) {
+		if (strcmp(r[i].room_id, "!p:hs") == 0) {
+			found = 1;
+			ck_assert_ptr_null(r[i].parent_id);
+		}
+	}
+	ck_assert_msg(found, "an unlinked channel is among the other rooms");
+	room_rows_free(r, n);
+
+	/* Leaving !s: nothing new to join, and !a is left behind in it. */
+	ck_assert_int_eq(store_query_left_children(st, &x, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	state_rows_free(x, n);
+	j = json_loads("{\"next_batch\":\"s2\",\"rooms\":{\"leave\":{"
+	    "\"!s:hs\":{\"state\":{\"events\":[]},"
+	    "\"timeline\":{\"events\":[]}}}}}", 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	memset(&res, 0, sizeof res);
+	ck_assert_msg(ingest_sync(st, j, &res, &err) == 0, "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(j);
+	ck_assert_int_eq(store_query_new_children(st, &x, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	state_rows_free(x, n);
+	ck_assert_int_eq(store_query_left_children(st, &x, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(x[0].room_id, "!s:hs");
+	ck_assert_str_eq(x[0].state_key, "!a:hs");
+	state_rows_free(x, n);
+	store_close(st);
+	test_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 Suite *
 suite_space(void)
 {
@@ -346,6 +456,7 @@ suite_space(void)
 	tcase_add_test(tc, test_orders);
 	tcase_add_test(tc, test_parse_join);
 	tcase_add_test(tc, test_store_lookups);
+	tcase_add_test(tc, test_new_children);
 	suite_add_tcase(s, tc);
 	return s;
 }
