@@ -92,6 +92,26 @@ store_query_room_key(struct store *s, const char *room_id, int64_t *key,
 	return store_get_int64(s, err, "room key", sql, key, "t", room_id);
 }
 
+/*
+ * The server (space) an invite to room r belongs to, or NULL: the
+ * pre-join state of a channel invite has no m.space.parent (Synapse
+ * sends join rules, name, avatar, alias, encryption and create), but a
+ * HAOS channel is restricted to the members of its space, so its join
+ * rules name the space.  Only a space I am invited to or in counts, and
+ * never for a DM.  Hostile content is no error: a rule that is not an
+ * object, or content that is not JSON, names no space.
+ */
+#define STORE_INVITE_SPACE \
+	"SELECT sp.room_id FROM state js, json_each(CASE WHEN " \
+	"json_valid(js.content) THEN js.content ELSE '{}' END, '$.allow') a " \
+	"JOIN rooms sp ON sp.room_id = CASE WHEN a.type = 'object' THEN " \
+	"json_extract(a.value, '$.room_id') END " \
+	"WHERE r.membership = 'invite' AND r.is_direct = 0 AND " \
+	"js.room = r.id AND js.type = 'm.room.join_rules' AND " \
+	"js.state_key = '' AND sp.room_type = 'm.space' AND " \
+	"sp.membership != 'leave' ORDER BY sp.membership = 'join', " \
+	"sp.room_id LIMIT 1"
+
 /* List rooms of one kind; CHANNELS needs the space's room id. */
 int
 store_query_rooms(struct store *s, enum store_rooms kind,
@@ -109,7 +129,8 @@ store_query_rooms(struct store *s, enum store_rooms kind,
 	    "c.child_id = r.room_id AND c.space = "
 	    "(SELECT id FROM rooms WHERE room_id = ?1) "
 	    "WHERE r.membership != 'leave' AND "
-	    "(c.child_id IS NOT NULL OR " ROOM_CLAIM " = ?1) "
+	    "(c.child_id IS NOT NULL OR " ROOM_CLAIM " = ?1 OR "
+	    "((" STORE_INVITE_SPACE ") = ?1)) "
 	    "ORDER BY c.sort_order IS NULL, c.sort_order, "
 	    "lower(coalesce(r.name, r.room_id)), r.room_id";
 	static const char	*direct = "SELECT " ROOM_COLS "FROM rooms r "
@@ -119,7 +140,8 @@ store_query_rooms(struct store *s, enum store_rooms kind,
 	    "WHERE r.membership != 'leave' AND r.is_direct = 0 AND "
 	    "r.room_type IS NOT 'm.space' AND " ROOM_CLAIM " IS NULL AND "
 	    "NOT EXISTS (SELECT 1 FROM space_children c "
-	    "WHERE c.child_id = r.room_id) "
+	    "WHERE c.child_id = r.room_id) AND "
+	    "(" STORE_INVITE_SPACE ") IS NULL "
 	    "ORDER BY lower(coalesce(r.name, r.room_id)), r.room_id";
 	const char		*sql;
 	sqlite3_stmt		*st;
@@ -164,6 +186,33 @@ store_query_rooms(struct store *s, enum store_rooms kind,
 	}
 	*rows = arr;
 	return 0;
+}
+
+/*
+ * The server (space) a pending channel invite belongs to (see
+ * STORE_INVITE_SPACE): 1 and *space_id (the caller frees it), 0 if none,
+ * -1 on error.
+ */
+int
+store_query_invite_space(struct store *s, const char *room_id,
+    char **space_id, struct haos_error *err)
+{
+	static const char	*sql = "SELECT (" STORE_INVITE_SPACE ") "
+				    "FROM rooms r WHERE r.room_id = ?1";
+	sqlite3_stmt		*st;
+	const unsigned char	*v;
+	int			 rc;
+
+	store_read(s);
+	*space_id = NULL;
+	st = store_row(s, err, "invite space", sql, &rc, "t", room_id);
+	if (st == NULL)
+		return rc;
+	v = sqlite3_column_text(st, 0);
+	if (v != NULL)
+		*space_id = xstrdup((const char *)v);
+	sqlite3_reset(st);
+	return v != NULL;
 }
 
 /* Read one room: 1 if found, 0 if unknown, -1 on error. */

@@ -295,6 +295,9 @@ size_t			 cmd_match_rooms(const struct room_row *, size_t n,
 			     size_t **hits);
 char			*cmd_accept_target(struct cmd_ctx *,
 			     const struct cmd_args *, char **label);
+size_t			 cmd_invite_channels(struct cmd_ctx *,
+			     const char *space, char ***ids, char ***labels);
+void			 cmd_invite_next(struct cmd_ctx *, const char *done);
 void			 cmd_dm_record(struct cmd_ctx *, const char *user,
 			     const char *room_id);
 const char		*cmd_role_name(int64_t power);
@@ -372,6 +375,8 @@ void			 cmd_goto_follow(struct cmd_ctx *, const char *room_id);
 
 /* /join's work (cmd-join.c), also used by /explore --join. */
 enum cmd_retval		 cmd_join_start(struct cmd_ctx *, const char *);
+enum cmd_retval		 cmd_join_start_with(struct cmd_ctx *, const char *,
+			     char **, size_t);
 
 /* Media upload of a local file (cmd-upload.c). */
 int			 cmd_upload_file(struct cmd_ctx *, const char *file,

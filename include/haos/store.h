@@ -307,6 +307,8 @@ int	store_query_outbox(struct store *, enum outbox_state,
 	    struct outbox_row **, size_t *, struct haos_error *);
 int	store_query_account_data(struct store *, const char *room_id,
 	    const char *type, char **, struct haos_error *);
+int	store_query_invite_space(struct store *, const char *room_id,
+	    char **, struct haos_error *);
 int	store_query_state(struct store *, const char *room_id,
 	    const char *type, const char *state_key, char **,
 	    struct haos_error *);

@@ -6,6 +6,7 @@
 #include "haos/client.h"
 #include "haos/error.h"
 #include "haos/matrix.h"
+#include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 
 static void
@@ -22,15 +23,44 @@ cmd_decline_done(struct cmd_ctx *ctx, const struct client_result *res,
 	free(label);
 }
 
+/*
+ * Decline an invite; a server's declines the channel invites that came
+ * with it too.  The selected invite declined, the next one is selected.
+ */
 static enum cmd_retval
 cmd_decline_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	char	*id, *label;
+	struct cmd_batch	*b;
+	char			*id, *label, *what, *clean, **ids, **labels;
+	size_t			 n, i;
 
 	id = cmd_accept_target(ctx, a, &label);
 	if (id == NULL)
 		return CMD_RETURN_ERROR;
-	cmd_call(ctx, matrix_req_leave(id), cmd_decline_done, label);
+	n = cmd_invite_channels(ctx, id, &ids, &labels);
+	if (n == 0)
+		cmd_call(ctx, matrix_req_leave(id), cmd_decline_done, label);
+	else {
+		clean = sanitize_text(label, (size_t)-1, 0);
+		what = xasprintf("invite to %s", clean);
+		b = cmd_batch_new(ctx, what, "declined",
+		    "/decline again to retry", 1);
+		cmd_batch_unit(b, "invite", "invites");
+		free(what);
+		what = xasprintf("server %s", clean);
+		cmd_batch_add(b, what, matrix_req_leave(id), 0);
+		free(what);
+		free(clean);
+		for (i = 0; i < n; i++)
+			cmd_batch_add(b, labels[i], matrix_req_leave(ids[i]),
+			    0);
+		free(label);
+		cmd_batch_start(b);
+	}
+	cmd_strings_free(ids, n);
+	cmd_strings_free(labels, n);
+	if (a->argc == 0)
+		cmd_invite_next(ctx, id);
 	free(id);
 	return CMD_RETURN_WAIT;
 }

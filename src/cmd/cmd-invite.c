@@ -1,4 +1,4 @@
-/* /invite @user:server: to the server (space) and every channel of it. */
+/* /invite @user:server: to the server (space) and its closed channels. */
 #include "haos/cmd.h"
 
 #include <stdlib.h>
@@ -33,12 +33,51 @@ cmd_invite_joined(struct cmd_ctx *ctx, const char *room, const char *user)
 	return joined;
 }
 
+/*
+ * Does room let the members of space in without an invite?  A HAOS
+ * channel is restricted to its space (space.c); a public one is open.
+ * Unknown join rules need the invite.
+ */
+static int
+cmd_invite_open(struct cmd_ctx *ctx, const char *room, const char *space)
+{
+	struct haos_error	 err;
+	json_t			*c, *allow, *a;
+	const char		*rule;
+	char			*text = NULL;
+	size_t			 i;
+	int			 open = 0;
+
+	if (ctx->store == NULL || store_query_state(ctx->store, room,
+	    "m.room.join_rules", "", &text, &err) != 0 || text == NULL) {
+		free(text);
+		return 0;
+	}
+	c = json_load_stored(text);
+	free(text);
+	rule = json_get_str(c, "join_rule", "");
+	if (strcmp(rule, "public") == 0)
+		open = 1;
+	else if (strcmp(rule, "restricted") == 0 ||
+	    strcmp(rule, "knock_restricted") == 0) {
+		allow = json_get_arr(c, "allow");
+		json_array_foreach(allow, i, a) {
+			if (strcmp(json_get_str(a, "type", ""),
+			    "m.room_membership") == 0 && strcmp(json_get_str(a,
+			    "room_id", ""), space) == 0)
+				open = 1;
+		}
+	}
+	json_decref(c);
+	return open;
+}
+
 static enum cmd_retval
 cmd_invite_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct cmd_batch	*b = NULL;
 	char			**ids, **labels, *who, *what;
-	size_t			 n, i;
+	size_t			 n, i, open = 0;
 
 	if (!matrix_valid_user_id(a->argv[0])) {
 		cmd_error(ctx, "invite: not a user id (@name:server): %s",
@@ -51,6 +90,15 @@ cmd_invite_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		/* Already there: an invite would only be refused. */
 		if (cmd_invite_joined(ctx, ids[i], a->argv[0]))
 			continue;
+		/*
+		 * A channel open to the server's members needs none: the
+		 * invitee gets one invite, the server's, and /accept joins
+		 * its channels (as the web app's invite does).
+		 */
+		if (i > 0 && cmd_invite_open(ctx, ids[i], ctx->server_id)) {
+			open++;
+			continue;
+		}
 		if (b == NULL) {
 			what = xasprintf("invite %s", who);
 			b = cmd_batch_new(ctx, what, "invited",
@@ -63,8 +111,10 @@ cmd_invite_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	cmd_strings_free(ids, n);
 	cmd_strings_free(labels, n);
 	if (b == NULL) {
-		cmd_info(ctx, "invite: %s is already in the server and all "
-		    "its channels", who);
+		cmd_info(ctx, open > 0 ? "invite: %s is already in the "
+		    "server, whose channels are open to its members" :
+		    "invite: %s is already in the server and all its "
+		    "channels", who);
 		free(who);
 		return CMD_RETURN_NORMAL;
 	}
@@ -78,7 +128,7 @@ const struct cmd_entry cmd_invite_entry = {
 	.alias = NULL,
 	.args = { 1, 1 },
 	.usage = "@user:server",
-	.help = "Invite a user to the server and all its channels",
+	.help = "Invite a user to the server (and its invite-only channels)",
 	.target = CMD_TARGET_SERVER,
 	.power = POWER_GUEST,		/* invite is 0 in the 4.2 template */
 	.flags = 0,

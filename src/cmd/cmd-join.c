@@ -39,6 +39,8 @@ struct cmd_join {
 	char		*via;		/* server to join through */
 	size_t		 nchannels;
 	int		 space;
+	char		**also;		/* channel invites to join as well */
+	size_t		 nalso;
 };
 
 static void
@@ -48,6 +50,7 @@ cmd_join_free(struct cmd_join *j)
 	free(j->room_id);
 	free(j->name);
 	free(j->via);
+	cmd_strings_free(j->also, j->nalso);
 	free(j);
 }
 
@@ -89,9 +92,25 @@ cmd_join_undo(struct cmd_ctx *ctx, struct cmd_join *j, const char *why)
 	cmd_call(ctx, matrix_req_leave(j->room_id), cmd_join_left, j);
 }
 
+/* Is room_id one of kids ([id, via] pairs)? */
+static int
+cmd_join_listed(json_t *kids, const char *room_id)
+{
+	json_t	*ev;
+	size_t	 i;
+
+	json_array_foreach(kids, i, ev) {
+		if (strcmp(json_string_value(json_array_get(ev, 0)),
+		    room_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * The room's state arrived: check the invite code, then join every
- * channel the space lists (m.space.child with a via).
+ * channel the space lists (m.space.child with a via) and the channel
+ * invites that came with it.
  */
 static void
 cmd_join_state(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
@@ -154,6 +173,13 @@ cmd_join_state(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 			cmd_seq_add(q, matrix_req_join(json_string_value(
 			    json_array_get(ev, 0)), json_string_value(
 			    json_array_get(ev, 1))), 0);
+			j->nchannels++;
+		}
+		/* Invited channels the space does not list (yet). */
+		for (i = 0; i < j->nalso; i++) {
+			if (cmd_join_listed(kids, j->also[i]))
+				continue;
+			cmd_seq_add(q, matrix_req_join(j->also[i], NULL), 0);
 			j->nchannels++;
 		}
 		cmd_seq_run(ctx, q);
@@ -254,13 +280,27 @@ cmd_join_service(struct cmd_ctx *ctx, const struct client_result *res,
 enum cmd_retval
 cmd_join_start(struct cmd_ctx *ctx, const char *arg)
 {
+	return cmd_join_start_with(ctx, arg, NULL, 0);
+}
+
+/*
+ * The same, and if it is a server, also the rooms (channel invites) in
+ * also, which the call takes over.
+ */
+enum cmd_retval
+cmd_join_start_with(struct cmd_ctx *ctx, const char *arg, char **also,
+    size_t nalso)
+{
 	struct haos_error	 err;
 	struct cmd_join		*j;
 	const char		*svc, *colon;
 
 	j = xcalloc(1, sizeof *j);
+	j->also = also;
+	j->nalso = nalso;
 	if (space_parse_join(arg, &j->t, &err) == -1) {
 		cmd_error(ctx, "join: %s", err.msg);
+		cmd_strings_free(j->also, j->nalso);
 		free(j);
 		return CMD_RETURN_ERROR;
 	}

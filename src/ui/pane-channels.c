@@ -54,6 +54,7 @@ pane_channels_free_list(struct ui_chan *c, size_t n)
 		free(c[i].id);
 		free(c[i].name);
 		free(c[i].inviter);
+		free(c[i].with);
 	}
 	free(c);
 }
@@ -176,6 +177,49 @@ pane_channels_is_voice(const struct room_row *r)
 	    r->channel == CHANNEL_VIDEO);
 }
 
+/*
+ * A server invite is one entry: the space, and under it the channel
+ * invites of that server (store_query_rooms() folds them in), which
+ * /accept and /decline take along.
+ */
+static void
+pane_channels_server_invite(struct ui *ui, struct pane_channels_list *l,
+    const struct room_row *space)
+{
+	struct haos_error	 err;
+	struct room_row		*ch = NULL;
+	struct ui_chan		*c;
+	size_t			 nch = 0, i, inv;
+	char			*label, *row, *with;
+
+	pane_channels_add(l, UI_CHAN_HEADING, NULL, "INVITE");
+	pane_channels_room(ui, l, space);
+	inv = l->n - 1;
+	if (store_query_rooms(ui->store, STORE_ROOMS_CHANNELS, space->room_id,
+	    &ch, &nch, &err) == -1) {
+		log_warn("ui", "channels: %s", err.msg);
+		return;
+	}
+	for (i = 0; i < nch; i++) {
+		if (ch[i].join != ROOM_INVITE || ch[i].is_space)
+			continue;
+		if (l->c[inv].with == NULL)
+			pane_channels_add(l, UI_CHAN_HEADING, NULL,
+			    "WITH CHANNELS");
+		label = pane_channels_label(ui, &ch[i]);
+		row = xasprintf("  # %s", label);
+		pane_channels_add(l, UI_CHAN_HEADING, NULL, row);
+		free(row);
+		c = &l->c[inv];
+		with = c->with == NULL ? xasprintf("#%s", label) :
+		    xasprintf("%s, #%s", c->with, label);
+		free(c->with);
+		c->with = with;
+		free(label);
+	}
+	room_rows_free(ch, nch);
+}
+
 /* Re-read the list for the selected server (NULL: DMs and rooms). */
 void
 pane_channels_load(struct ui *ui)
@@ -203,8 +247,7 @@ pane_channels_load(struct ui *ui)
 		    pane_channels_is_joined);
 	} else if (store_query_room(ui->store, ui->server_id, &r,
 	    &err) == 1 && r.join == ROOM_INVITE) {
-		pane_channels_add(&l, UI_CHAN_HEADING, NULL, "INVITE");
-		pane_channels_room(ui, &l, &r);
+		pane_channels_server_invite(ui, &l, &r);
 		room_row_free(&r);
 	} else {
 		if (r.room_id != NULL)

@@ -328,7 +328,13 @@ pane_messages_invite(struct pane *p)
 	    c->name);
 	ui_put_clean(p->win, y, 2, p->r.w - 4, line, A_BOLD);
 	free(line);
-	ui_put_clean(p->win, y + 2, 2, p->r.w - 4,
+	if (c->with != NULL) {
+		line = xasprintf("and its channels %s", c->with);
+		ui_put_clean(p->win, ++y, 2, p->r.w - 4, line, A_BOLD);
+		free(line);
+	}
+	ui_put_clean(p->win, y + 2, 2, p->r.w - 4, c->with != NULL ?
+	    "Alt+a or /accept to join them all, Alt+d or /decline to refuse" :
 	    "Alt+a or /accept to join, Alt+d or /decline to refuse",
 	    ui->theme.role[TH_DIM]);
 	return 1;

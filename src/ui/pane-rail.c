@@ -127,18 +127,23 @@ pane_rail_index(struct ui *ui)
 	return -1;
 }
 
-/* The entry numbered n past the invites (Direct Messages is 1), or -1. */
+/*
+ * The entry numbered n, or -1: Direct Messages is 1, the servers follow,
+ * and the pending server invites (drawn at the top) are numbered after
+ * them, so that an invite arriving renumbers nothing.
+ */
 int
 pane_rail_nth(struct ui *ui, int n)
 {
 	struct rail_state	*rs = pane_rail_state(ui);
-	int			 first = 0;
+	int			 first = 0, rest;
 
 	while (first < (int)rs->n && rs->servers[first].invite)
 		first++;
-	if (n < 1 || first + n - 1 >= (int)rs->n)
+	rest = (int)rs->n - first;
+	if (n < 1 || n > (int)rs->n)
 		return -1;
-	return first + n - 1;
+	return n <= rest ? first + n - 1 : n - rest - 1;
 }
 
 /* The first server that is not an invite (Direct Messages aside), or -1. */

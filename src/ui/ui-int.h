@@ -103,6 +103,7 @@ struct ui_chan {
 	int			 unread;
 	int64_t			 mentions;
 	char			*inviter;	/* sanitised */
+	char			*with;		/* a server invite's channels */
 };
 
 /* A local read mark (read receipts arrive with a later issue). */

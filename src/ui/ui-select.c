@@ -210,9 +210,9 @@ void
 ui_select_room(struct ui *ui, const char *room_id)
 {
 	struct haos_error	 err;
-	struct room_row		 r;
+	struct room_row		 r, sp;
 	char			*server = NULL;
-	int			 rc;
+	int			 rc, invited;
 
 	rc = store_query_room(ui->store, room_id, &r, &err);
 	if (rc != 1) {
@@ -226,6 +226,19 @@ ui_select_room(struct ui *ui, const char *room_id)
 	}
 	if (!r.is_direct && r.parent_id != NULL)
 		server = xstrdup(r.parent_id);
+	else if (r.join == ROOM_INVITE && store_query_invite_space(ui->store,
+	    r.room_id, &server, &err) == 1 && store_query_room(ui->store,
+	    server, &sp, &err) == 1) {
+		/* A channel invite of a server invite: that one entry. */
+		invited = sp.join == ROOM_INVITE;
+		room_row_free(&sp);
+		if (invited) {
+			room_row_free(&r);
+			ui_select_server(ui, server);
+			free(server);
+			return;
+		}
+	}
 	room_row_free(&r);
 	if ((server == NULL) != (ui->server_id == NULL) ||
 	    (server != NULL && strcmp(server, ui->server_id) != 0)) {
