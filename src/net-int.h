@@ -1,4 +1,4 @@
-/* Internals of the net thread shared by net.c, net-sync.c and net-outbox.c. */
+/* Internals of the net thread shared by net.c and its net-*.c parts. */
 #ifndef HAOS_NET_INT_H
 #define HAOS_NET_INT_H
 
@@ -92,6 +92,8 @@ struct net {
 	int			 nrooms;
 	int			 rooms_cap;
 	unsigned int		 seed;
+	char			**members;	/* /members in flight */
+	size_t			 nmembers;
 	char			**recheck;	/* txn ids: see net-recheck.c */
 	size_t			 nrecheck;
 	int			 recheck_found;	/* decided since the last */
@@ -109,6 +111,7 @@ struct net_req {
 	uint64_t	 tag;		/* NET_REQ_GENERIC */
 	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
 	int		 page;		/* NET_REQ_RECHECK: 1, 2, ... */
+	char		*at;		/* NET_REQ_MEMBERS: since, or NULL */
 };
 
 enum {
@@ -117,7 +120,8 @@ enum {
 	NET_REQ_SEND,
 	NET_REQ_BACKFILL,
 	NET_REQ_GENERIC,
-	NET_REQ_RECHECK
+	NET_REQ_RECHECK,
+	NET_REQ_MEMBERS
 };
 
 /* net.c */
@@ -163,5 +167,11 @@ void	net_recheck_start(struct net *, struct net_room *,
 void	net_recheck_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_recheck_free(struct net *);
+
+/* net-members.c: a room's whole member list when it is opened */
+void	net_members_want(struct net *, const char *room_id);
+void	net_members_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_members_free(struct net *);
 
 #endif

@@ -191,6 +191,7 @@ net_req_free(struct net_req *r)
 {
 	free(r->txn_id);
 	free(r->room_id);
+	free(r->at);
 	free(r);
 }
 
@@ -265,6 +266,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 		break;
 	case NET_REQ_RECHECK:
 		net_recheck_done(n, r, resp, err);
+		break;
+	case NET_REQ_MEMBERS:
+		net_members_done(n, r, resp, err);
 		break;
 	}
 	net_req_free(r);
@@ -342,6 +346,9 @@ net_run_job(struct net *n, struct job *j)
 		break;
 	case JOB_TOKEN:
 		net_new_token(n, j->content, j->state_key);
+		break;
+	case JOB_MEMBERS:
+		net_members_want(n, j->room_id);
 		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
@@ -451,6 +458,7 @@ net_main(void *arg)
 	n->store = NULL;
 	net_recheck_free(n);
 	net_fill_free(n);
+	net_members_free(n);
 	return NULL;
 }
 

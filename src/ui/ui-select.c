@@ -10,6 +10,7 @@
 #include "curses.h"
 #include "ui-int.h"
 
+#include "haos/client.h"
 #include "haos/error.h"
 #include "haos/log.h"
 #include "haos/store.h"
@@ -173,6 +174,8 @@ static void
 ui_room_changed(struct ui *ui)
 {
 	ui_save_last_room(ui);
+	if (ui->room_id != NULL)
+		client_members(ui->ctx.client, ui->room_id);
 	pane_messages_reset(ui);
 	overlay_close(ui);
 	ui->messages.stale = 1;
