@@ -94,6 +94,10 @@ struct net {
 	unsigned int		 seed;
 	char			**members;	/* /members in flight */
 	size_t			 nmembers;
+	char			*members_open;	/* the room the user has open */
+	int			 members_tried;	/* asked for it since opened,
+						   or since its mark went */
+	int			 members_marked; /* its list was complete */
 	char			**recheck;	/* txn ids: see net-recheck.c */
 	size_t			 nrecheck;
 	int			 recheck_found;	/* decided since the last */
@@ -170,6 +174,7 @@ void	net_recheck_free(struct net *);
 
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
+void	net_members_pump(struct net *);
 void	net_members_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_members_free(struct net *);

@@ -41,9 +41,9 @@ net_members_busy(struct net *n, const char *room_id)
 	return -1;
 }
 
-/* Whether room_id is a joined room of the cache whose list is partial. */
+/* Whether room_id is a joined room of the cache. */
 static int
-net_members_needed(struct net *n, const char *room_id)
+net_members_joined(struct net *n, const char *room_id)
 {
 	struct haos_error	 err;
 	struct room_row		 row;
@@ -56,24 +56,16 @@ net_members_needed(struct net *n, const char *room_id)
 		return 0;
 	joined = row.join == ROOM_JOIN;
 	room_row_free(&row);
-	if (!joined)
-		return 0;
-	rc = ingest_members_complete(n->store, room_id, &err);
-	if (rc == -1)
-		log_error("net", "members of %s: %s", room_id, err.msg);
-	return rc == 0;
+	return joined;
 }
 
-/* The user opened room_id: fetch its members unless the cache has them. */
-void
-net_members_want(struct net *n, const char *room_id)
+/* Ask for room_id's members at this thread's sync position. */
+static void
+net_members_start(struct net *n, const char *room_id)
 {
 	struct net_req	*r;
 	char		*path;
 
-	if (n->auth_failed || net_members_busy(n, room_id) != -1 ||
-	    !net_members_needed(n, room_id))
-		return;
 	r = xcalloc(1, sizeof *r);
 	r->kind = NET_REQ_MEMBERS;
 	r->room_id = xstrdup(room_id);
@@ -91,6 +83,51 @@ net_members_want(struct net *n, const char *room_id)
 	    sizeof *n->members);
 	n->members[n->nmembers++] = xstrdup(room_id);
 	log_debug("net", "members of %s asked for", room_id);
+}
+
+/* The user opened room_id: fetch its members unless the cache has them. */
+void
+net_members_want(struct net *n, const char *room_id)
+{
+	free(n->members_open);
+	n->members_open = xstrdup(room_id);
+	n->members_tried = 0;
+	n->members_marked = 0;
+	net_members_pump(n);
+}
+
+/*
+ * Each turn of the loop: the open room's list, if it is partial and was
+ * not asked for since the room was opened or since a cut timeline took
+ * its mark away (a sync stored after the opening, or while it is open).
+ * A failure, or an answer a sync overtook, waits for the next of these.
+ */
+void
+net_members_pump(struct net *n)
+{
+	struct haos_error	 err;
+	const char		*room = n->members_open;
+	int			 rc;
+
+	if (room == NULL || n->auth_failed || net_members_busy(n, room) != -1)
+		return;
+	rc = ingest_members_complete(n->store, room, &err);
+	if (rc == -1) {
+		log_error("net", "members of %s: %s", room, err.msg);
+		return;
+	}
+	if (rc == 1) {
+		n->members_marked = 1;
+		return;
+	}
+	if (n->members_marked) {
+		n->members_marked = 0;
+		n->members_tried = 0;
+	}
+	if (n->members_tried || !net_members_joined(n, room))
+		return;
+	n->members_tried = 1;
+	net_members_start(n, room);
 }
 
 static int
@@ -140,6 +177,8 @@ net_members_free(struct net *n)
 	for (i = 0; i < n->nmembers; i++)
 		free(n->members[i]);
 	free(n->members);
+	free(n->members_open);
 	n->members = NULL;
+	n->members_open = NULL;
 	n->nmembers = 0;
 }

@@ -420,6 +420,7 @@ net_main(void *arg)
 			net_sync_start(n);
 		net_outbox_pump(n);
 		net_fill_pump(n, now);
+		net_members_pump(n);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;

@@ -2,8 +2,9 @@
  * The member list of a big room for someone who just joined (issue 14):
  * the lazy-loaded sync leaves out the owner; opening the room fetches
  * /members once and the names resolve; opening it again does not fetch;
- * a membership change the cache could not see (behind a gap) makes the
- * next opening fetch again, while one /sync delivered keeps the list.
+ * a membership change the cache could not see (behind a gap) makes it
+ * fetch again, even with the room open before that gap is stored, while
+ * one /sync delivered keeps the list.
  */
 #include <check.h>
 
@@ -253,14 +254,12 @@ START_TEST(test_members_lazy_loaded)
 	free(lp);
 	for (i = 0; i < MB_CROWD; i++)
 		mb_say(&crowd[i], room, "more chatter");
+	/*
+	 * The room is open again at once, from the cache, before that sync
+	 * is stored: the list is still marked complete then, and the cut
+	 * sync takes the mark away while the room is open.
+	 */
 	n = start_net(&carol, store, nt, MB_LIMIT);
-	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 30) & NOTIFY_TIMELINE);
-	mb_idle(nt, 1);
-	name = mb_member(store, room, dave.user_id, NULL);
-	ck_assert_msg(name == NULL, "the cut sync had Dave's join");
-	ck_assert_int_eq(mb_fetches(room), 1);
-
-	/* So opening the room fetches again, and both changes show. */
 	net_submit(n, net_job_room(JOB_MEMBERS, room, NULL));
 	name = mb_wait_member(nt, store, room, dave.user_id, 10);
 	ck_assert_msg(name != NULL, "Dave is not in the member list");
