@@ -371,6 +371,12 @@ client_backfill(struct client *c, const char *room_id)
 }
 
 void
+client_members(struct client *c, const char *room_id)
+{
+	client_queue_job(c, net_job_room(JOB_MEMBERS, room_id, NULL));
+}
+
+void
 client_set_token(struct client *c, const char *token, const char *device_id)
 {
 	client_queue_job(c, net_job_token(token, device_id));

@@ -81,6 +81,9 @@ int	ingest_state(struct ingest *, struct ingest_room *, const json_t *);
 int	ingest_state_redact(struct ingest *, struct ingest_room *,
 	    const char *target, const char *redaction_id);
 
+/* ingest-members.c */
+int	ingest_members_stale(struct ingest *, const char *room_id);
+
 /* ingest-room.c */
 int	ingest_room_event(struct ingest *, struct ingest_room *,
 	    const json_t *, int64_t ordinal, int backfill);

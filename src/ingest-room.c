@@ -213,6 +213,10 @@ ingest_timeline(struct ingest *in, struct ingest_room *ir,
 			return -1;
 		next = found ? next + 1 : 0;
 	}
+	/* What the server left out may change who is in the room. */
+	if (json_get_bool(timeline, "limited", 0) && !ir->is_new &&
+	    ingest_members_stale(in, ir->room_id) == -1)
+		return -1;
 	if (json_get_bool(timeline, "limited", 0) && prev_batch != NULL) {
 		ev = json_array_get(events, 0);
 		first_id = json_get_str(ev, "event_id", NULL);
@@ -315,6 +319,9 @@ ingest_room(struct ingest *in, const char *room_id, const json_t *r,
 		}
 		ir.notify |= NOTIFY_SERVERS | NOTIFY_CHANNELS;
 	} else {
+		if (join == ROOM_LEAVE && !ir.is_new &&
+		    ingest_members_stale(in, room_id) == -1)
+			goto out;
 		events = json_get_arr(json_get_obj(r, "state"), "events");
 		json_array_foreach(events, i, ev) {
 			if (ingest_state(in, &ir, ev) == -1)

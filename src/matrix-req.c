@@ -240,6 +240,18 @@ matrix_req_messages(const char *room_id, const char *from, char dir,
 	    dir, limit), NULL);
 }
 
+/*
+ * GET a room's members as of the sync position at (NULL: now), every
+ * membership: a leave the cache missed in a gap must come back too.
+ */
+char *
+matrix_members_path(const char *room_id, const char *at)
+{
+	if (at == NULL)
+		return matrix_path(MX "/rooms/%s/members", room_id);
+	return matrix_path(MX "/rooms/%s/members?at=%s", room_id, at);
+}
+
 char *
 matrix_redact_path(const char *room_id, const char *event_id,
     const char *txn_id)

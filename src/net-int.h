@@ -1,4 +1,4 @@
-/* Internals of the net thread shared by net.c, net-sync.c and net-outbox.c. */
+/* Internals of the net thread shared by net.c and its net-*.c parts. */
 #ifndef HAOS_NET_INT_H
 #define HAOS_NET_INT_H
 
@@ -101,6 +101,12 @@ struct net {
 	int			 nrooms;
 	int			 rooms_cap;
 	unsigned int		 seed;
+	char			**members;	/* /members in flight */
+	size_t			 nmembers;
+	char			*members_open;	/* the room the user has open */
+	int			 members_tried;	/* asked for it since opened,
+						   or since its mark went */
+	int			 members_marked; /* its list was complete */
 	char			**recheck;	/* txn ids: see net-recheck.c */
 	size_t			 nrecheck;
 	int			 recheck_found;	/* decided since the last */
@@ -132,6 +138,7 @@ struct net_req {
 	char		*via;		/* NET_REQ_CHANNEL: join through */
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
+	char		*at;		/* NET_REQ_MEMBERS: since, or NULL */
 };
 
 enum {
@@ -141,7 +148,8 @@ enum {
 	NET_REQ_BACKFILL,
 	NET_REQ_GENERIC,
 	NET_REQ_RECHECK,
-	NET_REQ_CHANNEL
+	NET_REQ_CHANNEL,
+	NET_REQ_MEMBERS
 };
 
 /* net.c */
@@ -197,5 +205,11 @@ void	net_channels_pump(struct net *);
 void	net_channels_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_channels_free(struct net *);
+/* net-members.c: a room's whole member list when it is opened */
+void	net_members_want(struct net *, const char *room_id);
+void	net_members_pump(struct net *);
+void	net_members_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_members_free(struct net *);
 
 #endif

@@ -193,6 +193,7 @@ net_req_free(struct net_req *r)
 	free(r->txn_id);
 	free(r->room_id);
 	free(r->via);
+	free(r->at);
 	free(r);
 }
 
@@ -279,6 +280,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_CHANNEL:
 		net_channels_done(n, r, resp, err);
 		break;
+	case NET_REQ_MEMBERS:
+		net_members_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -363,6 +367,9 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_TOKEN:
 		net_new_token(n, j->content, j->state_key);
 		break;
+	case JOB_MEMBERS:
+		net_members_want(n, j->room_id);
+		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;
@@ -435,6 +442,7 @@ net_main(void *arg)
 		net_outbox_pump(n);
 		net_fill_pump(n, now);
 		net_channels_pump(n);
+		net_members_pump(n);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
@@ -476,6 +484,7 @@ net_main(void *arg)
 	net_recheck_free(n);
 	net_fill_free(n);
 	net_channels_free(n);
+	net_members_free(n);
 	return NULL;
 }
 

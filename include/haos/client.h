@@ -132,6 +132,11 @@ void		 client_discard(struct client *, const char *room_id,
 void		 client_backfill(struct client *, const char *room_id);
 uint64_t	 client_fill(struct client *, const char *room_id,
 		     struct client_done);
+/*
+ * The user opened room_id: its whole member list, if the cache has only
+ * the lazy-loaded part (once per room until a gap cuts its timeline).
+ */
+void		 client_members(struct client *, const char *room_id);
 
 /* Presence in a room: typing and read markers (fire and forget). */
 void		 client_typing(struct client *, const char *room_id,

@@ -59,6 +59,14 @@ int	ingest_messages_text(struct store *, const char *room_id,
 int	ingest_messages_file(struct store *, const char *room_id, int fd,
 	    size_t len, int64_t gap_id, struct ingest_result *,
 	    struct haos_error *);
+/*
+ * A room's /members answer (ingest-members.c); current: no /sync was
+ * stored while it was out, so it is the whole list and marked complete.
+ */
+int	ingest_members(struct store *, const char *room_id, const json_t *,
+	    int current, struct ingest_result *, struct haos_error *);
+int	ingest_members_complete(struct store *, const char *room_id,
+	    struct haos_error *);
 void	ingest_result_free(struct ingest_result *);
 
 #endif

@@ -110,6 +110,7 @@ char	*matrix_redact_path(const char *room_id, const char *event_id,
 	    const char *txn_id);
 char	*matrix_messages_path(const char *room_id, const char *from,
 	    char dir, int limit);
+char	*matrix_members_path(const char *room_id, const char *at);
 char	*matrix_txn_id(void);
 
 /* Network calls (blocking; used by the CLI before any thread starts). */

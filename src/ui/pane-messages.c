@@ -340,6 +340,48 @@ pane_messages_invite(struct pane *p)
 	return 1;
 }
 
+/*
+ * No room selected: pick one; or, before the first sync, wait; or, on an
+ * account with nothing in it yet, how to begin.
+ */
+static void
+pane_messages_empty(struct pane *p)
+{
+	static const char *const	 begin[] = {
+		"Nothing here yet. To begin:",
+		"",
+		"  /server create NAME      make a server of your own",
+		"  /join CODE | #room:hs    join a server or a room",
+		"  /dm @user:hs             start a conversation",
+		"  /explore [TERM]          find public servers",
+		"",
+		"Invitations appear in the rail, on the left, as they come."
+	};
+	struct ui			*ui = p->ui;
+	struct client_status		 st;
+	int				 y, i;
+
+	y = p->r.h / 3;
+	if (pane_rail_count(ui) > 1 || pane_channels_first(ui) != NULL) {
+		ui_put_clean(p->win, y, 2, p->r.w - 4,
+		    "Select a channel (Alt+Up/Down, Ctrl+K)",
+		    ui->theme.role[TH_DIM]);
+		return;
+	}
+	client_get_status(ui->ctx.client, &st);
+	if (st.syncs == 0) {
+		ui_put_clean(p->win, y, 2, p->r.w - 4,
+		    "Nothing here yet: waiting for the first sync...",
+		    ui->theme.role[TH_DIM]);
+		return;
+	}
+	if (y + (int)nitems(begin) > p->r.h)
+		y = 0;
+	for (i = 0; i < (int)nitems(begin) && y + i < p->r.h; i++)
+		ui_put_clean(p->win, y + i, 2, p->r.w - 4, begin[i],
+		    i == 0 ? A_BOLD : ui->theme.role[TH_DIM]);
+}
+
 static void
 pane_messages_draw(struct pane *p)
 {
@@ -354,12 +396,7 @@ pane_messages_draw(struct pane *p)
 		return;
 	}
 	if (ui->room_id == NULL) {
-		ui_put_clean(p->win, h / 3, 2, p->r.w - 4,
-		    pane_rail_count(ui) > 1 ||
-		    pane_channels_first(ui) != NULL ?
-		    "Select a channel (Alt+Up/Down, Ctrl+K)" :
-		    "Nothing here yet: waiting for the first sync...",
-		    ui->theme.role[TH_DIM]);
+		pane_messages_empty(p);
 		return;
 	}
 	if (pane_messages_invite(p))

@@ -175,6 +175,8 @@ static void
 ui_room_changed(struct ui *ui)
 {
 	ui_save_last_room(ui);
+	if (ui->room_id != NULL)
+		client_members(ui->ctx.client, ui->room_id);
 	pane_messages_reset(ui);
 	overlay_close(ui);
 	ui->messages.stale = 1;

@@ -90,6 +90,9 @@ ui_stale(struct ui *ui, unsigned int bits)
 		ui->typing.stale = 1;
 	if (bits & (NOTIFY_STATUS | NOTIFY_OUTBOX | NOTIFY_AUTH))
 		ui->status.dirty = 1;
+	/* An empty account says something else once the sync is done. */
+	if ((bits & NOTIFY_STATUS) && ui->room_id == NULL)
+		ui->messages.dirty = 1;
 }
 
 /* The display name of a member of the selected room, or NULL. */

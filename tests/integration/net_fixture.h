@@ -22,5 +22,6 @@ unsigned int	 wait_bits(struct notify *, unsigned int want,
 void		 wait_filled(const char *store, double seconds);
 
 Suite		*suite_first_start(void);	/* check_first_start.c */
+Suite		*suite_members(void);		/* check_members.c */
 
 #endif

@@ -1279,6 +1279,151 @@ START_TEST(test_query_calls)
 }
 END_TEST
 
+#define MB_ROOM		"!members:haos.test"
+
+/* A /sync of MB_ROOM: its power levels, Carol's join, a timeline. */
+static void
+mb_sync(const char *next_batch, int limited, const char *carol_name)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*j;
+
+	j = json_pack("{s:s, s:{s:{s:{s:{s:[{s:s, s:s, s:s, s:s, s:I, "
+	    "s:{s:{s:i}}}]}, s:{s:b, s:s, s:[{s:s, s:s, s:s, s:s, s:I, "
+	    "s:{s:s, s:s}}]}}}}}",
+	    "next_batch", next_batch, "rooms", "join", MB_ROOM,
+	    "state", "events", "type", "m.room.power_levels", "state_key", "",
+	    "sender", "@owner:haos.test", "event_id", "$pl",
+	    "origin_server_ts", (json_int_t)1, "content", "users",
+	    "@owner:haos.test", 100,
+	    "timeline", "limited", limited, "prev_batch", "t1", "events",
+	    "type", "m.room.member", "state_key", "@carol:haos.test",
+	    "sender", "@carol:haos.test", "event_id", next_batch,
+	    "origin_server_ts", (json_int_t)2, "content", "membership", "join",
+	    "displayname", carol_name);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_msg(ingest_sync(st, j, &res, &err) == 0, "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(j);
+}
+
+static json_t *
+mb_member_ev(const char *user, const char *name, const char *membership)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:{s:s, s:s}}",
+	    "type", "m.room.member", "state_key", user, "sender", user,
+	    "room_id", MB_ROOM, "event_id", user, "origin_server_ts",
+	    (json_int_t)3, "content", "membership", membership,
+	    "displayname", name);
+}
+
+/* user's name and power in MB_ROOM's member list; NULL if not listed. */
+static char *
+mb_member(const char *user, int64_t *power)
+{
+	struct haos_error	 err;
+	struct member_row	*rows = NULL;
+	size_t			 n = 0, i;
+	char			*name = NULL;
+
+	ck_assert_int_eq(store_query_members(st, MB_ROOM, &rows, &n, &err),
+	    0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].user_id, user) == 0) {
+			name = xstrdup(rows[i].displayname != NULL ?
+			    rows[i].displayname : "");
+			if (power != NULL)
+				*power = rows[i].power_level;
+		}
+	}
+	member_rows_free(rows, n);
+	return name;
+}
+
+/*
+ * A /members answer goes through the state path (power levels, names);
+ * a bad event in it is skipped, never the answer; the list is marked
+ * complete until a cut timeline; an answer overtaken by a /sync adds
+ * only unknown people and is not marked complete.
+ */
+START_TEST(test_members_answer)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*a;
+	char			*name;
+	int64_t			 power = -1;
+
+	mb_sync("$s1", 1, "Carol");
+	ck_assert_int_eq(ingest_members_complete(st, MB_ROOM, &err), 0);
+	ck_assert_ptr_null(mb_member("@owner:haos.test", NULL));
+
+	/* No chunk: an error, nothing changed. */
+	a = json_pack("{s:[]}", "events");
+	ck_assert_int_eq(ingest_members(st, MB_ROOM, a, 1, &res, &err), -1);
+	json_decref(a);
+	ck_assert_int_eq(ingest_members_complete(st, MB_ROOM, &err), 0);
+
+	a = json_pack("{s:[i, {s:s}, {s:s, s:s, s:{}}, {s:s, s:s, s:s}, "
+	    "{s:s, s:s, s:s, s:{s:s}}, {s:s, s:s, s:{s:s}}]}", "chunk",
+	    42, "type", "m.room.member",
+	    "type", "m.room.message", "state_key", "@x:haos.test", "content",
+	    "type", "m.room.member", "state_key", "@x:haos.test", "content",
+	    "join",
+	    "type", "m.room.member", "room_id", "!other:haos.test",
+	    "state_key", "@x:haos.test", "content", "membership", "join",
+	    "type", "m.room.member", "state_key", "@x:haos.test", "content",
+	    "membership", "join");
+	ck_assert_ptr_nonnull(a);
+	json_array_append_new(json_object_get(a, "chunk"),
+	    mb_member_ev("@owner:haos.test", "Alice \x1b[31mOwner", "join"));
+	json_array_append_new(json_object_get(a, "chunk"),
+	    mb_member_ev("@gone:haos.test", "Gone", "leave"));
+	ck_assert_int_eq(ingest_members(st, MB_ROOM, a, 1, &res, &err), 0);
+	ck_assert(res.notify & NOTIFY_MEMBERS);
+	ck_assert_uint_eq(res.nrooms, 1);
+	ingest_result_free(&res);
+	json_decref(a);
+	name = mb_member("@owner:haos.test", &power);
+	ck_assert_ptr_nonnull(name);
+	ck_assert_str_eq(name, "Alice \x1b[31mOwner");	/* raw in the cache */
+	ck_assert_int_eq(power, 100);
+	free(name);
+	name = mb_member("@x:haos.test", NULL);		/* the valid @x */
+	ck_assert_ptr_nonnull(name);
+	free(name);
+	ck_assert_ptr_null(mb_member("@gone:haos.test", NULL));
+	name = mb_member("@carol:haos.test", NULL);
+	ck_assert_str_eq(name, "Carol");
+	free(name);
+	ck_assert_int_eq(ingest_members_complete(st, MB_ROOM, &err), 1);
+
+	/* /sync goes on: still complete; then a cut timeline: not. */
+	mb_sync("$s2", 0, "Carol");
+	ck_assert_int_eq(ingest_members_complete(st, MB_ROOM, &err), 1);
+	mb_sync("$s3", 1, "Caroline");
+	ck_assert_int_eq(ingest_members_complete(st, MB_ROOM, &err), 0);
+
+	/* Overtaken by that sync: Carol's newer name stays. */
+	a = json_pack("{s:[]}", "chunk");
+	json_array_append_new(json_object_get(a, "chunk"),
+	    mb_member_ev("@carol:haos.test", "Carol", "join"));
+	json_array_append_new(json_object_get(a, "chunk"),
+	    mb_member_ev("@new:haos.test", "Newcomer", "join"));
+	ck_assert_int_eq(ingest_members(st, MB_ROOM, a, 0, &res, &err), 0);
+	ingest_result_free(&res);
+	json_decref(a);
+	name = mb_member("@carol:haos.test", NULL);
+	ck_assert_str_eq(name, "Caroline");
+	free(name);
+	name = mb_member("@new:haos.test", NULL);
+	ck_assert_str_eq(name, "Newcomer");
+	free(name);
+	ck_assert_int_eq(ingest_members_complete(st, MB_ROOM, &err), 0);
+}
+END_TEST
+
 Suite *
 suite_ingest(void)
 {
@@ -1297,6 +1442,7 @@ suite_ingest(void)
 	tcase_add_test(tc, test_relations);
 	tcase_add_test(tc, test_edit_by_other_ignored);
 	tcase_add_test(tc, test_member_prev_content);
+	tcase_add_test(tc, test_members_answer);
 	tcase_add_test(tc, test_redaction_applied);
 	tcase_add_test(tc, test_gap_backfill);
 	tcase_add_test(tc, test_backfill_dedup);
