@@ -376,7 +376,7 @@ void			 cmd_goto_follow(struct cmd_ctx *, const char *room_id);
 /* /join's work (cmd-join.c), also used by /explore --join. */
 enum cmd_retval		 cmd_join_start(struct cmd_ctx *, const char *);
 enum cmd_retval		 cmd_join_start_with(struct cmd_ctx *, const char *,
-			     char **, size_t);
+			     char **, size_t, int follow);
 
 /* Media upload of a local file (cmd-upload.c). */
 int			 cmd_upload_file(struct cmd_ctx *, const char *file,

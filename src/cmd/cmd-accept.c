@@ -204,7 +204,7 @@ cmd_accept_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		free(acc);
 		nalso = cmd_invite_channels(ctx, id, &also, &labels);
 		cmd_strings_free(labels, nalso);
-		cmd_join_start_with(ctx, id, also, nalso);
+		cmd_join_start_with(ctx, id, also, nalso, 0);
 	} else {
 		id = xstrdup(id);	/* acc owns the first copy */
 		cmd_call(ctx, matrix_req_join(id, NULL), cmd_accept_done, acc);

@@ -41,6 +41,8 @@ struct cmd_join {
 	int		 space;
 	char		**also;		/* channel invites to join as well */
 	size_t		 nalso;
+	int		 follow;	/* select what was joined (not for an
+					   accepted invite: the next one is) */
 };
 
 static void
@@ -73,7 +75,8 @@ cmd_join_channels_done(struct cmd_ctx *ctx, struct cmd_seq *q, void *arg)
 	else
 		cmd_info(ctx, "joined server %s and its %zu channel%s",
 		    j->name, j->nchannels, j->nchannels == 1 ? "" : "s");
-	cmd_goto_follow(ctx, j->room_id);
+	if (j->follow)
+		cmd_goto_follow(ctx, j->room_id);
 	cmd_join_free(j);
 }
 
@@ -165,7 +168,8 @@ cmd_join_state(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 		    "has a new invite code)");
 	else if (!j->space) {
 		cmd_info(ctx, "joined %s", j->name);
-		cmd_goto_follow(ctx, j->room_id);
+		if (j->follow)
+			cmd_goto_follow(ctx, j->room_id);
 		cmd_join_free(j);
 	} else {
 		q = cmd_seq_new(cmd_join_channels_done, j);
@@ -280,16 +284,16 @@ cmd_join_service(struct cmd_ctx *ctx, const struct client_result *res,
 enum cmd_retval
 cmd_join_start(struct cmd_ctx *ctx, const char *arg)
 {
-	return cmd_join_start_with(ctx, arg, NULL, 0);
+	return cmd_join_start_with(ctx, arg, NULL, 0, 1);
 }
 
 /*
  * The same, and if it is a server, also the rooms (channel invites) in
- * also, which the call takes over.
+ * also, which the call takes over; follow: select what was joined.
  */
 enum cmd_retval
 cmd_join_start_with(struct cmd_ctx *ctx, const char *arg, char **also,
-    size_t nalso)
+    size_t nalso, int follow)
 {
 	struct haos_error	 err;
 	struct cmd_join		*j;
@@ -298,6 +302,7 @@ cmd_join_start_with(struct cmd_ctx *ctx, const char *arg, char **also,
 	j = xcalloc(1, sizeof *j);
 	j->also = also;
 	j->nalso = nalso;
+	j->follow = follow;
 	if (space_parse_join(arg, &j->t, &err) == -1) {
 		cmd_error(ctx, "join: %s", err.msg);
 		cmd_strings_free(j->also, j->nalso);

@@ -63,7 +63,8 @@ hs_call POST /_test/faults "" '{"faults":[{"action":"status","method":"PUT","pat
 keys "stuck line" Enter
 check "the line waits" wait_for "stuck line" 5
 bob run --server "Zeta Guild" "/kick @alice:haos.test spamming" >"$TMP/kick.out" 2>&1
-check "bob kicked alice" test $? = 0
+rc=$?
+check "bob kicked alice ($(tr '\n' ' ' <"$TMP/kick.out"))" test "$rc" = 0
 check "the kick is said" wait_for "you were kicked from Zeta Guild by Bob: spamming" 15
 check "the waiting line is discarded" wait_for "discarded 1 unsent message" 10
 hs_call DELETE /_test/faults >/dev/null
