@@ -42,7 +42,7 @@ check "bob's status message in his profile" wait_for "Status:        at lunch, b
 check "and his presence" wait_for "Presence:      away" 2
 keys Escape
 check "profile closed" wait_gone "Status:" 5
-check "and in the member list, beside his name" wait_for "at lunch, back at 2" 10
+check "and in the member list, beside his name" wait_for "Bob  at lunch" 10
 
 # Typing starts a typing notice; quitting stops it and goes offline.
 keys "a draft in progress"
