@@ -16,6 +16,29 @@ membership() {
 		sed 's/^[0-9]* //' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("membership","?"), d.get("reason",""))'
 }
 
+# wait_event ROOM BODY EXPR: until ROOM has an m.room.message whose body
+# is BODY and whose content c makes the Python EXPR true.
+wait_event() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		python3 - "$HS_URL" "$ALICE_TOKEN" "$1" "$2" "$3" <<'PY' && return 0
+import json, sys, urllib.parse, urllib.request
+url, tok, room, body, expr = sys.argv[1:6]
+r = urllib.request.Request(url + "/_matrix/client/v3/rooms/%s/messages?dir=b&limit=30"
+    % urllib.parse.quote(room, safe=""), headers={"Authorization": "Bearer " + tok})
+for e in json.load(urllib.request.urlopen(r, timeout=10))["chunk"]:
+    c = e.get("content", {})
+    if e["type"] == "m.room.message" and c.get("body") == body:
+        sys.exit(0 if eval(expr) else 1)
+sys.exit(1)
+PY
+		sleep 0.2
+	done
+	return 1
+}
+# wait_body ROOM BODY: until ROOM has a message with that body.
+wait_body() { wait_event "$1" "$2" True; }
+
 check "demo world appears" wait_for "Heads-up: the office is closed" 15
 check "carol is a member" grep -q '^join' <<<"$(membership "$GENERAL" @carol:haos.test)"
 
@@ -66,16 +89,55 @@ keys m
 check "m reuses the DM with Bob" wait_for "dm: existing conversation with @bob:haos.test" 10
 check "the DM is selected" wait_for "Direct Messages > Bob" 5
 
-# 5. /dm creates a conversation that appears under Direct Messages.
+# 5. /dm creates a conversation that appears under Direct Messages and,
+#    once a sync brings the new room, is selected: the next line goes there.
 keys -l "/dm @carol:haos.test"
 keys Enter
 check "/dm reports a new conversation" wait_for "dm: new conversation with @carol:haos.test" 10
-keys M-1
-check "the new DM is listed under Direct Messages" wait_for "Carol" 10
+check "the new DM is selected" wait_for "Direct Messages > Carol" 10
 direct=$(hs_call GET "/_matrix/client/v3/user/@alice:haos.test/account_data/m.direct" "$ALICE_TOKEN")
 check "m.direct now lists carol ($direct)" grep -q '"@carol:haos.test": *\[' <<<"$direct"
+CAROL_DM=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].split(" ",1)[1])["@carol:haos.test"][0])' "$direct")
+keys -l "zq hello carol"
+keys Enter
+check "the line is shown in the DM" wait_for "zq hello carol" 10
+check "the line was sent to the new DM" wait_body "$CAROL_DM" "zq hello carol"
 
-# 6. Esc leaves member selection: typing goes to the input again.
+# 6. /dm of an existing DM, typed from a channel, selects it too.
+keys -l "/goto general"
+keys Enter
+check "back in #general" wait_for "> # general" 10
+keys -l "/dm @bob:haos.test"
+keys Enter
+check "/dm finds the DM with Bob" wait_for "dm: existing conversation with @bob:haos.test" 10
+check "the DM with Bob is selected" wait_for "Direct Messages > Bob" 5
+
+# 7. Completion: in a message @b + Tab inserts the display name, sent as a
+#    pill with m.mentions; in a command it inserts the user id, which the
+#    command accepts.
+keys -l "/goto general"
+keys Enter
+check "in #general again" wait_for "> # general" 10
+keys -l "zq ping @b"
+keys Tab
+check "message: @b + Tab inserts the display name" wait_for "zq ping @Bob" 5
+keys -l " now"
+keys Enter
+check "the mention was sent as a pill" wait_event "$GENERAL" "zq ping Bob now" \
+	'c.get("m.mentions") == {"user_ids": ["@bob:haos.test"]} and c.get("formatted_body") == "zq ping <a href=\"https://matrix.to/#/@bob:haos.test\">Bob</a> now"'
+keys -l "/kick @b"
+keys Tab
+check "/kick @b + Tab inserts the user id" wait_for "> /kick @bob:haos.test" 5
+keys C-u
+check "the line is cleared" wait_gone "/kick @bob" 5
+keys -l "/dm @b"
+keys Tab
+check "/dm @b + Tab inserts the user id" wait_for "> /dm @bob:haos.test" 5
+keys Enter
+check "/dm accepts the completed id" wait_for "dm: existing conversation with @bob:haos.test" 10
+check "and selects the DM with Bob" wait_for "Direct Messages > Bob" 5
+
+# 8. Esc leaves member selection: typing goes to the input again.
 keys M-m
 wait_for "member: Up/Down (j) select" 5
 keys Escape

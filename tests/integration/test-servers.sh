@@ -321,6 +321,18 @@ hrun bob --server "Acme Two" "/server leave Acme Two"
 check "server leave exits 0" test "$RC" = 0
 check "bob left every room" test "$(joined_rooms "$TB" | js 'len(j["joined_rooms"])')" = 0
 
+# 15b. A banned user's /join says so, however the server or channel is
+# named (the server's 403 is not about an invite-only server).
+hrun alice --server "Acme Two" "/ban @erin:haos.test trolling"
+check "ban erin exits 0 ($ERR)" test "$RC" = 0
+for what in "$NEW" "#haos-$NEW:haos.test" "$S" "$G"; do
+	hrun erin "/join $what"
+	check "banned /join $what: exit 1" test "$RC" = 1
+	check "banned /join $what: says banned ($ERR)" grep -qF "cannot join $what: you are banned from it (a moderator can /unban you)" <<<"$ERR"
+	check "banned /join $what: not called invite-only" bash -c "! grep -q 'invite-only' <<<\"\$1\"" _ "$ERR"
+done
+check "erin still banned from the space" test "$(membership "$S" @erin:haos.test)" = ban
+
 # 16. /server doctor is /server's subcommand.
 hrun alice --server "Acme Two" "/server doctor"
 check "server doctor dispatched (not a usage error)" test -n "$OUT$ERR" -a -z "$(grep 'usage: /server' <<<"$ERR$OUT")"
