@@ -39,7 +39,9 @@ enum cmd_power {
 enum cmd_flags {
 	CMD_RAW = 1u << 0,	/* one argument: the rest of the line */
 	CMD_UI = 1u << 1,	/* needs the interactive client */
-	CMD_POWER_SERVER = 1u << 2	/* power is checked in the server */
+	CMD_POWER_SERVER = 1u << 2,	/* power is checked in the server */
+	CMD_TEXT = 1u << 3	/* the argument is a message: @ + Tab
+				   offers names (sent as pills) */
 };
 
 /* What an argument (or a flag's value) is: checks and completion. */

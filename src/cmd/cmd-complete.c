@@ -154,7 +154,8 @@ cmd_complete_choices(struct cmd_cands *c, const char *choices)
 
 /*
  * A word of a message, or of a command without kinds: by its sigil.  A
- * message offers "@Name" (sent as a pill); a command takes user ids.
+ * message (also the text of /send, /me, /reply: CMD_TEXT) offers "@Name",
+ * sent as a pill; another command takes user ids.
  */
 static void
 cmd_complete_sigil(struct cmd_ctx *ctx, struct cmd_cands *c, int message)
@@ -305,7 +306,7 @@ cmd_complete_args(struct cmd_ctx *ctx, struct cmd_cands *c,
 		return;
 	}
 	if (!cmd_complete_has_kinds(ce)) {
-		cmd_complete_sigil(ctx, c, 0);
+		cmd_complete_sigil(ctx, c, (ce->flags & CMD_TEXT) != 0);
 		return;
 	}
 	if (pos < CMD_MAXKINDS) {

@@ -20,7 +20,7 @@ const struct cmd_entry cmd_reply_entry = {
 	.help = "Reply to a message (the selected or newest one)",
 	.target = CMD_TARGET_ROOM,
 	.power = POWER_GUEST,
-	.flags = CMD_RAW,
+	.flags = CMD_RAW | CMD_TEXT,
 	.exec = cmd_reply_exec
 };
 

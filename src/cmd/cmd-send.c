@@ -18,7 +18,7 @@ const struct cmd_entry cmd_send_entry = {
 	.help = "Send a message to the channel (what a line without / does)",
 	.target = CMD_TARGET_ROOM,
 	.power = POWER_GUEST,
-	.flags = CMD_RAW,
+	.flags = CMD_RAW | CMD_TEXT,
 	.exec = cmd_send_exec
 };
 
@@ -30,7 +30,7 @@ const struct cmd_entry cmd_me_entry = {
 	.help = "Send an emote (\"* alice waves\")",
 	.target = CMD_TARGET_ROOM,
 	.power = POWER_GUEST,
-	.flags = CMD_RAW,
+	.flags = CMD_RAW | CMD_TEXT,
 	.exec = cmd_send_exec
 };
 

@@ -125,6 +125,11 @@ keys -l " now"
 keys Enter
 check "the mention was sent as a pill" wait_event "$GENERAL" "zq ping Bob now" \
 	'c.get("m.mentions") == {"user_ids": ["@bob:haos.test"]} and c.get("formatted_body") == "zq ping <a href=\"https://matrix.to/#/@bob:haos.test\">Bob</a> now"'
+keys -l "/me waves at @b"
+keys Tab
+check "/me (a message): @b + Tab inserts the display name" wait_for "> /me waves at @Bob" 5
+keys C-u
+check "the line is cleared" wait_gone "/me waves" 5
 keys -l "/kick @b"
 keys Tab
 check "/kick @b + Tab inserts the user id" wait_for "> /kick @bob:haos.test" 5
