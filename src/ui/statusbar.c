@@ -19,6 +19,8 @@
 #include "haos/xmalloc.h"
 
 #define STATUSBAR_MESSAGE_MS	8000	/* how long a status message stays */
+#define STATUSBAR_JOIN_MS	2000	/* errors this close are shown together */
+#define STATUSBAR_JOIN_MAX	400	/* bytes of joined errors at most */
 #define STATUSBAR_CALL_NAMES	5	/* names shown of those in a call */
 
 /* The status and typing lines' own data, opaque outside this file. */
@@ -57,18 +59,33 @@ ui_message(struct ui *ui, int is_error, const char *fmt, ...)
 {
 	struct status_state	*ss = statusbar_state(ui);
 	va_list			 ap;
-	char			 buf[512];
+	char			*buf, *clean, *both;
+	int64_t			 now = client_now_ms();
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	buf = xvasprintf(fmt, ap);
 	va_end(ap);
+	clean = sanitize_text(buf, (size_t)-1, 0);
+	/*
+	 * Two things going wrong at once (kicked, and a line discarded
+	 * with it) both stay on screen: an error shown a moment ago is
+	 * kept in front of the next one instead of replaced.
+	 */
+	if (is_error && ss->msg != NULL && ss->msg_error &&
+	    now - ss->msg_at < STATUSBAR_JOIN_MS &&
+	    strlen(ss->msg) + strlen(clean) < STATUSBAR_JOIN_MAX) {
+		both = xasprintf("%s; %s", ss->msg, clean);
+		free(clean);
+		clean = both;
+	}
 	free(ss->msg);
-	ss->msg = sanitize_text(buf, (size_t)-1, 0);
+	ss->msg = clean;
 	ss->msg_error = is_error;
-	ss->msg_at = client_now_ms();
+	ss->msg_at = now;
 	ui->status.dirty = 1;
 	if (is_error)
 		log_info("ui", "%s", buf);
+	free(buf);
 }
 
 /* Drop a message shown long enough; whether one is still shown. */
