@@ -69,12 +69,13 @@ ui_message(struct ui *ui, int is_error, const char *fmt, ...)
 	/*
 	 * Two things going wrong at once (kicked, and a line discarded
 	 * with it) both stay on screen: an error shown a moment ago is
-	 * kept in front of the next one instead of replaced.
+	 * kept after the next one instead of replaced (the newest first,
+	 * where a narrow line does not cut it).
 	 */
 	if (is_error && ss->msg != NULL && ss->msg_error &&
 	    now - ss->msg_at < STATUSBAR_JOIN_MS &&
 	    strlen(ss->msg) + strlen(clean) < STATUSBAR_JOIN_MAX) {
-		both = xasprintf("%s; %s", ss->msg, clean);
+		both = xasprintf("%s; %s", clean, ss->msg);
 		free(clean);
 		clean = both;
 	}
