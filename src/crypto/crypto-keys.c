@@ -110,8 +110,8 @@ crypto_keys_open(struct store *s, const char *key_path, const char *user_id,
 		/* Never a new key for an existing account: it is refused. */
 		if (pickle_key_load(key_path, 0, k->key, err) == -1) {
 			snprintf(why, sizeof why, "%s", err->msg);
-			haos_error_set(err, HAOS_ECRYPTO, "%s (it alone opens "
-			    "the stored identity): nothing changed", why);
+			haos_error_set(err, HAOS_ECRYPTO, "%s; nothing "
+			    "changed", why);
 			goto fail;
 		}
 		k->acct = crypto_account_unpickle(pickle, k->key, err);

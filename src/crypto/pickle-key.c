@@ -79,10 +79,14 @@ pickle_key_load(const char *path, int create,
 		    "file", path);
 		goto fail;
 	}
-	if (sb.st_uid != geteuid() || (sb.st_mode & 077) != 0) {
-		haos_error_set(err, HAOS_EIO, "pickle key %s: not yours "
-		    "with mode 0600 (mode %04o), refused", path,
-		    (unsigned int)(sb.st_mode & 07777));
+	if (sb.st_uid != geteuid()) {
+		haos_error_set(err, HAOS_EIO, "pickle key %s: another user's "
+		    "file: refused", path);
+		goto fail;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		haos_error_set(err, HAOS_EIO, "pickle key %s: mode %04o, not "
+		    "0600: refused", path, (unsigned int)(sb.st_mode & 07777));
 		goto fail;
 	}
 	if (sb.st_size != CRYPTO_PICKLE_KEY_LEN) {

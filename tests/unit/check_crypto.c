@@ -371,7 +371,7 @@ START_TEST(test_pickle_key_file)
 	/* Open to others: refused, left as it is. */
 	ck_assert_int_eq(chmod(p2, 0644), 0);
 	ck_assert_int_eq(pickle_key_load(p2, 1, k3, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "0600"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "mode 0644, not 0600"));
 	ck_assert_int_eq(stat(p2, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0644);
 
