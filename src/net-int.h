@@ -128,6 +128,7 @@ struct net {
 	int			 keys_fresh;	/* stored counts are current */
 	unsigned int		 keys_gen;	/* uploads answered */
 	unsigned int		 sync_keys_gen;	/* keys_gen when /sync left */
+	int			 keys_epoch;	/* one more per new device */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -142,7 +143,8 @@ struct net_req {
 	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
 	int		 page;		/* NET_REQ_RECHECK: 1, 2, ...;
 					   NET_REQ_CHANNEL: 0 membership,
-					   1 join, 2 leave */
+					   1 join, 2 leave; NET_REQ_KEYS:
+					   the keys_epoch it is for */
 	char		*via;		/* NET_REQ_CHANNEL: join through */
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
@@ -219,8 +221,8 @@ int	net_keys_start(struct net *, struct haos_error *);
 void	net_keys_new_device(struct net *);
 void	net_keys_synced(struct net *);
 void	net_keys_pump(struct net *, int64_t now);
-void	net_keys_done(struct net *, const struct http_resp *,
-	    const struct haos_error *);
+void	net_keys_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
 void	net_keys_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);

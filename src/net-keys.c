@@ -59,6 +59,7 @@ net_keys_new_device(struct net *n)
 	n->keys = NULL;
 	/* An upload for the old device may be out: its answer is ignored. */
 	n->keys_in_flight = 0;
+	n->keys_epoch++;
 	if (net_keys_open(n, &e) == -1)
 		log_error("net", "device identity: %s", e.msg);
 }
@@ -97,6 +98,7 @@ net_keys_pump(struct net *n, int64_t now)
 	}
 	r = xcalloc(1, sizeof *r);
 	r->kind = NET_REQ_KEYS;
+	r->page = n->keys_epoch;
 	if (net_request(n, r, req->method, req->path, req->body,
 	    n->cfg.request_timeout_ms) == 0) {
 		n->keys_in_flight = 1;
@@ -110,12 +112,12 @@ net_keys_pump(struct net *n, int64_t now)
 }
 
 void
-net_keys_done(struct net *n, const struct http_resp *resp,
+net_keys_done(struct net *n, struct net_req *r, const struct http_resp *resp,
     const struct haos_error *err)
 {
 	struct haos_error	 e;
 
-	if (!n->keys_in_flight || n->keys == NULL)
+	if (r->page != n->keys_epoch || !n->keys_in_flight || n->keys == NULL)
 		return;		/* for a device we no longer are */
 	n->keys_in_flight = 0;
 	n->keys_due = 1;

@@ -284,7 +284,7 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 		net_members_done(n, r, resp, err);
 		break;
 	case NET_REQ_KEYS:
-		net_keys_done(n, resp, err);
+		net_keys_done(n, r, resp, err);
 		break;
 	}
 	net_req_free(r);
