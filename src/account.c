@@ -201,8 +201,9 @@ out:
 
 /* Log out on the server, then forget the session locally. */
 /*
- * Delete the message cache (the store and its WAL files) of the profile:
- * what was read stays no longer on disk after a logout.
+ * Delete the message cache (the store and its WAL files) of the profile,
+ * and the pickle key of the device identity kept in it: what was read
+ * stays no longer on disk after a logout.
  */
 static int
 account_delete_cache(const struct paths *paths, struct haos_error *err)
@@ -224,6 +225,12 @@ account_delete_cache(const struct paths *paths, struct haos_error *err)
 			return -1;
 		}
 		free(path);
+	}
+	/* The key of the identity in the cache goes with it. */
+	if (unlink(paths->pickle_key_file) == -1 && errno != ENOENT) {
+		haos_error_set(err, HAOS_EIO, "cannot delete the pickle key "
+		    "%s: %s", paths->pickle_key_file, strerror(errno));
+		return -1;
 	}
 	if (gone)
 		sanitize_fprintf(stdout, "Deleted the message cache %s.\n",

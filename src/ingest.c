@@ -234,7 +234,10 @@ ingest_device_list(struct ingest *in, const char *key, const json_t *add,
 	return rc;
 }
 
-/* device_lists and one-time key counts, for the crypto layer. */
+/*
+ * device_lists, one-time key counts and unused fallback key types (the
+ * stable name, else MSC2732's), for the crypto layer (crypto-keys.c).
+ */
 static int
 ingest_keys(struct ingest *in, const json_t *sync)
 {
@@ -255,6 +258,9 @@ ingest_keys(struct ingest *in, const json_t *sync)
 			return -1;
 	}
 	v = json_get_arr(sync, "device_unused_fallback_key_types");
+	if (v == NULL)		/* a server of before Matrix 1.2 */
+		v = json_get_arr(sync,
+		    "org.matrix.msc2732.device_unused_fallback_key_types");
 	if (v != NULL) {
 		ingest_dump(in, v);
 		if (store_kv_set(in->s, "device_unused_fallback_key_types",
@@ -337,7 +343,8 @@ ingest_to_device(struct ingest *in, const json_t *events)
 /* The parts that rooms depend on: ingested before the first room. */
 static const char *const ingest_sync_early_parts[] = {
 	"to_device", "device_lists", "device_one_time_keys_count",
-	"device_unused_fallback_key_types"
+	"device_unused_fallback_key_types",
+	"org.matrix.msc2732.device_unused_fallback_key_types"
 };
 
 /*

@@ -128,6 +128,7 @@ main_run_ui(const struct config *cfg, const struct paths *paths,
 	nc.user_id = s.user_id;
 	nc.device_id = s.device_id;
 	nc.store_path = paths->store_file;
+	nc.pickle_key_path = paths->pickle_key_file;
 	nc.sync_timeout_ms = cfg->sync_timeout * 1000L;
 	nc.request_timeout_ms = cfg->request_timeout * 1000L;
 	nc.timeline_limit = 50;

@@ -486,3 +486,60 @@ matrix_send_path(const char *room_id, const char *type, const char *txn_id)
 {
 	return matrix_path(MX "/rooms/%s/send/%s/%s", room_id, type, txn_id);
 }
+
+/*
+ * POST /keys/upload: each part that is not NULL (and not empty) goes in,
+ * the fallback keys under their stable name (Matrix 1.2).
+ */
+struct matrix_req *
+matrix_req_keys_upload(json_t *device_keys, json_t *one_time_keys,
+    json_t *fallback_keys)
+{
+	json_t	*b;
+
+	b = json_object();
+	if (device_keys != NULL)
+		json_object_set_new(b, "device_keys", device_keys);
+	if (one_time_keys != NULL && json_object_size(one_time_keys) > 0)
+		json_object_set(b, "one_time_keys", one_time_keys);
+	json_decref(one_time_keys);
+	if (fallback_keys != NULL && json_object_size(fallback_keys) > 0)
+		json_object_set(b, "fallback_keys", fallback_keys);
+	json_decref(fallback_keys);
+	return matrix_req_json("POST", xstrdup(MX "/keys/upload"), b);
+}
+
+/* The device_keys object of /keys/upload, before its signature. */
+json_t *
+matrix_device_keys(const char *user_id, const char *device_id,
+    const char *curve25519, const char *ed25519)
+{
+	json_t	*keys;
+	char	*id;
+
+	keys = json_object();
+	id = xasprintf("curve25519:%s", device_id);
+	json_object_set_new(keys, id, json_string(curve25519));
+	free(id);
+	id = xasprintf("ed25519:%s", device_id);
+	json_object_set_new(keys, id, json_string(ed25519));
+	free(id);
+	return json_pack("{s:[s,s],s:s,s:s,s:o}", "algorithms",
+	    "m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2",
+	    "device_id", device_id, "user_id", user_id, "keys", keys);
+}
+
+/*
+ * A signed_curve25519 key before its signature: {"key": ...}, with
+ * "fallback": true inside the signed object for a fallback key.
+ */
+json_t *
+matrix_key_object(const char *key, int fallback)
+{
+	json_t	*o;
+
+	o = json_pack("{s:s}", "key", key);
+	if (fallback)
+		json_object_set_new(o, "fallback", json_true());
+	return o;
+}

@@ -120,6 +120,15 @@ struct net {
 	int			 chan_attempt;
 	int64_t			 chan_next_at;	/* backoff over */
 	int64_t			 chan_wake_at;	/* check then; 0: no need */
+	struct crypto_keys	*keys;		/* see net-keys.c; NULL: none */
+	int			 keys_due;	/* look for keys to upload */
+	int			 keys_in_flight;
+	int			 keys_attempt;
+	int64_t			 keys_next_at;
+	int			 keys_fresh;	/* stored counts are current */
+	unsigned int		 keys_gen;	/* uploads answered */
+	unsigned int		 sync_keys_gen;	/* keys_gen when /sync left */
+	int			 keys_epoch;	/* one more per new device */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -134,7 +143,8 @@ struct net_req {
 	int		 no_token;	/* NET_REQ_GENERIC: no Authorization */
 	int		 page;		/* NET_REQ_RECHECK: 1, 2, ...;
 					   NET_REQ_CHANNEL: 0 membership,
-					   1 join, 2 leave */
+					   1 join, 2 leave; NET_REQ_KEYS:
+					   the keys_epoch it is for */
 	char		*via;		/* NET_REQ_CHANNEL: join through */
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
@@ -149,7 +159,8 @@ enum {
 	NET_REQ_GENERIC,
 	NET_REQ_RECHECK,
 	NET_REQ_CHANNEL,
-	NET_REQ_MEMBERS
+	NET_REQ_MEMBERS,
+	NET_REQ_KEYS
 };
 
 /* net.c */
@@ -205,6 +216,14 @@ void	net_channels_pump(struct net *);
 void	net_channels_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_channels_free(struct net *);
+/* net-keys.c: the device identity and its keys on the server */
+int	net_keys_start(struct net *, struct haos_error *);
+void	net_keys_new_device(struct net *);
+void	net_keys_synced(struct net *);
+void	net_keys_pump(struct net *, int64_t now);
+void	net_keys_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_keys_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);

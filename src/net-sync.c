@@ -152,6 +152,7 @@ net_sync_start(struct net *n)
 	r = xcalloc(1, sizeof *r);
 	r->kind = NET_REQ_SYNC;
 	r->spool = 1;
+	n->sync_keys_gen = n->keys_gen;
 	if (net_request(n, r, "GET", path, NULL,
 	    hold + n->cfg.request_timeout_ms) == 0) {
 		n->sync_in_flight = 1;
@@ -255,6 +256,7 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 			if (res.notify != 0)
 				notify_post(n->cfg.notify, res.notify);
 			net_channels_check(n);	/* issue #14: new channels */
+			net_keys_synced(n);	/* one-time key counts */
 		}
 		ingest_result_free(&res);
 		/* The UI knows: now copy the WAL back while the poll waits. */

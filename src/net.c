@@ -283,6 +283,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_MEMBERS:
 		net_members_done(n, r, resp, err);
 		break;
+	case NET_REQ_KEYS:
+		net_keys_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -320,8 +323,10 @@ net_new_token(struct net *n, const char *token, const char *device_id)
 	notify_post(n->cfg.notify, NOTIFY_STATUS);
 	log_info("net", "new access token (device %s)",
 	    device_id != NULL ? device_id : "unchanged");
-	if (new_device)
+	if (new_device) {
 		net_recheck_begin(n);
+		net_keys_new_device(n);
+	}
 }
 
 /* Any thread: the presence the next /sync sets. */
@@ -408,6 +413,15 @@ net_main(void *arg)
 	v = NULL;
 	if (store_query_kv(n->store, "filter_id", &v, &err) == 0 && v != NULL)
 		n->filter_id = v;
+	/* The device identity before anything is synced (crypto.h). */
+	if (net_keys_start(n, &err) == -1) {
+		log_error("net", "%s", err.msg);
+		net_set_failed(n, &err, 0);
+		store_close(n->store);
+		n->store = NULL;
+		notify_post(n->cfg.notify, NOTIFY_FATAL);
+		return NULL;
+	}
 	net_recheck_load(n);
 	/* A first start that stopped before its filling was planned. */
 	if (n->since != NULL)
@@ -443,6 +457,7 @@ net_main(void *arg)
 		net_fill_pump(n, now);
 		net_channels_pump(n);
 		net_members_pump(n);
+		net_keys_pump(n, now);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
@@ -450,6 +465,9 @@ net_main(void *arg)
 			wait = n->sync_next_at - now;
 		if (n->chan_wake_at > now && n->chan_wake_at - now < wait)
 			wait = n->chan_wake_at - now;
+		if (n->keys_due && n->keys_next_at > now &&
+		    n->keys_next_at - now < wait)
+			wait = n->keys_next_at - now;
 		for (i = 0; i < n->nrooms; i++) {
 			if (!n->rooms[i].in_flight && n->rooms[i].next_at > now &&
 			    n->rooms[i].next_at - now < wait)
@@ -485,6 +503,7 @@ net_main(void *arg)
 	net_fill_free(n);
 	net_channels_free(n);
 	net_members_free(n);
+	net_keys_free(n);
 	return NULL;
 }
 
@@ -501,6 +520,8 @@ net_start(const struct net_config *cfg, struct haos_error *err)
 	n->cfg.user_id = xstrdup(cfg->user_id);
 	n->cfg.device_id = xstrdup(cfg->device_id);
 	n->cfg.store_path = xstrdup(cfg->store_path);
+	n->cfg.pickle_key_path = cfg->pickle_key_path != NULL ?
+	    xstrdup(cfg->pickle_key_path) : NULL;
 	if (n->cfg.timeline_limit <= 0)
 		n->cfg.timeline_limit = 50;
 	n->jobs_tail = &n->jobs;
@@ -525,6 +546,7 @@ fail:
 	free((char *)n->cfg.user_id);
 	free((char *)n->cfg.device_id);
 	free((char *)n->cfg.store_path);
+	free((char *)n->cfg.pickle_key_path);
 	free(n);
 	return NULL;
 }
@@ -565,6 +587,7 @@ net_stop(struct net *n)
 	free((char *)n->cfg.user_id);
 	free((char *)n->cfg.device_id);
 	free((char *)n->cfg.store_path);
+	free((char *)n->cfg.pickle_key_path);
 	free(n->since);
 	free(n->filter_id);
 	free(n);

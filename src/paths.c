@@ -138,6 +138,7 @@ paths_resolve(struct paths *p, const char *profile, const char *config_override,
 	p->state_dir = xasprintf("%s/haos", state);
 	p->session_file = xasprintf("%s/session.json", p->data_dir);
 	p->store_file = xasprintf("%s/store.sqlite3", p->data_dir);
+	p->pickle_key_file = xasprintf("%s/pickle-key", p->data_dir);
 	p->log_file = xasprintf("%s/%s.log", p->state_dir, profile);
 	p->last_room_file = xasprintf("%s/last-room", p->data_dir);
 	free(cfg);
@@ -154,6 +155,7 @@ paths_free(struct paths *p)
 	free(p->state_dir);
 	free(p->session_file);
 	free(p->store_file);
+	free(p->pickle_key_file);
 	free(p->log_file);
 	free(p->last_room_file);
 	memset(p, 0, sizeof *p);

@@ -98,6 +98,7 @@ run_print(void *arg, int is_error, const char *msg)
 static int
 run_pump(struct run *r, int ms)
 {
+	struct client_status	 st;
 	struct pollfd		 pfd;
 	unsigned int		 bits;
 
@@ -107,9 +108,9 @@ run_pump(struct run *r, int ms)
 		return -1;
 	bits = notify_take(r->nf);
 	if (bits & NOTIFY_FATAL) {
-		sanitize_fprintf(stderr,
-		    "haos: the network thread stopped (see the "
-		    "log)\n");
+		client_get_status(r->client, &st);
+		sanitize_fprintf(stderr, "haos: the network thread stopped: "
+		    "%s\n", st.reason[0] != '\0' ? st.reason : "see the log");
 		return -1;
 	}
 	if (bits & NOTIFY_AUTH) {
@@ -374,6 +375,7 @@ run_commands(const struct config *cfg, const struct paths *paths,
 	nc.user_id = s.user_id;
 	nc.device_id = s.device_id;
 	nc.store_path = paths->store_file;
+	nc.pickle_key_path = paths->pickle_key_file;
 	nc.sync_timeout_ms = RUN_SYNC_HOLD_MS;
 	nc.request_timeout_ms = cfg->request_timeout * 1000L;
 	nc.timeline_limit = 50;

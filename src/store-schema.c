@@ -183,13 +183,25 @@ static const char schema_v5[] =
 	"CREATE TABLE fill ("
 	" room INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE);";
 
+/*
+ * v6: the device's Olm account (issue #15, E2EE Step 1), one row: its
+ * libolm pickle, encrypted with the pickle key kept outside the database
+ * (src/crypto/pickle-key.c).  Later steps add their own tables.
+ */
+static const char schema_v6[] =
+	"CREATE TABLE olm_account ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" pickle TEXT NOT NULL,"
+	" updated_ts INTEGER NOT NULL);";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
 	schema_v4,
-	schema_v5
+	schema_v5,
+	schema_v6
 };
 
 _Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,

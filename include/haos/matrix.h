@@ -99,6 +99,17 @@ struct matrix_req *matrix_req_invite_service(const char *base_url,
 
 /* Paths of the sync engine's own requests (the caller frees). */
 json_t	*matrix_sync_filter(int timeline_limit);
+/*
+ * End-to-end encryption keys: POST /keys/upload of the device keys, the
+ * one-time keys and the fallback keys (each NULL or an object, taken);
+ * the unsigned device_keys object and the {"key"[, "fallback"]} object of
+ * a one-time or fallback key, for the crypto layer to sign.
+ */
+struct matrix_req *matrix_req_keys_upload(json_t *device_keys,
+	    json_t *one_time_keys, json_t *fallback_keys);
+json_t	*matrix_device_keys(const char *user_id, const char *device_id,
+	    const char *curve25519, const char *ed25519);
+json_t	*matrix_key_object(const char *key, int fallback);
 char	*matrix_filter_path(const char *user_id);
 char	*matrix_sync_path(const char *filter_id, const char *since,
 	    long timeout_ms, int full_state, const char *set_presence);

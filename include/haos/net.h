@@ -17,6 +17,8 @@ struct net_config {
 	const char	*user_id;
 	const char	*device_id;
 	const char	*store_path;	/* the net thread opens it STORE_RW */
+	const char	*pickle_key_path; /* the device identity's key file
+					   (crypto.h); NULL: no identity */
 	long		 sync_timeout_ms;	/* long-poll hold, e.g. 30000 */
 	long		 request_timeout_ms;	/* every other request */
 	int		 timeline_limit;	/* in the sync filter */

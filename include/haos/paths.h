@@ -10,6 +10,8 @@ struct paths {
 	char	*state_dir;	/* $XDG_STATE_HOME/haos */
 	char	*session_file;	/* data_dir/session.json (0600) */
 	char	*store_file;	/* data_dir/store.sqlite3 (0600) */
+	char	*pickle_key_file; /* data_dir/pickle-key (0600): encrypts the
+				   device identity in the store */
 	char	*log_file;	/* state_dir/PROFILE.log */
 	char	*last_room_file; /* data_dir/last-room: opened at next start */
 };

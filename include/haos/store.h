@@ -11,7 +11,7 @@
 #define STORE_RO		0	/* UI thread: SQLITE_OPEN_READONLY */
 #define STORE_RW		1	/* net thread: the only writer */
 
-#define STORE_SCHEMA_VERSION	5	/* PRAGMA user_version */
+#define STORE_SCHEMA_VERSION	6	/* PRAGMA user_version */
 #define STORE_LATEST		INT64_MAX /* timeline anchor: the live end */
 
 struct store;
@@ -199,6 +199,15 @@ int	store_typing_set(struct store *, int64_t, const char *user_ids,
 int	store_kv_set(struct store *, const char *key, const char *value,
 	    struct haos_error *);
 int	store_sync_token_set(struct store *, const char *,
+	    struct haos_error *);
+
+/*
+ * The Olm account (store-olm.c): its pickle, encrypted with the pickle
+ * key (crypto.h), which is never in the database.  RW connection; put
+ * runs in the caller's transaction.
+ */
+int	store_olm_account_get(struct store *, char **, struct haos_error *);
+int	store_olm_account_put(struct store *, const char *pickle,
 	    struct haos_error *);
 
 /*

@@ -356,8 +356,9 @@ ui_notified(struct ui *ui, struct haos_error *err)
 
 	bits = notify_take(ui->notify);
 	if (bits & NOTIFY_FATAL) {
-		haos_error_set(err, HAOS_EIO, "the network thread stopped "
-		    "(see the log)");
+		client_get_status(ui->ctx.client, &st);
+		haos_error_set(err, HAOS_EIO, "the network thread stopped: "
+		    "%s", st.reason[0] != '\0' ? st.reason : "see the log");
 		return -1;
 	}
 	if ((bits & NOTIFY_AUTH) && !ui->auth_failed) {

@@ -1281,6 +1281,7 @@ main(void)
 	sr = srunner_create(suite_net());
 	srunner_add_suite(sr, suite_first_start());
 	srunner_add_suite(sr, suite_members());
+	srunner_add_suite(sr, suite_keys());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

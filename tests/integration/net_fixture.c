@@ -51,6 +51,14 @@ struct net *
 start_net(const struct hs_user *u, const char *store, struct notify *nt,
     int limit)
 {
+	return start_net_keys(u, store, NULL, nt, limit);
+}
+
+/* start_net() with a device identity whose pickle key is key_path. */
+struct net *
+start_net_keys(const struct hs_user *u, const char *store,
+    const char *key_path, struct notify *nt, int limit)
+{
 	struct net_config	 c;
 	struct haos_error	 err;
 	struct net		*n;
@@ -61,6 +69,7 @@ start_net(const struct hs_user *u, const char *store, struct notify *nt,
 	c.user_id = u->user_id;
 	c.device_id = u->device_id;
 	c.store_path = store;
+	c.pickle_key_path = key_path;
 	c.sync_timeout_ms = 5000;
 	c.request_timeout_ms = 10000;
 	c.timeline_limit = limit;

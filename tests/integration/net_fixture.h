@@ -16,6 +16,8 @@ void		 net_fixture_teardown(void);
 char		*tmp_store(void);
 struct net	*start_net(const struct hs_user *, const char *store,
 		     struct notify *, int limit);
+struct net	*start_net_keys(const struct hs_user *, const char *store,
+		     const char *key_path, struct notify *, int limit);
 double		 now_s(void);
 unsigned int	 wait_bits(struct notify *, unsigned int want,
 		     double seconds);
@@ -23,5 +25,6 @@ void		 wait_filled(const char *store, double seconds);
 
 Suite		*suite_first_start(void);	/* check_first_start.c */
 Suite		*suite_members(void);		/* check_members.c */
+Suite		*suite_keys(void);		/* check_keys.c */
 
 #endif

@@ -394,6 +394,42 @@ START_TEST(test_to_device)
 }
 END_TEST
 
+/*
+ * The unused fallback key types: the stable name, else MSC2732's (a
+ * server of before Matrix 1.2 sends that one alone); the stable wins.
+ */
+START_TEST(test_fallback_key_types)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*j;
+	char			*t;
+
+	j = json_loads("{\"next_batch\": \"s1\", "
+	    "\"org.matrix.msc2732.device_unused_fallback_key_types\": "
+	    "[\"signed_curve25519\"]}", 0, NULL);
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+	ingest_result_free(&res);
+	json_decref(j);
+	ck_assert_int_eq(store_query_kv(st, "device_unused_fallback_key_types",
+	    &t, &err), 0);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t, "[\"signed_curve25519\"]");
+	free(t);
+	j = json_loads("{\"next_batch\": \"s2\", "
+	    "\"device_unused_fallback_key_types\": [], "
+	    "\"org.matrix.msc2732.device_unused_fallback_key_types\": "
+	    "[\"signed_curve25519\"]}", 0, NULL);
+	ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+	ingest_result_free(&res);
+	json_decref(j);
+	ck_assert_int_eq(store_query_kv(st, "device_unused_fallback_key_types",
+	    &t, &err), 0);
+	ck_assert_str_eq(t, "[]");
+	free(t);
+}
+END_TEST
+
 /* A hook that fails rolls back the whole response. */
 START_TEST(test_to_device_fail)
 {
@@ -1439,6 +1475,7 @@ suite_ingest(void)
 	tcase_add_test(tc, test_malformed_skipped);
 	tcase_add_test(tc, test_to_device);
 	tcase_add_test(tc, test_to_device_fail);
+	tcase_add_test(tc, test_fallback_key_types);
 	tcase_add_test(tc, test_relations);
 	tcase_add_test(tc, test_edit_by_other_ignored);
 	tcase_add_test(tc, test_member_prev_content);

@@ -176,6 +176,7 @@ main(void)
 	srunner_add_suite(sr, suite_client());
 	srunner_add_suite(sr, suite_cmd());
 	srunner_add_suite(sr, suite_config());
+	srunner_add_suite(sr, suite_crypto());
 	srunner_add_suite(sr, suite_conversation());
 	srunner_add_suite(sr, suite_editor());
 	srunner_add_suite(sr, suite_error());

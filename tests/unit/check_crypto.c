@@ -1,0 +1,630 @@
+/* The crypto foundations: randomness, base64, canonical JSON, signatures,
+ * the pickle key and the device identity (E2EE.md Steps 0 and 1). */
+#include "check_haos.h"
+
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "haos/crypto.h"
+#include "haos/error.h"
+#include "haos/matrix.h"
+#include "haos/store.h"
+#include "haos/xmalloc.h"
+
+static char	*dir;
+
+static void
+setup(void)
+{
+	dir = test_tmpdir();
+}
+
+static void
+teardown(void)
+{
+	test_rmtree(dir);
+	free(dir);
+}
+
+static char *
+tmp(const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+START_TEST(test_random)
+{
+	unsigned char	 a[64], b[64], big[1000], zero[64];
+	size_t		 i, nz = 0;
+
+	memset(a, 0, sizeof a);
+	memset(b, 0, sizeof b);
+	memset(zero, 0, sizeof zero);
+	memset(big, 0, sizeof big);
+	crypto_random(a, sizeof a);
+	crypto_random(b, sizeof b);
+	crypto_random(big, sizeof big);
+	ck_assert(memcmp(a, zero, sizeof a) != 0);
+	ck_assert(memcmp(a, b, sizeof a) != 0);
+	for (i = 0; i < sizeof big; i++)
+		nz += big[i] != 0;
+	ck_assert_uint_gt(nz, sizeof big / 2);
+	crypto_random(a, 0);
+}
+END_TEST
+
+/* The spec's appendix "Unpadded Base64" and RFC 4648 section 10. */
+START_TEST(test_base64)
+{
+	static const char	*in[] = { "", "f", "fo", "foo", "foob",
+				    "fooba", "foobar" };
+	static const char	*out[] = { "", "Zg", "Zm8", "Zm9v", "Zm9vYg",
+				    "Zm9vYmE", "Zm9vYmFy" };
+	static const char	*padded[] = { "", "Zg==", "Zm8=", "Zm9v",
+				    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	static const char	*bad[] = { "Z", "Zg=", "Zg===", "Zh", "Zm9",
+				    "Zm9v!", "Zm 9v", "Zm9v-_", "=", "Zg=x",
+				    "Zm9vY", "Zg==Zg" };
+	static const unsigned char bin[] = { 0xfb, 0xff, 0xbf, 0x00 };
+	unsigned char		*dec, buf[64];
+	size_t			 i, n, len;
+	char			*enc;
+
+	for (i = 0; i < nitems(in); i++) {
+		enc = base64_encode(in[i], strlen(in[i]));
+		ck_assert_str_eq(enc, out[i]);
+		free(enc);
+		ck_assert_int_eq(base64_decode(out[i], strlen(out[i]), &dec,
+		    &len), 0);
+		ck_assert_uint_eq(len, strlen(in[i]));
+		ck_assert(memcmp(dec, in[i], len) == 0);
+		free(dec);
+		ck_assert_int_eq(base64_decode(padded[i], strlen(padded[i]),
+		    &dec, &len), 0);
+		ck_assert_uint_eq(len, strlen(in[i]));
+		ck_assert(memcmp(dec, in[i], len) == 0);
+		free(dec);
+	}
+	for (i = 0; i < nitems(bad); i++)
+		ck_assert_msg(base64_decode(bad[i], strlen(bad[i]), &dec,
+		    &len) == -1, "accepted %s", bad[i]);
+
+	/* The two alphabets differ in 62 and 63 only. */
+	enc = base64_encode(bin, sizeof bin);
+	ck_assert_str_eq(enc, "+/+/AA");
+	free(enc);
+	enc = base64_url_encode(bin, sizeof bin);
+	ck_assert_str_eq(enc, "-_-_AA");
+	ck_assert_int_eq(base64_url_decode(enc, strlen(enc), &dec, &len), 0);
+	ck_assert_uint_eq(len, sizeof bin);
+	ck_assert(memcmp(dec, bin, len) == 0);
+	free(dec);
+	ck_assert_int_eq(base64_decode(enc, strlen(enc), &dec, &len), -1);
+	free(enc);
+	ck_assert_int_eq(base64_url_decode("+/+/AA", 6, &dec, &len), -1);
+	ck_assert_int_eq(base64_url_decode("-_-_AA==", 8, &dec, &len), 0);
+	free(dec);
+
+	/* Every length round-trips, in both alphabets. */
+	for (n = 0; n <= sizeof buf; n++) {
+		crypto_random(buf, n);
+		enc = base64_encode(buf, n);
+		ck_assert(strchr(enc, '=') == NULL);
+		ck_assert_int_eq(base64_decode(enc, strlen(enc), &dec, &len),
+		    0);
+		ck_assert_uint_eq(len, n);
+		ck_assert(n == 0 || memcmp(dec, buf, n) == 0);
+		free(dec);
+		free(enc);
+		enc = base64_url_encode(buf, n);
+		ck_assert_int_eq(base64_url_decode(enc, strlen(enc), &dec,
+		    &len), 0);
+		ck_assert_uint_eq(len, n);
+		ck_assert(n == 0 || memcmp(dec, buf, n) == 0);
+		free(dec);
+		free(enc);
+	}
+}
+END_TEST
+
+static void
+canon_is(const char *in, const char *want)
+{
+	struct haos_error	 err;
+	json_t			*v;
+	char			*out;
+
+	v = json_loads(in, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	ck_assert_msg(v != NULL, "cannot parse %s", in);
+	out = canonical_json(v, &err);
+	ck_assert_msg(out != NULL, "%s: %s", in, err.msg);
+	ck_assert_str_eq(out, want);
+	free(out);
+	json_decref(v);
+}
+
+static void
+canon_refused(json_t *v)
+{
+	struct haos_error	 err;
+	char			*out;
+
+	out = canonical_json(v, &err);
+	ck_assert_msg(out == NULL, "accepted: %s", out);
+	ck_assert_int_eq(err.code, HAOS_ECRYPTO);
+	json_decref(v);
+}
+
+/* The examples of the spec's appendix "Canonical JSON", then the hard parts. */
+START_TEST(test_canonical_spec)
+{
+	canon_is("{}", "{}");
+	canon_is("{\n    \"one\": 1,\n    \"two\": \"Two\"\n}",
+	    "{\"one\":1,\"two\":\"Two\"}");
+	canon_is("{\n    \"b\": \"2\",\n    \"a\": \"1\"\n}",
+	    "{\"a\":\"1\",\"b\":\"2\"}");
+	canon_is("{\"b\":\"2\",\"a\":\"1\"}", "{\"a\":\"1\",\"b\":\"2\"}");
+	canon_is("{\"auth\": {\"success\": true, \"mxid\": "
+	    "\"@john.doe:example.com\", \"profile\": {\"display_name\": "
+	    "\"John Doe\", \"three_pids\": [{\"medium\": \"email\", "
+	    "\"address\": \"john.doe@example.org\"}, {\"medium\": "
+	    "\"msisdn\", \"address\": \"123456789\"}]}}}",
+	    "{\"auth\":{\"mxid\":\"@john.doe:example.com\",\"profile\":"
+	    "{\"display_name\":\"John Doe\",\"three_pids\":[{\"address\":"
+	    "\"john.doe@example.org\",\"medium\":\"email\"},{\"address\":"
+	    "\"123456789\",\"medium\":\"msisdn\"}]},\"success\":true}}");
+	canon_is("{\"a\": \"日本語\"}", "{\"a\":\"日本語\"}");
+	canon_is("{\"本\": 2, \"日\": 1}", "{\"日\":1,\"本\":2}");
+	canon_is("{\"a\": \"\\u65E5\"}", "{\"a\":\"日\"}");
+	canon_is("{\"a\": null}", "{\"a\":null}");
+}
+END_TEST
+
+START_TEST(test_canonical_strings)
+{
+	/* Controls: the short escapes, else lower-case \u00xx. */
+	canon_is("\"\\u0000\\u0001\\u001f\\u001F\\b\\t\\n\\f\\r\\u000b\"",
+	    "\"\\u0000\\u0001\\u001f\\u001f\\b\\t\\n\\f\\r\\u000b\"");
+	/* '"' and '\\' escaped; '/', DEL, U+2028 and astral raw. */
+	canon_is("\"\\\"\\\\\\/\\u007f\\u2028\\u2029\\ud83d\\ude00\"",
+	    "\"\\\"\\\\/\x7f\xe2\x80\xa8\xe2\x80\xa9\xf0\x9f\x98\x80\"");
+	/* Keys are escaped the same way, and sorted as bytes. */
+	canon_is("{\"b\\n\": 1, \"a\\u0001\": 2, \"\\ud83d\\ude00\": 3, "
+	    "\"\\uffff\": 4, \"B\": 5, \"\": 6}",
+	    "{\"\":6,\"B\":5,\"a\\u0001\":2,\"b\\n\":1,\"\xef\xbf\xbf\":4,"
+	    "\"\xf0\x9f\x98\x80\":3}");
+	/* A key that is a prefix of another sorts first. */
+	canon_is("{\"ab\": 1, \"a\": 2}", "{\"a\":2,\"ab\":1}");
+	canon_is("[\"x\", [], {}, true, false, null]",
+	    "[\"x\",[],{},true,false,null]");
+}
+END_TEST
+
+START_TEST(test_canonical_numbers)
+{
+	canon_is("[0, -0, 1, -1, 9007199254740991, -9007199254740991]",
+	    "[0,0,1,-1,9007199254740991,-9007199254740991]");
+	/* Integral reals become integers; others are refused. */
+	canon_is("{\"a\": -0.0, \"b\": 1e10, \"c\": 2.0}",
+	    "{\"a\":0,\"b\":10000000000,\"c\":2}");
+	canon_refused(json_integer(9007199254740992LL));
+	canon_refused(json_integer(-9007199254740992LL));
+	canon_refused(json_pack("{s:[f]}", "a", 1.5));
+	canon_refused(json_real(9007199254740992.0));
+	canon_refused(json_real(1e300));
+	canon_refused(json_pack("[i,{s:f}]", 1, "x", 0.1));
+}
+END_TEST
+
+/* Only the top level's "signatures" and "unsigned" are left out. */
+START_TEST(test_canonical_signable)
+{
+	struct haos_error	 err;
+	json_t			*v;
+	char			*out;
+
+	v = json_loads("{\"unsigned\": {\"age\": 1}, \"signatures\": {\"x\": "
+	    "{}}, \"a\": {\"signatures\": 1, \"unsigned\": 2}}", 0, NULL);
+	out = canonical_json_signable(v, &err);
+	ck_assert_str_eq(out, "{\"a\":{\"signatures\":1,\"unsigned\":2}}");
+	free(out);
+	out = canonical_json(v, &err);
+	ck_assert_str_eq(out, "{\"a\":{\"signatures\":1,\"unsigned\":2},"
+	    "\"signatures\":{\"x\":{}},\"unsigned\":{\"age\":1}}");
+	free(out);
+	json_decref(v);
+	v = json_array();
+	ck_assert_ptr_null(canonical_json_signable(v, &err));
+	json_decref(v);
+}
+END_TEST
+
+START_TEST(test_sign_verify)
+{
+	struct haos_error	 err;
+	struct crypto_account	*a, *b;
+	json_t			*o, *c;
+	const char		*ed;
+
+	a = crypto_account_new(&err);
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	b = crypto_account_new(&err);
+	ck_assert_msg(b != NULL, "%s", err.msg);
+	ed = crypto_account_ed25519(a);
+	ck_assert_uint_eq(strlen(ed), 43);	/* 32 bytes, unpadded */
+	ck_assert_str_ne(ed, crypto_account_ed25519(b));
+	ck_assert_str_ne(crypto_account_curve25519(a),
+	    crypto_account_curve25519(b));
+
+	o = json_loads("{\"key\": \"abc\", \"ctl\": \"\\u001f\\u2028\", "
+	    "\"unsigned\": {\"x\": 1}, \"signatures\": {\"@o:h\": {\"ed25519:"
+	    "O\": \"kept\"}}}", 0, NULL);
+	ck_assert_int_eq(crypto_sign_json(a, o, "@a:h", "DEV", &err), 0);
+	/* Our signature joins the others. */
+	ck_assert_str_eq(json_string_value(json_path(o,
+	    "signatures.@o:h.ed25519:O")), "kept");
+	ck_assert_int_eq(crypto_sign_verify(o, "@a:h", "ed25519:DEV", ed,
+	    &err), 0);
+	/* unsigned may change; the signed part may not; the key must fit. */
+	json_object_set_new(json_object_get(o, "unsigned"), "y",
+	    json_integer(2));
+	ck_assert_int_eq(crypto_sign_verify(o, "@a:h", "ed25519:DEV", ed,
+	    &err), 0);
+	ck_assert_int_eq(crypto_sign_verify(o, "@a:h", "ed25519:DEV",
+	    crypto_account_ed25519(b), &err), -1);
+	ck_assert_str_eq(err.errcode, "OLM_BAD_MESSAGE_MAC");
+	c = json_deep_copy(o);
+	json_object_set_new(c, "key", json_string("abd"));
+	ck_assert_int_eq(crypto_sign_verify(c, "@a:h", "ed25519:DEV", ed,
+	    &err), -1);
+	json_decref(c);
+	ck_assert_int_eq(crypto_sign_verify(o, "@a:h", "ed25519:OTHER", ed,
+	    &err), -1);
+	ck_assert_int_eq(crypto_sign_verify(o, "@b:h", "ed25519:DEV", ed,
+	    &err), -1);
+	json_decref(o);
+
+	/* Nothing signable: refused, not signed. */
+	o = json_pack("{s:f}", "x", 0.5);
+	ck_assert_int_eq(crypto_sign_json(a, o, "@a:h", "DEV", &err), -1);
+	ck_assert_ptr_null(json_object_get(o, "signatures"));
+	json_decref(o);
+	crypto_account_free(a);
+	crypto_account_free(b);
+}
+END_TEST
+
+/* A pickle opens with its key only, and not once a byte is changed. */
+START_TEST(test_pickle)
+{
+	struct haos_error	 err;
+	struct crypto_account	*a, *b;
+	unsigned char		 key[CRYPTO_PICKLE_KEY_LEN], other[sizeof key];
+	char			*p, *q;
+	json_t			*otks;
+
+	crypto_random(key, sizeof key);
+	memcpy(other, key, sizeof key);
+	other[0] ^= 1;
+	a = crypto_account_new(&err);
+	ck_assert_int_eq(crypto_account_generate_otks(a, 3, &err), 0);
+	p = crypto_account_pickle(a, key, &err);
+	ck_assert_ptr_nonnull(p);
+	/* No key in clear in it. */
+	ck_assert_ptr_null(strstr(p, crypto_account_ed25519(a)));
+	b = crypto_account_unpickle(p, key, &err);
+	ck_assert_msg(b != NULL, "%s", err.msg);
+	ck_assert_str_eq(crypto_account_ed25519(a), crypto_account_ed25519(b));
+	ck_assert_str_eq(crypto_account_curve25519(a),
+	    crypto_account_curve25519(b));
+	otks = crypto_account_otks(b, &err);
+	ck_assert_uint_eq(json_object_size(otks), 3);
+	json_decref(otks);
+	crypto_account_free(b);
+
+	ck_assert_ptr_null(crypto_account_unpickle(p, other, &err));
+	ck_assert_int_eq(err.code, HAOS_ECRYPTO);
+	ck_assert_str_eq(err.errcode, "OLM_BAD_ACCOUNT_KEY");
+	q = xstrdup(p);
+	q[strlen(q) / 2] = q[strlen(q) / 2] == 'A' ? 'B' : 'A';
+	ck_assert_ptr_null(crypto_account_unpickle(q, key, &err));
+	ck_assert_str_eq(err.errcode, "OLM_BAD_ACCOUNT_KEY");
+	free(q);
+	free(p);
+	crypto_account_free(a);
+}
+END_TEST
+
+START_TEST(test_pickle_key_file)
+{
+	struct haos_error	 err;
+	struct stat		 sb;
+	unsigned char		 k1[CRYPTO_PICKLE_KEY_LEN], k2[sizeof k1];
+	unsigned char		 k3[sizeof k1];
+	char			*p1, *p2, *p3, *lnk;
+	int			 fd;
+
+	p1 = tmp("k1");
+	p2 = tmp("k2");
+	p3 = tmp("k3");
+	lnk = tmp("link");
+	/* Missing without create: refused, nothing made. */
+	ck_assert_int_eq(pickle_key_load(p1, 0, k1, &err), -1);
+	ck_assert_int_eq(stat(p1, &sb), -1);
+
+	umask(022);
+	ck_assert_int_eq(pickle_key_load(p1, 1, k1, &err), 0);
+	ck_assert_int_eq(stat(p1, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	ck_assert_int_eq(sb.st_size, CRYPTO_PICKLE_KEY_LEN);
+	ck_assert_int_eq(pickle_key_load(p1, 1, k2, &err), 0);
+	ck_assert(memcmp(k1, k2, sizeof k1) == 0);
+	/* Two installs never share a key. */
+	ck_assert_int_eq(pickle_key_load(p2, 1, k2, &err), 0);
+	ck_assert(memcmp(k1, k2, sizeof k1) != 0);
+
+	/* Open to others: refused, left as it is. */
+	ck_assert_int_eq(chmod(p2, 0644), 0);
+	ck_assert_int_eq(pickle_key_load(p2, 1, k3, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "mode 0644, not 0600"));
+	ck_assert_int_eq(stat(p2, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0644);
+
+	/* The wrong size: refused, not made again. */
+	fd = open(p3, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_eq(write(fd, "short", 5), 5);
+	close(fd);
+	ck_assert_int_eq(pickle_key_load(p3, 1, k3, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "5 bytes"));
+	ck_assert_int_eq(stat(p3, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 5);
+
+	/* A symbolic link is not followed, even to a good key. */
+	ck_assert_int_eq(symlink(p1, lnk), 0);
+	ck_assert_int_eq(pickle_key_load(lnk, 1, k3, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "symbolic link"));
+	free(p1);
+	free(p2);
+	free(p3);
+	free(lnk);
+}
+END_TEST
+
+static struct store *
+keys_store(const char *name)
+{
+	struct haos_error	 err;
+	struct store		*s;
+	char			*path;
+
+	path = tmp(name);
+	s = store_open(path, STORE_RW, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	free(path);
+	return s;
+}
+
+static void
+keys_kv(struct store *s, const char *key, const char *value)
+{
+	struct haos_error	 err;
+
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(store_kv_set(s, key, value, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+}
+
+static json_t *
+keys_body(struct matrix_req *r)
+{
+	json_t	*b;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->method, "POST");
+	ck_assert_str_eq(r->path, "/_matrix/client/v3/keys/upload");
+	b = json_loads(r->body, 0, NULL);
+	ck_assert_ptr_nonnull(b);
+	matrix_req_free(r);
+	return b;
+}
+
+/*
+ * The identity's life in a store: device keys first, then one-time keys
+ * from a fresh count, the very same keys again after a crash before the
+ * upload's answer, published keys not sent again, a fallback key when
+ * the server lists none.
+ */
+START_TEST(test_keys_store)
+{
+	struct haos_error	 err;
+	struct crypto_keys	*k;
+	struct store		*s;
+	json_t			*b, *b2, *dk, *v;
+	const char		*id;
+	char			*kp, *text, *pickle;
+	size_t			 n;
+
+	kp = tmp("pickle-key");
+	s = keys_store("store.db");
+	k = crypto_keys_open(s, kp, "@a:h", "DEV", &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_olm_account_get(s, &pickle, &err), 0);
+	ck_assert_ptr_nonnull(pickle);
+
+	/* No count yet: the device keys alone, signed. */
+	b = keys_body(crypto_keys_upload(k, s, 1, &err));
+	dk = json_object_get(b, "device_keys");
+	ck_assert_str_eq(json_get_str(dk, "user_id", ""), "@a:h");
+	ck_assert_str_eq(json_get_str(dk, "device_id", ""), "DEV");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(dk,
+	    "algorithms"), 0)), "m.olm.v1.curve25519-aes-sha2");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(dk,
+	    "algorithms"), 1)), "m.megolm.v1.aes-sha2");
+	ck_assert_str_eq(json_get_str(json_object_get(dk, "keys"),
+	    "ed25519:DEV", ""), crypto_account_ed25519(crypto_keys_account(k)));
+	ck_assert_str_eq(json_get_str(json_object_get(dk, "keys"),
+	    "curve25519:DEV", ""),
+	    crypto_account_curve25519(crypto_keys_account(k)));
+	ck_assert_int_eq(crypto_sign_verify(dk, "@a:h", "ed25519:DEV",
+	    crypto_account_ed25519(crypto_keys_account(k)), &err), 0);
+	ck_assert_ptr_null(json_object_get(b, "one_time_keys"));
+	json_decref(b);
+	ck_assert_int_eq(crypto_keys_uploaded(k, s,
+	    "{\"one_time_key_counts\":{\"signed_curve25519\":7}}", &err), 0);
+
+	/* 7 on the server: 43 more, each signed; not sent until answered. */
+	b = keys_body(crypto_keys_upload(k, s, 1, &err));
+	ck_assert_ptr_null(json_object_get(b, "device_keys"));
+	ck_assert_uint_eq(json_object_size(json_object_get(b,
+	    "one_time_keys")), 43);
+	json_object_foreach(json_object_get(b, "one_time_keys"), id, v) {
+		ck_assert(strncmp(id, "signed_curve25519:", 18) == 0);
+		ck_assert_uint_eq(json_object_size(v), 2);	/* key, sigs */
+		ck_assert_int_eq(crypto_sign_verify(v, "@a:h", "ed25519:DEV",
+		    crypto_account_ed25519(crypto_keys_account(k)), &err), 0);
+	}
+	/* The count is the same but is not fresh: no more keys. */
+	b2 = keys_body(crypto_keys_upload(k, s, 0, &err));
+	ck_assert(json_equal(b, b2));
+	json_decref(b2);
+
+	/* A crash before the answer: the same keys, byte for byte. */
+	crypto_keys_free(k);
+	k = crypto_keys_open(s, kp, "@a:h", "DEV", &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	b2 = keys_body(crypto_keys_upload(k, s, 1, &err));
+	ck_assert(json_equal(b, b2));
+	json_decref(b2);
+	json_decref(b);
+	ck_assert_int_eq(crypto_keys_uploaded(k, s,
+	    "{\"one_time_key_counts\":{\"signed_curve25519\":50}}", &err), 0);
+	ck_assert_ptr_null(crypto_keys_upload(k, s, 1, &err));
+	ck_assert_int_eq(err.code, HAOS_OK);
+
+	/* The server has no unused fallback key: one, with fallback signed. */
+	keys_kv(s, "device_unused_fallback_key_types", "[]");
+	b = keys_body(crypto_keys_upload(k, s, 1, &err));
+	ck_assert_ptr_null(json_object_get(b, "one_time_keys"));
+	v = json_object_get(b, "fallback_keys");
+	ck_assert_uint_eq(json_object_size(v), 1);
+	json_object_foreach(v, id, dk) {
+		ck_assert(strncmp(id, "signed_curve25519:", 18) == 0);
+		ck_assert(json_is_true(json_object_get(dk, "fallback")));
+		ck_assert_int_eq(crypto_sign_verify(dk, "@a:h", "ed25519:DEV",
+		    crypto_account_ed25519(crypto_keys_account(k)), &err), 0);
+		json_object_del(dk, "fallback");
+		ck_assert_int_eq(crypto_sign_verify(dk, "@a:h", "ed25519:DEV",
+		    crypto_account_ed25519(crypto_keys_account(k)), &err), -1);
+	}
+	json_decref(b);
+	ck_assert_int_eq(crypto_keys_uploaded(k, s, "{}", &err), 0);
+	ck_assert_int_eq(store_query_kv(s, "device_unused_fallback_key_types",
+	    &text, &err), 0);
+	ck_assert_str_eq(text, "[\"signed_curve25519\"]");
+	free(text);
+	ck_assert_ptr_null(crypto_keys_upload(k, s, 1, &err));
+
+	/* Claimed keys: topped up to 50 again. */
+	keys_kv(s, "device_one_time_keys_count",
+	    "{\"signed_curve25519\":45}");
+	b = keys_body(crypto_keys_upload(k, s, 1, &err));
+	n = json_object_size(json_object_get(b, "one_time_keys"));
+	ck_assert_uint_eq(n, 5);
+	json_decref(b);
+
+	/* Reopened, the identity is the same. */
+	text = xstrdup(crypto_account_ed25519(crypto_keys_account(k)));
+	crypto_keys_free(k);
+	k = crypto_keys_open(s, kp, "@a:h", "DEV", &err);
+	ck_assert_str_eq(crypto_account_ed25519(crypto_keys_account(k)),
+	    text);
+	crypto_keys_free(k);
+
+	/* Another device logged in: an identity of its own. */
+	k = crypto_keys_open(s, kp, "@a:h", "DEV2", &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	ck_assert_str_ne(crypto_account_ed25519(crypto_keys_account(k)),
+	    text);
+	b = keys_body(crypto_keys_upload(k, s, 0, &err));
+	ck_assert_ptr_nonnull(json_object_get(b, "device_keys"));
+	json_decref(b);
+	crypto_keys_free(k);
+	free(text);
+	free(pickle);
+	store_close(s);
+	free(kp);
+}
+END_TEST
+
+/* A key that does not open the stored identity: refused, nothing changed. */
+START_TEST(test_keys_wrong_key)
+{
+	struct haos_error	 err;
+	struct crypto_keys	*k;
+	struct store		*s;
+	unsigned char		 key[CRYPTO_PICKLE_KEY_LEN];
+	char			*kp, *before, *after;
+	int			 fd;
+
+	kp = tmp("pickle-key");
+	s = keys_store("store.db");
+	k = crypto_keys_open(s, kp, "@a:h", "DEV", &err);
+	ck_assert_ptr_nonnull(k);
+	crypto_keys_free(k);
+	ck_assert_int_eq(store_olm_account_get(s, &before, &err), 0);
+
+	/* The key file gone: not made again. */
+	ck_assert_int_eq(unlink(kp), 0);
+	ck_assert_ptr_null(crypto_keys_open(s, kp, "@a:h", "DEV", &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "nothing changed"));
+	ck_assert_int_eq(access(kp, F_OK), -1);
+
+	/* Another key: refused, with the reason. */
+	crypto_random(key, sizeof key);
+	fd = open(kp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_eq(write(fd, key, sizeof key), (ssize_t)sizeof key);
+	close(fd);
+	ck_assert_ptr_null(crypto_keys_open(s, kp, "@a:h", "DEV", &err));
+	ck_assert_int_eq(err.code, HAOS_ECRYPTO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "OLM_BAD_ACCOUNT_KEY"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "nothing changed"));
+	ck_assert_int_eq(store_olm_account_get(s, &after, &err), 0);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	store_close(s);
+	free(kp);
+}
+END_TEST
+
+Suite *
+suite_crypto(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("crypto");
+	tc = tcase_create("foundations");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_random);
+	tcase_add_test(tc, test_base64);
+	tcase_add_test(tc, test_canonical_spec);
+	tcase_add_test(tc, test_canonical_strings);
+	tcase_add_test(tc, test_canonical_numbers);
+	tcase_add_test(tc, test_canonical_signable);
+	tcase_add_test(tc, test_sign_verify);
+	tcase_add_test(tc, test_pickle);
+	tcase_add_test(tc, test_pickle_key_file);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("identity");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_keys_store);
+	tcase_add_test(tc, test_keys_wrong_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
