@@ -73,6 +73,7 @@ void	ingest_sync_part(struct ingest_sync *, const char *key, size_t,
 int	ingest_sync_room(struct ingest_sync *, enum room_join,
 	    const char *room_id, const json_t *);
 size_t	ingest_dump(struct ingest *, const json_t *);
+void	ingest_clear(struct ingest *);
 int	ingest_touch(struct ingest *, const char *room_id);
 int	ingest_account_data(struct ingest *, int64_t room, const json_t *);
 

@@ -170,7 +170,7 @@ fail:
 	ingest_result_free(res);
 out:
 	free(key);
-	free(in.buf);
+	ingest_clear(&in);
 	json_decref(ir.pl);
 	return ret;
 }

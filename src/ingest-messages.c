@@ -111,8 +111,7 @@ fail:
 	store_rollback(s);
 out:
 	free(prev_batch);
-	free(in.buf);
-	free(in.touched);
+	ingest_clear(&in);
 	json_decref(ir.pl);
 	if (ret == -1)
 		ingest_result_free(res);

@@ -99,6 +99,17 @@ ingest_touched_slot(struct ingest *in, const char *room_id)
 	return i;
 }
 
+/* What an ingest holds besides its result: freed once it is over. */
+void
+ingest_clear(struct ingest *in)
+{
+	free(in->buf);
+	free(in->touched);
+	in->buf = NULL;
+	in->touched = NULL;
+	in->bufsz = in->touchedcap = 0;
+}
+
 /* Make room in in->touched for one more id. */
 static void
 ingest_touched_grow(struct ingest *in)
@@ -516,8 +527,7 @@ ingest_sync_run(struct store *s, ingest_walk_fn walk, void *arg,
 fail:
 	store_rollback(s);
 out:
-	free(b.in.buf);
-	free(b.in.touched);
+	ingest_clear(&b.in);
 	json_decref(b.top);
 	if (ret == -1)
 		ingest_result_free(res);
