@@ -567,6 +567,12 @@ net_stop(struct net *n)
 		http_client_wakeup(n->http);
 	pthread_mutex_unlock(&n->lock);
 	pthread_join(n->thread, NULL);
+	/*
+	 * A thread that stopped at its start (no store, a refused pickle
+	 * key) left its http client.
+	 */
+	http_client_free(n->http);
+	n->http = NULL;
 	while ((j = n->jobs) != NULL) {
 		n->jobs = j->next;
 		net_job_free(j);

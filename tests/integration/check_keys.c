@@ -173,6 +173,7 @@ START_TEST(test_device_identity)
 	kid = xasprintf("ed25519:%s", a.device_id);
 	ck_assert_msg(crypto_sign_verify(dk, a.user_id, kid, ed, &err) == 0,
 	    "%s", err.msg);
+	free(kid);
 	json_decref(dk);
 
 	/* One-time keys topped up to half of what the account holds. */

@@ -156,7 +156,7 @@ START_TEST(test_members_lazy_loaded)
 	struct hs_user	 owner, carol, dave, eve, crowd[MB_CROWD];
 	struct notify	*nt;
 	struct net	*n;
-	json_t		*r;
+	json_t		*r, *body;
 	char		*room, *store, *name, *lp;
 	int64_t		 power = -1;
 	int		 st, i, k;
@@ -170,9 +170,10 @@ START_TEST(test_members_lazy_loaded)
 	ck_assert_int_eq(hs_register(&hs, lp, &owner), 0);
 	free(lp);
 	mb_displayname(&owner, "Alice Owner");
+	body = json_pack("{s:s, s:s}", "name", "Big", "preset", "public_chat");
 	r = hs_call(&hs, owner.token, "POST", "/_matrix/client/v3/createRoom",
-	    json_pack("{s:s, s:s}", "name", "Big", "preset", "public_chat"),
-	    &st);
+	    body, &st);
+	json_decref(body);
 	ck_assert_int_eq(st, 200);
 	room = xstrdup(json_get_str(r, "room_id", ""));
 	json_decref(r);
