@@ -35,7 +35,7 @@ brun --server "Zeta Guild" "/channel create voice audio" "/channel create old" \
 check "bob's server is published" test $? = 0
 
 haos_start 160 45
-check "client up" wait_for "Heads-up: the office is closed" 15
+check "client up" wait_for "Heads-up: the office is closed" 30
 keys "/explore Zeta" Enter
 check "explore lists Zeta Guild" wait_for "Zeta Guild (1 member)" 10
 keys Enter

@@ -70,7 +70,7 @@ for r in "$omega" $okids; do
 done
 
 haos_start 140 40
-check "client up" wait_for "Heads-up: the office is closed" 15
+check "client up" wait_for "Heads-up: the office is closed" 30
 
 # 2. One rail entry per server invite; the channel invites are not listed
 # on their own under Direct Messages.

@@ -24,7 +24,7 @@ code=$(bob run "/server create Zeta Guild" 2>&1 | sed -n 's/.*invite code \([A-Z
 check "bob's server has an invite code" test -n "$code"
 
 haos_start 160 45
-check "client up" wait_for "Heads-up: the office is closed" 15
+check "client up" wait_for "Heads-up: the office is closed" 30
 
 # 1. /server create selects the new server and its #general.
 keys "/server create Beta Base" Enter

@@ -30,7 +30,7 @@ typing() {
 last_presence() { presence | tail -1; }
 
 haos_start 120 40
-check "client up" wait_for "Heads-up: the office is closed" 15
+check "client up" wait_for "Heads-up: the office is closed" 30
 for i in $(seq 50); do [ -n "$(presence)" ] && break; sleep 0.1; done
 check "online at start ($(presence | tr '\n' ' '))" test "$(presence | head -1)" = '{"presence": "online"}'
 

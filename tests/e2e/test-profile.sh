@@ -11,7 +11,7 @@ haos_login
 STORE=$XDG_DATA_HOME/haos/default/store.sqlite3
 
 haos_start 120 40
-check "client up" wait_for "Heads-up: the office is closed" 15
+check "client up" wait_for "Heads-up: the office is closed" 30
 
 # 1. A second instance of the same profile is refused, and says why.
 "$HAOS_BIN" --config "$CFG" </dev/null >"$TMP/second.out" 2>"$TMP/second.err"; rc=$?

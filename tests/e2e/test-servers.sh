@@ -23,7 +23,7 @@ chmod 600 "$TMP/bob.ini"
 check "bob's server is published" test $? = 0
 
 haos_start 160 45
-check "client up" wait_for "Heads-up: the office is closed" 15
+check "client up" wait_for "Heads-up: the office is closed" 30
 
 # 1. /explore: a pick list of public servers.
 keys "/explore Zeta" Enter
