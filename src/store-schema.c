@@ -194,6 +194,111 @@ static const char schema_v6[] =
 	" pickle TEXT NOT NULL,"
 	" updated_ts INTEGER NOT NULL);";
 
+/*
+ * v7: the E2EE state of issue #15 (Steps 2-6), as ../shared/E2EE.md
+ * 0.5 proposes.  Every pickle is encrypted with the pickle key; nothing
+ * here is a raw key.  Written by the net thread only, in the transaction
+ * of the /sync batch (or the request answer) that caused the change.
+ *
+ * events.e2e says what decryption made of a timeline event: 0 never
+ * encrypted, 1 decrypted (type and content are the plaintext's, with
+ * the cleartext m.relates_to), >= 2 still m.room.encrypted with the
+ * reason (enum store_e2e in store.h).  undecryptable lists the events
+ * waiting for a key, by session, so a key that arrives decrypts them in
+ * place.  An outbox row of an encrypted room keeps its plaintext in
+ * content and, once encrypted, what goes on the wire (wire_type,
+ * wire_content), stored before the request: a retry sends the same
+ * ciphertext under the same transaction id.
+ */
+static const char schema_v7[] =
+	"ALTER TABLE events ADD COLUMN e2e INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN wire_type TEXT;"
+	"ALTER TABLE outbox ADD COLUMN wire_content TEXT;"
+	"CREATE TABLE olm_sessions ("
+	" session_id TEXT PRIMARY KEY,"
+	" peer_curve25519 TEXT NOT NULL,"
+	" pickle TEXT NOT NULL,"
+	" created_ts INTEGER NOT NULL,"
+	" last_rx_ts INTEGER NOT NULL DEFAULT 0,"
+	" last_tx_ts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE INDEX olm_sessions_peer ON olm_sessions (peer_curve25519);"
+	"CREATE TABLE olm_wedged ("
+	" peer_curve25519 TEXT PRIMARY KEY,"
+	" user_id TEXT NOT NULL,"
+	" device_id TEXT,"
+	" last_new_session_ts INTEGER NOT NULL DEFAULT 0,"
+	" pending INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;"
+	"CREATE TABLE megolm_in ("
+	" room_id TEXT NOT NULL,"
+	" session_id TEXT NOT NULL,"
+	" sender_user TEXT NOT NULL,"
+	" sender_curve25519 TEXT NOT NULL,"
+	" claimed_ed25519 TEXT NOT NULL,"
+	" pickle TEXT NOT NULL,"
+	" first_known_index INTEGER NOT NULL,"
+	" source TEXT NOT NULL,"
+	" authenticated INTEGER NOT NULL,"
+	" shared_history INTEGER NOT NULL DEFAULT 0,"
+	" created_ts INTEGER NOT NULL,"
+	" PRIMARY KEY (room_id, session_id)) WITHOUT ROWID;"
+	"CREATE TABLE megolm_seen ("
+	" room_id TEXT NOT NULL,"
+	" session_id TEXT NOT NULL,"
+	" message_index INTEGER NOT NULL,"
+	" event_id TEXT NOT NULL,"
+	" origin_ts INTEGER NOT NULL,"
+	" PRIMARY KEY (room_id, session_id, message_index)) WITHOUT ROWID;"
+	"CREATE TABLE undecryptable ("
+	" event_id TEXT PRIMARY KEY,"
+	" room_id TEXT NOT NULL,"
+	" session_id TEXT,"
+	" reason INTEGER NOT NULL,"
+	" since_ts INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX undecryptable_session ON undecryptable"
+	" (room_id, session_id);"
+	"CREATE TABLE megolm_out ("
+	" room_id TEXT PRIMARY KEY,"
+	" session_id TEXT NOT NULL,"
+	" pickle TEXT NOT NULL,"
+	" created_ts INTEGER NOT NULL,"
+	" msg_count INTEGER NOT NULL DEFAULT 0,"
+	" shared_history INTEGER NOT NULL DEFAULT 0,"
+	" members_hash TEXT) WITHOUT ROWID;"
+	"CREATE TABLE megolm_out_shared ("
+	" session_id TEXT NOT NULL,"
+	" user_id TEXT NOT NULL,"
+	" device_id TEXT NOT NULL,"
+	" first_index INTEGER NOT NULL,"
+	" withheld_code TEXT,"
+	" PRIMARY KEY (session_id, user_id, device_id)) WITHOUT ROWID;"
+	"CREATE TABLE tracked_users ("
+	" user_id TEXT PRIMARY KEY,"
+	" outdated INTEGER NOT NULL DEFAULT 1,"
+	" changed_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE TABLE devices ("
+	" user_id TEXT NOT NULL,"
+	" device_id TEXT NOT NULL,"
+	" ed25519 TEXT NOT NULL,"
+	" curve25519 TEXT NOT NULL,"
+	" keys_json TEXT NOT NULL,"
+	" display_name TEXT,"
+	" deleted INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (user_id, device_id)) WITHOUT ROWID;"
+	"CREATE INDEX devices_curve ON devices (curve25519);"
+	"CREATE TABLE device_warnings ("
+	" user_id TEXT NOT NULL,"
+	" device_id TEXT NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" ts INTEGER NOT NULL,"
+	" PRIMARY KEY (user_id, device_id, reason)) WITHOUT ROWID;"
+	"CREATE TABLE to_device_out ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" txn_id TEXT NOT NULL UNIQUE,"
+	" type TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" purpose TEXT,"
+	" created_ts INTEGER NOT NULL);";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *migrations[] = {
 	schema_v1,
@@ -201,7 +306,8 @@ static const char *migrations[] = {
 	schema_v3,
 	schema_v4,
 	schema_v5,
-	schema_v6
+	schema_v6,
+	schema_v7
 };
 
 _Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,

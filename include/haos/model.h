@@ -31,6 +31,18 @@ enum outbox_state {
 	OUTBOX_FAILED
 };
 
+/* What decryption made of a timeline event (the store's events.e2e). */
+enum e2e_state {
+	E2E_NONE = 0,		/* never encrypted */
+	E2E_DECRYPTED,		/* type and content are the plaintext's */
+	E2E_WAITING,		/* no key for its session yet */
+	E2E_UNKNOWN_INDEX,	/* the key we hold starts after it */
+	E2E_REPLAY,		/* its message index came with another event */
+	E2E_BAD_SENDER,		/* key and event disagree on sender or room */
+	E2E_BAD,		/* corrupt, wrong MAC, unknown algorithm */
+	E2E_WITHHELD		/* the sender withheld the key */
+};
+
 /* Every string is owned by the row and may be NULL unless noted. */
 struct room_row {
 	char		*room_id;	/* never NULL */
@@ -83,6 +95,7 @@ struct event_row {
 	char		*redacted_by;	/* the m.room.redaction event id */
 	char		*txn_id;	/* ours: unsigned.transaction_id */
 	enum outbox_state echo;		/* OUTBOX_NONE unless a local echo */
+	enum e2e_state	 e2e;		/* E2E_NONE unless it came encrypted */
 	char		*edited_by;	/* newest valid m.replace, or NULL */
 	int64_t		 thread_count;	/* m.thread replies to this event */
 	char		*thread_last;	/* sender of the newest of them */
