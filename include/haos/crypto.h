@@ -93,6 +93,105 @@ json_t	*crypto_account_fallback(struct crypto_account *,
 void	 crypto_account_mark_published(struct crypto_account *);
 
 /*
+ * Why the engine refused a message or pickle (crypto-olm.c,
+ * crypto-megolm.c), given beside err (HAOS_ECRYPTO): the engine-neutral
+ * reason, so that callers tell a replay from a wedged session from a
+ * missing key.
+ */
+enum crypto_fail {
+	CRYPTO_FAIL_OTHER = 0,
+	CRYPTO_FAIL_BAD_MAC,		/* wrong session, or replayed */
+	CRYPTO_FAIL_BAD_KEY_ID,		/* the one-time key is gone */
+	CRYPTO_FAIL_UNKNOWN_INDEX,	/* Megolm key starts after it */
+	CRYPTO_FAIL_BAD_KEY,		/* wrong pickle key or tampered */
+	CRYPTO_FAIL_BAD_MESSAGE		/* not a message of this kind */
+};
+
+/*
+ * Olm sessions (crypto-olm.c): one pairwise ratchet with one device,
+ * named by the peer's curve25519 identity key.  crypto_olm_inbound()
+ * makes a session from a pre-key message (type 0) without touching the
+ * account's one-time keys: remove them with crypto_account_remove_otks()
+ * only once the message has decrypted.  Decrypt and encrypt never alter
+ * their input.  A refusal sets *why when why is not NULL.
+ */
+struct crypto_olm;
+
+struct crypto_olm *crypto_olm_outbound(struct crypto_account *,
+	     const char *their_curve25519, const char *their_otk,
+	     struct haos_error *);
+struct crypto_olm *crypto_olm_inbound(struct crypto_account *,
+	     const char *their_curve25519, const char *prekey_body,
+	     enum crypto_fail *why, struct haos_error *);
+/* 1 if the pre-key message was made for this session, 0 if not. */
+int	 crypto_olm_matches(struct crypto_olm *, const char *their_curve25519,
+	     const char *prekey_body);
+/* The plaintext (NUL-terminated, *len without it), or NULL. */
+char	*crypto_olm_decrypt(struct crypto_olm *, int type, const char *body,
+	     size_t *len, enum crypto_fail *why, struct haos_error *);
+/* The message type (0 pre-key, 1 normal) and base64 body, or -1. */
+int	 crypto_olm_encrypt(struct crypto_olm *, const char *plaintext,
+	     size_t len, char **body, struct haos_error *);
+const char *crypto_olm_id(const struct crypto_olm *);
+int	 crypto_olm_has_received(struct crypto_olm *);
+char	*crypto_olm_pickle(struct crypto_olm *,
+	     const unsigned char key[CRYPTO_PICKLE_KEY_LEN],
+	     struct haos_error *);
+struct crypto_olm *crypto_olm_unpickle(const char *pickle,
+	     const unsigned char key[CRYPTO_PICKLE_KEY_LEN],
+	     enum crypto_fail *why, struct haos_error *);
+void	 crypto_olm_free(struct crypto_olm *);
+int	 crypto_account_remove_otks(struct crypto_account *,
+	     struct crypto_olm *, struct haos_error *);
+
+/*
+ * Megolm group sessions (crypto-megolm.c).  An inbound session comes
+ * from an m.room_key's session_key (the signed sharing format) or from
+ * an export (the format of backups, forwards and key files); an outbound
+ * one is ours, for one room.  crypto_megolm_out_key() is the sharing key
+ * at the session's current index (it moves on with every message).
+ */
+struct crypto_megolm_in;
+struct crypto_megolm_out;
+
+struct crypto_megolm_in *crypto_megolm_in_new(const char *session_key,
+	     struct haos_error *);
+struct crypto_megolm_in *crypto_megolm_in_import(const char *exported,
+	     struct haos_error *);
+const char *crypto_megolm_in_id(const struct crypto_megolm_in *);
+uint32_t crypto_megolm_in_first_index(struct crypto_megolm_in *);
+/* The plaintext (NUL-terminated) and its message index, or NULL. */
+char	*crypto_megolm_in_decrypt(struct crypto_megolm_in *, const char *body,
+	     size_t *len, uint32_t *index, enum crypto_fail *why,
+	     struct haos_error *);
+/* The export of the session from index on, or NULL. */
+char	*crypto_megolm_in_export(struct crypto_megolm_in *, uint32_t index,
+	     struct haos_error *);
+char	*crypto_megolm_in_pickle(struct crypto_megolm_in *,
+	     const unsigned char key[CRYPTO_PICKLE_KEY_LEN],
+	     struct haos_error *);
+struct crypto_megolm_in *crypto_megolm_in_unpickle(const char *pickle,
+	     const unsigned char key[CRYPTO_PICKLE_KEY_LEN],
+	     enum crypto_fail *why, struct haos_error *);
+void	 crypto_megolm_in_free(struct crypto_megolm_in *);
+
+struct crypto_megolm_out *crypto_megolm_out_new(struct haos_error *);
+const char *crypto_megolm_out_id(const struct crypto_megolm_out *);
+uint32_t crypto_megolm_out_index(struct crypto_megolm_out *);
+char	*crypto_megolm_out_key(struct crypto_megolm_out *,
+	     struct haos_error *);
+/* The base64 ciphertext of len bytes; the index moves on by one. */
+char	*crypto_megolm_out_encrypt(struct crypto_megolm_out *,
+	     const char *plaintext, size_t len, struct haos_error *);
+char	*crypto_megolm_out_pickle(struct crypto_megolm_out *,
+	     const unsigned char key[CRYPTO_PICKLE_KEY_LEN],
+	     struct haos_error *);
+struct crypto_megolm_out *crypto_megolm_out_unpickle(const char *pickle,
+	     const unsigned char key[CRYPTO_PICKLE_KEY_LEN],
+	     enum crypto_fail *why, struct haos_error *);
+void	 crypto_megolm_out_free(struct crypto_megolm_out *);
+
+/*
  * Signed JSON (crypto-sign.c), the spec's "Signing JSON": the signature
  * of canonical_json_signable(obj) goes into
  * obj.signatures[user_id]["ed25519:" device_id], other signatures kept.
