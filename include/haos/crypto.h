@@ -232,6 +232,18 @@ struct matrix_req *crypto_keys_upload(struct crypto_keys *, struct store *,
 int	 crypto_keys_uploaded(struct crypto_keys *, struct store *,
 	     const char *answer, struct haos_error *);
 const struct crypto_account *crypto_keys_account(const struct crypto_keys *);
+/*
+ * For the session code (Steps 2-6): the account to change, the pickle
+ * key every pickle is made with, whose device this is, and
+ * crypto_keys_save(), which pickles the account into the store in the
+ * caller's transaction after it changed.
+ */
+struct crypto_account *crypto_keys_account_rw(struct crypto_keys *);
+const unsigned char *crypto_keys_pickle_key(const struct crypto_keys *);
+const char *crypto_keys_user_id(const struct crypto_keys *);
+const char *crypto_keys_device_id(const struct crypto_keys *);
+int	 crypto_keys_save(struct crypto_keys *, struct store *,
+	     struct haos_error *);
 void	 crypto_keys_free(struct crypto_keys *);
 
 #endif

@@ -406,3 +406,36 @@ fail:
 	free(text);
 	return -1;
 }
+
+/* What the session code of Steps 2-6 needs of the identity. */
+struct crypto_account *
+crypto_keys_account_rw(struct crypto_keys *k)
+{
+	return k->acct;
+}
+
+const unsigned char *
+crypto_keys_pickle_key(const struct crypto_keys *k)
+{
+	return k->key;
+}
+
+const char *
+crypto_keys_user_id(const struct crypto_keys *k)
+{
+	return k->user_id;
+}
+
+const char *
+crypto_keys_device_id(const struct crypto_keys *k)
+{
+	return k->device_id;
+}
+
+/* Persist the account after a change (a one-time key used up). */
+int
+crypto_keys_save(struct crypto_keys *k, struct store *s,
+    struct haos_error *err)
+{
+	return crypto_keys_persist(k, s, err);
+}
