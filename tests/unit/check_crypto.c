@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,254 @@ START_TEST(test_sign_verify)
 	json_decref(o);
 	crypto_account_free(a);
 	crypto_account_free(b);
+}
+END_TEST
+
+/*
+ * Differential tests against the libraries Synapse uses (Debian's
+ * python3-canonicaljson and python3-signedjson, via json_oracle.py): the
+ * oracle must be installed (make deps does it); a missing one fails.
+ */
+static const char *
+oracle_python(void)
+{
+	const char	*p = getenv("HAOS_ORACLE_PYTHON");
+
+	return p != NULL ? p : "/usr/bin/python3";
+}
+
+static int
+oracle_run(const char *args)
+{
+	char	*script, *cmd;
+	int	 rc;
+
+	script = test_fixture("../unit/json_oracle.py");
+	cmd = xasprintf("%s %s %s", oracle_python(), script, args);
+	rc = system(cmd);
+	free(cmd);
+	free(script);
+	return rc;
+}
+
+/* A small xorshift generator: the seed is printed when a case fails. */
+static uint64_t	 gen_state;
+
+static uint32_t
+gen_next(uint32_t n)
+{
+	gen_state ^= gen_state << 13;
+	gen_state ^= gen_state >> 7;
+	gen_state ^= gen_state << 17;
+	return (uint32_t)(gen_state % n);
+}
+
+/* A string of the characters canonical JSON gets wrong most often. */
+static json_t *
+gen_string(void)
+{
+	static const char *const	 bits[] = {
+		"a", "Z", "0", " ", "\"", "\\", "/", "\x01", "\x08", "\t",
+		"\n", "\x0c", "\r", "\x1f", "\x7f", "\xc3\xa9", "\xe6\x97\xa5",
+		"\xe2\x80\xa8", "\xe2\x80\xa9", "\xf0\x9f\xa7\xaa",
+		"\xef\xbf\xbf", "\xc2\x80", "ed25519:", "@", "!", "$"
+	};
+	char		 buf[256];	/* 7 bits of at most 8 bytes */
+	size_t		 len = 0, l;
+	uint32_t	 i, b, n = gen_next(8);
+
+	for (i = 0; i < n; i++) {
+		b = gen_next(nitems(bits));
+		l = strlen(bits[b]);
+		memcpy(buf + len, bits[b], l);
+		len += l;
+	}
+	/* Now and then an embedded NUL, which jansson keeps. */
+	if (gen_next(10) == 0)
+		buf[len++] = '\0';
+	return json_stringn(buf, len);
+}
+
+static json_t *
+gen_value(int depth)
+{
+	static const json_int_t	 ints[] = {
+		0, 1, -1, 9007199254740991LL, -9007199254740991LL, 1000,
+		4294967296LL, -2147483648LL
+	};
+	json_t		*v, *k;
+	uint32_t	 i, n;
+
+	switch (gen_next(depth > 3 ? 5 : 7)) {
+	case 0:
+		return gen_string();
+	case 1:
+		return gen_next(2) ? json_integer(ints[gen_next(nitems(
+		    ints))]) : json_integer((json_int_t)gen_next(1000000) -
+		    500000);
+	case 2:
+		return json_boolean(gen_next(2));
+	case 3:
+		return json_null();
+	case 4:
+		return gen_string();
+	case 5:
+		v = json_array();
+		n = gen_next(4);
+		for (i = 0; i < n; i++)
+			json_array_append_new(v, gen_value(depth + 1));
+		return v;
+	default:
+		v = json_object();
+		n = gen_next(5);
+		for (i = 0; i < n; i++) {
+			k = gen_string();
+			/* Object keys are C strings in jansson. */
+			json_object_set_new(v, strlen(json_string_value(k)) ==
+			    json_string_length(k) ? json_string_value(k) :
+			    "nul", gen_value(depth + 1));
+			json_decref(k);
+		}
+		/* Nested signatures and unsigned are content like any. */
+		if (depth > 0 && gen_next(3) == 0)
+			json_object_set_new(v, "signatures", gen_value(3));
+		return v;
+	}
+}
+
+START_TEST(test_canonical_oracle)
+{
+	struct haos_error	 err;
+	FILE			*in;
+	char			*inpath, *outpath, *args, *want, *line, *got;
+	char			*save = NULL;
+	json_t			*vals[1500];
+	size_t			 i, n = nitems(vals);
+	uint64_t		 seed;
+
+	crypto_random(&seed, sizeof seed);
+	seed |= 1;
+	gen_state = seed;
+	inpath = tmp("canon-in.jsonl");
+	outpath = tmp("canon-out.jsonl");
+	in = fopen(inpath, "w");
+	ck_assert_ptr_nonnull(in);
+	for (i = 0; i < n; i++) {
+		vals[i] = gen_value(0);
+		/* The input in ASCII, jansson's own (non-canonical) way. */
+		ck_assert_int_eq(json_dumpf(vals[i], in, JSON_COMPACT |
+		    JSON_ENSURE_ASCII | JSON_ENCODE_ANY), 0);
+		fputc('\n', in);
+	}
+	ck_assert_int_eq(fclose(in), 0);
+	args = xasprintf("canonical %s %s", inpath, outpath);
+	ck_assert_msg(oracle_run(args) == 0, "the canonical JSON oracle "
+	    "failed (%s with python3-canonicaljson; make deps installs it)",
+	    oracle_python());
+	want = test_read_file(outpath);
+	ck_assert_ptr_nonnull(want);
+	line = strtok_r(want, "\n", &save);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(line != NULL, "oracle gave %zu lines of %zu", i,
+		    n);
+		got = canonical_json(vals[i], &err);
+		ck_assert_msg(got != NULL, "seed %llu case %zu: %s",
+		    (unsigned long long)seed, i, err.msg);
+		ck_assert_msg(strcmp(got, line) == 0, "seed %llu case %zu:\n"
+		    "haos:   %s\noracle: %s", (unsigned long long)seed, i, got,
+		    line);
+		free(got);
+		json_decref(vals[i]);
+		line = strtok_r(NULL, "\n", &save);
+	}
+	ck_assert_ptr_null(line);
+	free(want);
+	free(args);
+	free(inpath);
+	free(outpath);
+}
+END_TEST
+
+/* One case for the signature oracle: obj as signed (or spoilt). */
+static void
+oracle_case(FILE *f, const json_t *obj, const char *key, int valid)
+{
+	json_t	*c;
+
+	c = json_pack("{s:O, s:s, s:s, s:s, s:b}", "obj", obj, "user",
+	    "@a:haos.test", "device", "DEV", "key", key, "valid", valid);
+	ck_assert_int_eq(json_dumpf(c, f, JSON_COMPACT | JSON_ENSURE_ASCII),
+	    0);
+	fputc('\n', f);
+	json_decref(c);
+}
+
+/*
+ * Our signatures verify with signedjson, as Synapse and the other
+ * clients check them: device keys, one-time keys, a fallback key whose
+ * signed object holds "fallback": true, awkward strings; a changed
+ * field, or the fallback flag dropped, does not.
+ */
+START_TEST(test_sign_oracle)
+{
+	struct haos_error	 err;
+	struct crypto_account	*a;
+	FILE			*f;
+	json_t			*o, *c;
+	char			*path, *args;
+	const char		*ed;
+	int			 i;
+
+	a = crypto_account_new(&err);
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	ed = crypto_account_ed25519(a);
+	path = tmp("sign.jsonl");
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+
+	o = json_pack("{s:[s,s], s:s, s:s, s:{s:s, s:s}, s:{s:s}}",
+	    "algorithms", "m.olm.v1.curve25519-aes-sha2",
+	    "m.megolm.v1.aes-sha2", "device_id", "DEV", "user_id",
+	    "@a:haos.test", "keys", "curve25519:DEV",
+	    crypto_account_curve25519(a), "ed25519:DEV", ed, "unsigned",
+	    "device_display_name", "haos \xe2\x80\xa8 \x1f");
+	ck_assert_int_eq(crypto_sign_json(a, o, "@a:haos.test", "DEV", &err),
+	    0);
+	oracle_case(f, o, ed, 1);
+	c = json_deep_copy(o);
+	json_object_set_new(c, "device_id", json_string("DEW"));
+	oracle_case(f, c, ed, 0);
+	json_decref(c);
+	json_decref(o);
+
+	o = json_pack("{s:s, s:b}", "key", "AAAAQUJDRA", "fallback", 1);
+	ck_assert_int_eq(crypto_sign_json(a, o, "@a:haos.test", "DEV", &err),
+	    0);
+	oracle_case(f, o, ed, 1);
+	c = json_deep_copy(o);
+	json_object_del(c, "fallback");
+	oracle_case(f, c, ed, 0);
+	json_decref(c);
+	json_decref(o);
+
+	gen_state = 0x9e3779b97f4a7c15ull;
+	for (i = 0; i < 200; i++) {
+		o = json_object();
+		json_object_set_new(o, "v", gen_value(0));
+		json_object_set_new(o, "key", gen_string());
+		ck_assert_int_eq(crypto_sign_json(a, o, "@a:haos.test", "DEV",
+		    &err), 0);
+		oracle_case(f, o, ed, 1);
+		json_decref(o);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	args = xasprintf("verify %s", path);
+	ck_assert_msg(oracle_run(args) == 0, "signedjson disagrees (see "
+	    "above), or the oracle is missing (%s with python3-signedjson; "
+	    "make deps installs it)", oracle_python());
+	free(args);
+	free(path);
+	crypto_account_free(a);
 }
 END_TEST
 
@@ -618,6 +867,8 @@ suite_crypto(void)
 	tcase_add_test(tc, test_canonical_numbers);
 	tcase_add_test(tc, test_canonical_signable);
 	tcase_add_test(tc, test_sign_verify);
+	tcase_add_test(tc, test_canonical_oracle);
+	tcase_add_test(tc, test_sign_oracle);
 	tcase_add_test(tc, test_pickle);
 	tcase_add_test(tc, test_pickle_key_file);
 	suite_add_tcase(s, tc);
