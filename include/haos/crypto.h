@@ -89,6 +89,8 @@ int	 crypto_account_generate_fallback(struct crypto_account *,
 json_t	*crypto_account_otks(struct crypto_account *, struct haos_error *);
 json_t	*crypto_account_fallback(struct crypto_account *,
 	     struct haos_error *);
+/* The fallback key before the current one is dropped. */
+void	 crypto_account_forget_old_fallback(struct crypto_account *);
 /* Everything unpublished (one-time and fallback keys) is published. */
 void	 crypto_account_mark_published(struct crypto_account *);
 

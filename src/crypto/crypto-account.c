@@ -267,6 +267,17 @@ crypto_account_generate_fallback(struct crypto_account *a,
 	return 0;
 }
 
+/*
+ * Forget the previous fallback key (libolm keeps the current one and the
+ * one before it, so that pre-key messages made with the old one while
+ * the new one was on its way still open a session).
+ */
+void
+crypto_account_forget_old_fallback(struct crypto_account *a)
+{
+	olm_account_forget_old_fallback_key(a->olm);
+}
+
 /* {"curve25519": {id: key}} from libolm, as {id: key}. */
 static json_t *
 crypto_account_keys(char *buf, size_t len, struct haos_error *err)

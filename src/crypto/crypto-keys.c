@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "haos/error.h"
 #include "haos/log.h"
@@ -28,6 +29,7 @@
 #include "haos/xmalloc.h"
 
 #define CRYPTO_KEYS_ALGORITHM	"signed_curve25519"
+#define CRYPTO_KEYS_FORGET_MS	(60 * 60 * 1000)	/* old fallback key */
 
 struct crypto_keys {
 	struct crypto_account	*acct;
@@ -242,14 +244,48 @@ crypto_keys_signed(struct crypto_keys *k, const json_t *keys, int fallback,
 	return out;
 }
 
+static int64_t
+crypto_keys_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * 1 when the fallback key before the current one may go: an hour after
+ * a new one was made (E2EE.md Step 1: pre-key messages built on the old
+ * key may still be on their way).  kv olm_fallback_forget_at holds the
+ * time; it is cleared with the pickle that forgot the key.
+ */
+static int
+crypto_keys_forget_due(struct store *s)
+{
+	struct haos_error	 e;
+	char			*v = NULL;
+	long long		 at;
+	int			 due;
+
+	/* An unreadable mark waits for the next call. */
+	if (store_query_kv(s, "olm_fallback_forget_at", &v, &e) == -1 ||
+	    v == NULL)
+		return 0;
+	at = strtoll(v, NULL, 10);
+	due = crypto_keys_now_ms() >= at;
+	free(v);
+	return due;
+}
+
 /* Make the keys the server lacks, and store them before any upload. */
 static int
 crypto_keys_top_up(struct crypto_keys *k, struct store *s, size_t unpublished,
     struct haos_error *err)
 {
 	long long	 have, target;
-	int		 fallback, changed = 0;
+	int		 fallback, changed = 0, forget = 0;
 	json_t		*fb;
+	char		*at;
 
 	have = crypto_keys_server_count(s);
 	target = (long long)crypto_account_max_otks(k->acct) / 2;
@@ -274,19 +310,32 @@ crypto_keys_top_up(struct crypto_keys *k, struct store *s, size_t unpublished,
 			log_info("crypto", "no unused fallback key on the "
 			    "server: made one");
 			changed = 1;
+			forget = 1;
 		}
 		json_decref(fb);
 	}
+	if (crypto_keys_forget_due(s)) {
+		crypto_account_forget_old_fallback(k->acct);
+		log_info("crypto", "old fallback key forgotten");
+		changed = 1;
+	}
 	if (!changed)
 		return 0;
-	if (store_begin(s, err) == -1)
+	at = forget ? xasprintf("%lld", (long long)(crypto_keys_now_ms() +
+	    CRYPTO_KEYS_FORGET_MS)) : NULL;
+	if (store_begin(s, err) == -1) {
+		free(at);
 		return -1;
+	}
 	if (crypto_keys_persist(k, s, err) == -1 ||
+	    store_kv_set(s, "olm_fallback_forget_at", at, err) == -1 ||
 	    store_commit(s, err) == -1) {
 		if (store_in_txn(s))
 			store_rollback(s);
+		free(at);
 		return -1;
 	}
+	free(at);
 	return 0;
 }
 

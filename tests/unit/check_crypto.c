@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "haos/crypto.h"
@@ -695,7 +696,7 @@ START_TEST(test_keys_store)
 	struct store		*s;
 	json_t			*b, *b2, *dk, *v;
 	const char		*id;
-	char			*kp, *text, *pickle;
+	char			*kp, *text, *pickle, *b2_text;
 	size_t			 n;
 
 	kp = tmp("pickle-key");
@@ -776,7 +777,35 @@ START_TEST(test_keys_store)
 	    &text, &err), 0);
 	ck_assert_str_eq(text, "[\"signed_curve25519\"]");
 	free(text);
+	/* Used up again: a second one; the first is kept for an hour. */
+	keys_kv(s, "device_unused_fallback_key_types", "[]");
+	b = keys_body(crypto_keys_upload(k, s, 1, &err));
+	ck_assert_uint_eq(json_object_size(json_object_get(b,
+	    "fallback_keys")), 1);
+	json_decref(b);
+	ck_assert_int_eq(crypto_keys_uploaded(k, s, "{}", &err), 0);
+	ck_assert_int_eq(store_query_kv(s, "olm_fallback_forget_at", &text,
+	    &err), 0);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_gt(strtoll(text, NULL, 10), (long long)time(NULL) *
+	    1000 + 59 * 60 * 1000);
+	free(text);
+	ck_assert_int_eq(store_olm_account_get(s, &text, &err), 0);
 	ck_assert_ptr_null(crypto_keys_upload(k, s, 1, &err));
+	ck_assert_int_eq(store_olm_account_get(s, &b2_text, &err), 0);
+	ck_assert(strcmp(text, b2_text) == 0);	/* nothing due, nothing new */
+	free(b2_text);
+	/* The hour is over: forgotten, the account stored, the mark gone. */
+	keys_kv(s, "olm_fallback_forget_at", "1");
+	ck_assert_ptr_null(crypto_keys_upload(k, s, 1, &err));
+	ck_assert_int_eq(err.code, HAOS_OK);
+	ck_assert_int_eq(store_olm_account_get(s, &b2_text, &err), 0);
+	ck_assert(strcmp(text, b2_text) != 0);
+	free(b2_text);
+	free(text);
+	ck_assert_int_eq(store_query_kv(s, "olm_fallback_forget_at", &text,
+	    &err), 0);
+	ck_assert_ptr_null(text);
 
 	/* Claimed keys: topped up to 50 again. */
 	keys_kv(s, "device_one_time_keys_count",
