@@ -196,13 +196,9 @@ START_TEST(test_gap_backfill)
 	struct hs_user	 a;
 	struct notify	*nt;
 	struct net	*n;
-	struct haos_error err;
-	struct store	*ro;
-	struct gap_row	*gaps;
-	size_t		 ngaps;
 	char		*store, *room, *bodies, *want, *la, msg[16];
 	size_t		 len = 0;
-	int		 i, rounds;
+	int		 i;
 
 	la = hs_unique("alice");
 	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
@@ -223,24 +219,7 @@ START_TEST(test_gap_backfill)
 	ck_assert_str_eq(bodies, want + len - 20 * 5 + 1);	/* last 20 */
 	free(bodies);
 
-	for (rounds = 0; rounds < 20; rounds++) {
-		ro = store_open(store, STORE_RO, &err);
-		ck_assert_int_eq(store_query_gaps(ro, room, &gaps, &ngaps,
-		    &err), 0);
-		gap_rows_free(gaps, ngaps);
-		store_close(ro);
-		if (ngaps == 0)
-			break;
-		{
-			struct job *j = xcalloc(1, sizeof *j);
-			j->type = JOB_BACKFILL;
-			j->room_id = xstrdup(room);
-			net_submit(n, j);
-		}
-		ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 10) &
-		    NOTIFY_TIMELINE);
-	}
-	ck_assert_int_lt(rounds, 20);
+	backfill_whole(n, nt, store, room, 10);
 	bodies = timeline_bodies(store, room, a.user_id);
 	ck_assert_str_eq(bodies, want);
 	free(bodies);
@@ -265,13 +244,10 @@ START_TEST(test_big_answers_spooled)
 	struct hs_user	 a;
 	struct notify	*nt;
 	struct net	*n;
-	struct haos_error err;
-	struct store	*ro;
-	struct gap_row	*gaps;
-	size_t		 ngaps, len = 0, plen = 6000;
+	size_t		 len = 0, plen = 6000;
 	char		*store, *room, *bodies, *want, *la, *msg, *pad;
 	char		*dir, *cmd;
-	int		 i, rounds;
+	int		 i;
 
 	la = hs_unique("alice");
 	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
@@ -292,24 +268,7 @@ START_TEST(test_big_answers_spooled)
 	store = tmp_store();
 	n = start_net(&a, store, nt, 50);
 	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 20) & NOTIFY_TIMELINE);
-	for (rounds = 0; rounds < 20; rounds++) {
-		ro = store_open(store, STORE_RO, &err);
-		ck_assert_int_eq(store_query_gaps(ro, room, &gaps, &ngaps,
-		    &err), 0);
-		gap_rows_free(gaps, ngaps);
-		store_close(ro);
-		if (ngaps == 0)
-			break;
-		{
-			struct job *j = xcalloc(1, sizeof *j);
-			j->type = JOB_BACKFILL;
-			j->room_id = xstrdup(room);
-			net_submit(n, j);
-		}
-		ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 20) &
-		    NOTIFY_TIMELINE);
-	}
-	ck_assert_int_lt(rounds, 20);
+	backfill_whole(n, nt, store, room, 20);
 	bodies = timeline_bodies(store, room, a.user_id);
 	ck_assert_msg(strcmp(bodies, want) == 0, "timeline differs");
 	free(bodies);
@@ -704,7 +663,7 @@ START_TEST(test_since_rejected)
 	struct store	*rw;
 	char		*store, *room, *bodies, *want, *la, msg[16];
 	size_t		 len = 0;
-	int		 i, rounds, bad, fresh;
+	int		 i, bad, fresh;
 	double		 end;
 
 	if (hs.external) {
@@ -767,13 +726,7 @@ START_TEST(test_since_rejected)
 
 	/* The hole between m009 and the fresh timeline is a gap. */
 	ck_assert_uint_ge(count_gaps(store, room), 1);
-	for (rounds = 0; rounds < 20 && count_gaps(store, room) > 0;
-	    rounds++) {
-		net_submit(n, net_job_room(JOB_BACKFILL, room, NULL));
-		ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 10) &
-		    NOTIFY_TIMELINE);
-	}
-	ck_assert_int_lt(rounds, 20);
+	backfill_whole(n, nt, store, room, 10);
 	bodies = timeline_bodies(store, room, a.user_id);
 	ck_assert_str_eq(bodies, want);
 	free(bodies);

@@ -130,3 +130,33 @@ wait_filled(const char *store_path, double seconds)
 	}
 	ck_abort_msg("%lld timelines still to fill", (long long)left);
 }
+
+/*
+ * Ask for older pages of room (JOB_BACKFILL, as scrolling up does) until
+ * its timeline has no gap left; each page must arrive within seconds.
+ */
+void
+backfill_whole(struct net *n, struct notify *nt, const char *store_path,
+    const char *room, double seconds)
+{
+	struct haos_error	 err;
+	struct store		*ro;
+	struct gap_row		*gaps;
+	size_t			 ngaps;
+	int			 rounds;
+
+	for (rounds = 0; rounds < 20; rounds++) {
+		ro = store_open(store_path, STORE_RO, &err);
+		ck_assert_msg(ro != NULL, "%s", err.msg);
+		ck_assert_int_eq(store_query_gaps(ro, room, &gaps, &ngaps,
+		    &err), 0);
+		gap_rows_free(gaps, ngaps);
+		store_close(ro);
+		if (ngaps == 0)
+			return;
+		net_submit(n, net_job_room(JOB_BACKFILL, room, NULL));
+		ck_assert(wait_bits(nt, NOTIFY_TIMELINE, seconds) &
+		    NOTIFY_TIMELINE);
+	}
+	ck_abort_msg("%s: still a gap after 20 pages", room);
+}

@@ -22,6 +22,8 @@ double		 now_s(void);
 unsigned int	 wait_bits(struct notify *, unsigned int want,
 		     double seconds);
 void		 wait_filled(const char *store, double seconds);
+void		 backfill_whole(struct net *, struct notify *,
+		     const char *store, const char *room, double seconds);
 
 Suite		*suite_first_start(void);	/* check_first_start.c */
 Suite		*suite_members(void);		/* check_members.c */
