@@ -196,12 +196,23 @@ client_job(struct matrix_req *req, uint64_t tag)
 	return j;
 }
 
-/* Queue job j with a new tag; done runs with the answer of that tag. */
+/*
+ * Queue job j with a new tag; done runs with the answer of that tag.
+ * After shutdown began (or with no net thread) the job is dropped and
+ * the completion runs at once with a cancelled result.
+ */
 static uint64_t
 client_pend(struct client *c, struct job *j, struct client_done done)
 {
 	struct client_pending	*p;
 
+	if (c == NULL || c->closing || (c->net == NULL &&
+	    c->submit == NULL)) {
+		net_job_free(j);
+		client_complete_cancelled(&done, c != NULL && c->closing ?
+		    "cancelled: haos is quitting" : "not connected");
+		return 0;
+	}
 	p = xcalloc(1, sizeof *p);
 	p->tag = ++c->next_tag;
 	p->done = done;
@@ -213,21 +224,11 @@ client_pend(struct client *c, struct job *j, struct client_done done)
 	return p->tag;
 }
 
-/*
- * Make a request; done gets its answer.  After shutdown began the
- * completion runs at once with a cancelled result.
- */
+/* Make a request; done gets its answer (see client_pend()). */
 uint64_t
 client_request(struct client *c, struct matrix_req *req,
     struct client_done done)
 {
-	if (c == NULL || c->closing || (c->net == NULL &&
-	    c->submit == NULL)) {
-		matrix_req_free(req);
-		client_complete_cancelled(&done, c != NULL && c->closing ?
-		    "cancelled: haos is quitting" : "not connected");
-		return 0;
-	}
 	return client_pend(c, client_job(req, 0), done);
 }
 
@@ -239,12 +240,6 @@ client_request(struct client *c, struct matrix_req *req,
 uint64_t
 client_fill(struct client *c, const char *room_id, struct client_done done)
 {
-	if (c == NULL || c->closing || (c->net == NULL &&
-	    c->submit == NULL)) {
-		client_complete_cancelled(&done, c != NULL && c->closing ?
-		    "cancelled: haos is quitting" : "not connected");
-		return 0;
-	}
 	return client_pend(c, net_job_room(JOB_BACKFILL, room_id, NULL), done);
 }
 

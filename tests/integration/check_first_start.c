@@ -67,20 +67,6 @@ fs_world(const struct hs_user *a, const struct hs_user *b, size_t *n)
 	return rooms;
 }
 
-static int64_t
-fs_left(const char *store)
-{
-	struct haos_error	 err;
-	struct store		*ro;
-	int64_t			 left = -1;
-
-	ro = store_open(store, STORE_RO, &err);
-	ck_assert_msg(ro != NULL, "%s", err.msg);
-	ck_assert_int_eq(store_fill_left(ro, &left, &err), 0);
-	store_close(ro);
-	return left;
-}
-
 /* Event ids of room's cached timeline, oldest first. */
 static char **
 fs_ids(struct store *ro, const char *room, const char *me, size_t *n)
@@ -230,7 +216,7 @@ START_TEST(test_first_start_1000_rooms)
 	ck_assert_uint_gt(highlit, 0);
 	room_rows_free(rows, nrows);
 	store_close(ro);
-	planned = fs_left(store);
+	planned = fill_left(store);
 	ck_assert_int_eq(planned, FS_ROOMS);
 
 	/*
@@ -251,17 +237,17 @@ START_TEST(test_first_start_1000_rooms)
 		wait_bits(nt, NOTIFY_TIMELINE, 0.2);
 	}
 	ck_assert_uint_gt(j, 1);
-	left = fs_left(store);
+	left = fill_left(store);
 	ck_assert_msg(left > planned / 2, "the opened room waited for the "
 	    "background: %lld of %lld left", (long long)left,
 	    (long long)planned);
 
 	/* A restart in the middle of the filling resumes it. */
 	end = now_s() + 60;
-	while ((left = fs_left(store)) > planned - 100 && now_s() < end)
+	while ((left = fill_left(store)) > planned - 100 && now_s() < end)
 		wait_bits(nt, NOTIFY_TIMELINE, 0.2);
 	net_stop(n);
-	left = fs_left(store);
+	left = fill_left(store);
 	ck_assert_msg(left > 0 && left <= planned - 100, "%lld left",
 	    (long long)left);
 	n = start_net(&a, store, nt, FS_LIMIT);

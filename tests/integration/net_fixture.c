@@ -107,6 +107,21 @@ wait_bits(struct notify *nt, unsigned int want, double seconds)
 	return seen;
 }
 
+/* How many timelines the first start's plan still has to fill. */
+int64_t
+fill_left(const char *store_path)
+{
+	struct haos_error	 err;
+	struct store		*ro;
+	int64_t			 left = -1;
+
+	ro = store_open(store_path, STORE_RO, &err);
+	ck_assert_msg(ro != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_fill_left(ro, &left, &err), 0);
+	store_close(ro);
+	return left;
+}
+
 /*
  * Wait until the background has filled the timelines a first start
  * planned (the plan is made before the first sync's notification).
@@ -114,17 +129,11 @@ wait_bits(struct notify *nt, unsigned int want, double seconds)
 void
 wait_filled(const char *store_path, double seconds)
 {
-	struct haos_error	 err;
-	struct store		*ro;
-	int64_t			 left = -1;
-	double			 end = now_s() + seconds;
+	int64_t	 left = -1;
+	double	 end = now_s() + seconds;
 
 	while (now_s() < end) {
-		ro = store_open(store_path, STORE_RO, &err);
-		ck_assert_msg(ro != NULL, "%s", err.msg);
-		ck_assert_int_eq(store_fill_left(ro, &left, &err), 0);
-		store_close(ro);
-		if (left == 0)
+		if ((left = fill_left(store_path)) == 0)
 			return;
 		usleep(50 * 1000);
 	}

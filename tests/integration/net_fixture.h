@@ -4,6 +4,8 @@
 
 #include <check.h>
 
+#include <stdint.h>
+
 #include "hs_fixture.h"
 
 struct net;
@@ -21,6 +23,7 @@ struct net	*start_net_keys(const struct hs_user *, const char *store,
 double		 now_s(void);
 unsigned int	 wait_bits(struct notify *, unsigned int want,
 		     double seconds);
+int64_t		 fill_left(const char *store);
 void		 wait_filled(const char *store, double seconds);
 void		 backfill_whole(struct net *, struct notify *,
 		     const char *store, const char *room, double seconds);
