@@ -2,9 +2,18 @@
  * the pickle key and the device identity (E2EE.md Steps 0 and 1). */
 #include "check_haos.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <errno.h>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +70,31 @@ START_TEST(test_random)
 END_TEST
 
 /* The spec's appendix "Unpadded Base64" and RFC 4648 section 10. */
+/*
+ * With getrandom(2) failing (ENOSYS, from a seccomp filter on this test's
+ * own process), crypto_random() aborts rather than hand out weaker
+ * bytes: the test passes only by SIGABRT.
+ */
+START_TEST(test_random_failure_aborts)
+{
+	struct sock_filter	 filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getrandom, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+	};
+	struct sock_fprog	 prog = { nitems(filter), filter };
+	unsigned char		 buf[32];
+
+	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0,
+	    0), 0);
+	crypto_random(buf, sizeof buf);
+	ck_abort_msg("crypto_random returned without randomness");
+}
+END_TEST
+
 START_TEST(test_base64)
 {
 	static const char	*in[] = { "", "f", "fo", "foo", "foob",
@@ -890,6 +924,7 @@ suite_crypto(void)
 	tc = tcase_create("foundations");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_random);
+	tcase_add_test_raise_signal(tc, test_random_failure_aborts, SIGABRT);
 	tcase_add_test(tc, test_base64);
 	tcase_add_test(tc, test_canonical_spec);
 	tcase_add_test(tc, test_canonical_strings);
