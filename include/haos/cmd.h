@@ -374,7 +374,7 @@ void			 cmd_server_simple_done(struct cmd_ctx *,
 void			 cmd_confirm(struct cmd_ctx *, const char *what,
 			     const char *confirm, const char *effect);
 /* An irreversible command's yes/no question (cmd-confirm.c). */
-void			 cmd_confirm_ask(struct cmd_ctx *, const char *what,
+enum cmd_retval		 cmd_confirm_ask(struct cmd_ctx *, const char *what,
 			     const char *question, const char *yes,
 			     const char *effect);
 /* The channel commands' report of a sequence (cmd-channel.c). */

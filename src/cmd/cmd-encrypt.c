@@ -89,6 +89,7 @@ cmd_encrypt_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 	const char		*word = a->argc > 0 ? a->argv[0] : NULL;
 	char			*name = NULL, *label, *clean, *question;
 	char			*yes, *effect;
+	enum cmd_retval		 rv;
 	int64_t			 need;
 	int			 encrypted = 0, ok;
 
@@ -125,12 +126,12 @@ cmd_encrypt_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		yes = xasprintf("encrypt %s", ctx->room_id);
 		effect = xasprintf("turns on end-to-end encryption in %s; it "
 		    "cannot be turned off again", label);
-		cmd_confirm_ask(ctx, "encrypt", question, yes, effect);
+		rv = cmd_confirm_ask(ctx, "encrypt", question, yes, effect);
 		free(effect);
 		free(yes);
 		free(question);
 		free(label);
-		return word == NULL ? CMD_RETURN_NORMAL : CMD_RETURN_ERROR;
+		return rv;
 	}
 	cmd_info(ctx, "turning on encryption in %s", label);
 	cmd_call(ctx, matrix_req_encrypt(ctx->room_id), cmd_encrypt_done,

@@ -478,7 +478,7 @@ START_TEST(test_encrypt)
 	/* Outside the client: how to confirm, and nothing sent. */
 	ctx_init(&ctx, &c);
 	ctx.room_id = ALPHA;
-	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt"), CMD_RETURN_NORMAL);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt"), CMD_RETURN_ERROR);
 	ck_assert_int_eq(c.njobs, 0);
 	ck_assert_str_eq(c.out, "encrypt: to confirm, type /encrypt "
 	    "!alpha:hs (this turns on end-to-end encryption in #alpha; it "
@@ -501,6 +501,8 @@ START_TEST(test_encrypt)
 	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt beta"),
 	    CMD_RETURN_ERROR);
 	ck_assert_int_eq(c.njobs, 0);
+	ck_assert_ptr_nonnull(strstr(c.out, "to confirm, type /encrypt "
+	    "!alpha:hs"));
 
 	/* What y runs (or the name) sends the state event. */
 	ctx_init(&ctx, &c);
