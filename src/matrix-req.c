@@ -221,6 +221,36 @@ matrix_req_create_room(const char *body)
 	return matrix_req_new("POST", MX "/createRoom", body);
 }
 
+/* The m.room.encryption content haos turns on: Megolm, the defaults. */
+static json_t *
+matrix_encryption_content(void)
+{
+	return json_pack("{s:s}", "algorithm", "m.megolm.v1.aes-sha2");
+}
+
+/*
+ * POST /createRoom of a DM with user: is_direct, trusted_private_chat,
+ * the invite, and encrypted from the start (m.room.encryption in
+ * initial_state), as Element and the HAOS web app make them.
+ */
+struct matrix_req *
+matrix_req_create_dm(const char *user_id)
+{
+	return matrix_req_json("POST", xstrdup(MX "/createRoom"),
+	    json_pack("{s:b, s:s, s:[s], s:[{s:s, s:s, s:o}]}", "is_direct",
+	    1, "preset", "trusted_private_chat", "invite", user_id,
+	    "initial_state", "type", "m.room.encryption", "state_key", "",
+	    "content", matrix_encryption_content()));
+}
+
+/* PUT the room's m.room.encryption state: encryption on, for good. */
+struct matrix_req *
+matrix_req_encrypt(const char *room_id)
+{
+	return matrix_req_json("PUT", matrix_state_path(room_id,
+	    "m.room.encryption", ""), matrix_encryption_content());
+}
+
 char *
 matrix_messages_path(const char *room_id, const char *from, char dir,
     int limit)

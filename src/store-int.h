@@ -13,6 +13,16 @@
 
 #define STORE_NSTMT	256	/* statement cache slots; a power of two */
 
+/*
+ * Whether the outbox row o is waiting to be encrypted: unsent and not
+ * failed, in an encrypted room, with no ciphertext stored yet (the
+ * sender waits for device lists or the key share).  An SQL expression.
+ */
+#define STORE_OUTBOX_ENCRYPTING						\
+	"(o.state IN ('pending', 'sending') AND "			\
+	"o.wire_content IS NULL AND coalesce((SELECT r.encrypted "	\
+	"FROM rooms r WHERE r.room_id = o.room_id), 0) != 0)"
+
 /* One cached statement, keyed by the address of its static SQL text. */
 struct store_stmt {
 	const char	*sql;

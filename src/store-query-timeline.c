@@ -15,7 +15,7 @@
 #define EVENT_COLS							\
 	"e.ordinal, e.event_id, e.sender, e.type, e.state_key, e.ts, "	\
 	"e.content, e.rel_type, e.relates_to, e.redacted, "		\
-	"e.redacted_by, e.txn_id "
+	"e.redacted_by, e.txn_id, e.e2e "
 
 /*
  * Events folded into others in a page: edits, reactions, redactions, and
@@ -43,6 +43,7 @@ store_query_row_event(sqlite3_stmt *st, const char *room_id,
 	e->redacted = sqlite3_column_int(st, 9);
 	e->redacted_by = store_col_str(st, 10);
 	e->txn_id = store_col_str(st, 11);
+	e->e2e = (enum e2e_state)sqlite3_column_int(st, 12);
 }
 
 /*
@@ -164,9 +165,10 @@ static int
 store_query_echoes(struct store *s, const char *room_id, const char *me,
     struct event_row **arr, size_t *n, size_t *cap, struct haos_error *err)
 {
-	static const char	*sql = "SELECT type, state_key, content, "
-	    "rel_target, txn_id, state, created_ts FROM outbox "
-	    "WHERE room_id = ?1 AND state != 'sent' ORDER BY id";
+	static const char	*sql = "SELECT o.type, o.state_key, "
+	    "o.content, o.rel_target, o.txn_id, o.state, o.created_ts, "
+	    STORE_OUTBOX_ENCRYPTING " FROM outbox o "
+	    "WHERE o.room_id = ?1 AND o.state != 'sent' ORDER BY o.id";
 	sqlite3_stmt		*st;
 	struct event_row	*e;
 	int			 rc;
@@ -189,6 +191,7 @@ store_query_echoes(struct store *s, const char *room_id, const char *me,
 		e->echo = outbox_state_parse((const char *)
 		    sqlite3_column_text(st, 5));
 		e->ts = sqlite3_column_int64(st, 6);
+		e->encrypting = sqlite3_column_int(st, 7);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -296,8 +299,8 @@ store_query_event(struct store *s, const char *event_id,
 	st = store_row(s, err, "get event", sql, &rc, "t", event_id);
 	if (st == NULL)
 		return rc;
-	room_id = store_col_str(st, 12);
-	room = sqlite3_column_int64(st, 13);
+	room_id = store_col_str(st, 13);
+	room = sqlite3_column_int64(st, 14);
 	store_query_row_event(st, room_id, e);
 	sqlite3_reset(st);
 	free(room_id);

@@ -361,10 +361,10 @@ int
 store_query_outbox(struct store *s, enum outbox_state state,
     struct outbox_row **rows, size_t *n, struct haos_error *err)
 {
-	static const char	*sql = "SELECT id, room_id, txn_id, type, "
-	    "state_key, content, rel_target, state, error, attempts, "
-	    "created_ts, event_id FROM outbox WHERE ?1 = '' OR state = ?1 "
-	    "ORDER BY id";
+	static const char	*sql = "SELECT o.id, o.room_id, o.txn_id, "
+	    "o.type, o.state_key, o.content, o.rel_target, o.state, o.error, "
+	    "o.attempts, o.created_ts, o.event_id, " STORE_OUTBOX_ENCRYPTING
+	    " FROM outbox o WHERE ?1 = '' OR o.state = ?1 ORDER BY o.id";
 	sqlite3_stmt		*st;
 	struct outbox_row	*arr = NULL, *o;
 	size_t			 cap = 0;
@@ -393,6 +393,7 @@ store_query_outbox(struct store *s, enum outbox_state state,
 		o->attempts = sqlite3_column_int64(st, 9);
 		o->created_ts = sqlite3_column_int64(st, 10);
 		o->event_id = store_col_str(st, 11);
+		o->encrypting = sqlite3_column_int(st, 12);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

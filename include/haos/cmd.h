@@ -209,6 +209,11 @@ struct cmd_ui_ops {
 	/* A list to choose from: Enter runs cmds[i] for line i. */
 	void	(*pick)(void *arg, const char *title, char **lines,
 		    char **cmds, size_t nlines);
+	/*
+	 * A yes/no question on the status line: y runs yes (a command
+	 * line without its '/'), any other key drops it.  NULL: no client.
+	 */
+	void	(*ask)(void *arg, const char *question, const char *yes);
 };
 
 /*
@@ -368,6 +373,10 @@ void			 cmd_server_simple_done(struct cmd_ctx *,
 /* A destructive command's question: how to confirm first (cmd-confirm.c). */
 void			 cmd_confirm(struct cmd_ctx *, const char *what,
 			     const char *confirm, const char *effect);
+/* An irreversible command's yes/no question (cmd-confirm.c). */
+enum cmd_retval		 cmd_confirm_ask(struct cmd_ctx *, const char *what,
+			     const char *question, const char *yes,
+			     const char *effect);
 /* The channel commands' report of a sequence (cmd-channel.c). */
 void			 cmd_channel_seq_done(struct cmd_ctx *,
 			     struct cmd_seq *, void *msg);

@@ -56,6 +56,8 @@ struct matrix_req *matrix_req_state_put(const char *room_id,
 struct matrix_req *matrix_req_state_get(const char *room_id,
 	    const char *type, const char *state_key);
 struct matrix_req *matrix_req_create_room(const char *body);
+struct matrix_req *matrix_req_create_dm(const char *user_id);
+struct matrix_req *matrix_req_encrypt(const char *room_id);
 struct matrix_req *matrix_req_messages(const char *room_id,
 	    const char *from, char dir, int limit);
 struct matrix_req *matrix_req_redact(const char *room_id,

@@ -95,6 +95,7 @@ struct event_row {
 	char		*redacted_by;	/* the m.room.redaction event id */
 	char		*txn_id;	/* ours: unsigned.transaction_id */
 	enum outbox_state echo;		/* OUTBOX_NONE unless a local echo */
+	int		 encrypting;	/* echo waiting for its ciphertext */
 	enum e2e_state	 e2e;		/* E2E_NONE unless it came encrypted */
 	char		*edited_by;	/* newest valid m.replace, or NULL */
 	int64_t		 thread_count;	/* m.thread replies to this event */
@@ -128,6 +129,11 @@ struct outbox_row {
 	char		*content;	/* JSON text */
 	char		*rel_target;	/* event edited, redacted, reacted to */
 	enum outbox_state state;
+	/*
+	 * Pending or sending in an encrypted room with no wire_content yet:
+	 * the sender waits for device lists or the key share.
+	 */
+	int		 encrypting;
 	char		*error;		/* last failure, for the status bar */
 	int64_t		 attempts;
 	int64_t		 created_ts;	/* ms */

@@ -18,6 +18,7 @@ enum render_attr {
 	RA_PENDING,		/* local echo not yet sent */
 	RA_FAILED,		/* local echo that failed */
 	RA_DELETED,		/* "message deleted" */
+	RA_E2E,			/* "waiting for the key to this message" */
 	RA_DAYSEP,		/* day separator line */
 	RA_NOTICE,		/* m.notice, membership changes */
 	RA_EMOTE,		/* m.emote */
@@ -129,6 +130,13 @@ size_t	render_wrap(const char *text, int width, char ***lines);
  * when content is not JSON.  The caller frees.
  */
 char	*render_body(const char *content);
+
+/*
+ * What the timeline says in place of an m.room.encrypted event, by what
+ * decryption made of it: "waiting for the key to this message", ...
+ * E2E_NONE (not looked at yet: no key so far) reads as E2E_WAITING.
+ */
+const char *render_e2e_text(enum e2e_state);
 
 /* Stable colour index of a user id in a palette of n colours. */
 int	render_sender_color(const char *user_id, int n);

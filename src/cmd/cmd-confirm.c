@@ -71,3 +71,27 @@ cmd_confirm(struct cmd_ctx *ctx, const char *what, const char *confirm,
 		free(lines[i]);
 	free(lines);
 }
+
+/*
+ * Ask before an act that cannot be undone.  In the client: question
+ * (ending in "(y/n)") on the status line, and y runs yes, the command
+ * line (without its '/') that does it.  Elsewhere (haos run) there is
+ * nobody to answer: say how to confirm by typing /yes, as cmd_confirm(),
+ * and fail, as nothing was done.  question, yes and effect are raw
+ * (sanitised where they are shown).  Returns what the command returns.
+ */
+enum cmd_retval
+cmd_confirm_ask(struct cmd_ctx *ctx, const char *what, const char *question,
+    const char *yes, const char *effect)
+{
+	char	*confirm;
+
+	if (ctx->ui != NULL && ctx->ui->ask != NULL) {
+		ctx->ui->ask(ctx->ui_arg, question, yes);
+		return CMD_RETURN_NORMAL;
+	}
+	confirm = xasprintf("/%s", yes);
+	cmd_confirm(ctx, what, confirm, effect);
+	free(confirm);
+	return CMD_RETURN_ERROR;
+}

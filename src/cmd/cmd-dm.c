@@ -195,8 +195,8 @@ static void
 cmd_dm_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 {
 	struct cmd_dm	*d = arg;
-	json_t		*root, *body;
-	char		*text, *found;
+	json_t		*root;
+	char		*found;
 
 	root = res->ok && res->body != NULL ? json_load_answer(res->body) :
 	    NULL;
@@ -218,18 +218,14 @@ cmd_dm_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 		cmd_dm_free(d);
 		return;
 	}
-	body = json_pack("{s:b, s:s, s:[s]}", "is_direct", 1, "preset",
-	    "trusted_private_chat", "invite", d->user);
-	text = json_xdumps(body);
-	json_decref(body);
-	cmd_call(ctx, matrix_req_create_room(text), cmd_dm_created, d);
-	free(text);
+	cmd_call(ctx, matrix_req_create_dm(d->user), cmd_dm_created, d);
 }
 
 /*
  * Read m.direct from the server (the cache may lag), reuse the first of
  * the peer's rooms we are still in, or create one (is_direct, preset
- * trusted_private_chat, invite) and append it to m.direct.
+ * trusted_private_chat, invite, encrypted from the start) and append it
+ * to m.direct.
  */
 static enum cmd_retval
 cmd_dm_exec(struct cmd_ctx *ctx, const struct cmd_args *a)

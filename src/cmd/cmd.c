@@ -22,6 +22,7 @@ extern const struct cmd_entry	cmd_channel_entry;
 extern const struct cmd_entry	cmd_decline_entry;
 extern const struct cmd_entry	cmd_delete_entry;
 extern const struct cmd_entry	cmd_dm_entry;
+extern const struct cmd_entry	cmd_encrypt_entry;
 extern const struct cmd_entry	cmd_explore_entry;
 extern const struct cmd_entry	cmd_goto_entry;
 extern const struct cmd_entry	cmd_help_entry;
@@ -65,6 +66,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_decline_entry,
 	&cmd_delete_entry,
 	&cmd_dm_entry,
+	&cmd_encrypt_entry,
 	&cmd_explore_entry,
 	&cmd_goto_entry,
 	&cmd_help_entry,

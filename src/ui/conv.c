@@ -89,6 +89,8 @@ conv_quote(const struct event_row *e)
 
 	if (e->redacted)
 		return xstrdup("message deleted");
+	if (e->type != NULL && strcmp(e->type, "m.room.encrypted") == 0)
+		return xstrdup(render_e2e_text(e->e2e));
 	text = render_body(e->content);
 	if (text == NULL)
 		return xstrdup("");

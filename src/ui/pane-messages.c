@@ -258,6 +258,7 @@ pane_messages_attr(struct ui *ui, const struct render_span *s)
 	case RA_UNREAD:
 		return t->role[TH_ERROR];
 	case RA_DELETED:
+	case RA_E2E:
 		return t->role[TH_DIM] | A_ITALIC;
 	case RA_EMOTE:
 		return A_ITALIC;

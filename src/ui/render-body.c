@@ -259,6 +259,31 @@ render_body_text(const json_t *c, int reply)
 	return text;
 }
 
+const char *
+render_e2e_text(enum e2e_state e2e)
+{
+	switch (e2e) {
+	case E2E_NONE:
+	case E2E_DECRYPTED:	/* its type would not be m.room.encrypted */
+	case E2E_WAITING:
+		break;
+	case E2E_UNKNOWN_INDEX:
+		return "the key to this message starts after it: waiting for "
+		    "an older key";
+	case E2E_REPLAY:
+		return "refused: possible replay (this key index came with "
+		    "another message)";
+	case E2E_BAD_SENDER:
+		return "refused: the key does not belong to this sender or "
+		    "room";
+	case E2E_BAD:
+		return "unable to decrypt this message";
+	case E2E_WITHHELD:
+		return "the sender withheld the key to this message";
+	}
+	return "waiting for the key to this message";
+}
+
 char *
 render_body(const char *content)
 {

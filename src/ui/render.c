@@ -24,6 +24,7 @@ struct render_deco {
 	const char	*quote;		/* reply preview prefix */
 	const char	*ellipsis;
 	const char	*sending;
+	const char	*encrypting;	/* an echo waiting for its key share */
 	const char	*failed;
 	const char	*thread;
 	const char	*dot;		/* "3 replies · last by bob" */
@@ -31,11 +32,13 @@ struct render_deco {
 
 static const struct render_deco render_deco_utf8 = {
 	"\xe2\x94\x80", "\xe2\x95\xad\xe2\x94\x80 ", "\xe2\x80\xa6",
-	" (sending\xe2\x80\xa6)", " \xe2\x9c\x97 failed to send",
+	" (sending\xe2\x80\xa6)", " (encrypting\xe2\x80\xa6)",
+	" \xe2\x9c\x97 failed to send",
 	"\xe2\x86\xb3 ", " \xc2\xb7 "
 };
 static const struct render_deco render_deco_ascii = {
-	"-", "> ", "...", " (sending...)", " ! failed to send", "> ",
+	"-", "> ", "...", " (sending...)", " (encrypting...)",
+	" ! failed to send", "> ",
 	" - "
 };
 
@@ -279,6 +282,9 @@ render_reply_preview(struct render_out *o, const struct render_opts *ro,
 		name = render_name(ro, t->sender, NULL);
 		if (t->redacted)
 			text = xstrdup("message deleted");
+		else if (t->type != NULL &&
+		    strcmp(t->type, "m.room.encrypted") == 0)
+			text = xstrdup(render_e2e_text(t->e2e));
 		else {
 			tc = render_load(t->content);
 			text = render_body_text(tc, render_reply_to(t, tc) !=
@@ -352,13 +358,14 @@ render_skip(const struct event_row *ev, const json_t *c)
  */
 static json_t *
 render_pending_edit(const struct event_row *evs, size_t n,
-    const struct event_row *ev, enum outbox_state *state)
+    const struct event_row *ev, enum outbox_state *state, int *encrypting)
 {
 	json_t		*c, *nc, *found = NULL;
 	const char	*rt;
 	size_t		 i;
 
 	*state = OUTBOX_NONE;
+	*encrypting = 0;
 	if (ev->event_id == NULL || ev->redacted)
 		return NULL;
 	for (i = 0; i < n; i++) {
@@ -375,6 +382,7 @@ render_pending_edit(const struct event_row *evs, size_t n,
 			json_decref(found);
 			found = json_incref(nc);
 			*state = evs[i].echo;
+			*encrypting = evs[i].encrypting;
 		}
 		json_decref(c);
 	}
@@ -493,19 +501,24 @@ render_aftermath(struct render_out *o, const struct render_opts *ro,
 	}
 }
 
-/* Render one message-like event (m.room.message, sticker, encrypted). */
+/*
+ * Render one message-like event (m.room.message, sticker, encrypted);
+ * edit and edit_enc are the state of a pending edit of it, if any.  An
+ * m.room.encrypted event says what decryption made of it, never what
+ * its content holds.
+ */
 static void
 render_message(struct render_out *o, const struct render_opts *ro,
     const struct render_deco *d, const struct event_row *evs, size_t n,
     const struct event_row *ev, const json_t *c, int header,
-    enum outbox_state edit)
+    enum outbox_state edit, int edit_enc)
 {
 	struct render_rich	 r;
 	struct event_row	 tmp;
 	const struct event_row	*red;
 	const char		*msgtype, *reply, *raw;
 	char			*name, *text, *clean, *cut, tbuf[16], *by;
-	int			 base, ind, tw, owned;
+	int			 base, ind, tw, owned, sealed, enc;
 
 	memset(&r, 0, sizeof r);
 	name = render_name(ro, ev->sender, NULL);
@@ -562,9 +575,10 @@ render_message(struct render_out *o, const struct render_opts *ro,
 		return;
 	}
 
-	msgtype = json_get_str(c, "msgtype", "m.text");
-	reply = render_reply_to(ev, c);
-	raw = json_get_str(c, "body", "");
+	sealed = strcmp(ev->type, "m.room.encrypted") == 0;
+	msgtype = sealed ? "m.text" : json_get_str(c, "msgtype", "m.text");
+	reply = sealed ? NULL : render_reply_to(ev, c);
+	raw = sealed ? "" : json_get_str(c, "body", "");
 	if (reply != NULL)
 		render_reply_preview(o, ro, d, evs, n, reply, raw, ind);
 
@@ -576,9 +590,9 @@ render_message(struct render_out *o, const struct render_opts *ro,
 	if (ev->echo == OUTBOX_PENDING || ev->echo == OUTBOX_SENDING)
 		base = STY(RA_PENDING, 0);
 
-	if (strcmp(ev->type, "m.room.encrypted") == 0) {
-		text = xstrdup("unable to decrypt this message");
-		base = STY(RA_DIM, 0);
+	if (sealed) {
+		text = xstrdup(render_e2e_text(ev->e2e));
+		base = STY(RA_E2E, 0);
 	} else if (c == NULL) {
 		text = xstrdup("unreadable message");
 		base = STY(RA_DIM, 0);
@@ -603,9 +617,14 @@ render_message(struct render_out *o, const struct render_opts *ro,
 	render_rich_body(&r, ro, clean, base);
 	if (ev->edited_by != NULL || edit != OUTBOX_NONE)
 		render_rich_str(&r, " (edited)", STY(RA_DIM, 0));
-	if (edit == OUTBOX_NONE)
+	enc = edit_enc;
+	if (edit == OUTBOX_NONE) {
 		edit = ev->echo;
-	if (edit == OUTBOX_PENDING || edit == OUTBOX_SENDING)
+		enc = ev->encrypting;
+	}
+	if ((edit == OUTBOX_PENDING || edit == OUTBOX_SENDING) && enc)
+		render_rich_str(&r, d->encrypting, STY(RA_PENDING, 0));
+	else if (edit == OUTBOX_PENDING || edit == OUTBOX_SENDING)
 		render_rich_str(&r, d->sending, STY(RA_PENDING, 0));
 	else if (edit == OUTBOX_FAILED)
 		render_rich_str(&r, d->failed, STY(RA_FAILED, 0));
@@ -632,7 +651,7 @@ render_timeline(const struct event_row *evs, size_t n,
 	char			 label[128], tbuf[16], *text;
 	const char		**seen;
 	size_t			 i, nseen, last = n;
-	int			 day, header, unread = 0, msg, tw;
+	int			 day, header, unread = 0, msg, tw, enc;
 
 	memset(&o, 0, sizeof o);
 	memset(&g, 0, sizeof g);
@@ -688,9 +707,9 @@ render_timeline(const struct event_row *evs, size_t n,
 			    render_ts(ev->ts) - render_ts(g.ts) >=
 			    RENDER_GROUP_MS ||
 			    render_ts(ev->ts) < render_ts(g.ts);
-			nc = render_pending_edit(evs, n, ev, &edit);
+			nc = render_pending_edit(evs, n, ev, &edit, &enc);
 			render_message(&o, ro, d, evs, n, ev,
-			    nc != NULL ? nc : c, header, edit);
+			    nc != NULL ? nc : c, header, edit, enc);
 			json_decref(nc);
 			if (header)
 				g.ts = ev->ts;

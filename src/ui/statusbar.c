@@ -239,7 +239,10 @@ statusbar_call_text(struct ui *ui, const struct ui_chan *c)
 	return s;
 }
 
-/* "Acme > # general - topic"; a voice channel says what it is first. */
+/*
+ * "Acme > # general 🔒  topic" ("[E2E]" on an ASCII terminal for the lock
+ * of an encrypted room); a voice channel says what it is first.
+ */
 static void
 statusbar_topic_draw(struct pane *p)
 {
@@ -248,8 +251,10 @@ statusbar_topic_draw(struct pane *p)
 	struct room_row		 r;
 	const struct ui_chan	*c;
 	char			*call;
-	int			 x = 1, si;
+	int			 x = 1, si, have;
 
+	have = ui->room_id != NULL && store_query_room(ui->store,
+	    ui->room_id, &r, &err) == 1;
 	werase(p->win);
 	si = pane_rail_index(ui);
 	if (si >= 0)
@@ -263,6 +268,10 @@ statusbar_topic_draw(struct pane *p)
 			x += ui_put_clean(p->win, 0, x, p->r.w - x, "# ",
 			    ui->theme.role[TH_DIM]);
 		x += ui_put_clean(p->win, 0, x, p->r.w - x, c->name, A_BOLD);
+		if (have && r.encrypted)
+			x += ui_put_clean(p->win, 0, x, p->r.w - x,
+			    ui->theme.ascii ? " [E2E]" : " \xf0\x9f\x94\x92",
+			    ui->theme.role[TH_ACCENT]);
 		if (c->kind == UI_CHAN_ROOM && (c->type == CHANNEL_AUDIO ||
 		    c->type == CHANNEL_VIDEO)) {
 			call = statusbar_call_text(ui, c);
@@ -273,8 +282,7 @@ statusbar_topic_draw(struct pane *p)
 			free(call);
 		}
 	}
-	if (ui->room_id != NULL && store_query_room(ui->store, ui->room_id,
-	    &r, &err) == 1) {
+	if (have) {
 		if (r.topic != NULL && *r.topic != '\0') {
 			x += ui_put_clean(p->win, 0, x, p->r.w - x, "  ",
 			    A_NORMAL);

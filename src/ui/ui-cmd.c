@@ -213,9 +213,52 @@ ui_pick(void *arg, const char *title, char **lines, char **cmds, size_t n)
 	overlay_pick(arg, title, lines, cmds, n);
 }
 
+/* Put a yes/no question on the status line; the next key answers it. */
+static void
+ui_ask(void *arg, const char *question, const char *yes)
+{
+	struct ui	*ui = arg;
+
+	free(ui->ask_yes);
+	ui->ask_yes = xstrdup(yes);
+	ui_message(ui, 0, "%s", question);
+}
+
+/*
+ * The answer to an open question: y or Y runs its command in the room
+ * selected now, any other key drops it.  A question no longer on the
+ * status line (shown long enough) is dropped unanswered, so a key typed
+ * without seeing it is never a yes.  Returns 1 if the key was used.
+ */
+int
+ui_cmd_answer(struct ui *ui, int key, const char *paste)
+{
+	char		*yes = ui->ask_yes;
+	enum cmd_retval	 rv;
+
+	if (yes == NULL)
+		return 0;
+	ui->ask_yes = NULL;
+	if (paste != NULL || !statusbar_message_live(ui)) {
+		free(yes);
+		return 0;
+	}
+	if (key == 'y' || key == 'Y') {
+		ui->ctx.server_id = ui->server_id;
+		ui->ctx.room_id = ui->room_id;
+		rv = cmd_run_string(&ui->ctx, yes);
+		if (rv == CMD_RETURN_QUIT)
+			ui->quit = 1;
+	} else
+		ui_message(ui, 0, "cancelled: nothing was done");
+	free(yes);
+	return 1;
+}
+
 /* What commands may ask of the client. */
 const struct cmd_ui_ops ui_cmd_ops = {
 	.action = ui_action,
 	.show = ui_show,
-	.pick = ui_pick
+	.pick = ui_pick,
+	.ask = ui_ask
 };

@@ -166,6 +166,7 @@ struct ui {
 	const char		*session_file;
 	const char		*last_room_file; /* NULL: not kept */
 	struct conv		*conv;		/* edit/reply/thread/picker */
+	char			*ask_yes;	/* ui-cmd.c: what y runs */
 
 	struct switcher		*sw;
 	struct readstate	*rs;		/* readstate.c */
@@ -191,6 +192,7 @@ int64_t		 ui_read_ts(struct ui *, const char *room_id);
 /* ui-cmd.c: what commands ask of the client, the print sink */
 extern const struct cmd_ui_ops	ui_cmd_ops;
 void		 ui_print(void *, int is_error, const char *);
+int		 ui_cmd_answer(struct ui *, int key, const char *paste);
 
 /* overlay.c: text over the message pane (help, details, pick lists) */
 int		 overlay_open(struct ui *);

@@ -307,7 +307,7 @@ ui_key(struct ui *ui, int key, char *paste)
 		overlay_key(ui, key);
 		return;
 	}
-	if (conv_key(ui, key, paste))
+	if (ui_cmd_answer(ui, key, paste) || conv_key(ui, key, paste))
 		return;
 	mode = pane_members_focused(ui) ? KEYMODE_MEMBERS :
 	    pane_messages_selected_id(ui) != NULL ? KEYMODE_SELECT :
@@ -584,6 +584,7 @@ ui_done(struct ui *ui)
 	free(ui->follow);
 	statusbar_free(ui);
 	conv_free(ui);
+	free(ui->ask_yes);
 	refresh_free(&ui->refresh);
 	free(ui->me);
 	free(ui->me_name);

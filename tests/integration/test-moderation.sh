@@ -221,7 +221,9 @@ dm=$(grep -o '![^ ]*' <<<"$OUT" | head -1)
 direct=$(hs_call GET "/_matrix/client/v3/user/$A/account_data/m.direct" "$ATOK")
 check "m.direct lists the room for bob ($direct)" grep -qF "\"$dm\"" <<<"$direct"
 body=$(requests | python3 -c 'import json,sys; print(json.dumps([r["body"] for r in json.load(sys.stdin)["requests"] if r["path"].endswith("/createRoom")]))')
-check "createRoom is_direct, trusted_private_chat, invite bob ($body)" python3 -c 'import json,sys; b=json.loads(sys.argv[1]); assert len(b)==1 and b[0]["is_direct"] is True and b[0]["preset"]=="trusted_private_chat" and b[0]["invite"]==["@bob:haos.test"]' "$body"
+check "createRoom is_direct, trusted_private_chat, invite bob, encrypted ($body)" python3 -c 'import json,sys; b=json.loads(sys.argv[1]); assert len(b)==1 and b[0]["is_direct"] is True and b[0]["preset"]=="trusted_private_chat" and b[0]["invite"]==["@bob:haos.test"] and b[0]["initial_state"]==[{"type":"m.room.encryption","state_key":"","content":{"algorithm":"m.megolm.v1.aes-sha2"}}] and len(b[0])==4' "$body"
+enc=$(hs_call GET "/_matrix/client/v3/rooms/$dm/state/m.room.encryption/" "$ATOK")
+check "the DM is encrypted on the server ($enc)" grep -q '"m.megolm.v1.aes-sha2"' <<<"$enc"
 as alice "/dm bob"
 check "/dm again reuses the room ($OUT)" has_out "dm: existing conversation with $B: $dm"
 ncr=$(requests | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["requests"] if r["path"].endswith("/createRoom")))')

@@ -425,6 +425,199 @@ START_TEST(test_audit_names)
 }
 END_TEST
 
+/* What the client was asked (cmd_ui_ops.ask). */
+struct asked {
+	char	*question;
+	char	*yes;
+};
+
+static void
+record_ask(void *arg, const char *question, const char *yes)
+{
+	struct asked	*a = arg;
+
+	free(a->question);
+	free(a->yes);
+	a->question = xstrdup(question);
+	a->yes = xstrdup(yes);
+}
+
+/* Ingest one more /sync: events into room's timeline. */
+static void
+more(const char *room, json_t *timeline)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_t			*sync;
+
+	sync = json_pack("{s:s, s:{s:{s:{s:{s:o}}}}}", "next_batch", "s2",
+	    "rooms", "join", room, "timeline", "events", timeline);
+	memset(&res, 0, sizeof res);
+	ck_assert_msg(ingest_sync(st, sync, &res, &err) == 0, "%s",
+	    err.msg);
+	ingest_result_free(&res);
+	json_decref(sync);
+}
+
+/*
+ * /encrypt asks first (y/n in the client, a typed name elsewhere), then
+ * PUTs m.room.encryption with Megolm; the role it needs is the room's
+ * level for m.room.encryption; an encrypted room is left alone.
+ */
+START_TEST(test_encrypt)
+{
+	static const struct cmd_ui_ops	 ops = { .ask = record_ask };
+	struct cmd_ctx		 ctx;
+	struct test_capture	 c = { 0 };
+	struct asked		 a = { NULL, NULL };
+	json_t			*b, *p;
+	int			 n = 100;
+
+	world(-1, NULL);
+
+	/* Outside the client: how to confirm, and nothing sent. */
+	ctx_init(&ctx, &c);
+	ctx.room_id = ALPHA;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt"), CMD_RETURN_ERROR);
+	ck_assert_int_eq(c.njobs, 0);
+	ck_assert_str_eq(c.out, "encrypt: to confirm, type /encrypt "
+	    "!alpha:hs (this turns on end-to-end encryption in #alpha; it "
+	    "cannot be turned off again)");
+
+	/* In the client: the question, and what y runs. */
+	ctx_init(&ctx, &c);
+	ctx.room_id = ALPHA;
+	ctx.ui = &ops;
+	ctx.ui_arg = &a;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt"), CMD_RETURN_NORMAL);
+	ck_assert_int_eq(c.njobs, 0);
+	ck_assert_str_eq(a.question, "Encryption cannot be turned off again. "
+	    "Encrypt #alpha? (y/n)");
+	ck_assert_str_eq(a.yes, "encrypt !alpha:hs");
+
+	/* Another room's name does not confirm this one. */
+	ctx_init(&ctx, &c);
+	ctx.room_id = ALPHA;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt beta"),
+	    CMD_RETURN_ERROR);
+	ck_assert_int_eq(c.njobs, 0);
+	ck_assert_ptr_nonnull(strstr(c.out, "to confirm, type /encrypt "
+	    "!alpha:hs"));
+
+	/* What y runs (or the name) sends the state event. */
+	ctx_init(&ctx, &c);
+	ctx.room_id = ALPHA;
+	ck_assert_int_eq(cmd_run_string(&ctx, a.yes), CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_str_eq(c.jobs[0]->method, "PUT");
+	ck_assert_str_eq(c.jobs[0]->path, "/_matrix/client/v3/rooms/"
+	    "%21alpha%3Ahs/state/m.room.encryption/");
+	b = json_loads(c.jobs[0]->content, 0, NULL);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(json_object_size(b), 1);
+	ck_assert_str_eq(json_get_str(b, "algorithm", ""),
+	    "m.megolm.v1.aes-sha2");
+	json_decref(b);
+	answer(&ctx, &c, 0, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(c.out, "encryption turned on in "
+	    "#alpha"));
+	ctx_init(&ctx, &c);
+	ctx.room_id = ALPHA;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt #alpha"),
+	    CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 1);
+
+	/* A guest may not. */
+	test_capture_free(&c);
+	test_capture_init(&ctx, &c, BOB);
+	test_capture_store(&c, st);
+	ctx.room_id = ALPHA;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt alpha"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "encrypt needs MODERATOR (50); you are GUEST "
+	    "(0)");
+	ck_assert_int_eq(c.njobs, 0);
+
+	/* The room's level for m.room.encryption decides (Synapse: 100). */
+	p = pl(50);
+	json_object_set_new(json_object_get(p, "events"),
+	    "m.room.encryption", json_integer(100));
+	more(BETA, json_pack("[o]", ev("m.room.power_levels", "", ALICE, p,
+	    n++)));
+	test_capture_free(&c);
+	test_capture_init(&ctx, &c, BOB);
+	test_capture_store(&c, st);
+	ctx.room_id = BETA;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt beta"),
+	    CMD_RETURN_ERROR);
+	ck_assert_str_eq(c.out, "encrypt needs ADMIN (100); you are MODERATOR "
+	    "(50)");
+	ck_assert_int_eq(c.njobs, 0);
+
+	/* Already encrypted: said, nothing asked or sent. */
+	more(ALPHA, json_pack("[o]", ev("m.room.encryption", "", ALICE,
+	    json_pack("{s:s}", "algorithm", "m.megolm.v1.aes-sha2"), n++)));
+	ctx_init(&ctx, &c);
+	ctx.room_id = ALPHA;
+	ctx.ui = &ops;
+	ctx.ui_arg = &a;
+	free(a.question);
+	a.question = NULL;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/encrypt alpha"),
+	    CMD_RETURN_NORMAL);
+	ck_assert_str_eq(c.out, "#alpha is already encrypted");
+	ck_assert_ptr_null(a.question);
+	ck_assert_int_eq(c.njobs, 0);
+	test_capture_free(&c);
+	free(a.question);
+	free(a.yes);
+	world_free();
+}
+END_TEST
+
+/* /dm makes an encrypted room: m.room.encryption in initial_state. */
+START_TEST(test_dm_encrypted)
+{
+	struct cmd_ctx		 ctx;
+	struct test_capture	 c = { 0 };
+	struct net_result	 r;
+	struct haos_error	 e;
+	json_t			*b, *is;
+
+	world(-1, NULL);
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/dm @carol:hs"),
+	    CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 1);	/* m.direct from the server */
+	memset(&r, 0, sizeof r);
+	r.tag = c.jobs[0]->tag;
+	haos_error_matrix(&e, 404, "M_NOT_FOUND", "no m.direct");
+	r.err = &e;
+	ck_assert_int_eq(cmd_result(&ctx, &r), 0);
+	ck_assert_int_eq(c.njobs, 2);
+	ck_assert_str_eq(c.jobs[1]->path, "/_matrix/client/v3/createRoom");
+	b = json_loads(c.jobs[1]->content, 0, NULL);
+	ck_assert_ptr_nonnull(b);
+	ck_assert(json_is_true(json_object_get(b, "is_direct")));
+	ck_assert_str_eq(json_get_str(b, "preset", ""),
+	    "trusted_private_chat");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(b,
+	    "invite"), 0)), "@carol:hs");
+	is = json_object_get(b, "initial_state");
+	ck_assert_uint_eq(json_array_size(is), 1);
+	ck_assert_str_eq(json_get_str(json_array_get(is, 0), "type", ""),
+	    "m.room.encryption");
+	ck_assert_str_eq(json_get_str(json_array_get(is, 0), "state_key",
+	    "-"), "");
+	ck_assert_str_eq(json_get_str(json_get_obj(json_array_get(is, 0),
+	    "content"), "algorithm", ""), "m.megolm.v1.aes-sha2");
+	ck_assert_uint_eq(json_object_size(b), 4);
+	json_decref(b);
+	test_capture_free(&c);
+	world_free();
+}
+END_TEST
+
 Suite *
 suite_moderation(void)
 {
@@ -437,6 +630,8 @@ suite_moderation(void)
 	tcase_add_test(tc, test_kick);
 	tcase_add_test(tc, test_audit);
 	tcase_add_test(tc, test_audit_names);
+	tcase_add_test(tc, test_encrypt);
+	tcase_add_test(tc, test_dm_encrypted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -655,6 +655,117 @@ START_TEST(test_markers)
 }
 END_TEST
 
+/*
+ * An m.room.encrypted event shows what decryption made of it (dim,
+ * italic), never its content; an echo waiting for its key share says
+ * "encrypting", in ASCII and in Unicode.
+ */
+START_TEST(test_e2e)
+{
+	static const struct {
+		enum e2e_state	 e2e;
+		const char	*text;
+	} want[] = {
+		{ E2E_NONE, "waiting for the key to this message" },
+		{ E2E_WAITING, "waiting for the key to this message" },
+		{ E2E_UNKNOWN_INDEX, "the key to this message starts after "
+		    "it: waiting for an older key" },
+		{ E2E_REPLAY, "refused: possible replay (this key index came "
+		    "with another message)" },
+		{ E2E_BAD_SENDER, "refused: the key does not belong to this "
+		    "sender or room" },
+		{ E2E_BAD, "unable to decrypt this message" },
+		{ E2E_WITHHELD, "the sender withheld the key to this message" }
+	};
+	struct event_row	 ev[4];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n, i;
+	char			*all;
+
+	opts(&ro, 200);
+	ro.ascii = 1;
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		ck_assert_str_eq(render_e2e_text(want[i].e2e), want[i].text);
+		msg(&ev[0], "$1", "@alice:haos.test", T0,
+		    "{\"algorithm\":\"m.megolm.v1.aes-sha2\","
+		    "\"ciphertext\":\"AwgAEnB\",\"body\":\"raw secret\","
+		    "\"msgtype\":\"m.emote\",\"m.relates_to\":{"
+		    "\"m.in_reply_to\":{\"event_id\":\"$0\"}}}");
+		free(ev[0].type);
+		ev[0].type = xstrdup("m.room.encrypted");
+		ev[0].e2e = want[i].e2e;
+		all = run(ev, 1, &ro, &l, &n);
+		ck_assert_msg(strstr(all, want[i].text) != NULL,
+		    "e2e %d: \"%s\"", want[i].e2e, all);
+		ck_assert(has_attr(l, n, want[i].text, RA_E2E));
+		ck_assert_ptr_null(strstr(all, "raw secret"));
+		ck_assert_ptr_null(strstr(all, "AwgAEnB"));
+		ck_assert_ptr_null(strstr(all, "* Alice"));
+		free(all);
+		render_lines_free(l, n);
+		event_row_free(&ev[0]);
+	}
+
+	/* A reply to an encrypted message quotes its state, not its body. */
+	msg(&ev[0], "$1", "@alice:haos.test", T0, "{\"body\":\"sealed\"}");
+	free(ev[0].type);
+	ev[0].type = xstrdup("m.room.encrypted");
+	ev[0].e2e = E2E_WITHHELD;
+	msg(&ev[1], "$2", "@bob:haos.test", T0 + MIN,
+	    "{\"body\":\"> sealed\\n\\nanswer\",\"m.relates_to\":{"
+	    "\"m.in_reply_to\":{\"event_id\":\"$1\"}}}");
+	/* Echoes: waiting to be encrypted, then encrypted and on its way. */
+	msg(&ev[2], NULL, ME, T0 + 2 * MIN, "{\"body\":\"hush\"}");
+	ev[2].echo = OUTBOX_PENDING;
+	ev[2].encrypting = 1;
+	ev[2].txn_id = xstrdup("t1");
+	msg(&ev[3], NULL, ME, T0 + 3 * MIN, "{\"body\":\"quiet\"}");
+	ev[3].echo = OUTBOX_SENDING;
+	ev[3].txn_id = xstrdup("t2");
+	all = run(ev, 4, &ro, &l, &n);
+	ck_assert_ptr_nonnull(strstr(all, "> Alice: the sender withheld"));
+	ck_assert_ptr_null(strstr(all, "sealed"));
+	ck_assert_ptr_nonnull(strstr(all, "  hush (encrypting...)"));
+	ck_assert(has_attr(l, n, "(encrypting...)", RA_PENDING));
+	ck_assert_ptr_nonnull(strstr(all, "  quiet (sending...)"));
+	ck_assert_uint_eq(count(all, "encrypting"), 1);
+	free(all);
+	render_lines_free(l, n);
+
+	/* A failed echo says so, whatever it was waiting for. */
+	ev[2].echo = OUTBOX_FAILED;
+	ro.ascii = 0;
+	all = run(ev, 4, &ro, &l, &n);
+	ck_assert_ptr_null(strstr(all, "encrypting"));
+	ck_assert_ptr_nonnull(strstr(all, "hush \xe2\x9c\x97 failed to send"));
+	free(all);
+	render_lines_free(l, n);
+	ev[2].echo = OUTBOX_PENDING;
+	all = run(ev, 4, &ro, &l, &n);
+	ck_assert_ptr_nonnull(strstr(all, "hush (encrypting\xe2\x80\xa6)"));
+	free(all);
+	render_lines_free(l, n);
+
+	/* A pending edit that waits for its key share says so too. */
+	free_rows(ev, 4);
+	msg(&ev[0], "$1", ME, T0, "{\"body\":\"tpyo\"}");
+	msg(&ev[1], NULL, ME, T0 + MIN,
+	    "{\"body\":\"* typo\",\"m.new_content\":{\"body\":\"typo\"},"
+	    "\"m.relates_to\":{\"rel_type\":\"m.replace\","
+	    "\"event_id\":\"$1\"}}");
+	ev[1].echo = OUTBOX_PENDING;
+	ev[1].encrypting = 1;
+	ev[1].relates_to = xstrdup("$1");
+	ro.ascii = 1;
+	all = run(ev, 2, &ro, &l, &n);
+	ck_assert_ptr_nonnull(strstr(all, "  typo (edited) (encrypting...)"));
+	free(all);
+	render_lines_free(l, n);
+	free_rows(ev, 2);
+}
+END_TEST
+
 START_TEST(test_pending_edit)
 {
 	struct event_row	 ev[3];
@@ -1143,6 +1254,7 @@ suite_render(void)
 	tcase_add_test(tc, test_mention_full_name);
 	tcase_add_test(tc, test_url_end);
 	tcase_add_test(tc, test_seen_by);
+	tcase_add_test(tc, test_e2e);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -309,6 +309,91 @@ START_TEST(test_outbox)
 }
 END_TEST
 
+/*
+ * events.e2e reaches event_row.e2e; an unsent row of an encrypted room
+ * with no ciphertext yet is "encrypting", in the outbox and as an echo.
+ */
+START_TEST(test_e2e_rows)
+{
+	static const char	*sql =
+	    "INSERT INTO rooms (id, room_id, encrypted) VALUES "
+	    "(1, '!e:haos.test', 1), (2, '!c:haos.test', 0);"
+	    "INSERT INTO events (room, ordinal, event_id, sender, type, "
+	    "ts, content, e2e) VALUES "
+	    "(1, 1, '$w', '@bob:haos.test', 'm.room.encrypted', 1, '{}', 2),"
+	    "(1, 2, '$d', '@bob:haos.test', 'm.room.message', 2, "
+	    "'{\"body\":\"hi\"}', 1),"
+	    "(1, 3, '$r', '@bob:haos.test', 'm.room.encrypted', 3, '{}', 4);"
+	    "INSERT INTO outbox (room_id, txn_id, type, content, state, "
+	    "created_ts, wire_type, wire_content) VALUES "
+	    "('!e:haos.test', 't1', 'm.room.message', '{}', 'pending', 1, "
+	    "NULL, NULL),"
+	    "('!e:haos.test', 't2', 'm.room.message', '{}', 'sending', 2, "
+	    "'m.room.encrypted', '{}'),"
+	    "('!e:haos.test', 't3', 'm.room.message', '{}', 'failed', 3, "
+	    "NULL, NULL),"
+	    "('!c:haos.test', 't4', 'm.room.message', '{}', 'pending', 4, "
+	    "NULL, NULL),"
+	    "('!e:haos.test', 't5', 'm.room.message', '{}', 'sending', 5, "
+	    "NULL, NULL);";
+	struct haos_error	 err;
+	struct store		*s;
+	struct event_row	*ev, one;
+	struct outbox_row	*ob;
+	char			*path;
+	size_t			 n;
+
+	path = tmp("e2e.db");
+	s = store_open(path, STORE_RW, &err);
+	ck_assert_ptr_nonnull(s);
+	store_close(s);
+	ck_assert_int_eq(store_load_sql(path, sql, &err), 0);
+	s = store_open(path, STORE_RW, &err);
+	ck_assert_ptr_nonnull(s);
+
+	ck_assert_int_eq(store_query_timeline(s, "!e:haos.test", STORE_LATEST,
+	    10, 0, "@me:haos.test", &ev, &n, &err), 0);
+	ck_assert_uint_eq(n, 7);	/* three events, four echoes */
+	ck_assert_int_eq(ev[0].e2e, E2E_WAITING);
+	ck_assert_int_eq(ev[1].e2e, E2E_DECRYPTED);
+	ck_assert_int_eq(ev[2].e2e, E2E_REPLAY);
+	ck_assert_int_eq(ev[0].encrypting, 0);
+	ck_assert_str_eq(ev[3].txn_id, "t1");
+	ck_assert_int_eq(ev[3].encrypting, 1);	/* no ciphertext yet */
+	ck_assert_str_eq(ev[4].txn_id, "t2");
+	ck_assert_int_eq(ev[4].encrypting, 0);	/* encrypted, on its way */
+	ck_assert_str_eq(ev[5].txn_id, "t3");
+	ck_assert_int_eq(ev[5].encrypting, 0);	/* failed says failed */
+	ck_assert_str_eq(ev[6].txn_id, "t5");
+	ck_assert_int_eq(ev[6].encrypting, 1);
+	event_rows_free(ev, n);
+
+	ck_assert_int_eq(store_query_event(s, "$r", &one, &err), 1);
+	ck_assert_int_eq(one.e2e, E2E_REPLAY);
+	ck_assert_str_eq(one.room_id, "!e:haos.test");
+	event_row_free(&one);
+
+	/* A clear room's echo is never encrypting. */
+	ck_assert_int_eq(store_query_timeline(s, "!c:haos.test", STORE_LATEST,
+	    10, 0, "@me:haos.test", &ev, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ev[0].encrypting, 0);
+	event_rows_free(ev, n);
+
+	ck_assert_int_eq(store_query_outbox(s, OUTBOX_NONE, &ob, &n, &err),
+	    0);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(ob[0].encrypting, 1);
+	ck_assert_int_eq(ob[1].encrypting, 0);
+	ck_assert_int_eq(ob[2].encrypting, 0);
+	ck_assert_int_eq(ob[3].encrypting, 0);
+	ck_assert_int_eq(ob[4].encrypting, 1);
+	outbox_rows_free(ob, n);
+	store_close(s);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_media)
 {
 	struct haos_error	 err;
@@ -371,6 +456,7 @@ suite_store(void)
 	tcase_add_test(tc, test_migrate_every_version);
 	tcase_add_test(tc, test_compare_detects);
 	tcase_add_test(tc, test_outbox);
+	tcase_add_test(tc, test_e2e_rows);
 	tcase_add_test(tc, test_media);
 	tcase_add_test_raise_signal(tc, test_thread_owner, SIGABRT);
 	suite_add_tcase(s, tc);
