@@ -203,9 +203,9 @@ static const char schema_v6[] =
  * events.e2e says what decryption made of a timeline event: 0 never
  * encrypted, 1 decrypted (type and content are the plaintext's, with
  * the cleartext m.relates_to), >= 2 still m.room.encrypted with the
- * reason (enum store_e2e in store.h).  undecryptable lists the events
- * waiting for a key, by session, so a key that arrives decrypts them in
- * place.  An outbox row of an encrypted room keeps its plaintext in
+ * reason (enum e2e_state, model.h).  undecryptable lists the events
+ * waiting for a key, by session, so a key that arrives decrypts them
+ * in place.  An outbox row of an encrypted room keeps its plaintext in
  * content and, once encrypted, what goes on the wire (wire_type,
  * wire_content), stored before the request: a retry sends the same
  * ciphertext under the same transaction id.
