@@ -78,7 +78,7 @@ cmd_encrypt_names(const char *word, const char *room_id, const char *name)
 
 /*
  * Encryption cannot be turned off again, so the room's name (or id, a
- * a leading '#' aside) confirms; without it the client asks y/n,
+ * leading '#' aside) confirms; without it the client asks y/n,
  * and y runs "encrypt ROOM_ID".  An encrypted room is left alone.
  */
 static enum cmd_retval
