@@ -71,7 +71,8 @@ export function withTimeout(promise, ms, what) {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // waitFor(what, ms, fn): fn's first truthy value, polled; throws with `what`
-// (and fn's last error, or what describe() says) after ms.
+// (and fn's last error, or what describe() says) after ms.  An error fn
+// throws with .final set ends the wait at once.
 export async function waitFor(what, ms, fn, { interval = 150, describe } = {}) {
     const deadline = Date.now() + ms;
     let last;
@@ -80,6 +81,7 @@ export async function waitFor(what, ms, fn, { interval = 150, describe } = {}) {
             const v = await fn();
             if (v) return v;
         } catch (e) {
+            if (e.final) throw e;
             last = e;
         }
         if (Date.now() > deadline) {

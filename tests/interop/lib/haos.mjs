@@ -118,7 +118,13 @@ export class Haos {
 
     async screenOrWhy() {
         if (!this.started) return "  (haos not started)";
-        try { return this.screen(); } catch (e) { return `  (no screen: ${e.message})`; }
+        try {
+            // Without the blank rows of empty panes.
+            return this.screen().split("\n").map((l) => l.trimEnd())
+                .filter((l) => /[^\s│]/.test(l)).join("\n");
+        } catch (e) {
+            return `  (no screen: ${e.message})`;
+        }
     }
 
     keys(...keys) {
@@ -144,10 +150,14 @@ export class Haos {
         await waitFor(`haos's screen no longer showing "${text}"`, ms, () => !this.screen().includes(text));
     }
 
-    // Selects a room by the name its list shows (/goto) and waits for its header.
-    async goto(name, header = name) {
+    // Selects a room by the name its list shows (/goto) and waits for the
+    // header: "... > name" (a conversation) or "... > # name" (a room).
+    async goto(name) {
         this.line(`/goto ${name}`);
-        await this.waitText(`> ${header}`, 10000);
+        await waitFor(`haos's header "> ${name}" or "> # ${name}"`, 10000, () => {
+            const top = this.screen().split("\n").slice(0, 2).join("\n");
+            return top.includes(`> ${name}`) || top.includes(`> # ${name}`);
+        });
         await sleep(200);
     }
 

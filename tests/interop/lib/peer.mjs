@@ -201,8 +201,12 @@ export class Peer {
             for (const e of seen) {
                 if (e.getType() !== "m.room.message" || e.getContent().body !== body) continue;
                 if (e.isBeingDecrypted() || e.isDecryptionFailure()) continue;
-                assert.equal(e.getWireType(), "m.room.encrypted",
-                    `"${body}" (${e.getId()}) was sent in the clear into an encrypted room`);
+                if (e.getWireType() !== "m.room.encrypted") {
+                    const err = new Error(`"${body}" (${e.getId()}) from ${e.getSender()} came ` +
+                        `as a plaintext ${e.getWireType()} into an encrypted room`);
+                    err.final = true;
+                    throw err;
+                }
                 return e;
             }
             return null;
