@@ -146,6 +146,14 @@ export class Haos {
         }, { interval: 150 });
     }
 
+    // Until the screen matches re: the screen.
+    async waitMatch(re, ms = 15000) {
+        return waitFor(`haos's screen to match ${re}`, ms, () => {
+            const s = this.screen();
+            return re.test(s) ? s : null;
+        }, { interval: 150 });
+    }
+
     async waitGone(text, ms = 15000) {
         await waitFor(`haos's screen no longer showing "${text}"`, ms, () => !this.screen().includes(text));
     }
