@@ -64,8 +64,8 @@ DEPS        = $(LIB_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
 HAOS        = ./haos
 
 .PHONY: all check check-deps check-unit check-integration check-e2e \
-        check-homeserver check-docs lint asan tsan bench demo deps fuzz \
-        fuzz-deps fuzz-build install uninstall clean
+        check-homeserver check-interop check-docs lint asan tsan bench demo \
+        deps fuzz fuzz-deps fuzz-build install uninstall clean
 
 all: $(HAOS)
 
@@ -133,6 +133,11 @@ check-homeserver:
 	cd tests/homeserver && $(PYTHON) -m unittest discover -s . -p 'test_*.py'
 	@if [ -x tests/homeserver/interop/run.sh ]; then \
 	  tests/homeserver/interop/run.sh; fi
+
+# haos against matrix-js-sdk (tests/interop/README.md): needs tmux, python3
+# and npm (its first run downloads the pinned packages, Node 20 among them).
+check-interop: $(HAOS)
+	HAOS_BIN=$(abspath $(HAOS)) tests/interop/run.sh
 
 check-integration: $(HAOS) $(BUILD)/check_integration
 	HAOS_ROOT=$(CURDIR) $(BUILD)/check_integration

@@ -70,6 +70,12 @@ DELETE /_test/requests   clears the log.
 POST /_test/expire_token {"access_token": T}: T now answers 401
                          M_UNKNOWN_TOKEN with soft_logout true (as Synapse
                          for an expired token); the device stays.
+POST /_test/to_device {"user_id": U, "device_id": D, "hold": true|false}:
+                         hold: to-device messages sent to that device from
+                         now on stay in transit (in memory, not in /sync),
+                         as over a slow federation link; false delivers
+                         them, in order, as if they arrived now.
+                         Answers {"held": n} or {"released": n}.
 POST /_test/shutdown     flushes --data and exits (restart with the same
                          --port and --data to get the same server back).
 """
@@ -346,6 +352,7 @@ class Volatile:
         self.ll_cache = {}        # (uid, did) -> {(rid, member uid): event id}
         self.rate = {}            # (kind, key) -> [action_count, time_start]
         self.sync_cache = {}      # request key -> (expiry, response)
+        self.td_held = {}         # (uid, did) -> to-device events in transit
 
 
 ST = None       # the Store
@@ -3114,10 +3121,12 @@ def h_send_to_device(req, etype, txn):
         for did, content in devs.items():
             targets = list(all_devs) if did == "*" else [did]
             for t in targets:
-                if t in all_devs:
-                    all_devs[t]["to_device"].append({"pos": ST.bump(), "event": {
-                        "content": content, "type": etype,
-                        "sender": req.uid}})
+                ev = {"content": content, "type": etype, "sender": req.uid}
+                if (uid, t) in VOL.td_held:
+                    VOL.td_held[(uid, t)].append(ev)
+                elif t in all_devs:
+                    all_devs[t]["to_device"].append({"pos": ST.bump(),
+                                                     "event": ev})
     ST.mark_dirty()
     return {}
 
@@ -3390,6 +3399,28 @@ def h_test_expire_token(req):
     return {}
 
 
+def h_test_to_device(req):
+    """Hold a device's incoming to-device messages, or deliver them.
+
+    Like messages still in transit over federation: held ones are not in
+    the device's queue (not persisted, not in /sync); releasing queues them
+    in order at new stream positions, as if they arrived now."""
+    uid, did = req.body.get("user_id"), req.body.get("device_id")
+    if not isinstance(uid, str) or not isinstance(did, str):
+        raise bad_param("user_id and device_id are required")
+    with ST.lock:
+        if req.body.get("hold"):
+            VOL.td_held.setdefault((uid, did), [])
+            return {"held": len(VOL.td_held[(uid, did)])}
+        held = VOL.td_held.pop((uid, did), [])
+        dev = S()["devices"].get(uid, {}).get(did)
+        if dev is not None:
+            for ev in held:
+                dev["to_device"].append({"pos": ST.bump(), "event": ev})
+            ST.mark_dirty()
+        return {"released": len(held)}
+
+
 def h_test_shutdown(req):
     def stop():
         time.sleep(0.05)
@@ -3542,6 +3573,7 @@ TEST_ROUTES = [
     (r"/_test/faults", h_test_faults),
     (r"/_test/requests", h_test_requests),
     (r"/_test/expire_token", h_test_expire_token),
+    (r"/_test/to_device", h_test_to_device),
     (r"/_test/shutdown", h_test_shutdown),
 ]
 

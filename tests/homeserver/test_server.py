@@ -673,6 +673,34 @@ class E2EETests(ServerTestCase):
             s = r["next_batch"]
         self.assertEqual(got, list(range(130)))
 
+    def test_to_device_held_in_transit_then_delivered(self):
+        a, b, c = self.user(), self.user(), self.user()
+        s = a.sync()["next_batch"]
+        hook = Client(self.hs.url)
+        st, _, r = hook.request("POST", "/_test/to_device",
+                                {"user_id": a.uid, "device_id": a.did,
+                                 "hold": True})
+        self.assertEqual((st, r), (200, {"held": 0}))
+        b.ok("PUT", "/sendToDevice/m.test/h1",
+             {"messages": {a.uid: {a.did: {"n": 1}}, c.uid: {"*": {"n": 9}}}})
+        b.ok("PUT", "/sendToDevice/m.test/h2",
+             {"messages": {a.uid: {"*": {"n": 2}}}})
+        b.text(b.create_room(), "moves the stream on")
+        r1 = a.sync(s)
+        self.assertNotIn("to_device", r1)       # in transit: not in /sync
+        other = c.sync()                        # other devices unaffected
+        self.assertEqual([e["content"]["n"]
+                          for e in other["to_device"]["events"]], [9])
+        st, _, r = hook.request("POST", "/_test/to_device",
+                                {"user_id": a.uid, "device_id": a.did,
+                                 "hold": False})
+        self.assertEqual((st, r), (200, {"released": 2}))
+        r2 = a.sync(r1["next_batch"])           # past since: still delivered
+        self.assertEqual([e["content"]["n"] for e in r2["to_device"]["events"]],
+                         [1, 2])
+        self.assertEqual(r2["to_device"]["events"][0]["sender"], b.uid)
+        self.assertNotIn("to_device", a.sync(r2["next_batch"]))
+
     def test_keys_upload_query_claim_and_cross_signing(self):
         a, b = self.user(), self.user()
         rid = a.create_room(invite=[b.uid])
