@@ -219,6 +219,7 @@ static json_t *
 olm_wrap(struct peer *p, json_t *pl)
 {
 	struct haos_error	 err;
+	json_t			*ev;
 	char			*text, *body;
 	int			 type;
 
@@ -231,10 +232,12 @@ olm_wrap(struct peer *p, json_t *pl)
 	type = crypto_olm_encrypt(p->olm, text, strlen(text), &body, &err);
 	ck_assert_int_ge(type, 0);
 	free(text);
-	return json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:{s:i,s:s}}}}", "type",
+	ev = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:{s:i,s:s}}}}", "type",
 	    "m.room.encrypted", "sender", p->user, "content", "algorithm",
 	    OLM, "sender_key", crypto_account_curve25519(p->acct),
 	    "ciphertext", my_curve(), "type", type, "body", body);
+	free(body);
+	return ev;
 }
 
 /* The m.room_key content of p's Megolm session in room. */
@@ -608,16 +611,18 @@ START_TEST(test_olm_replay)
 	struct haos_error	 err;
 	struct peer		 bob, carol;
 	struct crypto_olm	*mine, *theirs, *mine2;
-	json_t			*ev;
+	json_t			*ev, *keys;
 	char			*body, *pickle, *pt;
 	int			 type;
 
 	peer_new(&bob, "@bob:haos.test", "BOBDEV", 1);
 	/* Our session to bob, stored, that bob has received on. */
+	ck_assert_int_eq(crypto_account_generate_otks(bob.acct, 1, &err), 0);
+	keys = crypto_account_otks(bob.acct, &err);
 	mine = crypto_olm_outbound(crypto_keys_account_rw(me),
-	    crypto_account_curve25519(bob.acct), (crypto_account_generate_otks(
-	    bob.acct, 1, &err), json_string_value(json_object_iter_value(
-	    json_object_iter(crypto_account_otks(bob.acct, &err))))), &err);
+	    crypto_account_curve25519(bob.acct), json_string_value(
+	    json_object_iter_value(json_object_iter(keys))), &err);
+	json_decref(keys);
 	ck_assert_ptr_nonnull(mine);
 	type = crypto_olm_encrypt(mine, "{}", 2, &body, &err);
 	ck_assert_int_eq(type, 0);
@@ -875,6 +880,42 @@ START_TEST(test_unknown_device)
 }
 END_TEST
 
+/*
+ * No decryption oracle: one sender key gets 3 new inbound sessions a
+ * batch, the rest is dropped; the next batch may make more.
+ */
+START_TEST(test_new_session_cap)
+{
+	struct peer	 bob;
+	json_t		*td;
+	char		 room[64];
+	int		 i;
+
+	peer_new(&bob, "@bob:haos.test", "BOBDEV", 1);
+	td = json_array();
+	for (i = 0; i < 5; i++) {
+		snprintf(room, sizeof room, "!cap%d:haos.test", i);
+		crypto_olm_free(bob.olm);
+		bob.olm = NULL;		/* a new session, a new one-time key */
+		json_array_append_new(td, olm_wrap(&bob, payload(&bob,
+		    "m.room_key", room_key(&bob, room))));
+	}
+	sync_in(json_incref(td), NULL, NULL, NULL);
+	ck_assert_int_eq(rows("olm_sessions"), 3);
+	ck_assert_int_eq(rows("megolm_in"), 3);
+	ck_assert_int_eq(megolm_sessions("!cap3:haos.test"), 0);
+	ck_assert_int_eq(rows("to_device"), 0);
+	/* Their one-time keys were kept: the next batch takes them. */
+	json_array_remove(td, 0);
+	json_array_remove(td, 0);
+	json_array_remove(td, 0);
+	sync_in(td, NULL, NULL, NULL);
+	ck_assert_int_eq(rows("olm_sessions"), 5);
+	ck_assert_int_eq(megolm_sessions("!cap4:haos.test"), 1);
+	peer_free(&bob);
+}
+END_TEST
+
 /* Bad encrypted events never fail the sync: each is marked and skipped. */
 START_TEST(test_bad_events)
 {
@@ -949,6 +990,7 @@ suite_recv(void)
 	tcase_add_test(tc, test_megolm_bindings);
 	tcase_add_test(tc, test_protocol_confusion);
 	tcase_add_test(tc, test_unknown_device);
+	tcase_add_test(tc, test_new_session_cap);
 	tcase_add_test(tc, test_bad_events);
 	suite_add_tcase(s, tc);
 	return s;
