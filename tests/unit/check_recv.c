@@ -532,24 +532,75 @@ START_TEST(test_unknown_index)
 }
 END_TEST
 
+/* /messages backfill decrypts too, with the same replay guard. */
+START_TEST(test_backfill)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	struct gap_row		*g;
+	struct peer		 bob;
+	json_t			*td, *old, *copy, *now, *j;
+	size_t			 n;
+
+	peer_new(&bob, "@bob:haos.test", "BOBDEV", 1);
+	td = json_pack("[o]", olm_wrap(&bob, payload(&bob, "m.room_key",
+	    room_key(&bob, ROOM))));
+	old = megolm_event(&bob, ROOM, "$old", bob.user, message(ROOM,
+	    "older"));
+	now = megolm_event(&bob, ROOM, "$now", bob.user, message(ROOM,
+	    "newer"));
+	j = json_pack("{s:s,s:{s:o},s:{s:{s:{s:{s:b,s:s,s:[o]}}}}}",
+	    "next_batch", "s1", "to_device", "events", td, "rooms", "join",
+	    ROOM, "timeline", "limited", 1, "prev_batch", "p1", "events",
+	    now);
+	ck_assert_msg(ingest_sync(st, j, &res, &err) == 0, "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(j);
+	assert_event("$now", "m.room.message", "newer", E2E_DECRYPTED);
+
+	copy = json_deep_copy(old);
+	json_object_set_new(copy, "event_id", json_string("$old-again"));
+	ck_assert_int_eq(store_query_gaps(st, ROOM, &g, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	j = json_pack("{s:s,s:s,s:[o,o]}", "start", "p1", "end", "p0",
+	    "chunk", old, copy);
+	ck_assert_msg(ingest_messages(st, ROOM, j, g[0].id, &res, &err) == 0,
+	    "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(j);
+	gap_rows_free(g, n);
+	assert_event("$old", "m.room.message", "older", E2E_DECRYPTED);
+	assert_event("$old-again", "m.room.encrypted", NULL, E2E_REPLAY);
+	peer_free(&bob);
+}
+END_TEST
+
 /* m.room_key.withheld marks the waiting events of its sender. */
 START_TEST(test_withheld)
 {
 	struct peer	 bob;
+	json_t		*w1;
 	int		 changed;
 
 	peer_new(&bob, "@bob:haos.test", "BOBDEV", 1);
-	sync_in(NULL, ROOM, json_pack("[o,o]", megolm_event(&bob, ROOM, "$w1",
-	    bob.user, message(ROOM, "a")), megolm_event(&bob, ROOM, "$w2",
-	    "@eve:haos.test", message(ROOM, "b"))), NULL);
+	w1 = megolm_event(&bob, ROOM, "$w1", bob.user, message(ROOM, "a"));
+	sync_in(NULL, ROOM, json_pack("[O,o]", w1, megolm_event(&bob, ROOM,
+	    "$w2", "@eve:haos.test", message(ROOM, "b"))), NULL);
 	sync_in(json_pack("[{s:s,s:s,s:{s:s,s:s,s:s,s:s}}]", "type",
 	    "m.room_key.withheld", "sender", bob.user, "content", "room_id",
 	    ROOM, "session_id", crypto_megolm_out_id(bob.mg), "code",
-	    "m.unverified", "algorithm", MEGOLM), "!x:haos.test", NULL,
-	    &changed);
+	    "m.unverified", "algorithm", MEGOLM), ROOM, NULL, &changed);
+	ck_assert_int_eq(changed, 1);
 	assert_event("$w1", "m.room.encrypted", NULL, E2E_WITHHELD);
 	assert_event("$w2", "m.room.encrypted", NULL, E2E_WAITING);
 	ck_assert_int_eq(rows("undecryptable"), 2);
+	ck_assert_int_eq(num("SELECT reason FROM undecryptable WHERE "
+	    "event_id = ?1", "$w1"), E2E_WITHHELD);
+	/* Fetched again (a backfill overlap): still withheld. */
+	sync_in(NULL, ROOM, json_pack("[O]", w1), NULL);
+	ck_assert_int_eq(num("SELECT reason FROM undecryptable WHERE "
+	    "event_id = ?1", "$w1"), E2E_WITHHELD);
+	json_decref(w1);
 	ck_assert_int_eq(rows("to_device"), 0);
 	peer_free(&bob);
 }
@@ -982,6 +1033,7 @@ suite_recv(void)
 	tcase_add_test(tc, test_otk_kept_on_failure);
 	tcase_add_test(tc, test_key_after_message);
 	tcase_add_test(tc, test_unknown_index);
+	tcase_add_test(tc, test_backfill);
 	tcase_add_test(tc, test_withheld);
 	tcase_add_test(tc, test_megolm_replay);
 	tcase_add_test(tc, test_olm_replay);
