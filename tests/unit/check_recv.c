@@ -882,6 +882,16 @@ START_TEST(test_protocol_confusion)
 	    bob.user, pt)), NULL);
 	assert_event("$k", "m.room.encrypted", NULL, E2E_BAD);
 	ck_assert_int_eq(megolm_sessions("!other:haos.test"), 0);
+
+	/* Nor may an encrypted redaction take down another's message. */
+	sync_in(NULL, ROOM, json_pack("[{s:s,s:s,s:s,s:{s:s}},o]", "type",
+	    "m.room.message", "event_id", "$victim", "sender",
+	    "@carol:haos.test", "content", "body", "stays", megolm_event(&bob,
+	    ROOM, "$r", bob.user, json_pack("{s:s,s:{s:s},s:s}", "type",
+	    "m.room.redaction", "content", "redacts", "$victim", "room_id",
+	    ROOM))), NULL);
+	assert_event("$r", "m.room.encrypted", NULL, E2E_BAD);
+	assert_event("$victim", "m.room.message", "stays", E2E_NONE);
 	ck_assert_int_eq(rows("megolm_in"), 1);
 	peer_free(&bob);
 	peer_free(&eve);
