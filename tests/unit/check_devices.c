@@ -111,6 +111,9 @@ END_TEST
 /* Listed under another user or device id than its own: refused. */
 START_TEST(test_check_forged_ids)
 {
+	struct haos_error	 err;
+	json_t			*o;
+
 	ck_assert_int_eq(check(BOB, "DEV", device(acct, ALICE, "DEV",
 	    NULL)), -1);
 	ck_assert_int_eq(check(ALICE, "OTHER", device(acct, ALICE, "DEV",
@@ -118,6 +121,20 @@ START_TEST(test_check_forged_ids)
 	/* Signed as what it claims, and still listed elsewhere. */
 	ck_assert_int_eq(check(ALICE, "DEV", device(acct, BOB, "DEV",
 	    NULL)), -1);
+	/*
+	 * Keys and signature made for the map's ids (Bob's OTHER), while
+	 * the object says it is Alice's DEV: only the ids give it away.
+	 */
+	o = matrix_device_keys(ALICE, "OTHER", crypto_account_curve25519(acct),
+	    crypto_account_ed25519(acct));
+	json_object_set_new(o, "device_id", json_string("DEV"));
+	ck_assert_int_eq(crypto_sign_json(acct, o, BOB, "OTHER", &err), 0);
+	ck_assert_int_eq(check(BOB, "OTHER", json_incref(o)), -1);
+	json_object_set_new(o, "user_id", json_string(BOB));
+	json_object_set_new(o, "device_id", json_string("OTHER"));
+	json_object_del(o, "signatures");
+	ck_assert_int_eq(crypto_sign_json(acct, o, BOB, "OTHER", &err), 0);
+	ck_assert_int_eq(check(BOB, "OTHER", o), 1);
 }
 END_TEST
 
