@@ -526,6 +526,47 @@ store_devices_room(struct store *s, const char *room_id,
 	return store_device_rows(s, sql, rows, n, err, "t", room_id);
 }
 
+/*
+ * Joined encrypted rooms whose member list the store does not know to be
+ * complete (no kv "members:ROOM" mark, ingest-members.c): the sync
+ * lazy-loads members, and the device lists need every one of them.
+ */
+int
+store_devices_partial_rooms(struct store *s, char ***rooms, size_t *n,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT r.room_id FROM rooms r WHERE "
+	    "r.encrypted = 1 AND r.membership = 'join' AND NOT EXISTS "
+	    "(SELECT 1 FROM kv WHERE kv.key = 'members:' || r.room_id) "
+	    "ORDER BY r.last_ts DESC, r.room_id";
+	sqlite3_stmt		*st;
+	char			**arr = NULL;
+	size_t			 cap = 0;
+	int			 rc;
+
+	store_check(s);
+	*rooms = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			arr = xrealloc(arr, cap * sizeof *arr);
+		}
+		arr[(*n)++] = store_col_str(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_tracked_free(arr, NULL, *n);
+		*n = 0;
+		return store_fail(s, err, "devices");
+	}
+	*rooms = arr;
+	return 0;
+}
+
 void
 device_row_free(struct device_row *r)
 {
