@@ -5,7 +5,9 @@
  * encrypted room, and who the server says has new devices.  This file
  * asks /keys/query for the outdated ones, NET_DEVICES_BATCH at a time,
  * one request at a time, retried with the usual backoff, and stores the
- * answer through crypto-devices.c (checked, pinned) in one transaction.
+ * answer through crypto-devices.c (checked, pinned) in one transaction,
+ * in which the to-device events that waited for a sender's device are
+ * tried again (crypto_in_retry(), crypto-in.c).
  *
  * The race (spec, "Tracking the device list for a user"): a user marked
  * outdated again while the query was out (their changed_seq moved) is
@@ -262,9 +264,14 @@ struct net_devices_stats {
 	size_t		 moved;		/* changed while the query was out */
 	size_t		 failed;	/* not in the answer */
 	int		 refused;
+	int		 rooms;		/* decrypted into by crypto_in_retry() */
 };
 
-/* Store the answer for each user of the query whose changed_seq held. */
+/*
+ * Store the answer for each user of the query whose changed_seq held;
+ * then the to-device events kept for want of a sender's device are tried
+ * again (crypto_in_retry()), in the same transaction.
+ */
 static int
 net_devices_apply(struct net *n, void *arg, struct haos_error *err)
 {
@@ -296,7 +303,10 @@ net_devices_apply(struct net *n, void *arg, struct haos_error *err)
 			return -1;
 		st->stored++;
 	}
-	return 0;
+	if (st->stored == 0)
+		return 0;
+	st->rooms = crypto_in_retry(n->keys, n->store, NULL, err);
+	return st->rooms == -1 ? -1 : 0;
 }
 
 static void
@@ -308,14 +318,18 @@ net_devices_query_done(struct net *n, const struct http_resp *resp)
 	memset(&st, 0, sizeof st);
 	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
 	st.answer = root;
-	if (net_devices_txn(n, "query", net_devices_apply, &st) == -1)
+	if (net_devices_txn(n, "query", net_devices_apply, &st) == -1) {
 		st.failed = n->dev_nusers;
+		st.rooms = 0;
+		net_keys_reload(n);	/* what the retry did is rolled back */
+	}
 	json_decref(root);
 	log_info("net", "device lists: %zu users stored, %zu changed while "
 	    "asked, %zu not answered, %d devices refused", st.stored,
 	    st.moved, st.failed, st.refused);
 	if (st.stored > 0)
-		notify_post(n->cfg.notify, NOTIFY_MEMBERS);
+		notify_post(n->cfg.notify, NOTIFY_MEMBERS | (st.rooms > 0 ?
+		    NOTIFY_TIMELINE : 0));
 	n->dev_due = 1;
 	if (st.failed > 0) {
 		n->dev_attempt++;
