@@ -145,6 +145,25 @@ store_tracked_changed(struct store *s, const char *user_id,
 }
 
 /*
+ * A device of user_id is needed that the store does not have (an Olm
+ * message from an unknown device): tracked if not yet, and outdated
+ * with a new changed_seq either way, so a query already out does not
+ * count.  A user who shares no encrypted room with us is untracked again
+ * by the next membership change that involves them.
+ */
+int
+store_tracked_want(struct store *s, const char *user_id,
+    struct haos_error *err)
+{
+	static const char	*sql = "INSERT INTO tracked_users (user_id, "
+	    "outdated, changed_seq) VALUES (?1, 1, " DEV_NEXT_SEQ ") "
+	    "ON CONFLICT (user_id) DO UPDATE SET outdated = 1, "
+	    "changed_seq = excluded.changed_seq";
+
+	return store_run(s, err, "tracked users", sql, "t", user_id);
+}
+
+/*
  * We no longer share an encrypted room with user_id (device_lists.left,
  * a membership change): untracked, unless the store still has them as a
  * member to track, or they are ourselves.  Their devices stay.

@@ -247,6 +247,8 @@ int	store_tracked_changed(struct store *, const char *user_id,
 	    struct haos_error *);
 int	store_tracked_left(struct store *, const char *user_id,
 	    struct haos_error *);
+int	store_tracked_want(struct store *, const char *user_id,
+	    struct haos_error *);
 int	store_tracked_all_outdated(struct store *, struct haos_error *);
 int	store_tracked_outdated(struct store *, size_t max, char ***users,
 	    int64_t **seqs, size_t *, struct haos_error *);

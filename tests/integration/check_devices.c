@@ -404,6 +404,183 @@ START_TEST(test_device_lists)
 }
 END_TEST
 
+/* One of u's one-time keys, claimed by asker (its key), or NULL. */
+static char *
+dl_claim(const struct hs_user *asker, const struct hs_user *u)
+{
+	json_t		*r, *keys, *v;
+	const char	*k;
+	char		*out = NULL;
+
+	r = dl_call(asker, "POST", "/_matrix/client/v3/keys/claim", json_pack(
+	    "{s:{s:{s:s}}}", "one_time_keys", u->user_id, u->device_id,
+	    "signed_curve25519"));
+	keys = json_object_get(json_object_get(json_object_get(r,
+	    "one_time_keys"), u->user_id), u->device_id);
+	json_object_foreach(keys, k, v) {
+		if (out == NULL)
+			out = xstrdup(json_get_str(v, "key", ""));
+	}
+	json_decref(r);
+	return out;
+}
+
+/* Whether store_path has the Megolm session of room: 1 or 0. */
+static int
+dl_has_session(const char *store_path, const char *room,
+    const char *session_id)
+{
+	struct haos_error	 err;
+	struct store		*ro;
+	struct store_megolm_in	 m;
+	int			 rc;
+
+	ro = store_open(store_path, STORE_RO, &err);
+	ck_assert_msg(ro != NULL, "%s", err.msg);
+	rc = store_crypto_in_megolm_get(ro, room, session_id, &m, &err);
+	ck_assert_int_ne(rc, -1);
+	if (rc == 1)
+		store_crypto_in_megolm_free(&m);
+	store_close(ro);
+	return rc;
+}
+
+/*
+ * A room key over Olm from a device Alice does not know yet waits; once
+ * Bob's device keys are up, the /keys/query that brings them retries it
+ * (crypto_in_retry) and the session is stored.
+ */
+START_TEST(test_retry_after_query)
+{
+	struct haos_error	 err;
+	struct hs_user		 a, b;
+	struct crypto_account	*ab;
+	struct crypto_olm	*olm;
+	struct crypto_megolm_out *mo;
+	struct notify		*nt;
+	struct net		*n;
+	struct store		*ro;
+	json_t			*pt, *msg;
+	char			*la, *lb, *room, *store, *kp, *d, *eda, *otk;
+	char			*curvea, *kid, *sk, *text, *body, *path, *sid;
+	int64_t			 kept = 0;
+	double			 end;
+	int			 type;
+
+	la = hs_unique("alice");
+	lb = hs_unique("bob");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	ck_assert_int_eq(hs_register(&hs, lb, &b), 0);
+	pt = dl_call(&a, "POST", "/_matrix/client/v3/createRoom", json_pack(
+	    "{s:s, s:[s], s:[{s:s, s:s, s:{s:s}}]}", "preset",
+	    "private_chat", "invite", b.user_id, "initial_state", "type",
+	    "m.room.encryption", "state_key", "", "content", "algorithm",
+	    "m.megolm.v1.aes-sha2"));
+	room = xstrdup(json_get_str(pt, "room_id", ""));
+	json_decref(pt);
+	store = tmp_store();
+	d = xstrdup(store);
+	*strrchr(d, '/') = '\0';
+	kp = xasprintf("%s/pickle-key", d);
+	free(d);
+	nt = notify_new();
+	n = start_net_keys(&a, store, kp, nt, 10);
+	end = now_s() + 20;
+	otk = NULL;
+	while ((otk = dl_claim(&b, &a)) == NULL && now_s() < end)
+		usleep(100 * 1000);
+	ck_assert_msg(otk != NULL, "no one-time key of Alice's");
+	eda = dl_server_ed25519(&b, &a);
+	ck_assert_ptr_nonnull(eda);
+	pt = dl_call(&b, "POST", "/_matrix/client/v3/keys/query", json_pack(
+	    "{s:{s:[]}}", "device_keys", a.user_id));
+	kid = xasprintf("curve25519:%s", a.device_id);
+	curvea = xstrdup(json_get_str(json_path(json_object_get(json_object_get(
+	    json_object_get(pt, "device_keys"), a.user_id), a.device_id),
+	    "keys"), kid, ""));
+	free(kid);
+	json_decref(pt);
+
+	/* Bob, with no device keys on the server, sends a room key. */
+	ab = crypto_account_new(&err);
+	ck_assert_ptr_nonnull(ab);
+	olm = crypto_olm_outbound(ab, curvea, otk, &err);
+	ck_assert_msg(olm != NULL, "%s", err.msg);
+	mo = crypto_megolm_out_new(&err);
+	ck_assert_ptr_nonnull(mo);
+	sk = crypto_megolm_out_key(mo, &err);
+	ck_assert_ptr_nonnull(sk);
+	sid = xstrdup(crypto_megolm_out_id(mo));
+	pt = json_pack("{s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:s, s:{s:s}, "
+	    "s:{s:s}}", "type", "m.room_key", "content", "algorithm",
+	    "m.megolm.v1.aes-sha2", "room_id", room, "session_id", sid,
+	    "session_key", sk, "sender", b.user_id, "recipient", a.user_id,
+	    "recipient_keys", "ed25519", eda, "keys", "ed25519",
+	    crypto_account_ed25519(ab));
+	text = json_dumps(pt, JSON_COMPACT);
+	type = crypto_olm_encrypt(olm, text, strlen(text), &body, &err);
+	ck_assert_int_ne(type, -1);
+	msg = json_pack("{s:{s:{s:{s:s, s:s, s:{s:{s:i, s:s}}}}}}",
+	    "messages", a.user_id, a.device_id, "algorithm",
+	    "m.olm.v1.curve25519-aes-sha2", "sender_key",
+	    crypto_account_curve25519(ab), "ciphertext", curvea, "type", type,
+	    "body", body);
+	d = matrix_escape(sid);
+	path = xasprintf("/_matrix/client/v3/sendToDevice/m.room.encrypted/"
+	    "t%s", d);
+	free(d);
+	json_decref(dl_call(&b, "PUT", path, msg));
+	free(path);
+
+	/* Alice keeps it: its sender's device is unknown. */
+	end = now_s() + 20;
+	while (kept == 0 && now_s() < end) {
+		ro = store_open(store, STORE_RO, &err);
+		ck_assert_ptr_nonnull(ro);
+		ck_assert_int_eq(store_query_count(ro, "to_device", &kept,
+		    &err), 0);
+		store_close(ro);
+		if (kept == 0)
+			usleep(100 * 1000);
+	}
+	ck_assert_msg(kept == 1, "the room key was not kept (%lld)",
+	    (long long)kept);
+	usleep(1000 * 1000);
+	ck_assert_int_eq(dl_has_session(store, room, sid), 0);
+
+	/* Bob's device keys: device_lists.changed, /keys/query, retry. */
+	dl_upload(&b, ab);
+	end = now_s() + 20;
+	while (dl_has_session(store, room, sid) == 0 && now_s() < end)
+		usleep(100 * 1000);
+	ck_assert_msg(dl_has_session(store, room, sid) == 1, "the kept room "
+	    "key was not taken up after /keys/query");
+	net_stop(n);
+
+	notify_free(nt);
+	json_decref(pt);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	free(body);
+	explicit_bzero(sk, strlen(sk));
+	free(sk);
+	free(sid);
+	crypto_megolm_out_free(mo);
+	crypto_olm_free(olm);
+	crypto_account_free(ab);
+	free(otk);
+	free(eda);
+	free(curvea);
+	free(room);
+	free(store);
+	free(kp);
+	hs_user_free(&a);
+	hs_user_free(&b);
+	free(la);
+	free(lb);
+}
+END_TEST
+
 Suite *
 suite_device_lists(void)
 {
@@ -416,6 +593,7 @@ suite_device_lists(void)
 	    net_fixture_teardown);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_device_lists);
+	tcase_add_test(tc, test_retry_after_query);
 	suite_add_tcase(s, tc);
 	return s;
 }
