@@ -369,9 +369,11 @@ net_devices_changes_done(struct net *n, const struct http_resp *resp)
 	int	 rc;
 
 	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
-	rc = net_devices_txn(n, "changes", net_devices_changes_apply, root);
+	rc = !json_is_object(root) ? -1 : net_devices_txn(n, "changes",
+	    net_devices_changes_apply, root);
 	json_decref(root);
 	if (rc == -1) {
+		log_warn("net", "device lists: /keys/changes not stored");
 		n->dev_attempt++;
 		n->dev_next_at = net_now_ms() + http_backoff_ms(n->dev_attempt,
 		    &n->seed);
