@@ -346,6 +346,8 @@ ingest_room(struct ingest *in, const char *room_id, const json_t *r,
 	if (ir.key == -1)
 		return -1;
 	ir.join = join;
+	/* Who is tracked may change with our own membership. */
+	ir.track_all = ir.is_new || join != ROOM_JOIN;
 	ir.patch.set |= STORE_ROOM_JOIN;
 	ir.patch.join = join;
 
@@ -400,6 +402,8 @@ ingest_room(struct ingest *in, const char *room_id, const json_t *r,
 	}
 	if (store_room_patch(in->s, ir.key, &ir.patch, in->err) == -1)
 		goto out;
+	if (ingest_state_track(in, &ir) == -1)
+		goto out;
 	if (ir.is_new)
 		ir.notify |= NOTIFY_SERVERS | NOTIFY_CHANNELS;
 	/* Account data and the summary change the room without a NOTIFY_*. */
@@ -413,5 +417,6 @@ ingest_room(struct ingest *in, const char *room_id, const json_t *r,
 out:
 	free(heroes_text);
 	json_decref(ir.pl);
+	json_decref(ir.track);
 	return ret;
 }

@@ -129,6 +129,19 @@ struct net {
 	unsigned int		 keys_gen;	/* uploads answered */
 	unsigned int		 sync_keys_gen;	/* keys_gen when /sync left */
 	int			 keys_epoch;	/* one more per new device */
+	int			 dev_due;	/* see net-devices.c */
+	int			 dev_in_flight;
+	int			 dev_attempt;
+	int64_t			 dev_next_at;
+	char			**dev_users;	/* the /keys/query out */
+	int64_t			*dev_seqs;	/* their changed_seq then */
+	size_t			 dev_nusers;
+	char			*dev_changes_from; /* /keys/changes due */
+	char			*dev_members;	/* its /members asked for */
+	int			 dev_members_due; /* look for such rooms */
+	struct net_space	*dev_tried;	/* rooms whose members were
+						   asked for, and when */
+	size_t			 dev_ntried;
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -144,7 +157,8 @@ struct net_req {
 	int		 page;		/* NET_REQ_RECHECK: 1, 2, ...;
 					   NET_REQ_CHANNEL: 0 membership,
 					   1 join, 2 leave; NET_REQ_KEYS:
-					   the keys_epoch it is for */
+					   the keys_epoch it is for;
+					   NET_REQ_DEVICES: query, changes */
 	char		*via;		/* NET_REQ_CHANNEL: join through */
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
@@ -160,7 +174,8 @@ enum {
 	NET_REQ_RECHECK,
 	NET_REQ_CHANNEL,
 	NET_REQ_MEMBERS,
-	NET_REQ_KEYS
+	NET_REQ_KEYS,
+	NET_REQ_DEVICES
 };
 
 /* net.c */
@@ -225,11 +240,21 @@ void	net_keys_pump(struct net *, int64_t now);
 void	net_keys_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_keys_free(struct net *);
+/* net-devices.c: the device lists of tracked users */
+void	net_devices_start(struct net *);
+void	net_devices_from_scratch(struct net *);
+void	net_devices_synced(struct net *);
+void	net_devices_pump(struct net *, int64_t now);
+void	net_devices_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_devices_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);
 void	net_members_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_members_free(struct net *);
+int	net_members_fetch(struct net *, const char *room_id);
+int	net_members_fetching(struct net *, const char *room_id);
 
 #endif

@@ -286,6 +286,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_KEYS:
 		net_keys_done(n, r, resp, err);
 		break;
+	case NET_REQ_DEVICES:
+		net_devices_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -422,6 +425,7 @@ net_main(void *arg)
 		notify_post(n->cfg.notify, NOTIFY_FATAL);
 		return NULL;
 	}
+	net_devices_start(n);
 	net_recheck_load(n);
 	/* A first start that stopped before its filling was planned. */
 	if (n->since != NULL)
@@ -458,6 +462,7 @@ net_main(void *arg)
 		net_channels_pump(n);
 		net_members_pump(n);
 		net_keys_pump(n, now);
+		net_devices_pump(n, now);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
@@ -468,6 +473,8 @@ net_main(void *arg)
 		if (n->keys_due && n->keys_next_at > now &&
 		    n->keys_next_at - now < wait)
 			wait = n->keys_next_at - now;
+		if (n->dev_next_at > now && n->dev_next_at - now < wait)
+			wait = n->dev_next_at - now;
 		for (i = 0; i < n->nrooms; i++) {
 			if (!n->rooms[i].in_flight && n->rooms[i].next_at > now &&
 			    n->rooms[i].next_at - now < wait)
@@ -504,6 +511,7 @@ net_main(void *arg)
 	net_channels_free(n);
 	net_members_free(n);
 	net_keys_free(n);
+	net_devices_free(n);
 	return NULL;
 }
 

@@ -109,6 +109,12 @@ json_t	*matrix_sync_filter(int timeline_limit);
  */
 struct matrix_req *matrix_req_keys_upload(json_t *device_keys,
 	    json_t *one_time_keys, json_t *fallback_keys);
+/*
+ * Device lists: POST /keys/query for all devices of the n users, and
+ * GET /keys/changes between two sync tokens.
+ */
+struct matrix_req *matrix_req_keys_query(const char *const *users, size_t n);
+struct matrix_req *matrix_req_keys_changes(const char *from, const char *to);
 json_t	*matrix_device_keys(const char *user_id, const char *device_id,
 	    const char *curve25519, const char *ed25519);
 json_t	*matrix_key_object(const char *key, int fallback);
