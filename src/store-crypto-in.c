@@ -146,11 +146,9 @@ int
 store_crypto_in_outdated(struct store *s, const char *user_id,
     struct haos_error *err)
 {
-	static const char	*sql = "INSERT INTO tracked_users (user_id, "
-	    "outdated) VALUES (?1, 1) ON CONFLICT (user_id) DO UPDATE SET "
-	    "outdated = 1";
-
-	return store_run(s, err, "tracked user", sql, "t", user_id);
+	/* Through the device lists' own rule: changed_seq moves too, so a
+	 * /keys/query already out cannot mark the user current. */
+	return store_tracked_want(s, user_id, err);
 }
 
 int

@@ -915,6 +915,32 @@ START_TEST(test_direct)
 	ck_assert_str_eq(m[1].membership, "invite");	/* invitees last */
 	member_rows_free(m, n);
 
+	/*
+	 * Encryption is never turned off again: an m.room.encryption
+	 * without an algorithm (or its redaction) leaves the room encrypted,
+	 * so nothing is ever sent into it in clear.
+	 */
+	{
+		struct ingest_result	 res;
+		json_t			*j;
+
+		j = json_pack("{s:s, s:{s:{s:{s:{s:[{s:s, s:s, s:s, s:s, "
+		    "s:I, s:{}}]}}}}}", "next_batch", "s-off", "rooms", "join",
+		    DM_ROOM, "timeline", "events", "type", "m.room.encryption",
+		    "state_key", "", "event_id", "$off:haos.test", "sender",
+		    "@bob-mwuxo8yy-9:haos.test", "origin_server_ts",
+		    (json_int_t)1800000000000, "content");
+		ck_assert_msg(j != NULL, "pack");
+		ck_assert_int_eq(ingest_sync(st, j, &res, &err), 0);
+		ingest_result_free(&res);
+		json_decref(j);
+		ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_DIRECT, NULL,
+		    &r, &n, &err), 0);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_int_eq(r[0].encrypted, 1);
+		room_rows_free(r, n);
+	}
+
 	/* An m.direct without the room unmarks it. */
 	sync_file("direct-joined.json");
 	ck_assert_int_eq(store_query_rooms(st, STORE_ROOMS_DIRECT, NULL, &r,
