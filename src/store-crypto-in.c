@@ -72,7 +72,8 @@ store_crypto_in_olm_exists(struct store *s, const char *session_id,
     struct haos_error *err)
 {
 	static const char	*sql = "SELECT 1 FROM olm_sessions "
-				    "WHERE session_id = ?1";
+	    "WHERE session_id = ?1 UNION ALL SELECT 1 FROM olm_sessions_gone "
+	    "WHERE session_id = ?1 LIMIT 1";
 	int64_t			 v;
 
 	return store_get_int64(s, err, "olm session", sql, &v, "t",
@@ -94,16 +95,27 @@ store_crypto_in_olm_put(struct store *s, const char *session_id,
 	    peer, pickle, store_now_ms(), recent_rx);
 }
 
+/*
+ * Keep the keep most recently used sessions with peer.  The ids of those
+ * dropped are remembered (olm_sessions_gone): a replayed pre-key message
+ * built on a fallback key would make the very same session again.
+ */
 int
 store_crypto_in_olm_prune(struct store *s, const char *peer, int keep,
     struct haos_error *err)
 {
-	static const char	*sql = "DELETE FROM olm_sessions WHERE "
-	    "peer_curve25519 = ?1 AND session_id NOT IN (SELECT session_id "
-	    "FROM olm_sessions WHERE peer_curve25519 = ?1 ORDER BY "
-	    "max(last_rx_ts, last_tx_ts) DESC, created_ts DESC, session_id "
-	    "LIMIT ?2)";
+#define OLM_PRUNED	"FROM olm_sessions WHERE peer_curve25519 = ?1 AND " \
+	    "session_id NOT IN (SELECT session_id FROM olm_sessions WHERE " \
+	    "peer_curve25519 = ?1 ORDER BY max(last_rx_ts, last_tx_ts) " \
+	    "DESC, created_ts DESC, session_id LIMIT ?2)"
+	static const char	*gone = "INSERT OR IGNORE INTO olm_sessions_gone "
+	    "(session_id, gone_ts) SELECT session_id, ?3 " OLM_PRUNED;
+	static const char	*sql = "DELETE " OLM_PRUNED;
+#undef OLM_PRUNED
 
+	if (store_run(s, err, "olm sessions", gone, "tii", peer,
+	    (int64_t)keep, store_now_ms()) == -1)
+		return -1;
 	return store_run(s, err, "olm sessions", sql, "ti", peer,
 	    (int64_t)keep);
 }

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "haos/crypto.h"
 #include "haos/error.h"
@@ -27,6 +28,7 @@
 #define OLM	"m.olm.v1.curve25519-aes-sha2"
 #define BODY	"héllo ✓ 日本語 🧪"
 #define NOTKS	10
+#define CRYPTO_TEST_KEEP 5	/* Olm sessions kept a peer (crypto-in.c) */
 
 static char			*dir, *keypath, *logpath;
 static struct store		*st;
@@ -82,6 +84,8 @@ rows(const char *table)
 		{ "to_device", "SELECT count(*) FROM to_device" },
 		{ "olm_sessions", "SELECT count(*) FROM olm_sessions" },
 		{ "olm_wedged", "SELECT count(*) FROM olm_wedged" },
+		{ "olm_sessions_gone",
+		    "SELECT count(*) FROM olm_sessions_gone" },
 		{ "megolm_in", "SELECT count(*) FROM megolm_in" },
 		{ "undecryptable", "SELECT count(*) FROM undecryptable" }
 	};
@@ -746,6 +750,7 @@ START_TEST(test_fallback_replay)
 	struct crypto_account	*a;
 	struct peer		 bob;
 	json_t			*fb, *ev;
+	int			 i;
 
 	a = crypto_keys_account_rw(me);
 	ck_assert_int_eq(crypto_account_generate_fallback(a, &err), 0);
@@ -770,6 +775,24 @@ START_TEST(test_fallback_replay)
 	ck_assert_int_eq(rows("olm_sessions"), 1);
 	ck_assert_int_eq(megolm_sessions(ROOM), 0);
 	ck_assert_int_eq(rows("olm_wedged"), 0);
+
+	/*
+	 * Once newer sessions with bob have pushed it out of the store, the
+	 * fallback session's id is still remembered: the replay stays
+	 * refused.
+	 */
+	for (i = 0; i < CRYPTO_TEST_KEEP; i++) {
+		crypto_olm_free(bob.olm);
+		bob.olm = NULL;
+		usleep(3000);	/* each session more recent than the last */
+		sync_in(json_pack("[o]", olm_wrap(&bob, payload(&bob,
+		    "m.dummy", json_object()))), NULL, NULL, NULL);
+	}
+	ck_assert_int_eq(rows("olm_sessions"), CRYPTO_TEST_KEEP);
+	ck_assert_int_eq(rows("olm_sessions_gone"), 1);
+	sync_in(json_pack("[O]", ev), NULL, NULL, NULL);
+	ck_assert_int_eq(megolm_sessions(ROOM), 0);
+	ck_assert_int_eq(rows("olm_sessions"), CRYPTO_TEST_KEEP);
 	json_decref(ev);
 	peer_free(&bob);
 }
