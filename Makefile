@@ -271,13 +271,13 @@ $(BUILD)/bin/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 # Not a test: prints one line per figure (ingest throughput, warm start, RSS).
-bench: $(HAOS) $(BUILD)/bench_ingest
+bench: $(HAOS) $(BUILD)/bench_ingest $(BUILD)/bench_e2ee
 	$(BUILD)/bench_ingest
+	$(BUILD)/bench_e2ee
 	bash tests/bench/bench-startup.sh $(HAOS) $(BUILD)/bench_ingest
 
-$(BUILD)/bench_ingest: $(BUILD)/tests/bench/bench_ingest.o $(BUILD)/libhaos.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/tests/bench/bench_ingest.o \
-	  $(BUILD)/libhaos.a $(LIBS)
+$(BUILD)/bench_%: $(BUILD)/tests/bench/bench_%.o $(BUILD)/libhaos.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libhaos.a $(LIBS)
 
 # The client on the demo world: a test homeserver keeping its data under
 # .build/demo, seeded once; alice logged in with XDG dirs under .build/demo;

@@ -126,9 +126,14 @@ static int
 store_query_threads(struct store *s, int64_t room, struct event_row *e,
     struct haos_error *err)
 {
+	/*
+	 * "+ordinal": the newest reply is found among the thread's rows
+	 * (events_relates); ordered by the index of ordinals, SQLite walked
+	 * the whole room for every event of a page.
+	 */
 	static const char	*sql = "SELECT count(*), (SELECT sender FROM "
 	    "events WHERE room = ?1 AND relates_to = ?2 AND "
-	    "rel_type = 'm.thread' AND redacted = 0 ORDER BY ordinal DESC "
+	    "rel_type = 'm.thread' AND redacted = 0 ORDER BY +ordinal DESC "
 	    "LIMIT 1) FROM events "
 	    "WHERE room = ?1 AND relates_to = ?2 AND rel_type = 'm.thread' "
 	    "AND redacted = 0";

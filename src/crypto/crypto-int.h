@@ -35,6 +35,19 @@ struct store;
 int	 crypto_room_retry(struct crypto_keys *, struct store *,
 	     const char *room_id, const char *session_id,
 	     const struct crypto_in_sink *, struct haos_error *);
+/*
+ * Inbound Megolm sessions kept open between events, one cache per
+ * identity (crypto-room-cache.c; crypto_keys_room_cache()).
+ */
+struct crypto_room_cache;
+struct crypto_room_cache *crypto_room_cache_new(void);
+void	 crypto_room_cache_free(struct crypto_room_cache *);
+struct crypto_megolm_in *crypto_room_cache_get(struct crypto_room_cache *,
+	     const char *room_id, const char *session_id, const char *pickle);
+void	 crypto_room_cache_put(struct crypto_room_cache *,
+	     const char *room_id, const char *session_id, const char *pickle,
+	     struct crypto_megolm_in *);
+struct crypto_room_cache *crypto_keys_room_cache(struct crypto_keys *);
 /* 1 if events of this type are accepted only over Olm (crypto-room.c). */
 int	 crypto_room_olm_only(const char *type);
 

@@ -27,6 +27,7 @@
 #include "haos/matrix.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
+#include "crypto-int.h"
 
 #define CRYPTO_KEYS_ALGORITHM	"signed_curve25519"
 #define CRYPTO_KEYS_FORGET_MS	(60 * 60 * 1000)	/* old fallback key */
@@ -39,6 +40,7 @@ struct crypto_keys {
 	int			 device_keys_done; /* the server has them */
 	int			 sent_device_keys; /* in the upload out */
 	int			 sent_fallback;
+	struct crypto_room_cache *room_cache;	/* open Megolm sessions */
 };
 
 /* Pickle the account into the store, in the caller's transaction. */
@@ -150,6 +152,7 @@ crypto_keys_free(struct crypto_keys *k)
 	if (k == NULL)
 		return;
 	crypto_account_free(k->acct);
+	crypto_room_cache_free(k->room_cache);
 	explicit_bzero(k->key, sizeof k->key);
 	free(k->user_id);
 	free(k->device_id);
@@ -454,6 +457,15 @@ fail:
 		store_rollback(s);
 	free(text);
 	return -1;
+}
+
+/* The Megolm sessions crypto-room.c keeps open, made when first asked. */
+struct crypto_room_cache *
+crypto_keys_room_cache(struct crypto_keys *k)
+{
+	if (k->room_cache == NULL)
+		k->room_cache = crypto_room_cache_new();
+	return k->room_cache;
 }
 
 /* What the session code of Steps 2-6 needs of the identity. */

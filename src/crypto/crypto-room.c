@@ -78,7 +78,8 @@ crypto_room_open(struct crypto_keys *k, struct store *s, const char *room_id,
     struct haos_error *err)
 {
 	struct store_megolm_in	 m;
-	struct crypto_megolm_in	*in = NULL;
+	struct crypto_megolm_in	*in = NULL;	/* the cache's */
+	struct crypto_room_cache *cache;
 	struct haos_error	 e;
 	enum crypto_fail	 why = CRYPTO_FAIL_OTHER;
 	json_t			*pt = NULL;
@@ -105,14 +106,19 @@ crypto_room_open(struct crypto_keys *k, struct store *s, const char *room_id,
 	rc = store_crypto_in_megolm_get(s, room_id, session_id, &m, err);
 	if (rc != 1)
 		return rc;
-	in = crypto_megolm_in_unpickle(m.pickle, crypto_keys_pickle_key(k),
-	    NULL, &e);
+	cache = crypto_keys_room_cache(k);
+	in = crypto_room_cache_get(cache, room_id, session_id, m.pickle);
 	if (in == NULL) {
-		log_warn("crypto", "%s: session %s: %s", room_id, session_id,
-		    e.msg);
-		*state = E2E_BAD;
-		ret = 0;
-		goto out;
+		in = crypto_megolm_in_unpickle(m.pickle,
+		    crypto_keys_pickle_key(k), NULL, &e);
+		if (in == NULL) {
+			log_warn("crypto", "%s: session %s: %s", room_id,
+			    session_id, e.msg);
+			*state = E2E_BAD;
+			ret = 0;
+			goto out;
+		}
+		crypto_room_cache_put(cache, room_id, session_id, m.pickle, in);
 	}
 	text = crypto_megolm_in_decrypt(in, body, &len, &index, &why, &e);
 	if (text == NULL) {
@@ -175,7 +181,6 @@ crypto_room_open(struct crypto_keys *k, struct store *s, const char *room_id,
 out:
 	free(seen);
 	json_decref(pt);
-	crypto_megolm_in_free(in);
 	store_crypto_in_megolm_free(&m);
 	return ret;
 }
