@@ -129,6 +129,12 @@ struct net {
 	unsigned int		 keys_gen;	/* uploads answered */
 	unsigned int		 sync_keys_gen;	/* keys_gen when /sync left */
 	int			 keys_epoch;	/* one more per new device */
+	int			 e2ee_claim_in_flight; /* see net-e2ee.c */
+	int			 e2ee_claim_attempt;
+	int64_t			 e2ee_claim_next_at;
+	int			 e2ee_todev_in_flight;
+	int			 e2ee_todev_attempt;
+	int64_t			 e2ee_todev_next_at;
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -149,6 +155,9 @@ struct net_req {
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
 	char		*at;		/* NET_REQ_MEMBERS: since, or NULL */
+	char		*claim;		/* NET_REQ_CLAIM: the devices asked
+					   for (JSON); room_id NULL: to
+					   unwedge them */
 };
 
 enum {
@@ -160,7 +169,9 @@ enum {
 	NET_REQ_RECHECK,
 	NET_REQ_CHANNEL,
 	NET_REQ_MEMBERS,
-	NET_REQ_KEYS
+	NET_REQ_KEYS,
+	NET_REQ_CLAIM,
+	NET_REQ_TODEVICE
 };
 
 /* net.c */
@@ -224,6 +235,14 @@ void	net_keys_pump(struct net *, int64_t now);
 void	net_keys_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_keys_free(struct net *);
+/* net-e2ee.c: encrypted sends and unwedging (issue #15 Steps 5, 6) */
+int	net_e2ee_wire(struct net *, const struct outbox_row *, char **type,
+	    char **content);
+void	net_e2ee_pump(struct net *, int64_t now);
+void	net_e2ee_claim_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_e2ee_todev_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);
