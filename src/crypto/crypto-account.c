@@ -22,6 +22,8 @@
 #include "haos/error.h"
 #include "haos/xmalloc.h"
 
+#include "crypto-int.h"
+
 struct crypto_account {
 	OlmAccount	*olm;
 	void		*mem;
@@ -47,8 +49,8 @@ crypto_account_fail(struct crypto_account *a, struct haos_error *err,
  * useful size cannot come from getrandom and would make every key the
  * same (the mtxclient SAS pitfall): asserted.
  */
-static unsigned char *
-crypto_account_random(size_t n)
+unsigned char *
+crypto_engine_random(size_t n)
 {
 	unsigned char	*r;
 	size_t		 i;
@@ -63,13 +65,46 @@ crypto_account_random(size_t n)
 	return r;
 }
 
-static void
-crypto_account_random_free(unsigned char *r, size_t n)
+void
+crypto_engine_random_free(unsigned char *r, size_t n)
 {
 	if (r != NULL) {
 		explicit_bzero(r, n);
 		free(r);
 	}
+}
+
+/* The engine-neutral reason for a libolm error code. */
+enum crypto_fail
+crypto_engine_fail(int code)
+{
+	switch (code) {
+	case OLM_BAD_MESSAGE_MAC:
+	case OLM_BAD_SIGNATURE:		/* a Megolm message of another key */
+		return CRYPTO_FAIL_BAD_MAC;
+	case OLM_BAD_MESSAGE_KEY_ID:
+		return CRYPTO_FAIL_BAD_KEY_ID;
+	case OLM_UNKNOWN_MESSAGE_INDEX:
+		return CRYPTO_FAIL_UNKNOWN_INDEX;
+	case OLM_BAD_ACCOUNT_KEY:
+	case OLM_CORRUPTED_PICKLE:
+	case OLM_UNKNOWN_PICKLE_VERSION:
+	case OLM_PICKLE_EXTRA_DATA:
+		return CRYPTO_FAIL_BAD_KEY;
+	case OLM_BAD_MESSAGE_VERSION:
+	case OLM_BAD_MESSAGE_FORMAT:
+	case OLM_INVALID_BASE64:
+	case OLM_INPUT_BUFFER_TOO_SMALL:
+		return CRYPTO_FAIL_BAD_MESSAGE;
+	default:
+		return CRYPTO_FAIL_OTHER;
+	}
+}
+
+void *
+crypto_account_engine(struct crypto_account *a)
+{
+	return a->olm;
 }
 
 static struct crypto_account *
@@ -122,9 +157,9 @@ crypto_account_new(struct haos_error *err)
 
 	a = crypto_account_alloc();
 	n = olm_create_account_random_length(a->olm);
-	rnd = crypto_account_random(n);
+	rnd = crypto_engine_random(n);
 	rc = olm_create_account(a->olm, rnd, n);
-	crypto_account_random_free(rnd, n);
+	crypto_engine_random_free(rnd, n);
 	if (rc == olm_error()) {
 		crypto_account_fail(a, err, "create account");
 		crypto_account_free(a);
@@ -239,9 +274,9 @@ crypto_account_generate_otks(struct crypto_account *a, size_t count,
 	size_t		 n, rc;
 
 	n = olm_account_generate_one_time_keys_random_length(a->olm, count);
-	rnd = crypto_account_random(n);
+	rnd = crypto_engine_random(n);
 	rc = olm_account_generate_one_time_keys(a->olm, count, rnd, n);
-	crypto_account_random_free(rnd, n);
+	crypto_engine_random_free(rnd, n);
 	if (rc == olm_error()) {
 		crypto_account_fail(a, err, "generate one-time keys");
 		return -1;
@@ -257,9 +292,9 @@ crypto_account_generate_fallback(struct crypto_account *a,
 	size_t		 n, rc;
 
 	n = olm_account_generate_fallback_key_random_length(a->olm);
-	rnd = crypto_account_random(n);
+	rnd = crypto_engine_random(n);
 	rc = olm_account_generate_fallback_key(a->olm, rnd, n);
-	crypto_account_random_free(rnd, n);
+	crypto_engine_random_free(rnd, n);
 	if (rc == olm_error()) {
 		crypto_account_fail(a, err, "generate fallback key");
 		return -1;

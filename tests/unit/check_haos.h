@@ -24,6 +24,7 @@ Suite	*suite_matrix(void);
 Suite	*suite_mention(void);
 Suite	*suite_moderation(void);
 Suite	*suite_notify(void);
+Suite	*suite_olm(void);
 Suite	*suite_paths(void);
 Suite	*suite_presence(void);
 Suite	*suite_refresh(void);

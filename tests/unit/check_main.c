@@ -190,6 +190,7 @@ main(void)
 	srunner_add_suite(sr, suite_mention());
 	srunner_add_suite(sr, suite_moderation());
 	srunner_add_suite(sr, suite_notify());
+	srunner_add_suite(sr, suite_olm());
 	srunner_add_suite(sr, suite_paths());
 	srunner_add_suite(sr, suite_presence());
 	srunner_add_suite(sr, suite_refresh());
