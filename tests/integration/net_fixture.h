@@ -26,5 +26,6 @@ void		 wait_filled(const char *store, double seconds);
 Suite		*suite_first_start(void);	/* check_first_start.c */
 Suite		*suite_members(void);		/* check_members.c */
 Suite		*suite_keys(void);		/* check_keys.c */
+Suite		*suite_send(void);		/* check_send.c */
 
 #endif

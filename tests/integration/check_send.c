@@ -1,0 +1,568 @@
+/*
+ * Encrypted sending on the test homeserver (issue #15 Step 5): haos's
+ * net thread as alice; bob's device is played by this test with an
+ * account of its own (device keys and one-time keys uploaded, to-device
+ * messages decrypted), so that what the server carries is checked
+ * byte for byte: only m.room.encrypted, keys over Olm, a retry with the
+ * same ciphertext, a new session at the 101st message and after a leave.
+ */
+#include <check.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "haos/crypto.h"
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/matrix.h"
+#include "haos/net.h"
+#include "haos/notify.h"
+#include "haos/xmalloc.h"
+
+#include "net_fixture.h"
+
+/* Bob's device, driven by the test. */
+struct peer {
+	struct hs_user		*u;
+	struct crypto_account	*acct;
+	struct crypto_olm	*olm[8];	/* inbound, any sender */
+	int			 nolm;
+	char			*since;
+};
+
+static void
+peer_init(struct peer *p, struct hs_user *u)
+{
+	struct haos_error	 err;
+	json_t			*dk, *otks, *signed_otks, *v, *o, *body, *r;
+	const char		*k;
+	char			*id;
+	int			 st;
+
+	memset(p, 0, sizeof *p);
+	p->u = u;
+	p->acct = crypto_account_new(&err);
+	ck_assert_ptr_nonnull(p->acct);
+	dk = matrix_device_keys(u->user_id, u->device_id,
+	    crypto_account_curve25519(p->acct), crypto_account_ed25519(p->acct));
+	ck_assert_int_eq(crypto_sign_json(p->acct, dk, u->user_id,
+	    u->device_id, &err), 0);
+	ck_assert_int_eq(crypto_account_generate_otks(p->acct, 10, &err), 0);
+	otks = crypto_account_otks(p->acct, &err);
+	signed_otks = json_object();
+	json_object_foreach(otks, k, v) {
+		o = matrix_key_object(json_string_value(v), 0);
+		ck_assert_int_eq(crypto_sign_json(p->acct, o, u->user_id,
+		    u->device_id, &err), 0);
+		id = xasprintf("signed_curve25519:%s", k);
+		json_object_set_new(signed_otks, id, o);
+		free(id);
+	}
+	json_decref(otks);
+	crypto_account_mark_published(p->acct);
+	body = json_pack("{s:o,s:o}", "device_keys", dk, "one_time_keys",
+	    signed_otks);
+	r = hs_call(&hs, u->token, "POST", "/_matrix/client/v3/keys/upload",
+	    body, &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(r);
+	json_decref(body);
+}
+
+static void
+peer_free(struct peer *p)
+{
+	int	 i;
+
+	for (i = 0; i < p->nolm; i++)
+		crypto_olm_free(p->olm[i]);
+	crypto_account_free(p->acct);
+	free(p->since);
+}
+
+/* Decrypt one Olm message to us: the payload, or NULL. */
+static json_t *
+peer_olm(struct peer *p, const char *sender_key, int type, const char *body)
+{
+	struct haos_error	 err;
+	struct crypto_olm	*o;
+	json_t			*pl;
+	char			*pt = NULL;
+	size_t			 len;
+	int			 i;
+
+	for (i = 0; i < p->nolm && pt == NULL; i++) {
+		if (type == 0 && !crypto_olm_matches(p->olm[i], sender_key,
+		    body))
+			continue;
+		pt = crypto_olm_decrypt(p->olm[i], type, body, &len, NULL,
+		    &err);
+	}
+	if (pt == NULL && type == 0) {
+		o = crypto_olm_inbound(p->acct, sender_key, body, NULL, &err);
+		ck_assert_msg(o != NULL, "inbound: %s", err.msg);
+		pt = crypto_olm_decrypt(o, 0, body, &len, NULL, &err);
+		ck_assert_ptr_nonnull(pt);
+		ck_assert_int_lt(p->nolm, 8);
+		p->olm[p->nolm++] = o;
+	}
+	ck_assert_msg(pt != NULL, "an Olm message bob cannot decrypt");
+	pl = json_loads(pt, 0, NULL);
+	free(pt);
+	return pl;
+}
+
+/* The payloads of the m.room_key messages bob's device got since last. */
+static json_t *
+peer_room_keys(struct peer *p)
+{
+	json_t		*r, *evs, *ev, *c, *m, *pl, *out;
+	char		*path;
+	size_t		 i;
+	int		 st;
+
+	out = json_array();
+	path = p->since == NULL ? xstrdup("/_matrix/client/v3/sync?timeout=0") :
+	    xasprintf("/_matrix/client/v3/sync?timeout=0&since=%s", p->since);
+	r = hs_call(&hs, p->u->token, "GET", path, NULL, &st);
+	free(path);
+	ck_assert_int_eq(st, 200);
+	free(p->since);
+	p->since = xstrdup(json_get_str(r, "next_batch", ""));
+	evs = json_get_arr(json_get_obj(r, "to_device"), "events");
+	for (i = 0; i < json_array_size(evs); i++) {
+		ev = json_array_get(evs, i);
+		if (strcmp(json_get_str(ev, "type", ""), "m.room.encrypted"))
+			continue;
+		c = json_get_obj(ev, "content");
+		m = json_get_obj(json_get_obj(c, "ciphertext"),
+		    crypto_account_curve25519(p->acct));
+		ck_assert_ptr_nonnull(m);
+		pl = peer_olm(p, json_get_str(c, "sender_key", ""),
+		    (int)json_get_int(m, "type", -1), json_get_str(m, "body",
+		    ""));
+		/* Bound to both devices (spec: Olm payload). */
+		ck_assert_str_eq(json_get_str(pl, "sender", ""),
+		    json_get_str(ev, "sender", "?"));
+		ck_assert_str_eq(json_get_str(pl, "recipient", ""),
+		    p->u->user_id);
+		ck_assert_str_eq(json_get_str(json_get_obj(pl,
+		    "recipient_keys"), "ed25519", ""),
+		    crypto_account_ed25519(p->acct));
+		ck_assert_ptr_nonnull(json_get_str(json_get_obj(pl, "keys"),
+		    "ed25519", NULL));
+		ck_assert_ptr_nonnull(json_get_obj(pl, "sender_device_keys"));
+		if (strcmp(json_get_str(pl, "type", ""), "m.room_key") == 0)
+			json_array_append(out, json_get_obj(pl, "content"));
+		json_decref(pl);
+	}
+	json_decref(r);
+	return out;
+}
+
+/* The room key of session sid among keys, or NULL. */
+static const char *
+find_key(json_t *keys, const char *sid)
+{
+	size_t	 i;
+
+	for (i = 0; i < json_array_size(keys); i++) {
+		if (strcmp(json_get_str(json_array_get(keys, i), "session_id",
+		    ""), sid) == 0)
+			return json_get_str(json_array_get(keys, i),
+			    "session_key", NULL);
+	}
+	return NULL;
+}
+
+/* One text value of sql (with one text parameter), or NULL. */
+static char *
+db_text(sqlite3 *db, const char *sql, const char *arg)
+{
+	sqlite3_stmt	*st;
+	char		*out = NULL;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (arg != NULL)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		out = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+static sqlite3 *
+db_open(const char *path)
+{
+	sqlite3	*db;
+	char	*v;
+	double	 end = now_s() + 20;
+
+	/* The net thread makes the store and its schema first. */
+	while (access(path, F_OK) != 0 && now_s() < end)
+		usleep(50 * 1000);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	while ((v = db_text(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "name = 'to_device_out'", NULL)) != NULL && strcmp(v, "1") != 0 &&
+	    now_s() < end) {
+		free(v);
+		usleep(50 * 1000);
+	}
+	free(v);
+	return db;
+}
+
+static void
+db_exec(sqlite3 *db, const char *sql)
+{
+	char	*msg = NULL;
+
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
+	    "%s: %s", sql, msg != NULL ? msg : "");
+}
+
+/* Wait until sql (one parameter) gives want. */
+static void
+db_wait(sqlite3 *db, const char *sql, const char *arg, const char *want,
+    double seconds)
+{
+	double	 end = now_s() + seconds;
+	char	*v = NULL;
+
+	for (;;) {
+		free(v);
+		v = db_text(db, sql, arg);
+		if (v != NULL && strcmp(v, want) == 0)
+			break;
+		ck_assert_msg(now_s() < end, "%s (%s): %s, not %s", sql, arg,
+		    v != NULL ? v : "NULL", want);
+		usleep(50 * 1000);
+	}
+	free(v);
+}
+
+/*
+ * The device lists as Step 4 leaves them: both users tracked and
+ * current, bob's device known (haos's own device is never a recipient).
+ */
+static void
+lists_current(sqlite3 *db, struct peer *bob, const struct hs_user *a)
+{
+	char	*sql;
+
+	sql = sqlite3_mprintf("INSERT OR REPLACE INTO tracked_users (user_id, "
+	    "outdated) VALUES (%Q, 0), (%Q, 0); INSERT OR REPLACE INTO devices "
+	    "(user_id, device_id, ed25519, curve25519, keys_json) VALUES "
+	    "(%Q, %Q, %Q, %Q, '{}')", a->user_id, bob->u->user_id,
+	    bob->u->user_id, bob->u->device_id,
+	    crypto_account_ed25519(bob->acct),
+	    crypto_account_curve25519(bob->acct));
+	db_exec(db, sql);
+	sqlite3_free(sql);
+}
+
+/* Queue a text message as haos would; wait until the server has it. */
+static char *
+send_wait(struct net *n, sqlite3 *db, const char *room, const char *text)
+{
+	struct job	*j;
+	json_t		*c;
+	char		*body, *txn;
+
+	c = json_pack("{s:s,s:s}", "msgtype", "m.text", "body", text);
+	body = json_xdumps_take(c);
+	j = net_job_send(room, "m.room.message", body);
+	free(body);
+	j->txn_id = matrix_txn_id();
+	txn = xstrdup(j->txn_id);
+	net_submit(n, j);
+	db_wait(db, "SELECT state FROM outbox WHERE txn_id = ?1", txn, "sent",
+	    20);
+	return txn;
+}
+
+/* The session id in the wire copy of txn. */
+static char *
+wire_session(sqlite3 *db, const char *txn)
+{
+	json_t	*w;
+	char	*text, *sid;
+
+	text = db_text(db, "SELECT wire_content FROM outbox WHERE txn_id = ?1",
+	    txn);
+	ck_assert_ptr_nonnull(text);
+	w = json_loads(text, 0, NULL);
+	ck_assert_str_eq(json_get_str(w, "algorithm", ""),
+	    "m.megolm.v1.aes-sha2");
+	sid = xstrdup(json_get_str(w, "session_id", ""));
+	json_decref(w);
+	free(text);
+	return sid;
+}
+
+/* The plaintext of the room's newest m.room.encrypted event, as bob. */
+static json_t *
+newest_decrypted(struct peer *bob, const char *room, const char *key)
+{
+	struct haos_error	 err;
+	struct crypto_megolm_in	*in;
+	json_t			*r, *ev, *c, *pl = NULL;
+	char			*path, *pt;
+	size_t			 i, len;
+	uint32_t		 idx;
+	int			 st;
+
+	path = xasprintf("/_matrix/client/v3/rooms/%s/messages?dir=b&limit=20",
+	    room);
+	r = hs_call(&hs, bob->u->token, "GET", path, NULL, &st);
+	free(path);
+	ck_assert_int_eq(st, 200);
+	for (i = 0; i < json_array_size(json_get_arr(r, "chunk")); i++) {
+		ev = json_array_get(json_get_arr(r, "chunk"), i);
+		/* Never a message in the clear. */
+		ck_assert_str_ne(json_get_str(ev, "type", ""), "m.room.message");
+		if (pl != NULL || strcmp(json_get_str(ev, "type", ""),
+		    "m.room.encrypted") != 0)
+			continue;
+		c = json_get_obj(ev, "content");
+		in = crypto_megolm_in_new(key, &err);
+		ck_assert_ptr_nonnull(in);
+		pt = crypto_megolm_in_decrypt(in, json_get_str(c, "ciphertext",
+		    ""), &len, &idx, NULL, &err);
+		ck_assert_msg(pt != NULL, "bob cannot decrypt: %s", err.msg);
+		pl = json_loads(pt, 0, NULL);
+		free(pt);
+		crypto_megolm_in_free(in);
+	}
+	json_decref(r);
+	ck_assert_ptr_nonnull(pl);
+	return pl;
+}
+
+START_TEST(test_send_encrypted)
+{
+	struct hs_user		 a, b;
+	struct peer		 bob;
+	struct notify		*nt;
+	struct net		*n;
+	sqlite3			*db;
+	json_t			*body, *r, *keys, *reqs, *q, *pl, *put[2];
+	const char		*key, *path;
+	char			*store, *dir, *kp, *la, *lb, *room, *txn;
+	char			*s1, *s2, *s3, *sid, *text, *wire, *msg;
+	size_t			 i, nput;
+	int			 st, k;
+
+	la = hs_unique("alice");
+	lb = hs_unique("bob");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	ck_assert_int_eq(hs_register(&hs, lb, &b), 0);
+	peer_init(&bob, &b);
+	body = json_pack("{s:s,s:[s],s:[{s:s,s:s,s:{s:s}}]}", "preset",
+	    "private_chat", "invite", b.user_id, "initial_state", "type",
+	    "m.room.encryption", "state_key", "", "content", "algorithm",
+	    "m.megolm.v1.aes-sha2");
+	r = hs_call(&hs, a.token, "POST", "/_matrix/client/v3/createRoom",
+	    body, &st);
+	ck_assert_int_eq(st, 200);
+	room = xstrdup(json_get_str(r, "room_id", ""));
+	json_decref(r);
+	json_decref(body);
+	path = NULL;
+	text = xasprintf("/_matrix/client/v3/join/%s", room);
+	body = json_object();
+	r = hs_call(&hs, b.token, "POST", text, body, &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(r);
+	json_decref(body);
+	free(text);
+
+	store = tmp_store();
+	dir = xstrdup(store);
+	*strrchr(dir, '/') = '\0';
+	kp = xasprintf("%s/pickle-key", dir);
+	nt = notify_new();
+	n = start_net_keys(&a, store, kp, nt, 10);
+	db = db_open(store);
+	db_wait(db, "SELECT m.membership FROM members m JOIN rooms r ON "
+	    "r.id = m.room WHERE m.user_id = ?1", b.user_id, "join", 20);
+	keys = peer_room_keys(&bob);	/* nothing yet; a since for later */
+	ck_assert_uint_eq(json_array_size(keys), 0);
+	json_decref(keys);
+
+	/* Until the device lists are current the message waits, unsent. */
+	r = hs_call(&hs, NULL, "DELETE", "/_test/requests", NULL, &st);
+	json_decref(r);
+	body = json_pack("{s:s,s:s}", "msgtype", "m.text", "body", "wait");
+	text = json_xdumps_take(body);
+	net_submit(n, net_job_send(room, "m.room.message", text));
+	free(text);
+	sleep(2);
+	txn = db_text(db, "SELECT state || ':' || coalesce(wire_content, "
+	    "'none') FROM outbox WHERE content LIKE '%wait%'", NULL);
+	ck_assert_str_eq(txn, "pending:none");
+	free(txn);
+
+	/* Step 4 done: shared with bob, sent encrypted, bob decrypts. */
+	lists_current(db, &bob, &a);
+	db_wait(db, "SELECT state FROM outbox WHERE content LIKE '%wait%'",
+	    NULL, "sent", 20);
+	txn = send_wait(n, db, room, "top secret 1");
+	s1 = wire_session(db, txn);
+	free(txn);
+	keys = peer_room_keys(&bob);
+	ck_assert_uint_eq(json_array_size(keys), 1);
+	key = find_key(keys, s1);
+	ck_assert_ptr_nonnull(key);
+	ck_assert_str_eq(json_get_str(json_array_get(keys, 0), "room_id", ""),
+	    room);
+	pl = newest_decrypted(&bob, room, key);
+	ck_assert_str_eq(json_get_str(pl, "type", ""), "m.room.message");
+	ck_assert_str_eq(json_get_str(pl, "room_id", ""), room);
+	ck_assert_str_eq(json_get_str(json_get_obj(pl, "content"), "body", ""),
+	    "top secret 1");
+	json_decref(pl);
+	json_decref(keys);
+
+	/* The server saw no plaintext at all, and no room event in clear. */
+	reqs = hs_call(&hs, NULL, "GET", "/_test/requests", NULL, &st);
+	ck_assert_int_eq(st, 200);
+	for (i = 0; i < json_array_size(json_get_arr(reqs, "requests")); i++) {
+		q = json_array_get(json_get_arr(reqs, "requests"), i);
+		path = json_get_str(q, "path", "");
+		text = json_dumps(json_object_get(q, "body"), 0);
+		ck_assert_msg(text == NULL || (strstr(text, "top secret") ==
+		    NULL && strstr(text, "\"wait\"") == NULL),
+		    "plaintext in %s", path);
+		free(text);
+		if (strstr(path, "/send/") != NULL)
+			ck_assert_msg(strstr(path, "/send/m.room.encrypted/") !=
+			    NULL, "%s", path);
+	}
+	json_decref(reqs);
+
+	/* A retry sends the stored ciphertext again: same txn, same bytes. */
+	r = hs_call(&hs, NULL, "DELETE", "/_test/requests", NULL, &st);
+	json_decref(r);
+	ck_assert_int_eq(hs_faults(&hs, "{\"faults\": [{\"action\": "
+	    "\"status\", \"method\": \"PUT\", \"path\": "
+	    "\"/send/m.room.encrypted/\", \"status\": 500, \"count\": 1}]}"),
+	    0);
+	txn = send_wait(n, db, room, "retry me");
+	wire = db_text(db, "SELECT wire_content FROM outbox WHERE txn_id = ?1",
+	    txn);
+	reqs = hs_call(&hs, NULL, "GET", "/_test/requests", NULL, &st);
+	nput = 0;
+	for (i = 0; i < json_array_size(json_get_arr(reqs, "requests")); i++) {
+		q = json_array_get(json_get_arr(reqs, "requests"), i);
+		path = json_get_str(q, "path", "");
+		if (strstr(path, "/send/") == NULL)
+			continue;
+		ck_assert_msg(strstr(path, txn) != NULL, "%s", path);
+		ck_assert_uint_lt(nput, 2);
+		put[nput++] = json_object_get(q, "body");
+	}
+	ck_assert_uint_eq(nput, 2);
+	ck_assert(json_equal(put[0], put[1]));
+	body = json_loads(wire, 0, NULL);
+	ck_assert(json_equal(put[0], body));
+	json_decref(body);
+	json_decref(reqs);
+	free(wire);
+	sid = wire_session(db, txn);
+	ck_assert_str_eq(sid, s1);
+	free(sid);
+	free(txn);
+	/* Three messages, three indexes: the retry did not encrypt again. */
+	text = db_text(db, "SELECT msg_count FROM megolm_out WHERE room_id = "
+	    "?1", room);
+	ck_assert_str_eq(text, "3");
+	free(text);
+
+	/* The 101st message of a session goes with a new one. */
+	for (k = 4; k <= 100; k++) {
+		msg = xasprintf("message %d", k);
+		txn = send_wait(n, db, room, msg);
+		sid = wire_session(db, txn);
+		ck_assert_msg(strcmp(sid, s1) == 0, "%s: new session", msg);
+		free(sid);
+		free(txn);
+		free(msg);
+	}
+	txn = send_wait(n, db, room, "message 101");
+	s2 = wire_session(db, txn);
+	free(txn);
+	ck_assert_str_ne(s2, s1);
+	keys = peer_room_keys(&bob);
+	key = find_key(keys, s2);
+	ck_assert_ptr_nonnull(key);
+	pl = newest_decrypted(&bob, room, key);
+	ck_assert_str_eq(json_get_str(json_get_obj(pl, "content"), "body", ""),
+	    "message 101");
+	json_decref(pl);
+	json_decref(keys);
+
+	/* Bob leaves: the next message has a session bob never receives. */
+	text = xasprintf("/_matrix/client/v3/rooms/%s/leave", room);
+	body = json_object();
+	r = hs_call(&hs, b.token, "POST", text, body, &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(r);
+	json_decref(body);
+	free(text);
+	db_wait(db, "SELECT m.membership FROM members m JOIN rooms r ON "
+	    "r.id = m.room WHERE m.user_id = ?1", b.user_id, "leave", 20);
+	txn = send_wait(n, db, room, "after bob left");
+	s3 = wire_session(db, txn);
+	free(txn);
+	ck_assert_str_ne(s3, s2);
+	ck_assert_str_ne(s3, s1);
+	keys = peer_room_keys(&bob);
+	ck_assert_ptr_null(find_key(keys, s3));
+	ck_assert_uint_eq(json_array_size(keys), 0);
+	json_decref(keys);
+	text = db_text(db, "SELECT count(*) FROM megolm_out_shared WHERE "
+	    "session_id = ?1", s3);
+	ck_assert_str_eq(text, "0");
+	free(text);
+
+	net_stop(n);
+	sqlite3_close(db);
+	notify_free(nt);
+	peer_free(&bob);
+	hs_user_free(&a);
+	hs_user_free(&b);
+	free(s1);
+	free(s2);
+	free(s3);
+	free(room);
+	free(kp);
+	free(dir);
+	free(store);
+	free(la);
+	free(lb);
+}
+END_TEST
+
+Suite *
+suite_send(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("send");
+	tc = tcase_create("encrypted");
+	tcase_add_checked_fixture(tc, net_fixture_setup,
+	    net_fixture_teardown);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_send_encrypted);
+	suite_add_tcase(s, tc);
+	return s;
+}
