@@ -3,7 +3,9 @@
 /*
  * A message for an encrypted room waits in the outbox (pending, no wire
  * copy: the UI says "encrypting...") until
- *   1. every member's device list is current (Step 4 fills them),
+ *   1. the room's member list is complete (the /sync filter lazy-loads
+ *      members: /members is asked for) and every member's device list
+ *      is current (Step 4 fills them),
  *   2. the room's Megolm session is usable (made, or replaced when
  *      crypto_out_rotation_due() says so, our own inbound copy kept),
  *   3. every recipient device has it: Olm sessions made from one-time
@@ -435,6 +437,8 @@ net_e2ee_prepare(struct net *n, const struct outbox_row *o,
 	size_t			 nm = 0, nd = 0, nr, *rcpt = NULL;
 	int			 current, rc = -1;
 
+	if (!net_members_complete(n, o->room_id))
+		return 0;	/* lazy-loaded: /members first */
 	if (store_crypto_out_lists_current(n->store, o->room_id, &current,
 	    err) == -1)
 		return -1;
@@ -530,12 +534,14 @@ static int
 net_e2ee_dummy(struct net *n, struct crypto_olm *o,
     const struct crypto_device *d, struct haos_error *err)
 {
-	json_t	*msgs, *c, *empty;
+	json_t	*msgs, *c, *empty, *dk;
 	int	 rc;
 
 	empty = json_object();
+	dk = net_e2ee_device_keys(n);
 	c = crypto_out_olm(o, crypto_keys_account(n->keys),
-	    crypto_keys_user_id(n->keys), NULL, d, "m.dummy", empty, err);
+	    crypto_keys_user_id(n->keys), dk, d, "m.dummy", empty, err);
+	json_decref(dk);
 	json_decref(empty);
 	if (c == NULL)
 		return -1;

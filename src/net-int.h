@@ -21,6 +21,7 @@ struct outbox_row;
 #define NET_CHECKPOINT_FRAMES	1000	/* WAL pages worth copying back */
 #define NET_RECHECK_LIMIT	50	/* events per /messages page */
 #define NET_RECHECK_PAGES	4	/* pages at most, per row */
+#define NET_MEMBERS_E2EE_MS	2000	/* /members for a key share */
 #define NET_RECHECK_SKEW_MS	(2 * 60 * 1000)	/* our clock vs the server's */
 
 /*
@@ -107,6 +108,7 @@ struct net {
 	int			 members_tried;	/* asked for it since opened,
 						   or since its mark went */
 	int			 members_marked; /* its list was complete */
+	int64_t			 members_e2ee_at; /* next ask for encryption */
 	char			**recheck;	/* txn ids: see net-recheck.c */
 	size_t			 nrecheck;
 	int			 recheck_found;	/* decided since the last */
@@ -246,6 +248,7 @@ void	net_e2ee_todev_done(struct net *, struct net_req *,
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);
+int	net_members_complete(struct net *, const char *room_id);
 void	net_members_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_members_free(struct net *);

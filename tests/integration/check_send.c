@@ -116,7 +116,7 @@ peer_olm(struct peer *p, const char *sender_key, int type, const char *body)
 	return pl;
 }
 
-/* The payloads of the m.room_key messages bob's device got since last. */
+/* The Olm payloads ({type, content}) bob's device got since last. */
 static json_t *
 peer_room_keys(struct peer *p)
 {
@@ -156,27 +156,76 @@ peer_room_keys(struct peer *p)
 		ck_assert_ptr_nonnull(json_get_str(json_get_obj(pl, "keys"),
 		    "ed25519", NULL));
 		ck_assert_ptr_nonnull(json_get_obj(pl, "sender_device_keys"));
-		if (strcmp(json_get_str(pl, "type", ""), "m.room_key") == 0)
-			json_array_append(out, json_get_obj(pl, "content"));
+		json_array_append_new(out, json_pack("{s:s,s:O}", "type",
+		    json_get_str(pl, "type", ""), "content", json_get_obj(pl,
+		    "content")));
 		json_decref(pl);
 	}
 	json_decref(r);
 	return out;
 }
 
-/* The room key of session sid among keys, or NULL. */
-static const char *
-find_key(json_t *keys, const char *sid)
+/* How many payloads of type. */
+static size_t
+count_type(json_t *pls, const char *type)
 {
+	size_t	 i, n = 0;
+
+	for (i = 0; i < json_array_size(pls); i++)
+		n += strcmp(json_get_str(json_array_get(pls, i), "type", ""),
+		    type) == 0;
+	return n;
+}
+
+/* The room key of session sid among the payloads, or NULL. */
+static const char *
+find_key(json_t *pls, const char *sid)
+{
+	json_t	*c;
 	size_t	 i;
 
-	for (i = 0; i < json_array_size(keys); i++) {
-		if (strcmp(json_get_str(json_array_get(keys, i), "session_id",
-		    ""), sid) == 0)
-			return json_get_str(json_array_get(keys, i),
-			    "session_key", NULL);
+	for (i = 0; i < json_array_size(pls); i++) {
+		if (strcmp(json_get_str(json_array_get(pls, i), "type", ""),
+		    "m.room_key") != 0)
+			continue;
+		c = json_get_obj(json_array_get(pls, i), "content");
+		if (strcmp(json_get_str(c, "session_id", ""), sid) == 0)
+			return json_get_str(c, "session_key", NULL);
 	}
 	return NULL;
+}
+
+/* The to-device events of type that u got (all of its syncs so far). */
+static size_t
+count_to_device(const struct hs_user *u, char **since, const char *type,
+    json_t **last)
+{
+	json_t	*r, *evs;
+	char	*path;
+	size_t	 i, n = 0;
+	int	 st;
+
+	path = *since == NULL ? xstrdup("/_matrix/client/v3/sync?timeout=0") :
+	    xasprintf("/_matrix/client/v3/sync?timeout=0&since=%s", *since);
+	r = hs_call(&hs, u->token, "GET", path, NULL, &st);
+	free(path);
+	ck_assert_int_eq(st, 200);
+	free(*since);
+	*since = xstrdup(json_get_str(r, "next_batch", ""));
+	evs = json_get_arr(json_get_obj(r, "to_device"), "events");
+	for (i = 0; i < json_array_size(evs); i++) {
+		if (strcmp(json_get_str(json_array_get(evs, i), "type", ""),
+		    type) != 0)
+			continue;
+		n++;
+		if (last != NULL) {
+			json_decref(*last);
+			*last = json_incref(json_get_obj(json_array_get(evs, i),
+			    "content"));
+		}
+	}
+	json_decref(r);
+	return n;
 }
 
 /* One text value of sql (with one text parameter), or NULL. */
@@ -249,21 +298,25 @@ db_wait(sqlite3 *db, const char *sql, const char *arg, const char *want,
 }
 
 /*
- * The device lists as Step 4 leaves them: both users tracked and
- * current, bob's device known (haos's own device is never a recipient).
+ * The device lists as Step 4 leaves them: every member tracked and
+ * current, bob's and carol's devices known (carol has no one-time key
+ * on the server; haos's own device is never a recipient).
  */
 static void
-lists_current(sqlite3 *db, struct peer *bob, const struct hs_user *a)
+lists_current(sqlite3 *db, struct peer *bob, const struct hs_user *a,
+    const struct hs_user *c, struct crypto_account *cacct)
 {
 	char	*sql;
 
 	sql = sqlite3_mprintf("INSERT OR REPLACE INTO tracked_users (user_id, "
-	    "outdated) VALUES (%Q, 0), (%Q, 0); INSERT OR REPLACE INTO devices "
-	    "(user_id, device_id, ed25519, curve25519, keys_json) VALUES "
-	    "(%Q, %Q, %Q, %Q, '{}')", a->user_id, bob->u->user_id,
+	    "outdated) VALUES (%Q, 0), (%Q, 0), (%Q, 0); INSERT OR REPLACE "
+	    "INTO devices (user_id, device_id, ed25519, curve25519, keys_json) "
+	    "VALUES (%Q, %Q, %Q, %Q, '{}'), (%Q, %Q, %Q, %Q, '{}')",
+	    a->user_id, bob->u->user_id, c->user_id,
 	    bob->u->user_id, bob->u->device_id,
 	    crypto_account_ed25519(bob->acct),
-	    crypto_account_curve25519(bob->acct));
+	    crypto_account_curve25519(bob->acct), c->user_id, c->device_id,
+	    crypto_account_ed25519(cacct), crypto_account_curve25519(cacct));
 	db_exec(db, sql);
 	sqlite3_free(sql);
 }
@@ -348,25 +401,35 @@ newest_decrypted(struct peer *bob, const char *room, const char *key)
 
 START_TEST(test_send_encrypted)
 {
-	struct hs_user		 a, b;
+	struct hs_user		 a, b, c;
 	struct peer		 bob;
+	struct crypto_account	*cacct;
+	struct haos_error	 err;
+	json_t			*wh = NULL;
 	struct notify		*nt;
 	struct net		*n;
 	sqlite3			*db;
 	json_t			*body, *r, *keys, *reqs, *q, *pl, *put[2];
 	const char		*key, *path;
-	char			*store, *dir, *kp, *la, *lb, *room, *txn;
+	char			*store, *dir, *kp, *la, *lb, *lc, *room, *txn;
+	char			*csince = NULL, *ts1, *ts2;
 	char			*s1, *s2, *s3, *sid, *text, *wire, *msg;
 	size_t			 i, nput;
+	double			 end;
 	int			 st, k;
 
 	la = hs_unique("alice");
 	lb = hs_unique("bob");
 	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
 	ck_assert_int_eq(hs_register(&hs, lb, &b), 0);
+	lc = hs_unique("carol");
+	ck_assert_int_eq(hs_register(&hs, lc, &c), 0);
 	peer_init(&bob, &b);
-	body = json_pack("{s:s,s:[s],s:[{s:s,s:s,s:{s:s}}]}", "preset",
-	    "private_chat", "invite", b.user_id, "initial_state", "type",
+	cacct = crypto_account_new(&err);
+	ck_assert_ptr_nonnull(cacct);
+	body = json_pack("{s:s,s:[s,s],s:[{s:s,s:s,s:{s:s}}]}", "preset",
+	    "private_chat", "invite", b.user_id, c.user_id, "initial_state",
+	    "type",
 	    "m.room.encryption", "state_key", "", "content", "algorithm",
 	    "m.megolm.v1.aes-sha2");
 	r = hs_call(&hs, a.token, "POST", "/_matrix/client/v3/createRoom",
@@ -381,8 +444,13 @@ START_TEST(test_send_encrypted)
 	r = hs_call(&hs, b.token, "POST", text, body, &st);
 	ck_assert_int_eq(st, 200);
 	json_decref(r);
+	r = hs_call(&hs, c.token, "POST", text, body, &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(r);
 	json_decref(body);
 	free(text);
+	ck_assert_uint_eq(count_to_device(&c, &csince, "m.room_key.withheld",
+	    NULL), 0);
 
 	store = tmp_store();
 	dir = xstrdup(store);
@@ -391,8 +459,8 @@ START_TEST(test_send_encrypted)
 	nt = notify_new();
 	n = start_net_keys(&a, store, kp, nt, 10);
 	db = db_open(store);
-	db_wait(db, "SELECT m.membership FROM members m JOIN rooms r ON "
-	    "r.id = m.room WHERE m.user_id = ?1", b.user_id, "join", 20);
+	db_wait(db, "SELECT count(*) FROM rooms WHERE room_id = ?1", room, "1",
+	    20);
 	keys = peer_room_keys(&bob);	/* nothing yet; a since for later */
 	ck_assert_uint_eq(json_array_size(keys), 0);
 	json_decref(keys);
@@ -405,13 +473,17 @@ START_TEST(test_send_encrypted)
 	net_submit(n, net_job_send(room, "m.room.message", text));
 	free(text);
 	sleep(2);
+	/* The whole member list was fetched (the sync lazy-loads it). */
+	db_wait(db, "SELECT group_concat(m.membership) FROM members m JOIN "
+	    "rooms r ON r.id = m.room WHERE r.room_id = ?1", room,
+	    "join,join,join", 20);
 	txn = db_text(db, "SELECT state || ':' || coalesce(wire_content, "
 	    "'none') FROM outbox WHERE content LIKE '%wait%'", NULL);
 	ck_assert_str_eq(txn, "pending:none");
 	free(txn);
 
 	/* Step 4 done: shared with bob, sent encrypted, bob decrypts. */
-	lists_current(db, &bob, &a);
+	lists_current(db, &bob, &a, &c, cacct);
 	db_wait(db, "SELECT state FROM outbox WHERE content LIKE '%wait%'",
 	    NULL, "sent", 20);
 	txn = send_wait(n, db, room, "top secret 1");
@@ -419,10 +491,11 @@ START_TEST(test_send_encrypted)
 	free(txn);
 	keys = peer_room_keys(&bob);
 	ck_assert_uint_eq(json_array_size(keys), 1);
+	ck_assert_uint_eq(count_type(keys, "m.room_key"), 1);
 	key = find_key(keys, s1);
 	ck_assert_ptr_nonnull(key);
-	ck_assert_str_eq(json_get_str(json_array_get(keys, 0), "room_id", ""),
-	    room);
+	ck_assert_str_eq(json_get_str(json_get_obj(json_array_get(keys, 0),
+	    "content"), "room_id", ""), room);
 	pl = newest_decrypted(&bob, room, key);
 	ck_assert_str_eq(json_get_str(pl, "type", ""), "m.room.message");
 	ck_assert_str_eq(json_get_str(pl, "room_id", ""), room);
@@ -430,6 +503,13 @@ START_TEST(test_send_encrypted)
 	    "top secret 1");
 	json_decref(pl);
 	json_decref(keys);
+	/* Carol's device has no key to claim: m.no_olm, in the clear. */
+	ck_assert_uint_eq(count_to_device(&c, &csince, "m.room_key.withheld",
+	    &wh), 1);
+	ck_assert_str_eq(json_get_str(wh, "code", ""), "m.no_olm");
+	ck_assert_str_eq(json_get_str(wh, "session_id", ""), s1);
+	ck_assert_str_eq(json_get_str(wh, "room_id", ""), room);
+	json_decref(wh);
 
 	/* The server saw no plaintext at all, and no room event in clear. */
 	reqs = hs_call(&hs, NULL, "GET", "/_test/requests", NULL, &st);
@@ -529,16 +609,63 @@ START_TEST(test_send_encrypted)
 	ck_assert_uint_eq(json_array_size(keys), 0);
 	json_decref(keys);
 	text = db_text(db, "SELECT count(*) FROM megolm_out_shared WHERE "
-	    "session_id = ?1", s3);
+	    "session_id = ?1 AND withheld_code IS NULL", s3);
 	ck_assert_str_eq(text, "0");
 	free(text);
+	/* m.no_olm went to carol once, not once per session. */
+	ck_assert_uint_eq(count_to_device(&c, &csince, "m.room_key.withheld",
+	    NULL), 0);
+
+	/*
+	 * Step 6: bob's device marked wedged (as the receiving side does):
+	 * a new Olm session from a claimed key and an m.dummy over it, the
+	 * mark cleared; marked again within the hour: cleared, nothing sent.
+	 */
+	k = bob.nolm;
+	text = sqlite3_mprintf("INSERT INTO olm_wedged (peer_curve25519, "
+	    "user_id, device_id) VALUES (%Q, %Q, %Q)",
+	    crypto_account_curve25519(bob.acct), b.user_id, b.device_id);
+	db_exec(db, text);
+	sqlite3_free(text);
+	db_wait(db, "SELECT pending FROM olm_wedged WHERE user_id = ?1",
+	    b.user_id, "0", 20);
+	ts1 = db_text(db, "SELECT last_new_session_ts FROM olm_wedged WHERE "
+	    "user_id = ?1", b.user_id);
+	ck_assert_msg(ts1 != NULL && atoll(ts1) > 0, "no new session time");
+	end = now_s() + 10;
+	keys = peer_room_keys(&bob);
+	while (count_type(keys, "m.dummy") == 0 && now_s() < end) {
+		json_decref(keys);
+		usleep(100 * 1000);
+		keys = peer_room_keys(&bob);
+	}
+	ck_assert_uint_eq(count_type(keys, "m.dummy"), 1);
+	ck_assert_uint_eq(json_array_size(keys), 1);
+	ck_assert_int_eq(bob.nolm, k + 1);	/* over a new session */
+	json_decref(keys);
+	db_exec(db, "UPDATE olm_wedged SET pending = 1");
+	db_wait(db, "SELECT pending FROM olm_wedged WHERE user_id = ?1",
+	    b.user_id, "0", 20);
+	ts2 = db_text(db, "SELECT last_new_session_ts FROM olm_wedged WHERE "
+	    "user_id = ?1", b.user_id);
+	ck_assert_str_eq(ts2, ts1);
+	usleep(500 * 1000);
+	keys = peer_room_keys(&bob);
+	ck_assert_uint_eq(json_array_size(keys), 0);
+	json_decref(keys);
+	free(ts1);
+	free(ts2);
 
 	net_stop(n);
 	sqlite3_close(db);
 	notify_free(nt);
 	peer_free(&bob);
+	crypto_account_free(cacct);
 	hs_user_free(&a);
 	hs_user_free(&b);
+	hs_user_free(&c);
+	free(lc);
+	free(csince);
 	free(s1);
 	free(s2);
 	free(s3);
