@@ -42,6 +42,10 @@ struct ingest_room {
 	json_t			*pl;	/* m.room.power_levels content */
 	int			 pl_loaded;
 	unsigned int		 notify;
+	json_t			*track;	/* members changed, for
+					   tracked_users (ingest_state_track) */
+	int			 track_all;	/* every member: encryption,
+						   visibility, our membership */
 };
 
 /* One /sync answer being applied, for the walk that reads it. */
@@ -81,6 +85,7 @@ int	ingest_account_data(struct ingest *, int64_t room, const json_t *);
 int	ingest_state(struct ingest *, struct ingest_room *, const json_t *);
 int	ingest_state_redact(struct ingest *, struct ingest_room *,
 	    const char *target, const char *redaction_id);
+int	ingest_state_track(struct ingest *, struct ingest_room *);
 
 /* ingest-members.c */
 int	ingest_members_stale(struct ingest *, const char *room_id);

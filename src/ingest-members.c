@@ -150,6 +150,10 @@ ingest_members(struct store *s, const char *room_id, const json_t *resp,
 			goto fail;
 		added++;
 	}
+	/* The whole list: every member's tracking is looked at again. */
+	ir.track_all = 1;
+	if (ingest_state_track(&in, &ir) == -1)
+		goto fail;
 	if (current) {
 		key = xasprintf("%s%s", INGEST_MEMBERS_KEY, room_id);
 		if (store_kv_set(s, key, "1", err) == -1)
@@ -172,5 +176,6 @@ out:
 	free(key);
 	ingest_clear(&in);
 	json_decref(ir.pl);
+	json_decref(ir.track);
 	return ret;
 }

@@ -99,6 +99,9 @@ ingest_messages_run(struct store *s, const char *room_id, int64_t gap_id,
 	}
 	if (store_room_patch(s, room, &ir.patch, err) == -1)
 		goto fail;
+	/* A redaction of a member's state may have been applied. */
+	if (ingest_state_track(&in, &ir) == -1)
+		goto fail;
 	if (ingest_touch(&in, room_id) == -1)
 		goto fail;
 	if (store_commit(s, err) == -1)
@@ -113,6 +116,7 @@ out:
 	free(prev_batch);
 	ingest_clear(&in);
 	json_decref(ir.pl);
+	json_decref(ir.track);
 	if (ret == -1)
 		ingest_result_free(res);
 	return ret;

@@ -307,6 +307,8 @@ ingest_room(struct ingest *in, const char *room_id, const json_t *r,
 	if (ir.key == -1)
 		return -1;
 	ir.join = join;
+	/* Who is tracked may change with our own membership. */
+	ir.track_all = ir.is_new || join != ROOM_JOIN;
 	ir.patch.set |= STORE_ROOM_JOIN;
 	ir.patch.join = join;
 
@@ -361,6 +363,8 @@ ingest_room(struct ingest *in, const char *room_id, const json_t *r,
 	}
 	if (store_room_patch(in->s, ir.key, &ir.patch, in->err) == -1)
 		goto out;
+	if (ingest_state_track(in, &ir) == -1)
+		goto out;
 	if (ir.is_new)
 		ir.notify |= NOTIFY_SERVERS | NOTIFY_CHANNELS;
 	/* Account data and the summary change the room without a NOTIFY_*. */
@@ -374,5 +378,6 @@ ingest_room(struct ingest *in, const char *room_id, const json_t *r,
 out:
 	free(heroes_text);
 	json_decref(ir.pl);
+	json_decref(ir.track);
 	return ret;
 }

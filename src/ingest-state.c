@@ -137,6 +137,10 @@ ingest_state_fields(struct ingest *in, struct ingest_room *ir,
 			    membership, ingest_power(in, ir, state_key),
 			    in->err) == -1)
 				return -1;
+			if (ir->track == NULL)
+				ir->track = json_array();
+			json_array_append_new(ir->track,
+			    json_string(state_key));
 			/* Our invite to a DM; m.direct decides later. */
 			if (ir->join == ROOM_INVITE &&
 			    strcmp(membership, "invite") == 0 &&
@@ -149,6 +153,9 @@ ingest_state_fields(struct ingest *in, struct ingest_room *ir,
 		}
 		if (strcmp(v, "power_levels") == 0)
 			return ingest_power_levels(in, ir, content);
+		if (strcmp(v, "encryption") == 0 ||
+		    strcmp(v, "history_visibility") == 0)
+			ir->track_all = 1;
 		ir->notify |= NOTIFY_SERVERS | NOTIFY_CHANNELS;
 		if (strcmp(v, "name") == 0) {
 			p->set |= STORE_ROOM_NAME;
@@ -332,4 +339,27 @@ out:
 	free(text);
 	free(skey);
 	return ret;
+}
+
+/*
+ * Once the room row is written (its encryption and our membership),
+ * bring tracked_users in line with the members this ingest changed, or
+ * with all of them after a change of encryption, history visibility or
+ * of our own membership (E2EE.md Step 4).  A member newly tracked is
+ * outdated, one no longer in any encrypted room untracked.
+ */
+int
+ingest_state_track(struct ingest *in, struct ingest_room *ir)
+{
+	json_t	*v;
+	size_t	 i;
+
+	if (ir->track_all)
+		return store_tracked_refresh(in->s, ir->key, NULL, in->err);
+	json_array_foreach(ir->track, i, v) {
+		if (store_tracked_refresh(in->s, ir->key,
+		    json_string_value(v), in->err) == -1)
+			return -1;
+	}
+	return 0;
 }

@@ -197,69 +197,37 @@ ingest_direct(struct ingest *in, const json_t *content)
 }
 
 /*
- * Merge a device_lists array into the kv set at key, removing the users
- * of the other list: a user is either changed or left, whichever is newer.
- */
-static int
-ingest_device_list(struct ingest *in, const char *key, const json_t *add,
-    const json_t *remove)
-{
-	char	*text = NULL;
-	json_t	*set, *v, *w, *out;
-	size_t	 i, j;
-	int	 rc, dup;
-
-	if (json_array_size(add) == 0 && json_array_size(remove) == 0)
-		return 0;
-	if (store_query_kv(in->s, key, &text, in->err) == -1)
-		return -1;
-	set = text != NULL ? json_load_stored(text) : NULL;
-	free(text);
-	if (!json_is_array(set)) {
-		json_decref(set);
-		set = json_array();
-	}
-	out = json_array();
-	json_array_foreach(set, i, v) {
-		dup = 0;
-		json_array_foreach(remove, j, w) {
-			if (json_equal(v, w))
-				dup = 1;
-		}
-		if (!dup)
-			json_array_append(out, v);
-	}
-	json_array_foreach(add, i, v) {
-		dup = 0;
-		json_array_foreach(out, j, w) {
-			if (json_equal(v, w))
-				dup = 1;
-		}
-		if (!dup && json_is_string(v))
-			json_array_append(out, v);
-	}
-	ingest_dump(in, out);
-	rc = store_kv_set(in->s, key, in->buf, in->err);
-	json_decref(out);
-	json_decref(set);
-	return rc;
-}
-
-/*
- * device_lists, one-time key counts and unused fallback key types (the
- * stable name, else MSC2732's), for the crypto layer (crypto-keys.c).
+ * device_lists (E2EE.md Step 4), written to tracked_users in this
+ * transaction: a changed user that is tracked becomes outdated (with a
+ * new changed_seq, so a /keys/query already out does not count), a left
+ * one is untracked unless the store still has them in an encrypted room
+ * (the rooms of this answer come after and may track them again); their
+ * devices stay.  With next_batch at hand, kv device_lists.token says up
+ * to where the lists are followed (the /keys/changes of the next run).
+ * Then one-time key counts and unused fallback key types (the stable
+ * name, else MSC2732's), for the crypto layer (crypto-keys.c).
  */
 static int
 ingest_keys(struct ingest *in, const json_t *sync)
 {
-	json_t	*dl, *changed, *left, *v;
+	json_t		*dl, *v;
+	const char	*next;
+	size_t		 i;
 
 	dl = json_get_obj(sync, "device_lists");
-	changed = json_get_arr(dl, "changed");
-	left = json_get_arr(dl, "left");
-	if (ingest_device_list(in, "device_lists.changed", changed,
-	    left) == -1 ||
-	    ingest_device_list(in, "device_lists.left", left, changed) == -1)
+	json_array_foreach(json_get_arr(dl, "changed"), i, v) {
+		if (json_is_string(v) && store_tracked_changed(in->s,
+		    json_string_value(v), in->err) == -1)
+			return -1;
+	}
+	json_array_foreach(json_get_arr(dl, "left"), i, v) {
+		if (json_is_string(v) && store_tracked_left(in->s,
+		    json_string_value(v), in->err) == -1)
+			return -1;
+	}
+	next = json_get_str(sync, "next_batch", NULL);
+	if (next != NULL && store_kv_set(in->s, "device_lists.token", next,
+	    in->err) == -1)
 		return -1;
 	v = json_get_obj(sync, "device_one_time_keys_count");
 	if (v != NULL) {

@@ -526,6 +526,31 @@ matrix_req_send_to_device(const char *type, const char *txn_id,
 	    type, txn_id), body);
 }
 
+/*
+ * POST /keys/query for every device of each of the n users: {"device_keys":
+ * {user: [], ...}} (no timeout: the server's default).
+ */
+struct matrix_req *
+matrix_req_keys_query(const char *const *users, size_t n)
+{
+	json_t	*dk;
+	size_t	 i;
+
+	dk = json_object();
+	for (i = 0; i < n; i++)
+		json_object_set_new(dk, users[i], json_array());
+	return matrix_req_json("POST", xstrdup(MX "/keys/query"),
+	    json_pack("{s:o}", "device_keys", dk));
+}
+
+/* GET /keys/changes?from=FROM&to=TO: whose devices changed in between. */
+struct matrix_req *
+matrix_req_keys_changes(const char *from, const char *to)
+{
+	return matrix_req_take("GET", matrix_path(MX
+	    "/keys/changes?from=%s&to=%s", from, to), NULL);
+}
+
 /* The device_keys object of /keys/upload, before its signature. */
 json_t *
 matrix_device_keys(const char *user_id, const char *device_id,

@@ -439,8 +439,7 @@ net_e2ee_prepare(struct net *n, const struct outbox_row *o,
 
 	if (!net_members_complete(n, o->room_id))
 		return 0;	/* lazy-loaded: /members first */
-	if (store_crypto_out_lists_current(n->store, o->room_id, &current,
-	    err) == -1)
+	if (store_devices_current(n->store, o->room_id, &current, err) == -1)
 		return -1;
 	if (!current)
 		return 0;	/* Step 4 is querying them */

@@ -137,6 +137,14 @@ struct net {
 	int			 e2ee_todev_in_flight;
 	int			 e2ee_todev_attempt;
 	int64_t			 e2ee_todev_next_at;
+	int			 dev_due;	/* see net-devices.c */
+	int			 dev_in_flight;
+	int			 dev_attempt;
+	int64_t			 dev_next_at;
+	char			**dev_users;	/* the /keys/query out */
+	int64_t			*dev_seqs;	/* their changed_seq then */
+	size_t			 dev_nusers;
+	char			*dev_changes_from; /* /keys/changes due */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -152,7 +160,8 @@ struct net_req {
 	int		 page;		/* NET_REQ_RECHECK: 1, 2, ...;
 					   NET_REQ_CHANNEL: 0 membership,
 					   1 join, 2 leave; NET_REQ_KEYS:
-					   the keys_epoch it is for */
+					   the keys_epoch it is for;
+					   NET_REQ_DEVICES: query, changes */
 	char		*via;		/* NET_REQ_CHANNEL: join through */
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
@@ -173,7 +182,8 @@ enum {
 	NET_REQ_MEMBERS,
 	NET_REQ_KEYS,
 	NET_REQ_CLAIM,
-	NET_REQ_TODEVICE
+	NET_REQ_TODEVICE,
+	NET_REQ_DEVICES
 };
 
 /* net.c */
@@ -245,6 +255,14 @@ void	net_e2ee_claim_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_e2ee_todev_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
+/* net-devices.c: the device lists of tracked users */
+void	net_devices_start(struct net *);
+void	net_devices_from_scratch(struct net *);
+void	net_devices_synced(struct net *);
+void	net_devices_pump(struct net *, int64_t now);
+void	net_devices_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_devices_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);

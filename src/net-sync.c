@@ -142,6 +142,8 @@ net_sync_start(struct net *n)
 		/* Plan the filling once this answer is stored (store-fill.c). */
 		if (store_fill_mark(n->store, &e2) == -1)
 			log_warn("net", "%s", e2.msg);
+		/* No device_lists in its answer: every user asked again. */
+		net_devices_from_scratch(n);
 		f = matrix_sync_filter(NET_FIRST_LIMIT);
 		first = json_xdumps(f);
 		json_decref(f);
@@ -257,6 +259,7 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 				notify_post(n->cfg.notify, res.notify);
 			net_channels_check(n);	/* issue #14: new channels */
 			net_keys_synced(n);	/* one-time key counts */
+			net_devices_synced(n);	/* outdated device lists */
 		}
 		ingest_result_free(&res);
 		/* The UI knows: now copy the WAL back while the poll waits. */

@@ -293,6 +293,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_TODEVICE:
 		net_e2ee_todev_done(n, r, resp, err);
 		break;
+	case NET_REQ_DEVICES:
+		net_devices_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -429,6 +432,7 @@ net_main(void *arg)
 		notify_post(n->cfg.notify, NOTIFY_FATAL);
 		return NULL;
 	}
+	net_devices_start(n);
 	net_recheck_load(n);
 	/* A first start that stopped before its filling was planned. */
 	if (n->since != NULL)
@@ -466,6 +470,7 @@ net_main(void *arg)
 		net_members_pump(n);
 		net_keys_pump(n, now);
 		net_e2ee_pump(n, now);
+		net_devices_pump(n, now);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
@@ -479,6 +484,8 @@ net_main(void *arg)
 		if (n->e2ee_todev_next_at > now &&
 		    n->e2ee_todev_next_at - now < wait)
 			wait = n->e2ee_todev_next_at - now;
+		if (n->dev_next_at > now && n->dev_next_at - now < wait)
+			wait = n->dev_next_at - now;
 		for (i = 0; i < n->nrooms; i++) {
 			if (!n->rooms[i].in_flight && n->rooms[i].next_at > now &&
 			    n->rooms[i].next_at - now < wait)
@@ -515,6 +522,7 @@ net_main(void *arg)
 	net_channels_free(n);
 	net_members_free(n);
 	net_keys_free(n);
+	net_devices_free(n);
 	return NULL;
 }
 

@@ -37,23 +37,6 @@ store_crypto_out_room(struct store *s, const char *room_id, int *encrypted,
 }
 
 int
-store_crypto_out_lists_current(struct store *s, const char *room_id,
-    int *current, struct haos_error *err)
-{
-	static const char	*sql = "SELECT count(*) FROM members m "
-	    "JOIN rooms r ON r.id = m.room LEFT JOIN tracked_users t ON "
-	    "t.user_id = m.user_id WHERE r.room_id = ?1 AND m.membership IN "
-	    "('join', 'invite') AND (t.user_id IS NULL OR t.outdated != 0)";
-	int64_t			 n;
-
-	if (store_get_int64(s, err, "device lists", sql, &n, "t",
-	    room_id) == -1)
-		return -1;
-	*current = n == 0;
-	return 0;
-}
-
-int
 store_crypto_out_members(struct store *s, const char *room_id,
     struct crypto_member **out, size_t *n, struct haos_error *err)
 {

@@ -205,6 +205,26 @@ int	 crypto_sign_verify(const json_t *obj, const char *user_id,
 	     const char *key_id, const char *ed25519, struct haos_error *);
 
 /*
+ * Device lists (crypto-devices.c), E2EE.md Step 4.  crypto_device_check()
+ * checks one device of a /keys/query answer listed under
+ * device_keys[user_id][device_id]: 1 if usable (its keys borrowed from
+ * dev), 0 if it has no keys (not a cryptographic device: ignore it
+ * silently), -1 with *why if it must be refused (its user_id or
+ * device_id not those it is listed under, a key missing or malformed,
+ * a self-signature that does not verify).  crypto_devices_store() takes
+ * device_keys[user_id] (an object) into the store in the caller's
+ * transaction: usable devices stored, unless a known device id comes
+ * with other keys or a new one with another device's key (refused, the
+ * stored device kept, a device_warnings row), devices no longer listed
+ * marked deleted.  It returns how many were refused, or -1.
+ */
+int	 crypto_device_check(const char *user_id, const char *device_id,
+	     const json_t *dev, const char **ed25519,
+	     const char **curve25519, const char **why);
+int	 crypto_devices_store(struct store *, const char *user_id,
+	     const json_t *devices, struct haos_error *);
+
+/*
  * The device identity (crypto-keys.c), run by the net thread on its
  * read-write store.  crypto_keys_open() unpickles the account of
  * device_id with the pickle key at key_path, or makes a new account and

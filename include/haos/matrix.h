@@ -108,6 +108,12 @@ json_t	*matrix_sync_filter(int timeline_limit);
 struct matrix_req *matrix_req_keys_upload(json_t *device_keys,
 	    json_t *one_time_keys, json_t *fallback_keys);
 /*
+ * Device lists: POST /keys/query for all devices of the n users, and
+ * GET /keys/changes between two sync tokens.
+ */
+struct matrix_req *matrix_req_keys_query(const char *const *users, size_t n);
+struct matrix_req *matrix_req_keys_changes(const char *from, const char *to);
+/*
  * POST /keys/claim of one signed_curve25519 key per device (the object
  * {user: {device: "signed_curve25519"}}, taken), and PUT /sendToDevice
  * with a body the caller stored (the same on every retry).

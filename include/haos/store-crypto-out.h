@@ -20,9 +20,6 @@ struct store;
 int	store_crypto_out_room(struct store *, const char *room_id,
 	    int *encrypted, char **encryption, char **visibility,
 	    struct haos_error *);
-/* Every member's device list current (tracked and not outdated)? */
-int	store_crypto_out_lists_current(struct store *, const char *room_id,
-	    int *current, struct haos_error *);
 int	store_crypto_out_members(struct store *, const char *room_id,
 	    struct crypto_member **, size_t *, struct haos_error *);
 void	store_crypto_out_members_free(struct crypto_member *, size_t);

@@ -211,6 +211,87 @@ int	store_olm_account_put(struct store *, const char *pickle,
 	    struct haos_error *);
 
 /*
+ * Device lists (store-devices.c), E2EE.md Step 4.  tracked_users: whose
+ * devices we keep current (members of joined encrypted rooms, invited
+ * ones as the history visibility allows, and ourselves), each outdated
+ * until a /keys/query answer is stored, with a changed_seq that moves at
+ * every mark (an answer counts only if it did not move while it was
+ * out).  devices: checked and pinned keys, never removed (deleted = 1
+ * once gone from the server).  device_warnings: devices the server gave
+ * that were refused (a changed key, a key of another device).  Writes
+ * are RW, in the caller's transaction.
+ */
+struct device_row {
+	char		*user_id;
+	char		*device_id;
+	char		*ed25519;	/* unpadded base64 */
+	char		*curve25519;
+	char		*display_name;	/* raw from the server, or NULL:
+					   sanitise before showing */
+	int		 deleted;	/* gone from the server */
+};
+
+struct device_warning {
+	char		*user_id;
+	char		*device_id;
+	char		*reason;	/* "keys_changed", "key_reused" */
+	int64_t		 ts;		/* ms, last time seen */
+};
+
+int	store_tracked_self(struct store *, const char *user_id,
+	    struct haos_error *);
+int	store_tracked_refresh(struct store *, int64_t room,
+	    const char *user_id, struct haos_error *);
+int	store_tracked_changed(struct store *, const char *user_id,
+	    struct haos_error *);
+int	store_tracked_left(struct store *, const char *user_id,
+	    struct haos_error *);
+int	store_tracked_all_outdated(struct store *, struct haos_error *);
+int	store_tracked_outdated(struct store *, size_t max, char ***users,
+	    int64_t **seqs, size_t *, struct haos_error *);
+void	store_tracked_free(char **, int64_t *, size_t);
+int	store_tracked_check(struct store *, const char *user_id,
+	    int64_t seq, struct haos_error *);
+int	store_tracked_current(struct store *, const char *user_id,
+	    struct haos_error *);
+int	store_tracked_get(struct store *, const char *user_id, int *outdated,
+	    struct haos_error *);
+int	store_tracked_count(struct store *, int64_t *, struct haos_error *);
+int	store_device_get(struct store *, const char *user_id,
+	    const char *device_id, struct device_row *, struct haos_error *);
+int	store_devices_of(struct store *, const char *user_id,
+	    struct device_row **, size_t *, struct haos_error *);
+int	store_device_key_owner(struct store *, const char *user_id,
+	    const char *device_id, const char *ed25519,
+	    const char *curve25519, struct device_row *,
+	    struct haos_error *);
+int	store_device_put(struct store *, const char *user_id,
+	    const char *device_id, const char *ed25519,
+	    const char *curve25519, const char *keys_json,
+	    const char *display_name, struct haos_error *);
+int	store_device_delete(struct store *, const char *user_id,
+	    const char *device_id, struct haos_error *);
+int	store_device_warn(struct store *, const char *user_id,
+	    const char *device_id, const char *reason, struct haos_error *);
+int	store_device_warnings(struct store *, const char *user_id,
+	    struct device_warning **, size_t *, struct haos_error *);
+/*
+ * For the sender (either connection): store_devices_current() sets
+ * *current to 1 when every member of room_id to track is tracked and
+ * not outdated (members the store does not know are not seen: with lazy
+ * loading, check ingest_members_complete() too); store_devices_room()
+ * lists the devices, not deleted, of those members, by user and device
+ * id, this device among them.
+ */
+int	store_devices_current(struct store *, const char *room_id,
+	    int *current, struct haos_error *);
+int	store_devices_room(struct store *, const char *room_id,
+	    struct device_row **, size_t *, struct haos_error *);
+void	device_row_free(struct device_row *);
+void	device_rows_free(struct device_row *, size_t);
+void	device_warnings_free(struct device_warning *, size_t);
+
+/*
  * To-device events (store-to-device.c).  Ingest keeps every to_device
  * event of a /sync response inside the transaction that writes its
  * next_batch; the crypto layer lists them (either connection) and
