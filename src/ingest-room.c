@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/crypto.h"
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/log.h"
@@ -86,14 +87,10 @@ ingest_room_unreadable(struct ingest *in, struct ingest_room *ir,
 	return rc;
 }
 
-/*
- * Insert one timeline event at ordinal.  Returns 1 if inserted, 0 if it
- * was already stored (and nothing else is done), -1 on error.  With
- * backfill set, state is historical and is not applied.
- */
-int
-ingest_room_event(struct ingest *in, struct ingest_room *ir, const json_t *ev,
-    int64_t ordinal, int backfill)
+/* ingest_room_event() of a clear (or decrypted) event; e2e its state. */
+static int
+ingest_room_event_clear(struct ingest *in, struct ingest_room *ir,
+    const json_t *ev, int64_t ordinal, int backfill, enum e2e_state e2e)
 {
 	struct store_event	 se;
 	json_t			*content, *rel, *unsig, *reply, *because;
@@ -118,6 +115,7 @@ ingest_room_event(struct ingest *in, struct ingest_room *ir, const json_t *ev,
 	se.state_key = json_get_str(ev, "state_key", NULL);
 	se.ts = json_get_int(ev, "origin_server_ts", 0);
 	se.ordinal = ordinal;
+	se.e2e = e2e;
 	rel = json_get_obj(content, "m.relates_to");
 	if (rel != NULL) {
 		se.rel_type = json_get_str(rel, "rel_type", NULL);
@@ -182,6 +180,47 @@ ingest_room_event(struct ingest *in, struct ingest_room *ir, const json_t *ev,
 			ir->notify |= NOTIFY_OUTBOX;
 	}
 	return 1;
+}
+
+/*
+ * Insert one timeline event at ordinal.  Returns 1 if inserted, 0 if it
+ * was already stored (and nothing else is done), -1 on error.  With
+ * backfill set, state is historical and is not applied.
+ *
+ * An m.room.encrypted event is decrypted first (crypto-room.c, with the
+ * identity net-keys.c set on the store) and then goes on as its
+ * plaintext's type and content, exactly as a clear event would
+ * (relations, outbox reconcile by unsigned.transaction_id, last_ts);
+ * one that does not decrypt is stored as it came, with why in
+ * events.e2e, and decrypted in place if its key comes later.
+ */
+int
+ingest_room_event(struct ingest *in, struct ingest_room *ir, const json_t *ev,
+    int64_t ordinal, int backfill)
+{
+	enum e2e_state	 e2e = E2E_NONE;
+	json_t		*plain = NULL, *dec;
+	int		 rc;
+
+	if (!json_is_object(ev) || strcmp(json_get_str(ev, "type", ""),
+	    "m.room.encrypted") != 0 || json_object_get(ev, "state_key") !=
+	    NULL || json_get_str(ev, "event_id", NULL) == NULL ||
+	    json_get_obj(ev, "content") == NULL)
+		return ingest_room_event_clear(in, ir, ev, ordinal, backfill,
+		    E2E_NONE);
+	if (crypto_room_decrypt(store_crypto(in->s), in->s, ir->room_id, ev,
+	    &plain, &e2e, in->err) == -1)
+		return -1;
+	if (plain == NULL)
+		return ingest_room_event_clear(in, ir, ev, ordinal, backfill,
+		    e2e);
+	dec = json_copy((json_t *)ev);
+	json_object_set(dec, "type", json_object_get(plain, "type"));
+	json_object_set(dec, "content", json_object_get(plain, "content"));
+	rc = ingest_room_event_clear(in, ir, dec, ordinal, backfill, e2e);
+	json_decref(dec);
+	json_decref(plain);
+	return rc;
 }
 
 /*

@@ -19,9 +19,11 @@
  * to_device events are the sharpest case: the server sends each one
  * once, and forgets it when it sees the next since token.  So every
  * to_device event is kept in the store's to_device table in this same
- * transaction (before ingest_to_device_hook sees it), and the crypto
- * layer deletes it only once consumed; one that is not an event at all
- * (not an object, no type) is logged and skipped, never failing the sync.
+ * transaction, then the crypto layer (crypto_in_to_device(), with the
+ * identity net-keys.c set on the store) decrypts what it can and deletes
+ * each event once consumed; without an identity they all stay.  One that
+ * is not an event at all (not an object, no type) is logged and skipped,
+ * never failing the sync.
  *
  * Every room the response changes, and "" for a global change, is
  * recorded with store_room_changed() in the same transaction too, so the
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/crypto.h"
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/log.h"
@@ -40,9 +43,6 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 #include "ingest-int.h"
-
-int	(*ingest_to_device_hook)(struct store *, const json_t *,
-	    struct haos_error *);
 
 void
 ingest_result_free(struct ingest_result *r)
@@ -290,16 +290,29 @@ ingest_presence(struct ingest *in, const json_t *events)
 	return changed ? store_room_changed(in->s, "", in->err) : 0;
 }
 
+/* A room whose waiting events a key decrypted in place (crypto.h). */
+static int
+ingest_key_room(void *arg, const char *room_id, struct haos_error *err)
+{
+	struct ingest	*in = arg;
+
+	(void)err;		/* in->err is the same */
+	in->res->notify |= NOTIFY_TIMELINE;
+	return ingest_touch(in, room_id);
+}
+
 /*
- * Keep each to_device event, then hand it to ingest_to_device_hook (see
- * the top of this file); skip and log an entry that is not an event.
+ * Keep each to_device event, then hand this batch's to the crypto layer
+ * (see the top of this file); skip and log an entry that is not an event.
  */
 static int
 ingest_to_device(struct ingest *in, const json_t *events)
 {
-	json_t		*ev;
-	const char	*type;
-	size_t		 i;
+	struct crypto_in_sink	 sink = { ingest_key_room, in };
+	json_t			*ev;
+	const char		*type;
+	int64_t			 id, first = 0;
+	size_t			 i;
 
 	json_array_foreach(events, i, ev) {
 		type = json_get_str(ev, "type", NULL);
@@ -309,13 +322,18 @@ ingest_to_device(struct ingest *in, const json_t *events)
 			continue;
 		}
 		ingest_dump(in, ev);
-		if (store_to_device_add(in->s, type, json_get_str(ev, "sender",
-		    NULL), in->buf, in->err) == -1)
+		id = store_to_device_add(in->s, type, json_get_str(ev, "sender",
+		    NULL), in->buf, in->err);
+		if (id == -1)
 			return -1;
-		if (ingest_to_device_hook != NULL &&
-		    ingest_to_device_hook(in->s, ev, in->err) == -1)
-			return -1;
+		if (first == 0)
+			first = id;
 	}
+	/* Decrypted and applied before any room, in this transaction. */
+	if (first != 0 && store_crypto(in->s) != NULL &&
+	    crypto_in_to_device(store_crypto(in->s), in->s, first, &sink,
+	    in->err) == -1)
+		return -1;
 	return 0;
 }
 

@@ -242,6 +242,7 @@ void	net_channels_free(struct net *);
 /* net-keys.c: the device identity and its keys on the server */
 int	net_keys_start(struct net *, struct haos_error *);
 void	net_keys_new_device(struct net *);
+void	net_keys_reload(struct net *);
 void	net_keys_synced(struct net *);
 void	net_keys_pump(struct net *, int64_t now);
 void	net_keys_done(struct net *, struct net_req *,

@@ -31,6 +31,8 @@ net_keys_open(struct net *n, struct haos_error *err)
 	    n->cfg.user_id, n->cfg.device_id, err);
 	if (n->keys == NULL)
 		return -1;
+	/* Ingest decrypts with it (crypto_in_to_device, crypto_room_*). */
+	store_set_crypto(n->store, n->keys);
 	n->keys_due = 1;
 	n->keys_fresh = 0;
 	n->keys_attempt = 0;
@@ -55,6 +57,7 @@ net_keys_new_device(struct net *n)
 
 	if (n->keys == NULL)
 		return;
+	store_set_crypto(n->store, NULL);
 	crypto_keys_free(n->keys);
 	n->keys = NULL;
 	/* An upload for the old device may be out: its answer is ignored. */
@@ -62,6 +65,20 @@ net_keys_new_device(struct net *n)
 	n->keys_epoch++;
 	if (net_keys_open(n, &e) == -1)
 		log_error("net", "device identity: %s", e.msg);
+}
+
+/*
+ * An ingest was rolled back: what it did to the account in memory (a
+ * one-time key spent by a new Olm session) was not committed, so the
+ * identity is read again from the store, as the next try will need it.
+ */
+void
+net_keys_reload(struct net *n)
+{
+	if (n->keys == NULL)
+		return;
+	log_info("net", "device identity read again after a rollback");
+	net_keys_new_device(n);
 }
 
 /* A /sync was stored: its counts, if current, may call for new keys. */
@@ -143,6 +160,8 @@ net_keys_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 void
 net_keys_free(struct net *n)
 {
+	if (n->keys != NULL && n->store != NULL)
+		store_set_crypto(n->store, NULL);
 	crypto_keys_free(n->keys);
 	n->keys = NULL;
 }

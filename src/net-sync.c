@@ -242,6 +242,7 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 		    ingest_sync_text(n->store, resp->body, resp->body_len,
 		    &res, &e2)) == -1) {
 			log_error("net", "ingest failed: %s", e2.msg);
+			net_keys_reload(n);	/* its changes rolled back */
 			err = &e2;
 		} else {
 			if (n->since != NULL)

@@ -33,6 +33,7 @@ struct store {
 	int		 wal_frames;	/* in the WAL since the last checkpoint */
 	int64_t		 change_seq;	/* this txn's room_changes seq, or 0 */
 	unsigned long	 queries;	/* for store_query_calls() */
+	struct crypto_keys *crypto;	/* the identity, RW only; not owned */
 	struct store_stmt stmts[STORE_NSTMT]; /* prepared once, reused */
 };
 

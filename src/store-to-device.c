@@ -82,6 +82,17 @@ store_to_device_delete(struct store *s, int64_t upto_id,
 	return 0;
 }
 
+/* Forget the one kept to-device event id; RW, as above. */
+int
+store_to_device_remove(struct store *s, int64_t id, struct haos_error *err)
+{
+	static const char	*sql = "DELETE FROM to_device WHERE id = ?1";
+
+	if (store_run_auto(s, err, "write", NULL, NULL, sql, "i", id) == -1)
+		return -1;
+	return 0;
+}
+
 void
 store_to_device_rows_free(struct to_device_row *rows, size_t n)
 {

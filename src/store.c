@@ -440,6 +440,21 @@ store_close(struct store *s)
 	free(s);
 }
 
+/* The identity ingest decrypts with (store.h); RW stores only. */
+void
+store_set_crypto(struct store *s, struct crypto_keys *k)
+{
+	store_check(s);
+	s->crypto = s->mode == STORE_RW ? k : NULL;
+}
+
+struct crypto_keys *
+store_crypto(struct store *s)
+{
+	store_check(s);
+	return s->crypto;
+}
+
 int
 store_mode(const struct store *s)
 {

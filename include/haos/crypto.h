@@ -10,6 +10,7 @@
  */
 #include "haos/haos.h"
 #include "haos/json.h"
+#include "haos/model.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -265,5 +266,55 @@ const char *crypto_keys_device_id(const struct crypto_keys *);
 int	 crypto_keys_save(struct crypto_keys *, struct store *,
 	     struct haos_error *);
 void	 crypto_keys_free(struct crypto_keys *);
+
+/*
+ * Receiving (E2EE.md Steps 2 and 3), on the net thread, inside the
+ * transaction of the /sync (or /keys/query answer) that brought what is
+ * received: every crypto state change is committed with it.  Nothing
+ * decrypted or secret is logged.  Only a store error returns -1 (the
+ * caller rolls back); a bad event is logged and skipped.
+ *
+ * A room key that arrives decrypts the events that waited for it in
+ * place (type, content, relation columns and events.e2e); each room so
+ * changed goes to sink->room_changed, or, with no sink, is recorded with
+ * store_room_changed().  The functions return how many rooms changed.
+ */
+struct crypto_in_sink {
+	int	(*room_changed)(void *arg, const char *room_id,
+		    struct haos_error *);
+	void	*arg;
+};
+
+/*
+ * The to-device events kept in table to_device from id first_id on
+ * (crypto-in.c): Olm-encrypted ones decrypted and checked (sender,
+ * recipient, recipient_keys, keys.ed25519 against table devices or a
+ * signed sender_device_keys), their m.room_key applied, withheld notices
+ * noted; each is deleted once consumed.  One whose sending device is
+ * not known yet stays in to_device, its crypto state untouched, and its
+ * sender is marked outdated in tracked_users for /keys/query.
+ */
+int	 crypto_in_to_device(struct crypto_keys *, struct store *,
+	     int64_t first_id, const struct crypto_in_sink *,
+	     struct haos_error *);
+/*
+ * crypto_in_to_device() of every kept event: for the Step 4 code, in the
+ * transaction that stores a /keys/query answer (new devices may now
+ * vouch for kept events, whose keys then decrypt waiting room events).
+ */
+int	 crypto_in_retry(struct crypto_keys *, struct store *,
+	     const struct crypto_in_sink *, struct haos_error *);
+/*
+ * An m.room.encrypted timeline event ev of room_id (crypto-room.c):
+ * with *state E2E_DECRYPTED, *plain is {"type", "content"} of the
+ * plaintext, the wire content's m.relates_to in place of any inside;
+ * otherwise *plain is NULL and *state says why.  An event that may
+ * still decrypt (no key yet, or a key starting after it) is recorded in
+ * table undecryptable for when its key comes.  keys may be NULL (no
+ * identity): the event waits.
+ */
+int	 crypto_room_decrypt(struct crypto_keys *, struct store *,
+	     const char *room_id, const json_t *ev, json_t **plain,
+	     enum e2e_state *state, struct haos_error *);
 
 #endif

@@ -21,17 +21,6 @@ struct ingest_result {
 					   part twice: all ingested, in order */
 };
 
-/*
- * Called once per to_device event, in order, inside the ingest
- * transaction and before any room is touched, so that keys arriving in
- * this response can decrypt its room events.  Returning -1 (with err
- * set) rolls the whole response back.  Set by the crypto layer before
- * the net thread starts and never changed afterwards; NULL drops the
- * events.
- */
-extern int	(*ingest_to_device_hook)(struct store *, const json_t *,
-		    struct haos_error *);
-
 int	ingest_sync(struct store *, const json_t *, struct ingest_result *,
 	    struct haos_error *);
 /*

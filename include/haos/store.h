@@ -117,6 +117,7 @@ struct store_event {
 	int64_t		 ordinal;
 	int64_t		 ts;
 	int		 redacted;
+	int		 e2e;		/* enum e2e_state */
 };
 
 /*
@@ -292,6 +293,101 @@ void	device_rows_free(struct device_row *, size_t);
 void	device_warnings_free(struct device_warning *, size_t);
 
 /*
+ * The crypto identity the net thread opened on its RW store (net-keys.c
+ * sets it when the identity opens and clears it before freeing it), so
+ * that ingest can decrypt; NULL when there is none (no device id, many
+ * tests): encrypted events then wait for their key.  Not owned.
+ */
+struct crypto_keys;
+void	 store_set_crypto(struct store *, struct crypto_keys *);
+struct crypto_keys *store_crypto(struct store *);
+
+/*
+ * What receiving encrypted events keeps (store-crypto-in.c), RW, in the
+ * caller's (the /sync) transaction.  Pickles are encrypted with the
+ * pickle key; nothing here is plaintext.
+ */
+struct store_olm_session {
+	char		*session_id;
+	char		*pickle;
+	char		*recent_rx;	/* digests of recent messages, or NULL */
+};
+
+struct store_megolm_in {
+	char		*sender_user;
+	char		*sender_curve25519;
+	char		*claimed_ed25519;
+	char		*pickle;
+	int64_t		 first_known_index;
+	int		 authenticated;
+	int		 shared_history;
+};
+
+/* A peer's Olm sessions, most recently used first. */
+int	store_crypto_in_olm_list(struct store *, const char *peer_curve25519,
+	    struct store_olm_session **, size_t *, struct haos_error *);
+void	store_crypto_in_olm_free(struct store_olm_session *, size_t);
+int	store_crypto_in_olm_exists(struct store *, const char *session_id,
+	    struct haos_error *);
+/* Insert or update a session that just received a message. */
+int	store_crypto_in_olm_put(struct store *, const char *session_id,
+	    const char *peer_curve25519, const char *pickle,
+	    const char *recent_rx, struct haos_error *);
+/* Keep the peer's keep most recently used sessions, drop the others. */
+int	store_crypto_in_olm_prune(struct store *, const char *peer_curve25519,
+	    int keep, struct haos_error *);
+/* The Olm channel with a peer is broken: a new session is due. */
+int	store_crypto_in_wedged(struct store *, const char *peer_curve25519,
+	    const char *user_id, const char *device_id, struct haos_error *);
+/* The device of user_id owning curve25519: 1, 0 if unknown, -1. */
+int	store_crypto_in_device(struct store *, const char *user_id,
+	    const char *curve25519, char **device_id, char **ed25519,
+	    struct haos_error *);
+/* user_id's device list must be queried (again). */
+int	store_crypto_in_outdated(struct store *, const char *user_id,
+	    struct haos_error *);
+int	store_crypto_in_megolm_get(struct store *, const char *room_id,
+	    const char *session_id, struct store_megolm_in *,
+	    struct haos_error *);
+int	store_crypto_in_megolm_put(struct store *, const char *room_id,
+	    const char *session_id, const struct store_megolm_in *,
+	    const char *source, struct haos_error *);
+void	store_crypto_in_megolm_free(struct store_megolm_in *);
+/* The event that came with a Megolm message index: 1, 0 if none, -1. */
+int	store_crypto_in_seen(struct store *, const char *room_id,
+	    const char *session_id, int64_t index, char **event_id,
+	    struct haos_error *);
+int	store_crypto_in_seen_add(struct store *, const char *room_id,
+	    const char *session_id, int64_t index, const char *event_id,
+	    int64_t origin_ts, struct haos_error *);
+/*
+ * Events waiting for a key (table undecryptable, reason an enum
+ * e2e_state): set, drop, those of one session; withheld marks the
+ * waiting events of a session that sender sent as E2E_WITHHELD (they
+ * keep waiting: a key may still come) and returns how many.
+ */
+int	store_crypto_in_waiting_set(struct store *, const char *event_id,
+	    const char *room_id, const char *session_id, int reason,
+	    struct haos_error *);
+int	store_crypto_in_waiting_drop(struct store *, const char *event_id,
+	    struct haos_error *);
+int	store_crypto_in_waiting_list(struct store *, const char *room_id,
+	    const char *session_id, char ***event_ids, size_t *,
+	    struct haos_error *);
+int	store_crypto_in_withheld(struct store *, const char *room_id,
+	    const char *session_id, const char *sender, struct haos_error *);
+/* A stored event's wire parts, to decrypt it in place: 1, 0, -1. */
+int	store_crypto_in_event_get(struct store *, const char *event_id,
+	    char **sender, int64_t *ts, char **content, struct haos_error *);
+/*
+ * Rewrite a stored event once decrypted (or its e2e state alone, with
+ * type NULL): type, content and the relation columns, which come from
+ * the new content.
+ */
+int	store_crypto_in_event_set(struct store *, const char *event_id,
+	    const struct store_event *, int e2e, struct haos_error *);
+
+/*
  * To-device events (store-to-device.c).  Ingest keeps every to_device
  * event of a /sync response inside the transaction that writes its
  * next_batch; the crypto layer lists them (either connection) and
@@ -303,6 +399,9 @@ int64_t	store_to_device_add(struct store *, const char *type,
 int	store_to_device_list(struct store *, int64_t after_id, size_t max,
 	    struct to_device_row **, size_t *, struct haos_error *);
 int	store_to_device_delete(struct store *, int64_t upto_id,
+	    struct haos_error *);
+/* Forget the one kept to-device event id (consumed out of order). */
+int	store_to_device_remove(struct store *, int64_t id,
 	    struct haos_error *);
 void	store_to_device_rows_free(struct to_device_row *, size_t);
 

@@ -286,6 +286,28 @@ crypto_olm_free(struct crypto_olm *s)
 	free(s);
 }
 
+char *
+crypto_engine_digest(const char *msg, size_t len)
+{
+	OlmUtility	*u;
+	void		*mem;
+	char		*out;
+	size_t		 n;
+
+	mem = xmalloc(olm_utility_size());
+	u = olm_utility(mem);
+	n = olm_sha256_length(u);
+	out = xmalloc(n + 1);
+	if (olm_sha256(u, msg, len, out, n) == olm_error())
+		n = 0;		/* only with a short output buffer */
+	out[n] = '\0';
+	if (n > 16)
+		out[16] = '\0';
+	olm_clear_utility(u);
+	free(mem);
+	return out;
+}
+
 int
 crypto_account_remove_otks(struct crypto_account *a, struct crypto_olm *s,
     struct haos_error *err)

@@ -340,7 +340,6 @@ store_setup(void)
 	st = store_open(path, STORE_RW, &err);
 	ck_assert_msg(st != NULL, "%s", err.msg);
 	free(path);
-	ingest_to_device_hook = NULL;
 }
 
 static void

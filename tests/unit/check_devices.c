@@ -37,7 +37,6 @@ setup(void)
 	ck_assert_ptr_nonnull(acct);
 	acct2 = crypto_account_new(&err);
 	ck_assert_ptr_nonnull(acct2);
-	ingest_to_device_hook = NULL;
 }
 
 static void

@@ -34,7 +34,6 @@ setup(void)
 	text = store_open(path, STORE_RW, &err);
 	ck_assert_msg(text != NULL, "%s", err.msg);
 	free(path);
-	ingest_to_device_hook = NULL;
 }
 
 static void

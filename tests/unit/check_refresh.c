@@ -211,7 +211,6 @@ store_setup(void)
 	st = store_open(path, STORE_RW, &err);
 	ck_assert_msg(st != NULL, "%s", err.msg);
 	free(path);
-	ingest_to_device_hook = NULL;
 	sync_text("{\"next_batch\":\"n0\",\"rooms\":{\"join\":{"
 	    SPACE(SA, A1) "," SPACE(SB, B1) "," CHANNEL(A1, SA) ","
 	    CHANNEL(A2, SA) "," CHANNEL(B1, SB) "}}}");
