@@ -1,6 +1,7 @@
 /*
  * Encrypted sending on the test homeserver (issue #15 Step 5): haos's
- * net thread as alice; bob's device is played by this test with an
+ * net thread as alice, another haos net thread as dan (who decrypts
+ * with the receiving side); bob's device is played by this test with an
  * account of its own (device keys and one-time keys uploaded, to-device
  * messages decrypted), so that what the server carries is checked
  * byte for byte: only m.room.encrypted, keys over Olm, a retry with the
@@ -380,16 +381,17 @@ newest_decrypted(struct peer *bob, const char *room, const char *key)
 
 START_TEST(test_send_encrypted)
 {
-	struct hs_user		 a, b, c;
+	struct hs_user		 a, b, c, d;
 	struct peer		 bob, carol;
 	json_t			*wh = NULL;
 	struct notify		*nt;
-	struct net		*n;
-	sqlite3			*db;
+	struct net		*n, *dn;
+	struct notify		*dnt;
+	sqlite3			*db, *ddb;
 	json_t			*body, *r, *keys, *reqs, *q, *pl, *put[2];
 	const char		*key, *path;
 	char			*store, *dir, *kp, *la, *lb, *lc, *room, *txn;
-	char			*csince = NULL, *ts1, *ts2;
+	char			*csince = NULL, *ts1, *ts2, *ld, *dstore, *dkp;
 	char			*s1, *s2, *s3, *sid, *text, *wire, *msg;
 	size_t			 i, nput;
 	double			 end;
@@ -401,10 +403,13 @@ START_TEST(test_send_encrypted)
 	ck_assert_int_eq(hs_register(&hs, lb, &b), 0);
 	lc = hs_unique("carol");
 	ck_assert_int_eq(hs_register(&hs, lc, &c), 0);
+	ld = hs_unique("dan");
+	ck_assert_int_eq(hs_register(&hs, ld, &d), 0);
 	peer_init(&bob, &b, 10);
 	peer_init(&carol, &c, 0);	/* no key to claim */
-	body = json_pack("{s:s,s:[s,s],s:[{s:s,s:s,s:{s:s}}]}", "preset",
-	    "private_chat", "invite", b.user_id, c.user_id, "initial_state",
+	body = json_pack("{s:s,s:[s,s,s],s:[{s:s,s:s,s:{s:s}}]}", "preset",
+	    "private_chat", "invite", b.user_id, c.user_id, d.user_id,
+	    "initial_state",
 	    "type",
 	    "m.room.encryption", "state_key", "", "content", "algorithm",
 	    "m.megolm.v1.aes-sha2");
@@ -423,6 +428,9 @@ START_TEST(test_send_encrypted)
 	r = hs_call(&hs, c.token, "POST", text, body, &st);
 	ck_assert_int_eq(st, 200);
 	json_decref(r);
+	r = hs_call(&hs, d.token, "POST", text, body, &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(r);
 	json_decref(body);
 	free(text);
 	ck_assert_uint_eq(count_to_device(&c, &csince, "m.room_key.withheld",
@@ -433,6 +441,18 @@ START_TEST(test_send_encrypted)
 	*strrchr(dir, '/') = '\0';
 	kp = xasprintf("%s/pickle-key", dir);
 	nt = notify_new();
+	/* Dan runs haos too: his device keys and one-time keys go up. */
+	dstore = tmp_store();
+	dkp = xstrdup(dstore);
+	*strrchr(dkp, '/') = '\0';
+	text = dkp;
+	dkp = xasprintf("%s/pickle-key", text);
+	free(text);
+	dnt = notify_new();
+	dn = start_net_keys(&d, dstore, dkp, dnt, 10);
+	ddb = db_open(dstore);
+	db_wait(ddb, "SELECT count(*) >= 1 FROM kv WHERE key = ?1",
+	    "olm_device_keys", "1", 20);
 	n = start_net_keys(&a, store, kp, nt, 10);
 	db = db_open(store);
 	db_wait(db, "SELECT count(*) FROM rooms WHERE room_id = ?1", room, "1",
@@ -465,7 +485,7 @@ START_TEST(test_send_encrypted)
 	/* The whole member list was fetched (the sync lazy-loads it). */
 	db_wait(db, "SELECT group_concat(m.membership) FROM members m JOIN "
 	    "rooms r ON r.id = m.room WHERE r.room_id = ?1", room,
-	    "join,join,join", 20);
+	    "join,join,join,join", 20);
 
 	/* Then shared with bob, sent encrypted, and bob decrypts it. */
 	db_wait(db, "SELECT state FROM outbox WHERE content LIKE '%wait%'",
@@ -487,6 +507,13 @@ START_TEST(test_send_encrypted)
 	    "top secret 1");
 	json_decref(pl);
 	json_decref(keys);
+	/* Dan's haos decrypts it into his timeline; alice's reads her echo. */
+	db_wait(ddb, "SELECT count(*) FROM events WHERE type = "
+	    "'m.room.message' AND e2e = 1 AND json_extract(content, "
+	    "'$.body') = ?1", "top secret 1", "1", 20);
+	db_wait(db, "SELECT count(*) FROM events WHERE type = "
+	    "'m.room.message' AND e2e = 1 AND json_extract(content, "
+	    "'$.body') = ?1", "top secret 1", "1", 20);
 	/* Carol's device has no key to claim: m.no_olm, in the clear. */
 	ck_assert_uint_eq(count_to_device(&c, &csince, "m.room_key.withheld",
 	    &wh), 1);
@@ -572,6 +599,9 @@ START_TEST(test_send_encrypted)
 	    "message 101");
 	json_decref(pl);
 	json_decref(keys);
+	db_wait(ddb, "SELECT count(*) FROM events WHERE type = "
+	    "'m.room.message' AND e2e = 1 AND json_extract(content, "
+	    "'$.body') = ?1", "message 101", "1", 20);
 
 	/* Bob leaves: the next message has a session bob never receives. */
 	text = xasprintf("/_matrix/client/v3/rooms/%s/leave", room);
@@ -588,14 +618,20 @@ START_TEST(test_send_encrypted)
 	free(txn);
 	ck_assert_str_ne(s3, s2);
 	ck_assert_str_ne(s3, s1);
+	/* Dan, still in the room, has the new session. */
+	db_wait(ddb, "SELECT count(*) FROM events WHERE type = "
+	    "'m.room.message' AND e2e = 1 AND json_extract(content, "
+	    "'$.body') = ?1", "after bob left", "1", 20);
 	keys = peer_room_keys(&bob);
 	ck_assert_ptr_null(find_key(keys, s3));
 	ck_assert_uint_eq(json_array_size(keys), 0);
 	json_decref(keys);
-	text = db_text(db, "SELECT count(*) FROM megolm_out_shared WHERE "
-	    "session_id = ?1 AND withheld_code IS NULL", s3);
-	ck_assert_str_eq(text, "0");
-	free(text);
+	text = sqlite3_mprintf("SELECT group_concat(user_id) FROM "
+	    "megolm_out_shared WHERE session_id = ?1 AND withheld_code IS "
+	    "NULL AND user_id != %Q", d.user_id);
+	ts1 = db_text(db, text, s3);
+	ck_assert_ptr_null(ts1);	/* dan only: bob got nothing */
+	sqlite3_free(text);
 	/* m.no_olm went to carol once, not once per session. */
 	ck_assert_uint_eq(count_to_device(&c, &csince, "m.room_key.withheld",
 	    NULL), 0);
@@ -641,7 +677,14 @@ START_TEST(test_send_encrypted)
 	free(ts2);
 
 	net_stop(n);
+	net_stop(dn);
 	sqlite3_close(db);
+	sqlite3_close(ddb);
+	notify_free(dnt);
+	hs_user_free(&d);
+	free(ld);
+	free(dstore);
+	free(dkp);
 	notify_free(nt);
 	peer_free(&bob);
 	peer_free(&carol);
