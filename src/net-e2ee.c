@@ -477,9 +477,13 @@ net_e2ee_wire(struct net *n, const struct outbox_row *o, char **type,
 	*type = *content = NULL;
 	if (o->state_key != NULL || strcmp(o->type, "m.room.redaction") == 0)
 		return 1;	/* in the clear, as the spec says */
-	if (store_crypto_out_wire(n->store, o->txn_id, type, content,
-	    &e) != 0)
+	rc = store_crypto_out_wire(n->store, o->txn_id, type, content, &e);
+	if (rc == 1)
 		return 1;	/* stored: the same bytes again */
+	if (rc == -1) {
+		log_error("net", "send %s: %s", o->txn_id, e.msg);
+		return 0;	/* never in the clear by mistake */
+	}
 	if (store_crypto_out_room(n->store, o->room_id, &encrypted, &enc,
 	    &vis, &e) == -1) {
 		log_error("net", "send %s: %s", o->txn_id, e.msg);
