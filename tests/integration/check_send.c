@@ -389,6 +389,7 @@ START_TEST(test_send_encrypted)
 	struct notify		*dnt;
 	sqlite3			*db, *ddb;
 	json_t			*body, *r, *keys, *reqs, *q, *pl, *put[2];
+	struct job		*j;
 	const char		*key, *path;
 	char			*store, *dir, *kp, *la, *lb, *lc, *room, *txn;
 	char			*csince = NULL, *ts1, *ts2, *ld, *dstore, *dkp;
@@ -577,8 +578,61 @@ START_TEST(test_send_encrypted)
 	ck_assert_str_eq(text, "3");
 	free(text);
 
+	/*
+	 * Stopped after the encryption, its PUT still out: the next start
+	 * sends the stored ciphertext under the same txn id, and the
+	 * session does not move on (E2EE.md 0.6, riot-android#764).
+	 */
+	r = hs_call(&hs, NULL, "DELETE", "/_test/requests", NULL, &st);
+	json_decref(r);
+	ck_assert_int_eq(hs_faults(&hs, "{\"faults\": [{\"action\": "
+	    "\"delay\", \"method\": \"PUT\", \"path\": "
+	    "\"/send/m.room.encrypted/\", \"ms\": 3000, \"count\": 1}]}"),
+	    0);
+	body = json_pack("{s:s,s:s}", "msgtype", "m.text", "body",
+	    "across a restart");
+	text = json_xdumps_take(body);
+	j = net_job_send(room, "m.room.message", text);
+	free(text);
+	j->txn_id = matrix_txn_id();
+	txn = xstrdup(j->txn_id);
+	net_submit(n, j);
+	db_wait(db, "SELECT state || (wire_content IS NOT NULL) FROM outbox "
+	    "WHERE txn_id = ?1", txn, "sending1", 20);
+	usleep(300 * 1000);	/* the PUT is out, held by the server */
+	net_stop(n);
+	n = start_net_keys(&a, store, kp, nt, 10);
+	db_wait(db, "SELECT state FROM outbox WHERE txn_id = ?1", txn, "sent",
+	    30);
+	wire = db_text(db, "SELECT wire_content FROM outbox WHERE txn_id = ?1",
+	    txn);
+	sleep(3);	/* the held request is logged once it has run */
+	reqs = hs_call(&hs, NULL, "GET", "/_test/requests", NULL, &st);
+	nput = 0;
+	for (i = 0; i < json_array_size(json_get_arr(reqs, "requests")); i++) {
+		q = json_array_get(json_get_arr(reqs, "requests"), i);
+		path = json_get_str(q, "path", "");
+		if (strstr(path, "/send/") == NULL)
+			continue;
+		ck_assert_msg(strstr(path, txn) != NULL, "%s", path);
+		ck_assert_uint_lt(nput, 2);
+		put[nput++] = json_object_get(q, "body");
+	}
+	ck_assert_uint_eq(nput, 2);
+	body = json_loads(wire, 0, NULL);
+	ck_assert(json_equal(put[0], body));
+	ck_assert(json_equal(put[1], body));
+	json_decref(body);
+	json_decref(reqs);
+	free(wire);
+	free(txn);
+	text = db_text(db, "SELECT msg_count FROM megolm_out WHERE room_id = "
+	    "?1", room);
+	ck_assert_str_eq(text, "4");
+	free(text);
+
 	/* The 101st message of a session goes with a new one. */
-	for (k = 4; k <= 100; k++) {
+	for (k = 5; k <= 100; k++) {
 		msg = xasprintf("message %d", k);
 		txn = send_wait(n, db, room, msg);
 		sid = wire_session(db, txn);
