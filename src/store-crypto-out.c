@@ -265,9 +265,9 @@ store_crypto_out_share_add(struct store *s, const char *session_id,
     const char *user_id, const char *device_id, int64_t first_index,
     const char *withheld_code, struct haos_error *err)
 {
-	static const char	*sql = "INSERT OR IGNORE INTO megolm_out_shared "
-	    "(session_id, user_id, device_id, first_index, withheld_code) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char	*sql = "INSERT OR IGNORE INTO "
+	    "megolm_out_shared (session_id, user_id, device_id, first_index, "
+	    "withheld_code) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 	return store_run(s, err, "megolm shared", sql, "tttit", session_id,
 	    user_id, device_id, first_index, withheld_code);

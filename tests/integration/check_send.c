@@ -50,7 +50,8 @@ peer_init(struct peer *p, struct hs_user *u, size_t notks)
 	p->acct = crypto_account_new(&err);
 	ck_assert_ptr_nonnull(p->acct);
 	dk = matrix_device_keys(u->user_id, u->device_id,
-	    crypto_account_curve25519(p->acct), crypto_account_ed25519(p->acct));
+	    crypto_account_curve25519(p->acct),
+	    crypto_account_ed25519(p->acct));
 	ck_assert_int_eq(crypto_sign_json(p->acct, dk, u->user_id,
 	    u->device_id, &err), 0);
 	if (notks > 0)
@@ -360,7 +361,8 @@ newest_decrypted(struct peer *bob, const char *room, const char *key)
 	for (i = 0; i < json_array_size(json_get_arr(r, "chunk")); i++) {
 		ev = json_array_get(json_get_arr(r, "chunk"), i);
 		/* Never a message in the clear. */
-		ck_assert_str_ne(json_get_str(ev, "type", ""), "m.room.message");
+		ck_assert_str_ne(json_get_str(ev, "type", ""),
+		    "m.room.message");
 		if (pl != NULL || strcmp(json_get_str(ev, "type", ""),
 		    "m.room.encrypted") != 0)
 			continue;

@@ -102,7 +102,8 @@ due(const struct crypto_out_state *o, const char *enc, const char *vis,
     size_t nd, int64_t now, const char **why)
 {
 	static const struct crypto_shared shared[] = {
-		{ "@me:hs", "OTHER" }, { "@bob:hs", "B1" }, { "@carol:hs", "C1" }
+		{ "@me:hs", "OTHER" }, { "@bob:hs", "B1" },
+		{ "@carol:hs", "C1" }
 	};
 	struct haos_error	 err = { 0 };
 	struct crypto_policy	 p;
