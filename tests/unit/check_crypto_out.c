@@ -3,11 +3,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "haos/crypto-out.h"
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/matrix.h"
+#include "haos/store.h"
+#include "haos/store-crypto-out.h"
 #include "haos/xmalloc.h"
 
 static const struct crypto_member members[] = {
@@ -392,6 +395,66 @@ START_TEST(test_withheld)
 }
 END_TEST
 
+/* The pickle store_crypto_out_olm() picks for peer "P". */
+static char *
+picked(struct store *st)
+{
+	struct haos_error	 err = { 0 };
+	char			*p = NULL;
+
+	ck_assert_int_eq(store_crypto_out_olm(st, "P", &p, &err), 1);
+	return p;
+}
+
+/* Send with the session that most recently received, else the newest. */
+START_TEST(test_olm_choice)
+{
+	struct haos_error	 err = { 0 };
+	struct store		*st;
+	char			*dir, *path, *p;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/cache.db", dir);
+	st = store_open(path, STORE_RW, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_crypto_out_olm(st, "P", &p, &err), 0);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_crypto_out_olm_put(st, "S1", "P", "p1", &err),
+	    0);
+	ck_assert_int_eq(store_crypto_out_olm_put(st, "X", "Q", "q", &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	usleep(5000);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_crypto_out_olm_put(st, "S2", "P", "p2", &err),
+	    0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	p = picked(st);
+	ck_assert_str_eq(p, "p2");	/* none received: the newest */
+	free(p);
+	usleep(5000);
+	/* A message arrives on S1 (the receiving side's write). */
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_crypto_in_olm_put(st, "S1", "P", "p1b", NULL,
+	    &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	usleep(5000);
+	/* Sending on S2, or a newer session of ours, does not outrank it. */
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_crypto_out_olm_put(st, "S2", "P", "p2b", &err),
+	    0);
+	ck_assert_int_eq(store_crypto_out_olm_put(st, "S3", "P", "p3", &err),
+	    0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	p = picked(st);
+	ck_assert_str_eq(p, "p1b");
+	free(p);
+	store_close(st);
+	test_rmtree(dir);
+	free(dir);
+	free(path);
+}
+END_TEST
+
 Suite *
 suite_crypto_out(void)
 {
@@ -405,6 +468,7 @@ suite_crypto_out(void)
 	tcase_add_test(tc, test_olm_payload);
 	tcase_add_test(tc, test_megolm_content);
 	tcase_add_test(tc, test_withheld);
+	tcase_add_test(tc, test_olm_choice);
 	suite_add_tcase(s, tc);
 	return s;
 }
