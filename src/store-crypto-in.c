@@ -245,13 +245,15 @@ store_crypto_in_waiting_set(struct store *s, const char *event_id,
     const char *room_id, const char *session_id, int reason,
     struct haos_error *err)
 {
+	/* Waiting says least: it never overwrites a reason (withheld). */
 	static const char	*sql = "INSERT INTO undecryptable (event_id, "
 	    "room_id, session_id, reason, since_ts) VALUES (?1, ?2, ?3, ?4, "
 	    "?5) ON CONFLICT (event_id) DO UPDATE SET reason = "
-	    "excluded.reason";
+	    "excluded.reason WHERE excluded.reason != ?6";
 
-	return store_run(s, err, "undecryptable", sql, "tttii", event_id,
-	    room_id, session_id, (int64_t)reason, store_now_ms());
+	return store_run(s, err, "undecryptable", sql, "tttiii", event_id,
+	    room_id, session_id, (int64_t)reason, store_now_ms(),
+	    (int64_t)E2E_WAITING);
 }
 
 int

@@ -30,8 +30,9 @@
  * Unsolicited to-device traffic must not be a decryption oracle (E2EE.md
  * §A): per sender key and batch, at most CRYPTO_IN_NEW_PER_PEER new
  * inbound sessions are tried and CRYPTO_IN_MSGS_PER_PEER messages
- * decrypted; the rest is dropped and logged.  A batch is one /sync (or
- * one crypto_in_retry()).
+ * decrypted, and CRYPTO_IN_NEW_PER_BATCH new sessions in all (a sender
+ * may make up keys); the rest is dropped and logged.  A batch is one
+ * /sync (or one crypto_in_retry()).
  *
  * Nothing decrypted is logged: types, ids and user ids only.
  */
@@ -54,6 +55,7 @@
 #define CRYPTO_IN_RECENT	16	/* message digests kept a session */
 #define CRYPTO_IN_NEW_PER_PEER	3	/* new inbound sessions a batch */
 #define CRYPTO_IN_MSGS_PER_PEER	100	/* Olm messages a batch */
+#define CRYPTO_IN_NEW_PER_BATCH	20	/* new inbound sessions, all peers */
 
 /* What a batch has spent on one sender key. */
 struct crypto_in_peer {
@@ -70,6 +72,7 @@ struct crypto_in_batch {
 	struct haos_error		*err;
 	struct crypto_in_peer		*peers;
 	size_t				 npeers;
+	int				 sessions;	/* new, all peers */
 	int				 changed;	/* rooms */
 };
 
@@ -163,7 +166,8 @@ crypto_in_olm_new(struct crypto_in_batch *b, struct crypto_in_peer *peer,
 	int			 rc;
 
 	*res = CRYPTO_IN_DROPPED;
-	if (peer->sessions++ >= CRYPTO_IN_NEW_PER_PEER) {
+	if (peer->sessions++ >= CRYPTO_IN_NEW_PER_PEER ||
+	    b->sessions++ >= CRYPTO_IN_NEW_PER_BATCH) {
 		log_warn("crypto", "Olm: new sessions from %s over the cap of "
 		    "this batch: message dropped", sender_key);
 		return 0;
@@ -507,7 +511,7 @@ crypto_in_apply(struct crypto_in_batch *b, const char *sender,
 	if (strcmp(type, "m.room_key.withheld") == 0)
 		return crypto_in_withheld(b, sender, c);
 	if (strcmp(type, "m.dummy") != 0)
-		log_info("crypto", "%s over Olm from %s: not handled", type,
+		log_info("crypto", "an Olm payload from %s: not handled",
 		    sender);
 	return 0;
 }

@@ -10,7 +10,8 @@
  * the store: an index seen with another event id is a replay
  * (E2E_REPLAY); the same event again (a re-fetch, a restart) is fine.
  * Types that only ever travel over Olm (room keys, secrets) are refused
- * inside Megolm (CVE-2022-39251).  The cleartext m.relates_to is the
+ * inside Megolm (CVE-2022-39251), and so is a redaction (the server
+ * checked no power level for one it could not read).  The cleartext m.relates_to is the
  * one that counts; any copy inside the ciphertext is dropped.
  *
  * Events that may still decrypt (no key yet, or a key that starts after
@@ -144,6 +145,12 @@ crypto_room_open(struct crypto_keys *k, struct store *s, const char *room_id,
 	if (crypto_room_olm_only(type)) {
 		log_warn("crypto", "%s: event %s: %s inside Megolm ignored",
 		    room_id, event_id, type);
+		goto out;
+	}
+	/* The server authorised no redaction it could not read. */
+	if (strcmp(type, "m.room.redaction") == 0) {
+		log_warn("crypto", "%s: event %s: an encrypted redaction "
+		    "ignored", room_id, event_id);
 		goto out;
 	}
 	rc = store_crypto_in_seen(s, room_id, session_id, index, &seen, err);

@@ -29,6 +29,7 @@ Suite	*suite_notify(void);
 Suite	*suite_olm(void);
 Suite	*suite_paths(void);
 Suite	*suite_presence(void);
+Suite	*suite_recv(void);
 Suite	*suite_refresh(void);
 Suite	*suite_render(void);
 Suite	*suite_sanitize(void);

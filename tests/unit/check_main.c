@@ -195,6 +195,7 @@ main(void)
 	srunner_add_suite(sr, suite_olm());
 	srunner_add_suite(sr, suite_paths());
 	srunner_add_suite(sr, suite_presence());
+	srunner_add_suite(sr, suite_recv());
 	srunner_add_suite(sr, suite_refresh());
 	srunner_add_suite(sr, suite_render());
 	srunner_add_suite(sr, suite_sanitize());
