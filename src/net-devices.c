@@ -5,7 +5,9 @@
  * encrypted room, and who the server says has new devices.  This file
  * asks /keys/query for the outdated ones, NET_DEVICES_BATCH at a time,
  * one request at a time, retried with the usual backoff, and stores the
- * answer through crypto-devices.c (checked, pinned) in one transaction.
+ * answer through crypto-devices.c (checked, pinned) in one transaction,
+ * in which the to-device events that waited for a sender's device are
+ * tried again (crypto_in_retry(), crypto-in.c).
  *
  * The race (spec, "Tracking the device list for a user"): a user marked
  * outdated again while the query was out (their changed_seq moved) is
@@ -17,6 +19,11 @@
  * /keys/changes from the token the device lists were followed to (kv
  * device_lists.token) to that sync's next_batch, for what a long gap
  * may have hidden.
+ *
+ * The sync lazy-loads members, so an encrypted room may not know all of
+ * its members: its whole list is asked for (net-members.c, one room at a
+ * time, each room at most once a minute) until ingest-members.c marks it
+ * complete, and the members it brings are tracked like any other.
  *
  * Nothing is asked before the first /sync of a run is stored (the
  * tracked users may be behind), nor without a device identity.
@@ -36,6 +43,7 @@
 #include "haos/xmalloc.h"
 
 #define NET_DEVICES_BATCH	100	/* users per /keys/query */
+#define NET_DEVICES_MEMBERS_MS	60000	/* a room's /members, at most */
 #define NET_DEVICES_QUERY	0	/* net_req.page: a /keys/query */
 #define NET_DEVICES_CHANGES	1	/* a /keys/changes */
 
@@ -111,6 +119,75 @@ void
 net_devices_synced(struct net *n)
 {
 	n->dev_due = 1;
+	n->dev_members_due = 1;
+}
+
+/* Whether room_id's members were asked for in the last minute. */
+static int
+net_devices_tried(struct net *n, const char *room_id, int64_t now)
+{
+	size_t	 i;
+
+	for (i = 0; i < n->dev_ntried; i++) {
+		if (strcmp(n->dev_tried[i].room_id, room_id) == 0)
+			return now - n->dev_tried[i].since <
+			    NET_DEVICES_MEMBERS_MS;
+	}
+	return 0;
+}
+
+static void
+net_devices_set_tried(struct net *n, const char *room_id, int64_t now)
+{
+	size_t	 i;
+
+	for (i = 0; i < n->dev_ntried; i++) {
+		if (strcmp(n->dev_tried[i].room_id, room_id) == 0)
+			break;
+	}
+	if (i == n->dev_ntried) {
+		n->dev_tried = xrealloc(n->dev_tried, (n->dev_ntried + 1) *
+		    sizeof *n->dev_tried);
+		n->dev_tried[n->dev_ntried++].room_id = xstrdup(room_id);
+	}
+	n->dev_tried[i].since = now;
+}
+
+/*
+ * The whole member list of an encrypted room that lacks it: one room at
+ * a time, the most recently active first.
+ */
+static void
+net_devices_members(struct net *n, int64_t now)
+{
+	struct haos_error	 err;
+	char			**rooms;
+	size_t			 i, nrooms;
+
+	if (n->dev_members != NULL) {
+		if (net_members_fetching(n, n->dev_members))
+			return;
+		xfree(n->dev_members);
+		n->dev_members_due = 1;
+	}
+	if (!n->dev_members_due)
+		return;
+	n->dev_members_due = 0;
+	if (store_devices_partial_rooms(n->store, &rooms, &nrooms,
+	    &err) == -1) {
+		log_error("net", "device lists: %s", err.msg);
+		return;
+	}
+	for (i = 0; i < nrooms; i++) {
+		if (net_devices_tried(n, rooms[i], now))
+			continue;
+		net_devices_set_tried(n, rooms[i], now);
+		if (net_members_fetch(n, rooms[i])) {
+			n->dev_members = xstrdup(rooms[i]);
+			break;
+		}
+	}
+	store_tracked_free(rooms, NULL, nrooms);
 }
 
 /* Forget the users of the query out. */
@@ -150,7 +227,10 @@ net_devices_pump(struct net *n, int64_t now)
 	struct haos_error	 err;
 
 	if (n->keys == NULL || !n->caught_up || n->since == NULL ||
-	    n->dev_in_flight || n->auth_failed || now < n->dev_next_at)
+	    n->auth_failed)
+		return;
+	net_devices_members(n, now);
+	if (n->dev_in_flight || now < n->dev_next_at)
 		return;
 	if (n->dev_changes_from != NULL) {
 		log_debug("net", "device lists: changes since the last run");
@@ -184,9 +264,14 @@ struct net_devices_stats {
 	size_t		 moved;		/* changed while the query was out */
 	size_t		 failed;	/* not in the answer */
 	int		 refused;
+	int		 rooms;		/* decrypted into by crypto_in_retry() */
 };
 
-/* Store the answer for each user of the query whose changed_seq held. */
+/*
+ * Store the answer for each user of the query whose changed_seq held;
+ * then the to-device events kept for want of a sender's device are tried
+ * again (crypto_in_retry()), in the same transaction.
+ */
 static int
 net_devices_apply(struct net *n, void *arg, struct haos_error *err)
 {
@@ -218,7 +303,10 @@ net_devices_apply(struct net *n, void *arg, struct haos_error *err)
 			return -1;
 		st->stored++;
 	}
-	return 0;
+	if (st->stored == 0)
+		return 0;
+	st->rooms = crypto_in_retry(n->keys, n->store, NULL, err);
+	return st->rooms == -1 ? -1 : 0;
 }
 
 static void
@@ -230,14 +318,18 @@ net_devices_query_done(struct net *n, const struct http_resp *resp)
 	memset(&st, 0, sizeof st);
 	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
 	st.answer = root;
-	if (net_devices_txn(n, "query", net_devices_apply, &st) == -1)
+	if (net_devices_txn(n, "query", net_devices_apply, &st) == -1) {
 		st.failed = n->dev_nusers;
+		st.rooms = 0;
+		net_keys_reload(n);	/* what the retry did is rolled back */
+	}
 	json_decref(root);
 	log_info("net", "device lists: %zu users stored, %zu changed while "
 	    "asked, %zu not answered, %d devices refused", st.stored,
 	    st.moved, st.failed, st.refused);
 	if (st.stored > 0)
-		notify_post(n->cfg.notify, NOTIFY_MEMBERS);
+		notify_post(n->cfg.notify, NOTIFY_MEMBERS | (st.rooms > 0 ?
+		    NOTIFY_TIMELINE : 0));
 	n->dev_due = 1;
 	if (st.failed > 0) {
 		n->dev_attempt++;
@@ -277,9 +369,11 @@ net_devices_changes_done(struct net *n, const struct http_resp *resp)
 	int	 rc;
 
 	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
-	rc = net_devices_txn(n, "changes", net_devices_changes_apply, root);
+	rc = !json_is_object(root) ? -1 : net_devices_txn(n, "changes",
+	    net_devices_changes_apply, root);
 	json_decref(root);
 	if (rc == -1) {
+		log_warn("net", "device lists: /keys/changes not stored");
 		n->dev_attempt++;
 		n->dev_next_at = net_now_ms() + http_backoff_ms(n->dev_attempt,
 		    &n->seed);
@@ -328,6 +422,13 @@ net_devices_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 void
 net_devices_free(struct net *n)
 {
+	size_t	 i;
+
 	net_devices_clear(n);
 	xfree(n->dev_changes_from);
+	xfree(n->dev_members);
+	for (i = 0; i < n->dev_ntried; i++)
+		free(n->dev_tried[i].room_id);
+	xfree(n->dev_tried);
+	n->dev_ntried = 0;
 }

@@ -145,6 +145,11 @@ struct net {
 	int64_t			*dev_seqs;	/* their changed_seq then */
 	size_t			 dev_nusers;
 	char			*dev_changes_from; /* /keys/changes due */
+	char			*dev_members;	/* its /members asked for */
+	int			 dev_members_due; /* look for such rooms */
+	struct net_space	*dev_tried;	/* rooms whose members were
+						   asked for, and when */
+	size_t			 dev_ntried;
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -271,5 +276,7 @@ int	net_members_complete(struct net *, const char *room_id);
 void	net_members_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_members_free(struct net *);
+int	net_members_fetch(struct net *, const char *room_id);
+int	net_members_fetching(struct net *, const char *room_id);
 
 #endif

@@ -85,6 +85,29 @@ net_members_start(struct net *n, const char *room_id)
 	log_debug("net", "members of %s asked for", room_id);
 }
 
+/*
+ * Fetch room_id's members for the device lists (net-devices.c: an
+ * encrypted room must know all its members): 1 if a request is out for
+ * it now (this one or an earlier one), 0 if none could start.
+ */
+int
+net_members_fetch(struct net *n, const char *room_id)
+{
+	if (net_members_busy(n, room_id) == -1) {
+		if (n->auth_failed)
+			return 0;
+		net_members_start(n, room_id);
+	}
+	return net_members_busy(n, room_id) != -1;
+}
+
+/* Whether a /members request for room_id is out. */
+int
+net_members_fetching(struct net *n, const char *room_id)
+{
+	return net_members_busy(n, room_id) != -1;
+}
+
 /* The user opened room_id: fetch its members unless the cache has them. */
 void
 net_members_want(struct net *n, const char *room_id)

@@ -145,6 +145,25 @@ store_tracked_changed(struct store *s, const char *user_id,
 }
 
 /*
+ * A device of user_id is needed that the store does not have (an Olm
+ * message from an unknown device): tracked if not yet, and outdated
+ * with a new changed_seq either way, so a query already out does not
+ * count.  A user who shares no encrypted room with us is untracked again
+ * by the next membership change that involves them.
+ */
+int
+store_tracked_want(struct store *s, const char *user_id,
+    struct haos_error *err)
+{
+	static const char	*sql = "INSERT INTO tracked_users (user_id, "
+	    "outdated, changed_seq) VALUES (?1, 1, " DEV_NEXT_SEQ ") "
+	    "ON CONFLICT (user_id) DO UPDATE SET outdated = 1, "
+	    "changed_seq = excluded.changed_seq";
+
+	return store_run(s, err, "tracked users", sql, "t", user_id);
+}
+
+/*
  * We no longer share an encrypted room with user_id (device_lists.left,
  * a membership change): untracked, unless the store still has them as a
  * member to track, or they are ourselves.  Their devices stay.
@@ -524,6 +543,47 @@ store_devices_room(struct store *s, const char *room_id,
 	    "AND " DEV_QUALIFIES ") ORDER BY d.user_id, d.device_id";
 
 	return store_device_rows(s, sql, rows, n, err, "t", room_id);
+}
+
+/*
+ * Joined encrypted rooms whose member list the store does not know to be
+ * complete (no kv "members:ROOM" mark, ingest-members.c): the sync
+ * lazy-loads members, and the device lists need every one of them.
+ */
+int
+store_devices_partial_rooms(struct store *s, char ***rooms, size_t *n,
+    struct haos_error *err)
+{
+	static const char	*sql = "SELECT r.room_id FROM rooms r WHERE "
+	    "r.encrypted = 1 AND r.membership = 'join' AND NOT EXISTS "
+	    "(SELECT 1 FROM kv WHERE kv.key = 'members:' || r.room_id) "
+	    "ORDER BY r.last_ts DESC, r.room_id";
+	sqlite3_stmt		*st;
+	char			**arr = NULL;
+	size_t			 cap = 0;
+	int			 rc;
+
+	store_check(s);
+	*rooms = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			arr = xrealloc(arr, cap * sizeof *arr);
+		}
+		arr[(*n)++] = store_col_str(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_tracked_free(arr, NULL, *n);
+		*n = 0;
+		return store_fail(s, err, "devices");
+	}
+	*rooms = arr;
+	return 0;
 }
 
 void

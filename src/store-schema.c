@@ -200,6 +200,9 @@ static const char schema_v6[] =
  * here is a raw key.  Written by the net thread only, in the transaction
  * of the /sync batch (or the request answer) that caused the change.
  *
+ * members_user: whether a user is still in an encrypted room, asked at
+ * each membership change (store-devices.c), without a scan of members.
+ *
  * events.e2e says what decryption made of a timeline event: 0 never
  * encrypted, 1 decrypted (type and content are the plaintext's, with
  * the cleartext m.relates_to), >= 2 still m.room.encrypted with the
@@ -286,6 +289,7 @@ static const char schema_v7[] =
 	" deleted INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (user_id, device_id)) WITHOUT ROWID;"
 	"CREATE INDEX devices_curve ON devices (curve25519);"
+	"CREATE INDEX members_user ON members (user_id);"
 	"CREATE TABLE device_warnings ("
 	" user_id TEXT NOT NULL,"
 	" device_id TEXT NOT NULL,"

@@ -247,6 +247,8 @@ int	store_tracked_changed(struct store *, const char *user_id,
 	    struct haos_error *);
 int	store_tracked_left(struct store *, const char *user_id,
 	    struct haos_error *);
+int	store_tracked_want(struct store *, const char *user_id,
+	    struct haos_error *);
 int	store_tracked_all_outdated(struct store *, struct haos_error *);
 int	store_tracked_outdated(struct store *, size_t max, char ***users,
 	    int64_t **seqs, size_t *, struct haos_error *);
@@ -288,6 +290,8 @@ int	store_devices_current(struct store *, const char *room_id,
 	    int *current, struct haos_error *);
 int	store_devices_room(struct store *, const char *room_id,
 	    struct device_row **, size_t *, struct haos_error *);
+int	store_devices_partial_rooms(struct store *, char ***room_ids,
+	    size_t *, struct haos_error *);
 void	device_row_free(struct device_row *);
 void	device_rows_free(struct device_row *, size_t);
 void	device_warnings_free(struct device_warning *, size_t);

@@ -506,6 +506,27 @@ START_TEST(test_device_lists)
 	ck_assert_int_eq(tracked(ALICE), 1);
 	ck_assert_int_eq(store_tracked_check(st, ALICE, seq, &err), 0);
 
+	/* A device wanted (an unknown Olm sender): tracked, a new seq. */
+	ck_assert_int_eq(store_tracked_outdated(st, 0, &users, &seqs, &n,
+	    &err), 0);
+	ck_assert_uint_eq(n, 1);
+	seq = seqs[0];			/* Alice's, tracked again */
+	store_tracked_free(users, seqs, n);
+	set_current(ALICE);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_tracked_want(st, ALICE, &err), 0);
+	ck_assert_int_eq(store_tracked_want(st, "@olm:h", &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	ck_assert_int_eq(tracked(ALICE), 1);
+	ck_assert_int_eq(tracked("@olm:h"), 1);
+	ck_assert_int_eq(store_tracked_check(st, ALICE, seq, &err), 0);
+	ck_assert_int_eq(store_tracked_outdated(st, 0, &users, &seqs, &n,
+	    &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(users[0], ALICE);
+	ck_assert_int_gt(seqs[0], seq);
+	store_tracked_free(users, seqs, n);
+
 	/* A sync without since: everyone outdated. */
 	set_current(ALICE);
 	ck_assert_int_eq(store_begin(st, &err), 0);

@@ -246,6 +246,33 @@ START_TEST(test_paths)
 }
 END_TEST
 
+/* The device-list requests: every user's devices, tokens escaped. */
+START_TEST(test_keys_requests)
+{
+	static const char *const users[] = { "@a:h", "@b:h" };
+	struct matrix_req	*r;
+	json_t			*b;
+
+	r = matrix_req_keys_query(users, 2);
+	ck_assert_str_eq(r->method, "POST");
+	ck_assert_str_eq(r->path, "/_matrix/client/v3/keys/query");
+	b = json_loads(r->body, 0, NULL);
+	ck_assert_uint_eq(json_object_size(json_object_get(b,
+	    "device_keys")), 2);
+	ck_assert(json_is_array(json_path(b, "device_keys.@a:h")));
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(b,
+	    "device_keys"), "@b:h")), 0);
+	json_decref(b);
+	matrix_req_free(r);
+	r = matrix_req_keys_changes("s1_2", "s 3&x");
+	ck_assert_str_eq(r->method, "GET");
+	ck_assert_str_eq(r->path, "/_matrix/client/v3/keys/changes?"
+	    "from=s1_2&to=s%203%26x");
+	ck_assert_ptr_null(r->body);
+	matrix_req_free(r);
+}
+END_TEST
+
 Suite *
 suite_matrix(void)
 {
@@ -263,6 +290,7 @@ suite_matrix(void)
 	tcase_add_test(tc, test_login_user_matches);
 	tcase_add_test(tc, test_json_helpers);
 	tcase_add_test(tc, test_paths);
+	tcase_add_test(tc, test_keys_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }
