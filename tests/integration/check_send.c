@@ -456,6 +456,10 @@ START_TEST(test_send_encrypted)
 	ddb = db_open(dstore);
 	db_wait(ddb, "SELECT count(*) >= 1 FROM kv WHERE key = ?1",
 	    "olm_device_keys", "1", 20);
+	/* Alice's /keys/query answers are slow (see below). */
+	ck_assert_int_eq(hs_faults(&hs, "{\"faults\": [{\"action\": "
+	    "\"delay\", \"path\": \"/keys/query\", \"ms\": 6000, "
+	    "\"count\": 50}]}"), 0);
 	n = start_net_keys(&a, store, kp, nt, 10);
 	db = db_open(store);
 	db_wait(db, "SELECT count(*) FROM rooms WHERE room_id = ?1", room, "1",
@@ -466,12 +470,9 @@ START_TEST(test_send_encrypted)
 
 	/*
 	 * Until the member list is whole and every device list current
-	 * (Step 4's /keys/query, slowed down here), the message waits,
+	 * (Step 4's /keys/query, slowed down above), the message waits,
 	 * unsent and not encrypted.
 	 */
-	ck_assert_int_eq(hs_faults(&hs, "{\"faults\": [{\"action\": "
-	    "\"delay\", \"path\": \"/keys/query\", \"ms\": 3000, "
-	    "\"count\": 20}]}"), 0);
 	r = hs_call(&hs, NULL, "DELETE", "/_test/requests", NULL, &st);
 	json_decref(r);
 	body = json_pack("{s:s,s:s}", "msgtype", "m.text", "body", "wait");
