@@ -539,6 +539,23 @@ matrix_req_keys_upload(json_t *device_keys, json_t *one_time_keys,
 	return matrix_req_json("POST", xstrdup(MX "/keys/upload"), b);
 }
 
+/* POST /keys/claim: {user: {device: "signed_curve25519"}} (taken). */
+struct matrix_req *
+matrix_req_keys_claim(json_t *one_time_keys)
+{
+	return matrix_req_json("POST", xstrdup(MX "/keys/claim"),
+	    json_pack("{s:o}", "one_time_keys", one_time_keys));
+}
+
+/* PUT /sendToDevice/TYPE/TXN with a {"messages": ...} body as stored. */
+struct matrix_req *
+matrix_req_send_to_device(const char *type, const char *txn_id,
+    const char *body)
+{
+	return matrix_req_take("PUT", matrix_path(MX "/sendToDevice/%s/%s",
+	    type, txn_id), body);
+}
+
 /*
  * POST /keys/query for every device of each of the n users: {"device_keys":
  * {user: [], ...}} (no timeout: the server's default).

@@ -21,6 +21,7 @@ struct outbox_row;
 #define NET_CHECKPOINT_FRAMES	1000	/* WAL pages worth copying back */
 #define NET_RECHECK_LIMIT	50	/* events per /messages page */
 #define NET_RECHECK_PAGES	4	/* pages at most, per row */
+#define NET_MEMBERS_E2EE_MS	2000	/* /members for a key share */
 #define NET_RECHECK_SKEW_MS	(2 * 60 * 1000)	/* our clock vs the server's */
 
 /*
@@ -107,6 +108,7 @@ struct net {
 	int			 members_tried;	/* asked for it since opened,
 						   or since its mark went */
 	int			 members_marked; /* its list was complete */
+	int64_t			 members_e2ee_at; /* next ask for encryption */
 	char			**recheck;	/* txn ids: see net-recheck.c */
 	size_t			 nrecheck;
 	int			 recheck_found;	/* decided since the last */
@@ -129,6 +131,12 @@ struct net {
 	unsigned int		 keys_gen;	/* uploads answered */
 	unsigned int		 sync_keys_gen;	/* keys_gen when /sync left */
 	int			 keys_epoch;	/* one more per new device */
+	int			 e2ee_claim_in_flight; /* see net-e2ee.c */
+	int			 e2ee_claim_attempt;
+	int64_t			 e2ee_claim_next_at;
+	int			 e2ee_todev_in_flight;
+	int			 e2ee_todev_attempt;
+	int64_t			 e2ee_todev_next_at;
 	int			 dev_due;	/* see net-devices.c */
 	int			 dev_in_flight;
 	int			 dev_attempt;
@@ -163,6 +171,9 @@ struct net_req {
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
 	char		*at;		/* NET_REQ_MEMBERS: since, or NULL */
+	char		*claim;		/* NET_REQ_CLAIM: the devices asked
+					   for (JSON); room_id NULL: to
+					   unwedge them */
 };
 
 enum {
@@ -175,6 +186,8 @@ enum {
 	NET_REQ_CHANNEL,
 	NET_REQ_MEMBERS,
 	NET_REQ_KEYS,
+	NET_REQ_CLAIM,
+	NET_REQ_TODEVICE,
 	NET_REQ_DEVICES
 };
 
@@ -240,6 +253,14 @@ void	net_keys_pump(struct net *, int64_t now);
 void	net_keys_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_keys_free(struct net *);
+/* net-e2ee.c: encrypted sends and unwedging (issue #15 Steps 5, 6) */
+int	net_e2ee_wire(struct net *, const struct outbox_row *, char **type,
+	    char **content);
+void	net_e2ee_pump(struct net *, int64_t now);
+void	net_e2ee_claim_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_e2ee_todev_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
 /* net-devices.c: the device lists of tracked users */
 void	net_devices_start(struct net *);
 void	net_devices_from_scratch(struct net *);
@@ -251,6 +272,7 @@ void	net_devices_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);
+int	net_members_complete(struct net *, const char *room_id);
 void	net_members_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_members_free(struct net *);

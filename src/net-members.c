@@ -153,6 +153,32 @@ net_members_pump(struct net *n)
 	net_members_start(n, room);
 }
 
+/*
+ * Encryption needs everyone (net-e2ee.c): 1 if room_id's list is
+ * complete, else 0, with a request started when none is out (at most
+ * one every NET_MEMBERS_E2EE_MS, so a failing one is not hammered).
+ */
+int
+net_members_complete(struct net *n, const char *room_id)
+{
+	struct haos_error	 err;
+	int64_t			 now;
+	int			 rc;
+
+	rc = ingest_members_complete(n->store, room_id, &err);
+	if (rc == -1)
+		log_error("net", "members of %s: %s", room_id, err.msg);
+	if (rc != 0)
+		return rc == 1;
+	now = net_now_ms();
+	if (n->auth_failed || net_members_busy(n, room_id) != -1 ||
+	    now < n->members_e2ee_at)
+		return 0;
+	n->members_e2ee_at = now + NET_MEMBERS_E2EE_MS;
+	net_members_start(n, room_id);
+	return 0;
+}
+
 static int
 net_members_same(const char *a, const char *b)
 {

@@ -61,14 +61,18 @@ net_outbox_send_row(struct net *n, struct net_room *nr, const struct outbox_row 
 {
 	struct haos_error	 e2;
 	struct net_req		*r;
-	char			*path;
+	char			*path, *wtype, *wire;
 
+	/* An encrypted room's row waits for its key share (net-e2ee.c). */
+	if (net_e2ee_wire(n, o, &wtype, &wire) != 1)
+		return;
 	if (strcmp(o->type, "m.room.redaction") == 0 && o->rel_target != NULL)
 		path = matrix_redact_path(o->room_id, o->rel_target, o->txn_id);
 	else if (o->state_key != NULL)
 		path = matrix_state_path(o->room_id, o->type, o->state_key);
 	else
-		path = matrix_send_path(o->room_id, o->type, o->txn_id);
+		path = matrix_send_path(o->room_id, wire != NULL ? wtype :
+		    o->type, o->txn_id);
 	if (o->state != OUTBOX_SENDING &&
 	    store_outbox_mark_sending(n->store, o->txn_id, &e2) == -1)
 		log_warn("net", "outbox: %s", e2.msg);
@@ -76,12 +80,14 @@ net_outbox_send_row(struct net *n, struct net_room *nr, const struct outbox_row 
 	r->kind = NET_REQ_SEND;
 	r->txn_id = xstrdup(o->txn_id);
 	r->room_id = xstrdup(o->room_id);
-	if (net_request(n, r, "PUT", path, o->content,
+	if (net_request(n, r, "PUT", path, wire != NULL ? wire : o->content,
 	    n->cfg.request_timeout_ms) == 0)
 		nr->in_flight = 1;
 	else
 		net_req_free(r);
 	free(path);
+	free(wtype);
+	free(wire);
 }
 
 /* Start the oldest unsent row of every room that has none in flight. */

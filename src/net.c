@@ -194,6 +194,7 @@ net_req_free(struct net_req *r)
 	free(r->room_id);
 	free(r->via);
 	free(r->at);
+	free(r->claim);
 	free(r);
 }
 
@@ -285,6 +286,12 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 		break;
 	case NET_REQ_KEYS:
 		net_keys_done(n, r, resp, err);
+		break;
+	case NET_REQ_CLAIM:
+		net_e2ee_claim_done(n, r, resp, err);
+		break;
+	case NET_REQ_TODEVICE:
+		net_e2ee_todev_done(n, r, resp, err);
 		break;
 	case NET_REQ_DEVICES:
 		net_devices_done(n, r, resp, err);
@@ -462,6 +469,7 @@ net_main(void *arg)
 		net_channels_pump(n);
 		net_members_pump(n);
 		net_keys_pump(n, now);
+		net_e2ee_pump(n, now);
 		net_devices_pump(n, now);
 
 		/* Sleep until the next retry is due, at most a second. */
@@ -473,6 +481,9 @@ net_main(void *arg)
 		if (n->keys_due && n->keys_next_at > now &&
 		    n->keys_next_at - now < wait)
 			wait = n->keys_next_at - now;
+		if (n->e2ee_todev_next_at > now &&
+		    n->e2ee_todev_next_at - now < wait)
+			wait = n->e2ee_todev_next_at - now;
 		if (n->dev_next_at > now && n->dev_next_at - now < wait)
 			wait = n->dev_next_at - now;
 		for (i = 0; i < n->nrooms; i++) {

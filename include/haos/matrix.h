@@ -115,6 +115,14 @@ struct matrix_req *matrix_req_keys_upload(json_t *device_keys,
  */
 struct matrix_req *matrix_req_keys_query(const char *const *users, size_t n);
 struct matrix_req *matrix_req_keys_changes(const char *from, const char *to);
+/*
+ * POST /keys/claim of one signed_curve25519 key per device (the object
+ * {user: {device: "signed_curve25519"}}, taken), and PUT /sendToDevice
+ * with a body the caller stored (the same on every retry).
+ */
+struct matrix_req *matrix_req_keys_claim(json_t *one_time_keys);
+struct matrix_req *matrix_req_send_to_device(const char *type,
+	    const char *txn_id, const char *body);
 json_t	*matrix_device_keys(const char *user_id, const char *device_id,
 	    const char *curve25519, const char *ed25519);
 json_t	*matrix_key_object(const char *key, int fallback);

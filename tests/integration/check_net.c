@@ -1235,6 +1235,7 @@ main(void)
 	srunner_add_suite(sr, suite_first_start());
 	srunner_add_suite(sr, suite_members());
 	srunner_add_suite(sr, suite_keys());
+	srunner_add_suite(sr, suite_send());
 	srunner_add_suite(sr, suite_device_lists());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -31,6 +31,7 @@ void		 backfill_whole(struct net *, struct notify *,
 Suite		*suite_first_start(void);	/* check_first_start.c */
 Suite		*suite_members(void);		/* check_members.c */
 Suite		*suite_keys(void);		/* check_keys.c */
+Suite		*suite_send(void);		/* check_send.c */
 Suite		*suite_device_lists(void);	/* check_devices.c */
 
 #endif

@@ -11,6 +11,7 @@ Suite	*suite_client(void);
 Suite	*suite_cmd(void);
 Suite	*suite_config(void);
 Suite	*suite_crypto(void);
+Suite	*suite_crypto_out(void);
 Suite	*suite_devices(void);
 Suite	*suite_conversation(void);
 Suite	*suite_editor(void);

@@ -177,6 +177,7 @@ main(void)
 	srunner_add_suite(sr, suite_cmd());
 	srunner_add_suite(sr, suite_config());
 	srunner_add_suite(sr, suite_crypto());
+	srunner_add_suite(sr, suite_crypto_out());
 	srunner_add_suite(sr, suite_devices());
 	srunner_add_suite(sr, suite_conversation());
 	srunner_add_suite(sr, suite_editor());
