@@ -121,6 +121,7 @@ check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-docs
 	$(MAKE) check-homeserver
+	$(MAKE) check-interop
 	$(MAKE) check-integration
 	$(MAKE) check-e2e
 	@echo "make check: all suites passed"

@@ -77,11 +77,13 @@ export class Peer {
     constructor(baseUrl, name, creds) {
         Object.assign(this, { baseUrl, name }, creds);
         this.client = null;
-        // Decryption failures as they happen: {eventId, roomId, sender, reason}.
+        // Decryption failures as they happen: {eventId, roomId, sender, ts, reason}.
         this.failures = [];
     }
 
     async start() {
+        // Messages sent before this device existed were never shared with it.
+        this.startedAt = Date.now();
         const client = sdk.createClient({
             baseUrl: this.baseUrl, userId: this.userId, deviceId: this.deviceId,
             accessToken: this.token, fetchFn: recordingFetch(this.name), logger: makeLogger(this.name),
@@ -95,7 +97,7 @@ export class Peer {
         client.on(MatrixEventEvent.Decrypted, (ev) => {
             if (ev.isDecryptionFailure()) {
                 const f = { eventId: ev.getId(), roomId: ev.getRoomId(), sender: ev.getSender(),
-                    reason: ev.decryptionFailureReason };
+                    ts: ev.getTs(), reason: ev.decryptionFailureReason };
                 this.failures.push(f);
                 logLine("test", [`${this.name} cannot decrypt (yet) ${JSON.stringify(f)}`]);
             }
