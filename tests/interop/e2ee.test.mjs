@@ -14,6 +14,7 @@
 //       "unable to decrypt" on either side
 //   (g) `haos run` sends encrypted; no plaintext message ever reaches the
 //       server for an encrypted room
+//   (h) haos's debug log holds no plaintext and no access token
 //
 // The setup steps (marked fatal) skip everything after them when they fail;
 // a failing scenario does not stop the others.
@@ -271,5 +272,16 @@ describe("haos E2EE against matrix-js-sdk (issue #15)", { timeout: 280000 }, () 
             const plain = m.json.chunk.filter((e) => e.type === "m.room.message");
             assert.deepEqual(plain.map((e) => `${e.sender} ${e.event_id}`), [], `plaintext events in ${rid}`);
         }
+    });
+
+    step("(h) haos's debug log holds no plaintext and no access token (E2EE.md §0.7, §E.11)", 20000, async () => {
+        const log = haos.log();
+        assert.ok(log.includes("debug"), "haos's log is not at debug level");
+        for (const [k, t] of Object.entries(T)) {
+            assert.ok(!log.includes(t), `haos's log holds the plaintext of ${k} ("${t}")`);
+        }
+        const token = haos.accessToken();
+        assert.ok(token, "haos's session file has no access token");
+        assert.ok(!log.includes(token), "haos's log holds its access token");
     });
 });

@@ -31,8 +31,9 @@ export class Haos {
 
     // The config (password in it, as the e2e tests do) and `haos login`.
     login() {
+        // The log at its most talkative: what it must never say is checked.
         writeFileSync(this.cfg, `[account]\nuser = ${this.userId}\nhomeserver = ${this.hsUrl}\n` +
-            `password = ${this.password}\n`, { mode: 0o600 });
+            `password = ${this.password}\n\n[log]\nlevel = debug\n`, { mode: 0o600 });
         const r = spawnSync(HAOS_BIN, ["--config", this.cfg, "login"],
             { env: this.env, input: "", encoding: "utf8", timeout: 30000 });
         logLine("haos", [`login -> ${r.status} ${r.stdout.trim()} ${r.stderr.trim()}`]);
@@ -184,6 +185,23 @@ export class Haos {
         if (!existsSync(dir)) return "";
         return readdirSync(dir).filter((f) => f.endsWith(".log"))
             .map((f) => readFileSync(path.join(dir, f), "utf8")).join("");
+    }
+
+    // The access token of haos's session file (under XDG_DATA_HOME).
+    accessToken() {
+        const walk = (dir) => {
+            for (const e of readdirSync(dir, { withFileTypes: true })) {
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) {
+                    const t = walk(p);
+                    if (t) return t;
+                } else if (e.name === "session.json") {
+                    return JSON.parse(readFileSync(p, "utf8")).access_token;
+                }
+            }
+            return null;
+        };
+        return walk(this.env.XDG_DATA_HOME);
     }
 
     logTail(n) {
