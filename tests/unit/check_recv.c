@@ -5,6 +5,7 @@
  */
 #include "check_haos.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -328,6 +329,38 @@ sync_in(json_t *td, const char *room, json_t *tl, int *changed)
 	return bits;
 }
 
+/* Whether the n bytes of needle occur in the len bytes of hay. */
+static int
+has_bytes(const char *hay, size_t len, const void *needle, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i + n <= len; i++) {
+		if (memcmp(hay + i, needle, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The whole of a (binary) file, and its length. */
+static char *
+test_read_file_n(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = xmalloc((size_t)n + 1);
+	*len = fread(buf, 1, (size_t)n, f);
+	fclose(f);
+	return buf;
+}
+
 /* The stored type, body and e2e state of event_id. */
 static int
 event_state(const char *event_id, char **type, char **body)
@@ -374,18 +407,49 @@ START_TEST(test_dm_decrypted)
 	struct haos_error	 err;
 	struct crypto_olm	*again;
 	struct peer		 bob;
-	json_t			*td, *prekey;
+	json_t			*td, *prekey, *rk;
 	const char		*body;
-	char			*text, *key;
+	char			*text, *key, *shared, *dbfile;
+	unsigned char		*raw;
+	size_t			 rawlen, dblen;
+	int			 i, seen;
 	enum crypto_fail	 why = CRYPTO_FAIL_OTHER;
 
 	peer_new(&bob, "@bob:haos.test", "BOBDEV", 1);
-	td = json_pack("[o]", olm_wrap(&bob, payload(&bob, "m.room_key",
-	    room_key(&bob, ROOM))));
+	rk = room_key(&bob, ROOM);
+	shared = xstrdup(json_get_str(rk, "session_key", ""));
+	td = json_pack("[o]", olm_wrap(&bob, payload(&bob, "m.room_key", rk)));
 	prekey = json_incref(json_array_get(td, 0));
 	sync_in(td, ROOM, json_pack("[o]", megolm_event(&bob, ROOM, "$m1",
 	    bob.user, message(ROOM, BODY))), NULL);
 	assert_event("$m1", "m.room.message", BODY, E2E_DECRYPTED);
+
+	/*
+	 * The store holds the session only pickled (encrypted with the
+	 * pickle key): neither the shared key's text nor its ratchet bytes
+	 * are in the database or its WAL (E2EE.md §E.12).
+	 */
+	ck_assert_int_eq(base64_decode(shared, strlen(shared), &raw, &rawlen),
+	    0);
+	ck_assert_uint_gt(rawlen, 5 + 128);
+	seen = 0;
+	for (i = 0; i < 2; i++) {
+		dbfile = xasprintf("%s/cache.db%s", dir, i == 0 ? "" : "-wal");
+		text = test_read_file_n(dbfile, &dblen);
+		ck_assert_msg(text != NULL, "%s", dbfile);
+		ck_assert(!has_bytes(text, dblen, shared, strlen(shared)));
+		/* Version byte, index, then the 128-byte ratchet. */
+		ck_assert(!has_bytes(text, dblen, raw + 5, 32));
+		ck_assert(!has_bytes(text, dblen, raw + 5 + 96, 32));
+		/* The scan sees the store: the message is cached decrypted. */
+		seen += has_bytes(text, dblen, BODY, strlen(BODY));
+		free(text);
+		free(dbfile);
+	}
+	ck_assert_int_gt(seen, 0);
+	explicit_bzero(raw, rawlen);
+	free(raw);
+	free(shared);
 	ck_assert_int_eq(rows("to_device"), 0);
 	ck_assert_int_eq(rows("olm_sessions"), 1);
 	ck_assert_int_eq(rows("olm_wedged"), 0);
