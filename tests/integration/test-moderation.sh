@@ -103,8 +103,8 @@ as dave --server "$SPACE" "/role $D admin"
 check "GUEST /role refused ($ERR)" has_err "role needs ADMIN (100); you are GUEST (0)"
 as dave --server "$SPACE" --channel chan-02 "/topic mine now"
 check "GUEST /topic refused ($ERR)" has_err "topic needs MODERATOR (50); you are GUEST (0)"
-# The device's own housekeeping (sync filter, encryption keys) is not a write.
-n0=$(requests | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["requests"] if r["user"]=="@dave:haos.test" and r["method"] in ("PUT","POST") and "/sync" not in r["path"] and "/filter" not in r["path"] and "/keys/upload" not in r["path"]))')
+# The device's own housekeeping (sync filter, its keys, the device lists) is not a write.
+n0=$(requests | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["requests"] if r["user"]=="@dave:haos.test" and r["method"] in ("PUT","POST") and "/sync" not in r["path"] and "/filter" not in r["path"] and "/keys/upload" not in r["path"] and "/keys/query" not in r["path"]))')
 check "refusals sent nothing to the server ($n0 writes by dave)" test "$n0" = 0
 
 # 3. /role cascades to the space and all 10 channels.
