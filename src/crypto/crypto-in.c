@@ -74,6 +74,7 @@ struct crypto_in_batch {
 	size_t				 npeers;
 	int				 sessions;	/* new, all peers */
 	int				 changed;	/* rooms */
+	int				 retry;		/* after /keys/query */
 };
 
 /* How an Olm message came out. */
@@ -528,7 +529,7 @@ crypto_in_olm(struct crypto_in_batch *b, const json_t *ev)
 	const char			*sender, *sender_key, *body;
 	char				*dev = NULL, *ed = NULL;
 	json_t				*pt = NULL;
-	int				 type, rc = -1;
+	int				 type, outdated, rc = -1;
 
 	memset(&o, 0, sizeof o);
 	sender = json_get_str(ev, "sender", NULL);
@@ -575,7 +576,28 @@ crypto_in_olm(struct crypto_in_batch *b, const json_t *ev)
 		goto out;
 	}
 	if (verdict == CRYPTO_IN_UNKNOWN) {
-		/* Nothing changes: it decrypts again once the device is. */
+		/*
+		 * After a /keys/query, a sender whose device list is current
+		 * and still lacks the device has no such device: the event
+		 * goes (kept, every answer would decrypt it again, and
+		 * asking again would ask for ever).  Otherwise nothing
+		 * changes: it decrypts again once the device is known.
+		 */
+		if (b->retry) {
+			rc = store_tracked_get(b->s, sender, &outdated,
+			    b->err);
+			if (rc == -1)
+				goto out;
+			if (rc == 1 && !outdated) {
+				log_warn("crypto", "Olm: %s lists no device "
+				    "with key %s: event dropped", sender,
+				    sender_key);
+				rc = 0;
+				goto out;
+			}
+			rc = 1;
+			goto out;
+		}
 		log_info("crypto", "Olm: device of %s (%s) not known yet: "
 		    "kept for /keys/query", sender, sender_key);
 		rc = store_crypto_in_outdated(b->s, sender, b->err) == -1 ?
@@ -619,7 +641,7 @@ crypto_in_event(struct crypto_in_batch *b, const json_t *ev)
 /* The kept events after after_id: processed, the consumed deleted. */
 static int
 crypto_in_run(struct crypto_keys *k, struct store *s, int64_t after_id,
-    const struct crypto_in_sink *sink, struct haos_error *err)
+    int retry, const struct crypto_in_sink *sink, struct haos_error *err)
 {
 	struct crypto_in_batch	 b;
 	struct to_device_row	*rows;
@@ -636,6 +658,7 @@ crypto_in_run(struct crypto_keys *k, struct store *s, int64_t after_id,
 	b.s = s;
 	b.sink = sink;
 	b.err = err;
+	b.retry = retry;
 	for (i = 0; i < n && rc != -1; i++) {
 		ev = json_load_stored(rows[i].event);
 		rc = json_is_object(ev) ? crypto_in_event(&b, ev) : 0;
@@ -654,12 +677,12 @@ int
 crypto_in_to_device(struct crypto_keys *k, struct store *s, int64_t first_id,
     const struct crypto_in_sink *sink, struct haos_error *err)
 {
-	return crypto_in_run(k, s, first_id - 1, sink, err);
+	return crypto_in_run(k, s, first_id - 1, 0, sink, err);
 }
 
 int
 crypto_in_retry(struct crypto_keys *k, struct store *s,
     const struct crypto_in_sink *sink, struct haos_error *err)
 {
-	return crypto_in_run(k, s, 0, sink, err);
+	return crypto_in_run(k, s, 0, 1, sink, err);
 }

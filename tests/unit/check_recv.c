@@ -993,7 +993,7 @@ END_TEST
 START_TEST(test_unknown_device)
 {
 	struct haos_error	 err;
-	struct peer		 dan;
+	struct peer		 dan, eve;
 	json_t			*td;
 	int			 n;
 
@@ -1024,6 +1024,27 @@ START_TEST(test_unknown_device)
 	ck_assert_int_eq(rows("to_device"), 0);
 	ck_assert_int_eq(rows("olm_sessions"), 1);
 	assert_event("$d1", "m.room.message", BODY, E2E_DECRYPTED);
+
+	/*
+	 * A device the server does not list: once dan's list is current
+	 * (the query answered), the event is dropped, not kept for ever
+	 * nor asked about again.
+	 */
+	peer_new(&eve, "@dan:haos.test", "EVEDEV", 0);
+	sync_in(json_pack("[o]", olm_wrap(&eve, payload(&eve, "m.room_key",
+	    room_key(&eve, "!other:haos.test")))), NULL, NULL, NULL);
+	ck_assert_int_eq(rows("to_device"), 1);
+	ck_assert_int_eq(num("SELECT outdated FROM tracked_users WHERE "
+	    "user_id = ?1", dan.user), 1);
+	sql("UPDATE tracked_users SET outdated = 0");	/* answered */
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(crypto_in_retry(me, st, NULL, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	ck_assert_int_eq(rows("to_device"), 0);
+	ck_assert_int_eq(num("SELECT outdated FROM tracked_users WHERE "
+	    "user_id = ?1", dan.user), 0);
+	ck_assert_int_eq(megolm_sessions("!other:haos.test"), 0);
+	peer_free(&eve);
 	peer_free(&dan);
 }
 END_TEST
