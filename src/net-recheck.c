@@ -11,7 +11,9 @@
 #include "haos/matrix.h"
 #include "haos/model.h"
 #include "haos/notify.h"
+#include "haos/outbox-match.h"
 #include "haos/store.h"
+#include "haos/store-crypto-out.h"
 #include "haos/xmalloc.h"
 
 /*
@@ -23,6 +25,17 @@
  * the same type and content sent no earlier than the row was made
  * (less NET_RECHECK_SKEW_MS for the clocks): found, the row is marked
  * sent with that event id; not found, it is sent under the new device.
+ *
+ * In an encrypted room the PUT carried the row's wire copy (outbox
+ * wire_type, wire_content, stored by net-e2ee.c before it), so the
+ * server's event is that ciphertext: it is matched by algorithm,
+ * session_id and ciphertext (outbox-match.c), and a row not found is
+ * sent as that same stored copy, never encrypted again (a new device
+ * sends the old device's ciphertext under its own transaction id).  A
+ * row without a wire copy went, if at all, as its plaintext (a
+ * redaction, never encrypted; a row put before the room was encrypted;
+ * one retried after it failed to encrypt was never put): it is looked
+ * for as the plaintext, and the sender encrypts it if it goes again.
  *
  * The rows to check are a list of transaction ids kept in the kv table
  * (NET_RECHECK_KEY, a JSON array), so a restart half way through checks
@@ -268,67 +281,51 @@ net_recheck_start(struct net *n, struct net_room *nr,
 		nr->next_at = net_now_ms() + 1000;
 }
 
-/* Whether ev is row o as the server stored it. */
-static int
-net_recheck_match(struct net *n, const struct outbox_row *o,
-    const json_t *want, const json_t *ev)
-{
-	json_t		*content, *copy;
-	const char	*redacts;
-	int		 same;
-
-	if (strcmp(json_get_str(ev, "sender", ""), n->cfg.user_id) != 0 ||
-	    strcmp(json_get_str(ev, "type", ""), o->type) != 0 ||
-	    json_object_get(ev, "state_key") != NULL ||
-	    json_get_int(ev, "origin_server_ts", 0) <
-	    o->created_ts - NET_RECHECK_SKEW_MS)
-		return 0;
-	content = json_get_obj(ev, "content");
-	if (content == NULL)
-		return 0;
-	if (strcmp(o->type, "m.room.redaction") != 0)
-		return json_equal(content, want);
-	/* Redactions: the target is outside content (or inside, v11). */
-	redacts = json_get_str(ev, "redacts", NULL);
-	if (redacts == NULL)
-		redacts = json_get_str(content, "redacts", NULL);
-	if (redacts == NULL || o->rel_target == NULL ||
-	    strcmp(redacts, o->rel_target) != 0)
-		return 0;
-	copy = json_deep_copy(content);
-	json_object_del(copy, "redacts");
-	same = json_equal(copy, want);
-	json_decref(copy);
-	return same;
-}
-
 /*
- * The event id of a match for row o in the page chunk, or NULL.  Events
- * already standing for another row (sent rows' event ids) do not count,
- * so two identical messages are never both satisfied by one event.
- * *older says whether the page reached back beyond the row's time.
+ * *hit: the event id of a match for row o in the page chunk, or NULL.
+ * Events already standing for another row (sent rows' event ids) do not
+ * count, so two identical messages are never both satisfied by one
+ * event.  *older says whether the page reached back beyond the row's
+ * time.  -1 if the row's wire copy cannot be read: nothing is decided.
  */
-static const char *
+static int
 net_recheck_scan(struct net *n, const struct outbox_row *o,
-    const json_t *chunk, int *older)
+    const json_t *chunk, int *older, const char **hit)
 {
 	struct haos_error	 e2;
 	struct outbox_row	*sent = NULL;
+	struct outbox_want	 w;
 	size_t			 nsent = 0, i, k;
-	json_t			*want, *ev;
-	const char		*eid, *hit = NULL;
+	json_t			*want, *wire = NULL, *ev;
+	const char		*eid;
+	char			*wtype = NULL, *wtext = NULL;
 
 	*older = 0;
+	*hit = NULL;
+	/* What went on the wire in an encrypted room: its ciphertext. */
+	if (store_crypto_out_wire(n->store, o->txn_id, &wtype, &wtext,
+	    &e2) == -1) {
+		log_error("net", "outbox recheck: %s", e2.msg);
+		return -1;
+	}
 	if (store_query_outbox(n->store, OUTBOX_SENT, &sent, &nsent,
 	    &e2) == -1)
 		log_warn("net", "outbox recheck: %s", e2.msg);
+	if (wtext != NULL)
+		wire = json_load_stored(wtext);
 	want = json_load_stored(o->content);
+	memset(&w, 0, sizeof w);
+	w.user_id = n->cfg.user_id;
+	w.since_ts = o->created_ts - NET_RECHECK_SKEW_MS;
+	w.type = o->type;
+	w.content = want;
+	w.rel_target = o->rel_target;
+	w.wire_type = wtype;
+	w.wire = wire;
 	json_array_foreach(chunk, i, ev) {
-		if (json_get_int(ev, "origin_server_ts", 0) <
-		    o->created_ts - NET_RECHECK_SKEW_MS)
+		if (json_get_int(ev, "origin_server_ts", 0) < w.since_ts)
 			*older = 1;
-		if (hit != NULL || want == NULL ||
-		    !net_recheck_match(n, o, want, ev))
+		if (*hit != NULL || !outbox_match(&w, ev))
 			continue;
 		eid = json_get_str(ev, "event_id", NULL);
 		if (eid == NULL)
@@ -339,11 +336,14 @@ net_recheck_scan(struct net *n, const struct outbox_row *o,
 				break;
 		}
 		if (k == nsent)
-			hit = eid;
+			*hit = eid;
 	}
 	json_decref(want);
+	json_decref(wire);
+	free(wtype);
+	free(wtext);
 	outbox_rows_free(sent, nsent);
-	return hit;
+	return 0;
 }
 
 /* The row txn_id if it is still "sending" (the caller frees it), or NULL. */
@@ -413,7 +413,13 @@ net_recheck_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 		net_recheck_decided(n, o->txn_id, 0);
 		goto out;
 	}
-	eid = net_recheck_scan(n, o, json_get_arr(root, "chunk"), &older);
+	if (net_recheck_scan(n, o, json_get_arr(root, "chunk"), &older,
+	    &eid) == -1) {
+		nr->attempt++;
+		nr->next_at = net_now_ms() + http_backoff_ms(nr->attempt,
+		    &n->seed);
+		goto out;
+	}
 	if (eid != NULL) {
 		log_info("net", "recheck of %s: already in %s as %s, not "
 		    "sending it again", o->txn_id, o->room_id, eid);

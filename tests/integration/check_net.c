@@ -23,6 +23,7 @@
 #include "haos/notify.h"
 #include "haos/session.h"
 #include "haos/store.h"
+#include "haos/store-crypto-out.h"
 #include "haos/xmalloc.h"
 
 #include "hs_fixture.h"
@@ -1191,6 +1192,283 @@ START_TEST(test_relogin_same_device)
 }
 END_TEST
 
+/* An encrypted room of u's, alone. */
+static char *
+create_encrypted_room(const struct hs_user *u, const char *name)
+{
+	json_t	*body, *r;
+	char	*id;
+	int	 st;
+
+	body = json_pack("{s:s, s:s, s:[{s:s, s:s, s:{s:s}}]}", "name", name,
+	    "preset", "private_chat", "initial_state", "type",
+	    "m.room.encryption", "state_key", "", "content", "algorithm",
+	    "m.megolm.v1.aes-sha2");
+	r = hs_call(&hs, u->token, "POST", "/_matrix/client/v3/createRoom",
+	    body, &st);
+	ck_assert_int_eq(st, 200);
+	id = xstrdup(json_get_str(r, "room_id", ""));
+	json_decref(body);
+	json_decref(r);
+	return id;
+}
+
+/*
+ * The room's message events on the server, as u, newest first; none in
+ * the clear (an encrypted room).
+ */
+static json_t *
+server_encrypted(const struct hs_user *u, const char *room)
+{
+	json_t		*out, *r, *ev;
+	char		*esc, *path;
+	size_t		 i;
+	int		 st;
+
+	out = json_array();
+	esc = matrix_escape(room);
+	path = xasprintf("/_matrix/client/v3/rooms/%s/messages?dir=b"
+	    "&limit=100", esc);
+	r = hs_call(&hs, u->token, "GET", path, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	json_array_foreach(json_object_get(r, "chunk"), i, ev) {
+		ck_assert_str_ne(json_get_str(ev, "type", ""),
+		    "m.room.message");
+		if (strcmp(json_get_str(ev, "type", ""),
+		    "m.room.encrypted") == 0)
+			json_array_append(out, ev);
+	}
+	json_decref(r);
+	free(path);
+	free(esc);
+	return out;
+}
+
+/* The wire copy of outbox row txn (asserted), parsed. */
+static json_t *
+stored_wire(const char *store, const char *txn)
+{
+	struct haos_error err;
+	struct store	*ro;
+	json_t		*w;
+	char		*type = NULL, *text = NULL;
+
+	ro = store_open(store, STORE_RO, &err);
+	ck_assert_msg(ro != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_crypto_out_wire(ro, txn, &type, &text, &err),
+	    1);
+	ck_assert_str_eq(type, "m.room.encrypted");
+	w = json_loads(text, 0, NULL);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_str_eq(json_get_str(w, "algorithm", ""),
+	    "m.megolm.v1.aes-sha2");
+	free(type);
+	free(text);
+	store_close(ro);
+	return w;
+}
+
+/* The event id outbox row txn was marked sent with (asserted). */
+static char *
+sent_event_id(const char *store, const char *txn)
+{
+	struct haos_error err;
+	struct store	*ro;
+	struct outbox_row *rows;
+	size_t		 nrows, i;
+	char		*eid = NULL;
+
+	ro = store_open(store, STORE_RO, &err);
+	ck_assert_msg(ro != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_query_outbox(ro, OUTBOX_SENT, &rows, &nrows,
+	    &err), 0);
+	for (i = 0; i < nrows; i++) {
+		if (strcmp(rows[i].txn_id, txn) == 0 &&
+		    rows[i].event_id != NULL)
+			eid = xstrdup(rows[i].event_id);
+	}
+	outbox_rows_free(rows, nrows);
+	store_close(ro);
+	ck_assert_ptr_nonnull(eid);
+	return eid;
+}
+
+/* Queue a text message under a txn id of our own, which is returned. */
+static char *
+submit_text(struct net *n, const char *room, const char *text)
+{
+	struct job	*j;
+	json_t		*c;
+	char		*body, *txn;
+
+	c = json_pack("{s:s, s:s}", "msgtype", "m.text", "body", text);
+	body = json_xdumps_take(c);
+	j = net_job_send(room, "m.room.message", body);
+	free(body);
+	j->txn_id = matrix_txn_id();
+	txn = xstrdup(j->txn_id);
+	net_submit(n, j);
+	return txn;
+}
+
+/*
+ * relogin_case() in encrypted rooms: what went on the wire was each
+ * row's stored ciphertext, so that is what the new device looks for in
+ * history.  The row whose PUT reached the server is marked sent with
+ * the server's event and not sent again; the other is sent as the same
+ * stored ciphertext (not encrypted again), under the new device.
+ */
+START_TEST(test_relogin_new_device_encrypted)
+{
+	struct hs_user	 a, a2;
+	struct notify	*nt;
+	struct net	*n;
+	struct net_status st;
+	json_t		*r, *body, *w1, *w2, *evs, *ev, *reqs, *q;
+	char		*store, *dir, *kp, *la, *r1, *r2, *e1, *e2, *faults_json;
+	char		*t1, *t2, *eid;
+	double		 end;
+	size_t		 i, nput;
+	int		 s;
+
+	if (hs.external) {
+		fprintf(stderr, "test_relogin_new_device_encrypted: fault "
+		    "injection, skipped against HAOS_TEST_HS_URL\n");
+		return;
+	}
+	la = hs_unique("alice");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	r1 = create_encrypted_room(&a, "Reached");
+	r2 = create_encrypted_room(&a, "Lost");
+	e1 = matrix_escape(r1);
+	e2 = matrix_escape(r2);
+	nt = notify_new();
+	store = tmp_store();
+	dir = xstrdup(store);
+	*strrchr(dir, '/') = '\0';
+	kp = xasprintf("%s/pickle-key", dir);
+	n = start_net_keys(&a, store, kp, nt, 50);
+	ck_assert(wait_bits(nt, NOTIFY_TIMELINE, 20) & NOTIFY_TIMELINE);
+
+	/* As relogin_case(): r1's PUT stored, its answer lost; r2's never. */
+	faults_json = xasprintf("{\"faults\": ["
+	    "{\"action\": \"status\", \"status\": 500, \"path\": "
+	    "\"/sync\", \"count\": 100000},"
+	    "{\"action\": \"drop\", \"process\": true, \"method\": \"PUT\", "
+	    "\"path\": \"%s/send/\", \"count\": 1},"
+	    "{\"action\": \"status\", \"status\": 500, \"method\": \"PUT\", "
+	    "\"path\": \"/send/\", \"count\": 100000}]}", e1);
+	ck_assert_int_eq(hs_faults(&hs, faults_json), 0);
+	free(faults_json);
+	end = now_s() + 20;
+	while (now_s() < end && count_requests("GET", "/sync", NULL, 500) < 1)
+		wait_bits(nt, NOTIFY_STATUS, 0.2);
+	ck_assert_int_ge(count_requests("GET", "/sync", NULL, 500), 1);
+	t1 = submit_text(n, r1, "reached");
+	t2 = submit_text(n, r2, "never reached");
+	end = now_s() + 30;
+	while (now_s() < end && (count_room_sends(e1, NULL, 0) < 2 ||
+	    count_room_sends(e2, NULL, 0) < 1))
+		wait_bits(nt, NOTIFY_OUTBOX, 0.2);
+	ck_assert_int_ge(count_room_sends(e1, NULL, 0), 2);
+	ck_assert_int_ge(count_room_sends(e2, NULL, 0), 1);
+	/* Each went as its wire copy; only r1's reached the server. */
+	w1 = stored_wire(store, t1);
+	w2 = stored_wire(store, t2);
+	evs = server_encrypted(&a, r1);
+	ck_assert_uint_eq(json_array_size(evs), 1);
+	ck_assert(json_equal(json_object_get(json_array_get(evs, 0),
+	    "content"), w1));
+	json_decref(evs);
+	evs = server_encrypted(&a, r2);
+	ck_assert_uint_eq(json_array_size(evs), 0);
+	json_decref(evs);
+
+	/* The session ends; the user logs in again as a new device. */
+	body = json_object();
+	r = hs_call(&hs, a.token, "POST", "/_matrix/client/v3/logout", body,
+	    &s);
+	ck_assert_int_eq(s, 200);
+	json_decref(r);
+	json_decref(body);
+	clear_requests();
+	wait_state(n, nt, NET_AUTH_FAILED, 30, &st);
+	ck_assert_int_eq(st.state, NET_AUTH_FAILED);
+	clear_requests();
+	login_again(la, NULL, &a2);
+	ck_assert_str_ne(a2.device_id, a.device_id);
+	net_submit(n, net_job_token(a2.token, a2.device_id));
+	ck_assert_uint_eq(wait_all_sent(store, nt, 2, 30), 2);
+
+	/* r1: found by its ciphertext, marked sent with it, not resent. */
+	ck_assert_int_eq(count_room_sends(e1, NULL, 0), 0);
+	ck_assert_int_ge(count_requests("GET", "/messages", "dir=b", 200), 2);
+	evs = server_encrypted(&a2, r1);
+	ck_assert_uint_eq(json_array_size(evs), 1);
+	eid = sent_event_id(store, t1);
+	ck_assert_str_eq(json_get_str(json_array_get(evs, 0), "event_id", ""),
+	    eid);
+	free(eid);
+	json_decref(evs);
+
+	/* r2: sent once, by the new device, as the stored ciphertext. */
+	ck_assert_int_eq(count_room_sends(e2, NULL, 0), 1);
+	ck_assert_int_eq(count_room_sends(e2, a2.device_id, 200), 1);
+	reqs = hs_call(&hs, NULL, "GET", "/_test/requests", NULL, &s);
+	ck_assert_int_eq(s, 200);
+	nput = 0;
+	json_array_foreach(json_object_get(reqs, "requests"), i, q) {
+		if (strcmp(json_get_str(q, "method", ""), "PUT") != 0 ||
+		    strstr(json_get_str(q, "path", ""), "/send/") == NULL)
+			continue;
+		ck_assert_ptr_nonnull(strstr(json_get_str(q, "path", ""),
+		    "/send/m.room.encrypted/"));
+		ck_assert(json_equal(json_object_get(q, "body"), w2));
+		nput++;
+	}
+	ck_assert_uint_eq(nput, 1);
+	json_decref(reqs);
+	evs = server_encrypted(&a2, r2);
+	ck_assert_uint_eq(json_array_size(evs), 1);
+	ev = json_array_get(evs, 0);
+	ck_assert(json_equal(json_object_get(ev, "content"), w2));
+	eid = sent_event_id(store, t2);
+	ck_assert_str_eq(json_get_str(ev, "event_id", ""), eid);
+	free(eid);
+	json_decref(evs);
+	/* The wire copies are as they were: nothing encrypted twice. */
+	json_decref(w1);
+	json_decref(w2);
+	w1 = stored_wire(store, t1);
+	w2 = stored_wire(store, t2);
+	evs = server_encrypted(&a2, r2);
+	ck_assert(json_equal(json_object_get(json_array_get(evs, 0),
+	    "content"), w2));
+	json_decref(evs);
+
+	wait_bits(nt, NOTIFY_STATUS, 0.5);
+	net_get_status(n, &st);
+	ck_assert_str_eq(st.notice, "after logging in again: "
+	    "1 message was already sent, 1 resent");
+	net_stop(n);
+	notify_free(nt);
+	json_decref(w1);
+	json_decref(w2);
+	hs_user_free(&a);
+	hs_user_free(&a2);
+	free(t1);
+	free(t2);
+	free(store);
+	free(dir);
+	free(kp);
+	free(r1);
+	free(r2);
+	free(e1);
+	free(e2);
+	free(la);
+}
+END_TEST
+
 static Suite *
 suite_net(void)
 {
@@ -1221,6 +1499,12 @@ suite_net(void)
 	tcase_add_test(tc, test_filter_without_id);
 	tcase_add_test(tc, test_relogin_new_device);
 	tcase_add_test(tc, test_relogin_same_device);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("relogin_e2ee");
+	tcase_add_checked_fixture(tc, net_fixture_setup,
+	    net_fixture_teardown);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_relogin_new_device_encrypted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -27,6 +27,7 @@ Suite	*suite_mention(void);
 Suite	*suite_moderation(void);
 Suite	*suite_notify(void);
 Suite	*suite_olm(void);
+Suite	*suite_outbox_match(void);
 Suite	*suite_paths(void);
 Suite	*suite_presence(void);
 Suite	*suite_recv(void);

@@ -193,6 +193,7 @@ main(void)
 	srunner_add_suite(sr, suite_moderation());
 	srunner_add_suite(sr, suite_notify());
 	srunner_add_suite(sr, suite_olm());
+	srunner_add_suite(sr, suite_outbox_match());
 	srunner_add_suite(sr, suite_paths());
 	srunner_add_suite(sr, suite_presence());
 	srunner_add_suite(sr, suite_recv());
