@@ -1,4 +1,4 @@
-/* Store the crypto state: the Olm account's pickle (schema v6). */
+/* Store the crypto state: the Olm account's pickle and what it owns. */
 #include "haos/store.h"
 
 #include <stdint.h>
@@ -31,4 +31,25 @@ store_olm_account_put(struct store *s, const char *pickle,
 
 	return store_run(s, err, "olm account", sql, "ti", pickle,
 	    store_now_ms());
+}
+
+/*
+ * A new account (a login as another device): what belonged to the old
+ * one goes, in the caller's transaction.  Its Olm sessions were made
+ * with the old identity key and would send under the new one; its
+ * outbound Megolm sessions were shared as the old device's and are
+ * replaced (a new one is shared at the next message); to-device
+ * messages not sent yet were built on both.  Room keys received
+ * (megolm_in), the seen indexes and the device lists stay: they are
+ * the user's, not the device's.
+ */
+int
+store_olm_device_reset(struct store *s, struct haos_error *err)
+{
+	static const char	*sql =
+	    "DELETE FROM olm_sessions; DELETE FROM olm_sessions_gone; "
+	    "DELETE FROM olm_wedged; DELETE FROM megolm_out; "
+	    "DELETE FROM megolm_out_shared; DELETE FROM to_device_out;";
+
+	return store_exec(s, sql, err);
 }

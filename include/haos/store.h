@@ -210,6 +210,8 @@ int	store_sync_token_set(struct store *, const char *,
 int	store_olm_account_get(struct store *, char **, struct haos_error *);
 int	store_olm_account_put(struct store *, const char *pickle,
 	    struct haos_error *);
+/* A new device's account: the old one's sessions go (store-olm.c). */
+int	store_olm_device_reset(struct store *, struct haos_error *);
 
 /*
  * Device lists (store-devices.c), E2EE.md Step 4.  tracked_users: whose

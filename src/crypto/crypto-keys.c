@@ -71,6 +71,8 @@ crypto_keys_create(struct crypto_keys *k, struct store *s,
 	if (store_begin(s, err) == -1)
 		return -1;
 	if (crypto_keys_persist(k, s, err) == -1 ||
+	    store_olm_device_reset(s, err) == -1 ||
+	    store_kv_set(s, "olm_fallback_forget_at", NULL, err) == -1 ||
 	    store_kv_set(s, "olm_account_device", k->device_id, err) == -1 ||
 	    store_kv_set(s, "olm_device_keys", NULL, err) == -1 ||
 	    store_commit(s, err) == -1) {

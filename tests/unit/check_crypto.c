@@ -26,6 +26,7 @@
 #include "haos/matrix.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
+#include "../../src/store-int.h"
 
 static char	*dir;
 
@@ -723,6 +724,29 @@ keys_body(struct matrix_req *r)
  * upload's answer, published keys not sent again, a fallback key when
  * the server lists none.
  */
+/* Rows of a table of the store (store_stmt() caches by the text's
+ * address: the queries are constants). */
+static int64_t
+keys_count(struct store *s, const char *table)
+{
+	static const char *const q[][2] = {
+		{ "olm_sessions", "SELECT count(*) FROM olm_sessions" },
+		{ "megolm_out", "SELECT count(*) FROM megolm_out" },
+		{ "megolm_out_shared", "SELECT count(*) FROM megolm_out_shared" },
+		{ "to_device_out", "SELECT count(*) FROM to_device_out" },
+		{ "megolm_in", "SELECT count(*) FROM megolm_in" }
+	};
+	struct haos_error	 err;
+	int64_t			 v = -1;
+	size_t			 i;
+
+	for (i = 0; i < nitems(q) && strcmp(q[i][0], table) != 0; i++)
+		;
+	ck_assert_uint_lt(i, nitems(q));
+	ck_assert(store_get_int64(s, &err, "test", q[i][1], &v, "") != -1);
+	return v;
+}
+
 START_TEST(test_keys_store)
 {
 	struct haos_error	 err;
@@ -857,9 +881,33 @@ START_TEST(test_keys_store)
 	    text);
 	crypto_keys_free(k);
 
-	/* Another device logged in: an identity of its own. */
+	/*
+	 * Another device logged in: an identity of its own.  The old one's
+	 * sessions go (they were made with its keys); received room keys
+	 * stay.
+	 */
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(store_exec(s, "INSERT INTO olm_sessions (session_id, "
+	    "peer_curve25519, pickle, created_ts) VALUES ('o', 'p', 'x', 1);"
+	    "INSERT INTO megolm_out (room_id, session_id, pickle, created_ts) "
+	    "VALUES ('!r', 'm', 'x', 1);"
+	    "INSERT INTO megolm_out_shared VALUES ('m', '@b', 'B', 0, NULL);"
+	    "INSERT INTO to_device_out (txn_id, type, body, created_ts) VALUES "
+	    "('t', 'm.room.encrypted', '{}', 1);"
+	    "INSERT INTO megolm_in (room_id, session_id, sender_user, "
+	    "sender_curve25519, claimed_ed25519, pickle, first_known_index, "
+	    "source, authenticated, created_ts) VALUES ('!r', 'in', '@b', 'c', "
+	    "'e', 'x', 0, 'room_key', 1, 1);", &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(keys_count(s, "megolm_in"), 1);
+	ck_assert_int_eq(keys_count(s, "to_device_out"), 1);
 	k = crypto_keys_open(s, kp, "@a:h", "DEV2", &err);
 	ck_assert_msg(k != NULL, "%s", err.msg);
+	ck_assert_int_eq(keys_count(s, "olm_sessions"), 0);
+	ck_assert_int_eq(keys_count(s, "megolm_out"), 0);
+	ck_assert_int_eq(keys_count(s, "megolm_out_shared"), 0);
+	ck_assert_int_eq(keys_count(s, "to_device_out"), 0);
+	ck_assert_int_eq(keys_count(s, "megolm_in"), 1);
 	ck_assert_str_ne(crypto_account_ed25519(crypto_keys_account(k)),
 	    text);
 	b = keys_body(crypto_keys_upload(k, s, 0, &err));
