@@ -307,6 +307,55 @@ static const char schema_v7[] =
 	" purpose TEXT,"
 	" created_ts INTEGER NOT NULL);";
 
+/*
+ * v8: the trust of issue #16 (E2EE.md Steps 7-13).  cross_signing_keys
+ * holds each tracked user's published master, self-signing and
+ * user-signing keys (the public key and the signed JSON as /keys/query
+ * gave it); tracked_users pins the first master key seen (TOFU) and
+ * flags a change until the user acknowledges it; devices learn whether
+ * their owner's self-signing key signed them and whether we verified
+ * them ourselves.  secrets keeps what secret storage, verification or
+ * the user gave us (cross-signing seeds, the backup key), each
+ * encrypted with AES-256-GCM under a key derived from the pickle key,
+ * never in clear.  key_backup is the server-side backup this device
+ * uses, and megolm_in remembers which backup version holds a session.
+ */
+static const char schema_v8[] =
+	"CREATE TABLE cross_signing_keys ("
+	" user_id TEXT NOT NULL,"
+	" usage TEXT NOT NULL CHECK (usage IN ('master', 'self_signing',"
+	"  'user_signing')),"
+	" public_key TEXT NOT NULL,"
+	" json TEXT NOT NULL,"
+	" PRIMARY KEY (user_id, usage)) WITHOUT ROWID;"
+	"ALTER TABLE tracked_users ADD COLUMN msk_pinned TEXT;"
+	"ALTER TABLE tracked_users ADD COLUMN msk_changed INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE tracked_users ADD COLUMN msk_verified INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE devices ADD COLUMN cross_signed INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE devices ADD COLUMN local_trust INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"CREATE TABLE secrets ("
+	" name TEXT PRIMARY KEY,"
+	" sealed TEXT NOT NULL,"
+	" verified INTEGER NOT NULL DEFAULT 0,"
+	" updated_ts INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE key_backup ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" version TEXT NOT NULL,"
+	" algorithm TEXT NOT NULL,"
+	" auth_data TEXT NOT NULL,"
+	" trusted INTEGER NOT NULL DEFAULT 0,"
+	" updated_ts INTEGER NOT NULL);"
+	"ALTER TABLE megolm_in ADD COLUMN backed_up_version TEXT;"
+	"CREATE TABLE secret_requests ("
+	" request_id TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL,"
+	" device_id TEXT NOT NULL,"
+	" created_ts INTEGER NOT NULL) WITHOUT ROWID;";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *migrations[] = {
 	schema_v1,
@@ -315,7 +364,8 @@ static const char *migrations[] = {
 	schema_v4,
 	schema_v5,
 	schema_v6,
-	schema_v7
+	schema_v7,
+	schema_v8
 };
 
 _Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,
