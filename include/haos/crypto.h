@@ -18,6 +18,7 @@
 struct haos_error;
 struct matrix_req;
 struct store;
+struct crypto_keys;
 
 #define CRYPTO_PICKLE_KEY_LEN	32	/* bytes in the pickle key file */
 
@@ -39,6 +40,59 @@ int	 base64_decode(const char *, size_t, unsigned char **out,
 	     size_t *outlen);
 int	 base64_url_decode(const char *, size_t, unsigned char **out,
 	     size_t *outlen);
+
+/*
+ * What libolm lacks (crypto-primitives.c, OpenSSL's libcrypto): AES-256
+ * in CTR mode (iv: the 16-byte counter block), HMAC-SHA256, SHA-256,
+ * HKDF-SHA256 (no salt: 32 zero bytes), PBKDF2-SHA512, AES-256-GCM with
+ * a 12-byte nonce and the 16-byte tag after the len bytes of text (a
+ * changed byte, tag, aad or key fails the open), and a comparison in
+ * constant time.  0, or -1 with err.
+ */
+int	 crypto_aes_ctr(const unsigned char key[32],
+	     const unsigned char iv[16], const unsigned char *in, size_t len,
+	     unsigned char *out, struct haos_error *);
+int	 crypto_hmac_sha256(const unsigned char *key, size_t keylen,
+	     const unsigned char *msg, size_t len, unsigned char out[32],
+	     struct haos_error *);
+void	 crypto_sha256(const void *, size_t, unsigned char out[32]);
+int	 crypto_hkdf_sha256(const unsigned char *ikm, size_t ikmlen,
+	     const unsigned char *salt, size_t saltlen, const void *info,
+	     size_t infolen, unsigned char *out, size_t outlen,
+	     struct haos_error *);
+int	 crypto_pbkdf2_sha512(const char *pass, size_t passlen,
+	     const unsigned char *salt, size_t saltlen,
+	     unsigned int iterations, unsigned char *out, size_t outlen,
+	     struct haos_error *);
+int	 crypto_aes_gcm_seal(const unsigned char key[32],
+	     const unsigned char nonce[12], const void *aad, size_t aadlen,
+	     const unsigned char *in, size_t len, unsigned char *out,
+	     struct haos_error *);
+int	 crypto_aes_gcm_open(const unsigned char key[32],
+	     const unsigned char nonce[12], const void *aad, size_t aadlen,
+	     const unsigned char *in, size_t len, unsigned char *out,
+	     struct haos_error *);
+int	 crypto_equal(const void *, const void *, size_t);
+
+/*
+ * Sealed secrets (crypto-secrets.c), E2EE.md 0.5: what libolm does not
+ * pickle (cross-signing seeds, the backup key) kept in table secrets,
+ * sealed with AES-256-GCM under a key derived from the pickle key, the
+ * name authenticated with it.  crypto_secret_get() is 1 with the data
+ * (NUL-terminated; wipe and free it) and whether it was checked against
+ * the published public key, 0 if there is none, -1 if it does not open.
+ */
+char	*crypto_secret_seal(const struct crypto_keys *, const char *name,
+	     const void *, size_t, struct haos_error *);
+int	 crypto_secret_open(const struct crypto_keys *, const char *name,
+	     const char *sealed, unsigned char **, size_t *,
+	     struct haos_error *);
+int	 crypto_secret_put(const struct crypto_keys *, struct store *,
+	     const char *name, const void *, size_t, int verified,
+	     struct haos_error *);
+int	 crypto_secret_get(const struct crypto_keys *, struct store *,
+	     const char *name, unsigned char **, size_t *, int *verified,
+	     struct haos_error *);
 
 /*
  * Canonical JSON (canonical.c), the Matrix spec's appendix: keys sorted

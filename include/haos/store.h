@@ -212,6 +212,16 @@ int	store_olm_account_put(struct store *, const char *pickle,
 	    struct haos_error *);
 /* A new device's account: the old one's sessions go (store-olm.c). */
 int	store_olm_device_reset(struct store *, struct haos_error *);
+/*
+ * Sealed secrets (crypto-secrets.c seals them; table secrets):
+ * store_secret_get() is 1 with the sealed text, 0 if there is none.
+ */
+int	store_secret_put(struct store *, const char *name,
+	    const char *sealed, int verified, struct haos_error *);
+int	store_secret_get(struct store *, const char *name, char **sealed,
+	    int *verified, struct haos_error *);
+int	store_secret_delete(struct store *, const char *name,
+	    struct haos_error *);
 
 /*
  * Device lists (store-devices.c), E2EE.md Step 4.  tracked_users: whose
