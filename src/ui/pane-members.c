@@ -313,6 +313,11 @@ pane_members_draw(struct pane *p)
 			    t->role[TH_SELECTED] : g == 3 ? t->role[TH_DIM] :
 			    theme_sender(t, render_sender_color(m->user_id,
 			    t->nsenders)));
+			/* "Bob ⚠": a device of Bob's was refused. */
+			if (devwarn_marked(ui, m->user_id) && x + 2 < p->r.w)
+				x += 1 + ui_put_clean(p->win, y, x + 1,
+				    p->r.w - x - 1, t->ascii ? "!" :
+				    "\xe2\x9a\xa0", t->role[TH_ERROR]);
 			/* "● Bob  in a meeting": the status message, dim. */
 			st = readstate_status(ui, m->user_id);
 			if (st != NULL && x + 4 < p->r.w)

@@ -26,6 +26,7 @@ struct rail_state;
 struct chanlist_state;
 struct msgs_state;
 struct status_state;
+struct devwarn_state;
 struct overlay;
 
 /* Redraw requests in ui->full_redraw. */
@@ -140,6 +141,7 @@ struct ui {
 	struct overlay		*overlay;	/* overlay.c: help text */
 	struct members_state	*members_st;	/* pane-members.c */
 	struct status_state	*status_st;	/* statusbar.c */
+	struct devwarn_state	*devwarn_st;	/* devwarn.c */
 
 	/* Selection (ui-select.c): the core every pane reads. */
 	char			*server_id;	/* selected; NULL: DMs */
@@ -307,6 +309,11 @@ void		 ui_message(struct ui *, int is_error, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 int		 statusbar_message_live(struct ui *);
 void		 statusbar_free(struct ui *);
+
+/* devwarn.c: devices refused (their keys changed), told and marked */
+void		 devwarn_refresh(struct ui *, unsigned int notify_bits);
+int		 devwarn_marked(struct ui *, const char *user_id);
+void		 devwarn_free(struct ui *);
 
 /* pane-input.c */
 int		 pane_input_action(struct ui *, enum ui_action);

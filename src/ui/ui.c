@@ -84,6 +84,7 @@ void
 ui_stale(struct ui *ui, unsigned int bits)
 {
 	ui_refresh_rooms(ui, bits);
+	devwarn_refresh(ui, bits);	/* the first call reads them all */
 	if (ui->follow != NULL && bits != 0)
 		ui_select_check(ui);
 	if (bits & NOTIFY_TYPING)
@@ -583,6 +584,7 @@ ui_done(struct ui *ui)
 	free(ui->room_id);
 	free(ui->follow);
 	statusbar_free(ui);
+	devwarn_free(ui);
 	conv_free(ui);
 	free(ui->ask_yes);
 	refresh_free(&ui->refresh);
