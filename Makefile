@@ -16,7 +16,8 @@ TEST_PKGS   = check
 DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libjansson-dev libolm-dev libssl-dev libsqlite3-dev libinih-dev check \
               libsubunit-dev libutf8proc-dev python3 tmux mandoc groff-base \
-              openssl ca-certificates python3-canonicaljson python3-signedjson
+              openssl ca-certificates python3-canonicaljson python3-signedjson \
+              python3-cryptography
 
 CFLAGS     ?= -O2 -g
 WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \

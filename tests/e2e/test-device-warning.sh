@@ -29,7 +29,8 @@ bob_device() {
 # as a client would.  The test homeserver takes a changed key for a known
 # device, as a server under an attacker's control would hand it out.
 upload_keys() {
-	python3 - "$HS_URL" "$1" "$2" "$TMP/$3.keys" <<'PY'
+	# Debian's python3-cryptography (make deps installs it).
+	"${HAOS_ORACLE_PYTHON:-/usr/bin/python3}" - "$HS_URL" "$1" "$2" "$TMP/$3.keys" <<'PY'
 import base64, json, os, sys, urllib.request
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.hazmat.primitives import serialization as ser
