@@ -138,6 +138,8 @@ struct net {
 	int			 e2ee_todev_attempt;
 	int64_t			 e2ee_todev_next_at;
 	int			 dev_due;	/* see net-devices.c */
+	int64_t			 dev_requery_at; /* kept events' senders */
+	int64_t			 dev_requery_slow_at;
 	int			 dev_in_flight;
 	int			 dev_attempt;
 	int64_t			 dev_next_at;

@@ -25,6 +25,7 @@ struct to_device_row {
 	char		*type;
 	char		*sender;	/* NULL if the event had none */
 	char		*event;		/* the whole event, compact JSON */
+	int64_t		 received_ts;	/* ms, when /sync brought it */
 };
 
 /*
@@ -414,6 +415,8 @@ int64_t	store_to_device_add(struct store *, const char *type,
 	    const char *sender, const char *event, struct haos_error *);
 int	store_to_device_list(struct store *, int64_t after_id, size_t max,
 	    struct to_device_row **, size_t *, struct haos_error *);
+int	store_to_device_requery(struct store *, int64_t min_age_ms,
+	    int64_t max_age_ms, int64_t *marked, struct haos_error *);
 int	store_to_device_delete(struct store *, int64_t upto_id,
 	    struct haos_error *);
 /* Forget the one kept to-device event id (consumed out of order). */
