@@ -20,6 +20,8 @@
 #define RECOVERY_RAW_LEN	(2 + CRYPTO_RECOVERY_KEY_LEN + 1)
 /* Base58 of n bytes takes at most n * log(256) / log(58) + 1 digits. */
 #define RECOVERY_B58_MAX	(RECOVERY_RAW_LEN * 138 / 100 + 2)
+/* The prefix fixes the number of digits of every recovery key. */
+#define RECOVERY_DIGITS		48
 
 static const char recovery_alphabet[] =
     "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -120,6 +122,12 @@ crypto_recovery_decode(const char *text,
 	}
 	if (ndig == 0) {
 		haos_error_set(err, HAOS_EUSAGE, "recovery key: empty");
+		goto out;
+	}
+	if (ndig != RECOVERY_DIGITS) {
+		haos_error_set(err, HAOS_EUSAGE, "recovery key: wrong length "
+		    "(%zu characters where %d are expected, spaces aside)",
+		    ndig, RECOVERY_DIGITS);
 		goto out;
 	}
 	if (zeros + n != RECOVERY_RAW_LEN) {
