@@ -582,6 +582,45 @@ START_TEST(test_keyfile_py)
 }
 END_TEST
 
+/* The raw bytes of a key file (the armour and new lines dropped). */
+static unsigned char *
+keyfile_raw(const char *file, size_t *len)
+{
+	unsigned char	*raw;
+	char		*copy, *w;
+	const char	*r;
+
+	copy = xstrdup(file + 36);
+	*strstr(copy, "\n-----END") = '\0';
+	for (r = w = copy; *r != '\0'; r++)
+		if (*r != '\n')
+			*w++ = *r;
+	*w = '\0';
+	ck_assert_int_eq(strlen(copy) % 4, 0);
+	ck_assert_int_eq(base64_decode(copy, strlen(copy), &raw, len), 0);
+	free(copy);
+	return raw;
+}
+
+/* Bit 63 of the iv is cleared in every file (random ivs: 32 tries). */
+START_TEST(test_keyfile_iv)
+{
+	struct haos_error	 err;
+	unsigned char		*raw;
+	char			*file;
+	size_t			 len;
+	int			 i;
+
+	for (i = 0; i < 32; i++) {
+		file = crypto_keyfile_seal("[]", 2, "p", 1, &err);
+		raw = keyfile_raw(file, &len);
+		ck_assert_int_eq(raw[17 + 8] & 0x80, 0);
+		free(raw);
+		free(file);
+	}
+}
+END_TEST
+
 /* Ours: armour, lines of 96, padded; a changed byte fails the MAC. */
 START_TEST(test_keyfile_round_trip)
 {
@@ -610,22 +649,13 @@ START_TEST(test_keyfile_round_trip)
 	ck_assert_str_eq(json, msg);
 	free(json);
 	/* The header as the spec has it: version, iv bit 63, rounds. */
-	copy = xstrdup(file + 36);
-	*strstr(copy, "\n-----END") = '\0';
-	line = copy;
-	for (save = copy; *save != '\0'; save++)
-		if (*save != '\n')
-			*line++ = *save;
-	*line = '\0';
-	ck_assert_int_eq(strlen(copy) % 4, 0);
-	ck_assert_int_eq(base64_decode(copy, strlen(copy), &raw, &len), 0);
+	raw = keyfile_raw(file, &len);
 	ck_assert_int_eq(raw[0], 1);
 	ck_assert_int_eq(raw[17 + 8] & 0x80, 0);
 	ck_assert_int_eq(raw[33] << 24 | raw[34] << 16 | raw[35] << 8 |
 	    raw[36], 1000);
 	ck_assert_uint_eq(len, 37 + strlen(msg) + 32);
 	free(raw);
-	free(copy);
 	/* One character of the body changed. */
 	file[40] = file[40] == 'A' ? 'B' : 'A';
 	ck_assert_int_eq(crypto_keyfile_open(file, strlen(file), "pass", &json,
@@ -923,6 +953,7 @@ suite_secrets(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_keyfile_py);
 	tcase_add_test(tc, test_keyfile_round_trip);
+	tcase_add_test(tc, test_keyfile_iv);
 	tcase_add_test(tc, test_import);
 	tcase_add_test(tc, test_import_skips);
 	tcase_add_test(tc, test_export);
