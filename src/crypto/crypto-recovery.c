@@ -92,9 +92,10 @@ crypto_recovery_decode(const char *text,
 			continue;
 		c = strchr(recovery_alphabet, *p);
 		if (c == NULL) {
-			haos_error_set(err, HAOS_EUSAGE, "recovery key: '%c' "
-			    "is not a base58 character",
-			    *p > 0x20 && *p < 0x7f ? *p : '?');
+			/* Not even the bad character: it is not logged. */
+			haos_error_set(err, HAOS_EUSAGE, "recovery key: a "
+			    "character that is not base58 (0, O, I and l are "
+			    "never used)");
 			goto out;
 		}
 		ndig++;

@@ -211,7 +211,7 @@ START_TEST(test_recovery_bad)
 		{ "EsT1 HT7u 2D8e RJ5J Xpm5 QiQG RLzx hTZJ mA5Y F4nN CHD4 "
 		    "45933", "length" },
 		{ "EsT1 HT7u 2D8e RJ5J Xpm5 QiQG RLzx hTZJ mA5Y F4nN CHD4 "
-		    "459O", "not a base58" },
+		    "459O", "not base58" },
 		{ "", "empty" },
 	};
 	struct haos_error	 err;
