@@ -13,7 +13,17 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
+#include "haos/client.h"
+#include "haos/cmd.h"
+#include "haos/net.h"
+#include "haos/notify.h"
+
+#include "../../src/net-int.h"
 #include "../../src/store-int.h"
+
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define ME	"@me:haos.test"
 #define BOB	"@bob:haos.test"
@@ -923,6 +933,350 @@ START_TEST(test_export)
 }
 END_TEST
 
+
+/* The net thread's side, on a net of its own (no thread, no server). */
+static struct net *
+fake_net(void)
+{
+	struct net	*n;
+
+	n = xcalloc(1, sizeof *n);
+	pthread_mutex_init(&n->lock, NULL);
+	n->results_tail = &n->results;
+	n->cfg.notify = notify_new();
+	n->store = st;
+	n->keys = me;
+	return n;
+}
+
+static void
+fake_net_free(struct net *n)
+{
+	struct net_result	*r, *next;
+
+	for (r = net_results_take(n); r != NULL; r = next) {
+		next = r->next;
+		net_result_free(r);
+	}
+	notify_free(n->cfg.notify);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
+
+/* Run one JOB_SECRETS; its answer (the caller frees it). */
+static struct net_result *
+net_run(struct net *n, const char *op, const char *secret, const char *path)
+{
+	struct net_result	*r;
+	struct job		 j;
+
+	memset(&j, 0, sizeof j);
+	j.type = JOB_SECRETS;
+	j.method = (char *)op;
+	j.content = (char *)secret;
+	j.path = (char *)path;
+	j.tag = 7;
+	net_secrets_run(n, &j);
+	r = net_results_take(n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_null(r->next);
+	ck_assert_uint_eq(r->tag, 7);
+	return r;
+}
+
+/*
+ * /keys export then import through the net thread's job: a file of mode
+ * 0600, never written over an existing one; a wrong passphrase refused;
+ * the import decrypts the waiting event.
+ */
+START_TEST(test_net_keys)
+{
+	struct haos_error	 err;
+	struct crypto_keyfile_counts c;
+	struct crypto_account	*bob;
+	struct crypto_megolm_out *mg;
+	struct net		*n;
+	struct net_result	*r;
+	struct stat		 sb;
+	json_t			*arr;
+	char			*path;
+
+	bob = bob_device();
+	mg = crypto_megolm_out_new(&err);
+	arr = json_pack("[o]", record(bob, mg));
+	waiting_event(bob, mg, "$k0", "zero");
+	import(arr, &c);
+	ck_assert_int_eq(e2e_of("$k0"), E2E_DECRYPTED);
+	n = fake_net();
+	path = xasprintf("%s/keys.txt", dir);
+	r = net_run(n, "keys-export", "pw", path);
+	ck_assert_msg(r->ok, "%s", r->err != NULL ? r->err->msg : "");
+	ck_assert_ptr_nonnull(strstr(r->body, "exported 1 room key"));
+	net_result_free(r);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	/* Never over an existing file. */
+	r = net_run(n, "keys-export", "pw", path);
+	ck_assert(!r->ok);
+	ck_assert_ptr_nonnull(strstr(r->err->msg, "already exists"));
+	net_result_free(r);
+
+	/* A new store: the message waits until the file comes in. */
+	sql("DELETE FROM megolm_in");
+	sql("DELETE FROM megolm_seen");
+	waiting_event(bob, mg, "$k1", "one");
+	ck_assert_int_eq(e2e_of("$k1"), E2E_WAITING);
+	r = net_run(n, "keys-import", "wrong", path);
+	ck_assert(!r->ok);
+	ck_assert_ptr_nonnull(strstr(r->err->msg, "wrong passphrase"));
+	net_result_free(r);
+	ck_assert_int_eq(e2e_of("$k1"), E2E_WAITING);
+	r = net_run(n, "keys-import", "pw", path);
+	ck_assert_msg(r->ok, "%s", r->err != NULL ? r->err->msg : "");
+	ck_assert_ptr_nonnull(strstr(r->body, "imported 1 of 1"));
+	ck_assert_ptr_nonnull(strstr(r->body, "decrypted in 1 room"));
+	net_result_free(r);
+	ck_assert_int_eq(e2e_of("$k1"), E2E_DECRYPTED);
+	ck_assert(notify_take(n->cfg.notify) & NOTIFY_TIMELINE);
+
+	r = net_run(n, "keys-import", "pw", "/nonexistent/keys.txt");
+	ck_assert(!r->ok);
+	net_result_free(r);
+	fake_net_free(n);
+	free(path);
+	crypto_megolm_out_free(mg);
+	crypto_account_free(bob);
+}
+END_TEST
+
+/* /recovery through the net thread's job, and recovery-new's answer. */
+START_TEST(test_net_recovery)
+{
+	struct net		*n;
+	struct net_result	*r;
+	json_t			*o;
+
+	n = fake_net();
+	r = net_run(n, "recovery-new", NULL, NULL);
+	ck_assert(r->ok);
+	o = json_loads(r->body, 0, NULL);
+	ck_assert_ptr_nonnull(json_get_str(o, "recovery_key", NULL));
+	ck_assert_uint_eq(json_array_size(json_get_arr(o, "account_data")),
+	    2);
+	json_decref(o);
+	net_result_free(r);
+	account_data_in();
+	r = net_run(n, "recovery", fx_str("recovery_key"), NULL);
+	ck_assert_msg(r->ok, "%s", r->err != NULL ? r->err->msg : "");
+	ck_assert_ptr_nonnull(strstr(r->body, "unlocked"));
+	net_result_free(r);
+	r = net_run(n, "recovery-passphrase", "correct horse", NULL);
+	ck_assert(!r->ok);
+	net_result_free(r);
+	n->keys = NULL;
+	r = net_run(n, "recovery", fx_str("recovery_key"), NULL);
+	ck_assert(!r->ok);
+	ck_assert_ptr_nonnull(strstr(r->err->msg, "no device identity"));
+	net_result_free(r);
+	fake_net_free(n);
+}
+END_TEST
+
+/* The commands: what the user types, what they ask the net thread. */
+static const char	*answers[4];
+static int		 nanswers, asked;
+static char		 shown[2048];
+
+static void
+test_secret(void *arg __unused, const char *q __unused, cmd_secret_cb cb,
+    void *cb_arg)
+{
+	struct cmd_ctx	*ctx = arg;
+
+	asked++;
+	cb(ctx, nanswers > 0 ? answers[--nanswers] : NULL, cb_arg);
+}
+
+static void
+test_show(void *arg __unused, const char *title __unused, char **lines,
+    size_t n)
+{
+	size_t	 i;
+
+	shown[0] = '\0';
+	for (i = 0; i < n; i++) {
+		strncat(shown, lines[i], sizeof shown - strlen(shown) - 2);
+		strcat(shown, "\n");
+	}
+}
+
+static const struct cmd_ui_ops test_ui = {
+	.secret = test_secret,
+	.show = test_show
+};
+
+static void
+cmd_setup(struct cmd_ctx *ctx, struct test_capture *cap)
+{
+	test_capture_init(ctx, cap, ME);
+	test_capture_store(cap, st);
+	ctx->ui = &test_ui;
+	ctx->ui_arg = ctx;
+	nanswers = asked = 0;
+	shown[0] = '\0';
+}
+
+static void
+answer(struct cmd_ctx *ctx, struct job *j, int ok, const char *body)
+{
+	struct net_result	 r;
+	struct haos_error	 e;
+
+	memset(&r, 0, sizeof r);
+	r.tag = j->tag;
+	r.ok = ok;
+	r.body = (char *)body;
+	if (!ok) {
+		haos_error_set(&e, HAOS_EMATRIX, "M_FORBIDDEN");
+		r.err = &e;
+	}
+	ck_assert_int_eq(cmd_result(ctx, &r), 0);
+}
+
+START_TEST(test_cmd_recovery)
+{
+	struct test_capture	 cap;
+	struct cmd_ctx		 ctx;
+
+	cmd_setup(&ctx, &cap);
+	answers[nanswers++] = "EsT1 HT7u";
+	ck_assert_int_eq(cmd_run_line(&ctx, "/recovery"), CMD_RETURN_WAIT);
+	ck_assert_int_eq(asked, 1);
+	ck_assert_int_eq(cap.njobs, 1);
+	ck_assert_int_eq(cap.jobs[0]->type, JOB_SECRETS);
+	ck_assert_str_eq(cap.jobs[0]->method, "recovery");
+	ck_assert_str_eq(cap.jobs[0]->content, "EsT1 HT7u");
+	answer(&ctx, cap.jobs[0], 1, "unlocked master");
+	ck_assert_ptr_nonnull(strstr(cap.out, "recovery: unlocked master"));
+	test_capture_free(&cap);
+
+	cmd_setup(&ctx, &cap);
+	answers[nanswers++] = "correct horse";
+	cmd_run_line(&ctx, "/recovery -p");
+	ck_assert_int_eq(cap.njobs, 1);
+	ck_assert_str_eq(cap.jobs[0]->method, "recovery-passphrase");
+	test_capture_free(&cap);
+
+	/* Left without an answer: nothing asked of the net thread. */
+	cmd_setup(&ctx, &cap);
+	cmd_run_line(&ctx, "/recovery");
+	ck_assert_int_eq(asked, 1);
+	ck_assert_int_eq(cap.njobs, 0);
+	ck_assert_int_eq(cap.errors, 1);
+	test_capture_free(&cap);
+}
+END_TEST
+
+/* /recovery new: uploads in order, the key shown only after them. */
+START_TEST(test_cmd_recovery_new)
+{
+	struct test_capture	 cap;
+	struct cmd_ctx		 ctx;
+	const char		*made = "{\"recovery_key\":\"EsXX KEY\","
+	    "\"account_data\":[{\"type\":\"m.secret_storage.key.K\","
+	    "\"content\":{\"algorithm\":\"a\"}},{\"type\":"
+	    "\"m.secret_storage.default_key\",\"content\":{\"key\":\"K\"}}]}";
+
+	cmd_setup(&ctx, &cap);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/recovery new"),
+	    CMD_RETURN_WAIT);
+	ck_assert_int_eq(asked, 0);
+	ck_assert_int_eq(cap.njobs, 1);
+	ck_assert_str_eq(cap.jobs[0]->method, "recovery-new");
+	answer(&ctx, cap.jobs[0], 1, made);
+	ck_assert_int_eq(cap.njobs, 2);
+	ck_assert_int_eq(cap.jobs[1]->type, JOB_REQUEST);
+	ck_assert_str_eq(cap.jobs[1]->method, "PUT");
+	ck_assert_ptr_nonnull(strstr(cap.jobs[1]->path,
+	    "/account_data/m.secret_storage.key.K"));
+	ck_assert_ptr_null(strstr(cap.out, "EsXX"));
+	answer(&ctx, cap.jobs[1], 1, "{}");
+	ck_assert_int_eq(cap.njobs, 3);
+	ck_assert_ptr_nonnull(strstr(cap.jobs[2]->path,
+	    "/account_data/m.secret_storage.default_key"));
+	ck_assert_ptr_null(strstr(cap.out, "EsXX"));
+	ck_assert_str_eq(shown, "");
+	answer(&ctx, cap.jobs[2], 1, "{}");
+	ck_assert_ptr_nonnull(strstr(shown, "EsXX KEY"));
+	ck_assert_ptr_nonnull(strstr(shown, "Write it down"));
+	ck_assert_ptr_null(strstr(cap.out, "EsXX"));
+	test_capture_free(&cap);
+
+	/* A failed upload: the key is never shown. */
+	cmd_setup(&ctx, &cap);
+	cmd_run_line(&ctx, "/recovery new");
+	answer(&ctx, cap.jobs[0], 1, made);
+	answer(&ctx, cap.jobs[1], 0, NULL);
+	ck_assert_int_eq(cap.njobs, 2);
+	ck_assert_str_eq(shown, "");
+	ck_assert_ptr_null(strstr(cap.out, "EsXX"));
+	ck_assert_ptr_nonnull(strstr(cap.out, "upload failed"));
+	test_capture_free(&cap);
+
+	/* An account that has secret storage: refused before any job. */
+	account_data_in();
+	cmd_setup(&ctx, &cap);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/recovery new"),
+	    CMD_RETURN_ERROR);
+	ck_assert_int_eq(cap.njobs, 0);
+	ck_assert_ptr_nonnull(strstr(cap.out, "already"));
+	test_capture_free(&cap);
+}
+END_TEST
+
+/* /keys export asks twice and both must agree; import once. */
+START_TEST(test_cmd_keys)
+{
+	struct test_capture	 cap;
+	struct cmd_ctx		 ctx;
+
+	cmd_setup(&ctx, &cap);
+	answers[nanswers++] = "pass";
+	answers[nanswers++] = "pass";
+	cmd_run_line(&ctx, "/keys export /tmp/k.txt");
+	ck_assert_int_eq(asked, 2);
+	ck_assert_int_eq(cap.njobs, 1);
+	ck_assert_str_eq(cap.jobs[0]->method, "keys-export");
+	ck_assert_str_eq(cap.jobs[0]->content, "pass");
+	ck_assert_str_eq(cap.jobs[0]->path, "/tmp/k.txt");
+	answer(&ctx, cap.jobs[0], 1, "exported 3 room keys to /tmp/k.txt");
+	ck_assert_ptr_nonnull(strstr(cap.out, "keys: exported 3"));
+	test_capture_free(&cap);
+
+	cmd_setup(&ctx, &cap);
+	answers[nanswers++] = "pass2";
+	answers[nanswers++] = "pass";
+	cmd_run_line(&ctx, "/keys export /tmp/k.txt");
+	ck_assert_int_eq(cap.njobs, 0);
+	ck_assert_ptr_nonnull(strstr(cap.out, "differ"));
+	test_capture_free(&cap);
+
+	cmd_setup(&ctx, &cap);
+	answers[nanswers++] = "pass";
+	cmd_run_line(&ctx, "/keys import /tmp/k.txt");
+	ck_assert_int_eq(asked, 1);
+	ck_assert_int_eq(cap.njobs, 1);
+	ck_assert_str_eq(cap.jobs[0]->method, "keys-import");
+	test_capture_free(&cap);
+
+	cmd_setup(&ctx, &cap);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/keys send /tmp/k.txt"),
+	    CMD_RETURN_ERROR);
+	ck_assert_int_eq(cap.njobs, 0);
+	test_capture_free(&cap);
+}
+END_TEST
+
 Suite *
 suite_secrets(void)
 {
@@ -957,6 +1311,16 @@ suite_secrets(void)
 	tcase_add_test(tc, test_import);
 	tcase_add_test(tc, test_import_skips);
 	tcase_add_test(tc, test_export);
+	tcase_add_test(tc, test_net_keys);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("commands");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_net_recovery);
+	tcase_add_test(tc, test_cmd_recovery);
+	tcase_add_test(tc, test_cmd_recovery_new);
+	tcase_add_test(tc, test_cmd_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
