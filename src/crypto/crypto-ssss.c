@@ -330,25 +330,27 @@ out:
 	return rc;
 }
 
-/* Whether a cross-signing seed is ours: 1 verified, 0 unknown, -1 not. */
+/*
+ * Whether a cross-signing seed is ours: 1 verified, 0 unknown, -1 not
+ * (-2: a store error); *pub its public key (NULL when -1).
+ */
 static int
 crypto_ssss_xsign_match(struct crypto_keys *k, struct store *s,
-    const char *name, const unsigned char *seed, size_t len,
+    const char *name, const unsigned char *seed, size_t len, char **pub,
     struct haos_error *err)
 {
-	char	*pub, *published = NULL;
+	char	*published = NULL;
 	int	 rc;
 
-	pub = crypto_ssss_signing_public(seed, len, err);
-	if (pub == NULL)
+	*pub = crypto_ssss_signing_public(seed, len, err);
+	if (*pub == NULL)
 		return -1;
 	rc = store_secrets_xsign_key(s, crypto_keys_user_id(k),
 	    name + strlen(SSSS_XSIGN_PREFIX), &published, err);
 	if (rc == 1)
-		rc = strcmp(pub, published) == 0 ? 1 : -1;
+		rc = strcmp(*pub, published) == 0 ? 1 : -1;
 	else if (rc == -1)
 		rc = -2;
-	free(pub);
 	free(published);
 	return rc;
 }
@@ -357,11 +359,12 @@ crypto_ssss_xsign_match(struct crypto_keys *k, struct store *s,
 static int
 crypto_ssss_take(struct crypto_keys *k, struct store *s, const char *name,
     const char *kid, const unsigned char key[CRYPTO_RECOVERY_KEY_LEN],
-    json_t *unlocked, json_t *other, struct haos_error *err)
+    json_t *unlocked, json_t *other, int *unchecked, struct haos_error *err)
 {
 	struct haos_error e;
 	json_t		*data;
 	unsigned char	*secret = NULL;
+	char		*pub = NULL;
 	size_t		 len = 0;
 	int		 verified = 0, rc = 0, xsign;
 	const char	*shortname = name;
@@ -386,15 +389,18 @@ crypto_ssss_take(struct crypto_keys *k, struct store *s, const char *name,
 		goto out;
 	}
 	if (shortname != name && strcmp(shortname, "backup key") != 0) {
-		xsign = crypto_ssss_xsign_match(k, s, name, secret, len, &e);
+		xsign = crypto_ssss_xsign_match(k, s, name, secret, len, &pub,
+		    &e);
 		if (xsign == -2) {
 			*err = e;
 			rc = -1;
 			goto out;
 		}
 		if (xsign == -1) {
-			log_warn("crypto", "secret storage: %s: %s", name,
-			    e.code != HAOS_OK ? e.msg : "not the published key");
+			log_warn("crypto", "secret storage: %s: %s%s%s", name,
+			    pub == NULL ? e.msg : "public key ", pub == NULL ?
+			    "" : pub, pub == NULL ? "" : " is not the "
+			    "published one");
 			json_array_append_new(other, json_sprintf("%s refused "
 			    "(not the published key)", shortname));
 			goto out;
@@ -405,15 +411,18 @@ crypto_ssss_take(struct crypto_keys *k, struct store *s, const char *name,
 		rc = -1;
 		goto out;
 	}
-	log_info("crypto", "secret storage: %s unlocked (%s)", name,
-	    verified ? "verified" : "not verified");
-	json_array_append_new(unlocked, json_sprintf("%s%s", shortname,
-	    shortname != name && strcmp(shortname, "backup key") != 0 &&
-	    !verified ? " (no published key to check yet)" : ""));
+	/* A public key is no secret: the tests compare it. */
+	log_info("crypto", "secret storage: %s unlocked (%s)%s%s", name,
+	    verified ? "verified" : "not verified", pub != NULL ?
+	    ", public key " : "", pub != NULL ? pub : "");
+	json_array_append_new(unlocked, json_string(shortname));
+	if (pub != NULL && !verified)
+		(*unchecked)++;
 out:
 	if (secret != NULL)
 		explicit_bzero(secret, len);
 	free(secret);
+	free(pub);
 	json_decref(data);
 	return rc;
 }
@@ -443,7 +452,7 @@ crypto_ssss_unlock(struct crypto_keys *k, struct store *s, const char *input,
 	json_t		*unlocked, *other;
 	char		*kid = NULL, *u, *o;
 	size_t		 i;
-	int		 rc = -1;
+	int		 rc = -1, unchecked = 0;
 
 	*report = NULL;
 	if (crypto_ssss_open_key(s, input, is_passphrase, key, &kid,
@@ -455,7 +464,7 @@ crypto_ssss_unlock(struct crypto_keys *k, struct store *s, const char *input,
 		goto out;
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
 		if (crypto_ssss_take(k, s, names[i], kid, key, unlocked,
-		    other, err) == -1) {
+		    other, &unchecked, err) == -1) {
 			store_rollback(s);
 			goto out;
 		}
@@ -468,8 +477,9 @@ crypto_ssss_unlock(struct crypto_keys *k, struct store *s, const char *input,
 		*report = xasprintf("secret storage opened, but it holds "
 		    "nothing haos uses%s%s", *o != '\0' ? ": " : "", o);
 	else
-		*report = xasprintf("unlocked %s%s%s", u, *o != '\0' ? "; " :
-		    "", o);
+		*report = xasprintf("unlocked %s%s%s%s", u, unchecked > 0 ?
+		    " (no published cross-signing keys to check them against "
+		    "yet)" : "", *o != '\0' ? "; " : "", o);
 	free(u);
 	free(o);
 	rc = 0;
