@@ -248,6 +248,8 @@ void	net_channels_done(struct net *, struct net_req *,
 void	net_channels_free(struct net *);
 /* net-keys.c: the device identity and its keys on the server */
 int	net_keys_start(struct net *, struct haos_error *);
+/* net-secrets.c */
+void	net_secrets_run(struct net *, const struct job *);
 void	net_keys_new_device(struct net *);
 void	net_keys_reload(struct net *);
 void	net_keys_synced(struct net *);

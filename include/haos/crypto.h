@@ -373,4 +373,120 @@ int	 crypto_room_decrypt(struct crypto_keys *, struct store *,
 	     const char *room_id, const json_t *ev, json_t **plain,
 	     enum e2e_state *state, struct haos_error *);
 
+/*
+ * The recovery key (crypto-recovery.c), the spec's "Cryptographic key
+ * representation": base58 of 0x8B 0x01, the 32-byte key and a parity
+ * byte, a space every 4 characters.  Decoding ignores white space and
+ * says what is wrong (character, length, prefix, parity).  A passphrase
+ * gives the key through the key description's m.pbkdf2 passphrase
+ * field.  Nothing here logs or keeps a key.
+ */
+#define CRYPTO_RECOVERY_KEY_LEN	32
+#define CRYPTO_RECOVERY_PREFIX0	0x8b
+#define CRYPTO_RECOVERY_PREFIX1	0x01
+
+char	*crypto_recovery_encode(const unsigned char
+	     key[CRYPTO_RECOVERY_KEY_LEN]);
+int	 crypto_recovery_decode(const char *,
+	     unsigned char key[CRYPTO_RECOVERY_KEY_LEN], struct haos_error *);
+int	 crypto_recovery_passphrase(const char *pass, const json_t *desc,
+	     unsigned char key[CRYPTO_RECOVERY_KEY_LEN], struct haos_error *);
+
+/*
+ * Secret storage (crypto-ssss.c), m.secret_storage.v1.aes-hmac-sha2:
+ * HKDF-SHA256 (32 zero bytes of salt, the secret's name as info) gives
+ * an AES-256-CTR key and an HMAC-SHA256 key.  crypto_ssss_check() tells
+ * whether key is the key of a description (its iv and mac: the MAC of
+ * 32 zero bytes encrypted under the name ""; a description without them
+ * takes any key): 1 yes, 0 no, -1 malformed.  crypto_ssss_decrypt()
+ * opens encrypted[key_id] ({iv, ciphertext, mac}, padded or unpadded
+ * base64, the MAC checked in constant time first); crypto_ssss_encrypt()
+ * makes one (bit 63 of a random iv cleared); crypto_ssss_describe() makes
+ * a key description {algorithm, iv, mac}.
+ */
+int	 crypto_ssss_check(const json_t *desc,
+	     const unsigned char key[CRYPTO_RECOVERY_KEY_LEN],
+	     struct haos_error *);
+int	 crypto_ssss_decrypt(const json_t *enc, const char *name,
+	     const unsigned char key[CRYPTO_RECOVERY_KEY_LEN],
+	     unsigned char **out, size_t *outlen, struct haos_error *);
+json_t	*crypto_ssss_encrypt(const char *name,
+	     const unsigned char key[CRYPTO_RECOVERY_KEY_LEN],
+	     const void *data, size_t len, struct haos_error *);
+json_t	*crypto_ssss_describe(const unsigned char key[CRYPTO_RECOVERY_KEY_LEN],
+	     struct haos_error *);
+/*
+ * The public ed25519 key (unpadded base64) of a 32-byte cross-signing
+ * seed, or NULL with err.
+ */
+char	*crypto_ssss_signing_public(const unsigned char *seed, size_t len,
+	     struct haos_error *);
+/*
+ * /recovery on the net thread's RW store: the key (a recovery key, or
+ * with is_passphrase a passphrase) of the default secret storage key in
+ * the stored global account data is checked, then each secret of
+ * CRYPTO_SSSS_NAMES found there is decrypted and sealed into table
+ * secrets (crypto_secret_put(): the 32 bytes, not their base64) in one
+ * transaction.  A cross-signing seed is verified = 1 when its public key
+ * is the one table cross_signing_keys has for us, refused when that
+ * table has another, verified = 0 when it has none; the backup key is
+ * stored verified = 0 (the key backup code checks it).  *report is one
+ * line for the user: what was unlocked, refused or absent.
+ */
+#define CRYPTO_SSSS_NAMES	{ "m.cross_signing.master", \
+	"m.cross_signing.self_signing", "m.cross_signing.user_signing", \
+	"m.megolm_backup.v1" }
+int	 crypto_ssss_unlock(struct crypto_keys *, struct store *,
+	     const char *input, int is_passphrase, char **report,
+	     struct haos_error *);
+/*
+ * /recovery new: for an account whose stored account data has no
+ * m.secret_storage.default_key, a new key: *recovery_key (shown once),
+ * and *puts, the account data to upload in order ([{type, content}]:
+ * the key description, each secret of CRYPTO_SSSS_NAMES held sealed,
+ * then the default key).  Nothing is stored locally.
+ */
+int	 crypto_ssss_create(struct crypto_keys *, struct store *,
+	     char **recovery_key, json_t **puts, struct haos_error *);
+
+/*
+ * Key export files (crypto-keyfile.c), the spec's "Key exports": the
+ * JSON text of an array of ExportedSessionData encrypted under a
+ * passphrase (PBKDF2-SHA512 with a 16-byte salt and rounds, AES-256-CTR
+ * with bit 63 of the iv cleared, HMAC-SHA256 over the rest), version
+ * 0x01, base64 in lines of 96 between the MEGOLM SESSION DATA armour.
+ * crypto_keyfile_open() checks the MAC in constant time before
+ * anything else: a wrong passphrase is an error of its own.
+ */
+#define CRYPTO_KEYFILE_ROUNDS	500000
+char	*crypto_keyfile_seal(const char *json, size_t len, const char *pass,
+	     unsigned int rounds, struct haos_error *);
+int	 crypto_keyfile_open(const char *armoured, size_t len,
+	     const char *pass, char **json, size_t *jsonlen,
+	     struct haos_error *);
+/*
+ * Every inbound Megolm session of the store as ExportedSessionData (from
+ * its first known index), or NULL with err.
+ */
+json_t	*crypto_keyfile_export(struct crypto_keys *, struct store *,
+	     size_t *n, struct haos_error *);
+/*
+ * Import ExportedSessionData records in the caller's transaction: each
+ * as unauthenticated (source 'export'), never over an authenticated
+ * session nor one with a lower or equal first index, its sender the
+ * owner of sender_key in table devices (a key of no known device is
+ * skipped); waiting events decrypted in place through sink.  Counts of
+ * what was imported, kept and skipped; 0, or -1 on a store error.
+ */
+struct crypto_keyfile_counts {
+	size_t	 total;
+	size_t	 imported;
+	size_t	 kept;		/* what the store has is as good or better */
+	size_t	 skipped;	/* malformed, or no known device */
+	size_t	 rooms;		/* rooms whose waiting events decrypted */
+};
+int	 crypto_keyfile_import(struct crypto_keys *, struct store *,
+	     const json_t *sessions, const struct crypto_in_sink *,
+	     struct crypto_keyfile_counts *, struct haos_error *);
+
 #endif

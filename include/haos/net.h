@@ -36,7 +36,12 @@ enum job_type {
 	JOB_BACKFILL,	/* fill a room's newest gap from /messages */
 	JOB_REQUEST,	/* any C-S request; the answer is a net_result */
 	JOB_TOKEN,	/* a new login: content token, state_key device */
-	JOB_MEMBERS	/* the room is open: its whole member list */
+	JOB_MEMBERS,	/* the room is open: its whole member list */
+	JOB_SECRETS	/* /recovery, /keys: method the operation
+			   ("recovery", "recovery-passphrase",
+			   "recovery-new", "keys-export", "keys-import"),
+			   content what was typed (wiped with the job),
+			   path a key file; the answer is a net_result */
 };
 
 /*

@@ -370,6 +370,29 @@ int	store_crypto_in_megolm_put(struct store *, const char *room_id,
 	    const char *session_id, const struct store_megolm_in *,
 	    const char *source, struct haos_error *);
 void	store_crypto_in_megolm_free(struct store_megolm_in *);
+
+/*
+ * Secret storage and key files (store-secrets.c), on the net thread:
+ * every inbound Megolm session (an export), the owner of a curve25519
+ * device key (an import: 1, 0 if no device has it, -1), our published
+ * cross-signing public key of a usage (1, 0 if none, -1).
+ */
+struct store_megolm_row {
+	char		*room_id;
+	char		*session_id;
+	char		*sender_curve25519;
+	char		*claimed_ed25519;
+	char		*pickle;
+	int64_t		 first_known_index;
+};
+
+int	store_secrets_megolm_all(struct store *, struct store_megolm_row **,
+	    size_t *, struct haos_error *);
+void	store_secrets_megolm_free(struct store_megolm_row *, size_t);
+int	store_secrets_device_owner(struct store *, const char *curve25519,
+	    char **user_id, struct haos_error *);
+int	store_secrets_xsign_key(struct store *, const char *user_id,
+	    const char *usage, char **public_key, struct haos_error *);
 /* The event that came with a Megolm message index: 1, 0 if none, -1. */
 int	store_crypto_in_seen(struct store *, const char *room_id,
 	    const char *session_id, int64_t index, char **event_id,

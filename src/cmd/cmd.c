@@ -29,6 +29,7 @@ extern const struct cmd_entry	cmd_help_entry;
 extern const struct cmd_entry	cmd_input_entry;
 extern const struct cmd_entry	cmd_invite_entry;
 extern const struct cmd_entry	cmd_join_entry;
+extern const struct cmd_entry	cmd_keys_entry;
 extern const struct cmd_entry	cmd_kick_entry;
 extern const struct cmd_entry	cmd_leave_entry;
 extern const struct cmd_entry	cmd_login_entry;
@@ -41,6 +42,7 @@ extern const struct cmd_entry	cmd_profile_entry;
 extern const struct cmd_entry	cmd_purge_entry;
 extern const struct cmd_entry	cmd_quit_entry;
 extern const struct cmd_entry	cmd_react_entry;
+extern const struct cmd_entry	cmd_recovery_entry;
 extern const struct cmd_entry	cmd_redraw_entry;
 extern const struct cmd_entry	cmd_reply_entry;
 extern const struct cmd_entry	cmd_retry_entry;
@@ -73,6 +75,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_input_entry,
 	&cmd_invite_entry,
 	&cmd_join_entry,
+	&cmd_keys_entry,
 	&cmd_kick_entry,
 	&cmd_leave_entry,
 	&cmd_login_entry,
@@ -85,6 +88,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_purge_entry,
 	&cmd_quit_entry,
 	&cmd_react_entry,
+	&cmd_recovery_entry,
 	&cmd_redraw_entry,
 	&cmd_reply_entry,
 	&cmd_retry_entry,

@@ -20,6 +20,7 @@ struct editor;
 struct readstate;
 struct switcher;
 struct relogin;
+struct askpass;
 struct conv;
 struct members_state;
 struct rail_state;
@@ -162,6 +163,7 @@ struct ui {
 	int64_t			 input_at;	/* the last key, same clock */
 	int			 framed;	/* first frame drawn */
 	struct relogin		*relogin;	/* password prompt open */
+	struct askpass		*askpass;	/* a command's hidden question */
 	const char		*homeserver;	/* main()'s */
 	const char		*user_id;
 	const char		*device_id;
@@ -206,6 +208,14 @@ void		 overlay_close(struct ui *);
 void		 overlay_scroll(struct ui *, enum ui_action);
 void		 overlay_key(struct ui *, int key);
 void		 overlay_draw(struct ui *, WINDOW *, int h, int w);
+
+/* askpass.c (askpass_begin is cmd_ui_ops.secret) */
+void		 askpass_begin(void *ui, const char *question,
+		     cmd_secret_cb, void *);
+void		 askpass_end(struct ui *);
+int		 askpass_key(struct ui *, int, char *paste);
+int		 askpass_draw(struct ui *, WINDOW *, int width);
+void		 askpass_cursor(struct ui *);
 
 /* relogin.c */
 void		 relogin_begin(struct ui *);

@@ -35,6 +35,7 @@ Suite	*suite_refresh(void);
 Suite	*suite_render(void);
 Suite	*suite_sanitize(void);
 Suite	*suite_session(void);
+Suite	*suite_secrets(void);
 Suite	*suite_space(void);
 Suite	*suite_store(void);
 Suite	*suite_ui_action(void);
