@@ -12,12 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/client.h"
+#include "haos/cmd.h"
 #include "haos/crypto.h"
 #include "haos/error.h"
 #include "haos/ingest.h"
 #include "haos/json.h"
 #include "haos/log.h"
 #include "haos/model.h"
+#include "haos/net.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -455,6 +458,58 @@ START_TEST(test_upload_body)
 }
 END_TEST
 
+/*
+ * /backup: the recovery key decoded in the command, only its bytes
+ * (base64) in the job; a bad key makes no job; restore's answer counted.
+ */
+START_TEST(test_command)
+{
+	struct test_capture	 c;
+	struct cmd_ctx		 ctx;
+	struct net_result	 r;
+	char			*line;
+
+	test_capture_init(&ctx, &c, ME);
+	line = xasprintf("/backup key %s", fxs("recovery_key"));
+	ck_assert_int_eq(cmd_run_line(&ctx, line), CMD_RETURN_WAIT);
+	free(line);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_int_eq(c.jobs[0]->type, JOB_BACKUP);
+	ck_assert_str_eq(c.jobs[0]->event_type, "key");
+	ck_assert_str_eq(c.jobs[0]->content, fxs("backup_key"));
+	ck_assert_int_eq(cmd_run_line(&ctx, "/backup key EsTK j5dN Bdrn"),
+	    CMD_RETURN_ERROR);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/backup frobnicate"),
+	    CMD_RETURN_ERROR);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/backup restore"),
+	    CMD_RETURN_WAIT);
+	ck_assert_int_eq(c.njobs, 2);
+	ck_assert_str_eq(c.jobs[1]->event_type, "restore");
+	ck_assert_ptr_null(c.jobs[1]->content);
+	memset(&r, 0, sizeof r);
+	r.tag = c.jobs[1]->tag;
+	r.ok = 1;
+	r.body = xstrdup("{\"version\":\"3\",\"trusted\":true,"
+	    "\"imported\":4,\"kept\":1,\"refused\":0,\"rooms\":2}");
+	c.out[0] = '\0';
+	ck_assert_int_eq(client_deliver(c.client, &r), 0);
+	ck_assert_msg(strstr(c.out, "backup 3: 4 keys restored, 1 already "
+	    "held, 0 refused; 2 rooms decrypted") != NULL, "%s", c.out);
+	free(r.body);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/backup"), CMD_RETURN_WAIT);
+	r.tag = c.jobs[2]->tag;
+	r.body = xstrdup("{\"version\":\"4\",\"trusted\":false}");
+	c.out[0] = '\0';
+	ck_assert_int_eq(client_deliver(c.client, &r), 0);
+	ck_assert_msg(strstr(c.out, "version 4 is not trusted") != NULL,
+	    "%s", c.out);
+	free(r.body);
+	test_capture_free(&c);
+	cmd_ctx_clear(&ctx);
+}
+END_TEST
+
 Suite *
 suite_backup(void)
 {
@@ -471,6 +526,7 @@ suite_backup(void)
 	tcase_add_test(tc, test_never_downgrade);
 	tcase_add_test(tc, test_trust);
 	tcase_add_test(tc, test_upload_body);
+	tcase_add_test(tc, test_command);
 	suite_add_tcase(s, tc);
 	return s;
 }
