@@ -376,6 +376,7 @@ START_TEST(test_upload_body)
 {
 	struct crypto_backup_counts	 c;
 	struct haos_error		 err;
+	struct store_megolm_in		 m2;
 	struct crypto_megolm_out	*out;
 	struct crypto_megolm_in		*in;
 	struct crypto_pk_msg		 m;
@@ -447,6 +448,24 @@ START_TEST(test_upload_body)
 	ck_assert_uint_eq(n, 1);	/* bob's only */
 	ck_assert_ptr_nonnull(json_object_get(json_object_get(body, "rooms"),
 	    "!r:haos.test"));
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(crypto_backup_uploaded(st, "1", body, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	json_decref(body);
+	ck_assert_ptr_null(crypto_backup_upload(me, st, "1",
+	    fxs("public_key"), 50, &n, &err));
+	/* A session stored again (a better copy) must go up again. */
+	ck_assert_int_eq(store_crypto_in_megolm_get(st, "!r:haos.test",
+	    crypto_megolm_in_id(in), &m2, &err), 1);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_msg(store_crypto_in_megolm_put(st, "!r:haos.test",
+	    crypto_megolm_in_id(in), &m2, "room_key", &err) == 0, "%s",
+	    err.msg);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	store_crypto_in_megolm_free(&m2);
+	body = crypto_backup_upload(me, st, "1", fxs("public_key"), 50, &n,
+	    &err);
+	ck_assert_uint_eq(n, 1);
 	json_decref(body);
 	json_decref(pt);
 	free(text);
