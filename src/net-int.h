@@ -153,7 +153,7 @@ struct net {
 	size_t			 dev_ntried;
 	int			 backup_due;	/* see net-backup.c: read the
 						   version */
-	int			 backup_wake;	/* restore or upload may be due */
+	int			 backup_wake;	/* restore or upload due? */
 	int			 backup_all;	/* a full restore asked for */
 	int			 backup_in_flight;
 	int			 backup_attempt;

@@ -55,7 +55,7 @@ net_job_token(const char *token, const char *device_id)
 	return j;
 }
 
-/* Make a JOB_BACKUP: what is key (key_b64 wiped when freed), status, restore. */
+/* A JOB_BACKUP: what is key (key_b64, wiped when freed), status, restore. */
 struct job *
 net_job_backup(const char *what, const char *key_b64)
 {
