@@ -451,3 +451,10 @@ client_leave(struct client *c, const char *room_id, struct client_done d)
 {
 	return client_request(c, matrix_req_leave(room_id), d);
 }
+
+uint64_t
+client_backup(struct client *c, const char *what, const char *key_b64,
+    struct client_done d)
+{
+	return client_pend(c, net_job_backup(what, key_b64), d);
+}

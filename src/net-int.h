@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "haos/http.h"
+#include "haos/json.h"
 #include "haos/net.h"
 
 struct outbox_row;
@@ -152,13 +153,32 @@ struct net {
 	struct net_space	*dev_tried;	/* rooms whose members were
 						   asked for, and when */
 	size_t			 dev_ntried;
+	int			 backup_due;	/* see net-backup.c: read the
+						   version */
+	int			 backup_wake;	/* restore or upload due? */
+	int			 backup_all;	/* a full restore asked for */
+	int			 backup_in_flight;
+	int			 backup_attempt;
+	int64_t			 backup_next_at;
+	char			*backup_version_out; /* of the request out */
+	char			*backup_room;	/* the session asked for */
+	char			*backup_session;
+	json_t			*backup_put;	/* the PUT out: marked after */
+	struct net_backup_tag {
+		uint64_t	 tag;
+		int		 restore;
+	}			*backup_tags;	/* /backup answers owed */
+	size_t			 backup_ntags;
+	char			**backup_tried;	/* "room\nsession" asked */
+	size_t			 backup_ntried;
 };
 
 /* A request of the net thread and what to do with its answer. */
 struct net_req {
 	struct net	*net;
 	int		 kind;
-	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK */
+	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK;
+					   NET_REQ_BACKUP: its version */
 	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL,
 					   NET_REQ_RECHECK, NET_REQ_CHANNEL */
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
@@ -168,7 +188,8 @@ struct net_req {
 					   NET_REQ_CHANNEL: 0 membership,
 					   1 join, 2 leave; NET_REQ_KEYS:
 					   the keys_epoch it is for;
-					   NET_REQ_DEVICES: query, changes */
+					   NET_REQ_DEVICES: query, changes;
+					   NET_REQ_BACKUP: what it is */
 	char		*via;		/* NET_REQ_CHANNEL: join through */
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
@@ -190,7 +211,8 @@ enum {
 	NET_REQ_KEYS,
 	NET_REQ_CLAIM,
 	NET_REQ_TODEVICE,
-	NET_REQ_DEVICES
+	NET_REQ_DEVICES,
+	NET_REQ_BACKUP
 };
 
 /* net.c */
@@ -273,6 +295,14 @@ void	net_devices_pump(struct net *, int64_t now);
 void	net_devices_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_devices_free(struct net *);
+/* net-backup.c: the server-side key backup (E2EE Step 10) */
+void	net_backup_start(struct net *);
+void	net_backup_synced(struct net *);
+void	net_backup_pump(struct net *, int64_t now);
+void	net_backup_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_backup_job(struct net *, struct job *);
+void	net_backup_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);

@@ -296,6 +296,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_DEVICES:
 		net_devices_done(n, r, resp, err);
 		break;
+	case NET_REQ_BACKUP:
+		net_backup_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -388,6 +391,9 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_SECRETS:
 		net_secrets_run(n, j);
 		break;
+	case JOB_BACKUP:
+		net_backup_job(n, j);
+		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;
@@ -436,6 +442,7 @@ net_main(void *arg)
 		return NULL;
 	}
 	net_devices_start(n);
+	net_backup_start(n);
 	net_recheck_load(n);
 	/* A first start that stopped before its filling was planned. */
 	if (n->since != NULL)
@@ -474,6 +481,7 @@ net_main(void *arg)
 		net_keys_pump(n, now);
 		net_e2ee_pump(n, now);
 		net_devices_pump(n, now);
+		net_backup_pump(n, now);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
@@ -526,6 +534,7 @@ net_main(void *arg)
 	net_members_free(n);
 	net_keys_free(n);
 	net_devices_free(n);
+	net_backup_free(n);
 	return NULL;
 }
 

@@ -200,7 +200,8 @@ store_crypto_in_megolm_put(struct store *s, const char *room_id,
 	    "excluded.claimed_ed25519, pickle = excluded.pickle, "
 	    "first_known_index = excluded.first_known_index, source = "
 	    "excluded.source, authenticated = excluded.authenticated, "
-	    "shared_history = excluded.shared_history";
+	    "shared_history = excluded.shared_history, backed_up_version = "
+	    "NULL";
 
 	return store_run(s, err, "megolm session", sql, "ttttttitiii",
 	    room_id, session_id, m->sender_user, m->sender_curve25519,

@@ -167,6 +167,17 @@ uint64_t	 client_login(struct client *, const char *user_id,
 void		 client_set_token(struct client *, const char *token,
 		     const char *device_id);
 
+/*
+ * The server-side key backup (net-backup.c): what is "status" (the
+ * version read again, whether we trust it), "restore" (then every key
+ * of a trusted one restored) or "key" with the 32-byte backup key in
+ * base64 (stored sealed, then as status).  The answer's body is JSON:
+ * {"version": V or null, "trusted": bool} and, for a restore,
+ * "imported", "kept", "refused", "rooms".
+ */
+uint64_t	 client_backup(struct client *, const char *what,
+		     const char *key_b64, struct client_done);
+
 /* Rooms. */
 uint64_t	 client_join(struct client *, const char *id_or_alias,
 		     const char *via, struct client_done);

@@ -489,4 +489,74 @@ int	 crypto_keyfile_import(struct crypto_keys *, struct store *,
 	     const json_t *sessions, const struct crypto_in_sink *,
 	     struct crypto_keyfile_counts *, struct haos_error *);
 
+/*
+ * Curve25519 public-key encryption (crypto-pk.c), the backup algorithm
+ * m.megolm_backup.v1.curve25519-aes-sha2: unpadded base64 ciphertext,
+ * MAC (libolm's, over the empty string: MSC4048) and ephemeral key.
+ * crypto_pk_public() is the public key of a 32-byte private key.
+ */
+struct crypto_pk_msg {
+	char	*ciphertext;
+	char	*mac;
+	char	*ephemeral;
+};
+char	*crypto_pk_public(const unsigned char *priv, size_t privlen,
+	     struct haos_error *);
+int	 crypto_pk_encrypt(const char *pub, const char *plain, size_t len,
+	     struct crypto_pk_msg *, struct haos_error *);
+/* The plaintext (NUL-terminated; wipe and free it), or NULL. */
+char	*crypto_pk_decrypt(const unsigned char *priv, size_t privlen,
+	     const struct crypto_pk_msg *, size_t *len, struct haos_error *);
+void	 crypto_pk_msg_free(struct crypto_pk_msg *);
+
+/*
+ * Server-side key backup (crypto-backup.c), E2EE.md Step 10.  The backup
+ * key is the sealed secret CRYPTO_BACKUP_SECRET (32 bytes; the base64
+ * text of them is accepted too).  A backup version is trusted only if
+ * its algorithm is ours and auth_data.public_key derives from that key
+ * (crypto_backup_trusted(): 1, 0, -1 on a store error); until
+ * cross-signing, no signature makes it trusted.
+ *
+ * crypto_backup_key_decode() reads a recovery key as Element shows it
+ * (base58, 0x8b 0x01 header, parity byte, spaces ignored) into its 32
+ * bytes; crypto_backup_key_set() seals them as the backup key.
+ *
+ * crypto_backup_upload() is the body of PUT /room_keys/keys for up to
+ * max sessions the backup version does not hold (NULL and *n 0 when
+ * there are none); crypto_backup_uploaded() marks those of a body sent
+ * with a 2xx.  crypto_backup_restore() takes a rooms object of
+ * GET /room_keys/keys ({room: {sessions: {id: KeyBackupData}}}) in the
+ * caller's transaction: each session decrypted with the backup key and
+ * imported as unauthenticated (source backup), never over a session
+ * that starts earlier or an authenticated one (E2EE.md §E.8), and the
+ * events waiting for it decrypted in place.  A bad session is skipped
+ * and counted.  It returns 1, or 0 when we hold no backup key; only a
+ * store error returns -1.
+ */
+#define CRYPTO_BACKUP_ALGORITHM	"m.megolm_backup.v1.curve25519-aes-sha2"
+#define CRYPTO_BACKUP_SECRET	"m.megolm_backup.v1"
+
+struct crypto_backup_counts {
+	int	imported;	/* new or better sessions stored */
+	int	kept;		/* ours was as good or authenticated */
+	int	bad;		/* did not decrypt or did not check */
+	int	rooms_changed;	/* rooms whose waiting events decrypted */
+};
+
+int	 crypto_backup_key_decode(const char *text, unsigned char out[32]);
+int	 crypto_backup_key_set(struct crypto_keys *, struct store *,
+	     const unsigned char key[32], struct haos_error *);
+int	 crypto_backup_trusted(struct crypto_keys *, struct store *,
+	     const char *algorithm, const json_t *auth_data,
+	     struct haos_error *);
+json_t	*crypto_backup_upload(struct crypto_keys *, struct store *,
+	     const char *version, const char *public_key, size_t max,
+	     size_t *n, struct haos_error *);
+int	 crypto_backup_uploaded(struct store *, const char *version,
+	     const json_t *body, struct haos_error *);
+int	 crypto_backup_restore(struct crypto_keys *, struct store *,
+	     const char *version, const json_t *rooms,
+	     const struct crypto_in_sink *, struct crypto_backup_counts *,
+	     struct haos_error *);
+
 #endif

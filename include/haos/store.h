@@ -225,6 +225,42 @@ int	store_secret_delete(struct store *, const char *name,
 	    struct haos_error *);
 
 /*
+ * The server-side key backup in use (store-backup.c; table key_backup,
+ * megolm_in.backed_up_version).  store_backup_get() is 1 with the row,
+ * 0 if there is none.  store_backup_pending() lists up to max inbound
+ * sessions not held by backup version; store_backup_waiting() up to max
+ * sessions that events wait for (table undecryptable), most recent
+ * first.  store_backup_sender() is the user owning a device's
+ * curve25519 key (1, 0 if no device has it).
+ */
+struct store_backup {
+	char		*version;
+	char		*algorithm;
+	char		*auth_data;	/* JSON text */
+	int		 trusted;
+};
+struct store_backup_pair {
+	char		*room_id;
+	char		*session_id;
+};
+int	store_backup_get(struct store *, struct store_backup *,
+	    struct haos_error *);
+int	store_backup_put(struct store *, const char *version,
+	    const char *algorithm, const char *auth_data, int trusted,
+	    struct haos_error *);
+int	store_backup_clear(struct store *, struct haos_error *);
+void	store_backup_free(struct store_backup *);
+int	store_backup_pending(struct store *, const char *version, size_t max,
+	    struct store_backup_pair **, size_t *, struct haos_error *);
+int	store_backup_waiting(struct store *, size_t max,
+	    struct store_backup_pair **, size_t *, struct haos_error *);
+void	store_backup_pairs_free(struct store_backup_pair *, size_t);
+int	store_backup_mark(struct store *, const char *room_id,
+	    const char *session_id, const char *version, struct haos_error *);
+int	store_backup_sender(struct store *, const char *curve25519,
+	    char **user_id, struct haos_error *);
+
+/*
  * Device lists (store-devices.c), E2EE.md Step 4.  tracked_users: whose
  * devices we keep current (members of joined encrypted rooms, invited
  * ones as the history visibility allows, and ourselves), each outdated

@@ -17,6 +17,7 @@
 extern const struct cmd_entry	cmd_accept_entry;
 extern const struct cmd_entry	cmd_audit_entry;
 extern const struct cmd_entry	cmd_avatar_entry;
+extern const struct cmd_entry	cmd_backup_entry;
 extern const struct cmd_entry	cmd_ban_entry;
 extern const struct cmd_entry	cmd_channel_entry;
 extern const struct cmd_entry	cmd_decline_entry;
@@ -63,6 +64,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_accept_entry,
 	&cmd_audit_entry,
 	&cmd_avatar_entry,
+	&cmd_backup_entry,
 	&cmd_ban_entry,
 	&cmd_channel_entry,
 	&cmd_decline_entry,

@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite	*suite_activity(void);
+Suite	*suite_backup(void);
 Suite	*suite_call(void);
 Suite	*suite_cli(void);
 Suite	*suite_client(void);

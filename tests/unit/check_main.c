@@ -172,6 +172,7 @@ main(void)
 
 	sr = srunner_create(suite_cli());
 	srunner_add_suite(sr, suite_activity());
+	srunner_add_suite(sr, suite_backup());
 	srunner_add_suite(sr, suite_call());
 	srunner_add_suite(sr, suite_client());
 	srunner_add_suite(sr, suite_cmd());
