@@ -517,9 +517,8 @@ void	 crypto_pk_msg_free(struct crypto_pk_msg *);
  * (crypto_backup_trusted(): 1, 0, -1 on a store error); until
  * cross-signing, no signature makes it trusted.
  *
- * crypto_backup_key_decode() reads a recovery key as Element shows it
- * (base58, 0x8b 0x01 header, parity byte, spaces ignored) into its 32
- * bytes; crypto_backup_key_set() seals them as the backup key.
+ * crypto_backup_key_set() seals the 32 bytes of a backup key (a
+ * recovery key as Element shows it: crypto_recovery_decode()).
  *
  * crypto_backup_upload() is the body of PUT /room_keys/keys for up to
  * max sessions the backup version does not hold (NULL and *n 0 when
@@ -543,7 +542,6 @@ struct crypto_backup_counts {
 	int	rooms_changed;	/* rooms whose waiting events decrypted */
 };
 
-int	 crypto_backup_key_decode(const char *text, unsigned char out[32]);
 int	 crypto_backup_key_set(struct crypto_keys *, struct store *,
 	     const unsigned char key[32], struct haos_error *);
 int	 crypto_backup_trusted(struct crypto_keys *, struct store *,

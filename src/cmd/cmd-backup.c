@@ -68,6 +68,7 @@ cmd_backup_done(void *p, const struct client_result *res)
 static enum cmd_retval
 cmd_backup_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
+	struct haos_error	 err;
 	struct cmd_backup	*b;
 	unsigned char		 key[32];
 	const char		*arg, *what = "status";
@@ -79,9 +80,8 @@ cmd_backup_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 		what = "restore";
 	else if (strncmp(arg, "key", 3) == 0 && (arg[3] == ' ' ||
 	    arg[3] == '\0')) {
-		if (crypto_backup_key_decode(arg + 3, key) == -1) {
-			cmd_error(ctx, "backup key: not a recovery key (48 "
-			    "letters and digits in groups of 4)");
+		if (crypto_recovery_decode(arg + 3, key, &err) == -1) {
+			cmd_error(ctx, "backup key: %s", err.msg);
 			return CMD_RETURN_ERROR;
 		}
 		b64 = base64_encode(key, sizeof key);

@@ -31,61 +31,6 @@
 
 #define CRYPTO_BACKUP_MEGOLM	"m.megolm.v1.aes-sha2"
 #define CRYPTO_BACKUP_KEY_LEN	32
-#define CRYPTO_BACKUP_RKEY_LEN	(2 + CRYPTO_BACKUP_KEY_LEN + 1)
-
-static const char crypto_backup_b58[] =
-    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
-int
-crypto_backup_key_decode(const char *text, unsigned char out[32])
-{
-	unsigned char	 buf[CRYPTO_BACKUP_RKEY_LEN + 8];
-	const char	*p, *d;
-	size_t		 zeros = 0, len = 0, i, digits = 0;
-	unsigned int	 carry;
-	unsigned char	 parity = 0;
-	int		 lead = 1;
-
-	memset(buf, 0, sizeof buf);
-	for (p = text; *p != '\0'; p++) {
-		if (*p == ' ' || *p == '\t' || *p == '\n')
-			continue;
-		d = strchr(crypto_backup_b58, *p);
-		if (d == NULL || digits++ > 64)
-			goto bad;
-		if (lead && *p == '1') {
-			zeros++;
-			continue;
-		}
-		lead = 0;
-		carry = (unsigned int)(d - crypto_backup_b58);
-		/* buf holds the number so far, big-endian in its tail. */
-		for (i = 0; i < sizeof buf; i++) {
-			carry += 58U * buf[sizeof buf - 1 - i];
-			buf[sizeof buf - 1 - i] = carry & 0xff;
-			carry >>= 8;
-		}
-		if (carry != 0)
-			goto bad;
-	}
-	for (i = 0; i < sizeof buf && buf[i] == 0; i++)
-		;
-	len = zeros + sizeof buf - i;
-	if (len != CRYPTO_BACKUP_RKEY_LEN)
-		goto bad;
-	memmove(buf + zeros, buf + i, sizeof buf - i);
-	memset(buf, 0, zeros);
-	for (i = 0; i < CRYPTO_BACKUP_RKEY_LEN; i++)
-		parity ^= buf[i];
-	if (buf[0] != 0x8b || buf[1] != 0x01 || parity != 0)
-		goto bad;
-	memcpy(out, buf + 2, CRYPTO_BACKUP_KEY_LEN);
-	explicit_bzero(buf, sizeof buf);
-	return 0;
-bad:
-	explicit_bzero(buf, sizeof buf);
-	return -1;
-}
 
 int
 crypto_backup_key_set(struct crypto_keys *k, struct store *s,

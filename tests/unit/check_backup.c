@@ -222,22 +222,23 @@ END_TEST
 /* Element's recovery key text gives the key; a changed letter does not. */
 START_TEST(test_recovery_key)
 {
+	struct haos_error	 err;
 	unsigned char	 key[32], *raw;
 	size_t		 len;
 	char		*bad;
 
-	ck_assert_int_eq(crypto_backup_key_decode(fxs("recovery_key"), key),
-	    0);
+	ck_assert_int_eq(crypto_recovery_decode(fxs("recovery_key"), key,
+	    &err), 0);
 	ck_assert_int_eq(base64_decode(fxs("backup_key"),
 	    strlen(fxs("backup_key")), &raw, &len), 0);
 	ck_assert_mem_eq(key, raw, 32);
 	free(raw);
 	bad = xstrdup(fxs("recovery_key"));
 	bad[6] = bad[6] == 'x' ? 'y' : 'x';
-	ck_assert_int_eq(crypto_backup_key_decode(bad, key), -1);
+	ck_assert_int_eq(crypto_recovery_decode(bad, key, &err), -1);
 	free(bad);
-	ck_assert_int_eq(crypto_backup_key_decode("", key), -1);
-	ck_assert_int_eq(crypto_backup_key_decode("EsTK 0OIl", key), -1);
+	ck_assert_int_eq(crypto_recovery_decode("", key, &err), -1);
+	ck_assert_int_eq(crypto_recovery_decode("EsTK 0OIl", key, &err), -1);
 }
 END_TEST
 
