@@ -76,6 +76,14 @@ haos_cmd() {
 
 # haos_start COLS ROWS: haos in a detached tmux session "h".
 haos_start() {
+	local i
+	# Right after a kill-server the old tmux server may still be going
+	# ("server exited unexpectedly"): try again for a few seconds.
+	for ((i = 0; i < 30; i++)); do
+		tm new-session -d -s h -x "$1" -y "$2" "$(haos_cmd)" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
 	tm new-session -d -s h -x "$1" -y "$2" "$(haos_cmd)"
 }
 
