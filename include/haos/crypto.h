@@ -228,6 +228,40 @@ int	 crypto_devices_store(struct store *, const char *user_id,
 	     const json_t *devices, struct haos_error *);
 
 /*
+ * Cross-signing of /keys/query answers (crypto-xsign.c), E2EE.md Step 7.
+ * crypto_xsign_key_check() checks one key object of user_id and usage
+ * ("master", "self_signing", "user_signing"): its user_id, its usage,
+ * exactly one "ed25519:<public key>" in "keys"; 0 with the public key
+ * in *pub (borrowed), -1 with *why.  crypto_xsign_signed_by() is 1 if
+ * user_id's cross-signing key pub signed obj.
+ *
+ * For each user of an answer, in the transaction that stores it:
+ * crypto_xsign_devices_store() stores the devices (crypto_devices_store())
+ * but refuses one whose id is a cross-signing public key (a warning
+ * row), returning how many were refused; then crypto_xsign_store() takes
+ * the cross-signing keys: checked (the self-signing and user-signing
+ * keys signed by the master key), stored, the master key pinned on first
+ * sight (TOFU) or, when it changed, msk_changed set and a warning row
+ * "master_key_changed" (sending to the user is held: net-e2ee.c), the
+ * devices their self-signing key signed marked cross_signed, the master
+ * key marked verified (ours: this device is cross-signed; another
+ * user's: our user-signing key signed it).  Take our own user first.
+ * crypto_xsign_trust() acknowledges a changed master key: pinned, the
+ * flag and warning cleared; 1 if there was one, 0 if not, -1.
+ */
+int	 crypto_xsign_key_check(const char *user_id, const char *usage,
+	     const json_t *key, const char **pub, const char **why);
+int	 crypto_xsign_signed_by(const json_t *obj, const char *user_id,
+	     const char *pub);
+int	 crypto_xsign_devices_store(struct store *, const char *user_id,
+	     const json_t *answer, struct haos_error *);
+int	 crypto_xsign_store(struct store *, const char *own_user,
+	     const char *own_device, const char *user_id,
+	     const json_t *answer, struct haos_error *);
+int	 crypto_xsign_trust(struct store *, const char *user_id,
+	     struct haos_error *);
+
+/*
  * The device identity (crypto-keys.c), run by the net thread on its
  * read-write store.  crypto_keys_open() unpickles the account of
  * device_id with the pickle key at key_path, or makes a new account and
