@@ -204,6 +204,9 @@ void	net_post_result(struct net *, uint64_t tag,
 void	net_set_notice(struct net *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* net-xsign.c: cross-signing asked for by the user */
+void	net_xsign_trust(struct net *, const char *user_id, uint64_t tag);
+
 /* net-sync.c: the filter and the /sync long-poll */
 void	net_sync_filter_start(struct net *);
 void	net_sync_filter_done(struct net *, const struct http_resp *,

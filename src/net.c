@@ -385,6 +385,9 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_MEMBERS:
 		net_members_want(n, j->room_id);
 		break;
+	case JOB_TRUST:
+		net_xsign_trust(n, j->state_key, j->tag);
+		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;

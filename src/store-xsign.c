@@ -246,6 +246,25 @@ store_xsign_changed_in_room(struct store *s, const char *room_id,
 	return 0;
 }
 
+int
+store_xsign_outbox_hold(struct store *s, const char *txn_id, const char *note,
+    struct haos_error *err)
+{
+	static const char	*get = "SELECT count(*) FROM outbox WHERE "
+	    "txn_id = ?1 AND state = 'pending' AND error IS NOT ?2";
+	static const char	*set = "UPDATE outbox SET error = ?2 WHERE "
+	    "txn_id = ?1 AND state = 'pending'";
+	int64_t			 n;
+
+	if (store_get_int64(s, err, "outbox", get, &n, "tt", txn_id,
+	    note) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	return store_run_auto(s, err, "outbox", store_change_outbox, txn_id,
+	    set, "tt", txn_id, note) == -1 ? -1 : 0;
+}
+
 void
 store_xsign_users_free(char **users, size_t n)
 {

@@ -96,6 +96,8 @@ struct event_row {
 	char		*txn_id;	/* ours: unsigned.transaction_id */
 	enum outbox_state echo;		/* OUTBOX_NONE unless a local echo */
 	int		 encrypting;	/* echo waiting for its ciphertext */
+	char		*held;		/* why an echo waits ("waiting: ..."),
+					   or NULL */
 	enum e2e_state	 e2e;		/* E2E_NONE unless it came encrypted */
 	char		*edited_by;	/* newest valid m.replace, or NULL */
 	int64_t		 thread_count;	/* m.thread replies to this event */

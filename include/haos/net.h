@@ -36,7 +36,8 @@ enum job_type {
 	JOB_BACKFILL,	/* fill a room's newest gap from /messages */
 	JOB_REQUEST,	/* any C-S request; the answer is a net_result */
 	JOB_TOKEN,	/* a new login: content token, state_key device */
-	JOB_MEMBERS	/* the room is open: its whole member list */
+	JOB_MEMBERS,	/* the room is open: its whole member list */
+	JOB_TRUST	/* acknowledge state_key's new master key */
 };
 
 /*

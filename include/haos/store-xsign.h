@@ -75,5 +75,12 @@ void	xsign_devices_free(struct xsign_device *, size_t);
 int	store_xsign_changed_in_room(struct store *, const char *room_id,
 	    char ***users, size_t *, struct haos_error *);
 void	store_xsign_users_free(char **, size_t);
+/*
+ * Why an unsent row of an encrypted room waits (outbox.error of a row
+ * still pending: "waiting: ..."), or NULL once it goes on; the row's
+ * room is recorded changed only when the note changes.  Own txn.
+ */
+int	store_xsign_outbox_hold(struct store *, const char *txn_id,
+	    const char *note, struct haos_error *);
 
 #endif

@@ -21,6 +21,7 @@ extern const struct cmd_entry	cmd_ban_entry;
 extern const struct cmd_entry	cmd_channel_entry;
 extern const struct cmd_entry	cmd_decline_entry;
 extern const struct cmd_entry	cmd_delete_entry;
+extern const struct cmd_entry	cmd_devices_entry;
 extern const struct cmd_entry	cmd_dm_entry;
 extern const struct cmd_entry	cmd_encrypt_entry;
 extern const struct cmd_entry	cmd_explore_entry;
@@ -54,6 +55,7 @@ extern const struct cmd_entry	cmd_server_entry;
 extern const struct cmd_entry	cmd_switcher_entry;
 extern const struct cmd_entry	cmd_toggle_entry;
 extern const struct cmd_entry	cmd_topic_entry;
+extern const struct cmd_entry	cmd_trust_entry;
 extern const struct cmd_entry	cmd_unban_entry;
 
 /* this array MUST be alphasorted by name (check_cmd.c checks it) */
@@ -65,6 +67,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_channel_entry,
 	&cmd_decline_entry,
 	&cmd_delete_entry,
+	&cmd_devices_entry,
 	&cmd_dm_entry,
 	&cmd_encrypt_entry,
 	&cmd_explore_entry,
@@ -98,6 +101,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_switcher_entry,
 	&cmd_toggle_entry,
 	&cmd_topic_entry,
+	&cmd_trust_entry,
 	&cmd_unban_entry,
 };
 const size_t cmd_table_size = nitems(cmd_table);

@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/cmd.h"
 #include "haos/crypto.h"
 #include "haos/error.h"
+#include "haos/ingest.h"
 #include "haos/json.h"
+#include "haos/net.h"
 #include "haos/matrix.h"
 #include "haos/store.h"
 #include "haos/store-xsign.h"
@@ -15,6 +18,7 @@
 #define ME	"@me:h"
 #define MYDEV	"MYDEV"
 #define BOB	"@bob:h"
+#define ROOM	"!enc:h"
 
 /*
  * Real keys made for each test: an account's ed25519 key stands for a
@@ -451,6 +455,196 @@ START_TEST(test_own_and_usk)
 }
 END_TEST
 
+/* Ingest one /sync answer given as JSON text. */
+static void
+sync_text(const char *text)
+{
+	struct ingest_result	 res;
+	struct haos_error	 err;
+	json_error_t		 jerr;
+	json_t			*j;
+
+	j = json_loads(text, 0, &jerr);
+	ck_assert_msg(j != NULL, "%s", jerr.text);
+	ck_assert_msg(ingest_sync(st, j, &res, &err) == 0, "%s", err.msg);
+	ingest_result_free(&res);
+	json_decref(j);
+}
+
+#define MEMBER(who) \
+	"{\"type\":\"m.room.member\",\"state_key\":\"" who "\"," \
+	"\"sender\":\"" who "\",\"event_id\":\"$m" who "\"," \
+	"\"content\":{\"membership\":\"join\"}}"
+
+/* An encrypted room with Bob in it. */
+static void
+room_with_bob(void)
+{
+	sync_text("{\"next_batch\":\"s1\",\"rooms\":{\"join\":{\"" ROOM
+	    "\":{\"state\":{\"events\":[{\"type\":\"m.room.encryption\","
+	    "\"state_key\":\"\",\"sender\":\"" ME "\",\"event_id\":\"$e\","
+	    "\"content\":{\"algorithm\":\"m.megolm.v1.aes-sha2\"}},"
+	    MEMBER(ME) "," MEMBER(BOB) "]},\"timeline\":{\"events\":[]}}}}}");
+}
+
+static size_t
+changed_in_room(void)
+{
+	struct haos_error	 err;
+	char			**u;
+	size_t			 n;
+
+	ck_assert_int_eq(store_xsign_changed_in_room(st, ROOM, &u, &n, &err),
+	    0);
+	if (n > 0)
+		ck_assert_str_eq(u[0], BOB);
+	store_xsign_users_free(u, n);
+	return n;
+}
+
+/* The held note of the room's only echo, or NULL (the caller frees). */
+static char *
+echo_held(void)
+{
+	struct haos_error	 err;
+	struct event_row	*rows;
+	char			*h = NULL;
+	size_t			 i, n;
+
+	ck_assert_int_eq(store_query_timeline(st, ROOM, STORE_LATEST, 50, 0,
+	    ME, &rows, &n, &err), 0);
+	for (i = 0; i < n; i++) {
+		if (rows[i].echo != OUTBOX_NONE && rows[i].held != NULL)
+			h = xstrdup(rows[i].held);
+	}
+	event_rows_free(rows, n);
+	return h;
+}
+
+/*
+ * A member whose master key changed holds the room (what net-e2ee.c
+ * asks), the echo says why; acknowledged, the room goes on.
+ */
+START_TEST(test_hold_room)
+{
+	struct haos_error	 err;
+	char			*h;
+
+	room_with_bob();
+	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV, 1, MSK, SSK,
+	    MSK)), 0);
+	ck_assert_uint_eq(changed_in_room(), 0);
+	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV, 1, MSK2,
+	    SSK2, MSK2)), 0);
+	ck_assert_uint_eq(changed_in_room(), 1);
+	ck_assert(store_outbox_add(st, ROOM, "t1", "m.room.message", NULL,
+	    "{\"body\":\"hi\",\"msgtype\":\"m.text\"}", NULL, &err) > 0);
+	ck_assert_int_eq(store_xsign_outbox_hold(st, "t1", "waiting: " BOB
+	    "'s identity changed - /trust " BOB " to continue", &err), 0);
+	h = echo_held();
+	ck_assert_ptr_nonnull(h);
+	ck_assert_str_eq(h, "waiting: " BOB "'s identity changed - /trust "
+	    BOB " to continue");
+	free(h);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(crypto_xsign_trust(st, BOB, &err), 1);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	ck_assert_uint_eq(changed_in_room(), 0);
+	ck_assert_int_eq(store_xsign_outbox_hold(st, "t1", NULL, &err), 0);
+	ck_assert_ptr_null(echo_held());
+}
+END_TEST
+
+/* /trust: nothing to accept, or a JOB_TRUST for the user. */
+START_TEST(test_cmd_trust)
+{
+	struct test_capture	 cap;
+	struct cmd_ctx		 ctx;
+
+	test_capture_init(&ctx, &cap, ME);
+	test_capture_store(&cap, st);
+	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV, 1, MSK, SSK,
+	    MSK)), 0);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/trust " BOB),
+	    CMD_RETURN_NORMAL);
+	ck_assert_int_eq(cap.njobs, 0);
+	ck_assert_ptr_nonnull(strstr(cap.out, "has not changed"));
+	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV, 1, MSK2,
+	    SSK2, MSK2)), 0);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/trust " BOB), CMD_RETURN_WAIT);
+	ck_assert_int_eq(cap.njobs, 1);
+	ck_assert_int_eq(cap.jobs[0]->type, JOB_TRUST);
+	ck_assert_str_eq(cap.jobs[0]->state_key, BOB);
+	test_capture_free(&cap);
+}
+END_TEST
+
+/*
+ * /devices: each device with its fingerprint in groups and its trust;
+ * the server's display name sanitised.
+ */
+START_TEST(test_cmd_devices)
+{
+	struct test_capture	 cap;
+	struct cmd_ctx		 ctx;
+	json_t			*a, *usk, *bm, *d;
+	char			*fp, *want, *line, *end;
+
+	a = answer(ME, MYDEV, DEV, 1, MSK, SSK, MSK);
+	usk = xkey(ME, "user_signing", USK);
+	xsign(usk, MSK, ME);
+	json_object_set_new(a, "user_signing_keys", json_pack("{s:o}", ME,
+	    usk));
+	ck_assert_int_eq(apply(ME, a), 0);
+	a = answer(BOB, "BOBDEV", DEV2, 1, MSK2, SSK2, MSK2);
+	bm = json_object_get(json_object_get(a, "master_keys"), BOB);
+	xsign(bm, USK, ME);
+	d = device(BOB, "LAPTOP", OTHER);	/* not cross-signed */
+	json_object_set_new(d, "unsigned", json_pack("{s:s}",
+	    "device_display_name", "evil\x1b[2Jname"));
+	json_object_set_new(json_object_get(json_object_get(a,
+	    "device_keys"), BOB), "LAPTOP", d);
+	ck_assert_int_eq(apply(BOB, a), 0);
+
+	test_capture_init(&ctx, &cap, ME);
+	test_capture_store(&cap, st);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/devices " BOB),
+	    CMD_RETURN_NORMAL);
+	ck_assert_ptr_nonnull(strstr(cap.out, "identity verified"));
+	ck_assert_ptr_null(strchr(cap.out, '\x1b'));
+	fp = xasprintf("%.4s %.4s", pub(DEV2), pub(DEV2) + 4);
+	want = xasprintf("BOBDEV  %s", fp);
+	ck_assert_msg(strstr(cap.out, want) != NULL, "%s", cap.out);
+	free(want);
+	free(fp);
+	/* One line each: BOBDEV verified, LAPTOP unverified. */
+	line = strstr(cap.out, "  BOBDEV");
+	ck_assert_ptr_nonnull(line);
+	end = strchr(line, '\n');
+	ck_assert_ptr_nonnull(end);
+	ck_assert(end - line > 9 && strncmp(end - 9, " verified", 9) == 0);
+	line = strstr(cap.out, "  LAPTOP \"evilname\"  ");
+	ck_assert_ptr_nonnull(line);
+	end = strchr(line, '\n');
+	if (end == NULL)
+		end = line + strlen(line);
+	ck_assert_msg(end - line > 11 && strncmp(end - 11, " unverified", 11) ==
+	    0, "%s", cap.out);
+	test_capture_free(&cap);
+
+	/* A changed identity: no device counts as verified any more. */
+	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV2, 1, MSK,
+	    SSK, MSK)), 0);
+	test_capture_init(&ctx, &cap, ME);
+	test_capture_store(&cap, st);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/devices " BOB),
+	    CMD_RETURN_NORMAL);
+	ck_assert_ptr_nonnull(strstr(cap.out, "identity CHANGED"));
+	ck_assert_ptr_null(strstr(cap.out, " verified"));
+	test_capture_free(&cap);
+}
+END_TEST
+
 Suite *
 suite_xsign(void)
 {
@@ -468,6 +662,12 @@ suite_xsign(void)
 	tcase_add_test(tc, test_device_id_is_key);
 	tcase_add_test(tc, test_msk_change_and_trust);
 	tcase_add_test(tc, test_own_and_usk);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("use");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_hold_room);
+	tcase_add_test(tc, test_cmd_trust);
+	tcase_add_test(tc, test_cmd_devices);
 	suite_add_tcase(s, tc);
 	return s;
 }
