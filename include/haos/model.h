@@ -71,7 +71,12 @@ struct member_row {
 	char		*avatar_url;
 	char		*membership;	/* "join", "invite", ... */
 	int64_t		 power_level;
+	int		 trust;		/* MEMBER_TRUST_* (cross-signing) */
 };
+
+#define MEMBER_TRUST_NONE	0
+#define MEMBER_TRUST_VERIFIED	1	/* we verified their master key */
+#define MEMBER_TRUST_CHANGED	2	/* it changed: held until /trust */
 
 /* One aggregated m.annotation key on an event. */
 struct reaction_row {

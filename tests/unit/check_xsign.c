@@ -521,6 +521,24 @@ echo_held(void)
 	return h;
 }
 
+/* The member pane's trust mark of Bob in the room. */
+static int
+bob_mark(void)
+{
+	struct haos_error	 err;
+	struct member_row	*m;
+	size_t			 i, n;
+	int			 t = -1;
+
+	ck_assert_int_eq(store_query_members(st, ROOM, &m, &n, &err), 0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(m[i].user_id, BOB) == 0)
+			t = m[i].trust;
+	}
+	member_rows_free(m, n);
+	return t;
+}
+
 /*
  * A member whose master key changed holds the room (what net-e2ee.c
  * asks), the echo says why; acknowledged, the room goes on.
@@ -537,6 +555,7 @@ START_TEST(test_hold_room)
 	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV, 1, MSK2,
 	    SSK2, MSK2)), 0);
 	ck_assert_uint_eq(changed_in_room(), 1);
+	ck_assert_int_eq(bob_mark(), MEMBER_TRUST_CHANGED);
 	ck_assert(store_outbox_add(st, ROOM, "t1", "m.room.message", NULL,
 	    "{\"body\":\"hi\",\"msgtype\":\"m.text\"}", NULL, &err) > 0);
 	ck_assert_int_eq(store_xsign_outbox_hold(st, "t1", "waiting: " BOB
@@ -550,6 +569,7 @@ START_TEST(test_hold_room)
 	ck_assert_int_eq(crypto_xsign_trust(st, BOB, &err), 1);
 	ck_assert_int_eq(store_commit(st, &err), 0);
 	ck_assert_uint_eq(changed_in_room(), 0);
+	ck_assert_int_eq(bob_mark(), MEMBER_TRUST_NONE);
 	ck_assert_int_eq(store_xsign_outbox_hold(st, "t1", NULL, &err), 0);
 	ck_assert_ptr_null(echo_held());
 }
