@@ -665,6 +665,67 @@ START_TEST(test_cmd_devices)
 }
 END_TEST
 
+/*
+ * Our own keys: what crypto_xsign_own_upload() makes passes every check
+ * of the chain, our SSK's signature cross-signs this device and our
+ * USK's verifies Bob; seeds give back the same keys, new ones differ.
+ */
+START_TEST(test_own_keys)
+{
+	struct haos_error	 err;
+	struct crypto_xsign_own	*o, *o2, *o3;
+	struct xsign_user	 u;
+	unsigned char		 seeds[CRYPTO_XSIGN_NKEYS][CRYPTO_XSIGN_SEED_LEN];
+	json_t			*up, *a, *d, *bm;
+	int			 i;
+
+	o = crypto_xsign_own_new(&err);
+	ck_assert_msg(o != NULL, "%s", err.msg);
+	o2 = crypto_xsign_own_new(&err);
+	ck_assert_ptr_nonnull(o2);
+	for (i = 0; i < CRYPTO_XSIGN_NKEYS; i++) {
+		ck_assert_str_ne(crypto_xsign_own_public(o, i),
+		    crypto_xsign_own_public(o2, i));
+		memcpy(seeds[i], crypto_xsign_own_seed(o, i),
+		    CRYPTO_XSIGN_SEED_LEN);
+	}
+	crypto_xsign_own_free(o2);
+	o3 = crypto_xsign_own_from_seeds((const unsigned char (*)
+	    [CRYPTO_XSIGN_SEED_LEN])seeds, &err);
+	ck_assert_ptr_nonnull(o3);
+	for (i = 0; i < CRYPTO_XSIGN_NKEYS; i++)
+		ck_assert_str_eq(crypto_xsign_own_public(o, i),
+		    crypto_xsign_own_public(o3, i));
+	crypto_xsign_own_free(o3);
+
+	up = crypto_xsign_own_upload(o, ME, k[DEV], MYDEV, &err);
+	ck_assert_msg(up != NULL, "%s", err.msg);
+	d = device(ME, MYDEV, DEV);
+	ck_assert_int_eq(crypto_xsign_sign_own_device(o, d, ME, &err), 0);
+	a = json_pack("{s:{s:{s:o}}, s:{s:O}, s:{s:O}, s:{s:O}}",
+	    "device_keys", ME, MYDEV, d,
+	    "master_keys", ME, json_object_get(up, "master_key"),
+	    "self_signing_keys", ME, json_object_get(up, "self_signing_key"),
+	    "user_signing_keys", ME, json_object_get(up, "user_signing_key"));
+	json_decref(up);
+	ck_assert_int_eq(apply(ME, a), 0);
+	ck_assert_int_eq(signed_mark(ME, MYDEV), 1);
+	u = user(ME);
+	ck_assert_int_eq(u.verified, 1);
+	ck_assert_str_eq(u.msk, crypto_xsign_own_public(o, CRYPTO_XSIGN_MSK));
+	xsign_user_free(&u);
+
+	a = answer(BOB, "BOBDEV", DEV2, 1, MSK2, SSK2, MSK2);
+	bm = json_object_get(json_object_get(a, "master_keys"), BOB);
+	ck_assert_int_eq(crypto_xsign_sign_user(o, bm, ME, &err), 0);
+	ck_assert_int_eq(apply(BOB, a), 0);
+	u = user(BOB);
+	ck_assert_int_eq(u.verified, 1);
+	xsign_user_free(&u);
+	crypto_xsign_own_free(o);
+}
+END_TEST
+
 Suite *
 suite_xsign(void)
 {
@@ -682,6 +743,7 @@ suite_xsign(void)
 	tcase_add_test(tc, test_device_id_is_key);
 	tcase_add_test(tc, test_msk_change_and_trust);
 	tcase_add_test(tc, test_own_and_usk);
+	tcase_add_test(tc, test_own_keys);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("use");
 	tcase_add_checked_fixture(tc, setup, teardown);
