@@ -10,6 +10,7 @@
 #include "haos/net.h"
 
 struct outbox_row;
+struct crypto_xsign_own;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -150,6 +151,14 @@ struct net {
 	struct net_space	*dev_tried;	/* rooms whose members were
 						   asked for, and when */
 	size_t			 dev_ntried;
+	/* net-xsign.c: cross-signing set up by /crosssign */
+	struct crypto_xsign_own	*xsign;		/* our private keys, this run
+						   only (not stored yet) */
+	struct crypto_xsign_own	*xsign_new;	/* being uploaded */
+	char			*xsign_pw;	/* its password, wiped */
+	uint64_t		 xsign_tag;	/* the client's request; 0:
+						   none under way */
+	int			 xsign_session;	/* UIA retried with a session */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -188,7 +197,8 @@ enum {
 	NET_REQ_KEYS,
 	NET_REQ_CLAIM,
 	NET_REQ_TODEVICE,
-	NET_REQ_DEVICES
+	NET_REQ_DEVICES,
+	NET_REQ_XSIGN
 };
 
 /* net.c */
@@ -206,6 +216,10 @@ void	net_set_notice(struct net *, const char *, ...)
 
 /* net-xsign.c: cross-signing asked for by the user */
 void	net_xsign_trust(struct net *, const char *user_id, uint64_t tag);
+void	net_xsign_setup(struct net *, const char *password, uint64_t tag);
+void	net_xsign_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_xsign_free(struct net *);
 
 /* net-sync.c: the filter and the /sync long-poll */
 void	net_sync_filter_start(struct net *);

@@ -163,6 +163,14 @@ void		 client_set_token(struct client *, const char *token,
  */
 uint64_t	 client_trust(struct client *, const char *user_id,
 		     struct client_done);
+/*
+ * client_crosssign() sets up cross-signing for an account that has none
+ * (the account password is its user-interactive auth; the copy handed
+ * over is wiped once sent): the answer's body is the new master key.
+ * An account that already has cross-signing is refused, never reset.
+ */
+uint64_t	 client_crosssign(struct client *, const char *password,
+		     struct client_done);
 
 /* Rooms. */
 uint64_t	 client_join(struct client *, const char *id_or_alias,

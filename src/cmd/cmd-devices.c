@@ -5,7 +5,8 @@
  * the cross-signing state of crypto-xsign.c): each device's id, display
  * name and ed25519 fingerprint in groups of four, and "verified" (its
  * owner's self-signing key signed it and we verified the owner's master
- * key, or we verified the device ourselves), "unverified" or "deleted".
+ * key, or we verified the device ourselves), "unverified" (with "signed
+ * by its owner" when only the owner's keys vouch for it) or "deleted".
  * Everything the server gave is sanitised before it is shown.
  */
 #include "haos/cmd.h"
@@ -63,6 +64,8 @@ cmd_devices_trust(const struct xsign_user *u, const struct xsign_device *d)
 		return "deleted";
 	if (d->local_trust || (d->cross_signed && u->verified && !u->changed))
 		return "verified";
+	if (d->cross_signed && !u->changed)
+		return "unverified (signed by its owner)";
 	return "unverified";
 }
 

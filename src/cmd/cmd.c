@@ -19,6 +19,7 @@ extern const struct cmd_entry	cmd_audit_entry;
 extern const struct cmd_entry	cmd_avatar_entry;
 extern const struct cmd_entry	cmd_ban_entry;
 extern const struct cmd_entry	cmd_channel_entry;
+extern const struct cmd_entry	cmd_crosssign_entry;
 extern const struct cmd_entry	cmd_decline_entry;
 extern const struct cmd_entry	cmd_delete_entry;
 extern const struct cmd_entry	cmd_devices_entry;
@@ -65,6 +66,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_avatar_entry,
 	&cmd_ban_entry,
 	&cmd_channel_entry,
+	&cmd_crosssign_entry,
 	&cmd_decline_entry,
 	&cmd_delete_entry,
 	&cmd_devices_entry,
