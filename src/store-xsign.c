@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "haos/error.h"
+#include "haos/store.h"
 #include "haos/xmalloc.h"
 #include "store-int.h"
 
@@ -263,6 +264,37 @@ store_xsign_outbox_hold(struct store *s, const char *txn_id, const char *note,
 		return 0;
 	return store_run_auto(s, err, "outbox", store_change_outbox, txn_id,
 	    set, "tt", txn_id, note) == -1 ? -1 : 0;
+}
+
+int
+store_xsign_rooms_changed(struct store *s, const char *user_id,
+    struct haos_error *err)
+{
+	static const char	*rooms = "SELECT DISTINCT r.room_id FROM "
+	    "members m JOIN rooms r ON r.id = m.room WHERE m.user_id = ?1 "
+	    "AND m.membership IN ('join', 'invite') ORDER BY r.room_id";
+	sqlite3_stmt		*st;
+	char			**ids = NULL;
+	size_t			 n = 0, cap = 0, i;
+	int			 rc;
+
+	st = store_stmt(s, rooms, err);
+	if (st == NULL)
+		return -1;
+	store_bind(st, "t", user_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ids = store_query_grow(ids, &n, &cap, sizeof *ids);
+		ids[n - 1] = store_col_str(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_xsign_users_free(ids, n);
+		return store_fail(s, err, "members");
+	}
+	for (i = 0, rc = 0; i < n && rc == 0; i++)
+		rc = store_room_changed(s, ids[i], err);
+	store_xsign_users_free(ids, n);
+	return rc;
 }
 
 void

@@ -75,6 +75,9 @@ void	xsign_devices_free(struct xsign_device *, size_t);
 int	store_xsign_changed_in_room(struct store *, const char *room_id,
 	    char ***users, size_t *, struct haos_error *);
 void	store_xsign_users_free(char **, size_t);
+/* user_id's trust changed: their rooms are recorded changed (in a txn). */
+int	store_xsign_rooms_changed(struct store *, const char *user_id,
+	    struct haos_error *);
 /*
  * Why an unsent row of an encrypted room waits (outbox.error of a row
  * still pending: "waiting: ..."), or NULL once it goes on; the row's

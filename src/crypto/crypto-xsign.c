@@ -319,6 +319,10 @@ crypto_xsign_usk_signed(struct store *s, const char *own_user,
 	return rc;
 }
 
+static int	crypto_xsign_store_keys(struct store *, const char *,
+		    const char *, const char *, const json_t *, int,
+		    struct haos_error *);
+
 /*
  * Take user_id's cross-signing keys from a /keys/query answer, after its
  * devices (crypto_xsign_devices_store()), in the caller's transaction:
@@ -333,10 +337,33 @@ crypto_xsign_store(struct store *s, const char *own_user,
     const char *own_device, const char *user_id, const json_t *answer,
     struct haos_error *err)
 {
-	const char	*msk, *ssk = NULL, *usk = NULL;
-	int		 own, own_signed = 0, verified = 0;
+	struct xsign_user	 before, after;
+	int			 own, rc;
 
 	own = strcmp(user_id, own_user) == 0;
+	if (store_xsign_user(s, user_id, &before, err) == -1)
+		return -1;
+	rc = crypto_xsign_store_keys(s, own_user, own_device, user_id, answer,
+	    own, err);
+	if (rc == 0 && store_xsign_user(s, user_id, &after, err) == 1) {
+		/* The member pane's mark changed: redraw their rooms. */
+		if (before.changed != after.changed ||
+		    before.verified != after.verified)
+			rc = store_xsign_rooms_changed(s, user_id, err);
+		xsign_user_free(&after);
+	}
+	xsign_user_free(&before);
+	return rc;
+}
+
+static int
+crypto_xsign_store_keys(struct store *s, const char *own_user,
+    const char *own_device, const char *user_id, const json_t *answer,
+    int own, struct haos_error *err)
+{
+	const char	*msk, *ssk = NULL, *usk = NULL;
+	int		 own_signed = 0, verified = 0;
+
 	msk = crypto_xsign_take(answer, "master_keys", user_id,
 	    XSIGN_MASTER, NULL);
 	if (msk != NULL) {
@@ -387,6 +414,8 @@ crypto_xsign_trust(struct store *s, const char *user_id,
 		if (rc != -1)
 			rc = store_device_warn_clear(s, user_id,
 			    "master_key_changed", err);
+		if (rc != -1)
+			rc = store_xsign_rooms_changed(s, user_id, err);
 		if (rc != -1)
 			rc = 1;
 	}

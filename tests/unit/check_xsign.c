@@ -521,6 +521,27 @@ echo_held(void)
 	return h;
 }
 
+/*
+ * The change log after seq (-1: its end): the new seq, which moved only
+ * if ROOM is among the rooms changed.
+ */
+static int64_t
+room_seq(int64_t seq)
+{
+	struct haos_error	 err;
+	char			**ids;
+	size_t			 n, i;
+	int64_t			 now;
+	int			 found = 0;
+
+	ck_assert_int_eq(store_changed_rooms(st, seq < 0 ? 0 : seq, &ids, &n,
+	    &now, &err), 0);
+	for (i = 0; i < n; i++)
+		found |= strcmp(ids[i], ROOM) == 0;
+	store_changed_rooms_free(ids, n);
+	return seq < 0 || found ? now : seq;
+}
+
 /* The member pane's trust mark of Bob in the room. */
 static int
 bob_mark(void)
@@ -546,15 +567,19 @@ bob_mark(void)
 START_TEST(test_hold_room)
 {
 	struct haos_error	 err;
+	int64_t			 seq;
 	char			*h;
 
 	room_with_bob();
 	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV, 1, MSK, SSK,
 	    MSK)), 0);
 	ck_assert_uint_eq(changed_in_room(), 0);
+	seq = room_seq(-1);
 	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV, 1, MSK2,
 	    SSK2, MSK2)), 0);
 	ck_assert_uint_eq(changed_in_room(), 1);
+	/* Bob's mark changes: his room is drawn again. */
+	ck_assert_int_ne(room_seq(seq), seq);
 	ck_assert_int_eq(bob_mark(), MEMBER_TRUST_CHANGED);
 	ck_assert(store_outbox_add(st, ROOM, "t1", "m.room.message", NULL,
 	    "{\"body\":\"hi\",\"msgtype\":\"m.text\"}", NULL, &err) > 0);
