@@ -73,8 +73,8 @@ int
 store_xsign_key_known(struct store *s, const char *public_key,
     struct haos_error *err)
 {
-	static const char	*sql = "SELECT count(*) FROM cross_signing_keys "
-	    "WHERE public_key = ?1";
+	static const char	*sql = "SELECT count(*) FROM "
+	    "cross_signing_keys WHERE public_key = ?1";
 	int64_t			 n;
 
 	if (store_get_int64(s, err, "cross-signing keys", sql, &n, "t",
@@ -130,8 +130,8 @@ int
 store_xsign_verified(struct store *s, const char *user_id, int verified,
     struct haos_error *err)
 {
-	static const char	*sql = "UPDATE tracked_users SET msk_verified = "
-	    "?2 WHERE user_id = ?1";
+	static const char	*sql = "UPDATE tracked_users SET "
+	    "msk_verified = ?2 WHERE user_id = ?1";
 
 	return store_run(s, err, "tracked users", sql, "ti", user_id,
 	    (int64_t)verified);

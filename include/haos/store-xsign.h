@@ -35,7 +35,7 @@ struct xsign_device {
 	char		*display_name;	/* raw from the server: sanitise */
 	char		*ed25519;
 	int		 deleted;
-	int		 cross_signed;	/* its owner's self-signing key signed it */
+	int		 cross_signed;	/* signed by its owner's SSK */
 	int		 local_trust;	/* verified by us */
 };
 

@@ -100,8 +100,8 @@ crypto_xsign_own_from_seeds(
 struct crypto_xsign_own *
 crypto_xsign_own_new(struct haos_error *err)
 {
-	unsigned char		 seeds[CRYPTO_XSIGN_NKEYS][CRYPTO_XSIGN_SEED_LEN];
-	struct crypto_xsign_own	*o;
+	unsigned char	 seeds[CRYPTO_XSIGN_NKEYS][CRYPTO_XSIGN_SEED_LEN];
+	struct crypto_xsign_own *o;
 
 	crypto_random(seeds, sizeof seeds);
 	o = crypto_xsign_own_from_seeds((const unsigned char (*)

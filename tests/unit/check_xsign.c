@@ -700,7 +700,7 @@ START_TEST(test_own_keys)
 	struct haos_error	 err;
 	struct crypto_xsign_own	*o, *o2, *o3;
 	struct xsign_user	 u;
-	unsigned char		 seeds[CRYPTO_XSIGN_NKEYS][CRYPTO_XSIGN_SEED_LEN];
+	unsigned char	 seeds[CRYPTO_XSIGN_NKEYS][CRYPTO_XSIGN_SEED_LEN];
 	json_t			*up, *a, *d, *bm;
 	int			 i;
 
