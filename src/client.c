@@ -243,6 +243,20 @@ client_fill(struct client *c, const char *room_id, struct client_done done)
 	return client_pend(c, net_job_room(JOB_BACKFILL, room_id, NULL), done);
 }
 
+uint64_t
+client_secrets(struct client *c, const char *op, const char *secret,
+    const char *path, struct client_done done)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_SECRETS;
+	j->method = xstrdup(op);
+	j->content = secret != NULL ? xstrdup(secret) : NULL;
+	j->path = path != NULL ? xstrdup(path) : NULL;
+	return client_pend(c, j, done);
+}
+
 /* Route one answer to its completion; 0 if it was one of ours. */
 int
 client_deliver(struct client *c, const struct net_result *r)
@@ -459,4 +473,11 @@ uint64_t
 client_leave(struct client *c, const char *room_id, struct client_done d)
 {
 	return client_request(c, matrix_req_leave(room_id), d);
+}
+
+uint64_t
+client_backup(struct client *c, const char *what, const char *key_b64,
+    struct client_done d)
+{
+	return client_pend(c, net_job_backup(what, key_b64), d);
 }

@@ -626,6 +626,37 @@ matrix_req_keys_changes(const char *from, const char *to)
 	    "/keys/changes?from=%s&to=%s", from, to), NULL);
 }
 
+/* GET /room_keys/version: the backup version in use. */
+struct matrix_req *
+matrix_req_backup_version(void)
+{
+	return matrix_req_take("GET", xstrdup(MX "/room_keys/version"), NULL);
+}
+
+/* GET /room_keys/keys[/ROOM[/SESSION]]?version=V */
+struct matrix_req *
+matrix_req_backup_keys(const char *version, const char *room_id,
+    const char *session_id)
+{
+	if (room_id == NULL)
+		return matrix_req_take("GET", matrix_path(MX
+		    "/room_keys/keys?version=%s", version), NULL);
+	if (session_id == NULL)
+		return matrix_req_take("GET", matrix_path(MX
+		    "/room_keys/keys/%s?version=%s", room_id, version), NULL);
+	return matrix_req_take("GET", matrix_path(MX
+	    "/room_keys/keys/%s/%s?version=%s", room_id, session_id,
+	    version), NULL);
+}
+
+/* PUT /room_keys/keys?version=V with {"rooms": ...} (taken). */
+struct matrix_req *
+matrix_req_backup_put(const char *version, json_t *body)
+{
+	return matrix_req_json("PUT", matrix_path(MX
+	    "/room_keys/keys?version=%s", version), body);
+}
+
 /* The device_keys object of /keys/upload, before its signature. */
 json_t *
 matrix_device_keys(const char *user_id, const char *device_id,

@@ -48,6 +48,15 @@
 #define NET_DEVICES_MEMBERS_MS	60000	/* a room's /members, at most */
 #define NET_DEVICES_QUERY	0	/* net_req.page: a /keys/query */
 #define NET_DEVICES_CHANGES	1	/* a /keys/changes */
+/*
+ * Senders of to-device events kept for want of their device are asked
+ * about again (a device list can lag behind a device's first message):
+ * every NET_DEVICES_REQUERY_MS while such an event is fresh, then every
+ * NET_DEVICES_REQUERY_SLOW_MS until crypto-in.c drops it (a day).
+ */
+#define NET_DEVICES_REQUERY_MS		10000
+#define NET_DEVICES_REQUERY_FRESH_MS	120000
+#define NET_DEVICES_REQUERY_SLOW_MS	300000
 
 /* Run fn in a transaction of its own; log and roll back on failure. */
 static int
@@ -122,6 +131,36 @@ net_devices_synced(struct net *n)
 {
 	n->dev_due = 1;
 	n->dev_members_due = 1;
+}
+
+static int
+net_devices_requery_fn(struct net *n, void *arg, struct haos_error *err)
+{
+	int64_t	*older = arg;	/* in: 1 to take the old ones too */
+
+	return store_to_device_requery(n->store, NET_DEVICES_REQUERY_MS,
+	    *older ? INT64_MAX : NET_DEVICES_REQUERY_FRESH_MS, older, err);
+}
+
+/*
+ * Senders of events kept for want of their device: outdated again, the
+ * fresh ones (NET_DEVICES_REQUERY_FRESH_MS) every NET_DEVICES_REQUERY_MS,
+ * the older ones every NET_DEVICES_REQUERY_SLOW_MS.
+ */
+static void
+net_devices_requery(struct net *n, int64_t now)
+{
+	int64_t	 arg;
+
+	if (now < n->dev_requery_at)
+		return;
+	n->dev_requery_at = now + NET_DEVICES_REQUERY_MS;
+	arg = now >= n->dev_requery_slow_at;
+	if (arg)
+		n->dev_requery_slow_at = now + NET_DEVICES_REQUERY_SLOW_MS;
+	if (net_devices_txn(n, "requery", net_devices_requery_fn, &arg) == 0 &&
+	    arg > 0)
+		n->dev_due = 1;
 }
 
 /* Whether room_id's members were asked for in the last minute. */
@@ -234,6 +273,7 @@ net_devices_pump(struct net *n, int64_t now)
 	net_devices_members(n, now);
 	if (n->dev_in_flight || now < n->dev_next_at)
 		return;
+	net_devices_requery(n, now);
 	if (n->dev_changes_from != NULL) {
 		log_debug("net", "device lists: changes since the last run");
 		net_devices_send(n, matrix_req_keys_changes(

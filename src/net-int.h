@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "haos/http.h"
+#include "haos/json.h"
 #include "haos/net.h"
 
 struct outbox_row;
@@ -139,6 +140,8 @@ struct net {
 	int			 e2ee_todev_attempt;
 	int64_t			 e2ee_todev_next_at;
 	int			 dev_due;	/* see net-devices.c */
+	int64_t			 dev_requery_at; /* kept events' senders */
+	int64_t			 dev_requery_slow_at;
 	int			 dev_in_flight;
 	int			 dev_attempt;
 	int64_t			 dev_next_at;
@@ -152,20 +155,40 @@ struct net {
 						   asked for, and when */
 	size_t			 dev_ntried;
 	/* net-xsign.c: cross-signing set up by /crosssign */
-	struct crypto_xsign_own	*xsign;		/* our private keys, this run
-						   only (not stored yet) */
+	struct crypto_xsign_own	*xsign;		/* our private keys, as made
+						   or loaded by /crosssign */
 	struct crypto_xsign_own	*xsign_new;	/* being uploaded */
 	char			*xsign_pw;	/* its password, wiped */
 	uint64_t		 xsign_tag;	/* the client's request; 0:
 						   none under way */
 	int			 xsign_session;	/* UIA retried with a session */
+	int			 xsign_held;	/* xsign_new came from secrets */
+	int			 backup_due;	/* see net-backup.c: read the
+						   version */
+	int			 backup_wake;	/* restore or upload due? */
+	int			 backup_all;	/* a full restore asked for */
+	int			 backup_in_flight;
+	int			 backup_attempt;
+	int64_t			 backup_next_at;
+	char			*backup_version_out; /* of the request out */
+	char			*backup_room;	/* the session asked for */
+	char			*backup_session;
+	json_t			*backup_put;	/* the PUT out: marked after */
+	struct net_backup_tag {
+		uint64_t	 tag;
+		int		 restore;
+	}			*backup_tags;	/* /backup answers owed */
+	size_t			 backup_ntags;
+	char			**backup_tried;	/* "room\nsession" asked */
+	size_t			 backup_ntried;
 };
 
 /* A request of the net thread and what to do with its answer. */
 struct net_req {
 	struct net	*net;
 	int		 kind;
-	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK */
+	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK;
+					   NET_REQ_BACKUP: its version */
 	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL,
 					   NET_REQ_RECHECK, NET_REQ_CHANNEL */
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
@@ -175,7 +198,8 @@ struct net_req {
 					   NET_REQ_CHANNEL: 0 membership,
 					   1 join, 2 leave; NET_REQ_KEYS:
 					   the keys_epoch it is for;
-					   NET_REQ_DEVICES: query, changes */
+					   NET_REQ_DEVICES: query, changes;
+					   NET_REQ_BACKUP: what it is */
 	char		*via;		/* NET_REQ_CHANNEL: join through */
 	int		 spool;		/* a big answer goes to a file beside
 					   the store (http_req.spool_beside) */
@@ -198,7 +222,8 @@ enum {
 	NET_REQ_CLAIM,
 	NET_REQ_TODEVICE,
 	NET_REQ_DEVICES,
-	NET_REQ_XSIGN
+	NET_REQ_XSIGN,
+	NET_REQ_BACKUP
 };
 
 /* net.c */
@@ -263,6 +288,8 @@ void	net_channels_done(struct net *, struct net_req *,
 void	net_channels_free(struct net *);
 /* net-keys.c: the device identity and its keys on the server */
 int	net_keys_start(struct net *, struct haos_error *);
+/* net-secrets.c */
+void	net_secrets_run(struct net *, const struct job *);
 void	net_keys_new_device(struct net *);
 void	net_keys_reload(struct net *);
 void	net_keys_synced(struct net *);
@@ -286,6 +313,14 @@ void	net_devices_pump(struct net *, int64_t now);
 void	net_devices_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_devices_free(struct net *);
+/* net-backup.c: the server-side key backup (E2EE Step 10) */
+void	net_backup_start(struct net *);
+void	net_backup_synced(struct net *);
+void	net_backup_pump(struct net *, int64_t now);
+void	net_backup_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_backup_job(struct net *, struct job *);
+void	net_backup_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);

@@ -55,6 +55,20 @@ net_job_token(const char *token, const char *device_id)
 	return j;
 }
 
+/* A JOB_BACKUP: what is key (key_b64, wiped when freed), status, restore. */
+struct job *
+net_job_backup(const char *what, const char *key_b64)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_BACKUP;
+	j->event_type = xstrdup(what);
+	if (key_b64 != NULL)
+		j->content = xstrdup(key_b64);
+	return j;
+}
+
 /* Make a JOB_SEND of a message-like event. */
 struct job *
 net_job_send(const char *room_id, const char *type, const char *content)

@@ -12,11 +12,14 @@
  *      session if the server first answers with its flows);
  *   3. POST /keys/signatures/upload: our device keys signed by the new
  *      self-signing key.
- * Then we are marked outdated so that /keys/query shows this device
- * cross-signed (crypto-xsign.c), and the private keys stay in memory
- * for this run (n->xsign), for verification to sign with.  Storing them
- * sealed in the secrets table waits for crypto_secret_seal().  The
- * password is wiped as soon as it is sent; nothing secret is logged.
+ * Then the new seeds are sealed into the secrets table (crypto-secrets.c,
+ * as /recovery keeps those it unlocks), we are marked outdated so that
+ * /keys/query shows this device cross-signed (crypto-xsign.c), and the
+ * private keys stay in memory for this run (n->xsign), for verification
+ * to sign with.  An account that has an identity already is never reset:
+ * if we hold its self-signing key (unlocked by /recovery, checked against
+ * the published one), step 3 alone signs this device.  The password is
+ * wiped as soon as it is sent; nothing secret is logged.
  *
  * /trust @user acknowledges a master key that changed (crypto-xsign.c
  * flagged it and the sender holds that user's rooms): the new key is
@@ -38,6 +41,7 @@
 #include "haos/model.h"
 #include "haos/notify.h"
 #include "haos/store.h"
+#include "haos/store-xsign.h"
 #include "haos/xmalloc.h"
 
 void
@@ -80,6 +84,7 @@ net_xsign_finish(struct net *n, const struct haos_error *err,
 	crypto_xsign_own_free(n->xsign_new);
 	n->xsign_new = NULL;
 	n->xsign_session = 0;
+	n->xsign_held = 0;
 	if (err != NULL)
 		log_warn("net", "cross-signing setup: %s", err->msg);
 	net_post_result(n, n->xsign_tag, err, body != NULL ? xstrdup(body) :
@@ -198,13 +203,70 @@ net_xsign_sign(struct net *n)
 	json_decref(body);
 }
 
-/* Step 1's answer: never replace a master key the account has. */
+static const char *const net_xsign_secret[CRYPTO_XSIGN_NKEYS] = {
+	"m.cross_signing.master", "m.cross_signing.self_signing",
+	"m.cross_signing.user_signing"
+};
+
+/*
+ * The seeds of the sealed secrets we hold (/recovery unlocked them, or
+ * an earlier /crosssign made them), those checked against the published
+ * keys only; NULL if there is none.
+ */
+static struct crypto_xsign_own *
+net_xsign_held(struct net *n, struct haos_error *err)
+{
+	struct crypto_xsign_own	*o = NULL;
+	const unsigned char	*seeds[CRYPTO_XSIGN_NKEYS];
+	unsigned char		*data[CRYPTO_XSIGN_NKEYS];
+	size_t			 len;
+	int			 i, verified, any = 0;
+
+	for (i = 0; i < CRYPTO_XSIGN_NKEYS; i++) {
+		seeds[i] = data[i] = NULL;
+		if (crypto_secret_get(n->keys, n->store, net_xsign_secret[i],
+		    &data[i], &len, &verified, err) != 1)
+			continue;
+		if (len == CRYPTO_XSIGN_SEED_LEN && verified) {
+			seeds[i] = data[i];
+			any = 1;
+		}
+	}
+	if (any)
+		o = crypto_xsign_own_load(seeds, err);
+	for (i = 0; i < CRYPTO_XSIGN_NKEYS; i++) {
+		if (data[i] != NULL) {
+			explicit_bzero(data[i], CRYPTO_XSIGN_SEED_LEN);
+			free(data[i]);
+		}
+	}
+	return o;
+}
+
+/*
+ * Step 1's answer: never replace a master key the account has.  With
+ * one, this device is signed if we hold the published self-signing key
+ * (E2EE.md Step 7 case b); otherwise the user is told where to get it.
+ */
 static void
 net_xsign_queried(struct net *n, const json_t *root)
 {
-	const char	*me = crypto_keys_user_id(n->keys);
+	struct haos_error	 err;
+	struct crypto_xsign_own	*o;
+	const char		*me = crypto_keys_user_id(n->keys);
+	const char		*ssk, *why, *have;
 
-	if (json_get_obj(json_get_obj(root, "master_keys"), me) != NULL) {
+	if (json_get_obj(json_get_obj(root, "master_keys"), me) == NULL) {
+		net_xsign_upload(n, NULL);
+		return;
+	}
+	o = net_xsign_held(n, &err);
+	have = o != NULL ? crypto_xsign_own_public(o, CRYPTO_XSIGN_SSK) : NULL;
+	if (crypto_xsign_key_check(me, "self_signing", json_get_obj(
+	    json_get_obj(root, "self_signing_keys"), me), &ssk, &why) == -1)
+		ssk = NULL;
+	if (have == NULL || ssk == NULL || strcmp(have, ssk) != 0) {
+		crypto_xsign_own_free(o);
 		net_xsign_fail(n, "this account already has "
 		    "cross-signing keys and this device does not hold them: "
 		    "verify this device from one of your other devices "
@@ -212,7 +274,11 @@ net_xsign_queried(struct net *n, const json_t *root)
 		    "(/recovery)");
 		return;
 	}
-	net_xsign_upload(n, NULL);
+	log_info("net", "cross-signing: signing this device with the "
+	    "self-signing key %s we hold", ssk);
+	n->xsign_new = o;
+	n->xsign_held = 1;
+	net_xsign_sign(n);
 }
 
 static int
@@ -228,11 +294,33 @@ net_xsign_outdated(struct net *n, struct haos_error *err)
 	return store_commit(n->store, err);
 }
 
+/* Keep the seeds we made, sealed (crypto-secrets.c), in one txn. */
+static int
+net_xsign_seal(struct net *n, struct haos_error *err)
+{
+	const unsigned char	*seed;
+	int			 i;
+
+	if (store_begin(n->store, err) == -1)
+		return -1;
+	for (i = 0; i < CRYPTO_XSIGN_NKEYS; i++) {
+		seed = crypto_xsign_own_seed(n->xsign_new, i);
+		if (seed != NULL && crypto_secret_put(n->keys, n->store,
+		    net_xsign_secret[i], seed, CRYPTO_XSIGN_SEED_LEN, 1,
+		    err) == -1) {
+			store_rollback(n->store);
+			return -1;
+		}
+	}
+	return store_commit(n->store, err);
+}
+
 /* Step 3's answer: done; /keys/query will show this device signed. */
 static void
 net_xsign_signed(struct net *n, const json_t *root)
 {
 	struct haos_error	 err;
+	char			*msk;
 
 	if (json_object_size(json_get_obj(root, "failures")) > 0) {
 		net_xsign_fail(n, "the server refused the signature of "
@@ -241,14 +329,23 @@ net_xsign_signed(struct net *n, const json_t *root)
 	}
 	if (net_xsign_outdated(n, &err) == -1)
 		log_error("net", "cross-signing setup: %s", err.msg);
+	if (!n->xsign_held && net_xsign_seal(n, &err) == -1)
+		log_error("net", "cross-signing setup: the keys are not kept: "
+		    "%s", err.msg);
 	n->dev_due = 1;
 	crypto_xsign_own_free(n->xsign);
 	n->xsign = n->xsign_new;
 	n->xsign_new = NULL;
-	log_info("net", "cross-signing set up: master key %s",
-	    crypto_xsign_own_public(n->xsign, CRYPTO_XSIGN_MSK));
-	net_xsign_finish(n, NULL, crypto_xsign_own_public(n->xsign,
-	    CRYPTO_XSIGN_MSK));
+	if (crypto_xsign_own_public(n->xsign, CRYPTO_XSIGN_MSK) != NULL)
+		msk = xstrdup(crypto_xsign_own_public(n->xsign,
+		    CRYPTO_XSIGN_MSK));
+	else if (store_xsign_key_get(n->store, crypto_keys_user_id(n->keys),
+	    XSIGN_MASTER, &msk, NULL, &err) != 1)
+		msk = xstrdup("?");
+	log_info("net", "cross-signing: this device signed, master key %s",
+	    msk);
+	net_xsign_finish(n, NULL, msk);
+	free(msk);
 }
 
 void

@@ -299,6 +299,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_XSIGN:
 		net_xsign_done(n, r, resp, err);
 		break;
+	case NET_REQ_BACKUP:
+		net_backup_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -394,6 +397,12 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_XSIGN:
 		net_xsign_setup(n, j->content, j->tag);
 		break;
+	case JOB_SECRETS:
+		net_secrets_run(n, j);
+		break;
+	case JOB_BACKUP:
+		net_backup_job(n, j);
+		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;
@@ -442,6 +451,7 @@ net_main(void *arg)
 		return NULL;
 	}
 	net_devices_start(n);
+	net_backup_start(n);
 	net_recheck_load(n);
 	/* A first start that stopped before its filling was planned. */
 	if (n->since != NULL)
@@ -480,6 +490,7 @@ net_main(void *arg)
 		net_keys_pump(n, now);
 		net_e2ee_pump(n, now);
 		net_devices_pump(n, now);
+		net_backup_pump(n, now);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
@@ -533,6 +544,7 @@ net_main(void *arg)
 	net_keys_free(n);
 	net_devices_free(n);
 	net_xsign_free(n);
+	net_backup_free(n);
 	return NULL;
 }
 

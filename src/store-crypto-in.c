@@ -19,6 +19,22 @@
 #include "haos/model.h"
 #include "store-int.h"
 
+static void
+store_crypto_in_olm_fill(sqlite3_stmt *st, void *row)
+{
+	struct store_olm_session	*o = row;
+
+	o->session_id = store_col_str(st, 0);
+	o->pickle = store_col_str(st, 1);
+	o->recent_rx = store_col_str(st, 2);
+}
+
+static void
+store_crypto_in_olm_drop(void *arr, size_t n)
+{
+	store_crypto_in_olm_free(arr, n);
+}
+
 int
 store_crypto_in_olm_list(struct store *s, const char *peer,
     struct store_olm_session **out, size_t *n, struct haos_error *err)
@@ -26,32 +42,10 @@ store_crypto_in_olm_list(struct store *s, const char *peer,
 	static const char	*sql = "SELECT session_id, pickle, recent_rx "
 	    "FROM olm_sessions WHERE peer_curve25519 = ?1 ORDER BY "
 	    "max(last_rx_ts, last_tx_ts) DESC, created_ts DESC, session_id";
-	struct store_olm_session *arr = NULL;
-	sqlite3_stmt		*st;
-	size_t			 cap = 0;
-	int			 rc;
 
-	store_check(s);
-	*out = NULL;
-	*n = 0;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind(st, "t", peer);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		arr[*n - 1].session_id = store_col_str(st, 0);
-		arr[*n - 1].pickle = store_col_str(st, 1);
-		arr[*n - 1].recent_rx = store_col_str(st, 2);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_crypto_in_olm_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "olm sessions");
-	}
-	*out = arr;
-	return 0;
+	return store_rows(s, err, "olm sessions", sql, sizeof **out,
+	    store_crypto_in_olm_fill, store_crypto_in_olm_drop, (void **)out,
+	    n, "t", peer);
 }
 
 void
@@ -206,7 +200,8 @@ store_crypto_in_megolm_put(struct store *s, const char *room_id,
 	    "excluded.claimed_ed25519, pickle = excluded.pickle, "
 	    "first_known_index = excluded.first_known_index, source = "
 	    "excluded.source, authenticated = excluded.authenticated, "
-	    "shared_history = excluded.shared_history";
+	    "shared_history = excluded.shared_history, backed_up_version = "
+	    "NULL";
 
 	return store_run(s, err, "megolm session", sql, "ttttttitiii",
 	    room_id, session_id, m->sender_user, m->sender_curve25519,

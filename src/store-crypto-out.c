@@ -36,35 +36,31 @@ store_crypto_out_room(struct store *s, const char *room_id, int *encrypted,
 	return 0;
 }
 
+static void
+store_crypto_out_member_fill(sqlite3_stmt *st, void *row)
+{
+	struct crypto_member	*m = row;
+
+	m->user_id = store_col_str(st, 0);
+	m->membership = store_col_str(st, 1);
+}
+
+static void
+store_crypto_out_member_drop(void *arr, size_t n)
+{
+	store_crypto_out_members_free(arr, n);
+}
+
 int
 store_crypto_out_members(struct store *s, const char *room_id,
     struct crypto_member **out, size_t *n, struct haos_error *err)
 {
 	static const char	*sql = "SELECT m.user_id, m.membership FROM "
 	    "members m JOIN rooms r ON r.id = m.room WHERE r.room_id = ?1";
-	struct crypto_member	*arr = NULL;
-	sqlite3_stmt		*st;
-	size_t			 cap = 0;
-	int			 rc;
 
-	*out = NULL;
-	*n = 0;
-	if ((st = store_stmt(s, sql, err)) == NULL)
-		return -1;
-	store_bind(st, "t", room_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		arr[*n - 1].user_id = store_col_str(st, 0);
-		arr[*n - 1].membership = store_col_str(st, 1);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_crypto_out_members_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "members");
-	}
-	*out = arr;
-	return 0;
+	return store_rows(s, err, "members", sql, sizeof **out,
+	    store_crypto_out_member_fill, store_crypto_out_member_drop,
+	    (void **)out, n, "t", room_id);
 }
 
 void
@@ -79,34 +75,22 @@ store_crypto_out_members_free(struct crypto_member *m, size_t n)
 	free(m);
 }
 
-/* Read device rows from a prepared statement. */
-static int
-store_crypto_out_device_rows(struct store *s, sqlite3_stmt *st,
-    struct crypto_device **out, size_t *n, struct haos_error *err)
+static void
+store_crypto_out_device_fill(sqlite3_stmt *st, void *row)
 {
-	struct crypto_device	*arr = NULL, *d;
-	size_t			 cap = 0;
-	int			 rc;
+	struct crypto_device	*d = row;
 
-	*out = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		d = &arr[*n - 1];
-		d->user_id = store_col_str(st, 0);
-		d->device_id = store_col_str(st, 1);
-		d->ed25519 = store_col_str(st, 2);
-		d->curve25519 = store_col_str(st, 3);
-		d->deleted = sqlite3_column_int(st, 4);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_crypto_out_devices_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "devices");
-	}
-	*out = arr;
-	return 0;
+	d->user_id = store_col_str(st, 0);
+	d->device_id = store_col_str(st, 1);
+	d->ed25519 = store_col_str(st, 2);
+	d->curve25519 = store_col_str(st, 3);
+	d->deleted = sqlite3_column_int(st, 4);
+}
+
+static void
+store_crypto_out_device_drop(void *arr, size_t n)
+{
+	store_crypto_out_devices_free(arr, n);
 }
 
 int
@@ -117,12 +101,10 @@ store_crypto_out_devices(struct store *s, const char *room_id,
 	    "d.ed25519, d.curve25519, d.deleted FROM devices d JOIN members m "
 	    "ON m.user_id = d.user_id JOIN rooms r ON r.id = m.room WHERE "
 	    "r.room_id = ?1 ORDER BY d.user_id, d.device_id";
-	sqlite3_stmt		*st;
 
-	if ((st = store_stmt(s, sql, err)) == NULL)
-		return -1;
-	store_bind(st, "t", room_id);
-	return store_crypto_out_device_rows(s, st, out, n, err);
+	return store_rows(s, err, "devices", sql, sizeof **out,
+	    store_crypto_out_device_fill, store_crypto_out_device_drop,
+	    (void **)out, n, "t", room_id);
 }
 
 int
@@ -133,13 +115,11 @@ store_crypto_out_device(struct store *s, const char *user_id,
 	static const char	*sql = "SELECT user_id, device_id, ed25519, "
 	    "curve25519, deleted FROM devices WHERE user_id = ?1 AND "
 	    "device_id = ?2";
-	sqlite3_stmt		*st;
 	size_t			 n;
 
-	if ((st = store_stmt(s, sql, err)) == NULL)
-		return -1;
-	store_bind(st, "tt", user_id, device_id);
-	if (store_crypto_out_device_rows(s, st, out, &n, err) == -1)
+	if (store_rows(s, err, "devices", sql, sizeof **out,
+	    store_crypto_out_device_fill, store_crypto_out_device_drop,
+	    (void **)out, &n, "tt", user_id, device_id) == -1)
 		return -1;
 	return n > 0;
 }
@@ -215,6 +195,21 @@ store_crypto_out_own_copy(struct store *s, const char *room_id,
 	    (int64_t)shared_history, store_now_ms());
 }
 
+static void
+store_crypto_out_shared_fill(sqlite3_stmt *st, void *row)
+{
+	struct crypto_shared	*a = row;
+
+	a->user_id = store_col_str(st, 0);
+	a->device_id = store_col_str(st, 1);
+}
+
+static void
+store_crypto_out_shared_drop(void *arr, size_t n)
+{
+	store_crypto_out_shared_free(arr, n);
+}
+
 int
 store_crypto_out_shared(struct store *s, const char *session_id,
     int withheld_too, struct crypto_shared **out, size_t *n,
@@ -223,29 +218,10 @@ store_crypto_out_shared(struct store *s, const char *session_id,
 	static const char	*sql = "SELECT user_id, device_id FROM "
 	    "megolm_out_shared WHERE session_id = ?1 AND (?2 OR "
 	    "withheld_code IS NULL)";
-	struct crypto_shared	*arr = NULL;
-	sqlite3_stmt		*st;
-	size_t			 cap = 0;
-	int			 rc;
 
-	*out = NULL;
-	*n = 0;
-	if ((st = store_stmt(s, sql, err)) == NULL)
-		return -1;
-	store_bind(st, "ti", session_id, (int64_t)withheld_too);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		arr[*n - 1].user_id = store_col_str(st, 0);
-		arr[*n - 1].device_id = store_col_str(st, 1);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_crypto_out_shared_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "megolm shared");
-	}
-	*out = arr;
-	return 0;
+	return store_rows(s, err, "megolm shared", sql, sizeof **out,
+	    store_crypto_out_shared_fill, store_crypto_out_shared_drop,
+	    (void **)out, n, "ti", session_id, (int64_t)withheld_too);
 }
 
 void
@@ -400,6 +376,23 @@ store_crypto_out_wire_put(struct store *s, const char *txn_id,
 	    content);
 }
 
+static void
+store_crypto_out_wedged_fill(sqlite3_stmt *st, void *row)
+{
+	struct crypto_wedged	*w = row;
+
+	w->peer_curve25519 = store_col_str(st, 0);
+	w->user_id = store_col_str(st, 1);
+	w->device_id = store_col_str(st, 2);
+	w->last_new_session_ts = sqlite3_column_int64(st, 3);
+}
+
+static void
+store_crypto_out_wedged_drop(void *arr, size_t n)
+{
+	store_crypto_out_wedged_free(arr, n);
+}
+
 int
 store_crypto_out_wedged(struct store *s, struct crypto_wedged **out,
     size_t *n, struct haos_error *err)
@@ -407,31 +400,10 @@ store_crypto_out_wedged(struct store *s, struct crypto_wedged **out,
 	static const char	*sql = "SELECT peer_curve25519, user_id, "
 	    "device_id, last_new_session_ts FROM olm_wedged WHERE pending != 0 "
 	    "ORDER BY peer_curve25519";
-	struct crypto_wedged	*arr = NULL, *w;
-	sqlite3_stmt		*st;
-	size_t			 cap = 0;
-	int			 rc;
 
-	*out = NULL;
-	*n = 0;
-	if ((st = store_stmt(s, sql, err)) == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		w = &arr[*n - 1];
-		w->peer_curve25519 = store_col_str(st, 0);
-		w->user_id = store_col_str(st, 1);
-		w->device_id = store_col_str(st, 2);
-		w->last_new_session_ts = sqlite3_column_int64(st, 3);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_crypto_out_wedged_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "olm wedged");
-	}
-	*out = arr;
-	return 0;
+	return store_rows(s, err, "olm wedged", sql, sizeof **out,
+	    store_crypto_out_wedged_fill, store_crypto_out_wedged_drop,
+	    (void **)out, n, "");
 }
 
 void

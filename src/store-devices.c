@@ -21,7 +21,6 @@
  */
 #include "haos/store.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,38 +327,16 @@ store_device_row(sqlite3_stmt *st, struct device_row *r)
 	"d.user_id, d.device_id, d.ed25519, d.curve25519, d.display_name," \
 	" d.deleted"
 
-/* Rows of sql (columns DEV_COLS) with its parameters bound by types. */
-static int
-store_device_rows(struct store *s, const char *sql, struct device_row **rows,
-    size_t *n, struct haos_error *err, const char *types, ...)
+static void
+store_device_fill(sqlite3_stmt *st, void *row)
 {
-	struct device_row	*arr = NULL;
-	sqlite3_stmt		*st;
-	size_t			 cap = 0;
-	va_list			 ap;
-	int			 rc;
+	store_device_row(st, row);
+}
 
-	store_check(s);
-	*rows = NULL;
-	*n = 0;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	va_start(ap, types);
-	store_bindv(st, types, ap);
-	va_end(ap);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		store_device_row(st, &arr[*n - 1]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		device_rows_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "devices");
-	}
-	*rows = arr;
-	return 0;
+static void
+store_device_drop(void *rows, size_t n)
+{
+	device_rows_free(rows, n);
 }
 
 /* One device, deleted or not: 1 and *row, 0 if unknown, -1. */
@@ -373,8 +350,9 @@ store_device_get(struct store *s, const char *user_id, const char *device_id,
 	size_t			 n;
 
 	memset(row, 0, sizeof *row);
-	if (store_device_rows(s, sql, &rows, &n, err, "tt", user_id,
-	    device_id) == -1)
+	if (store_rows(s, err, "devices", sql, sizeof(struct device_row),
+	    store_device_fill, store_device_drop, (void **)&rows, &n, "tt",
+	    user_id, device_id) == -1)
 		return -1;
 	if (n == 0) {
 		free(rows);
@@ -393,7 +371,8 @@ store_devices_of(struct store *s, const char *user_id,
 	static const char	*sql = "SELECT " DEV_COLS " FROM devices d "
 	    "WHERE d.user_id = ?1 ORDER BY d.device_id";
 
-	return store_device_rows(s, sql, rows, n, err, "t", user_id);
+	return store_rows(s, err, "devices", sql, sizeof(struct device_row),
+	    store_device_fill, store_device_drop, (void **)rows, n, "t", user_id);
 }
 
 /*
@@ -412,8 +391,9 @@ store_device_key_owner(struct store *s, const char *user_id,
 	size_t			 n;
 
 	memset(row, 0, sizeof *row);
-	if (store_device_rows(s, sql, &rows, &n, err, "tttt", user_id,
-	    device_id, ed25519, curve25519) == -1)
+	if (store_rows(s, err, "devices", sql, sizeof(struct device_row),
+	    store_device_fill, store_device_drop, (void **)&rows, &n, "tttt",
+	    user_id, device_id, ed25519, curve25519) == -1)
 		return -1;
 	if (n == 0) {
 		free(rows);
@@ -480,6 +460,23 @@ store_device_warn_clear(struct store *s, const char *user_id,
 	    reason);
 }
 
+static void
+store_device_warning_fill(sqlite3_stmt *st, void *row)
+{
+	struct device_warning	*w = row;
+
+	w->user_id = store_col_str(st, 0);
+	w->device_id = store_col_str(st, 1);
+	w->reason = store_col_str(st, 2);
+	w->ts = sqlite3_column_int64(st, 3);
+}
+
+static void
+store_device_warning_drop(void *rows, size_t n)
+{
+	device_warnings_free(rows, n);
+}
+
 /* The warnings of user_id (NULL: everyone's), newest first. */
 int
 store_device_warnings(struct store *s, const char *user_id,
@@ -488,33 +485,10 @@ store_device_warnings(struct store *s, const char *user_id,
 	static const char	*sql = "SELECT user_id, device_id, reason, ts "
 	    "FROM device_warnings WHERE ?1 IS NULL OR user_id = ?1 "
 	    "ORDER BY ts DESC, user_id, device_id, reason";
-	struct device_warning	*arr = NULL;
-	sqlite3_stmt		*st;
-	size_t			 cap = 0;
-	int			 rc;
 
-	store_check(s);
-	*rows = NULL;
-	*n = 0;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind(st, "t", user_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		arr[*n - 1].user_id = store_col_str(st, 0);
-		arr[*n - 1].device_id = store_col_str(st, 1);
-		arr[*n - 1].reason = store_col_str(st, 2);
-		arr[*n - 1].ts = sqlite3_column_int64(st, 3);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		device_warnings_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "device warnings");
-	}
-	*rows = arr;
-	return 0;
+	return store_rows(s, err, "device warnings", sql, sizeof **rows,
+	    store_device_warning_fill, store_device_warning_drop,
+	    (void **)rows, n, "t", user_id);
 }
 
 /*
@@ -554,7 +528,8 @@ store_devices_room(struct store *s, const char *room_id,
 	    "members m JOIN rooms r ON r.id = m.room WHERE r.room_id = ?1 "
 	    "AND " DEV_QUALIFIES ") ORDER BY d.user_id, d.device_id";
 
-	return store_device_rows(s, sql, rows, n, err, "t", room_id);
+	return store_rows(s, err, "devices", sql, sizeof(struct device_row),
+	    store_device_fill, store_device_drop, (void **)rows, n, "t", room_id);
 }
 
 /*

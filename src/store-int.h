@@ -79,6 +79,11 @@ int		 store_run_auto(struct store *, struct haos_error *,
 		     const char *what, int (*)(struct store *, const char *,
 		     struct haos_error *), const char *, const char *sql,
 		     const char *types, ...);
+int		 store_rows(struct store *, struct haos_error *,
+		     const char *what, const char *sql, size_t size,
+		     void (*fill)(sqlite3_stmt *, void *),
+		     void (*drop)(void *, size_t), void **, size_t *,
+		     const char *types, ...);
 sqlite3_stmt	*store_row(struct store *, struct haos_error *,
 		     const char *what, const char *sql, int *,
 		     const char *types, ...);

@@ -53,3 +53,46 @@ store_olm_device_reset(struct store *s, struct haos_error *err)
 
 	return store_exec(s, sql, err);
 }
+
+/* A sealed secret (crypto-secrets.c); in the caller's transaction. */
+int
+store_secret_put(struct store *s, const char *name, const char *sealed,
+    int verified, struct haos_error *err)
+{
+	static const char	*sql = "INSERT INTO secrets (name, sealed, "
+	    "verified, updated_ts) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
+	    "(name) DO UPDATE SET sealed = excluded.sealed, verified = "
+	    "excluded.verified, updated_ts = excluded.updated_ts";
+
+	return store_run(s, err, "secret", sql, "ttii", name, sealed,
+	    (int64_t)verified, store_now_ms());
+}
+
+/* 1 with the sealed text and its flag, 0 if there is none, -1. */
+int
+store_secret_get(struct store *s, const char *name, char **sealed,
+    int *verified, struct haos_error *err)
+{
+	static const char	*sql = "SELECT sealed, verified FROM secrets "
+				    "WHERE name = ?1";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	*sealed = NULL;
+	st = store_row(s, err, "secret", sql, &rc, "t", name);
+	if (st == NULL)
+		return rc;
+	*sealed = store_col_str(st, 0);
+	if (verified != NULL)
+		*verified = sqlite3_column_int(st, 1);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_secret_delete(struct store *s, const char *name, struct haos_error *err)
+{
+	static const char	*sql = "DELETE FROM secrets WHERE name = ?1";
+
+	return store_run(s, err, "secret", sql, "t", name);
+}

@@ -743,7 +743,10 @@ store_query_dump(struct store *s, char **out, struct haos_error *err)
 
 	store_read(s);
 	for (i = 0; i < nitems(store_query_tables); i++) {
-		sql = xasprintf("SELECT * FROM %s", store_query_tables[i]);
+		/* When a to-device event was stored is no part of it. */
+		sql = strcmp(store_query_tables[i], "to_device") == 0 ?
+		    xstrdup("SELECT id, type, sender, event FROM to_device") :
+		    xasprintf("SELECT * FROM %s", store_query_tables[i]);
 		rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 		free(sql);
 		if (rc != SQLITE_OK) {

@@ -319,6 +319,8 @@ static const char schema_v7[] =
  * encrypted with AES-256-GCM under a key derived from the pickle key,
  * never in clear.  key_backup is the server-side backup this device
  * uses, and megolm_in remembers which backup version holds a session.
+ * A kept to-device event notes when it came (to_device.received_ts), so
+ * that one from a device no device list ever shows is dropped in time.
  */
 static const char schema_v8[] =
 	"CREATE TABLE cross_signing_keys ("
@@ -350,6 +352,8 @@ static const char schema_v8[] =
 	" trusted INTEGER NOT NULL DEFAULT 0,"
 	" updated_ts INTEGER NOT NULL);"
 	"ALTER TABLE megolm_in ADD COLUMN backed_up_version TEXT;"
+	"ALTER TABLE to_device ADD COLUMN received_ts INTEGER NOT NULL"
+	" DEFAULT 0;"
 	"CREATE TABLE secret_requests ("
 	" request_id TEXT PRIMARY KEY,"
 	" name TEXT NOT NULL,"

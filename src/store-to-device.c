@@ -16,12 +16,30 @@ store_to_device_add(struct store *s, const char *type, const char *sender,
     const char *event, struct haos_error *err)
 {
 	static const char	*sql = "INSERT INTO to_device (type, sender, "
-				    "event) VALUES (?1, ?2, ?3)";
+	    "event, received_ts) VALUES (?1, ?2, ?3, ?4)";
 
-	if (store_run(s, err, "insert to-device", sql, "ttt", type, sender,
-	    event) == -1)
+	if (store_run(s, err, "insert to-device", sql, "ttti", type, sender,
+	    event, store_now_ms()) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
+}
+
+static void
+store_to_device_fill(sqlite3_stmt *st, void *row)
+{
+	struct to_device_row	*r = row;
+
+	r->id = sqlite3_column_int64(st, 0);
+	r->type = store_col_str(st, 1);
+	r->sender = store_col_str(st, 2);
+	r->event = store_col_str(st, 3);
+	r->received_ts = sqlite3_column_int64(st, 4);
+}
+
+static void
+store_to_device_drop(void *rows, size_t n)
+{
+	store_to_device_rows_free(rows, n);
 }
 
 /*
@@ -32,38 +50,14 @@ int
 store_to_device_list(struct store *s, int64_t after_id, size_t max,
     struct to_device_row **rows, size_t *n, struct haos_error *err)
 {
-	static const char	*sql = "SELECT id, type, sender, event "
-	    "FROM to_device WHERE id > ?1 ORDER BY id LIMIT ?2";
-	sqlite3_stmt		*st;
-	struct to_device_row	*arr = NULL, *r;
-	size_t			 cap = 0;
-	int			 rc;
+	static const char	*sql = "SELECT id, type, sender, event, "
+	    "received_ts FROM to_device WHERE id > ?1 ORDER BY id LIMIT ?2";
 
-	store_check(s);
-	*rows = NULL;
-	*n = 0;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
 	/* LIMIT -1: no limit. */
-	store_bind(st, "ii", after_id, max == 0 || max > (size_t)INT64_MAX ?
-	    (int64_t)-1 : (int64_t)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		r = &arr[*n - 1];
-		r->id = sqlite3_column_int64(st, 0);
-		r->type = store_col_str(st, 1);
-		r->sender = store_col_str(st, 2);
-		r->event = store_col_str(st, 3);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_to_device_rows_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "list to-device");
-	}
-	*rows = arr;
-	return 0;
+	return store_rows(s, err, "list to-device", sql, sizeof **rows,
+	    store_to_device_fill, store_to_device_drop, (void **)rows, n,
+	    "ii", after_id, max == 0 || max > (size_t)INT64_MAX ? (int64_t)-1 :
+	    (int64_t)max);
 }
 
 /*
@@ -104,4 +98,49 @@ store_to_device_rows_free(struct to_device_row *rows, size_t n)
 		free(rows[i].event);
 	}
 	free(rows);
+}
+
+/*
+ * The senders of kept Olm events that came between max_age_ms and
+ * min_age_ms ago, whose device lists are current, are marked outdated
+ * again (the device may have appeared since); *marked gets how many.
+ * RW, in the caller's transaction.
+ */
+int
+store_to_device_requery(struct store *s, int64_t min_age_ms,
+    int64_t max_age_ms, int64_t *marked, struct haos_error *err)
+{
+	static const char	*senders = "SELECT DISTINCT t.sender FROM "
+	    "to_device t JOIN tracked_users u ON u.user_id = t.sender WHERE "
+	    "t.type = 'm.room.encrypted' AND u.outdated = 0 AND "
+	    "t.received_ts < ?1 AND t.received_ts >= ?2";
+	sqlite3_stmt		*st;
+	char			**users = NULL;
+	size_t			 n = 0, cap = 0, i;
+	int64_t			 now = store_now_ms();
+	int			 rc;
+
+	*marked = 0;
+	if ((st = store_stmt(s, senders, err)) == NULL)
+		return -1;
+	store_bind(st, "ii", now - min_age_ms, max_age_ms == INT64_MAX ?
+	    INT64_MIN : now - max_age_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		users = store_query_grow(users, &n, &cap, sizeof *users);
+		users[n - 1] = store_col_str(st, 0);
+	}
+	sqlite3_reset(st);
+	for (i = 0; rc == SQLITE_DONE && i < n; i++) {
+		if (store_tracked_want(s, users[i], err) == -1)
+			rc = SQLITE_ERROR;
+	}
+	for (i = 0; i < n; i++)
+		free(users[i]);
+	free(users);
+	if (rc == SQLITE_ERROR)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "to-device");
+	*marked = (int64_t)n;
+	return 0;
 }

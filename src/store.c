@@ -234,6 +234,47 @@ store_run_auto(struct store *s, struct haos_error *err, const char *what,
 	return n;
 }
 
+/*
+ * Every result row of sql (parameters bound by types) made an element
+ * of a new array: elements of size bytes, zeroed, then filled by
+ * fill().  0 with *arr and *n (no rows: NULL and 0), or -1 with err, the
+ * rows read until then given to drop() (which frees them and the array).
+ */
+int
+store_rows(struct store *s, struct haos_error *err, const char *what,
+    const char *sql, size_t size, void (*fill)(sqlite3_stmt *, void *),
+    void (*drop)(void *, size_t), void **arr, size_t *n,
+    const char *types, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	char		*a = NULL;
+	size_t		 cap = 0;
+	int		 rc;
+
+	store_check(s);
+	*arr = NULL;
+	*n = 0;
+	st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	va_start(ap, types);
+	store_bindv(st, types, ap);
+	va_end(ap);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a = store_query_grow(a, n, &cap, size);
+		fill(st, a + (*n - 1) * size);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		drop(a, *n);
+		*n = 0;
+		return store_fail(s, err, what);
+	}
+	*arr = a;
+	return 0;
+}
+
 /* Step sql once with ap bound by types: see store_row(). */
 static sqlite3_stmt *
 store_rowv(struct store *s, struct haos_error *err, const char *what,

@@ -133,6 +133,17 @@ void		 client_backfill(struct client *, const char *room_id);
 uint64_t	 client_fill(struct client *, const char *room_id,
 		     struct client_done);
 /*
+ * Secret storage and key files, run by the net thread (it holds the
+ * identity): op is "recovery" or "recovery-passphrase" (secret: what
+ * the user typed), "recovery-new", "keys-export" or "keys-import"
+ * (secret: the passphrase, path: the file).  secret is copied and wiped
+ * with the job.  done's body is one line for the user, or for
+ * "recovery-new" {"recovery_key", "account_data": [{type, content}]}.
+ */
+uint64_t	 client_secrets(struct client *, const char *op,
+		     const char *secret, const char *path,
+		     struct client_done);
+/*
  * The user opened room_id: its whole member list, if the cache has only
  * the lazy-loaded part (once per room until a gap cuts its timeline).
  */
@@ -171,6 +182,16 @@ uint64_t	 client_trust(struct client *, const char *user_id,
  */
 uint64_t	 client_crosssign(struct client *, const char *password,
 		     struct client_done);
+/*
+ * The server-side key backup (net-backup.c): what is "status" (the
+ * version read again, whether we trust it), "restore" (then every key
+ * of a trusted one restored) or "key" with the 32-byte backup key in
+ * base64 (stored sealed, then as status).  The answer's body is JSON:
+ * {"version": V or null, "trusted": bool} and, for a restore,
+ * "imported", "kept", "refused", "rooms".
+ */
+uint64_t	 client_backup(struct client *, const char *what,
+		     const char *key_b64, struct client_done);
 
 /* Rooms. */
 uint64_t	 client_join(struct client *, const char *id_or_alias,

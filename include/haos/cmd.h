@@ -198,6 +198,14 @@ enum ui_action {
 };
 
 /*
+ * The answer to a question asked without echo (cmd_secret_ask()): NULL
+ * when none was given.  It is wiped once the callback returns, which
+ * owns arg.
+ */
+typedef void	(*cmd_secret_cb)(struct cmd_ctx *, const char *answer,
+		    void *arg);
+
+/*
  * What commands may ask of the interactive client.  The UI fills these
  * in; outside it (haos run) ctx->ui is NULL and CMD_UI commands refuse.
  * action says what, param is its argument (UI_ACT_GOTO, _SELECT_SERVER)
@@ -215,6 +223,12 @@ struct cmd_ui_ops {
 	 * line without its '/'), any other key drops it.  NULL: no client.
 	 */
 	void	(*ask)(void *arg, const char *question, const char *yes);
+	/*
+	 * A question answered without echo, in a prompt of its own (not
+	 * the editor): cb runs once, with NULL if the user left it.
+	 */
+	void	(*secret)(void *arg, const char *question, cmd_secret_cb cb,
+		    void *cb_arg);
 };
 
 /*
@@ -341,6 +355,9 @@ enum cmd_retval		 cmd_ui_exec(struct cmd_ctx *,
 			     const struct cmd_args *);
 enum ui_action		 cmd_ui_parse(const char *cmd, const char *word);
 
+/* A recovery key or passphrase, asked without echo (cmd-secret.c). */
+void			 cmd_secret_ask(struct cmd_ctx *, const char *question,
+			     cmd_secret_cb, void *arg);
 /* /server doctor (cmd-doctor.c), with the checks of its entry. */
 enum cmd_retval		 cmd_doctor_exec(struct cmd_ctx *,
 			     const struct cmd_args *);

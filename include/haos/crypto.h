@@ -18,6 +18,7 @@
 struct haos_error;
 struct matrix_req;
 struct store;
+struct crypto_keys;
 
 #define CRYPTO_PICKLE_KEY_LEN	32	/* bytes in the pickle key file */
 
@@ -39,6 +40,59 @@ int	 base64_decode(const char *, size_t, unsigned char **out,
 	     size_t *outlen);
 int	 base64_url_decode(const char *, size_t, unsigned char **out,
 	     size_t *outlen);
+
+/*
+ * What libolm lacks (crypto-primitives.c, OpenSSL's libcrypto): AES-256
+ * in CTR mode (iv: the 16-byte counter block), HMAC-SHA256, SHA-256,
+ * HKDF-SHA256 (no salt: 32 zero bytes), PBKDF2-SHA512, AES-256-GCM with
+ * a 12-byte nonce and the 16-byte tag after the len bytes of text (a
+ * changed byte, tag, aad or key fails the open), and a comparison in
+ * constant time.  0, or -1 with err.
+ */
+int	 crypto_aes_ctr(const unsigned char key[32],
+	     const unsigned char iv[16], const unsigned char *in, size_t len,
+	     unsigned char *out, struct haos_error *);
+int	 crypto_hmac_sha256(const unsigned char *key, size_t keylen,
+	     const unsigned char *msg, size_t len, unsigned char out[32],
+	     struct haos_error *);
+void	 crypto_sha256(const void *, size_t, unsigned char out[32]);
+int	 crypto_hkdf_sha256(const unsigned char *ikm, size_t ikmlen,
+	     const unsigned char *salt, size_t saltlen, const void *info,
+	     size_t infolen, unsigned char *out, size_t outlen,
+	     struct haos_error *);
+int	 crypto_pbkdf2_sha512(const char *pass, size_t passlen,
+	     const unsigned char *salt, size_t saltlen,
+	     unsigned int iterations, unsigned char *out, size_t outlen,
+	     struct haos_error *);
+int	 crypto_aes_gcm_seal(const unsigned char key[32],
+	     const unsigned char nonce[12], const void *aad, size_t aadlen,
+	     const unsigned char *in, size_t len, unsigned char *out,
+	     struct haos_error *);
+int	 crypto_aes_gcm_open(const unsigned char key[32],
+	     const unsigned char nonce[12], const void *aad, size_t aadlen,
+	     const unsigned char *in, size_t len, unsigned char *out,
+	     struct haos_error *);
+int	 crypto_equal(const void *, const void *, size_t);
+
+/*
+ * Sealed secrets (crypto-secrets.c), E2EE.md 0.5: what libolm does not
+ * pickle (cross-signing seeds, the backup key) kept in table secrets,
+ * sealed with AES-256-GCM under a key derived from the pickle key, the
+ * name authenticated with it.  crypto_secret_get() is 1 with the data
+ * (NUL-terminated; wipe and free it) and whether it was checked against
+ * the published public key, 0 if there is none, -1 if it does not open.
+ */
+char	*crypto_secret_seal(const struct crypto_keys *, const char *name,
+	     const void *, size_t, struct haos_error *);
+int	 crypto_secret_open(const struct crypto_keys *, const char *name,
+	     const char *sealed, unsigned char **, size_t *,
+	     struct haos_error *);
+int	 crypto_secret_put(const struct crypto_keys *, struct store *,
+	     const char *name, const void *, size_t, int verified,
+	     struct haos_error *);
+int	 crypto_secret_get(const struct crypto_keys *, struct store *,
+	     const char *name, unsigned char **, size_t *, int *verified,
+	     struct haos_error *);
 
 /*
  * Canonical JSON (canonical.c), the Matrix spec's appendix: keys sorted
@@ -266,7 +320,9 @@ int	 crypto_xsign_trust(struct store *, const char *user_id,
  * (CRYPTO_XSIGN_MSK), self-signing (SSK) and user-signing (USK) keys,
  * each an ed25519 seed.  crypto_xsign_own_new() makes three from
  * crypto_random(); crypto_xsign_own_from_seeds() takes them back (from
- * secret storage or the secrets table); _free() wipes them.
+ * secret storage or the secrets table), crypto_xsign_own_load() those we
+ * hold (NULL for a seed we lack: signing with it fails, its public key
+ * and seed are NULL); _free() wipes them.
  * crypto_xsign_own_upload() is the body of /keys/device_signing/upload
  * (the master key also signed by this device when a is not NULL).
  *
@@ -292,6 +348,9 @@ struct crypto_xsign_own *crypto_xsign_own_new(struct haos_error *);
 struct crypto_xsign_own *crypto_xsign_own_from_seeds(
 	     const unsigned char seeds[CRYPTO_XSIGN_NKEYS]
 	     [CRYPTO_XSIGN_SEED_LEN], struct haos_error *);
+struct crypto_xsign_own *crypto_xsign_own_load(
+	     const unsigned char *const seeds[CRYPTO_XSIGN_NKEYS],
+	     struct haos_error *);
 void	 crypto_xsign_own_free(struct crypto_xsign_own *);
 const char *crypto_xsign_own_public(const struct crypto_xsign_own *,
 	     int which);
@@ -398,5 +457,189 @@ int	 crypto_in_retry(struct crypto_keys *, struct store *,
 int	 crypto_room_decrypt(struct crypto_keys *, struct store *,
 	     const char *room_id, const json_t *ev, json_t **plain,
 	     enum e2e_state *state, struct haos_error *);
+
+/*
+ * The recovery key (crypto-recovery.c), the spec's "Cryptographic key
+ * representation": base58 of 0x8B 0x01, the 32-byte key and a parity
+ * byte, a space every 4 characters.  Decoding ignores white space and
+ * says what is wrong (character, length, prefix, parity).  A passphrase
+ * gives the key through the key description's m.pbkdf2 passphrase
+ * field.  Nothing here logs or keeps a key.
+ */
+#define CRYPTO_RECOVERY_KEY_LEN	32
+#define CRYPTO_RECOVERY_PREFIX0	0x8b
+#define CRYPTO_RECOVERY_PREFIX1	0x01
+
+char	*crypto_recovery_encode(const unsigned char
+	     key[CRYPTO_RECOVERY_KEY_LEN]);
+int	 crypto_recovery_decode(const char *,
+	     unsigned char key[CRYPTO_RECOVERY_KEY_LEN], struct haos_error *);
+int	 crypto_recovery_passphrase(const char *pass, const json_t *desc,
+	     unsigned char key[CRYPTO_RECOVERY_KEY_LEN], struct haos_error *);
+
+/*
+ * Secret storage (crypto-ssss.c), m.secret_storage.v1.aes-hmac-sha2:
+ * HKDF-SHA256 (32 zero bytes of salt, the secret's name as info) gives
+ * an AES-256-CTR key and an HMAC-SHA256 key.  crypto_ssss_check() tells
+ * whether key is the key of a description (its iv and mac: the MAC of
+ * 32 zero bytes encrypted under the name ""; a description without them
+ * takes any key): 1 yes, 0 no, -1 malformed.  crypto_ssss_decrypt()
+ * opens encrypted[key_id] ({iv, ciphertext, mac}, padded or unpadded
+ * base64, the MAC checked in constant time first); crypto_ssss_encrypt()
+ * makes one (bit 63 of a random iv cleared); crypto_ssss_describe() makes
+ * a key description {algorithm, iv, mac}.
+ */
+int	 crypto_ssss_check(const json_t *desc,
+	     const unsigned char key[CRYPTO_RECOVERY_KEY_LEN],
+	     struct haos_error *);
+int	 crypto_ssss_decrypt(const json_t *enc, const char *name,
+	     const unsigned char key[CRYPTO_RECOVERY_KEY_LEN],
+	     unsigned char **out, size_t *outlen, struct haos_error *);
+json_t	*crypto_ssss_encrypt(const char *name,
+	     const unsigned char key[CRYPTO_RECOVERY_KEY_LEN],
+	     const void *data, size_t len, struct haos_error *);
+json_t	*crypto_ssss_describe(const unsigned char key[CRYPTO_RECOVERY_KEY_LEN],
+	     struct haos_error *);
+/*
+ * The public ed25519 key (unpadded base64) of a 32-byte cross-signing
+ * seed, or NULL with err.
+ */
+char	*crypto_ssss_signing_public(const unsigned char *seed, size_t len,
+	     struct haos_error *);
+/*
+ * /recovery on the net thread's RW store: the key (a recovery key, or
+ * with is_passphrase a passphrase) of the default secret storage key in
+ * the stored global account data is checked, then each secret of
+ * CRYPTO_SSSS_NAMES found there is decrypted and sealed into table
+ * secrets (crypto_secret_put(): the 32 bytes, not their base64) in one
+ * transaction.  A cross-signing seed is verified = 1 when its public key
+ * is the one table cross_signing_keys has for us, refused when that
+ * table has another, verified = 0 when it has none; the backup key is
+ * stored verified = 0 (the key backup code checks it).  *report is one
+ * line for the user: what was unlocked, refused or absent.
+ */
+#define CRYPTO_SSSS_NAMES	{ "m.cross_signing.master", \
+	"m.cross_signing.self_signing", "m.cross_signing.user_signing", \
+	"m.megolm_backup.v1" }
+int	 crypto_ssss_unlock(struct crypto_keys *, struct store *,
+	     const char *input, int is_passphrase, char **report,
+	     struct haos_error *);
+/*
+ * /recovery new: for an account whose stored account data has no
+ * m.secret_storage.default_key, a new key: *recovery_key (shown once),
+ * and *puts, the account data to upload in order ([{type, content}]:
+ * the key description, each secret of CRYPTO_SSSS_NAMES held sealed,
+ * then the default key).  Nothing is stored locally.
+ */
+int	 crypto_ssss_create(struct crypto_keys *, struct store *,
+	     char **recovery_key, json_t **puts, struct haos_error *);
+
+/*
+ * Key export files (crypto-keyfile.c), the spec's "Key exports": the
+ * JSON text of an array of ExportedSessionData encrypted under a
+ * passphrase (PBKDF2-SHA512 with a 16-byte salt and rounds, AES-256-CTR
+ * with bit 63 of the iv cleared, HMAC-SHA256 over the rest), version
+ * 0x01, base64 in lines of 96 between the MEGOLM SESSION DATA armour.
+ * crypto_keyfile_open() checks the MAC in constant time before
+ * anything else: a wrong passphrase is an error of its own.
+ */
+#define CRYPTO_KEYFILE_ROUNDS	500000
+char	*crypto_keyfile_seal(const char *json, size_t len, const char *pass,
+	     unsigned int rounds, struct haos_error *);
+int	 crypto_keyfile_open(const char *armoured, size_t len,
+	     const char *pass, char **json, size_t *jsonlen,
+	     struct haos_error *);
+/*
+ * Every inbound Megolm session of the store as ExportedSessionData (from
+ * its first known index), or NULL with err.
+ */
+json_t	*crypto_keyfile_export(struct crypto_keys *, struct store *,
+	     size_t *n, struct haos_error *);
+/*
+ * Import ExportedSessionData records in the caller's transaction: each
+ * as unauthenticated (source 'export'), never over an authenticated
+ * session nor one with a lower or equal first index, its sender the
+ * owner of sender_key in table devices (a key of no known device is
+ * skipped); waiting events decrypted in place through sink.  Counts of
+ * what was imported, kept and skipped; 0, or -1 on a store error.
+ */
+struct crypto_keyfile_counts {
+	size_t	 total;
+	size_t	 imported;
+	size_t	 kept;		/* what the store has is as good or better */
+	size_t	 skipped;	/* malformed, or no known device */
+	size_t	 rooms;		/* rooms whose waiting events decrypted */
+};
+int	 crypto_keyfile_import(struct crypto_keys *, struct store *,
+	     const json_t *sessions, const struct crypto_in_sink *,
+	     struct crypto_keyfile_counts *, struct haos_error *);
+
+/*
+ * Curve25519 public-key encryption (crypto-pk.c), the backup algorithm
+ * m.megolm_backup.v1.curve25519-aes-sha2: unpadded base64 ciphertext,
+ * MAC (libolm's, over the empty string: MSC4048) and ephemeral key.
+ * crypto_pk_public() is the public key of a 32-byte private key.
+ */
+struct crypto_pk_msg {
+	char	*ciphertext;
+	char	*mac;
+	char	*ephemeral;
+};
+char	*crypto_pk_public(const unsigned char *priv, size_t privlen,
+	     struct haos_error *);
+int	 crypto_pk_encrypt(const char *pub, const char *plain, size_t len,
+	     struct crypto_pk_msg *, struct haos_error *);
+/* The plaintext (NUL-terminated; wipe and free it), or NULL. */
+char	*crypto_pk_decrypt(const unsigned char *priv, size_t privlen,
+	     const struct crypto_pk_msg *, size_t *len, struct haos_error *);
+void	 crypto_pk_msg_free(struct crypto_pk_msg *);
+
+/*
+ * Server-side key backup (crypto-backup.c), E2EE.md Step 10.  The backup
+ * key is the sealed secret CRYPTO_BACKUP_SECRET (32 bytes; the base64
+ * text of them is accepted too).  A backup version is trusted only if
+ * its algorithm is ours and auth_data.public_key derives from that key
+ * (crypto_backup_trusted(): 1, 0, -1 on a store error); until
+ * cross-signing, no signature makes it trusted.
+ *
+ * crypto_backup_key_set() seals the 32 bytes of a backup key (a
+ * recovery key as Element shows it: crypto_recovery_decode()).
+ *
+ * crypto_backup_upload() is the body of PUT /room_keys/keys for up to
+ * max sessions the backup version does not hold (NULL and *n 0 when
+ * there are none); crypto_backup_uploaded() marks those of a body sent
+ * with a 2xx.  crypto_backup_restore() takes a rooms object of
+ * GET /room_keys/keys ({room: {sessions: {id: KeyBackupData}}}) in the
+ * caller's transaction: each session decrypted with the backup key and
+ * imported as unauthenticated (source backup), never over a session
+ * that starts earlier or an authenticated one (E2EE.md §E.8), and the
+ * events waiting for it decrypted in place.  A bad session is skipped
+ * and counted.  It returns 1, or 0 when we hold no backup key; only a
+ * store error returns -1.
+ */
+#define CRYPTO_BACKUP_ALGORITHM	"m.megolm_backup.v1.curve25519-aes-sha2"
+#define CRYPTO_BACKUP_SECRET	"m.megolm_backup.v1"
+
+struct crypto_backup_counts {
+	int	imported;	/* new or better sessions stored */
+	int	kept;		/* ours was as good or authenticated */
+	int	bad;		/* did not decrypt or did not check */
+	int	rooms_changed;	/* rooms whose waiting events decrypted */
+};
+
+int	 crypto_backup_key_set(struct crypto_keys *, struct store *,
+	     const unsigned char key[32], struct haos_error *);
+int	 crypto_backup_trusted(struct crypto_keys *, struct store *,
+	     const char *algorithm, const json_t *auth_data,
+	     struct haos_error *);
+json_t	*crypto_backup_upload(struct crypto_keys *, struct store *,
+	     const char *version, const char *public_key, size_t max,
+	     size_t *n, struct haos_error *);
+int	 crypto_backup_uploaded(struct store *, const char *version,
+	     const json_t *body, struct haos_error *);
+int	 crypto_backup_restore(struct crypto_keys *, struct store *,
+	     const char *version, const json_t *rooms,
+	     const struct crypto_in_sink *, struct crypto_backup_counts *,
+	     struct haos_error *);
 
 #endif

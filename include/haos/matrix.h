@@ -127,6 +127,16 @@ struct matrix_req *matrix_req_signatures_upload(const json_t *signed_objs);
 struct matrix_req *matrix_req_keys_claim(json_t *one_time_keys);
 struct matrix_req *matrix_req_send_to_device(const char *type,
 	    const char *txn_id, const char *body);
+/*
+ * Server-side key backup: GET /room_keys/version (the current version),
+ * GET /room_keys/keys[/ROOM[/SESSION]]?version=V (room_id, session_id
+ * NULL for all), PUT /room_keys/keys?version=V of a {"rooms": ...} body
+ * (taken).
+ */
+struct matrix_req *matrix_req_backup_version(void);
+struct matrix_req *matrix_req_backup_keys(const char *version,
+	    const char *room_id, const char *session_id);
+struct matrix_req *matrix_req_backup_put(const char *version, json_t *body);
 json_t	*matrix_device_keys(const char *user_id, const char *device_id,
 	    const char *curve25519, const char *ed25519);
 json_t	*matrix_key_object(const char *key, int fallback);

@@ -38,7 +38,14 @@ enum job_type {
 	JOB_TOKEN,	/* a new login: content token, state_key device */
 	JOB_MEMBERS,	/* the room is open: its whole member list */
 	JOB_TRUST,	/* acknowledge state_key's new master key */
-	JOB_XSIGN	/* set up cross-signing: content the password */
+	JOB_XSIGN,	/* set up cross-signing: content the password */
+	JOB_SECRETS,	/* /recovery, /keys: method the operation
+			   ("recovery", "recovery-passphrase",
+			   "recovery-new", "keys-export", "keys-import"),
+			   content what was typed (wiped with the job),
+			   path a key file; the answer is a net_result */
+	JOB_BACKUP	/* /backup: event_type key (content: the key in
+			   base64), status or restore; answered by tag */
 };
 
 /*
@@ -125,6 +132,7 @@ struct job	*net_job_send(const char *room_id, const char *type,
 struct job	*net_job_room(enum job_type, const char *room_id,
 		    const char *txn_id);
 struct job	*net_job_token(const char *token, const char *device_id);
+struct job	*net_job_backup(const char *what, const char *key_b64);
 struct net_result *net_results_take(struct net *);
 void		 net_result_free(struct net_result *);
 void		 net_job_free(struct job *);

@@ -148,4 +148,26 @@ int	render_sender_color(const char *user_id, int n);
  */
 void	 render_badge(const char *clean, char *out, size_t outsz);
 
+/*
+ * Refused devices (store_device_warnings(), render-warn.c).  The status
+ * line's text of a warning: "⚠ @bob:hs's device ABC came back with other
+ * keys: refused (...)" ("!" for the sign when ascii); the profile's line
+ * of it: "ABC: came back with other keys (...)".  Raw: the ids come from
+ * the server, the caller sanitises.  The caller frees.
+ */
+struct device_warning;
+char	*render_warn_status(const struct device_warning *, int ascii);
+char	*render_warn_detail(const struct device_warning *);
+
+/*
+ * Which rows of now (newest first, as the store lists them) are new
+ * beside seen (the rows read before): no row of seen for that user,
+ * device and reason.  The same refusal again (each /keys/query that
+ * lists the device moves its ts) is not news: it was told.  Fills idx
+ * (room for nnow) with their indexes in now, in now's order; returns how
+ * many.
+ */
+size_t	 render_warn_fresh(const struct device_warning *seen, size_t nseen,
+	    const struct device_warning *now, size_t nnow, size_t *idx);
+
 #endif

@@ -25,6 +25,7 @@ struct to_device_row {
 	char		*type;
 	char		*sender;	/* NULL if the event had none */
 	char		*event;		/* the whole event, compact JSON */
+	int64_t		 received_ts;	/* ms, when /sync brought it */
 };
 
 /*
@@ -212,6 +213,52 @@ int	store_olm_account_put(struct store *, const char *pickle,
 	    struct haos_error *);
 /* A new device's account: the old one's sessions go (store-olm.c). */
 int	store_olm_device_reset(struct store *, struct haos_error *);
+/*
+ * Sealed secrets (crypto-secrets.c seals them; table secrets):
+ * store_secret_get() is 1 with the sealed text, 0 if there is none.
+ */
+int	store_secret_put(struct store *, const char *name,
+	    const char *sealed, int verified, struct haos_error *);
+int	store_secret_get(struct store *, const char *name, char **sealed,
+	    int *verified, struct haos_error *);
+int	store_secret_delete(struct store *, const char *name,
+	    struct haos_error *);
+
+/*
+ * The server-side key backup in use (store-backup.c; table key_backup,
+ * megolm_in.backed_up_version).  store_backup_get() is 1 with the row,
+ * 0 if there is none.  store_backup_pending() lists up to max inbound
+ * sessions not held by backup version; store_backup_waiting() up to max
+ * sessions that events wait for (table undecryptable), most recent
+ * first.  store_backup_sender() is the user owning a device's
+ * curve25519 key (1, 0 if no device has it).
+ */
+struct store_backup {
+	char		*version;
+	char		*algorithm;
+	char		*auth_data;	/* JSON text */
+	int		 trusted;
+};
+struct store_backup_pair {
+	char		*room_id;
+	char		*session_id;
+};
+int	store_backup_get(struct store *, struct store_backup *,
+	    struct haos_error *);
+int	store_backup_put(struct store *, const char *version,
+	    const char *algorithm, const char *auth_data, int trusted,
+	    struct haos_error *);
+int	store_backup_clear(struct store *, struct haos_error *);
+void	store_backup_free(struct store_backup *);
+int	store_backup_pending(struct store *, const char *version, size_t max,
+	    struct store_backup_pair **, size_t *, struct haos_error *);
+int	store_backup_waiting(struct store *, size_t max,
+	    struct store_backup_pair **, size_t *, struct haos_error *);
+void	store_backup_pairs_free(struct store_backup_pair *, size_t);
+int	store_backup_mark(struct store *, const char *room_id,
+	    const char *session_id, const char *version, struct haos_error *);
+int	store_backup_sender(struct store *, const char *curve25519,
+	    char **user_id, struct haos_error *);
 
 /*
  * Device lists (store-devices.c), E2EE.md Step 4.  tracked_users: whose
@@ -364,6 +411,29 @@ int	store_crypto_in_megolm_put(struct store *, const char *room_id,
 	    const char *session_id, const struct store_megolm_in *,
 	    const char *source, struct haos_error *);
 void	store_crypto_in_megolm_free(struct store_megolm_in *);
+
+/*
+ * Secret storage and key files (store-secrets.c), on the net thread:
+ * every inbound Megolm session (an export), the owner of a curve25519
+ * device key (an import: 1, 0 if no device has it, -1), our published
+ * cross-signing public key of a usage (1, 0 if none, -1).
+ */
+struct store_megolm_row {
+	char		*room_id;
+	char		*session_id;
+	char		*sender_curve25519;
+	char		*claimed_ed25519;
+	char		*pickle;
+	int64_t		 first_known_index;
+};
+
+int	store_secrets_megolm_all(struct store *, struct store_megolm_row **,
+	    size_t *, struct haos_error *);
+void	store_secrets_megolm_free(struct store_megolm_row *, size_t);
+int	store_secrets_device_owner(struct store *, const char *curve25519,
+	    char **user_id, struct haos_error *);
+int	store_secrets_xsign_key(struct store *, const char *user_id,
+	    const char *usage, char **public_key, struct haos_error *);
 /* The event that came with a Megolm message index: 1, 0 if none, -1. */
 int	store_crypto_in_seen(struct store *, const char *room_id,
 	    const char *session_id, int64_t index, char **event_id,
@@ -409,6 +479,8 @@ int64_t	store_to_device_add(struct store *, const char *type,
 	    const char *sender, const char *event, struct haos_error *);
 int	store_to_device_list(struct store *, int64_t after_id, size_t max,
 	    struct to_device_row **, size_t *, struct haos_error *);
+int	store_to_device_requery(struct store *, int64_t min_age_ms,
+	    int64_t max_age_ms, int64_t *marked, struct haos_error *);
 int	store_to_device_delete(struct store *, int64_t upto_id,
 	    struct haos_error *);
 /* Forget the one kept to-device event id (consumed out of order). */

@@ -9,6 +9,7 @@
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/matrix.h"
+#include "haos/render.h"
 #include "haos/sanitize.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
@@ -139,6 +140,29 @@ cmd_profile_role(struct cmd_ctx *ctx, struct cmd_profile *p)
 	free(text);
 }
 
+/*
+ * The user's devices that were refused (the server gave a known device
+ * with other keys, or a device with another's key), one line each.
+ */
+static void
+cmd_profile_devices(struct cmd_ctx *ctx, struct cmd_profile *p)
+{
+	struct device_warning	*w;
+	struct haos_error	 err;
+	size_t			 n, i;
+	char			*line;
+
+	if (ctx->store == NULL || store_device_warnings(ctx->store, p->user,
+	    &w, &n, &err) == -1)
+		return;
+	for (i = 0; i < n; i++) {
+		line = render_warn_detail(&w[i]);
+		cmd_profile_add(p, "Refused device:", line);
+		free(line);
+	}
+	device_warnings_free(w, n);
+}
+
 static void
 cmd_profile_got_extended(struct cmd_ctx *ctx, const struct client_result *res,
     void *arg)
@@ -196,6 +220,7 @@ cmd_profile_got(struct cmd_ctx *ctx, const struct client_result *res, void *arg)
 	    "(none)"));
 	json_decref(root);
 	cmd_profile_role(ctx, p);
+	cmd_profile_devices(ctx, p);
 	if (ctx->me == NULL || strcmp(p->user, ctx->me) != 0) {
 		cmd_call(ctx, matrix_req_presence_get(p->user),
 		    cmd_profile_got_presence, p);

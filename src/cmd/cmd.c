@@ -17,6 +17,7 @@
 extern const struct cmd_entry	cmd_accept_entry;
 extern const struct cmd_entry	cmd_audit_entry;
 extern const struct cmd_entry	cmd_avatar_entry;
+extern const struct cmd_entry	cmd_backup_entry;
 extern const struct cmd_entry	cmd_ban_entry;
 extern const struct cmd_entry	cmd_channel_entry;
 extern const struct cmd_entry	cmd_crosssign_entry;
@@ -31,6 +32,7 @@ extern const struct cmd_entry	cmd_help_entry;
 extern const struct cmd_entry	cmd_input_entry;
 extern const struct cmd_entry	cmd_invite_entry;
 extern const struct cmd_entry	cmd_join_entry;
+extern const struct cmd_entry	cmd_keys_entry;
 extern const struct cmd_entry	cmd_kick_entry;
 extern const struct cmd_entry	cmd_leave_entry;
 extern const struct cmd_entry	cmd_login_entry;
@@ -43,6 +45,7 @@ extern const struct cmd_entry	cmd_profile_entry;
 extern const struct cmd_entry	cmd_purge_entry;
 extern const struct cmd_entry	cmd_quit_entry;
 extern const struct cmd_entry	cmd_react_entry;
+extern const struct cmd_entry	cmd_recovery_entry;
 extern const struct cmd_entry	cmd_redraw_entry;
 extern const struct cmd_entry	cmd_reply_entry;
 extern const struct cmd_entry	cmd_retry_entry;
@@ -64,6 +67,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_accept_entry,
 	&cmd_audit_entry,
 	&cmd_avatar_entry,
+	&cmd_backup_entry,
 	&cmd_ban_entry,
 	&cmd_channel_entry,
 	&cmd_crosssign_entry,
@@ -78,6 +82,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_input_entry,
 	&cmd_invite_entry,
 	&cmd_join_entry,
+	&cmd_keys_entry,
 	&cmd_kick_entry,
 	&cmd_leave_entry,
 	&cmd_login_entry,
@@ -90,6 +95,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_purge_entry,
 	&cmd_quit_entry,
 	&cmd_react_entry,
+	&cmd_recovery_entry,
 	&cmd_redraw_entry,
 	&cmd_reply_entry,
 	&cmd_retry_entry,

@@ -40,6 +40,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "haos/error.h"
 #include "haos/json.h"
@@ -52,6 +53,8 @@
 #define CRYPTO_IN_OLM		"m.olm.v1.curve25519-aes-sha2"
 #define CRYPTO_IN_MEGOLM	"m.megolm.v1.aes-sha2"
 #define CRYPTO_IN_KEEP		5	/* Olm sessions kept a peer (>= 4) */
+/* How long an event from a device no device list has is kept. */
+#define CRYPTO_IN_UNKNOWN_MS	(24 * 60 * 60 * 1000LL)
 #define CRYPTO_IN_RECENT	16	/* message digests kept a session */
 #define CRYPTO_IN_NEW_PER_PEER	3	/* new inbound sessions a batch */
 #define CRYPTO_IN_MSGS_PER_PEER	100	/* Olm messages a batch */
@@ -75,7 +78,17 @@ struct crypto_in_batch {
 	int				 sessions;	/* new, all peers */
 	int				 changed;	/* rooms */
 	int				 retry;		/* after /keys/query */
+	int64_t				 received_ts;	/* of the event */
 };
+
+static int64_t
+crypto_in_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* How an Olm message came out. */
 enum crypto_in_olm_result {
@@ -577,18 +590,20 @@ crypto_in_olm(struct crypto_in_batch *b, const json_t *ev)
 	}
 	if (verdict == CRYPTO_IN_UNKNOWN) {
 		/*
-		 * After a /keys/query, a sender whose device list is current
-		 * and still lacks the device has no such device: the event
-		 * goes (kept, every answer would decrypt it again, and
-		 * asking again would ask for ever).  Otherwise nothing
-		 * changes: it decrypts again once the device is known.
+		 * After a /keys/query the event stays kept (its sender is not
+		 * marked again: that would ask the server in a loop); once
+		 * the sender's current device list has gone without the
+		 * device for CRYPTO_IN_UNKNOWN_MS since it came, it goes.
+		 * (A device list can lag behind a device's first message
+		 * over federation, so it is not dropped at once.)
 		 */
 		if (b->retry) {
 			rc = store_tracked_get(b->s, sender, &outdated,
 			    b->err);
 			if (rc == -1)
 				goto out;
-			if (rc == 1 && !outdated) {
+			if (rc == 1 && !outdated && crypto_in_now_ms() -
+			    b->received_ts > CRYPTO_IN_UNKNOWN_MS) {
 				log_warn("crypto", "Olm: %s lists no device "
 				    "with key %s: event dropped", sender,
 				    sender_key);
@@ -660,6 +675,7 @@ crypto_in_run(struct crypto_keys *k, struct store *s, int64_t after_id,
 	b.err = err;
 	b.retry = retry;
 	for (i = 0; i < n && rc != -1; i++) {
+		b.received_ts = rows[i].received_ts;
 		ev = json_load_stored(rows[i].event);
 		rc = json_is_object(ev) ? crypto_in_event(&b, ev) : 0;
 		json_decref(ev);

@@ -69,10 +69,12 @@ crypto_xsign_own_engine(void *mem, const unsigned char *seed, char **pub,
 	return k;
 }
 
-/* Our keys from three seeds (MSK, SSK, USK), or NULL with err. */
+/*
+ * Our keys from the seeds we hold (MSK, SSK, USK; NULL for one we do not
+ * hold: signing with it fails), or NULL with err.
+ */
 struct crypto_xsign_own *
-crypto_xsign_own_from_seeds(
-    const unsigned char seeds[CRYPTO_XSIGN_NKEYS][CRYPTO_XSIGN_SEED_LEN],
+crypto_xsign_own_load(const unsigned char *const seeds[CRYPTO_XSIGN_NKEYS],
     struct haos_error *err)
 {
 	struct crypto_xsign_own	*o;
@@ -83,6 +85,8 @@ crypto_xsign_own_from_seeds(
 	o = xcalloc(1, sizeof *o);
 	mem = xmalloc(olm_pk_signing_size());
 	for (i = 0; i < CRYPTO_XSIGN_NKEYS; i++) {
+		if (seeds[i] == NULL)
+			continue;
 		memcpy(o->seed[i], seeds[i], CRYPTO_XSIGN_SEED_LEN);
 		k = crypto_xsign_own_engine(mem, o->seed[i], &o->pub[i], err);
 		if (k == NULL) {
@@ -94,6 +98,20 @@ crypto_xsign_own_from_seeds(
 	}
 	free(mem);
 	return o;
+}
+
+/* Our keys from three seeds (MSK, SSK, USK), or NULL with err. */
+struct crypto_xsign_own *
+crypto_xsign_own_from_seeds(
+    const unsigned char seeds[CRYPTO_XSIGN_NKEYS][CRYPTO_XSIGN_SEED_LEN],
+    struct haos_error *err)
+{
+	const unsigned char	*p[CRYPTO_XSIGN_NKEYS];
+	int			 i;
+
+	for (i = 0; i < CRYPTO_XSIGN_NKEYS; i++)
+		p[i] = seeds[i];
+	return crypto_xsign_own_load(p, err);
 }
 
 /* A new identity: three seeds from crypto_random(). */
@@ -129,10 +147,11 @@ crypto_xsign_own_public(const struct crypto_xsign_own *o, int which)
 	return o->pub[which];
 }
 
+/* The seed of key which, or NULL if we do not hold it. */
 const unsigned char *
 crypto_xsign_own_seed(const struct crypto_xsign_own *o, int which)
 {
-	return o->seed[which];
+	return o->pub[which] != NULL ? o->seed[which] : NULL;
 }
 
 /*
@@ -150,6 +169,11 @@ crypto_xsign_own_sign(struct crypto_xsign_own *o, int which, json_t *obj,
 	char		*text, *sig, *id;
 	size_t		 slen, rc;
 
+	if (o->pub[which] == NULL) {
+		haos_error_set(err, HAOS_ECRYPTO, "this device does not hold "
+		    "that cross-signing key");
+		return -1;
+	}
 	if ((text = canonical_json_signable(obj, err)) == NULL)
 		return -1;
 	mem = xmalloc(olm_pk_signing_size());

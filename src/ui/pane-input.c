@@ -95,7 +95,8 @@ pane_input_draw(struct pane *p)
 	int			 cl, cc, first, y, line, pw, avail, skip;
 
 	werase(p->win);
-	if (relogin_draw(ui, p->win, p->r.w))
+	if (relogin_draw(ui, p->win, p->r.w) ||
+	    askpass_draw(ui, p->win, p->r.w))
 		return;
 	pw = (int)strlen(INPUT_PROMPT);
 	ui_put_clean(p->win, 0, 0, pw, INPUT_PROMPT,

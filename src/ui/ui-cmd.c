@@ -263,5 +263,6 @@ const struct cmd_ui_ops ui_cmd_ops = {
 	.action = ui_action,
 	.show = ui_show,
 	.pick = ui_pick,
-	.ask = ui_ask
+	.ask = ui_ask,
+	.secret = askpass_begin
 };

@@ -20,12 +20,14 @@ struct editor;
 struct readstate;
 struct switcher;
 struct relogin;
+struct askpass;
 struct conv;
 struct members_state;
 struct rail_state;
 struct chanlist_state;
 struct msgs_state;
 struct status_state;
+struct devwarn_state;
 struct overlay;
 
 /* Redraw requests in ui->full_redraw. */
@@ -140,6 +142,7 @@ struct ui {
 	struct overlay		*overlay;	/* overlay.c: help text */
 	struct members_state	*members_st;	/* pane-members.c */
 	struct status_state	*status_st;	/* statusbar.c */
+	struct devwarn_state	*devwarn_st;	/* devwarn.c */
 
 	/* Selection (ui-select.c): the core every pane reads. */
 	char			*server_id;	/* selected; NULL: DMs */
@@ -160,6 +163,7 @@ struct ui {
 	int64_t			 input_at;	/* the last key, same clock */
 	int			 framed;	/* first frame drawn */
 	struct relogin		*relogin;	/* password prompt open */
+	struct askpass		*askpass;	/* a command's hidden question */
 	const char		*homeserver;	/* main()'s */
 	const char		*user_id;
 	const char		*device_id;
@@ -204,6 +208,14 @@ void		 overlay_close(struct ui *);
 void		 overlay_scroll(struct ui *, enum ui_action);
 void		 overlay_key(struct ui *, int key);
 void		 overlay_draw(struct ui *, WINDOW *, int h, int w);
+
+/* askpass.c (askpass_begin is cmd_ui_ops.secret) */
+void		 askpass_begin(void *ui, const char *question,
+		     cmd_secret_cb, void *);
+void		 askpass_end(struct ui *);
+int		 askpass_key(struct ui *, int, char *paste);
+int		 askpass_draw(struct ui *, WINDOW *, int width);
+void		 askpass_cursor(struct ui *);
 
 /* relogin.c */
 void		 relogin_begin(struct ui *);
@@ -308,6 +320,11 @@ void		 ui_message(struct ui *, int is_error, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 int		 statusbar_message_live(struct ui *);
 void		 statusbar_free(struct ui *);
+
+/* devwarn.c: devices refused (their keys changed), told and marked */
+void		 devwarn_refresh(struct ui *, unsigned int notify_bits);
+int		 devwarn_marked(struct ui *, const char *user_id);
+void		 devwarn_free(struct ui *);
 
 /* pane-input.c */
 int		 pane_input_action(struct ui *, enum ui_action);

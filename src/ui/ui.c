@@ -84,6 +84,7 @@ void
 ui_stale(struct ui *ui, unsigned int bits)
 {
 	ui_refresh_rooms(ui, bits);
+	devwarn_refresh(ui, bits);	/* the first call reads them all */
 	if (ui->follow != NULL && bits != 0)
 		ui_select_check(ui);
 	if (bits & NOTIFY_TYPING)
@@ -217,6 +218,9 @@ ui_draw(struct ui *ui)
 	} else if (ui->relogin != NULL && ui->input.win != NULL) {
 		curs_set(1);
 		relogin_cursor(ui);
+	} else if (ui->askpass != NULL && ui->input.win != NULL) {
+		curs_set(1);
+		askpass_cursor(ui);
 	} else if (ui->input.win != NULL &&
 	    pane_messages_selected_id(ui) == NULL && !overlay_open(ui)) {
 		curs_set(1);
@@ -299,6 +303,8 @@ ui_key(struct ui *ui, int key, char *paste)
 		relogin_key(ui, key);
 		return;
 	}
+	if (askpass_key(ui, key, paste))
+		return;
 	if (ui->sw != NULL) {
 		switcher_key(ui, key, paste);
 		return;
@@ -563,6 +569,7 @@ ui_done(struct ui *ui)
 	fputs("\033[?2004l", stdout);
 	fflush(stdout);
 	endwin();
+	askpass_end(ui);
 	cmd_ctx_clear(&ui->ctx);
 	relogin_end(ui);
 	pane_rail_free(ui);
@@ -583,6 +590,7 @@ ui_done(struct ui *ui)
 	free(ui->room_id);
 	free(ui->follow);
 	statusbar_free(ui);
+	devwarn_free(ui);
 	conv_free(ui);
 	free(ui->ask_yes);
 	refresh_free(&ui->refresh);

@@ -39,6 +39,27 @@ PY
 # wait_body ROOM BODY: until ROOM has a message with that body.
 wait_body() { wait_event "$1" "$2" True; }
 
+# wait_encrypted ROOM BODY: until ROOM has an m.room.encrypted event of
+# alice's, and no message in clear with that body.
+wait_encrypted() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		python3 - "$HS_URL" "$ALICE_TOKEN" "$1" "$2" <<'PY' && return 0
+import json, sys, urllib.parse, urllib.request
+url, tok, room, body = sys.argv[1:5]
+r = urllib.request.Request(url + "/_matrix/client/v3/rooms/%s/messages?dir=b&limit=30"
+    % urllib.parse.quote(room, safe=""), headers={"Authorization": "Bearer " + tok})
+chunk = json.load(urllib.request.urlopen(r, timeout=10))["chunk"]
+clear = [e for e in chunk if e.get("content", {}).get("body") == body]
+enc = [e for e in chunk if e["type"] == "m.room.encrypted" and
+       e["sender"] == "@alice:haos.test"]
+sys.exit(0 if enc and not clear and body not in json.dumps(chunk, ensure_ascii=False) else 1)
+PY
+		sleep 0.2
+	done
+	return 1
+}
+
 check "demo world appears" wait_for "Heads-up: the office is closed" 15
 check "carol is a member" grep -q '^join' <<<"$(membership "$GENERAL" @carol:haos.test)"
 
@@ -101,7 +122,8 @@ CAROL_DM=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].split(" ",1
 keys -l "zq hello carol"
 keys Enter
 check "the line is shown in the DM" wait_for "zq hello carol" 10
-check "the line was sent to the new DM" wait_body "$CAROL_DM" "zq hello carol"
+# A conversation /dm makes is encrypted: the server has only ciphertext.
+check "the line was sent to the new DM, encrypted" wait_encrypted "$CAROL_DM" "zq hello carol"
 
 # 6. /dm of an existing DM, typed from a channel, selects it too.
 keys -l "/goto general"

@@ -33,5 +33,6 @@ Suite		*suite_members(void);		/* check_members.c */
 Suite		*suite_keys(void);		/* check_keys.c */
 Suite		*suite_send(void);		/* check_send.c */
 Suite		*suite_device_lists(void);	/* check_devices.c */
+Suite		*suite_backup(void);		/* check_backup.c */
 
 #endif

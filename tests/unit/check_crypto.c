@@ -922,6 +922,182 @@ START_TEST(test_keys_store)
 END_TEST
 
 /* A key that does not open the stored identity: refused, nothing changed. */
+/* Hex of n bytes, for comparing with published vectors. */
+static char *
+hex(const unsigned char *b, size_t n)
+{
+	char	*out = xmalloc(2 * n + 1);
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return out;
+}
+
+static void
+unhex(const char *h, unsigned char *out)
+{
+	size_t	 i;
+	unsigned int v;
+
+	for (i = 0; h[2 * i] != '\0'; i++) {
+		ck_assert(sscanf(h + 2 * i, "%2x", &v) == 1);
+		out[i] = (unsigned char)v;
+	}
+}
+
+#define CK_HEX(b, n, want) do {						\
+	char *h_ = hex((b), (n));					\
+	ck_assert_str_eq(h_, (want));					\
+	free(h_);							\
+} while (0)
+
+/*
+ * The OpenSSL primitives against published vectors: AES-256-CTR (NIST
+ * SP 800-38A F.5.5), HMAC-SHA256 (RFC 4231 case 2), HKDF-SHA256 (RFC
+ * 5869 case 1), PBKDF2-HMAC-SHA512 (RFC 6070's inputs), SHA-256 ("abc").
+ */
+START_TEST(test_primitives_vectors)
+{
+	struct haos_error	 err;
+	unsigned char		 key[32], iv[16], in[16], out[64], ikm[22];
+	unsigned char		 salt[13], info[10];
+
+	unhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914d"
+	    "ff4", key);
+	unhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", iv);
+	unhex("6bc1bee22e409f96e93d7e117393172a", in);
+	ck_assert_int_eq(crypto_aes_ctr(key, iv, in, 16, out, &err), 0);
+	CK_HEX(out, 16, "601ec313775789a5b7a7f504bbf3d228");
+
+	ck_assert_int_eq(crypto_hmac_sha256((const unsigned char *)"Jefe", 4,
+	    (const unsigned char *)"what do ya want for nothing?", 28, out,
+	    &err), 0);
+	CK_HEX(out, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec"
+	    "58b964ec3843");
+
+	memset(ikm, 0x0b, sizeof ikm);
+	unhex("000102030405060708090a0b0c", salt);
+	unhex("f0f1f2f3f4f5f6f7f8f9", info);
+	ck_assert_int_eq(crypto_hkdf_sha256(ikm, sizeof ikm, salt,
+	    sizeof salt, info, sizeof info, out, 42, &err), 0);
+	CK_HEX(out, 42, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db0"
+	    "2d56ecc4c5bf34007208d5b887185865");
+
+	ck_assert_int_eq(crypto_pbkdf2_sha512("password", 8,
+	    (const unsigned char *)"salt", 4, 1, out, 64, &err), 0);
+	CK_HEX(out, 64, "867f70cf1ade02cff3752599a3a53dc4af34c7a669815ae5d513"
+	    "554e1c8cf252c02d470a285a0501bad999bfe943c08f050235d7d68b1da55e63"
+	    "f73b60a57fce");
+	ck_assert_int_eq(crypto_pbkdf2_sha512("password", 8,
+	    (const unsigned char *)"salt", 4, 0, out, 64, &err), -1);
+
+	crypto_sha256("abc", 3, out);
+	CK_HEX(out, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410"
+	    "ff61f20015ad");
+
+	ck_assert(crypto_equal("abcd", "abcd", 4));
+	ck_assert(!crypto_equal("abcd", "abce", 4));
+}
+END_TEST
+
+/*
+ * AES-256-GCM seals and opens; a flipped byte of text or tag, other
+ * associated data or another key is refused, and nothing is given out.
+ */
+START_TEST(test_aes_gcm)
+{
+	struct haos_error	 err;
+	unsigned char		 key[32], nonce[12], sealed[64], opened[64];
+	const char		*msg = "the backup key, 32 bytes or so";
+	size_t			 n = strlen(msg);
+
+	crypto_random(key, sizeof key);
+	crypto_random(nonce, sizeof nonce);
+	ck_assert_int_eq(crypto_aes_gcm_seal(key, nonce, "name", 4,
+	    (const unsigned char *)msg, n, sealed, &err), 0);
+	ck_assert(memcmp(sealed, msg, n) != 0);
+	ck_assert_int_eq(crypto_aes_gcm_open(key, nonce, "name", 4, sealed, n,
+	    opened, &err), 0);
+	ck_assert(memcmp(opened, msg, n) == 0);
+	ck_assert_int_eq(crypto_aes_gcm_open(key, nonce, "nama", 4, sealed, n,
+	    opened, &err), -1);
+	sealed[3] ^= 1;
+	ck_assert_int_eq(crypto_aes_gcm_open(key, nonce, "name", 4, sealed, n,
+	    opened, &err), -1);
+	sealed[3] ^= 1;
+	sealed[n + 15] ^= 0x80;
+	ck_assert_int_eq(crypto_aes_gcm_open(key, nonce, "name", 4, sealed, n,
+	    opened, &err), -1);
+	sealed[n + 15] ^= 0x80;
+	key[0] ^= 1;
+	ck_assert_int_eq(crypto_aes_gcm_open(key, nonce, "name", 4, sealed, n,
+	    opened, &err), -1);
+}
+END_TEST
+
+/*
+ * Sealed secrets in the store (E2EE.md §E.12): the value is not in the
+ * database in clear, opens only under its own name and with this pickle
+ * key, and one flipped character of the sealed text is refused.
+ */
+START_TEST(test_secrets_sealed)
+{
+	struct haos_error	 err;
+	struct crypto_keys	*k, *k2;
+	struct store		*s;
+	unsigned char		*data;
+	char			*kp, *kp2, *sealed, *other;
+	size_t			 len;
+	int			 verified;
+	const char		*seed = "0123456789abcdef0123456789ABCDEF";
+
+	kp = tmp("pickle-key");
+	s = keys_store("store.db");
+	k = crypto_keys_open(s, kp, "@a:h", "DEV", &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	ck_assert_int_eq(crypto_secret_get(k, s, "m.cross_signing.master",
+	    &data, &len, &verified, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(crypto_secret_put(k, s, "m.cross_signing.self_signing",
+	    seed, 32, 1, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(crypto_secret_get(k, s,
+	    "m.cross_signing.self_signing", &data, &len, &verified, &err), 1);
+	ck_assert_uint_eq(len, 32);
+	ck_assert(memcmp(data, seed, 32) == 0);
+	ck_assert_int_eq(verified, 1);
+	free(data);
+
+	ck_assert_int_eq(store_secret_get(s, "m.cross_signing.self_signing",
+	    &sealed, &verified, &err), 1);
+	ck_assert_ptr_null(strstr(sealed, seed));
+	/* Moved under another name: refused. */
+	ck_assert_int_eq(crypto_secret_open(k, "m.megolm_backup.v1", sealed,
+	    &data, &len, &err), -1);
+	/* One character changed: refused. */
+	other = xstrdup(sealed);
+	other[10] = other[10] == 'A' ? 'B' : 'A';
+	ck_assert_int_eq(crypto_secret_open(k, "m.cross_signing.self_signing",
+	    other, &data, &len, &err), -1);
+	ck_assert_ptr_null(data);
+	free(other);
+	/* Another install's pickle key: refused. */
+	kp2 = tmp("pickle-key-2");
+	k2 = crypto_keys_open(keys_store("other.db"), kp2, "@a:h", "DEV",
+	    &err);
+	ck_assert_msg(k2 != NULL, "%s", err.msg);
+	ck_assert_int_eq(crypto_secret_open(k2, "m.cross_signing.self_signing",
+	    sealed, &data, &len, &err), -1);
+	free(sealed);
+	crypto_keys_free(k2);
+	crypto_keys_free(k);
+	store_close(s);
+	free(kp2);
+	free(kp);
+}
+END_TEST
+
 START_TEST(test_keys_wrong_key)
 {
 	struct haos_error	 err;
@@ -980,6 +1156,8 @@ suite_crypto(void)
 	tcase_add_test(tc, test_canonical_signable);
 	tcase_add_test(tc, test_sign_verify);
 	tcase_add_test(tc, test_canonical_oracle);
+	tcase_add_test(tc, test_primitives_vectors);
+	tcase_add_test(tc, test_aes_gcm);
 	tcase_add_test(tc, test_sign_oracle);
 	tcase_add_test(tc, test_pickle);
 	tcase_add_test(tc, test_pickle_key_file);
@@ -988,6 +1166,7 @@ suite_crypto(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_keys_store);
 	tcase_add_test(tc, test_keys_wrong_key);
+	tcase_add_test(tc, test_secrets_sealed);
 	suite_add_tcase(s, tc);
 	return s;
 }

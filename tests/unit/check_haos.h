@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite	*suite_activity(void);
+Suite	*suite_backup(void);
 Suite	*suite_call(void);
 Suite	*suite_cli(void);
 Suite	*suite_client(void);
@@ -35,6 +36,7 @@ Suite	*suite_refresh(void);
 Suite	*suite_render(void);
 Suite	*suite_sanitize(void);
 Suite	*suite_session(void);
+Suite	*suite_secrets(void);
 Suite	*suite_space(void);
 Suite	*suite_store(void);
 Suite	*suite_ui_action(void);

@@ -172,6 +172,7 @@ main(void)
 
 	sr = srunner_create(suite_cli());
 	srunner_add_suite(sr, suite_activity());
+	srunner_add_suite(sr, suite_backup());
 	srunner_add_suite(sr, suite_call());
 	srunner_add_suite(sr, suite_client());
 	srunner_add_suite(sr, suite_cmd());
@@ -201,6 +202,7 @@ main(void)
 	srunner_add_suite(sr, suite_render());
 	srunner_add_suite(sr, suite_sanitize());
 	srunner_add_suite(sr, suite_session());
+	srunner_add_suite(sr, suite_secrets());
 	srunner_add_suite(sr, suite_space());
 	srunner_add_suite(sr, suite_store());
 	srunner_add_suite(sr, suite_ui_action());

@@ -273,6 +273,33 @@ START_TEST(test_keys_requests)
 }
 END_TEST
 
+/* The key backup requests: ids escaped, the version in the query. */
+START_TEST(test_backup_requests)
+{
+	struct matrix_req	*r;
+
+	r = matrix_req_backup_version();
+	ck_assert_str_eq(r->method, "GET");
+	ck_assert_str_eq(r->path, "/_matrix/client/v3/room_keys/version");
+	matrix_req_free(r);
+	r = matrix_req_backup_keys("3", NULL, NULL);
+	ck_assert_str_eq(r->path,
+	    "/_matrix/client/v3/room_keys/keys?version=3");
+	matrix_req_free(r);
+	r = matrix_req_backup_keys("3", "!r:h", "a+b/c");
+	ck_assert_str_eq(r->method, "GET");
+	ck_assert_str_eq(r->path, "/_matrix/client/v3/room_keys/keys/"
+	    "%21r%3Ah/a%2Bb%2Fc?version=3");
+	matrix_req_free(r);
+	r = matrix_req_backup_put("4&x", json_pack("{s:{}}", "rooms"));
+	ck_assert_str_eq(r->method, "PUT");
+	ck_assert_str_eq(r->path,
+	    "/_matrix/client/v3/room_keys/keys?version=4%26x");
+	ck_assert_str_eq(r->body, "{\"rooms\":{}}");
+	matrix_req_free(r);
+}
+END_TEST
+
 Suite *
 suite_matrix(void)
 {
@@ -291,6 +318,7 @@ suite_matrix(void)
 	tcase_add_test(tc, test_json_helpers);
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_keys_requests);
+	tcase_add_test(tc, test_backup_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }

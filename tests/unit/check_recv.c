@@ -1027,8 +1027,8 @@ START_TEST(test_unknown_device)
 
 	/*
 	 * A device the server does not list: once dan's list is current
-	 * (the query answered), the event is dropped, not kept for ever
-	 * nor asked about again.
+	 * (the query answered), the event is kept without asking again,
+	 * and dropped once it is a day old.
 	 */
 	peer_new(&eve, "@dan:haos.test", "EVEDEV", 0);
 	sync_in(json_pack("[o]", olm_wrap(&eve, payload(&eve, "m.room_key",
@@ -1037,6 +1037,13 @@ START_TEST(test_unknown_device)
 	ck_assert_int_eq(num("SELECT outdated FROM tracked_users WHERE "
 	    "user_id = ?1", dan.user), 1);
 	sql("UPDATE tracked_users SET outdated = 0");	/* answered */
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(crypto_in_retry(me, st, NULL, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	ck_assert_int_eq(rows("to_device"), 1);
+	ck_assert_int_eq(num("SELECT outdated FROM tracked_users WHERE "
+	    "user_id = ?1", dan.user), 0);
+	sql("UPDATE to_device SET received_ts = 1");	/* a day later */
 	ck_assert_int_eq(store_begin(st, &err), 0);
 	ck_assert_int_eq(crypto_in_retry(me, st, NULL, &err), 0);
 	ck_assert_int_eq(store_commit(st, &err), 0);

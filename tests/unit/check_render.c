@@ -9,6 +9,7 @@
 #include "haos/model.h"
 #include "haos/render.h"
 #include "haos/sanitize.h"
+#include "haos/store.h"
 #include "haos/xmalloc.h"
 
 /* 2026-11-23 10:00:00 UTC, a Monday. */
@@ -1219,6 +1220,102 @@ START_TEST(test_badge_bounds)
 }
 END_TEST
 
+/* A device warning row pointing at constant strings. */
+static struct device_warning
+warn(const char *user, const char *device, const char *reason, int64_t ts)
+{
+	struct device_warning	 w;
+
+	w.user_id = (char *)(uintptr_t)user;
+	w.device_id = (char *)(uintptr_t)device;
+	w.reason = (char *)(uintptr_t)reason;
+	w.ts = ts;
+	return w;
+}
+
+/* A refused device: what the status line and a profile say of it. */
+START_TEST(test_warn_text)
+{
+	struct device_warning	 w;
+	char			*s, *clean;
+
+	w = warn("@bob:haos.test", "ABCDEF", "keys_changed", T0);
+	s = render_warn_status(&w, 0);
+	ck_assert_str_eq(s, "\xe2\x9a\xa0 @bob:haos.test's device ABCDEF "
+	    "came back with other keys: refused (it may be an attack; its "
+	    "messages stay unverified)");
+	free(s);
+	s = render_warn_status(&w, 1);
+	ck_assert_str_eq(s, "! @bob:haos.test's device ABCDEF came back with "
+	    "other keys: refused (it may be an attack; its messages stay "
+	    "unverified)");
+	free(s);
+	s = render_warn_detail(&w);
+	ck_assert_str_eq(s, "ABCDEF: came back with other keys, refused (it "
+	    "may be an attack; its messages stay unverified)");
+	free(s);
+	w = warn("@bob:haos.test", "XYZ", "key_reused", T0);
+	s = render_warn_status(&w, 0);
+	ck_assert_str_eq(s, "\xe2\x9a\xa0 @bob:haos.test's device XYZ "
+	    "claims another device's key: refused");
+	free(s);
+	s = render_warn_detail(&w);
+	ck_assert_str_eq(s, "XYZ: claims another device's key, refused");
+	free(s);
+	/* A reason this build does not know is still shown, as it is. */
+	w = warn("@bob:haos.test", "XYZ", "later_reason", T0);
+	s = render_warn_status(&w, 1);
+	ck_assert_str_eq(s, "! @bob:haos.test's device XYZ was refused "
+	    "(later_reason)");
+	free(s);
+	/* A hostile device id: the text is raw, the sanitiser cleans it. */
+	w = warn("@bob:haos.test", "EVIL\x1b[2J\n", "keys_changed", T0);
+	s = render_warn_status(&w, 1);
+	clean = sanitize_text(s, (size_t)-1, 0);
+	ck_assert_ptr_null(strchr(clean, '\x1b'));
+	ck_assert_ptr_null(strchr(clean, '\n'));
+	ck_assert_ptr_nonnull(strstr(clean, "device EVIL"));
+	free(clean);
+	free(s);
+}
+END_TEST
+
+/* New warnings: not seen before; the same refusal again is not news. */
+START_TEST(test_warn_fresh)
+{
+	struct device_warning	 seen[2], now[4];
+	size_t			 idx[4], n;
+
+	now[0] = warn("@carol:hs", "C1", "key_reused", T0 + 3);
+	now[1] = warn("@bob:hs", "B1", "keys_changed", T0 + 2);
+	now[2] = warn("@bob:hs", "B2", "keys_changed", T0 + 1);
+	now[3] = warn("@bob:hs", "B1", "key_reused", T0);
+	/* The first read of a run: all of them, newest first. */
+	n = render_warn_fresh(NULL, 0, now, 4, idx);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(idx[0], 0);
+	ck_assert_uint_eq(idx[3], 3);
+	/* Read again unchanged: nothing new. */
+	n = render_warn_fresh(now, 4, now, 4, idx);
+	ck_assert_uint_eq(n, 0);
+	/*
+	 * Seen before: B1 keys_changed (refused again since: its ts moved,
+	 * told already) and B2; C1 and B1 key_reused are new (the same
+	 * device for another reason is another warning).
+	 */
+	seen[0] = warn("@bob:hs", "B2", "keys_changed", T0 + 1);
+	seen[1] = warn("@bob:hs", "B1", "keys_changed", T0 - 5);
+	n = render_warn_fresh(seen, 2, now, 4, idx);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(idx[0], 0);
+	ck_assert_uint_eq(idx[1], 3);
+	/* Same device id, another user: new. */
+	seen[0] = warn("@eve:hs", "C1", "key_reused", T0 + 3);
+	n = render_warn_fresh(seen, 1, now, 1, idx);
+	ck_assert_uint_eq(n, 1);
+}
+END_TEST
+
 Suite *
 suite_render(void)
 {
@@ -1255,6 +1352,8 @@ suite_render(void)
 	tcase_add_test(tc, test_url_end);
 	tcase_add_test(tc, test_seen_by);
 	tcase_add_test(tc, test_e2e);
+	tcase_add_test(tc, test_warn_text);
+	tcase_add_test(tc, test_warn_fresh);
 	suite_add_tcase(s, tc);
 	return s;
 }

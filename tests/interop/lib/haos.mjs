@@ -171,9 +171,10 @@ export class Haos {
     }
 
     // `haos run ARGS...` (the client must not be running: one haos per profile).
-    run(args, ms = 60000) {
+    // input: what standard input gives (a recovery key, a passphrase).
+    run(args, ms = 60000, input = "") {
         const r = spawnSync(HAOS_BIN, ["--config", this.cfg, "run", ...args],
-            { env: this.env, input: "", encoding: "utf8", timeout: ms });
+            { env: this.env, input, encoding: "utf8", timeout: ms });
         logLine("haos", [`run ${JSON.stringify(args)} -> ${r.status ?? r.signal}: ` +
             `stdout ${JSON.stringify(r.stdout)} stderr ${JSON.stringify(r.stderr)}`]);
         return r;

@@ -73,9 +73,10 @@ export async function login(baseUrl, userId, name, password = PASSWORD) {
 }
 
 export class Peer {
-    // name: for the log; creds: {userId, token, deviceId}.
-    constructor(baseUrl, name, creds) {
-        Object.assign(this, { baseUrl, name }, creds);
+    // name: for the log; creds: {userId, token, deviceId}; cryptoCallbacks:
+    // js-sdk's (secret storage keys), or none.
+    constructor(baseUrl, name, creds, { cryptoCallbacks } = {}) {
+        Object.assign(this, { baseUrl, name, cryptoCallbacks }, creds);
         this.client = null;
         // Decryption failures as they happen: {eventId, roomId, sender, ts, reason}.
         this.failures = [];
@@ -87,6 +88,7 @@ export class Peer {
         const client = sdk.createClient({
             baseUrl: this.baseUrl, userId: this.userId, deviceId: this.deviceId,
             accessToken: this.token, fetchFn: recordingFetch(this.name), logger: makeLogger(this.name),
+            ...(this.cryptoCallbacks ? { cryptoCallbacks: this.cryptoCallbacks } : {}),
         });
         this.client = client;
         await client.initRustCrypto({ useIndexedDB: false });

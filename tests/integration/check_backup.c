@@ -1,0 +1,283 @@
+/*
+ * Server-side key backup on the test homeserver (E2EE.md Step 10):
+ * haos, given the backup's key (/backup key, as JOB_BACKUP), uploads the
+ * sessions of what it sends to the account's backup; a fresh login of
+ * the same user (a new device, a new cache) given the key restores them
+ * and decrypts the history it syncs.  Then the server replaces the
+ * backup with one whose key is not ours: the new device stops uploading
+ * (M_WRONG_ROOM_KEYS_VERSION, then a version it does not trust).
+ */
+#include <check.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "haos/crypto.h"
+#include "haos/error.h"
+#include "haos/json.h"
+#include "haos/matrix.h"
+#include "haos/net.h"
+#include "haos/notify.h"
+#include "haos/xmalloc.h"
+
+#include "net_fixture.h"
+
+#define BK_ALG	"m.megolm_backup.v1.curve25519-aes-sha2"
+
+static char *
+bk_text(sqlite3 *db, const char *sql, const char *arg)
+{
+	sqlite3_stmt	*st;
+	char		*out = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;	/* the schema is not there yet */
+	if (arg != NULL)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		out = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+static sqlite3 *
+bk_open(const char *path)
+{
+	sqlite3	*db;
+	double	 end = now_s() + 20;
+
+	while (access(path, F_OK) != 0 && now_s() < end)
+		usleep(50 * 1000);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	return db;
+}
+
+static void
+bk_wait(sqlite3 *db, const char *sql, const char *arg, const char *want,
+    double seconds)
+{
+	double	 end = now_s() + seconds;
+	char	*v = NULL;
+
+	for (;;) {
+		free(v);
+		v = bk_text(db, sql, arg);
+		if (v != NULL && strcmp(v, want) == 0)
+			break;
+		ck_assert_msg(now_s() < end, "%s (%s): %s, not %s", sql, arg,
+		    v != NULL ? v : "NULL", want);
+		usleep(100 * 1000);
+	}
+	free(v);
+}
+
+/* The sessions the server's backup version holds for room. */
+static size_t
+bk_server_sessions(const struct hs_user *u, const char *version,
+    const char *room, json_t **sessions)
+{
+	json_t	*r;
+	char	*path;
+	size_t	 n;
+	int	 st;
+
+	path = xasprintf("/_matrix/client/v3/room_keys/keys?version=%s",
+	    version);
+	r = hs_call(&hs, u->token, "GET", path, NULL, &st);
+	free(path);
+	ck_assert_int_eq(st, 200);
+	n = json_object_size(json_get_obj(json_get_obj(json_get_obj(r,
+	    "rooms"), room), "sessions"));
+	if (sessions != NULL)
+		*sessions = r;
+	else
+		json_decref(r);
+	return n;
+}
+
+/* A new backup version of u with the public key of key. */
+static char *
+bk_version(const struct hs_user *u, const unsigned char key[32])
+{
+	struct haos_error	 err;
+	json_t			*r, *body;
+	char			*pub, *v;
+	int			 st;
+
+	pub = crypto_pk_public(key, 32, &err);
+	ck_assert_ptr_nonnull(pub);
+	body = json_pack("{s:s,s:{s:s}}", "algorithm", BK_ALG, "auth_data",
+	    "public_key", pub);
+	r = hs_call(&hs, u->token, "POST", "/_matrix/client/v3/room_keys/"
+	    "version", body, &st);
+	ck_assert_int_eq(st, 200);
+	v = xstrdup(json_get_str(r, "version", ""));
+	json_decref(r);
+	json_decref(body);
+	free(pub);
+	return v;
+}
+
+static void
+bk_send(struct net *n, const char *room, const char *text)
+{
+	json_t	*c;
+	char	*body;
+
+	c = json_pack("{s:s,s:s}", "msgtype", "m.text", "body", text);
+	body = json_xdumps_take(c);
+	net_submit(n, net_job_send(room, "m.room.message", body));
+	free(body);
+}
+
+/* A store and its pickle key beside it. */
+static char *
+bk_store(char **kp)
+{
+	char	*store, *dir;
+
+	store = tmp_store();
+	dir = xstrdup(store);
+	*strrchr(dir, '/') = '\0';
+	*kp = xasprintf("%s/pickle-key", dir);
+	free(dir);
+	return store;
+}
+
+START_TEST(test_backup_round_trip)
+{
+	struct hs_user		 a, a2;
+	struct notify		*nt, *nt2;
+	struct net		*n, *n2;
+	sqlite3			*db, *db2;
+	unsigned char		 key[32], other[32];
+	json_t			*r, *body, *keys;
+	char			*store, *kp, *store2, *kp2, *room, *v1, *v2;
+	char			*b64, *text, *dump, *q;
+	int			 st;
+
+	ck_assert_int_eq(hs_register(&hs, hs_unique("hana"), &a), 0);
+	body = json_pack("{s:s,s:[{s:s,s:s,s:{s:s}}]}", "preset",
+	    "private_chat", "initial_state", "type", "m.room.encryption",
+	    "state_key", "", "content", "algorithm", "m.megolm.v1.aes-sha2");
+	r = hs_call(&hs, a.token, "POST", "/_matrix/client/v3/createRoom",
+	    body, &st);
+	ck_assert_int_eq(st, 200);
+	room = xstrdup(json_get_str(r, "room_id", ""));
+	json_decref(r);
+	json_decref(body);
+	crypto_random(key, sizeof key);
+	v1 = bk_version(&a, key);
+	b64 = base64_encode(key, sizeof key);
+
+	/* The first device: the key given, two messages sent. */
+	store = bk_store(&kp);
+	nt = notify_new();
+	n = start_net_keys(&a, store, kp, nt, 10);
+	net_submit(n, net_job_backup("key", b64));
+	db = bk_open(store);
+	bk_wait(db, "SELECT version || ' ' || trusted FROM key_backup",
+	    NULL, "1 1", 20);
+	bk_send(n, room, "backed up one");
+	bk_send(n, room, "backed up two");
+	bk_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
+	    "2", 30);
+	bk_wait(db, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
+	    "backed_up_version = '1'", room, "1", 30);
+	ck_assert_uint_eq(bk_server_sessions(&a, v1, room, &keys), 1);
+	/* The server holds ciphertext only. */
+	dump = json_dumps(keys, 0);
+	ck_assert_ptr_null(strstr(dump, "session_key"));
+	ck_assert_ptr_null(strstr(dump, "backed up"));
+	free(dump);
+	json_decref(keys);
+	net_stop(n);
+	notify_free(nt);
+	sqlite3_close(db);
+
+	/* A new device of hana, a new cache: the key restores history. */
+	text = xasprintf("{\"type\": \"m.login.password\", \"identifier\": "
+	    "{\"type\": \"m.id.user\", \"user\": \"%s\"}, \"password\": "
+	    "\"pw-integration\"}", a.user_id);
+	body = json_loads(text, 0, NULL);
+	free(text);
+	r = hs_call(&hs, NULL, "POST", "/_matrix/client/v3/login", body, &st);
+	ck_assert_int_eq(st, 200);
+	a2.user_id = xstrdup(a.user_id);
+	a2.token = xstrdup(json_get_str(r, "access_token", ""));
+	a2.device_id = xstrdup(json_get_str(r, "device_id", ""));
+	json_decref(r);
+	json_decref(body);
+	store2 = bk_store(&kp2);
+	nt2 = notify_new();
+	n2 = start_net_keys(&a2, store2, kp2, nt2, 10);
+	db2 = bk_open(store2);
+	/* Without the key the history waits for one. */
+	bk_wait(db2, "SELECT count(*) FROM events WHERE room = (SELECT id "
+	    "FROM rooms WHERE room_id = ?1) AND e2e = 2", room, "2", 30);
+	net_submit(n2, net_job_backup("key", b64));
+	q = xasprintf("SELECT group_concat(json_extract(content, '$.body'), "
+	    "'|') FROM (SELECT content FROM events WHERE room = (SELECT id "
+	    "FROM rooms WHERE room_id = ?1) AND e2e = 1 AND type = "
+	    "'m.room.message' ORDER BY ordinal)");
+	bk_wait(db2, q, room, "backed up one|backed up two", 30);
+	free(q);
+	bk_wait(db2, "SELECT source || ' ' || authenticated FROM megolm_in "
+	    "WHERE room_id = ?1", room, "backup 0", 5);
+	bk_wait(db2, "SELECT count(*) FROM undecryptable WHERE room_id = ?1",
+	    room, "0", 5);
+
+	/*
+	 * The server replaces the backup by one whose key is not ours: a new
+	 * session of the new device is not uploaded anywhere.
+	 */
+	crypto_random(other, sizeof other);
+	v2 = bk_version(&a, other);
+	bk_send(n2, room, "after the swap");
+	bk_wait(db2, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
+	    "1", 30);
+	bk_wait(db2, "SELECT version || ' ' || trusted FROM key_backup", NULL,
+	    "2 0", 30);
+	sleep(2);
+	ck_assert_uint_eq(bk_server_sessions(&a, v2, room, NULL), 0);
+	ck_assert_uint_eq(bk_server_sessions(&a, v1, room, NULL), 1);
+	bk_wait(db2, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
+	    "backed_up_version IS NULL", room, "1", 5);
+	net_stop(n2);
+	notify_free(nt2);
+	sqlite3_close(db2);
+	explicit_bzero(b64, strlen(b64));
+	free(b64);
+	free(v1);
+	free(v2);
+	free(room);
+	free(store);
+	free(kp);
+	free(store2);
+	free(kp2);
+	hs_user_free(&a);
+	hs_user_free(&a2);
+}
+END_TEST
+
+Suite *
+suite_backup(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("backup");
+	tc = tcase_create("backup");
+	tcase_add_checked_fixture(tc, net_fixture_setup,
+	    net_fixture_teardown);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_backup_round_trip);
+	suite_add_tcase(s, tc);
+	return s;
+}
