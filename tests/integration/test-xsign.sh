@@ -4,7 +4,9 @@
 # password as user-interactive auth, this device signed through
 # signatures/upload); its own /keys/query then lists its device as
 # verified, another haos sees it signed by its owner; an account that
-# has cross-signing is never reset.  A master key that changes holds the
+# has cross-signing is never reset: a device without its keys is
+# refused, one that holds them (made them, or /recovery unlocked them)
+# signs itself with them.  A master key that changes holds the
 # sender (no key shared, nothing sent) until /trust.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -104,13 +106,14 @@ bob_sees() {
 }
 check "devices: bob sees alice's device signed by its owner" bob_sees
 
-# A second /crosssign never resets the identity.
+# A second /crosssign never resets the identity: the device holds the
+# keys it made (sealed), so it only signs itself again.
 hs_call DELETE /_test/requests >/dev/null
 as alice run /crosssign >"$TMP/out" 2>&1; rc=$?
-check "crosssign again: refused" test "$rc" != 0
-check "crosssign again: says why" grep -q 'already has cross-signing' "$TMP/out"
+check "crosssign again: done ($(tail -1 "$TMP/out"))" test "$rc" = 0
 reqs=$(hs_call GET /_test/requests | sed 's/^[0-9]* //')
-check "crosssign again: nothing uploaded" bash -c "! grep -q 'device_signing/upload' <<<'$reqs'"
+check "crosssign again: no new keys uploaded" bash -c "! grep -q 'device_signing/upload' <<<'$reqs'"
+check "server: still the same signed device" signed_on_server
 
 # Bob gets a master key, then another one (any 32 bytes: only a key's
 # form is checked at the top of the chain).
@@ -164,5 +167,47 @@ sent_now() {
 	return 1
 }
 check "after /trust the held message goes" sent_now
+
+# Case b: alice's identity exists; a new device of hers gets the keys
+# through secret storage (/recovery new on the first device uploads the
+# seeds /crosssign sealed; /recovery on the second unlocks them), then
+# /crosssign signs the new device with the self-signing key, no reset.
+as alice run "/recovery new" </dev/null >"$TMP/out" 2>&1; rc=$?
+check "recovery new: done ($(tail -1 "$TMP/out"))" test "$rc" = 0
+rkey=$(sed -n 's/.*haos does not keep it): //p' "$TMP/out")
+check "recovery new: a key shown" test -n "$rkey"
+mkdir -p "$TMP/alice2"
+sed "s/^password_command.*/password_command = echo pw-alice-S3cret/" \
+	"$TMP/alice/config.ini" >"$TMP/alice2/config.ini"
+as alice2 login </dev/null >/dev/null 2>"$TMP/err"
+check "alice logs in a second device ($(cat "$TMP/err"))" test -f "$TMP/alice2/data/haos/default/session.json"
+adev2=$(sess alice2 device_id)
+as alice2 run /help >/dev/null 2>&1	# its keys up, ours queried
+as alice2 run /help >/dev/null 2>&1
+hs_call DELETE /_test/requests >/dev/null
+as alice2 run /crosssign >"$TMP/out" 2>&1; rc=$?
+check "crosssign without the keys: refused" test "$rc" != 0
+check "crosssign without the keys: says why" grep -q 'already has cross-signing' "$TMP/out"
+reqs=$(hs_call GET /_test/requests | sed 's/^[0-9]* //')
+check "crosssign without the keys: nothing uploaded" bash -c "! grep -qE 'device_signing/upload|signatures/upload' <<<'$reqs'"
+echo "$rkey" | as alice2 run /recovery >"$TMP/out" 2>&1; rc=$?
+check "recovery on the new device ($(tail -1 "$TMP/out"))" test "$rc" = 0
+hs_call DELETE /_test/requests >/dev/null
+as alice2 run /crosssign >"$TMP/out" 2>&1; rc=$?
+check "crosssign on the new device: done ($(tail -1 "$TMP/out"))" test "$rc" = 0
+reqs=$(hs_call GET /_test/requests | sed 's/^[0-9]* //')
+check "crosssign on the new device: no new keys uploaded" bash -c "! grep -q 'device_signing/upload' <<<'$reqs'"
+check "crosssign on the new device: its signature uploaded" grep -q 'keys/signatures/upload' <<<"$reqs"
+dev2_signed() {
+	hs_call POST /_matrix/client/v3/keys/query "$btok" '{"device_keys":{"@alice:haos.test":[]}}' |
+		sed 's/^[0-9]* //' | python3 -c '
+import json, sys
+a = json.load(sys.stdin); u = "@alice:haos.test"; dev = sys.argv[1]
+ssk = list(a["self_signing_keys"][u]["keys"].values())[0]
+assert "ed25519:" + ssk in a["device_keys"][u][dev]["signatures"][u]
+' "$adev2"
+}
+check "server: the new device is signed by the same self-signing key" dev2_signed
+check "the recovery key is not in the logs" bash -c "! grep -rqF '$rkey' '$TMP/alice/state' '$TMP/alice2/state'"
 
 finish

@@ -10,6 +10,7 @@
 #include "haos/ingest.h"
 #include "haos/json.h"
 #include "haos/net.h"
+#include "haos/render.h"
 #include "haos/matrix.h"
 #include "haos/store.h"
 #include "haos/store-xsign.h"
@@ -751,6 +752,34 @@ START_TEST(test_own_keys)
 }
 END_TEST
 
+/* The status line's words for a changed identity and a key-named device. */
+START_TEST(test_warn_words)
+{
+	struct device_warning	 w;
+	char			*t;
+
+	w.user_id = (char *)BOB;
+	w.device_id = (char *)"NEWMASTERKEY";
+	w.reason = (char *)"master_key_changed";
+	w.ts = 0;
+	t = render_warn_status(&w, 1);
+	ck_assert_str_eq(t, "! " BOB "'s identity changed (new master key "
+	    "NEWMASTERKEY): messages to their rooms wait - check it with "
+	    "them, then /trust " BOB);
+	free(t);
+	t = render_warn_detail(&w);
+	ck_assert_ptr_nonnull(strstr(t, "identity changed"));
+	free(t);
+	w.device_id = (char *)"KEYLIKE";
+	w.reason = (char *)"device_id_is_cross_signing_key";
+	t = render_warn_status(&w, 1);
+	ck_assert_str_eq(t, "! " BOB "'s device KEYLIKE has the id of a "
+	    "cross-signing key: refused (it may be an attack; its messages "
+	    "stay unverified)");
+	free(t);
+}
+END_TEST
+
 Suite *
 suite_xsign(void)
 {
@@ -775,6 +804,7 @@ suite_xsign(void)
 	tcase_add_test(tc, test_hold_room);
 	tcase_add_test(tc, test_cmd_trust);
 	tcase_add_test(tc, test_cmd_devices);
+	tcase_add_test(tc, test_warn_words);
 	suite_add_tcase(s, tc);
 	return s;
 }
