@@ -11,6 +11,7 @@
 #include "haos/net.h"
 
 struct outbox_row;
+struct crypto_xsign_own;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -153,6 +154,15 @@ struct net {
 	struct net_space	*dev_tried;	/* rooms whose members were
 						   asked for, and when */
 	size_t			 dev_ntried;
+	/* net-xsign.c: cross-signing set up by /crosssign */
+	struct crypto_xsign_own	*xsign;		/* our private keys, as made
+						   or loaded by /crosssign */
+	struct crypto_xsign_own	*xsign_new;	/* being uploaded */
+	char			*xsign_pw;	/* its password, wiped */
+	uint64_t		 xsign_tag;	/* the client's request; 0:
+						   none under way */
+	int			 xsign_session;	/* UIA retried with a session */
+	int			 xsign_held;	/* xsign_new came from secrets */
 	int			 backup_due;	/* see net-backup.c: read the
 						   version */
 	int			 backup_wake;	/* restore or upload due? */
@@ -212,6 +222,7 @@ enum {
 	NET_REQ_CLAIM,
 	NET_REQ_TODEVICE,
 	NET_REQ_DEVICES,
+	NET_REQ_XSIGN,
 	NET_REQ_BACKUP
 };
 
@@ -227,6 +238,13 @@ void	net_post_result(struct net *, uint64_t tag,
 	    const struct haos_error *, char *body);
 void	net_set_notice(struct net *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* net-xsign.c: cross-signing asked for by the user */
+void	net_xsign_trust(struct net *, const char *user_id, uint64_t tag);
+void	net_xsign_setup(struct net *, const char *password, uint64_t tag);
+void	net_xsign_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_xsign_free(struct net *);
 
 /* net-sync.c: the filter and the /sync long-poll */
 void	net_sync_filter_start(struct net *);

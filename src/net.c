@@ -296,6 +296,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_DEVICES:
 		net_devices_done(n, r, resp, err);
 		break;
+	case NET_REQ_XSIGN:
+		net_xsign_done(n, r, resp, err);
+		break;
 	case NET_REQ_BACKUP:
 		net_backup_done(n, r, resp, err);
 		break;
@@ -387,6 +390,12 @@ net_run_job(struct net *n, struct job *j)
 		break;
 	case JOB_MEMBERS:
 		net_members_want(n, j->room_id);
+		break;
+	case JOB_TRUST:
+		net_xsign_trust(n, j->state_key, j->tag);
+		break;
+	case JOB_XSIGN:
+		net_xsign_setup(n, j->content, j->tag);
 		break;
 	case JOB_SECRETS:
 		net_secrets_run(n, j);
@@ -534,6 +543,7 @@ net_main(void *arg)
 	net_members_free(n);
 	net_keys_free(n);
 	net_devices_free(n);
+	net_xsign_free(n);
 	net_backup_free(n);
 	return NULL;
 }

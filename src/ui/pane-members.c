@@ -313,8 +313,18 @@ pane_members_draw(struct pane *p)
 			    t->role[TH_SELECTED] : g == 3 ? t->role[TH_DIM] :
 			    theme_sender(t, render_sender_color(m->user_id,
 			    t->nsenders)));
-			/* "Bob ⚠": a device of Bob's was refused. */
-			if (devwarn_marked(ui, m->user_id) && x + 2 < p->r.w)
+			/* "Bob ✓": we verified Bob's identity. */
+			if (m->trust == MEMBER_TRUST_VERIFIED && x + 2 <
+			    p->r.w)
+				x += 1 + ui_put_clean(p->win, y, x + 1, 1,
+				    t->ascii ? "v" : "\xe2\x9c\x93",
+				    t->role[TH_ACCENT]);
+			/*
+			 * "Bob ⚠": a device of Bob's was refused, or his
+			 * identity changed (held until /trust).
+			 */
+			if ((devwarn_marked(ui, m->user_id) || m->trust ==
+			    MEMBER_TRUST_CHANGED) && x + 2 < p->r.w)
 				x += 1 + ui_put_clean(p->win, y, x + 1,
 				    p->r.w - x - 1, t->ascii ? "!" :
 				    "\xe2\x9a\xa0", t->role[TH_ERROR]);

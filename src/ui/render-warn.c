@@ -18,6 +18,8 @@ render_warn_what(const char *reason)
 		return "came back with other keys";
 	if (strcmp(reason, "key_reused") == 0)
 		return "claims another device's key";
+	if (strcmp(reason, "device_id_is_cross_signing_key") == 0)
+		return "has the id of a cross-signing key";
 	return NULL;
 }
 
@@ -25,7 +27,8 @@ render_warn_what(const char *reason)
 static const char *
 render_warn_means(const char *reason)
 {
-	if (strcmp(reason, "keys_changed") == 0)
+	if (strcmp(reason, "keys_changed") == 0 ||
+	    strcmp(reason, "device_id_is_cross_signing_key") == 0)
 		return " (it may be an attack; its messages stay unverified)";
 	return "";
 }
@@ -36,6 +39,12 @@ render_warn_status(const struct device_warning *w, int ascii)
 {
 	const char	*sign = ascii ? "!" : "\xe2\x9a\xa0", *what;
 
+	/* crypto-xsign.c: the device id column holds the new master key. */
+	if (strcmp(w->reason, "master_key_changed") == 0)
+		return xasprintf("%s %s's identity changed (new master key "
+		    "%s): messages to their rooms wait - check it with them, "
+		    "then /trust %s", sign, w->user_id, w->device_id,
+		    w->user_id);
 	what = render_warn_what(w->reason);
 	if (what == NULL)
 		return xasprintf("%s %s's device %s was refused (%s)", sign,
@@ -50,6 +59,9 @@ render_warn_detail(const struct device_warning *w)
 {
 	const char	*what;
 
+	if (strcmp(w->reason, "master_key_changed") == 0)
+		return xasprintf("identity changed: new master key %s, not "
+		    "accepted yet (/trust)", w->device_id);
 	what = render_warn_what(w->reason);
 	if (what == NULL)
 		return xasprintf("%s: refused (%s)", w->device_id, w->reason);

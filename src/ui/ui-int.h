@@ -219,6 +219,7 @@ void		 askpass_cursor(struct ui *);
 
 /* relogin.c */
 void		 relogin_begin(struct ui *);
+void		 relogin_crosssign(struct ui *);
 void		 relogin_end(struct ui *);
 int		 relogin_key(struct ui *, int);
 int		 relogin_draw(struct ui *, WINDOW *, int width);
