@@ -10,6 +10,8 @@
 #include "haos/net.h"
 
 struct outbox_row;
+struct net_verify;
+struct verify_row;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -150,6 +152,9 @@ struct net {
 	struct net_space	*dev_tried;	/* rooms whose members were
 						   asked for, and when */
 	size_t			 dev_ntried;
+	struct net_verify	*verify;	/* see net-verify.c */
+	struct verify_row	*verify_rows;	/* under lock: the UI's copy */
+	size_t			 nverify_rows;
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -244,6 +249,13 @@ void	net_channels_pump(struct net *);
 void	net_channels_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_channels_free(struct net *);
+/* net-verify.c: key verification (m.sas.v1) */
+void	net_verify_job(struct net *, const struct job *);
+void	net_verify_sent(struct net *, const char *txn_id,
+	    const char *event_id);
+void	net_verify_pump(struct net *, int64_t now);
+void	net_verify_free(struct net *);
+
 /* net-keys.c: the device identity and its keys on the server */
 int	net_keys_start(struct net *, struct haos_error *);
 void	net_keys_new_device(struct net *);

@@ -385,6 +385,9 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_MEMBERS:
 		net_members_want(n, j->room_id);
 		break;
+	case JOB_VERIFY:
+		net_verify_job(n, j);
+		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;
@@ -469,6 +472,7 @@ net_main(void *arg)
 		net_channels_pump(n);
 		net_members_pump(n);
 		net_keys_pump(n, now);
+		net_verify_pump(n, now);
 		net_e2ee_pump(n, now);
 		net_devices_pump(n, now);
 
@@ -521,6 +525,7 @@ net_main(void *arg)
 	net_fill_free(n);
 	net_channels_free(n);
 	net_members_free(n);
+	net_verify_free(n);
 	net_keys_free(n);
 	net_devices_free(n);
 	return NULL;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "haos/json.h"
+#include "haos/model.h"
 
 #define CRYPTO_SAS_TIMEOUT_MS	(10 * 60 * 1000)
 #define CRYPTO_SAS_EMOJI	7	/* emoji shown */
@@ -75,18 +76,6 @@ struct crypto_sas_msg {
 };
 void	 crypto_sas_msg_free(struct crypto_sas_msg *);
 
-enum crypto_sas_state {
-	CRYPTO_SAS_REQUESTED = 0,	/* we asked, no answer yet */
-	CRYPTO_SAS_INCOMING,		/* they asked: accept or decline */
-	CRYPTO_SAS_READY,		/* request answered, no start yet */
-	CRYPTO_SAS_STARTED,		/* start sent, waiting for accept */
-	CRYPTO_SAS_ACCEPTED,		/* their start accepted, no key */
-	CRYPTO_SAS_KEY_SENT,		/* our key sent, waiting for theirs */
-	CRYPTO_SAS_SHOW,		/* compare the emoji: y or n */
-	CRYPTO_SAS_CONFIRMED,		/* our MAC sent, waiting for theirs */
-	CRYPTO_SAS_DONE,		/* verified */
-	CRYPTO_SAS_CANCELLED
-};
 
 /* What the UI shows of one transaction (strings owned by the list). */
 struct crypto_sas_view {
@@ -94,7 +83,7 @@ struct crypto_sas_view {
 	const char		*user_id;	/* the other side */
 	const char		*device_id;	/* NULL until known */
 	const char		*room_id;	/* in-room, or NULL */
-	enum crypto_sas_state	 state;
+	enum verify_state	 state;
 	int			 we_started;	/* we sent the request */
 	int			 has_emoji;	/* else decimal only */
 	int			 emoji[CRYPTO_SAS_EMOJI];
@@ -103,6 +92,7 @@ struct crypto_sas_view {
 	int			 cancelled_by_us;
 	int			 device_verified; /* when done */
 	int			 msk_verified;
+	const char		*msk;		/* the master key verified */
 };
 
 struct crypto_sas_list;

@@ -47,7 +47,7 @@ struct crypto_sas_txn {
 	char			*their_msk;
 	int			 keys_fixed;
 	int			 to_all;	/* request to all our devices */
-	enum crypto_sas_state	 state;
+	enum verify_state	 state;
 	int			 we_started;	/* we sent the request */
 	int			 we_start;	/* we sent the start */
 	int64_t			 created;
@@ -242,14 +242,14 @@ static int
 crypto_sas_cancel_txn(struct crypto_sas_list *l, struct crypto_sas_txn *t,
     const char *code, const char *reason)
 {
-	if (t->state == CRYPTO_SAS_DONE || t->state == CRYPTO_SAS_CANCELLED)
+	if (t->state == VERIFY_DONE || t->state == VERIFY_CANCELLED)
 		return 0;
 	log_info("crypto", "verification %s with %s: cancelled, %s",
 	    t->txn != NULL ? t->txn : "(not sent)", t->their_user, code);
 	if (t->txn != NULL)
 		crypto_sas_queue(l, t, SAS_PREFIX "cancel", json_pack(
 		    "{s:s, s:s}", "code", code, "reason", reason), NULL);
-	t->state = CRYPTO_SAS_CANCELLED;
+	t->state = VERIFY_CANCELLED;
 	t->cancel_code = xstrdup(code);
 	t->cancelled_by_us = 1;
 	crypto_sas_wipe(t);
@@ -334,7 +334,7 @@ crypto_sas_request(struct crypto_sas_list *l, const char *user_id,
 	}
 	t = crypto_sas_add(l, user_id, room_id, now);
 	t->we_started = 1;
-	t->state = CRYPTO_SAS_REQUESTED;
+	t->state = VERIFY_REQUESTED;
 	c = json_pack("{s:s, s:o}", "from_device", l->self.device_id,
 	    "methods", crypto_sas_methods());
 	if (room_id != NULL) {
@@ -414,7 +414,7 @@ crypto_sas_on_request(struct crypto_sas_list *l, const char *sender,
 	t = crypto_sas_add(l, sender, room_id, now);
 	t->txn = xstrdup(txn);
 	t->their_device = xstrdup(from);
-	t->state = CRYPTO_SAS_INCOMING;
+	t->state = VERIFY_INCOMING;
 	log_info("crypto", "verification %s: request from %s (%s)", txn,
 	    sender, from);
 	if (!crypto_sas_has(json_get_arr(c, "methods"), SAS_METHOD))
@@ -439,7 +439,7 @@ crypto_sas_send_start(struct crypto_sas_list *l, struct crypto_sas_txn *t)
 	json_decref(t->start);
 	t->start = json_deep_copy(c);
 	t->we_start = 1;
-	t->state = CRYPTO_SAS_STARTED;
+	t->state = VERIFY_STARTED;
 }
 
 /* The other devices our request went to learn it is taken elsewhere. */
@@ -470,7 +470,7 @@ crypto_sas_on_ready(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 {
 	const char	*from;
 
-	if (!t->we_started || t->state != CRYPTO_SAS_REQUESTED)
+	if (!t->we_started || t->state != VERIFY_REQUESTED)
 		return crypto_sas_cancel_txn(l, t, "m.unexpected_message",
 		    "ready out of turn");
 	from = json_get_str(c, "from_device", NULL);
@@ -542,7 +542,7 @@ crypto_sas_on_start(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 	const char		*mac;
 	json_t			*sas, *acc;
 
-	if (t->state == CRYPTO_SAS_STARTED && t->we_start) {
+	if (t->state == VERIFY_STARTED && t->we_start) {
 		if (strcmp(json_get_str(c, "method", ""), SAS_METHOD) != 0)
 			return crypto_sas_cancel_txn(l, t,
 			    "m.unexpected_message", "two starts, two methods");
@@ -556,9 +556,9 @@ crypto_sas_on_start(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 		t->we_start = 0;
 		json_decref(t->start);
 		t->start = NULL;
-		t->state = CRYPTO_SAS_READY;
+		t->state = VERIFY_READY;
 	}
-	if (t->state != CRYPTO_SAS_READY)
+	if (t->state != VERIFY_READY)
 		return crypto_sas_cancel_txn(l, t, "m.unexpected_message",
 		    "start out of turn");
 	if (strcmp(json_get_str(c, "from_device", ""), t->their_device) != 0)
@@ -606,7 +606,7 @@ crypto_sas_on_start(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 	    SAS_KA, "hash", SAS_HASH, "message_authentication_code", mac,
 	    "short_authentication_string", sas, "commitment", t->commitment);
 	crypto_sas_queue(l, t, SAS_PREFIX "accept", acc, NULL);
-	t->state = CRYPTO_SAS_ACCEPTED;
+	t->state = VERIFY_ACCEPTED;
 	return 1;
 }
 
@@ -619,7 +619,7 @@ crypto_sas_on_accept(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 	const json_t		*sas, *v;
 	size_t			 i;
 
-	if (t->state != CRYPTO_SAS_STARTED || !t->we_start)
+	if (t->state != VERIFY_STARTED || !t->we_start)
 		return crypto_sas_cancel_txn(l, t, "m.unexpected_message",
 		    "accept out of turn");
 	mac = json_get_str(c, "message_authentication_code", "");
@@ -652,7 +652,7 @@ crypto_sas_on_accept(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 	}
 	crypto_sas_queue(l, t, SAS_PREFIX "key", json_pack("{s:s}", "key",
 	    crypto_sas_engine_pubkey(t->sas)), NULL);
-	t->state = CRYPTO_SAS_KEY_SENT;
+	t->state = VERIFY_KEY_SENT;
 	return 1;
 }
 
@@ -687,7 +687,7 @@ crypto_sas_derive(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 	crypto_sas_emoji_indices(b, t->emoji);
 	crypto_sas_emoji_decimal(b, t->decimal);
 	explicit_bzero(b, sizeof b);
-	t->state = CRYPTO_SAS_SHOW;
+	t->state = VERIFY_SHOW;
 	return 1;
 }
 
@@ -700,13 +700,13 @@ crypto_sas_on_key(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 	int		 ok;
 
 	key = json_get_str(c, "key", NULL);
-	if (t->state != CRYPTO_SAS_KEY_SENT && t->state != CRYPTO_SAS_ACCEPTED)
+	if (t->state != VERIFY_KEY_SENT && t->state != VERIFY_ACCEPTED)
 		return crypto_sas_cancel_txn(l, t, "m.unexpected_message",
 		    "key out of turn");
 	if (key == NULL)
 		return crypto_sas_cancel_txn(l, t, "m.invalid_message",
 		    "key without a key");
-	if (t->state == CRYPTO_SAS_KEY_SENT) {
+	if (t->state == VERIFY_KEY_SENT) {
 		mine = crypto_sas_commitment(key, t->start);
 		ok = mine != NULL && strcmp(mine, t->commitment) == 0;
 		free(mine);
@@ -871,7 +871,7 @@ crypto_sas_check_mac(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 	t->device_verified = dev;
 	t->msk_verified = msk;
 	crypto_sas_queue(l, t, SAS_PREFIX "done", json_object(), NULL);
-	t->state = CRYPTO_SAS_DONE;
+	t->state = VERIFY_DONE;
 	crypto_sas_wipe(t);
 	log_info("crypto", "verification %s: %s %s verified%s", t->txn,
 	    t->their_user, dev ? t->their_device : "(no device)",
@@ -883,11 +883,11 @@ static int
 crypto_sas_on_mac(struct crypto_sas_list *l, struct crypto_sas_txn *t,
     const json_t *c)
 {
-	if (t->state == CRYPTO_SAS_SHOW && t->their_mac == NULL) {
+	if (t->state == VERIFY_SHOW && t->their_mac == NULL) {
 		t->their_mac = json_deep_copy(c);
 		return 0;
 	}
-	if (t->state != CRYPTO_SAS_CONFIRMED)
+	if (t->state != VERIFY_CONFIRMED)
 		return crypto_sas_cancel_txn(l, t, "m.unexpected_message",
 		    "mac out of turn");
 	return crypto_sas_check_mac(l, t, c);
@@ -898,11 +898,11 @@ crypto_sas_on_cancel(struct crypto_sas_txn *t, const json_t *c)
 {
 	const char	*code;
 
-	if (t->state == CRYPTO_SAS_DONE || t->state == CRYPTO_SAS_CANCELLED)
+	if (t->state == VERIFY_DONE || t->state == VERIFY_CANCELLED)
 		return 0;
 	code = json_get_str(c, "code", "m.user");
 	t->cancel_code = xstrndup(code, strnlen(code, SAS_CODE_MAX));
-	t->state = CRYPTO_SAS_CANCELLED;
+	t->state = VERIFY_CANCELLED;
 	t->cancelled_by_us = 0;
 	crypto_sas_wipe(t);
 	log_info("crypto", "verification %s: cancelled by %s", t->txn,
@@ -953,10 +953,10 @@ crypto_sas_receive(struct crypto_sas_list *l, const char *sender,
 	t = crypto_sas_find(l, txn, room_id);
 	if (room_id != NULL && strcmp(sender, l->self.user_id) == 0) {
 		/* Our echo, or another of our devices answering. */
-		if (t != NULL && t->state == CRYPTO_SAS_INCOMING &&
+		if (t != NULL && t->state == VERIFY_INCOMING &&
 		    strcmp(what, "ready") == 0 && strcmp(json_get_str(c,
 		    "from_device", ""), l->self.device_id) != 0) {
-			t->state = CRYPTO_SAS_CANCELLED;
+			t->state = VERIFY_CANCELLED;
 			t->cancel_code = xstrdup("m.accepted");
 			return 1;
 		}
@@ -973,12 +973,12 @@ crypto_sas_receive(struct crypto_sas_list *l, const char *sender,
 		t->txn = xstrdup(txn);
 		t->their_device = xstrdup(json_get_str(c, "from_device", "*"));
 		crypto_sas_queue(l, t, SAS_PREFIX "cancel", cancel, NULL);
-		t->state = CRYPTO_SAS_CANCELLED;
+		t->state = VERIFY_CANCELLED;
 		t->cancel_code = xstrdup("m.unknown_transaction");
 		t->cancelled_by_us = 1;
 		return 0;
 	}
-	if (t->state == CRYPTO_SAS_DONE || t->state == CRYPTO_SAS_CANCELLED)
+	if (t->state == VERIFY_DONE || t->state == VERIFY_CANCELLED)
 		return 0;
 	if (strcmp(sender, t->their_user) != 0)
 		return crypto_sas_cancel_txn(l, t, "m.user_mismatch",
@@ -1019,12 +1019,12 @@ crypto_sas_accept(struct crypto_sas_list *l, const char *txn)
 	struct crypto_sas_txn	*t;
 
 	t = crypto_sas_lookup(l, txn);
-	if (t == NULL || t->state != CRYPTO_SAS_INCOMING)
+	if (t == NULL || t->state != VERIFY_INCOMING)
 		return 0;
 	crypto_sas_queue(l, t, SAS_PREFIX "ready", json_pack("{s:s, s:o}",
 	    "from_device", l->self.device_id, "methods",
 	    crypto_sas_methods()), NULL);
-	t->state = CRYPTO_SAS_READY;
+	t->state = VERIFY_READY;
 	return 1;
 }
 
@@ -1035,13 +1035,13 @@ crypto_sas_confirm(struct crypto_sas_list *l, const char *txn, int match)
 	json_t			*mac;
 
 	t = crypto_sas_lookup(l, txn);
-	if (t == NULL || t->state != CRYPTO_SAS_SHOW)
+	if (t == NULL || t->state != VERIFY_SHOW)
 		return 0;
 	if (!match)
 		return crypto_sas_cancel_txn(l, t, "m.mismatched_sas",
 		    "the emoji differ");
 	crypto_sas_send_mac(l, t);
-	t->state = CRYPTO_SAS_CONFIRMED;
+	t->state = VERIFY_CONFIRMED;
 	if (t->their_mac == NULL)
 		return 1;
 	mac = t->their_mac;
@@ -1106,6 +1106,7 @@ crypto_sas_view(const struct crypto_sas_list *l, size_t i,
 	v->cancelled_by_us = t->cancelled_by_us;
 	v->device_verified = t->device_verified;
 	v->msk_verified = t->msk_verified;
+	v->msk = t->msk_verified ? t->their_msk : NULL;
 	return 0;
 }
 
@@ -1130,4 +1131,11 @@ crypto_sas_forget(struct crypto_sas_list *l, const char *txn)
 			return;
 		}
 	}
+}
+
+int
+crypto_sas_event_type(const char *type)
+{
+	return type != NULL && strncmp(type, SAS_PREFIX,
+	    strlen(SAS_PREFIX)) == 0;
 }

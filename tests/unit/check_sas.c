@@ -199,7 +199,7 @@ start_pair(struct side *a, struct side *b, tamper_fn fa, tamper_fn fb)
 	ck_assert_ptr_nonnull(txn);
 	pump(a, b, NULL, fa, fb);
 	ck_assert_uint_eq(crypto_sas_count(b->l), 1);
-	ck_assert_int_eq(view_of(b, 0).state, CRYPTO_SAS_INCOMING);
+	ck_assert_int_eq(view_of(b, 0).state, VERIFY_INCOMING);
 	ck_assert_int_eq(crypto_sas_accept(b->l, txn), 1);
 	pump(a, b, NULL, fa, fb);
 	return txn;
@@ -313,20 +313,20 @@ START_TEST(test_flow_to_device)
 	txn = start_pair(&a, &b, NULL, NULL);
 	va = view_of(&a, 0);
 	vb = view_of(&b, 0);
-	ck_assert_int_eq(va.state, CRYPTO_SAS_SHOW);
-	ck_assert_int_eq(vb.state, CRYPTO_SAS_SHOW);
+	ck_assert_int_eq(va.state, VERIFY_SHOW);
+	ck_assert_int_eq(vb.state, VERIFY_SHOW);
 	ck_assert_int_eq(va.has_emoji, 1);
 	ck_assert_mem_eq(va.emoji, vb.emoji, sizeof va.emoji);
 	ck_assert_mem_eq(va.decimal, vb.decimal, sizeof va.decimal);
 	ck_assert_int_eq(crypto_sas_confirm(a.l, txn, 1), 1);
 	pump(&a, &b, NULL, NULL, NULL);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_CONFIRMED);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_CONFIRMED);
 	ck_assert_int_eq(crypto_sas_confirm(b.l, txn, 1), 1);
 	pump(&a, &b, NULL, NULL, NULL);
 	va = view_of(&a, 0);
 	vb = view_of(&b, 0);
-	ck_assert_int_eq(va.state, CRYPTO_SAS_DONE);
-	ck_assert_int_eq(vb.state, CRYPTO_SAS_DONE);
+	ck_assert_int_eq(va.state, VERIFY_DONE);
+	ck_assert_int_eq(vb.state, VERIFY_DONE);
 	ck_assert_int_eq(va.device_verified, 1);
 	ck_assert_int_eq(va.msk_verified, 1);
 	ck_assert_int_eq(vb.device_verified, 1);
@@ -347,11 +347,11 @@ START_TEST(test_flow_mac_first)
 	txn = start_pair(&a, &b, NULL, NULL);
 	ck_assert_int_eq(crypto_sas_confirm(b.l, txn, 1), 1);
 	pump(&a, &b, NULL, NULL, NULL);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_SHOW);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_SHOW);
 	ck_assert_int_eq(crypto_sas_confirm(a.l, txn, 1), 1);
 	pump(&a, &b, NULL, NULL, NULL);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_DONE);
-	ck_assert_int_eq(view_of(&b, 0).state, CRYPTO_SAS_DONE);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_DONE);
+	ck_assert_int_eq(view_of(&b, 0).state, VERIFY_DONE);
 	side_free(&a);
 	side_free(&b);
 }
@@ -375,7 +375,7 @@ START_TEST(test_flow_in_room)
 	ck_assert_ptr_nonnull(id);
 	pump(&a, &b, "!dm:hs", NULL, NULL);
 	vb = view_of(&b, 0);
-	ck_assert_int_eq(vb.state, CRYPTO_SAS_INCOMING);
+	ck_assert_int_eq(vb.state, VERIFY_INCOMING);
 	ck_assert_str_eq(vb.txn, "$ev1");
 	ck_assert_str_eq(vb.room_id, "!dm:hs");
 	ck_assert_str_eq(view_of(&a, 0).txn, "$ev1");
@@ -384,15 +384,15 @@ START_TEST(test_flow_in_room)
 	pump(&a, &b, "!dm:hs", NULL, NULL);
 	va = view_of(&a, 0);
 	vb = view_of(&b, 0);
-	ck_assert_int_eq(va.state, CRYPTO_SAS_SHOW);
+	ck_assert_int_eq(va.state, VERIFY_SHOW);
 	ck_assert_mem_eq(va.emoji, vb.emoji, sizeof va.emoji);
 	crypto_sas_confirm(a.l, "$ev1", 1);
 	crypto_sas_confirm(b.l, "$ev1", 1);
 	pump(&a, &b, "!dm:hs", NULL, NULL);
 	va = view_of(&a, 0);
 	vb = view_of(&b, 0);
-	ck_assert_int_eq(va.state, CRYPTO_SAS_DONE);
-	ck_assert_int_eq(vb.state, CRYPTO_SAS_DONE);
+	ck_assert_int_eq(va.state, VERIFY_DONE);
+	ck_assert_int_eq(vb.state, VERIFY_DONE);
 	ck_assert_int_eq(va.msk_verified, 1);	/* Bob's */
 	ck_assert_int_eq(vb.msk_verified, 0);	/* Alice has none */
 	ck_assert_int_eq(vb.device_verified, 1);
@@ -434,8 +434,8 @@ START_TEST(test_flow_own_devices)
 	crypto_sas_confirm(a.l, txn, 1);
 	crypto_sas_confirm(a2.l, txn, 1);
 	pump(&a, &a2, NULL, NULL, NULL);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_DONE);
-	ck_assert_int_eq(view_of(&a2, 0).state, CRYPTO_SAS_DONE);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_DONE);
+	ck_assert_int_eq(view_of(&a2, 0).state, VERIFY_DONE);
 	ck_assert_int_eq(view_of(&a, 0).device_verified, 1);
 	side_free(&a);
 	side_free(&a2);
@@ -456,11 +456,11 @@ START_TEST(test_cancel_mismatched_commitment)
 	struct side	 a, b;
 
 	start_pair(&a, &b, NULL, tamper_commitment);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_CANCELLED);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_CANCELLED);
 	ck_assert_str_eq(view_of(&a, 0).cancel_code,
 	    "m.mismatched_commitment");
 	ck_assert_str_eq(b.cancels, "m.mismatched_commitment ");
-	ck_assert_int_eq(view_of(&b, 0).state, CRYPTO_SAS_CANCELLED);
+	ck_assert_int_eq(view_of(&b, 0).state, VERIFY_CANCELLED);
 	side_free(&a);
 	side_free(&b);
 }
@@ -488,7 +488,7 @@ START_TEST(test_cancel_mac_mismatch)
 	crypto_sas_confirm(a.l, txn, 1);
 	crypto_sas_confirm(b.l, txn, 1);
 	pump(&a, &b, NULL, NULL, tamper_mac);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_CANCELLED);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_CANCELLED);
 	ck_assert_str_eq(view_of(&a, 0).cancel_code, "m.key_mismatch");
 	ck_assert_int_eq(view_of(&a, 0).device_verified, 0);
 	ck_assert_str_eq(b.cancels, "m.key_mismatch ");
@@ -509,7 +509,7 @@ START_TEST(test_cancel_wrong_device_key)
 	crypto_sas_confirm(a.l, txn, 1);
 	crypto_sas_confirm(b.l, txn, 1);
 	pump(&a, &b, NULL, NULL, NULL);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_DONE);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_DONE);
 	side_free(&a);
 	side_free(&b);
 
@@ -553,7 +553,7 @@ START_TEST(test_cancel_key_id_swap)
 	    &why);
 	ck_assert_ptr_nonnull(txn);
 	pump(&b, &a, NULL, NULL, NULL);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_CANCELLED);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_CANCELLED);
 	ck_assert_str_eq(view_of(&a, 0).cancel_code, "m.key_mismatch");
 	ck_assert_str_eq(b.cancels, "m.key_mismatch ");
 	side_free(&a);
@@ -589,7 +589,7 @@ START_TEST(test_two_starts)
 	pump(&a, &b, NULL, NULL, NULL);
 	crypto_sas_accept(b.l, txn);
 	ck_assert(deliver(&b, &a, NULL, NULL));
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_STARTED);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_STARTED);
 	st = json_pack("{s:s, s:s, s:[s], s:[s], s:[s], s:[s], s:s}",
 	    "from_device", "BOBDEV", "method", "m.sas.v1",
 	    "key_agreement_protocols", "curve25519-hkdf-sha256", "hashes",
@@ -598,10 +598,10 @@ START_TEST(test_two_starts)
 	ck_assert_int_eq(crypto_sas_receive(a.l, "@bob:hs", NULL, NULL,
 	    "m.key.verification.start", st, NOW), 0);
 	json_decref(st);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_STARTED);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_STARTED);
 	pump(&a, &b, NULL, NULL, NULL);
-	ck_assert_int_eq(view_of(&a, 0).state, CRYPTO_SAS_SHOW);
-	ck_assert_int_eq(view_of(&b, 0).state, CRYPTO_SAS_SHOW);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_SHOW);
+	ck_assert_int_eq(view_of(&b, 0).state, VERIFY_SHOW);
 	side_free(&a);
 	side_free(&b);
 
@@ -613,7 +613,7 @@ START_TEST(test_two_starts)
 	pump(&b, &a, NULL, NULL, NULL);
 	crypto_sas_accept(a.l, txn);
 	ck_assert(deliver(&a, &b, NULL, NULL));
-	ck_assert_int_eq(view_of(&b, 0).state, CRYPTO_SAS_STARTED);
+	ck_assert_int_eq(view_of(&b, 0).state, VERIFY_STARTED);
 	m = crypto_sas_next(b.l);		/* his start, lost */
 	ck_assert_str_eq(m->type, "m.key.verification.start");
 	crypto_sas_msg_free(m);
@@ -621,7 +621,7 @@ START_TEST(test_two_starts)
 	ck_assert_int_eq(crypto_sas_receive(b.l, "@alice:hs", NULL, NULL,
 	    "m.key.verification.start", st, NOW), 1);
 	json_decref(st);
-	ck_assert_int_eq(view_of(&b, 0).state, CRYPTO_SAS_ACCEPTED);
+	ck_assert_int_eq(view_of(&b, 0).state, VERIFY_ACCEPTED);
 	m = crypto_sas_next(b.l);
 	ck_assert_str_eq(m->type, "m.key.verification.accept");
 	ck_assert_ptr_nonnull(json_get_str(m->content, "commitment", NULL));
@@ -696,7 +696,7 @@ START_TEST(test_cancel_by_user)
 	ck_assert_int_eq(crypto_sas_confirm(a.l, txn, 0), 1);
 	pump(&a, &b, NULL, NULL, NULL);
 	ck_assert_str_eq(b.cancels, "m.mismatched_sas ");
-	ck_assert_int_eq(view_of(&b, 0).state, CRYPTO_SAS_CANCELLED);
+	ck_assert_int_eq(view_of(&b, 0).state, VERIFY_CANCELLED);
 	ck_assert_int_eq(crypto_sas_confirm(b.l, txn, 1), 0);
 	side_free(&a);
 	side_free(&b);
@@ -750,7 +750,7 @@ START_TEST(test_cancel_codes)
 	    &(const char *){ NULL });
 	pump(&a, &b, NULL, tamper_methods, NULL);
 	ck_assert_str_eq(a.cancels, "m.unknown_method ");
-	ck_assert_int_eq(view_of(&b, 0).state, CRYPTO_SAS_CANCELLED);
+	ck_assert_int_eq(view_of(&b, 0).state, VERIFY_CANCELLED);
 	side_free(&a);
 	side_free(&b);
 
