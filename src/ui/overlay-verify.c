@@ -116,6 +116,36 @@ overlay_verify_lines(const struct verify_row *r, const char *me,
 	return n;
 }
 
+/*
+ * The one to show: emoji to compare first (the one shown, if it is
+ * such), then a request to answer, then the one shown, then the newest.
+ */
+static const struct verify_row *
+overlay_verify_pick(const struct verify_row *rows, size_t n,
+    const char *shown)
+{
+	const struct verify_row	*cur = NULL, *show = NULL, *in = NULL;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		if (shown != NULL && strcmp(rows[i].txn, shown) == 0)
+			cur = &rows[i];
+		if (rows[i].state == VERIFY_SHOW && show == NULL)
+			show = &rows[i];
+		if (rows[i].state == VERIFY_INCOMING && in == NULL)
+			in = &rows[i];
+	}
+	if (cur != NULL && cur->state == VERIFY_SHOW)
+		return cur;
+	if (show != NULL)
+		return show;
+	if (in != NULL)
+		return in;
+	if (cur != NULL)
+		return cur;
+	return n > 0 ? &rows[n - 1] : NULL;
+}
+
 static void
 overlay_verify_forget(struct ui *ui)
 {
@@ -139,13 +169,7 @@ overlay_verify_update(struct ui *ui)
 		ui->verify = xcalloc(1, sizeof *ui->verify);
 	if (client_verify_rows(ui->ctx.client, &rows, &nrows) == -1)
 		return;
-	for (i = 0; i < nrows && r == NULL; i++) {
-		if (ui->verify->txn != NULL &&
-		    strcmp(rows[i].txn, ui->verify->txn) == 0)
-			r = &rows[i];
-	}
-	if (r == NULL && nrows > 0)
-		r = &rows[0];
+	r = overlay_verify_pick(rows, nrows, ui->verify->txn);
 	if (r == NULL) {
 		if (overlay_owner(ui) == ui->verify)
 			overlay_close(ui);
