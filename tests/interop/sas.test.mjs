@@ -8,7 +8,9 @@
 //       (localVerified) and haos shows "verified"
 //   (b) haos asks (/verify @alice DEVICE); js-sdk accepts; same emoji,
 //       both confirm, both verified
-//   (c) "n" in haos: js-sdk sees the verification cancelled with
+//   (c) haos asks in the encrypted DM (/verify @alice, no device): the
+//       in-room flow, its events encrypted, both verified
+//   (d) "n" in haos: js-sdk sees the verification cancelled with
 //       m.mismatched_sas, and haos's device is not verified by it
 //
 //   ./run.sh sas.test.mjs
@@ -142,7 +144,38 @@ describe("haos emoji verification against matrix-js-sdk (issue #16)", { timeout:
         await haos.waitGone("Key verification", 10000);
     });
 
-    step("(c) \"n\" in haos: js-sdk sees m.mismatched_sas", 60000, async () => {
+    step("(c) haos asks in the encrypted DM (/verify @alice): same emoji, both verified", 60000, async () => {
+        rmSync(sasFile, { force: true });
+        const got = withTimeout(new Promise((resolve) =>
+            alice.client.once(CryptoEvent.VerificationRequestReceived, resolve)), 20000,
+            "js-sdk's VerificationRequestReceived");
+        await haos.goto("alice");
+        haos.line(`/verify ${alice.userId}`);
+        const req = await got;
+        assert.equal(req.roomId, dm, "an in-room request, in the DM");
+        await req.accept();
+        await waitPhase(req, VerificationPhase.Started, 20000);
+        const verifier = req.verifier;
+        const done = verifier.verify();
+        const cbs = await showSas(verifier);
+        assert.deepEqual(await haosEmoji(sasFile), cbs.sas.emoji.map(([, name]) => name));
+        await haos.waitText("Do these match", 10000);
+        haos.keys("y");
+        await cbs.confirm();
+        await withTimeout(done, 20000, "js-sdk's verify()");
+        await haos.waitText(`verified: ${alice.userId}`, 15000);
+        haos.keys("Escape");
+        await haos.waitGone("Key verification", 10000);
+        // Every verification event went into the room encrypted.
+        const mine = alice.events(dm).filter((e) => e.getSender() === hana.userId &&
+            (e.getType().startsWith("m.key.verification.") || e.getType() === "m.room.message"));
+        assert.ok(mine.length >= 4, `haos's verification events in the DM: ${mine.length}`);
+        assert.deepEqual(mine.map((e) => e.getWireType()).filter((t) => t !== "m.room.encrypted"), [],
+            "haos sends nothing in clear in the encrypted DM: " +
+            mine.map((e) => `${e.getWireType()}→${e.getType()}`).join(", "));
+    });
+
+    step("(d) \"n\" in haos: js-sdk sees m.mismatched_sas", 60000, async () => {
         rmSync(sasFile, { force: true });
         // A second js-sdk device of alice's, which has not verified haos.
         const alice2 = new Peer(hs.url, "alice2", await login(hs.url, alice.userId, "alice2"));
