@@ -377,6 +377,29 @@ client_members(struct client *c, const char *room_id)
 	client_queue_job(c, net_job_room(JOB_MEMBERS, room_id, NULL));
 }
 
+uint64_t
+client_trust(struct client *c, const char *user_id, struct client_done done)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_TRUST;
+	j->state_key = xstrdup(user_id);
+	return client_pend(c, j, done);
+}
+
+uint64_t
+client_crosssign(struct client *c, const char *password,
+    struct client_done done)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_XSIGN;
+	j->content = xstrdup(password);	/* wiped by net_job_free() */
+	return client_pend(c, j, done);
+}
+
 void
 client_set_token(struct client *c, const char *token, const char *device_id)
 {

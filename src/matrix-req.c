@@ -573,6 +573,51 @@ matrix_req_keys_query(const char *const *users, size_t n)
 	    json_pack("{s:o}", "device_keys", dk));
 }
 
+/*
+ * POST /keys/device_signing/upload: keys holds master_key,
+ * self_signing_key and user_signing_key; with a password, the
+ * user-interactive auth m.login.password (session: the one the server
+ * gave in its 401, or NULL).  The body is wiped when freed.
+ */
+struct matrix_req *
+matrix_req_device_signing_upload(const json_t *keys, const char *user_id,
+    const char *password, const char *session)
+{
+	struct matrix_req	*r;
+	json_t			*b, *auth;
+	char			*text;
+
+	b = json_deep_copy(keys);
+	if (password != NULL) {
+		auth = json_pack("{s:s, s:{s:s, s:s}, s:s}", "type",
+		    "m.login.password", "identifier", "type", "m.id.user",
+		    "user", user_id, "password", password);
+		if (session != NULL)
+			json_object_set_new(auth, "session",
+			    json_string(session));
+		json_object_set_new(b, "auth", auth);
+	}
+	text = json_xdumps(b);
+	json_decref(b);
+	r = matrix_req_take("POST", xstrdup(MX "/keys/device_signing/upload"),
+	    text);
+	explicit_bzero(text, strlen(text));	/* the password */
+	free(text);
+	return r;
+}
+
+/*
+ * POST /keys/signatures/upload: signed is {user_id: {key_id: the signed
+ * object}} (a device's keys by device id, a master key by its public
+ * key).
+ */
+struct matrix_req *
+matrix_req_signatures_upload(const json_t *signed_objs)
+{
+	return matrix_req_json("POST", xstrdup(MX "/keys/signatures/upload"),
+	    json_deep_copy(signed_objs));
+}
+
 /* GET /keys/changes?from=FROM&to=TO: whose devices changed in between. */
 struct matrix_req *
 matrix_req_keys_changes(const char *from, const char *to)

@@ -5,7 +5,9 @@
  * encrypted room, and who the server says has new devices.  This file
  * asks /keys/query for the outdated ones, NET_DEVICES_BATCH at a time,
  * one request at a time, retried with the usual backoff, and stores the
- * answer through crypto-devices.c (checked, pinned) in one transaction,
+ * answer through crypto-devices.c (checked, pinned) and crypto-xsign.c
+ * (cross-signing keys checked, the master key pinned or its change
+ * flagged, devices marked cross-signed) in one transaction,
  * in which the to-device events that waited for a sender's device are
  * tried again (crypto_in_retry(), crypto-in.c).
  *
@@ -277,31 +279,41 @@ net_devices_apply(struct net *n, void *arg, struct haos_error *err)
 {
 	struct net_devices_stats	*st = arg;
 	const json_t			*dk, *devs;
+	const char			*me = crypto_keys_user_id(n->keys);
 	size_t				 i;
-	int				 rc;
+	int				 rc, pass;
 
 	dk = json_get_obj(st->answer, "device_keys");
-	for (i = 0; i < n->dev_nusers; i++) {
-		devs = json_get_obj(dk, n->dev_users[i]);
-		if (devs == NULL) {
-			st->failed++;
-			continue;
+	/* Ourselves first: others' verification rests on our keys. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n->dev_nusers; i++) {
+			if ((strcmp(n->dev_users[i], me) == 0) != (pass == 0))
+				continue;
+			devs = json_get_obj(dk, n->dev_users[i]);
+			if (devs == NULL) {
+				st->failed++;
+				continue;
+			}
+			rc = store_tracked_check(n->store, n->dev_users[i],
+			    n->dev_seqs[i], err);
+			if (rc == -1)
+				return -1;
+			if (rc == 0) {
+				st->moved++;
+				continue;
+			}
+			rc = crypto_xsign_devices_store(n->store,
+			    n->dev_users[i], st->answer, err);
+			if (rc == -1 || crypto_xsign_store(n->store, me,
+			    crypto_keys_device_id(n->keys), n->dev_users[i],
+			    st->answer, err) == -1)
+				return -1;
+			st->refused += rc;
+			if (store_tracked_current(n->store, n->dev_users[i],
+			    err) == -1)
+				return -1;
+			st->stored++;
 		}
-		rc = store_tracked_check(n->store, n->dev_users[i],
-		    n->dev_seqs[i], err);
-		if (rc == -1)
-			return -1;
-		if (rc == 0) {
-			st->moved++;
-			continue;
-		}
-		rc = crypto_devices_store(n->store, n->dev_users[i], devs, err);
-		if (rc == -1)
-			return -1;
-		st->refused += rc;
-		if (store_tracked_current(n->store, n->dev_users[i], err) == -1)
-			return -1;
-		st->stored++;
 	}
 	if (st->stored == 0)
 		return 0;

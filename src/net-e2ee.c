@@ -19,6 +19,10 @@
  *      sends the stored wire copy: never a second encryption.
  * State events and redactions go in the clear, as the spec says.
  *
+ * A member whose master key changed (crypto-xsign.c) holds the room's
+ * rows before anything is shared, each row saying why (outbox.error of
+ * a pending row), until the user acknowledges the new key (/trust).
+ *
  * Unwedging: a device in olm_wedged (pending) gets a new Olm session
  * from a claimed key and an m.dummy over it, at most once an hour; the
  * mark is cleared either way.
@@ -38,6 +42,7 @@
 #include "haos/notify.h"
 #include "haos/store.h"
 #include "haos/store-crypto-out.h"
+#include "haos/store-xsign.h"
 #include "haos/xmalloc.h"
 
 #define NET_E2EE_ROOM_KEY	"m.room_key"
@@ -425,6 +430,37 @@ net_e2ee_fail(struct net *n, const struct outbox_row *o, const char *msg)
 	return -1;
 }
 
+/*
+ * A member of the room whose master key changed and is not acknowledged
+ * holds the row (Step 7): nothing is shared with their devices until the
+ * user says /trust.  1 held (the row says why), 0 not, -1 on error.
+ */
+static int
+net_e2ee_held(struct net *n, const struct outbox_row *o,
+    struct haos_error *err)
+{
+	char	**users, *note;
+	size_t	 nu;
+	int	 rc;
+
+	if (store_xsign_changed_in_room(n->store, o->room_id, &users, &nu,
+	    err) == -1)
+		return -1;
+	note = nu == 0 ? NULL : xasprintf("waiting: %s's identity changed "
+	    "- /trust %s to continue", users[0], users[0]);
+	if (nu > 0)
+		log_info("net", "send %s: held, the master key of %s changed",
+		    o->txn_id, users[0]);
+	rc = store_xsign_outbox_hold(n->store, o->txn_id, note, err);
+	free(note);
+	store_xsign_users_free(users, nu);
+	if (rc == -1)
+		return -1;
+	if (nu > 0)
+		notify_post(n->cfg.notify, NOTIFY_OUTBOX | NOTIFY_TIMELINE);
+	return nu > 0;
+}
+
 /* Share (as far as possible now) and encrypt; 1 done, 0 wait, -1 error. */
 static int
 net_e2ee_prepare(struct net *n, const struct outbox_row *o,
@@ -443,6 +479,10 @@ net_e2ee_prepare(struct net *n, const struct outbox_row *o,
 		return -1;
 	if (!current)
 		return 0;	/* Step 4 is querying them */
+	rc = net_e2ee_held(n, o, err);
+	if (rc != 0)
+		return rc == 1 ? 0 : -1;
+	rc = -1;
 	if (store_crypto_out_members(n->store, o->room_id, &mem, &nm,
 	    err) == -1 || store_crypto_out_devices(n->store, o->room_id, &devs,
 	    &nd, err) == -1)

@@ -12,6 +12,7 @@
 struct outbox_row;
 struct net_verify;
 struct verify_row;
+struct crypto_xsign_own;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -155,6 +156,14 @@ struct net {
 	struct net_verify	*verify;	/* see net-verify.c */
 	struct verify_row	*verify_rows;	/* under lock: the UI's copy */
 	size_t			 nverify_rows;
+	/* net-xsign.c: cross-signing set up by /crosssign */
+	struct crypto_xsign_own	*xsign;		/* our private keys, this run
+						   only (not stored yet) */
+	struct crypto_xsign_own	*xsign_new;	/* being uploaded */
+	char			*xsign_pw;	/* its password, wiped */
+	uint64_t		 xsign_tag;	/* the client's request; 0:
+						   none under way */
+	int			 xsign_session;	/* UIA retried with a session */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -193,7 +202,8 @@ enum {
 	NET_REQ_KEYS,
 	NET_REQ_CLAIM,
 	NET_REQ_TODEVICE,
-	NET_REQ_DEVICES
+	NET_REQ_DEVICES,
+	NET_REQ_XSIGN
 };
 
 /* net.c */
@@ -208,6 +218,13 @@ void	net_post_result(struct net *, uint64_t tag,
 	    const struct haos_error *, char *body);
 void	net_set_notice(struct net *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* net-xsign.c: cross-signing asked for by the user */
+void	net_xsign_trust(struct net *, const char *user_id, uint64_t tag);
+void	net_xsign_setup(struct net *, const char *password, uint64_t tag);
+void	net_xsign_done(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_xsign_free(struct net *);
 
 /* net-sync.c: the filter and the /sync long-poll */
 void	net_sync_filter_start(struct net *);

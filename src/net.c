@@ -296,6 +296,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_DEVICES:
 		net_devices_done(n, r, resp, err);
 		break;
+	case NET_REQ_XSIGN:
+		net_xsign_done(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -387,6 +390,12 @@ net_run_job(struct net *n, struct job *j)
 		break;
 	case JOB_VERIFY:
 		net_verify_job(n, j);
+		break;
+	case JOB_TRUST:
+		net_xsign_trust(n, j->state_key, j->tag);
+		break;
+	case JOB_XSIGN:
+		net_xsign_setup(n, j->content, j->tag);
 		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
@@ -528,6 +537,7 @@ net_main(void *arg)
 	net_verify_free(n);
 	net_keys_free(n);
 	net_devices_free(n);
+	net_xsign_free(n);
 	return NULL;
 }
 

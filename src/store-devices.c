@@ -468,6 +468,18 @@ store_device_warn(struct store *s, const char *user_id, const char *device_id,
 	    device_id, reason, store_now_ms());
 }
 
+/* user_id's warnings for reason go (a change the user acknowledged). */
+int
+store_device_warn_clear(struct store *s, const char *user_id,
+    const char *reason, struct haos_error *err)
+{
+	static const char	*sql = "DELETE FROM device_warnings WHERE "
+	    "user_id = ?1 AND reason = ?2";
+
+	return store_run(s, err, "device warnings", sql, "tt", user_id,
+	    reason);
+}
+
 /* The warnings of user_id (NULL: everyone's), newest first. */
 int
 store_device_warnings(struct store *s, const char *user_id,

@@ -172,7 +172,8 @@ store_query_echoes(struct store *s, const char *room_id, const char *me,
 {
 	static const char	*sql = "SELECT o.type, o.state_key, "
 	    "o.content, o.rel_target, o.txn_id, o.state, o.created_ts, "
-	    STORE_OUTBOX_ENCRYPTING " FROM outbox o "
+	    STORE_OUTBOX_ENCRYPTING ", CASE WHEN o.state = 'pending' AND "
+	    "o.error LIKE 'waiting:%' THEN o.error END FROM outbox o "
 	    "WHERE o.room_id = ?1 AND o.state != 'sent' ORDER BY o.id";
 	sqlite3_stmt		*st;
 	struct event_row	*e;
@@ -197,6 +198,7 @@ store_query_echoes(struct store *s, const char *room_id, const char *me,
 		    sqlite3_column_text(st, 5));
 		e->ts = sqlite3_column_int64(st, 6);
 		e->encrypting = sqlite3_column_int(st, 7);
+		e->held = store_col_str(st, 8);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

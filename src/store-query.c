@@ -244,7 +244,10 @@ store_query_members(struct store *s, const char *room_id,
     struct member_row **rows, size_t *n, struct haos_error *err)
 {
 	static const char	*sql = "SELECT m.user_id, m.displayname, "
-	    "m.avatar_url, m.membership, m.power_level FROM members m "
+	    "m.avatar_url, m.membership, m.power_level, coalesce((SELECT "
+	    "CASE WHEN t.msk_changed THEN 2 WHEN t.msk_verified THEN 1 "
+	    "ELSE 0 END FROM tracked_users t WHERE t.user_id = m.user_id), "
+	    "0) FROM members m "
 	    "JOIN rooms r ON r.id = m.room WHERE r.room_id = ?1 AND "
 	    "m.membership IN ('join', 'invite') ORDER BY m.power_level DESC, "
 	    "m.membership = 'invite', "
@@ -269,6 +272,7 @@ store_query_members(struct store *s, const char *room_id,
 		m->avatar_url = store_col_str(st, 2);
 		m->membership = store_col_str(st, 3);
 		m->power_level = sqlite3_column_int64(st, 4);
+		m->trust = sqlite3_column_int(st, 5);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

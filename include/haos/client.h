@@ -174,6 +174,22 @@ uint64_t	 client_login(struct client *, const char *user_id,
 void		 client_set_token(struct client *, const char *token,
 		     const char *device_id);
 
+/*
+ * Cross-signing (issue #16).  client_trust() acknowledges user_id's new
+ * master key (the sender held their rooms until then): the answer's body
+ * is "1", or "0" if there was no change to acknowledge.
+ */
+uint64_t	 client_trust(struct client *, const char *user_id,
+		     struct client_done);
+/*
+ * client_crosssign() sets up cross-signing for an account that has none
+ * (the account password is its user-interactive auth; the copy handed
+ * over is wiped once sent): the answer's body is the new master key.
+ * An account that already has cross-signing is refused, never reset.
+ */
+uint64_t	 client_crosssign(struct client *, const char *password,
+		     struct client_done);
+
 /* Rooms. */
 uint64_t	 client_join(struct client *, const char *id_or_alias,
 		     const char *via, struct client_done);

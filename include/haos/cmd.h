@@ -193,7 +193,8 @@ enum ui_action {
 	UI_ACT_FOLLOW,			/* param: a room just made, joined or
 					   found, selected once the cache has it */
 	UI_ACT_HELP,			/* the help overlay with the keys */
-	UI_ACT_RELOGIN			/* the password prompt again */
+	UI_ACT_RELOGIN,			/* the password prompt again */
+	UI_ACT_CROSSSIGN		/* the password prompt of /crosssign */
 };
 
 /*

@@ -228,6 +228,86 @@ int	 crypto_devices_store(struct store *, const char *user_id,
 	     const json_t *devices, struct haos_error *);
 
 /*
+ * Cross-signing of /keys/query answers (crypto-xsign.c), E2EE.md Step 7.
+ * crypto_xsign_key_check() checks one key object of user_id and usage
+ * ("master", "self_signing", "user_signing"): its user_id, its usage,
+ * exactly one "ed25519:<public key>" in "keys"; 0 with the public key
+ * in *pub (borrowed), -1 with *why.  crypto_xsign_signed_by() is 1 if
+ * user_id's cross-signing key pub signed obj.
+ *
+ * For each user of an answer, in the transaction that stores it:
+ * crypto_xsign_devices_store() stores the devices (crypto_devices_store())
+ * but refuses one whose id is a cross-signing public key (a warning
+ * row), returning how many were refused; then crypto_xsign_store() takes
+ * the cross-signing keys: checked (the self-signing and user-signing
+ * keys signed by the master key), stored, the master key pinned on first
+ * sight (TOFU) or, when it changed, msk_changed set and a warning row
+ * "master_key_changed" (sending to the user is held: net-e2ee.c), the
+ * devices their self-signing key signed marked cross_signed, the master
+ * key marked verified (ours: this device is cross-signed; another
+ * user's: our user-signing key signed it).  Take our own user first.
+ * crypto_xsign_trust() acknowledges a changed master key: pinned, the
+ * flag and warning cleared; 1 if there was one, 0 if not, -1.
+ */
+int	 crypto_xsign_key_check(const char *user_id, const char *usage,
+	     const json_t *key, const char **pub, const char **why);
+int	 crypto_xsign_signed_by(const json_t *obj, const char *user_id,
+	     const char *pub);
+int	 crypto_xsign_devices_store(struct store *, const char *user_id,
+	     const json_t *answer, struct haos_error *);
+int	 crypto_xsign_store(struct store *, const char *own_user,
+	     const char *own_device, const char *user_id,
+	     const json_t *answer, struct haos_error *);
+int	 crypto_xsign_trust(struct store *, const char *user_id,
+	     struct haos_error *);
+
+/*
+ * Our own cross-signing private keys (crypto-xsign-own.c): the master
+ * (CRYPTO_XSIGN_MSK), self-signing (SSK) and user-signing (USK) keys,
+ * each an ed25519 seed.  crypto_xsign_own_new() makes three from
+ * crypto_random(); crypto_xsign_own_from_seeds() takes them back (from
+ * secret storage or the secrets table); _free() wipes them.
+ * crypto_xsign_own_upload() is the body of /keys/device_signing/upload
+ * (the master key also signed by this device when a is not NULL).
+ *
+ * For verification (SAS, wip-sas), after the other side was confirmed:
+ * crypto_xsign_sign_own_device() adds our SSK's signature to one of our
+ * devices' keys (the object as /keys/query gave it), and
+ * crypto_xsign_sign_user() adds our USK's signature to another user's
+ * master key object; either then goes up through
+ * matrix_req_signatures_upload() as {user_id: {key_id: object}} (a
+ * device under its device id, a master key under its public key).
+ * crypto_xsign_own_seed() is for sealing a seed into the secrets table
+ * (wip-secrets): never log it.
+ */
+#define CRYPTO_XSIGN_MSK	0
+#define CRYPTO_XSIGN_SSK	1
+#define CRYPTO_XSIGN_USK	2
+#define CRYPTO_XSIGN_NKEYS	3
+#define CRYPTO_XSIGN_SEED_LEN	32
+
+struct crypto_xsign_own;
+
+struct crypto_xsign_own *crypto_xsign_own_new(struct haos_error *);
+struct crypto_xsign_own *crypto_xsign_own_from_seeds(
+	     const unsigned char seeds[CRYPTO_XSIGN_NKEYS]
+	     [CRYPTO_XSIGN_SEED_LEN], struct haos_error *);
+void	 crypto_xsign_own_free(struct crypto_xsign_own *);
+const char *crypto_xsign_own_public(const struct crypto_xsign_own *,
+	     int which);
+const unsigned char *crypto_xsign_own_seed(const struct crypto_xsign_own *,
+	     int which);
+int	 crypto_xsign_own_sign(struct crypto_xsign_own *, int which,
+	     json_t *obj, const char *user_id, struct haos_error *);
+json_t	*crypto_xsign_own_upload(struct crypto_xsign_own *,
+	     const char *user_id, struct crypto_account *,
+	     const char *device_id, struct haos_error *);
+int	 crypto_xsign_sign_own_device(struct crypto_xsign_own *,
+	     json_t *device_keys, const char *user_id, struct haos_error *);
+int	 crypto_xsign_sign_user(struct crypto_xsign_own *,
+	     json_t *their_master, const char *user_id, struct haos_error *);
+
+/*
  * The device identity (crypto-keys.c), run by the net thread on its
  * read-write store.  crypto_keys_open() unpickles the account of
  * device_id with the pickle key at key_path, or makes a new account and

@@ -115,6 +115,10 @@ struct matrix_req *matrix_req_keys_upload(json_t *device_keys,
  */
 struct matrix_req *matrix_req_keys_query(const char *const *users, size_t n);
 struct matrix_req *matrix_req_keys_changes(const char *from, const char *to);
+/* Cross-signing: our keys (password: UIA m.login.password), signatures. */
+struct matrix_req *matrix_req_device_signing_upload(const json_t *keys,
+	    const char *user_id, const char *password, const char *session);
+struct matrix_req *matrix_req_signatures_upload(const json_t *signed_objs);
 /*
  * POST /keys/claim of one signed_curve25519 key per device (the object
  * {user: {device: "signed_curve25519"}}, taken), and PUT /sendToDevice

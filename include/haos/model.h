@@ -107,7 +107,12 @@ struct member_row {
 	char		*avatar_url;
 	char		*membership;	/* "join", "invite", ... */
 	int64_t		 power_level;
+	int		 trust;		/* MEMBER_TRUST_* (cross-signing) */
 };
+
+#define MEMBER_TRUST_NONE	0
+#define MEMBER_TRUST_VERIFIED	1	/* we verified their master key */
+#define MEMBER_TRUST_CHANGED	2	/* it changed: held until /trust */
 
 /* One aggregated m.annotation key on an event. */
 struct reaction_row {
@@ -132,6 +137,8 @@ struct event_row {
 	char		*txn_id;	/* ours: unsigned.transaction_id */
 	enum outbox_state echo;		/* OUTBOX_NONE unless a local echo */
 	int		 encrypting;	/* echo waiting for its ciphertext */
+	char		*held;		/* why an echo waits ("waiting: ..."),
+					   or NULL */
 	enum e2e_state	 e2e;		/* E2E_NONE unless it came encrypted */
 	char		*edited_by;	/* newest valid m.replace, or NULL */
 	int64_t		 thread_count;	/* m.thread replies to this event */

@@ -38,7 +38,9 @@ enum job_type {
 	JOB_REQUEST,	/* any C-S request; the answer is a net_result */
 	JOB_TOKEN,	/* a new login: content token, state_key device */
 	JOB_MEMBERS,	/* the room is open: its whole member list */
-	JOB_VERIFY	/* a key verification: method says what */
+	JOB_VERIFY,	/* a key verification: method says what */
+	JOB_TRUST,	/* acknowledge state_key's new master key */
+	JOB_XSIGN	/* set up cross-signing: content the password */
 };
 
 /*

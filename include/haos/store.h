@@ -237,7 +237,10 @@ struct device_row {
 struct device_warning {
 	char		*user_id;
 	char		*device_id;
-	char		*reason;	/* "keys_changed", "key_reused" */
+	char		*reason;	/* "keys_changed", "key_reused",
+					   "device_id_is_cross_signing_key",
+					   "master_key_changed" (device_id:
+					   the new master key) */
 	int64_t		 ts;		/* ms, last time seen */
 };
 
@@ -278,6 +281,8 @@ int	store_device_delete(struct store *, const char *user_id,
 	    const char *device_id, struct haos_error *);
 int	store_device_warn(struct store *, const char *user_id,
 	    const char *device_id, const char *reason, struct haos_error *);
+int	store_device_warn_clear(struct store *, const char *user_id,
+	    const char *reason, struct haos_error *);
 int	store_device_warnings(struct store *, const char *user_id,
 	    struct device_warning **, size_t *, struct haos_error *);
 /*

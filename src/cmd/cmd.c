@@ -19,8 +19,10 @@ extern const struct cmd_entry	cmd_audit_entry;
 extern const struct cmd_entry	cmd_avatar_entry;
 extern const struct cmd_entry	cmd_ban_entry;
 extern const struct cmd_entry	cmd_channel_entry;
+extern const struct cmd_entry	cmd_crosssign_entry;
 extern const struct cmd_entry	cmd_decline_entry;
 extern const struct cmd_entry	cmd_delete_entry;
+extern const struct cmd_entry	cmd_devices_entry;
 extern const struct cmd_entry	cmd_dm_entry;
 extern const struct cmd_entry	cmd_encrypt_entry;
 extern const struct cmd_entry	cmd_explore_entry;
@@ -54,6 +56,7 @@ extern const struct cmd_entry	cmd_server_entry;
 extern const struct cmd_entry	cmd_switcher_entry;
 extern const struct cmd_entry	cmd_toggle_entry;
 extern const struct cmd_entry	cmd_topic_entry;
+extern const struct cmd_entry	cmd_trust_entry;
 extern const struct cmd_entry	cmd_unban_entry;
 extern const struct cmd_entry	cmd_verify_entry;
 
@@ -64,8 +67,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_avatar_entry,
 	&cmd_ban_entry,
 	&cmd_channel_entry,
+	&cmd_crosssign_entry,
 	&cmd_decline_entry,
 	&cmd_delete_entry,
+	&cmd_devices_entry,
 	&cmd_dm_entry,
 	&cmd_encrypt_entry,
 	&cmd_explore_entry,
@@ -99,6 +104,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_switcher_entry,
 	&cmd_toggle_entry,
 	&cmd_topic_entry,
+	&cmd_trust_entry,
 	&cmd_unban_entry,
 	&cmd_verify_entry,
 };

@@ -313,6 +313,16 @@ pane_members_draw(struct pane *p)
 			    t->role[TH_SELECTED] : g == 3 ? t->role[TH_DIM] :
 			    theme_sender(t, render_sender_color(m->user_id,
 			    t->nsenders)));
+			/* "Bob ✓": verified; "Bob !": identity changed. */
+			if (m->trust == MEMBER_TRUST_VERIFIED && x + 2 <
+			    p->r.w)
+				x += 1 + ui_put_clean(p->win, y, x + 1, 1,
+				    t->ascii ? "v" : "\xe2\x9c\x93",
+				    t->role[TH_ACCENT]);
+			else if (m->trust == MEMBER_TRUST_CHANGED && x + 2 <
+			    p->r.w)
+				x += 1 + ui_put_clean(p->win, y, x + 1, 1, "!",
+				    t->role[TH_MENTION]);
 			/* "● Bob  in a meeting": the status message, dim. */
 			st = readstate_status(ui, m->user_id);
 			if (st != NULL && x + 4 < p->r.w)

@@ -1,4 +1,7 @@
-/* Log in again from inside the client when the server drops the token. */
+/*
+ * The client's password prompt: log in again when the server drops the
+ * token, or give /crosssign the password its upload needs.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +28,7 @@ struct relogin {
 	size_t	 len;
 	int	 busy;		/* a /login is in flight */
 	int	 soft;		/* soft_logout: keep the device */
+	int	 crosssign;	/* for /crosssign, not a login */
 	int	 cursor_x;	/* after the stars, set by relogin_draw() */
 };
 
@@ -50,10 +54,45 @@ relogin_begin(struct ui *ui)
 	if (ui->relogin == NULL)
 		ui->relogin = xcalloc(1, sizeof *ui->relogin);
 	ui->relogin->soft = soft_logout;
+	ui->relogin->crosssign = 0;
 	ui->input.dirty = 1;
 	ui_message(ui, 1, "%s: enter your password to log in again "
 	    "(Esc: later, /login: back here)", soft_logout ?
 	    "session expired" : "signed out by the server");
+}
+
+/* /crosssign: the account password, for its user-interactive auth. */
+void
+relogin_crosssign(struct ui *ui)
+{
+	if (ui->auth_failed) {
+		ui_message(ui, 1, "crosssign: log in again first (/login)");
+		return;
+	}
+	if (ui->relogin == NULL)
+		ui->relogin = xcalloc(1, sizeof *ui->relogin);
+	ui->relogin->crosssign = 1;
+	ui->input.dirty = 1;
+	ui_message(ui, 0, "cross-signing: enter your account password to "
+	    "publish your new keys (Esc: cancel)");
+}
+
+/* The answer of /crosssign: the new master key, or why not. */
+static void
+relogin_crosssign_done(void *arg, const struct client_result *res)
+{
+	struct ui	*ui = arg;
+
+	if (res->cancelled)
+		return;
+	if (!res->ok)
+		ui_message(ui, 1, "cross-signing not set up: %s",
+		    res->err->msg);
+	else
+		ui_message(ui, 0, "cross-signing set up (master key %s): "
+		    "this device is signed", res->body != NULL ? res->body :
+		    "?");
+	ui->status.dirty = 1;
 }
 
 void
@@ -123,6 +162,13 @@ relogin_submit(struct ui *ui)
 	if (r->len == 0 || r->busy)
 		return;
 	r->pw[r->len] = '\0';
+	if (r->crosssign) {
+		client_crosssign(ui->ctx.client, r->pw, (struct client_done){
+		    relogin_crosssign_done, ui, NULL });
+		relogin_end(ui);	/* wipes the password */
+		ui_message(ui, 0, "setting up cross-signing...");
+		return;
+	}
 	dev = account_device_name(NULL);
 	r->busy = 1;
 	/*
@@ -152,6 +198,11 @@ relogin_key(struct ui *ui, int key)
 	ui->input.dirty = 1;
 	switch (key) {
 	case 27:			/* Esc: later */
+		if (r->crosssign) {
+			relogin_end(ui);
+			ui_message(ui, 1, "cross-signing not set up");
+			return 1;
+		}
 		relogin_end(ui);
 		ui_message(ui, 1, "not logged in: type /login when ready");
 		return 1;
@@ -193,8 +244,8 @@ relogin_draw(struct ui *ui, WINDOW *w, int width)
 
 	if (r == NULL)
 		return 0;
-	prompt = xasprintf("%s for %s: ", r->busy ? "Logging in" :
-	    "Password", ui->user_id);
+	prompt = xasprintf("%s for %s%s: ", r->busy ? "Logging in" :
+	    "Password", ui->user_id, r->crosssign ? " (cross-signing)" : "");
 	x = ui_put_clean(w, 0, 0, width, prompt, ui->theme.role[TH_ACCENT]);
 	free(prompt);
 	for (i = 0; i < r->len; i++)

@@ -516,8 +516,9 @@ render_message(struct render_out *o, const struct render_opts *ro,
 	struct render_rich	 r;
 	struct event_row	 tmp;
 	const struct event_row	*red;
-	const char		*msgtype, *reply, *raw;
+	const char		*msgtype, *reply, *raw, *held;
 	char			*name, *text, *clean, *cut, tbuf[16], *by;
+	char			*note;
 	int			 base, ind, tw, owned, sealed, enc;
 
 	memset(&r, 0, sizeof r);
@@ -618,11 +619,20 @@ render_message(struct render_out *o, const struct render_opts *ro,
 	if (ev->edited_by != NULL || edit != OUTBOX_NONE)
 		render_rich_str(&r, " (edited)", STY(RA_DIM, 0));
 	enc = edit_enc;
+	held = NULL;
 	if (edit == OUTBOX_NONE) {
 		edit = ev->echo;
 		enc = ev->encrypting;
+		held = ev->held;
 	}
-	if ((edit == OUTBOX_PENDING || edit == OUTBOX_SENDING) && enc)
+	if (edit == OUTBOX_PENDING && enc && held != NULL) {
+		/* "waiting: @bob's identity changed - /trust @bob ..." */
+		note = sanitize_text(held, (size_t)-1, 0);
+		render_rich_str(&r, " (", STY(RA_PENDING, 0));
+		render_rich_str(&r, note, STY(RA_PENDING, 0));
+		render_rich_str(&r, ")", STY(RA_PENDING, 0));
+		free(note);
+	} else if ((edit == OUTBOX_PENDING || edit == OUTBOX_SENDING) && enc)
 		render_rich_str(&r, d->encrypting, STY(RA_PENDING, 0));
 	else if (edit == OUTBOX_PENDING || edit == OUTBOX_SENDING)
 		render_rich_str(&r, d->sending, STY(RA_PENDING, 0));

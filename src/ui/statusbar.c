@@ -16,6 +16,7 @@
 #include "haos/client.h"
 #include "haos/sanitize.h"
 #include "haos/store.h"
+#include "haos/store-xsign.h"
 #include "haos/xmalloc.h"
 
 #define STATUSBAR_MESSAGE_MS	8000	/* how long a status message stays */
@@ -103,6 +104,30 @@ statusbar_message_live(struct ui *ui)
 	return ss->msg != NULL;
 }
 
+/*
+ * The warning of the selected room while a member's identity (master
+ * key) changed and is not accepted: its messages wait.  NULL if none.
+ */
+static char *
+statusbar_identity(struct ui *ui)
+{
+	struct haos_error	 err;
+	char			**users, *who, *text = NULL;
+	size_t			 n;
+
+	if (ui->room_id == NULL || store_xsign_changed_in_room(ui->store,
+	    ui->room_id, &users, &n, &err) == -1)
+		return NULL;
+	if (n > 0) {
+		who = sanitize_text(users[0], (size_t)-1, 0);
+		text = xasprintf("%s's identity changed: messages here wait "
+		    "- /trust %s", who, who);
+		free(who);
+	}
+	store_xsign_users_free(users, n);
+	return text;
+}
+
 /* Connection state, account, pending outbox count, last message. */
 static void
 statusbar_draw(struct pane *p)
@@ -114,7 +139,7 @@ statusbar_draw(struct pane *p)
 	struct haos_error	 err;
 	struct outbox_row	*o;
 	size_t			 no, pending = 0, failed = 0;
-	char			 left[256], right[256];
+	char			 left[256], right[256], *warn;
 	int			 rw, x, secs;
 	attr_t			 bar = t->role[TH_STATUS];
 
@@ -184,9 +209,14 @@ statusbar_draw(struct pane *p)
 	x = ui_put_clean(p->win, 0, 0, p->r.w, left, ns.state ==
 	    CLIENT_CONNECTED ? bar : (bar | t->role[TH_ERROR]) & ~A_BOLD);
 	rw = ui_width(right);
+	warn = ss->msg == NULL ? statusbar_identity(ui) : NULL;
 	if (ss->msg != NULL)
 		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, ss->msg,
 		    ss->msg_error ? bar | A_BOLD : bar);
+	else if (warn != NULL)
+		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, warn,
+		    (bar | t->role[TH_ERROR]) & ~A_BOLD);
+	free(warn);
 	if (rw + 1 < p->r.w - x)
 		ui_put_clean(p->win, 0, p->r.w - rw - 1, rw, right, bar);
 	wbkgdset(p->win, ' ');

@@ -109,6 +109,9 @@ ui_action(void *arg, enum ui_action act, const char *param)
 		}
 		relogin_begin(ui);
 		return 0;
+	case UI_ACT_CROSSSIGN:
+		relogin_crosssign(ui);
+		return 0;
 	case UI_ACT_INPUT_KILL_END_OR_SWITCHER:
 		if (editor_cursor(ui->ed) < strlen(editor_text(ui->ed)))
 			return pane_input_action(ui, UI_ACT_INPUT_KILL_END);

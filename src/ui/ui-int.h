@@ -221,6 +221,7 @@ void		 overlay_draw(struct ui *, WINDOW *, int h, int w);
 
 /* relogin.c */
 void		 relogin_begin(struct ui *);
+void		 relogin_crosssign(struct ui *);
 void		 relogin_end(struct ui *);
 int		 relogin_key(struct ui *, int);
 int		 relogin_draw(struct ui *, WINDOW *, int width);

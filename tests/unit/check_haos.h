@@ -39,6 +39,7 @@ Suite	*suite_session(void);
 Suite	*suite_space(void);
 Suite	*suite_store(void);
 Suite	*suite_ui_action(void);
+Suite	*suite_xsign(void);
 
 /* Helpers shared by suites (check_main.c). */
 char	*test_fixture(const char *rel);

@@ -205,6 +205,7 @@ main(void)
 	srunner_add_suite(sr, suite_space());
 	srunner_add_suite(sr, suite_store());
 	srunner_add_suite(sr, suite_ui_action());
+	srunner_add_suite(sr, suite_xsign());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
