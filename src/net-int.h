@@ -170,7 +170,8 @@ struct net {
 struct net_req {
 	struct net	*net;
 	int		 kind;
-	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK */
+	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK;
+					   NET_REQ_VERIFY_SIGN: the user */
 	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL,
 					   NET_REQ_RECHECK, NET_REQ_CHANNEL */
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
@@ -203,7 +204,8 @@ enum {
 	NET_REQ_CLAIM,
 	NET_REQ_TODEVICE,
 	NET_REQ_DEVICES,
-	NET_REQ_XSIGN
+	NET_REQ_XSIGN,
+	NET_REQ_VERIFY_SIGN
 };
 
 /* net.c */
@@ -271,6 +273,8 @@ void	net_verify_job(struct net *, const struct job *);
 void	net_verify_sent(struct net *, const char *txn_id,
 	    const char *event_id);
 void	net_verify_pump(struct net *, int64_t now);
+void	net_verify_signed(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
 void	net_verify_free(struct net *);
 
 /* net-keys.c: the device identity and its keys on the server */

@@ -7,8 +7,12 @@
  * over to-device ones (in clear, or the payload of an Olm message),
  * ingest-room.c the in-room ones of a /sync, both inside the /sync's
  * transaction, so the trust a finished verification gives (table
- * devices, local_trust; tracked_users, msk_verified) is committed with
- * the event that finished it.  The user's answers come as JOB_VERIFY.
+ * devices, local_trust) is committed with the event that finished it.
+ * With our cross-signing keys at hand (n->xsign, this run's /crosssign)
+ * what it confirmed is signed and uploaded too: our own device with the
+ * self-signing key, another user's master key with the user-signing key
+ * (tracked_users.msk_verified follows from that signature at the next
+ * /keys/query, crypto-xsign.c).  The user's answers come as JOB_VERIFY.
  *
  * What the machine sends goes out by the usual paths: to-device
  * messages into to_device_out (net-e2ee.c sends them in order), Olm
@@ -43,6 +47,7 @@
 #include "haos/matrix.h"
 #include "haos/notify.h"
 #include "haos/store-crypto-out.h"
+#include "haos/store-xsign.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 #include "net-int.h"
@@ -61,6 +66,8 @@ struct net_verify {
 	size_t			 nended;
 	char			**shown;	/* txns written to the hook */
 	size_t			 nshown;
+	json_t			*signs;		/* [[user, signatures/upload
+						   body], ...] to send */
 	int			 changed;	/* the UI's copy is stale */
 };
 
@@ -130,7 +137,7 @@ net_verify_master_key(void *arg, const char *user_id, char **msk)
 	struct haos_error	 e;
 	int			 rc;
 
-	rc = store_verify_master_key(n->store, user_id, msk, &e);
+	rc = store_xsign_key_get(n->store, user_id, "master", msk, NULL, &e);
 	if (rc == -1)
 		log_warn("net", "verification: %s", e.msg);
 	return rc;
@@ -200,8 +207,8 @@ net_verify_trust(struct net *n, const struct crypto_sas_view *w)
 		log_error("net", "verification: %s", e.msg);
 		return -1;
 	}
-	rc = store_verify_trust(n->store, w->user_id, w->device_verified ?
-	    w->device_id : NULL, w->msk_verified ? w->msk : NULL, &e);
+	rc = w->device_verified ? store_verify_trust(n->store, w->user_id,
+	    w->device_id, &e) : 0;
 	if (own) {
 		if (rc == 0)
 			rc = store_commit(n->store, &e);
@@ -215,6 +222,129 @@ net_verify_trust(struct net *n, const struct crypto_sas_view *w)
 	log_info("net", "verified %s %s%s", w->user_id, w->device_verified ?
 	    w->device_id : "", w->msk_verified ? " and its master key" : "");
 	return 0;
+}
+
+/*
+ * With our cross-signing keys at hand (n->xsign, this run's /crosssign),
+ * what the verification confirmed is signed (E2EE.md Step 8 item 7):
+ * our own device with the self-signing key, another user's master key
+ * with the user-signing key, each only if the object the store holds
+ * carries the very key the MACs verified.  The upload goes at the next
+ * pump.  Without the keys, local trust is all there is.
+ */
+static void
+net_verify_cross_sign(struct net *n, const struct crypto_sas_view *w)
+{
+	struct net_verify	*v = n->verify;
+	struct haos_error	 e;
+	const char		*key_id;
+	char			*json = NULL, *pub = NULL, *want;
+	json_t			*obj = NULL;
+	int			 own, rc = -1;
+
+	if (n->xsign == NULL)
+		return;
+	own = strcmp(w->user_id, v->user_id) == 0;
+	if (own && w->device_verified && w->ed25519 != NULL) {
+		if (store_xsign_device_json(n->store, w->user_id, w->device_id,
+		    &json, &e) != 1)
+			goto out;
+		obj = json_load_stored(json);
+		want = xasprintf("ed25519:%s", w->device_id);
+		rc = strcmp(json_get_str(json_get_obj(obj, "keys"), want, ""),
+		    w->ed25519) == 0 ? 0 : -1;
+		free(want);
+		if (rc == 0)
+			rc = crypto_xsign_sign_own_device(n->xsign, obj,
+			    v->user_id, &e);
+		key_id = w->device_id;
+	} else if (!own && w->msk_verified && w->msk != NULL) {
+		if (store_xsign_key_get(n->store, w->user_id, "master", &pub,
+		    &json, &e) != 1 || strcmp(pub, w->msk) != 0)
+			goto out;
+		obj = json_load_stored(json);
+		rc = crypto_xsign_sign_user(n->xsign, obj, v->user_id, &e);
+		key_id = pub;
+	} else
+		return;
+	if (rc == 0 && json_is_object(obj)) {
+		if (v->signs == NULL)
+			v->signs = json_array();
+		json_array_append_new(v->signs, json_pack("[s,{s:{s:O}}]",
+		    w->user_id, w->user_id, key_id, obj));
+		log_info("net", "verification %s: signing %s %s with our "
+		    "%s key", w->txn, w->user_id, key_id, own ?
+		    "self-signing" : "user-signing");
+	}
+out:
+	if (rc == -1)
+		log_warn("net", "verification %s: %s %s not cross-signed",
+		    w->txn, w->user_id, own ? w->device_id : "master key");
+	json_decref(obj);
+	free(json);
+	free(pub);
+}
+
+/* The signatures of net_verify_cross_sign() to the server. */
+static void
+net_verify_send_signs(struct net *n)
+{
+	struct net_verify	*v = n->verify;
+	struct matrix_req	*req;
+	struct net_req		*r;
+	json_t			*item;
+	size_t			 i;
+
+	json_array_foreach(v->signs, i, item) {
+		r = xcalloc(1, sizeof *r);
+		r->kind = NET_REQ_VERIFY_SIGN;
+		r->txn_id = xstrdup(json_string_value(json_array_get(item,
+		    0)));
+		req = matrix_req_signatures_upload(json_array_get(item, 1));
+		if (net_request(n, r, req->method, req->path, req->body,
+		    n->cfg.request_timeout_ms) == -1) {
+			log_warn("net", "verification: cannot upload the "
+			    "signature of %s", r->txn_id);
+			net_req_free(r);
+		}
+		matrix_req_free(req);
+	}
+	json_decref(v->signs);
+	v->signs = NULL;
+}
+
+/* The signature's answer: /keys/query again shows it, or a warning. */
+void
+net_verify_signed(struct net *n, struct net_req *r,
+    const struct http_resp *resp, const struct haos_error *err)
+{
+	struct haos_error	 e;
+	json_t			*root;
+	int			 failed;
+
+	if (err != NULL) {
+		net_check_auth(n, err);
+		log_warn("net", "verification: signature of %s not uploaded: "
+		    "%s", r->txn_id, err->msg);
+		return;
+	}
+	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
+	failed = json_object_size(json_get_obj(root, "failures")) > 0;
+	json_decref(root);
+	if (failed) {
+		log_warn("net", "verification: the server refused the "
+		    "signature of %s", r->txn_id);
+		return;
+	}
+	log_info("net", "verification: signature of %s uploaded", r->txn_id);
+	if (store_begin(n->store, &e) == -1 || store_tracked_changed(n->store,
+	    r->txn_id, &e) == -1 || store_commit(n->store, &e) == -1) {
+		if (store_in_txn(n->store))
+			store_rollback(n->store);
+		log_error("net", "verification: %s", e.msg);
+		return;
+	}
+	n->dev_due = 1;
 }
 
 /* After any change: the ends handled, the hook written, the UI told. */
@@ -238,8 +368,45 @@ net_verify_results(struct net *n)
 		net_verify_add(&v->ended, &v->nended, w.txn);
 		if (net_verify_trust(n, &w) == -1)
 			rc = -1;
+		else
+			net_verify_cross_sign(n, &w);
 	}
 	return rc;
+}
+
+/*
+ * Our master key as the store has it now (/crosssign in this run, or a
+ * /keys/query since), for the MACs of what comes next: only the one
+ * pinned, never one that changed and waits for /trust.
+ */
+static void
+net_verify_own_msk(struct net *n)
+{
+	struct net_verify	*v = n->verify;
+	struct xsign_user	 u;
+	struct haos_error	 e;
+	char			*msk = NULL;
+	int			 rc;
+
+	rc = store_xsign_user(n->store, v->user_id, &u, &e);
+	if (rc == -1) {
+		log_warn("net", "verification: %s", e.msg);
+		return;
+	}
+	if (rc == 1 && u.msk != NULL && !u.changed) {
+		msk = u.msk;
+		u.msk = NULL;
+	}
+	if (rc == 1)
+		xsign_user_free(&u);
+	if ((msk == NULL && v->msk == NULL) || (msk != NULL &&
+	    v->msk != NULL && strcmp(msk, v->msk) == 0)) {
+		free(msk);
+		return;
+	}
+	crypto_sas_set_msk(v->list, msk);
+	free(v->msk);
+	v->msk = msk;
 }
 
 /* The verification sink: one event, inside its /sync's transaction. */
@@ -260,6 +427,7 @@ net_verify_event(void *arg, const char *sender, const char *room_id,
 		if (now - ts > CRYPTO_SAS_TIMEOUT_MS)
 			return 0;
 	}
+	net_verify_own_msk(n);
 	rc = crypto_sas_receive(n->verify->list, sender, room_id,
 	    room_id != NULL ? json_get_str(ev, "event_id", NULL) : NULL, type,
 	    content, now);
@@ -283,6 +451,7 @@ net_verify_unbind(struct net *n)
 	free(v->msk);
 	net_verify_strings_free(v->ended, v->nended);
 	net_verify_strings_free(v->shown, v->nshown);
+	json_decref(v->signs);
 	free(v);
 	n->verify = NULL;
 }
@@ -295,7 +464,6 @@ net_verify_bind(struct net *n)
 	struct crypto_sas_self		 self;
 	struct crypto_sas_env		 env;
 	struct net_verify		*v;
-	struct haos_error		 e;
 
 	if (n->verify != NULL && n->verify->keys == n->keys &&
 	    n->verify->epoch == n->keys_epoch)
@@ -314,8 +482,6 @@ net_verify_bind(struct net *n)
 	v->device_id = xstrdup(crypto_keys_device_id(n->keys));
 	v->ed25519 = xstrdup(crypto_account_ed25519(crypto_keys_account(
 	    n->keys)));
-	if (store_verify_master_key(n->store, v->user_id, &v->msk, &e) == -1)
-		log_warn("net", "verification: %s", e.msg);
 	self.user_id = v->user_id;
 	self.device_id = v->device_id;
 	self.ed25519 = v->ed25519;
@@ -328,6 +494,7 @@ net_verify_bind(struct net *n)
 	sink.event = net_verify_event;
 	sink.arg = n;
 	crypto_keys_set_verify(n->keys, &sink);
+	net_verify_own_msk(n);
 	v->changed = 1;
 }
 
@@ -524,6 +691,7 @@ net_verify_job(struct net *n, const struct job *j)
 		return;
 	}
 	l = n->verify->list;
+	net_verify_own_msk(n);
 	if (strcmp(act, "request") == 0 && j->user_id != NULL) {
 		if (crypto_sas_request(l, j->user_id, j->device_id,
 		    j->room_id, net_verify_wall_ms(), &why) == NULL)
@@ -573,6 +741,8 @@ net_verify_pump(struct net *n, int64_t now __unused)
 		net_verify_send(n, m);
 		crypto_sas_msg_free(m);
 	}
+	if (v->signs != NULL)
+		net_verify_send_signs(n);
 	if (v->changed) {
 		v->changed = 0;
 		net_verify_publish(n);

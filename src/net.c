@@ -299,6 +299,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_XSIGN:
 		net_xsign_done(n, r, resp, err);
 		break;
+	case NET_REQ_VERIFY_SIGN:
+		net_verify_signed(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }

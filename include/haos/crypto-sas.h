@@ -93,6 +93,7 @@ struct crypto_sas_view {
 	int			 device_verified; /* when done */
 	int			 msk_verified;
 	const char		*msk;		/* the master key verified */
+	const char		*ed25519;	/* the device key verified */
 };
 
 struct crypto_sas_list;
@@ -100,6 +101,8 @@ struct crypto_sas_list;
 struct crypto_sas_list *crypto_sas_list_new(const struct crypto_sas_self *,
 	     const struct crypto_sas_env *);
 void	 crypto_sas_list_free(struct crypto_sas_list *);
+/* Our master key now (NULL: none), borrowed: MACed from now on. */
+void	 crypto_sas_set_msk(struct crypto_sas_list *, const char *msk);
 
 /*
  * A request of ours: to-device to device_id of user_id (NULL: all our

@@ -300,16 +300,10 @@ int	store_devices_room(struct store *, const char *room_id,
 int	store_devices_partial_rooms(struct store *, char ***room_ids,
 	    size_t *, struct haos_error *);
 /*
- * Verification (store-verify.c), E2EE.md Step 8: a user's master key in
- * cross_signing_keys; a verified device's devices.local_trust and its
- * user's tracked_users.msk_verified set, in the caller's transaction;
- * whether we verified a device.
+ * Verification (store-verify.c), E2EE.md Step 8: a verified device's
+ * devices.local_trust set, in the caller's transaction.
  */
-int	store_verify_master_key(struct store *, const char *user_id,
-	    char **key, struct haos_error *);
 int	store_verify_trust(struct store *, const char *user_id,
-	    const char *device_id, const char *msk, struct haos_error *);
-int	store_verify_trusted(struct store *, const char *user_id,
 	    const char *device_id, struct haos_error *);
 void	device_row_free(struct device_row *);
 void	device_rows_free(struct device_row *, size_t);

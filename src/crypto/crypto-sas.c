@@ -130,6 +130,12 @@ crypto_sas_list_new(const struct crypto_sas_self *self,
 }
 
 void
+crypto_sas_set_msk(struct crypto_sas_list *l, const char *msk)
+{
+	l->self.msk = msk;
+}
+
+void
 crypto_sas_list_free(struct crypto_sas_list *l)
 {
 	size_t	 i;
@@ -1107,6 +1113,7 @@ crypto_sas_view(const struct crypto_sas_list *l, size_t i,
 	v->device_verified = t->device_verified;
 	v->msk_verified = t->msk_verified;
 	v->msk = t->msk_verified ? t->their_msk : NULL;
+	v->ed25519 = t->device_verified ? t->their_ed25519 : NULL;
 	return 0;
 }
 

@@ -12,6 +12,10 @@
 //       in-room flow, its events encrypted, both verified
 //   (d) "n" in haos: js-sdk sees the verification cancelled with
 //       m.mismatched_sas, and haos's device is not verified by it
+//   (e) after /crosssign in haos, a new js-sdk device of haos's user asks
+//       haos's device: once verified, haos signs it with its self-signing
+//       key (uploaded), and js-sdk, which got haos's master key MACed,
+//       sees haos's device cross-signing verified
 //
 //   ./run.sh sas.test.mjs
 
@@ -200,8 +204,57 @@ describe("haos emoji verification against matrix-js-sdk (issue #16)", { timeout:
             assert.notEqual(status?.localVerified, true, "js-sdk must not trust haos's device");
             await haos.waitText("m.mismatched_sas", 10000);
             haos.keys("Escape");
+            await haos.waitGone("Key verification", 10000);
         } finally {
             alice2.stop();
+        }
+    });
+
+    step("(e) after /crosssign, haos verifies a new js-sdk device of hana's and signs it", 90000, async () => {
+        rmSync(sasFile, { force: true });
+        haos.line("/crosssign");
+        await haos.waitText("assword", 10000);
+        haos.line(PASSWORD);
+        await haos.waitText("cross-signing set up", 20000);
+        const hana2 = new Peer(hs.url, "hana2", await login(hs.url, hana.userId, "hana2"));
+        await hana2.start();
+        try {
+            await hana2.waitDevices(hana.userId, [hanaDevice]);
+            const crypto = hana2.client.getCrypto();
+            const req = await crypto.requestDeviceVerification(hana.userId, hanaDevice);
+            await haos.waitText("asks to verify this device", 20000);
+            assert.ok(haos.screen().includes(`your device ${hana2.deviceId}`));
+            haos.keys("a");
+            await waitPhase(req, VerificationPhase.Ready);
+            const verifier = await req.startVerification("m.sas.v1");
+            const done = verifier.verify();
+            const cbs = await showSas(verifier);
+            assert.deepEqual(await haosEmoji(sasFile), cbs.sas.emoji.map(([, name]) => name));
+            await haos.waitText("Do these match", 10000);
+            haos.keys("y");
+            await cbs.confirm();
+            await withTimeout(done, 20000, "js-sdk's verify()");
+            await haos.waitText(`verified: your device ${hana2.deviceId}`, 15000);
+            haos.keys("Escape");
+            // haos signed hana2's device keys with its self-signing key.
+            const signed = await waitFor("hana2's device signed by hana's self-signing key", 20000, async () => {
+                const r = await fetch(`${hs.url}/_matrix/client/v3/keys/query`, {
+                    method: "POST", headers: { Authorization: `Bearer ${hana2.token}` },
+                    body: JSON.stringify({ device_keys: { [hana.userId]: [] } }),
+                });
+                const q = await r.json();
+                const ssk = Object.values(q.self_signing_keys?.[hana.userId]?.keys ?? {})[0];
+                const sigs = q.device_keys?.[hana.userId]?.[hana2.deviceId]?.signatures?.[hana.userId] ?? {};
+                return ssk && sigs[`ed25519:${ssk}`] ? sigs : null;
+            }, { interval: 500 });
+            logLine("test", [`hana2's signatures: ${Object.keys(signed).join(", ")}`]);
+            // haos MACed its master key: hana2 trusts its own identity, so
+            // haos's device (signed by /crosssign) is cross-signing verified.
+            await waitFor("hana2 sees haos's device cross-signing verified", 20000, async () =>
+                (await crypto.getDeviceVerificationStatus(hana.userId, hanaDevice))?.crossSigningVerified || null,
+                { interval: 500 });
+        } finally {
+            hana2.stop();
         }
     });
 });
