@@ -135,7 +135,10 @@ int	 crypto_sas_confirm(struct crypto_sas_list *, const char *txn,
 	     int match);
 int	 crypto_sas_cancel(struct crypto_sas_list *, const char *txn,
 	     const char *code);
-/* Transactions older than CRYPTO_SAS_TIMEOUT_MS cancelled (m.timeout). */
+/*
+ * Transactions older than CRYPTO_SAS_TIMEOUT_MS cancelled (m.timeout),
+ * those older than twice that forgotten; how many changed.
+ */
 int	 crypto_sas_tick(struct crypto_sas_list *, int64_t now_ms);
 
 /* The next message to send (the caller frees it), or NULL. */

@@ -36,6 +36,9 @@
 #define SAS_MAC_OLD	"hkdf-hmac-sha256"
 #define SAS_FUTURE_MS	(5 * 60 * 1000)	/* a request from the future */
 #define SAS_CODE_MAX	64
+#define SAS_ID_MAX	255		/* transaction, device ids */
+#define SAS_TXNS_MAX	16		/* kept at once: a flood of
+					   requests is dropped */
 
 struct crypto_sas_txn {
 	char			*txn;		/* NULL: in-room, not sent */
@@ -417,6 +420,11 @@ crypto_sas_on_request(struct crypto_sas_list *l, const char *sender,
 	}
 	if (crypto_sas_find(l, txn, room_id) != NULL)
 		return 0;
+	if (l->ntxns >= SAS_TXNS_MAX) {
+		log_warn("crypto", "verification request %s from %s: too many "
+		    "under way, ignored", txn, sender);
+		return 0;
+	}
 	t = crypto_sas_add(l, sender, room_id, now);
 	t->txn = xstrdup(txn);
 	t->their_device = xstrdup(from);
@@ -953,6 +961,12 @@ crypto_sas_receive(struct crypto_sas_list *l, const char *sender,
 	if (txn == NULL || strncmp(type, SAS_PREFIX,
 	    strlen(SAS_PREFIX)) != 0)
 		return 0;
+	if (strlen(txn) > SAS_ID_MAX || strlen(json_get_str(c, "from_device",
+	    "")) > SAS_ID_MAX) {
+		log_info("crypto", "verification event from %s: an id too "
+		    "long, ignored", sender);
+		return 0;
+	}
 	what = type + strlen(SAS_PREFIX);
 	if (strcmp(what, "request") == 0)
 		return crypto_sas_on_request(l, sender, room_id, txn, c, now);
@@ -973,15 +987,16 @@ crypto_sas_receive(struct crypto_sas_list *l, const char *sender,
 			return 0;	/* no request: not ours to answer */
 		log_info("crypto", "verification %s from %s: unknown "
 		    "transaction", txn, sender);
+		/* Answered, but not kept: nothing for the user to see. */
 		cancel = json_pack("{s:s, s:s}", "code",
 		    "m.unknown_transaction", "reason", "unknown transaction");
-		t = crypto_sas_add(l, sender, room_id, now);
+		t = xcalloc(1, sizeof *t);
+		t->their_user = xstrdup(sender);
+		t->room_id = room_id != NULL ? xstrdup(room_id) : NULL;
 		t->txn = xstrdup(txn);
 		t->their_device = xstrdup(json_get_str(c, "from_device", "*"));
 		crypto_sas_queue(l, t, SAS_PREFIX "cancel", cancel, NULL);
-		t->state = VERIFY_CANCELLED;
-		t->cancel_code = xstrdup("m.unknown_transaction");
-		t->cancelled_by_us = 1;
+		crypto_sas_txn_free(t);
 		return 0;
 	}
 	if (t->state == VERIFY_DONE || t->state == VERIFY_CANCELLED)
@@ -1072,13 +1087,27 @@ crypto_sas_cancel(struct crypto_sas_list *l, const char *txn,
 int
 crypto_sas_tick(struct crypto_sas_list *l, int64_t now)
 {
-	size_t	 i;
-	int	 n = 0;
+	struct crypto_sas_txn	*t;
+	size_t			 i;
+	int			 n = 0;
 
 	for (i = 0; i < l->ntxns; i++) {
 		if (now - l->txns[i]->created > CRYPTO_SAS_TIMEOUT_MS)
 			n += crypto_sas_cancel_txn(l, l->txns[i], "m.timeout",
 			    "timed out");
+	}
+	/* An ended one nobody dismissed goes after twice as long. */
+	for (i = 0; i < l->ntxns; ) {
+		t = l->txns[i];
+		if (now - t->created <= 2 * CRYPTO_SAS_TIMEOUT_MS) {
+			i++;
+			continue;
+		}
+		crypto_sas_txn_free(t);
+		memmove(l->txns + i, l->txns + i + 1,
+		    (l->ntxns - i - 1) * sizeof *l->txns);
+		l->ntxns--;
+		n++;
 	}
 	return n;
 }

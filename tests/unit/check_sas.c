@@ -653,6 +653,7 @@ START_TEST(test_cancel_unknown_transaction)
 	ck_assert_str_eq(json_get_str(m->content, "transaction_id", ""),
 	    "nope");
 	crypto_sas_msg_free(m);
+	ck_assert_uint_eq(crypto_sas_count(a.l), 0);	/* nothing to show */
 	/* A start or a cancel of no known request is not answered. */
 	c = alice_start("other");
 	ck_assert_int_eq(crypto_sas_receive(a.l, "@bob:hs", NULL, NULL,
@@ -681,8 +682,56 @@ START_TEST(test_cancel_timeout)
 	ck_assert_str_eq(view_of(&b, 0).cancel_code, "m.timeout");
 	ck_assert_int_eq(view_of(&b, 0).cancelled_by_us, 0);
 	ck_assert_str_eq(b.cancels, "m.timeout ");
+	/* Ended and not dismissed: forgotten after twice as long. */
+	ck_assert_uint_eq(crypto_sas_count(a.l), 1);
+	ck_assert_int_eq(crypto_sas_tick(a.l, NOW + 2 *
+	    CRYPTO_SAS_TIMEOUT_MS + 1), 1);
+	ck_assert_uint_eq(crypto_sas_count(a.l), 0);
 	side_free(&a);
 	side_free(&b);
+}
+END_TEST
+
+/* A flood of requests keeps a bounded number; old or huge ones none. */
+START_TEST(test_request_limits)
+{
+	struct side	 a;
+	json_t		*c;
+	char		 txn[32], big[300];
+	int		 i;
+
+	keys_default();
+	side_init(&a, "@alice:hs", "ALICEDEV", "EDALICE", NULL);
+	for (i = 0; i < 40; i++) {
+		snprintf(txn, sizeof txn, "t%d", i);
+		c = json_pack("{s:s, s:[s], s:I, s:s}", "from_device", "BOBDEV",
+		    "methods", "m.sas.v1", "timestamp", (json_int_t)NOW,
+		    "transaction_id", txn);
+		crypto_sas_receive(a.l, "@bob:hs", NULL, NULL,
+		    "m.key.verification.request", c, NOW);
+		json_decref(c);
+	}
+	ck_assert_uint_eq(crypto_sas_count(a.l), 16);
+	side_free(&a);
+
+	side_init(&a, "@alice:hs", "ALICEDEV", "EDALICE", NULL);
+	c = json_pack("{s:s, s:[s], s:I, s:s}", "from_device", "BOBDEV",
+	    "methods", "m.sas.v1", "timestamp",
+	    (json_int_t)(NOW - CRYPTO_SAS_TIMEOUT_MS - 1), "transaction_id",
+	    "old");
+	ck_assert_int_eq(crypto_sas_receive(a.l, "@bob:hs", NULL, NULL,
+	    "m.key.verification.request", c, NOW), 0);
+	json_decref(c);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	c = json_pack("{s:s, s:[s], s:I, s:s}", "from_device", "BOBDEV",
+	    "methods", "m.sas.v1", "timestamp", (json_int_t)NOW,
+	    "transaction_id", big);
+	ck_assert_int_eq(crypto_sas_receive(a.l, "@bob:hs", NULL, NULL,
+	    "m.key.verification.request", c, NOW), 0);
+	json_decref(c);
+	ck_assert_uint_eq(crypto_sas_count(a.l), 0);
+	side_free(&a);
 }
 END_TEST
 
@@ -867,6 +916,7 @@ suite_sas(void)
 	tcase_add_test(tc, test_two_starts);
 	tcase_add_test(tc, test_cancel_unknown_transaction);
 	tcase_add_test(tc, test_cancel_timeout);
+	tcase_add_test(tc, test_request_limits);
 	tcase_add_test(tc, test_cancel_by_user);
 	tcase_add_test(tc, test_cancel_codes);
 	suite_add_tcase(s, tc);
