@@ -16,6 +16,8 @@
 //       haos's device: once verified, haos signs it with its self-signing
 //       key (uploaded), and js-sdk, which got haos's master key MACed,
 //       sees haos's device cross-signing verified
+//   (f) js-sdk asks in the DM (requestVerificationDM: the Rust SDK wants
+//       a master key, which (e) made); haos accepts; both verified
 //
 //   ./run.sh sas.test.mjs
 
@@ -256,5 +258,25 @@ describe("haos emoji verification against matrix-js-sdk (issue #16)", { timeout:
         } finally {
             hana2.stop();
         }
+    });
+
+    step("(f) js-sdk asks in the DM (requestVerificationDM; hana has a master key now), haos accepts: both verified", 60000, async () => {
+        rmSync(sasFile, { force: true });
+        const crypto = alice.client.getCrypto();
+        const req = await crypto.requestVerificationDM(hana.userId, dm);
+        await haos.waitText("asks to verify this device", 20000);
+        haos.keys("a");
+        await waitPhase(req, VerificationPhase.Ready);
+        const verifier = await req.startVerification("m.sas.v1");
+        const done = verifier.verify();
+        const cbs = await showSas(verifier);
+        assert.deepEqual(await haosEmoji(sasFile), cbs.sas.emoji.map(([, name]) => name));
+        await haos.waitText("Do these match", 10000);
+        haos.keys("y");
+        await cbs.confirm();
+        await withTimeout(done, 20000, "js-sdk's verify()");
+        await haos.waitText(`verified: ${alice.userId}`, 15000);
+        haos.keys("Escape");
+        await haos.waitGone("Key verification", 10000);
     });
 });
