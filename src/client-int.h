@@ -7,5 +7,7 @@ struct job;
 
 /* Hand j to the net thread (or the test hook); j is theirs from now. */
 void	client_queue_job(struct client *, struct job *);
+/* The net thread the client talks to (NULL in the unit tests). */
+struct net *client_net(struct client *);
 
 #endif

@@ -63,6 +63,12 @@ client_set_submit(struct client *c, void (*fn)(void *, struct job *),
 	c->submit_arg = arg;
 }
 
+struct net *
+client_net(struct client *c)
+{
+	return c != NULL ? c->net : NULL;
+}
+
 struct store *
 client_store(struct client *c)
 {

@@ -179,6 +179,14 @@ ingest_room_event_clear(struct ingest *in, struct ingest_room *ir,
 		if (rc == 1)
 			ir->notify |= NOTIFY_OUTBOX;
 	}
+	/* Verification in the room (E2EE.md Step 8): to net-verify.c. */
+	if (!backfill && se.state_key == NULL &&
+	    (crypto_sas_event_type(se.type) || (strcmp(se.type,
+	    "m.room.message") == 0 && strcmp(json_get_str(content, "msgtype",
+	    ""), "m.key.verification.request") == 0)) &&
+	    crypto_keys_verify_event(store_crypto(in->s), se.sender,
+	    ir->room_id, ev, se.type, content) == -1)
+		return -1;
 	return 1;
 }
 

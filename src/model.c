@@ -188,3 +188,18 @@ state_rows_free(struct state_row *rows, size_t n)
 		state_row_free(&rows[i]);
 	free(rows);
 }
+
+void
+verify_rows_free(struct verify_row *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].txn);
+		free(v[i].user_id);
+		free(v[i].device_id);
+		free(v[i].room_id);
+		free(v[i].cancel_code);
+	}
+	free(v);
+}

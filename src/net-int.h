@@ -11,6 +11,8 @@
 #include "haos/net.h"
 
 struct outbox_row;
+struct net_verify;
+struct verify_row;
 struct crypto_xsign_own;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
@@ -154,6 +156,9 @@ struct net {
 	struct net_space	*dev_tried;	/* rooms whose members were
 						   asked for, and when */
 	size_t			 dev_ntried;
+	struct net_verify	*verify;	/* see net-verify.c */
+	struct verify_row	*verify_rows;	/* under lock: the UI's copy */
+	size_t			 nverify_rows;
 	/* net-xsign.c: cross-signing set up by /crosssign */
 	struct crypto_xsign_own	*xsign;		/* our private keys, as made
 						   or loaded by /crosssign */
@@ -188,7 +193,8 @@ struct net_req {
 	struct net	*net;
 	int		 kind;
 	char		*txn_id;	/* NET_REQ_SEND, NET_REQ_RECHECK;
-					   NET_REQ_BACKUP: its version */
+					   NET_REQ_BACKUP: its version;
+					   NET_REQ_VERIFY_SIGN: the user */
 	char		*room_id;	/* NET_REQ_SEND, NET_REQ_BACKFILL,
 					   NET_REQ_RECHECK, NET_REQ_CHANNEL */
 	int64_t		 gap_id;	/* NET_REQ_BACKFILL */
@@ -223,7 +229,8 @@ enum {
 	NET_REQ_TODEVICE,
 	NET_REQ_DEVICES,
 	NET_REQ_XSIGN,
-	NET_REQ_BACKUP
+	NET_REQ_BACKUP,
+	NET_REQ_VERIFY_SIGN
 };
 
 /* net.c */
@@ -286,6 +293,15 @@ void	net_channels_pump(struct net *);
 void	net_channels_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_channels_free(struct net *);
+/* net-verify.c: key verification (m.sas.v1) */
+void	net_verify_job(struct net *, const struct job *);
+void	net_verify_sent(struct net *, const char *txn_id,
+	    const char *event_id);
+void	net_verify_pump(struct net *, int64_t now);
+void	net_verify_signed(struct net *, struct net_req *,
+	    const struct http_resp *, const struct haos_error *);
+void	net_verify_free(struct net *);
+
 /* net-keys.c: the device identity and its keys on the server */
 int	net_keys_start(struct net *, struct haos_error *);
 /* net-secrets.c */

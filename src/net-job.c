@@ -25,6 +25,8 @@ net_job_free(struct job *j)
 	free(j->method);
 	free(j->path);
 	free(j->content_type);
+	free(j->user_id);
+	free(j->device_id);
 	free(j);
 }
 

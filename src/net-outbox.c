@@ -155,6 +155,7 @@ net_outbox_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 		eid = json_get_str(root, "event_id", NULL);
 		if (store_outbox_mark_sent(n->store, r->txn_id, eid, &e2) == -1)
 			log_error("net", "outbox: %s", e2.msg);
+		net_verify_sent(n, r->txn_id, eid);
 		json_decref(root);
 		nr->attempt = 0;
 		nr->next_at = 0;

@@ -302,6 +302,9 @@ net_done(struct http_xfer *x __unused, const struct http_resp *resp,
 	case NET_REQ_BACKUP:
 		net_backup_done(n, r, resp, err);
 		break;
+	case NET_REQ_VERIFY_SIGN:
+		net_verify_signed(n, r, resp, err);
+		break;
 	}
 	net_req_free(r);
 }
@@ -390,6 +393,9 @@ net_run_job(struct net *n, struct job *j)
 		break;
 	case JOB_MEMBERS:
 		net_members_want(n, j->room_id);
+		break;
+	case JOB_VERIFY:
+		net_verify_job(n, j);
 		break;
 	case JOB_TRUST:
 		net_xsign_trust(n, j->state_key, j->tag);
@@ -488,6 +494,7 @@ net_main(void *arg)
 		net_channels_pump(n);
 		net_members_pump(n);
 		net_keys_pump(n, now);
+		net_verify_pump(n, now);
 		net_e2ee_pump(n, now);
 		net_devices_pump(n, now);
 		net_backup_pump(n, now);
@@ -541,6 +548,7 @@ net_main(void *arg)
 	net_fill_free(n);
 	net_channels_free(n);
 	net_members_free(n);
+	net_verify_free(n);
 	net_keys_free(n);
 	net_devices_free(n);
 	net_xsign_free(n);

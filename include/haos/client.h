@@ -21,6 +21,7 @@ struct net;
 struct net_result;
 struct job;
 struct matrix_req;
+struct verify_row;
 
 /* What a request came to.  Exactly one result reaches each completion. */
 struct client_result {
@@ -148,6 +149,23 @@ uint64_t	 client_secrets(struct client *, const char *op,
  * the lazy-loaded part (once per room until a gap cuts its timeline).
  */
 void		 client_members(struct client *, const char *room_id);
+
+/*
+ * Key verification, m.sas.v1 (client-verify.c; the work is net-verify.c's):
+ * ask user_id's device_id (NULL: in the DM room_id, or, for ourselves,
+ * all our other devices) to verify; answer one by its transaction id
+ * ("accept", "match", "mismatch", "cancel", "dismiss": cancelled if under
+ * way, then forgotten); the transactions as they stand (NOTIFY_VERIFY
+ * when they change), to free with verify_rows_free(); the spec's emoji
+ * of an index and its English name.
+ */
+void		 client_verify_request(struct client *, const char *user_id,
+		     const char *device_id, const char *room_id);
+void		 client_verify_answer(struct client *, const char *txn,
+		     const char *action);
+int		 client_verify_rows(struct client *, struct verify_row **,
+		     size_t *);
+const char	*client_verify_emoji(int index, const char **name);
 
 /* Presence in a room: typing and read markers (fire and forget). */
 void		 client_typing(struct client *, const char *room_id,

@@ -395,6 +395,24 @@ int	 crypto_keys_uploaded(struct crypto_keys *, struct store *,
 	     const char *answer, struct haos_error *);
 const struct crypto_account *crypto_keys_account(const struct crypto_keys *);
 /*
+ * Where the verification events received go (E2EE.md Step 8; the net
+ * thread's net-verify.c): to-device ones (room_id NULL), in clear or out
+ * of an Olm payload, and in-room ones of a /sync timeline (ev the
+ * event, decrypted).  crypto_keys_verify_event() is 0 without a sink.
+ */
+struct crypto_verify_sink {
+	int	(*event)(void *arg, const char *sender, const char *room_id,
+		    const json_t *ev, const char *type, const json_t *content);
+	void	*arg;
+};
+void	 crypto_keys_set_verify(struct crypto_keys *,
+	     const struct crypto_verify_sink *);
+int	 crypto_keys_verify_event(struct crypto_keys *, const char *sender,
+	     const char *room_id, const json_t *ev, const char *type,
+	     const json_t *content);
+/* 1 if type is an m.key.verification.* event type. */
+int	 crypto_sas_event_type(const char *type);
+/*
  * For the session code (Steps 2-6): the account to change, the pickle
  * key every pickle is made with, whose device this is, and
  * crypto_keys_save(), which pickles the account into the store in the

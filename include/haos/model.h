@@ -43,6 +43,42 @@ enum e2e_state {
 	E2E_WITHHELD		/* the sender withheld the key */
 };
 
+/* Where a key verification (m.sas.v1, crypto-sas.h) stands. */
+enum verify_state {
+	VERIFY_REQUESTED = 0,	/* we asked, no answer yet */
+	VERIFY_INCOMING,	/* they asked: accept or decline */
+	VERIFY_READY,		/* request answered, no start yet */
+	VERIFY_STARTED,		/* start sent, waiting for accept */
+	VERIFY_ACCEPTED,	/* their start accepted, no key */
+	VERIFY_KEY_SENT,	/* our key sent, waiting for theirs */
+	VERIFY_SHOW,		/* compare the emoji: y or n */
+	VERIFY_CONFIRMED,	/* our MAC sent, waiting for theirs */
+	VERIFY_DONE,		/* verified */
+	VERIFY_CANCELLED
+};
+
+/*
+ * One verification as the UI sees it (net-verify.c's copy): the other
+ * side, where it stands, the emoji indices (crypto-sas.h's table) and
+ * decimal numbers once shown, the cancel code once ended.
+ */
+struct verify_row {
+	char		*txn;
+	char		*user_id;
+	char		*device_id;	/* NULL until known */
+	char		*room_id;	/* in-room, or NULL */
+	enum verify_state state;
+	int		 we_started;
+	int		 has_emoji;
+	int		 emoji[7];
+	int		 decimal[3];
+	char		*cancel_code;
+	int		 cancelled_by_us;
+	int		 device_verified;
+	int		 msk_verified;
+};
+void	verify_rows_free(struct verify_row *, size_t);
+
 /* Every string is owned by the row and may be NULL unless noted. */
 struct room_row {
 	char		*room_id;	/* never NULL */

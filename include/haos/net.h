@@ -10,6 +10,7 @@
 
 struct notify;
 struct net;
+struct verify_row;
 
 struct net_config {
 	const char	*homeserver;	/* base URL */
@@ -37,6 +38,7 @@ enum job_type {
 	JOB_REQUEST,	/* any C-S request; the answer is a net_result */
 	JOB_TOKEN,	/* a new login: content token, state_key device */
 	JOB_MEMBERS,	/* the room is open: its whole member list */
+	JOB_VERIFY,	/* a key verification: method says what */
 	JOB_TRUST,	/* acknowledge state_key's new master key */
 	JOB_XSIGN,	/* set up cross-signing: content the password */
 	JOB_SECRETS,	/* /recovery, /keys: method the operation
@@ -68,6 +70,9 @@ struct job {
 	size_t		 content_len;	/* JOB_REQUEST: 0: strlen(content) */
 	char		*content_type;	/* JOB_REQUEST: NULL: JSON */
 	int		 no_token;	/* JOB_REQUEST: no Authorization */
+	char		*user_id;	/* JOB_VERIFY "request": whom */
+	char		*device_id;	/* JOB_VERIFY "request": NULL: in
+					   room_id, or all our devices */
 	struct job	*next;
 };
 
@@ -126,6 +131,14 @@ struct net	*net_start(const struct net_config *, struct haos_error *);
 void		 net_stop(struct net *);
 void		 net_submit(struct net *, struct job *);
 void		 net_get_status(struct net *, struct net_status *);
+/*
+ * Any thread: a copy of the key verifications under way or ended and
+ * not dismissed (net-verify.c); NOTIFY_VERIFY says they changed.
+ * JOB_VERIFY's method: "request" (user_id, device_id, room_id), or, for
+ * txn_id, "accept", "match", "mismatch", "cancel" or "dismiss".
+ */
+int		 net_verify_rows(struct net *, struct verify_row **,
+		     size_t *);
 void		 net_set_presence(struct net *, enum net_presence);
 struct job	*net_job_send(const char *room_id, const char *type,
 		    const char *content);

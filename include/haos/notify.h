@@ -15,7 +15,8 @@ enum notify_bits {
 	NOTIFY_STATUS	= 1u << 6,	/* connection state, errors */
 	NOTIFY_AUTH	= 1u << 7,	/* session invalid: log in again */
 	NOTIFY_RESULT	= 1u << 8,	/* a command result is queued */
-	NOTIFY_FATAL	= 1u << 9	/* the net thread cannot go on */
+	NOTIFY_FATAL	= 1u << 9,	/* the net thread cannot go on */
+	NOTIFY_VERIFY	= 1u << 10	/* a key verification changed */
 };
 
 /*

@@ -346,6 +346,12 @@ int	store_devices_room(struct store *, const char *room_id,
 	    struct device_row **, size_t *, struct haos_error *);
 int	store_devices_partial_rooms(struct store *, char ***room_ids,
 	    size_t *, struct haos_error *);
+/*
+ * Verification (store-verify.c), E2EE.md Step 8: a verified device's
+ * devices.local_trust set, in the caller's transaction.
+ */
+int	store_verify_trust(struct store *, const char *user_id,
+	    const char *device_id, struct haos_error *);
 void	device_row_free(struct device_row *);
 void	device_rows_free(struct device_row *, size_t);
 void	device_warnings_free(struct device_warning *, size_t);

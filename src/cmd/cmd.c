@@ -61,6 +61,7 @@ extern const struct cmd_entry	cmd_toggle_entry;
 extern const struct cmd_entry	cmd_topic_entry;
 extern const struct cmd_entry	cmd_trust_entry;
 extern const struct cmd_entry	cmd_unban_entry;
+extern const struct cmd_entry	cmd_verify_entry;
 
 /* this array MUST be alphasorted by name (check_cmd.c checks it) */
 const struct cmd_entry *const cmd_table[] = {
@@ -111,6 +112,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_topic_entry,
 	&cmd_trust_entry,
 	&cmd_unban_entry,
+	&cmd_verify_entry,
 };
 const size_t cmd_table_size = nitems(cmd_table);
 

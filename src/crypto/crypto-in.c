@@ -524,6 +524,9 @@ crypto_in_apply(struct crypto_in_batch *b, const char *sender,
 		    json_get_str(json_get_obj(pt, "keys"), "ed25519", ""), c);
 	if (strcmp(type, "m.room_key.withheld") == 0)
 		return crypto_in_withheld(b, sender, c);
+	if (crypto_sas_event_type(type))
+		return crypto_keys_verify_event(b->k, sender, NULL, NULL, type,
+		    c) == -1 ? -1 : 0;
 	if (strcmp(type, "m.dummy") != 0)
 		log_info("crypto", "an Olm payload from %s: not handled",
 		    sender);
@@ -647,6 +650,9 @@ crypto_in_event(struct crypto_in_batch *b, const json_t *ev)
 	if (strcmp(type, "m.room_key.withheld") == 0)
 		return crypto_in_withheld(b, sender, json_get_obj(ev,
 		    "content"));
+	if (crypto_sas_event_type(type))
+		return crypto_keys_verify_event(b->k, sender, NULL, ev, type,
+		    json_get_obj(ev, "content")) == -1 ? -1 : 0;
 	if (crypto_room_olm_only(type))
 		log_warn("crypto", "to-device %s from %s in clear: ignored",
 		    type, sender);

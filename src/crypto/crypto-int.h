@@ -51,4 +51,26 @@ struct crypto_room_cache *crypto_keys_room_cache(struct crypto_keys *);
 /* 1 if events of this type are accepted only over Olm (crypto-room.c). */
 int	 crypto_room_olm_only(const char *type);
 
+/*
+ * The SAS engine (crypto-sas-engine.c), for crypto-sas.c: an ephemeral
+ * curve25519 key (32 random bytes; _from() takes them, for the tests'
+ * fixed vectors), its public key (unpadded base64), the other side's
+ * key, the HKDF bytes of an info string and the MAC of an input (v2:
+ * hkdf-hmac-sha256.v2, else the legacy hkdf-hmac-sha256).  sha256 is
+ * the unpadded base64 SHA-256 of a message (the commitment).
+ */
+struct crypto_sas_engine;
+struct crypto_sas_engine *crypto_sas_engine_new(struct haos_error *);
+struct crypto_sas_engine *crypto_sas_engine_from(const unsigned char *,
+	     size_t, struct haos_error *);
+const char *crypto_sas_engine_pubkey(const struct crypto_sas_engine *);
+int	 crypto_sas_engine_set_their_key(struct crypto_sas_engine *,
+	     const char *, struct haos_error *);
+int	 crypto_sas_engine_bytes(struct crypto_sas_engine *, const char *info,
+	     unsigned char *out, size_t n, struct haos_error *);
+char	*crypto_sas_engine_mac(struct crypto_sas_engine *, const char *input,
+	     const char *info, int v2, struct haos_error *);
+char	*crypto_sas_engine_sha256(const char *, size_t);
+void	 crypto_sas_engine_free(struct crypto_sas_engine *);
+
 #endif

@@ -41,6 +41,7 @@ struct crypto_keys {
 	int			 sent_device_keys; /* in the upload out */
 	int			 sent_fallback;
 	struct crypto_room_cache *room_cache;	/* open Megolm sessions */
+	struct crypto_verify_sink verify;	/* m.key.verification.* */
 };
 
 /* Pickle the account into the store, in the caller's transaction. */
@@ -159,6 +160,27 @@ crypto_keys_free(struct crypto_keys *k)
 	free(k->user_id);
 	free(k->device_id);
 	free(k);
+}
+
+void
+crypto_keys_set_verify(struct crypto_keys *k,
+    const struct crypto_verify_sink *sink)
+{
+	if (sink != NULL)
+		k->verify = *sink;
+	else
+		memset(&k->verify, 0, sizeof k->verify);
+}
+
+int
+crypto_keys_verify_event(struct crypto_keys *k, const char *sender,
+    const char *room_id, const json_t *ev, const char *type,
+    const json_t *content)
+{
+	if (k == NULL || k->verify.event == NULL)
+		return 0;
+	return k->verify.event(k->verify.arg, sender, room_id, ev, type,
+	    content);
 }
 
 const struct crypto_account *

@@ -16,6 +16,8 @@ struct overlay {
 	char		*title;
 	char		**cmds;		/* a pick list: per line, or NULL */
 	int		 sel;		/* the chosen line of a pick list */
+	const void	*owner;		/* overlay_set_owner() */
+	char		*hint;		/* the owner's keys, or NULL */
 };
 
 /* Whether text is shown over the message pane. */
@@ -41,6 +43,7 @@ overlay_close(struct ui *ui)
 	for (i = 0; o->cmds != NULL && o->cmds[i] != NULL; i++)
 		free(o->cmds[i]);
 	free(o->cmds);
+	free(o->hint);
 	free(o);
 	ui->overlay = NULL;
 	ui->messages.dirty = 1;
@@ -66,6 +69,23 @@ overlay_show(struct ui *ui, const char *title, char **lines, size_t n)
 	o->title = sanitize_text(title, (size_t)-1, 0);
 	ui->overlay = o;
 	ui->messages.dirty = 1;
+}
+
+/* The overlay shown belongs to owner, whose keys hint tells. */
+void
+overlay_set_owner(struct ui *ui, const void *owner, const char *hint)
+{
+	if (ui->overlay == NULL)
+		return;
+	ui->overlay->owner = owner;
+	free(ui->overlay->hint);
+	ui->overlay->hint = hint != NULL ? xstrdup(hint) : NULL;
+}
+
+const void *
+overlay_owner(struct ui *ui)
+{
+	return ui->overlay != NULL ? ui->overlay->owner : NULL;
 }
 
 /* Show lines to choose from; Enter on line i runs cmds[i]. */
@@ -163,7 +183,8 @@ overlay_draw(struct ui *ui, WINDOW *w, int h, int width)
 		    o->cmds != NULL && i == o->sel ?
 		    ui->theme.role[TH_TEXT] | A_REVERSE :
 		    ui->theme.role[TH_TEXT]);
-	ui_put_clean(w, h - 1, 0, width, o->cmds != NULL ?
+	ui_put_clean(w, h - 1, 0, width, o->hint != NULL ? o->hint :
+	    o->cmds != NULL ?
 	    "Up/Down choose, Enter selects, Esc or q closes" :
 	    "Up/Down/PgUp/PgDn scroll, Esc or q closes",
 	    ui->theme.role[TH_DIM]);

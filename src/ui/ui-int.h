@@ -140,6 +140,7 @@ struct ui {
 	struct chanlist_state	*chanlist_st;	/* pane-channels.c */
 	struct msgs_state	*msgs_st;	/* pane-messages.c */
 	struct overlay		*overlay;	/* overlay.c: help text */
+	struct verify_ui	*verify;	/* overlay-verify.c */
 	struct members_state	*members_st;	/* pane-members.c */
 	struct status_state	*status_st;	/* statusbar.c */
 	struct devwarn_state	*devwarn_st;	/* devwarn.c */
@@ -179,6 +180,15 @@ struct ui {
 	pthread_t		 owner;		/* asserted by ui_* */
 };
 
+/*
+ * overlay-verify.c: the key verification dialog, over the message pane:
+ * a request to accept or decline, the emoji to compare, the outcome.
+ */
+struct verify_ui;
+void		 overlay_verify_update(struct ui *);
+int		 overlay_verify_key(struct ui *, int key);
+void		 overlay_verify_free(struct ui *);
+
 /* ui.c: the loop */
 const char	*ui_name_of(void *, const char *user_id);
 void		 ui_stale(struct ui *, unsigned int notify_bits);
@@ -200,6 +210,10 @@ int		 ui_cmd_answer(struct ui *, int key, const char *paste);
 
 /* overlay.c: text over the message pane (help, details, pick lists) */
 int		 overlay_open(struct ui *);
+/* Who opened the overlay shown (NULL: a command), and its key hint. */
+void		 overlay_set_owner(struct ui *, const void *owner,
+		     const char *hint);
+const void	*overlay_owner(struct ui *);
 void		 overlay_show(struct ui *, const char *title, char **lines,
 		     size_t n);
 void		 overlay_pick(struct ui *, const char *title, char **lines,

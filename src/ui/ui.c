@@ -310,7 +310,8 @@ ui_key(struct ui *ui, int key, char *paste)
 		return;
 	}
 	if (overlay_open(ui) && paste == NULL) {
-		overlay_key(ui, key);
+		if (!overlay_verify_key(ui, key))
+			overlay_key(ui, key);
 		return;
 	}
 	if (ui_cmd_answer(ui, key, paste) || conv_key(ui, key, paste))
@@ -374,6 +375,8 @@ ui_notified(struct ui *ui, struct haos_error *err)
 			relogin_begin(ui);
 	}
 	ui_stale(ui, bits);
+	if (bits & NOTIFY_VERIFY)
+		overlay_verify_update(ui);
 	if (bits & NOTIFY_RESULT)
 		client_dispatch(ui->ctx.client);
 	return 0;
@@ -578,6 +581,7 @@ ui_done(struct ui *ui)
 	pane_members_free(ui);
 	readstate_free(ui);
 	overlay_close(ui);
+	overlay_verify_free(ui);
 	for (i = 0; i < ui->nreads; i++)
 		free(ui->reads[i].room_id);
 	free(ui->reads);

@@ -327,6 +327,53 @@ invite_store(char **dir)
 	return s;
 }
 
+/* /verify: refused by haos run, a JOB_VERIFY in the client. */
+START_TEST(test_verify)
+{
+	static const struct cmd_ui_ops	 ops;
+	struct cmd_ctx			 ctx;
+	struct test_capture		 c = { 0 };
+
+	ctx_init(&ctx, &c);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/verify @bob:haos.test BOBDEV"),
+	    CMD_RETURN_ERROR);
+	ck_assert_ptr_nonnull(strstr(c.out, "haos run cannot verify"));
+	ck_assert_int_eq(c.njobs, 0);
+
+	ctx_init(&ctx, &c);
+	ctx.ui = &ops;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/verify @bob:haos.test BOBDEV"),
+	    CMD_RETURN_NORMAL);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_int_eq(c.jobs[0]->type, JOB_VERIFY);
+	ck_assert_str_eq(c.jobs[0]->method, "request");
+	ck_assert_str_eq(c.jobs[0]->user_id, "@bob:haos.test");
+	ck_assert_str_eq(c.jobs[0]->device_id, "BOBDEV");
+	ck_assert_ptr_null(c.jobs[0]->room_id);
+
+	/* Another user without a device: only in a DM with them. */
+	ctx_init(&ctx, &c);
+	ctx.ui = &ops;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/verify @bob:haos.test"),
+	    CMD_RETURN_ERROR);
+	ck_assert_ptr_nonnull(strstr(c.out, "no direct conversation"));
+	ck_assert_int_eq(c.njobs, 0);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/verify bob"), CMD_RETURN_ERROR);
+	ck_assert_int_eq(c.njobs, 0);
+
+	/* Ourselves: all our other devices. */
+	ctx_init(&ctx, &c);
+	ctx.ui = &ops;
+	ck_assert_int_eq(cmd_run_line(&ctx, "/verify @alice:haos.test"),
+	    CMD_RETURN_NORMAL);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_ptr_null(c.jobs[0]->device_id);
+	ck_assert_ptr_null(c.jobs[0]->room_id);
+	test_capture_free(&c);
+	cmd_ctx_clear(&ctx);
+}
+END_TEST
+
 START_TEST(test_accept_decline)
 {
 	struct cmd_ctx		 ctx;
@@ -816,6 +863,7 @@ suite_cmd(void)
 	tcase_add_test(tc, test_help);
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_accept_decline);
+	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_config_ui_keys);
 	tcase_add_test(tc, test_subcommands);
 	tcase_add_test(tc, test_help_sub);

@@ -35,6 +35,7 @@ Suite	*suite_recv(void);
 Suite	*suite_refresh(void);
 Suite	*suite_render(void);
 Suite	*suite_sanitize(void);
+Suite	*suite_sas(void);
 Suite	*suite_session(void);
 Suite	*suite_secrets(void);
 Suite	*suite_space(void);

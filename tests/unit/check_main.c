@@ -201,6 +201,7 @@ main(void)
 	srunner_add_suite(sr, suite_refresh());
 	srunner_add_suite(sr, suite_render());
 	srunner_add_suite(sr, suite_sanitize());
+	srunner_add_suite(sr, suite_sas());
 	srunner_add_suite(sr, suite_session());
 	srunner_add_suite(sr, suite_secrets());
 	srunner_add_suite(sr, suite_space());
