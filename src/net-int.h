@@ -251,6 +251,7 @@ void	net_xsign_trust(struct net *, const char *user_id, uint64_t tag);
 void	net_xsign_setup(struct net *, const char *password, uint64_t tag);
 void	net_xsign_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
+void	net_xsign_load(struct net *);
 void	net_xsign_free(struct net *);
 
 /* net-sync.c: the filter and the /sync long-poll */

@@ -215,6 +215,8 @@ net_secrets_run(struct net *n, const struct job *j)
 		    j->content : "", strcmp(op, "recovery") != 0, &out,
 		    &err) == -1)
 			out = NULL;
+		else
+			net_xsign_load(n);	/* to sign what we verify */
 	} else if (strcmp(op, "recovery-new") == 0)
 		out = net_secrets_new(n, &err);
 	else if (strcmp(op, "keys-export") == 0 && j->path != NULL &&

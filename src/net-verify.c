@@ -8,9 +8,10 @@
  * ingest-room.c the in-room ones of a /sync, both inside the /sync's
  * transaction, so the trust a finished verification gives (table
  * devices, local_trust) is committed with the event that finished it.
- * With our cross-signing keys at hand (n->xsign, this run's /crosssign)
- * what it confirmed is signed and uploaded too: our own device with the
- * self-signing key, another user's master key with the user-signing key
+ * With our cross-signing keys at hand (n->xsign: made by /crosssign,
+ * or the sealed ones net_xsign_load() took), what it confirmed is
+ * signed and uploaded too: our own device with the self-signing key,
+ * another user's master key with the user-signing key
  * (tracked_users.msk_verified follows from that signature at the next
  * /keys/query, crypto-xsign.c).  The user's answers come as JOB_VERIFY.
  *
@@ -225,8 +226,9 @@ net_verify_trust(struct net *n, const struct crypto_sas_view *w)
 }
 
 /*
- * With our cross-signing keys at hand (n->xsign, this run's /crosssign),
- * what the verification confirmed is signed (E2EE.md Step 8 item 7):
+ * With our cross-signing keys at hand (n->xsign: made by /crosssign,
+ * or the sealed ones net_xsign_load() took), what the verification
+ * confirmed is signed (E2EE.md Step 8 item 7):
  * our own device with the self-signing key, another user's master key
  * with the user-signing key, each only if the object the store holds
  * carries the very key the MACs verified.  The upload goes at the next

@@ -244,6 +244,33 @@ net_xsign_held(struct net *n, struct haos_error *err)
 }
 
 /*
+ * Our cross-signing keys, held sealed and checked against the published
+ * ones (an earlier /crosssign, or /recovery), made ready for signing:
+ * at the start of the thread and after /recovery, so that a device
+ * verified by emoji is signed in any run, not only the one that made the
+ * keys.  A run's /crosssign replaces them.
+ */
+void
+net_xsign_load(struct net *n)
+{
+	struct haos_error	 err;
+	struct crypto_xsign_own	*o;
+
+	if (n->keys == NULL)
+		return;
+	memset(&err, 0, sizeof err);
+	o = net_xsign_held(n, &err);
+	if (o == NULL) {
+		if (err.code != HAOS_OK)
+			log_warn("net", "cross-signing keys: %s", err.msg);
+		return;
+	}
+	crypto_xsign_own_free(n->xsign);
+	n->xsign = o;
+	log_info("net", "cross-signing keys ready to sign");
+}
+
+/*
  * Step 1's answer: never replace a master key the account has.  With
  * one, this device is signed if we hold the published self-signing key
  * (E2EE.md Step 7 case b); otherwise the user is told where to get it.

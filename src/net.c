@@ -457,6 +457,7 @@ net_main(void *arg)
 		return NULL;
 	}
 	net_devices_start(n);
+	net_xsign_load(n);
 	net_backup_start(n);
 	net_recheck_load(n);
 	/* A first start that stopped before its filling was planned. */
