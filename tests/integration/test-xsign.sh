@@ -114,6 +114,10 @@ check "crosssign again: done ($(tail -1 "$TMP/out"))" test "$rc" = 0
 reqs=$(hs_call GET /_test/requests | sed 's/^[0-9]* //')
 check "crosssign again: no new keys uploaded" bash -c "! grep -q 'device_signing/upload' <<<'$reqs'"
 check "server: still the same signed device" signed_on_server
+# Any later run holds the keys, ready to sign what it verifies.
+: >"$(ls "$TMP"/alice/state/haos/*.log | head -1)"
+as alice run /help >/dev/null 2>&1
+check "a later run has the keys to sign with" grep -rq 'cross-signing keys ready to sign' "$TMP/alice/state"
 
 # Bob gets a master key, then another one (any 32 bytes: only a key's
 # form is checked at the top of the chain).
