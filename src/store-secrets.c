@@ -18,6 +18,25 @@
 #include "haos/error.h"
 #include "store-int.h"
 
+static void
+store_secrets_megolm_fill(sqlite3_stmt *st, void *row)
+{
+	struct store_megolm_row	*r = row;
+
+	r->room_id = store_col_str(st, 0);
+	r->session_id = store_col_str(st, 1);
+	r->sender_curve25519 = store_col_str(st, 2);
+	r->claimed_ed25519 = store_col_str(st, 3);
+	r->pickle = store_col_str(st, 4);
+	r->first_known_index = sqlite3_column_int64(st, 5);
+}
+
+static void
+store_secrets_megolm_drop(void *arr, size_t n)
+{
+	store_secrets_megolm_free(arr, n);
+}
+
 /* Every row of megolm_in, ordered by room and session. */
 int
 store_secrets_megolm_all(struct store *s, struct store_megolm_row **out,
@@ -26,35 +45,10 @@ store_secrets_megolm_all(struct store *s, struct store_megolm_row **out,
 	static const char	*sql = "SELECT room_id, session_id, "
 	    "sender_curve25519, claimed_ed25519, pickle, first_known_index "
 	    "FROM megolm_in ORDER BY room_id, session_id";
-	struct store_megolm_row	*arr = NULL, *r;
-	sqlite3_stmt		*st;
-	size_t			 cap = 0;
-	int			 rc;
 
-	store_check(s);
-	*out = NULL;
-	*n = 0;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		r = &arr[*n - 1];
-		r->room_id = store_col_str(st, 0);
-		r->session_id = store_col_str(st, 1);
-		r->sender_curve25519 = store_col_str(st, 2);
-		r->claimed_ed25519 = store_col_str(st, 3);
-		r->pickle = store_col_str(st, 4);
-		r->first_known_index = sqlite3_column_int64(st, 5);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_secrets_megolm_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "megolm sessions");
-	}
-	*out = arr;
-	return 0;
+	return store_rows(s, err, "megolm sessions", sql, sizeof **out,
+	    store_secrets_megolm_fill, store_secrets_megolm_drop, (void **)out,
+	    n, "");
 }
 
 void

@@ -159,6 +159,25 @@ store_xsign_device_signed(struct store *s, const char *user_id,
 	    (int64_t)cross_signed);
 }
 
+static void
+store_xsign_device_fill(sqlite3_stmt *st, void *row)
+{
+	struct xsign_device	*d = row;
+
+	d->device_id = store_col_str(st, 0);
+	d->display_name = store_col_str(st, 1);
+	d->ed25519 = store_col_str(st, 2);
+	d->deleted = sqlite3_column_int(st, 3);
+	d->cross_signed = sqlite3_column_int(st, 4);
+	d->local_trust = sqlite3_column_int(st, 5);
+}
+
+static void
+store_xsign_device_drop(void *rows, size_t n)
+{
+	xsign_devices_free(rows, n);
+}
+
 int
 store_xsign_devices(struct store *s, const char *user_id,
     struct xsign_device **rows, size_t *n, struct haos_error *err)
@@ -166,36 +185,10 @@ store_xsign_devices(struct store *s, const char *user_id,
 	static const char	*sql = "SELECT device_id, display_name, "
 	    "ed25519, deleted, cross_signed, local_trust FROM devices WHERE "
 	    "user_id = ?1 ORDER BY deleted, device_id";
-	struct xsign_device	*arr = NULL, *d;
-	sqlite3_stmt		*st;
-	size_t			 cap = 0;
-	int			 rc;
 
-	store_check(s);
-	*rows = NULL;
-	*n = 0;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind(st, "t", user_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		d = &arr[*n - 1];
-		d->device_id = store_col_str(st, 0);
-		d->display_name = store_col_str(st, 1);
-		d->ed25519 = store_col_str(st, 2);
-		d->deleted = sqlite3_column_int(st, 3);
-		d->cross_signed = sqlite3_column_int(st, 4);
-		d->local_trust = sqlite3_column_int(st, 5);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		xsign_devices_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "devices");
-	}
-	*rows = arr;
-	return 0;
+	return store_rows(s, err, "devices", sql, sizeof **rows,
+	    store_xsign_device_fill, store_xsign_device_drop, (void **)rows, n,
+	    "t", user_id);
 }
 
 void
