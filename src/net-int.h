@@ -10,6 +10,7 @@
 #include "haos/json.h"
 #include "haos/net.h"
 
+struct ingest_result;
 struct outbox_row;
 struct net_verify;
 struct verify_row;
@@ -107,6 +108,8 @@ struct net {
 	int			 rooms_cap;
 	unsigned int		 seed;
 	char			**members;	/* /members in flight */
+	unsigned char		*members_moved;	/* a /sync changed its room
+						   since it left */
 	size_t			 nmembers;
 	char			*members_open;	/* the room the user has open */
 	int			 members_tried;	/* asked for it since opened,
@@ -326,6 +329,8 @@ void	net_e2ee_todev_done(struct net *, struct net_req *,
 void	net_devices_start(struct net *);
 void	net_devices_from_scratch(struct net *);
 void	net_devices_synced(struct net *);
+void	net_members_synced(struct net *, const struct ingest_result *,
+	    int from_scratch);
 void	net_devices_pump(struct net *, int64_t now);
 void	net_devices_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);

@@ -9,9 +9,12 @@
  * a time; a failure is logged and the next opening tries again.
  *
  * The request asks for the members at this thread's sync position
- * (at=since).  If a /sync is stored before the answer arrives, the answer
- * may be older than what that sync wrote: ingest_members() then adds only
- * people the cache does not know, and leaves the list unmarked.
+ * (at=since).  If a /sync that changed the room is stored before the
+ * answer arrives, the answer may be older than what that sync wrote:
+ * ingest_members() then adds only people the cache does not know, and
+ * leaves the list unmarked.  A /sync that did not touch the room changes
+ * nothing of its members (key counts and device lists come and go while
+ * a request is out since encryption arrived).
  */
 #include "net-int.h"
 
@@ -81,6 +84,8 @@ net_members_start(struct net *n, const char *room_id)
 	free(path);
 	n->members = xrealloc(n->members, (n->nmembers + 1) *
 	    sizeof *n->members);
+	n->members_moved = xrealloc(n->members_moved, n->nmembers + 1);
+	n->members_moved[n->nmembers] = 0;
 	n->members[n->nmembers++] = xstrdup(room_id);
 	log_debug("net", "members of %s asked for", room_id);
 }
@@ -179,14 +184,6 @@ net_members_complete(struct net *n, const char *room_id)
 	return 0;
 }
 
-static int
-net_members_same(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 /* Store a /members answer (one transaction) and tell the UI. */
 void
 net_members_done(struct net *n, struct net_req *r,
@@ -195,11 +192,15 @@ net_members_done(struct net *n, struct net_req *r,
 	struct ingest_result	 res;
 	struct haos_error	 e2;
 	json_t			*root;
-	int			 b;
+	int			 b, moved;
 
+	moved = 1;
 	if ((b = net_members_busy(n, r->room_id)) != -1) {
+		moved = n->members_moved[b];
 		free(n->members[b]);
-		n->members[b] = n->members[--n->nmembers];
+		n->nmembers--;
+		n->members[b] = n->members[n->nmembers];
+		n->members_moved[b] = n->members_moved[n->nmembers];
 	}
 	if (err != NULL) {
 		net_check_auth(n, err);
@@ -209,13 +210,33 @@ net_members_done(struct net *n, struct net_req *r,
 	root = json_load_network(resp->body, resp->body_len, NULL, NULL);
 	memset(&res, 0, sizeof res);
 	if (root == NULL || ingest_members(n->store, r->room_id, root,
-	    net_members_same(r->at, n->since), &res, &e2) == -1)
+	    !moved, &res, &e2) == -1)
 		log_error("net", "members of %s not stored: %s", r->room_id,
 		    root == NULL ? "not JSON" : e2.msg);
 	else
 		notify_post(n->cfg.notify, res.notify);
 	ingest_result_free(&res);
 	json_decref(root);
+}
+
+/*
+ * A /sync was stored: the rooms it changed (all of them for one without
+ * since) are marked on the /members requests out for them.
+ */
+void
+net_members_synced(struct net *n, const struct ingest_result *res,
+    int from_scratch)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < n->nmembers; i++) {
+		if (from_scratch)
+			n->members_moved[i] = 1;
+		for (j = 0; j < res->nrooms && !n->members_moved[i]; j++) {
+			if (strcmp(res->rooms[j], n->members[i]) == 0)
+				n->members_moved[i] = 1;
+		}
+	}
 }
 
 void
@@ -226,8 +247,10 @@ net_members_free(struct net *n)
 	for (i = 0; i < n->nmembers; i++)
 		free(n->members[i]);
 	free(n->members);
+	free(n->members_moved);
 	free(n->members_open);
 	n->members = NULL;
+	n->members_moved = NULL;
 	n->members_open = NULL;
 	n->nmembers = 0;
 }

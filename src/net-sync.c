@@ -261,6 +261,7 @@ net_sync_done(struct net *n, const struct http_resp *resp,
 			net_channels_check(n);	/* issue #14: new channels */
 			net_keys_synced(n);	/* one-time key counts */
 			net_devices_synced(n);	/* outdated device lists */
+			net_members_synced(n, &res, first);
 			net_backup_synced(n);	/* keys to restore, upload */
 		}
 		ingest_result_free(&res);
