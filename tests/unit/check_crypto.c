@@ -1045,7 +1045,7 @@ START_TEST(test_secrets_sealed)
 {
 	struct haos_error	 err;
 	struct crypto_keys	*k, *k2;
-	struct store		*s;
+	struct store		*s, *s2;
 	unsigned char		*data;
 	char			*kp, *kp2, *sealed, *other;
 	size_t			 len;
@@ -1084,13 +1084,14 @@ START_TEST(test_secrets_sealed)
 	free(other);
 	/* Another install's pickle key: refused. */
 	kp2 = tmp("pickle-key-2");
-	k2 = crypto_keys_open(keys_store("other.db"), kp2, "@a:h", "DEV",
-	    &err);
+	s2 = keys_store("other.db");
+	k2 = crypto_keys_open(s2, kp2, "@a:h", "DEV", &err);
 	ck_assert_msg(k2 != NULL, "%s", err.msg);
 	ck_assert_int_eq(crypto_secret_open(k2, "m.cross_signing.self_signing",
 	    sealed, &data, &len, &err), -1);
 	free(sealed);
 	crypto_keys_free(k2);
+	store_close(s2);
 	crypto_keys_free(k);
 	store_close(s);
 	free(kp2);

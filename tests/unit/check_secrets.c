@@ -1042,6 +1042,7 @@ START_TEST(test_net_keys)
 	r = net_run(n, "keys-import", "pw", "/nonexistent/keys.txt");
 	ck_assert(!r->ok);
 	net_result_free(r);
+	json_decref(arr);
 	fake_net_free(n);
 	free(path);
 	crypto_megolm_out_free(mg);

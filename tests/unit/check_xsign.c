@@ -395,6 +395,7 @@ START_TEST(test_own_and_usk)
 {
 	struct xsign_user	 u;
 	json_t			*a, *usk, *bm;
+	char			*key;
 
 	a = answer(ME, MYDEV, DEV, 1, MSK, SSK, MSK);
 	usk = xkey(ME, "user_signing", USK);
@@ -406,8 +407,9 @@ START_TEST(test_own_and_usk)
 	u = user(ME);
 	ck_assert_int_eq(u.verified, 1);
 	xsign_user_free(&u);
-	ck_assert_ptr_nonnull(stored_key(ME, XSIGN_USER_SIGNING));
-	free(stored_key(ME, XSIGN_USER_SIGNING));
+	key = stored_key(ME, XSIGN_USER_SIGNING);
+	ck_assert_ptr_nonnull(key);
+	free(key);
 
 	a = answer(BOB, "BOBDEV", DEV2, 1, MSK2, SSK2, MSK2);
 	ck_assert_int_eq(apply(BOB, a), 0);
