@@ -159,10 +159,12 @@ START_TEST(test_backup_round_trip)
 	unsigned char		 key[32], other[32];
 	json_t			*r, *body, *keys;
 	char			*store, *kp, *store2, *kp2, *room, *v1, *v2;
-	char			*b64, *text, *dump, *q;
+	char			*b64, *text, *dump, *q, *name;
 	int			 st;
 
-	ck_assert_int_eq(hs_register(&hs, hs_unique("hana"), &a), 0);
+	name = hs_unique("hana");
+	ck_assert_int_eq(hs_register(&hs, name, &a), 0);
+	free(name);
 	body = json_pack("{s:s,s:[{s:s,s:s,s:{s:s}}]}", "preset",
 	    "private_chat", "initial_state", "type", "m.room.encryption",
 	    "state_key", "", "content", "algorithm", "m.megolm.v1.aes-sha2");
