@@ -278,31 +278,10 @@ store_crypto_in_waiting_list(struct store *s, const char *room_id,
 	static const char	*sql = "SELECT event_id FROM undecryptable "
 	    "WHERE room_id = ?1 AND session_id = ?2 ORDER BY since_ts, "
 	    "event_id";
-	sqlite3_stmt		*st;
-	char			**arr = NULL;
-	size_t			 cap = 0;
-	int			 rc;
 
-	store_check(s);
-	*out = NULL;
-	*n = 0;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind(st, "tt", room_id, session_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		arr[*n - 1] = store_col_str(st, 0);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		while (*n > 0)
-			free(arr[--*n]);
-		free(arr);
-		return store_fail(s, err, "undecryptable");
-	}
-	*out = arr;
-	return 0;
+	return store_rows(s, err, "undecryptable", sql, sizeof **out,
+	    store_fill_text, store_drop_texts, (void **)out, n, "tt", room_id,
+	    session_id);
 }
 
 int

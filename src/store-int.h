@@ -84,6 +84,8 @@ int		 store_rows(struct store *, struct haos_error *,
 		     void (*fill)(sqlite3_stmt *, void *),
 		     void (*drop)(void *, size_t), void **, size_t *,
 		     const char *types, ...);
+void		 store_fill_text(sqlite3_stmt *, void *);
+void		 store_drop_texts(void *, size_t);
 sqlite3_stmt	*store_row(struct store *, struct haos_error *,
 		     const char *what, const char *sql, int *,
 		     const char *types, ...);

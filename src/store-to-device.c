@@ -114,33 +114,22 @@ store_to_device_requery(struct store *s, int64_t min_age_ms,
 	    "to_device t JOIN tracked_users u ON u.user_id = t.sender WHERE "
 	    "t.type = 'm.room.encrypted' AND u.outdated = 0 AND "
 	    "t.received_ts < ?1 AND t.received_ts >= ?2";
-	sqlite3_stmt		*st;
-	char			**users = NULL;
-	size_t			 n = 0, cap = 0, i;
+	char			**users;
+	size_t			 n, i;
 	int64_t			 now = store_now_ms();
-	int			 rc;
+	int			 rc = 0;
 
 	*marked = 0;
-	if ((st = store_stmt(s, senders, err)) == NULL)
+	if (store_rows(s, err, "to-device", senders, sizeof *users,
+	    store_fill_text, store_drop_texts, (void **)&users, &n, "ii",
+	    now - min_age_ms, max_age_ms == INT64_MAX ? INT64_MIN :
+	    now - max_age_ms) == -1)
 		return -1;
-	store_bind(st, "ii", now - min_age_ms, max_age_ms == INT64_MAX ?
-	    INT64_MIN : now - max_age_ms);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		users = store_query_grow(users, &n, &cap, sizeof *users);
-		users[n - 1] = store_col_str(st, 0);
-	}
-	sqlite3_reset(st);
-	for (i = 0; rc == SQLITE_DONE && i < n; i++) {
-		if (store_tracked_want(s, users[i], err) == -1)
-			rc = SQLITE_ERROR;
-	}
-	for (i = 0; i < n; i++)
-		free(users[i]);
-	free(users);
-	if (rc == SQLITE_ERROR)
+	for (i = 0; i < n && rc == 0; i++)
+		rc = store_tracked_want(s, users[i], err);
+	store_drop_texts(users, n);
+	if (rc == -1)
 		return -1;
-	if (rc != SQLITE_DONE)
-		return store_fail(s, err, "to-device");
 	*marked = (int64_t)n;
 	return 0;
 }

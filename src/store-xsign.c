@@ -214,30 +214,10 @@ store_xsign_changed_in_room(struct store *s, const char *room_id,
 	    "rooms r ON r.id = m.room WHERE r.room_id = ?1 AND "
 	    "m.membership IN ('join', 'invite') AND t.msk_changed = 1 "
 	    "ORDER BY t.user_id";
-	sqlite3_stmt		*st;
-	char			**arr = NULL;
-	size_t			 cap = 0;
-	int			 rc;
 
-	store_check(s);
-	*users = NULL;
-	*n = 0;
-	st = store_stmt(s, sql, err);
-	if (st == NULL)
-		return -1;
-	store_bind(st, "t", room_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		arr = store_query_grow(arr, n, &cap, sizeof *arr);
-		arr[*n - 1] = store_col_str(st, 0);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_xsign_users_free(arr, *n);
-		*n = 0;
-		return store_fail(s, err, "tracked users");
-	}
-	*users = arr;
-	return 0;
+	return store_rows(s, err, "tracked users", sql, sizeof **users,
+	    store_fill_text, store_drop_texts, (void **)users, n, "t",
+	    room_id);
 }
 
 int
@@ -266,24 +246,13 @@ store_xsign_rooms_changed(struct store *s, const char *user_id,
 	static const char	*rooms = "SELECT DISTINCT r.room_id FROM "
 	    "members m JOIN rooms r ON r.id = m.room WHERE m.user_id = ?1 "
 	    "AND m.membership IN ('join', 'invite') ORDER BY r.room_id";
-	sqlite3_stmt		*st;
-	char			**ids = NULL;
-	size_t			 n = 0, cap = 0, i;
+	char			**ids;
+	size_t			 n, i;
 	int			 rc;
 
-	st = store_stmt(s, rooms, err);
-	if (st == NULL)
+	if (store_rows(s, err, "members", rooms, sizeof *ids, store_fill_text,
+	    store_drop_texts, (void **)&ids, &n, "t", user_id) == -1)
 		return -1;
-	store_bind(st, "t", user_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ids = store_query_grow(ids, &n, &cap, sizeof *ids);
-		ids[n - 1] = store_col_str(st, 0);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_xsign_users_free(ids, n);
-		return store_fail(s, err, "members");
-	}
 	for (i = 0, rc = 0; i < n && rc == 0; i++)
 		rc = store_room_changed(s, ids[i], err);
 	store_xsign_users_free(ids, n);
@@ -293,9 +262,5 @@ store_xsign_rooms_changed(struct store *s, const char *user_id,
 void
 store_xsign_users_free(char **users, size_t n)
 {
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		free(users[i]);
-	free(users);
+	store_drop_texts(users, n);
 }

@@ -275,6 +275,23 @@ store_rows(struct store *s, struct haos_error *err, const char *what,
 	return 0;
 }
 
+/* store_rows() of one text column: an array of strings. */
+void
+store_fill_text(sqlite3_stmt *st, void *row)
+{
+	*(char **)row = store_col_str(st, 0);
+}
+
+void
+store_drop_texts(void *arr, size_t n)
+{
+	char	**a = arr;
+
+	while (n > 0)
+		free(a[--n]);
+	free(a);
+}
+
 /* Step sql once with ap bound by types: see store_row(). */
 static sqlite3_stmt *
 store_rowv(struct store *s, struct haos_error *err, const char *what,
