@@ -125,7 +125,7 @@ store_to_device_requery(struct store *s, int64_t min_age_ms,
 	    now - min_age_ms, max_age_ms == INT64_MAX ? INT64_MIN :
 	    now - max_age_ms) == -1)
 		return -1;
-	for (i = 0; i < n && rc == 0; i++)
+	for (i = 0; i < n && rc != -1; i++)
 		rc = store_tracked_want(s, users[i], err);
 	store_drop_texts(users, n);
 	if (rc == -1)

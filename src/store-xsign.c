@@ -253,10 +253,11 @@ store_xsign_rooms_changed(struct store *s, const char *user_id,
 	if (store_rows(s, err, "members", rooms, sizeof *ids, store_fill_text,
 	    store_drop_texts, (void **)&ids, &n, "t", user_id) == -1)
 		return -1;
-	for (i = 0, rc = 0; i < n && rc == 0; i++)
+	/* store_room_changed() gives the rows it wrote: only -1 stops. */
+	for (i = 0, rc = 0; i < n && rc != -1; i++)
 		rc = store_room_changed(s, ids[i], err);
 	store_xsign_users_free(ids, n);
-	return rc;
+	return rc == -1 ? -1 : 0;
 }
 
 void
