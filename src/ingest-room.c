@@ -87,10 +87,14 @@ ingest_room_unreadable(struct ingest *in, struct ingest_room *ir,
 	return rc;
 }
 
-/* ingest_room_event() of a clear (or decrypted) event; e2e its state. */
+/*
+ * ingest_room_event() of a clear (or decrypted) event; e2e its state and
+ * session the Megolm session id it came under (NULL if none).
+ */
 static int
 ingest_room_event_clear(struct ingest *in, struct ingest_room *ir,
-    const json_t *ev, int64_t ordinal, int backfill, enum e2e_state e2e)
+    const json_t *ev, int64_t ordinal, int backfill, enum e2e_state e2e,
+    const char *session)
 {
 	struct store_event	 se;
 	json_t			*content, *rel, *unsig, *reply, *because;
@@ -116,6 +120,7 @@ ingest_room_event_clear(struct ingest *in, struct ingest_room *ir,
 	se.ts = json_get_int(ev, "origin_server_ts", 0);
 	se.ordinal = ordinal;
 	se.e2e = e2e;
+	se.e2e_session = session;
 	rel = json_get_obj(content, "m.relates_to");
 	if (rel != NULL) {
 		se.rel_type = json_get_str(rel, "rel_type", NULL);
@@ -208,6 +213,7 @@ ingest_room_event(struct ingest *in, struct ingest_room *ir, const json_t *ev,
 {
 	enum e2e_state	 e2e = E2E_NONE;
 	json_t		*plain = NULL, *dec;
+	const char	*session;
 	int		 rc;
 
 	if (!json_is_object(ev) || strcmp(json_get_str(ev, "type", ""),
@@ -215,17 +221,20 @@ ingest_room_event(struct ingest *in, struct ingest_room *ir, const json_t *ev,
 	    NULL || json_get_str(ev, "event_id", NULL) == NULL ||
 	    json_get_obj(ev, "content") == NULL)
 		return ingest_room_event_clear(in, ir, ev, ordinal, backfill,
-		    E2E_NONE);
+		    E2E_NONE, NULL);
 	if (crypto_room_decrypt(store_crypto(in->s), in->s, ir->room_id, ev,
 	    &plain, &e2e, in->err) == -1)
 		return -1;
+	session = json_get_str(json_get_obj(ev, "content"), "session_id",
+	    NULL);
 	if (plain == NULL)
 		return ingest_room_event_clear(in, ir, ev, ordinal, backfill,
-		    e2e);
+		    e2e, session);
 	dec = json_copy((json_t *)ev);
 	json_object_set(dec, "type", json_object_get(plain, "type"));
 	json_object_set(dec, "content", json_object_get(plain, "content"));
-	rc = ingest_room_event_clear(in, ir, dec, ordinal, backfill, e2e);
+	rc = ingest_room_event_clear(in, ir, dec, ordinal, backfill, e2e,
+	    session);
 	json_decref(dec);
 	json_decref(plain);
 	return rc;

@@ -12,7 +12,7 @@
  * or the sealed ones net_xsign_load() took), what it confirmed is
  * signed and uploaded too: our own device with the self-signing key,
  * another user's master key with the user-signing key
- * (tracked_users.msk_verified follows from that signature at the next
+ * (msk_pins.verified follows from that signature at the next
  * /keys/query, crypto-xsign.c).  The user's answers come as JOB_VERIFY.
  *
  * What the machine sends goes out by the usual paths: to-device

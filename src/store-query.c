@@ -245,8 +245,8 @@ store_query_members(struct store *s, const char *room_id,
 {
 	static const char	*sql = "SELECT m.user_id, m.displayname, "
 	    "m.avatar_url, m.membership, m.power_level, coalesce((SELECT "
-	    "CASE WHEN t.msk_changed THEN 2 WHEN t.msk_verified THEN 1 "
-	    "ELSE 0 END FROM tracked_users t WHERE t.user_id = m.user_id), "
+	    "CASE WHEN p.changed THEN 2 WHEN p.verified THEN 1 "
+	    "ELSE 0 END FROM msk_pins p WHERE p.user_id = m.user_id), "
 	    "0) FROM members m "
 	    "JOIN rooms r ON r.id = m.room WHERE r.room_id = ?1 AND "
 	    "m.membership IN ('join', 'invite') ORDER BY m.power_level DESC, "

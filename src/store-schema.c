@@ -360,6 +360,29 @@ static const char schema_v8[] =
 	" device_id TEXT NOT NULL,"
 	" created_ts INTEGER NOT NULL) WITHOUT ROWID;";
 
+/*
+ * v9: a user's pinned master key (TOFU), its change flag and whether our
+ * user-signing key vouches for it move from tracked_users to msk_pins,
+ * so a pin outlives the user leaving our encrypted rooms (untracked)
+ * and a master key swapped while they were away is still caught.  A
+ * timeline event that came encrypted keeps its Megolm session id
+ * (events.e2e_session), so the lock beside it can tell whose device
+ * that session came from and how far it is trusted.
+ */
+static const char schema_v9[] =
+	"CREATE TABLE msk_pins ("
+	" user_id TEXT PRIMARY KEY,"
+	" msk TEXT NOT NULL,"
+	" changed INTEGER NOT NULL DEFAULT 0,"
+	" verified INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"INSERT INTO msk_pins (user_id, msk, changed, verified)"
+	" SELECT user_id, msk_pinned, msk_changed, msk_verified"
+	" FROM tracked_users WHERE msk_pinned IS NOT NULL;"
+	"ALTER TABLE tracked_users DROP COLUMN msk_pinned;"
+	"ALTER TABLE tracked_users DROP COLUMN msk_changed;"
+	"ALTER TABLE tracked_users DROP COLUMN msk_verified;"
+	"ALTER TABLE events ADD COLUMN e2e_session TEXT;";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *migrations[] = {
 	schema_v1,
@@ -369,7 +392,8 @@ static const char *migrations[] = {
 	schema_v5,
 	schema_v6,
 	schema_v7,
-	schema_v8
+	schema_v8,
+	schema_v9
 };
 
 _Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,

@@ -18,14 +18,16 @@ store_event_insert(struct store *s, int64_t room,
 	static const char	*sql = "INSERT INTO events (room, ordinal, "
 	    "event_id, sender, type, state_key, ts, content, rel_type, "
 	    "relates_to, rel_key, redacts, redacted, redacted_by, txn_id, "
-	    "e2e) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	    "?13, ?14, ?15, ?16) ON CONFLICT (event_id) DO NOTHING";
+	    "e2e, e2e_session) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (event_id) "
+	    "DO NOTHING";
 
-	if (store_run(s, err, "insert event", sql, "iittttibttttitti", room,
+	if (store_run(s, err, "insert event", sql, "iittttibttttittit", room,
 	    ev->ordinal, ev->event_id, ev->sender, ev->type, ev->state_key,
 	    ev->ts, ev->content, ev->content_len, ev->rel_type,
 	    ev->relates_to, ev->rel_key, ev->redacts, (int64_t)ev->redacted,
-	    ev->redacted_by, ev->txn_id, (int64_t)ev->e2e) == -1)
+	    ev->redacted_by, ev->txn_id, (int64_t)ev->e2e,
+	    ev->e2e_session) == -1)
 		return -1;
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
 }

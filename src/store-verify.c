@@ -7,7 +7,7 @@
 /*
  * A verification succeeded, in the caller's transaction: the device we
  * verified is trusted by us (devices.local_trust).  A master key it
- * verified is not marked here: tracked_users.msk_verified says that our
+ * verified is not marked here: msk_pins.verified says that our
  * user-signing key signed it (crypto-xsign.c, at each /keys/query), and
  * net-verify.c makes that signature when it holds the key.
  */

@@ -89,8 +89,9 @@ store_xsign_user(struct store *s, const char *user_id, struct xsign_user *u,
 {
 	static const char	*sql = "SELECT (SELECT public_key FROM "
 	    "cross_signing_keys k WHERE k.user_id = t.user_id AND k.usage = "
-	    "'master'), t.msk_pinned, t.msk_changed, t.msk_verified FROM "
-	    "tracked_users t WHERE t.user_id = ?1";
+	    "'master'), p.msk, coalesce(p.changed, 0), coalesce(p.verified, "
+	    "0) FROM tracked_users t LEFT JOIN msk_pins p ON p.user_id = "
+	    "t.user_id WHERE t.user_id = ?1";
 	sqlite3_stmt		*st;
 	int			 rc;
 
@@ -114,26 +115,30 @@ xsign_user_free(struct xsign_user *u)
 	memset(u, 0, sizeof *u);
 }
 
-/* Pin user_id's master key (TOFU) and set or clear the change flag. */
+/*
+ * Pin user_id's master key (TOFU) and set or clear the change flag.  The
+ * pin (table msk_pins) outlives the user's tracking.
+ */
 int
 store_xsign_pin(struct store *s, const char *user_id, const char *pinned,
     int changed, struct haos_error *err)
 {
-	static const char	*sql = "UPDATE tracked_users SET msk_pinned = "
-	    "?2, msk_changed = ?3 WHERE user_id = ?1";
+	static const char	*sql = "INSERT INTO msk_pins (user_id, msk, "
+	    "changed) VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE "
+	    "SET msk = ?2, changed = ?3";
 
-	return store_run(s, err, "tracked users", sql, "tti", user_id, pinned,
-	    (int64_t)changed);
+	return store_run(s, err, "master key pins", sql, "tti", user_id,
+	    pinned, (int64_t)changed);
 }
 
 int
 store_xsign_verified(struct store *s, const char *user_id, int verified,
     struct haos_error *err)
 {
-	static const char	*sql = "UPDATE tracked_users SET "
-	    "msk_verified = ?2 WHERE user_id = ?1";
+	static const char	*sql = "UPDATE msk_pins SET verified = ?2 "
+	    "WHERE user_id = ?1";
 
-	return store_run(s, err, "tracked users", sql, "ti", user_id,
+	return store_run(s, err, "master key pins", sql, "ti", user_id,
 	    (int64_t)verified);
 }
 
@@ -210,10 +215,10 @@ store_xsign_changed_in_room(struct store *s, const char *room_id,
     char ***users, size_t *n, struct haos_error *err)
 {
 	static const char	*sql = "SELECT DISTINCT t.user_id FROM "
-	    "tracked_users t JOIN members m ON m.user_id = t.user_id JOIN "
-	    "rooms r ON r.id = m.room WHERE r.room_id = ?1 AND "
-	    "m.membership IN ('join', 'invite') AND t.msk_changed = 1 "
-	    "ORDER BY t.user_id";
+	    "tracked_users t JOIN msk_pins p ON p.user_id = t.user_id JOIN "
+	    "members m ON m.user_id = t.user_id JOIN rooms r ON r.id = "
+	    "m.room WHERE r.room_id = ?1 AND m.membership IN ('join', "
+	    "'invite') AND p.changed = 1 ORDER BY t.user_id";
 
 	return store_rows(s, err, "tracked users", sql, sizeof **users,
 	    store_fill_text, store_drop_texts, (void **)users, n, "t",

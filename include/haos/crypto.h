@@ -295,7 +295,7 @@ int	 crypto_devices_store(struct store *, const char *user_id,
  * row), returning how many were refused; then crypto_xsign_store() takes
  * the cross-signing keys: checked (the self-signing and user-signing
  * keys signed by the master key), stored, the master key pinned on first
- * sight (TOFU) or, when it changed, msk_changed set and a warning row
+ * sight (TOFU) or, when it changed, msk_pins.changed set and a warning row
  * "master_key_changed" (sending to the user is held: net-e2ee.c), the
  * devices their self-signing key signed marked cross_signed, the master
  * key marked verified (ours: this device is cross-signed; another

@@ -4,9 +4,9 @@
 
 /*
  * Schema v8: cross_signing_keys (each user's checked master,
- * self-signing and user-signing keys), tracked_users.msk_pinned /
- * msk_changed / msk_verified (TOFU of the master key, a change held
- * until acknowledged, our user-signing key's signature on it) and
+ * self-signing and user-signing keys); v9: msk_pins (TOFU of the master
+ * key, a change held until acknowledged, our user-signing key's
+ * signature on it; kept when the user is untracked) and v8
  * devices.cross_signed / local_trust.  Writes run on the net thread's
  * RW store in the caller's transaction; reads on either connection.
  * Strings come back allocated; free them (or the rows, with _free()).
@@ -21,7 +21,7 @@ struct store;
 #define XSIGN_SELF_SIGNING	"self_signing"
 #define XSIGN_USER_SIGNING	"user_signing"
 
-/* What we know of a user's identity (tracked_users). */
+/* What we know of a tracked user's identity (msk_pins). */
 struct xsign_user {
 	char		*msk;		/* published master key, or NULL */
 	char		*pinned;	/* the first one seen (TOFU), or NULL */

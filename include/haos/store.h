@@ -11,7 +11,7 @@
 #define STORE_RO		0	/* UI thread: SQLITE_OPEN_READONLY */
 #define STORE_RW		1	/* net thread: the only writer */
 
-#define STORE_SCHEMA_VERSION	8	/* PRAGMA user_version */
+#define STORE_SCHEMA_VERSION	9	/* PRAGMA user_version */
 #define STORE_LATEST		INT64_MAX /* timeline anchor: the live end */
 
 struct store;
@@ -119,6 +119,7 @@ struct store_event {
 	int64_t		 ts;
 	int		 redacted;
 	int		 e2e;		/* enum e2e_state */
+	const char	*e2e_session;	/* Megolm session id if it came so */
 };
 
 /*

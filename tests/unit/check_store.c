@@ -12,6 +12,7 @@
 
 #include "haos/error.h"
 #include "haos/model.h"
+#include "haos/store-xsign.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
@@ -187,6 +188,17 @@ START_TEST(test_migrate_every_version)
 			    "mxc://haos.test/icon", &tok, &err), 0);
 			ck_assert_str_eq(tok, "/tmp/icon.png");
 			free(tok);
+		}
+		/* v9 moved the master-key pin out of tracked_users. */
+		if (ver == 8) {
+			struct xsign_user	 u;
+
+			ck_assert_int_eq(store_xsign_user(old,
+			    "@alice:haos.test", &u, &err), 1);
+			ck_assert_str_eq(u.pinned, "QUxJQ0VNQVNURVJLRVk");
+			ck_assert_int_eq(u.changed, 1);
+			ck_assert_int_eq(u.verified, 0);
+			xsign_user_free(&u);
 		}
 		/* The tables of later versions start empty. */
 		ck_assert_int_eq(store_query_count(old, "to_device", &cnt,

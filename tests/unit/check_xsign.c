@@ -388,6 +388,32 @@ START_TEST(test_msk_change_and_trust)
 END_TEST
 
 /*
+ * The pin outlives tracking: Bob leaves our encrypted rooms (untracked)
+ * and comes back with another master key: that is still a change.
+ */
+START_TEST(test_pin_survives_untrack)
+{
+	struct haos_error	 err;
+	struct xsign_user	 u;
+
+	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV, 1, MSK, SSK,
+	    MSK)), 0);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_ne(store_tracked_left(st, BOB, &err), -1);
+	ck_assert_int_eq(store_xsign_user(st, BOB, &u, &err), 0);
+	ck_assert_int_ne(store_tracked_want(st, BOB, &err), -1);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	ck_assert_int_eq(apply(BOB, answer(BOB, "BOBDEV", DEV, 0, MSK2,
+	    SSK2, MSK2)), 0);
+	u = user(BOB);
+	ck_assert_str_eq(u.pinned, pub(MSK));
+	ck_assert_int_eq(u.changed, 1);
+	xsign_user_free(&u);
+	ck_assert(warned(BOB, pub(MSK2), "master_key_changed"));
+}
+END_TEST
+
+/*
  * Our identity: this device signed by our SSK makes our MSK verified;
  * Bob's MSK signed by our USK makes his verified, unsigned it is not.
  */
@@ -792,6 +818,7 @@ suite_xsign(void)
 	tc = tcase_create("chain");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_key_check);
+	tcase_add_test(tc, test_pin_survives_untrack);
 	tcase_add_test(tc, test_good_chain);
 	tcase_add_test(tc, test_bad_ssk_signature);
 	tcase_add_test(tc, test_wrong_usage);
