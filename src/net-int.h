@@ -306,6 +306,20 @@ void	net_verify_signed(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_verify_free(struct net *);
 
+/*
+ * net-olm.c: an Olm-encrypted to-device message to one device, in the
+ * caller's transaction.  net_olm_encrypt(): *out the m.room.encrypted
+ * content: 1, 0 without a session with that device (or it is unknown),
+ * -1.  net_olm_queue(): into to_device_out: 1, 0 without a session (the
+ * device is marked for a new one: try again later), -1.
+ */
+int	net_olm_encrypt(struct net *, const char *user_id,
+	    const char *device_id, const char *type, const json_t *content,
+	    json_t **out, struct haos_error *);
+int	net_olm_queue(struct net *, const char *user_id, const char *device_id,
+	    const char *type, const json_t *content, const char *purpose,
+	    struct haos_error *);
+
 /* net-keys.c: the device identity and its keys on the server */
 int	net_keys_start(struct net *, struct haos_error *);
 /* net-secrets.c */

@@ -500,53 +500,6 @@ net_verify_bind(struct net *n)
 	v->changed = 1;
 }
 
-/* An Olm-encrypted to-device body for m, if we have a session: 1, 0. */
-static int
-net_verify_olm(struct net *n, const struct crypto_sas_msg *m, json_t **out,
-    struct haos_error *err)
-{
-	struct crypto_device	*d = NULL;
-	struct crypto_olm	*o = NULL;
-	char			*pickle = NULL, *np = NULL;
-	json_t			*c = NULL;
-	int			 rc;
-
-	rc = store_crypto_out_device(n->store, m->user_id, m->device_id, &d,
-	    err);
-	if (rc != 1)
-		return rc;
-	rc = store_crypto_out_olm(n->store, d->curve25519, &pickle, err);
-	if (rc != 1)
-		goto out;
-	rc = -1;
-	o = crypto_olm_unpickle(pickle, crypto_keys_pickle_key(n->keys), NULL,
-	    err);
-	if (o == NULL)
-		goto out;
-	c = crypto_out_olm(o, crypto_keys_account(n->keys), n->verify->user_id,
-	    NULL, d, m->type, m->content, err);
-	if (c == NULL)
-		goto out;
-	np = crypto_olm_pickle(o, crypto_keys_pickle_key(n->keys), err);
-	if (np == NULL || store_crypto_out_olm_put(n->store, crypto_olm_id(o),
-	    d->curve25519, np, err) == -1)
-		goto out;
-	*out = c;
-	c = NULL;
-	rc = 1;
-out:
-	json_decref(c);
-	if (np != NULL)
-		explicit_bzero(np, strlen(np));
-	free(np);
-	if (pickle != NULL)
-		explicit_bzero(pickle, strlen(pickle));
-	free(pickle);
-	crypto_olm_free(o);
-	store_crypto_out_devices_free(d, 1);
-	return rc;
-}
-
 /* A to-device message into to_device_out, with its session's state. */
 static int
 net_verify_to_device(struct net *n, const struct crypto_sas_msg *m,
@@ -560,7 +513,8 @@ net_verify_to_device(struct net *n, const struct crypto_sas_msg *m,
 	if (store_begin(n->store, e) == -1)
 		return -1;
 	if (strcmp(m->device_id, "*") != 0)
-		rc = net_verify_olm(n, m, &c, e);
+		rc = net_olm_encrypt(n, m->user_id, m->device_id, m->type,
+		    m->content, &c, e);
 	if (rc == -1) {
 		store_rollback(n->store);
 		return -1;
