@@ -112,6 +112,7 @@ client_get_status(struct client *c, struct client_status *st)
 	st->soft_logout = ns.soft_logout;
 	st->online = 1;
 	st->rate_limited = ns.rate_limited;
+	st->keys_settled = ns.keys_settled;
 	snprintf(st->reason, sizeof st->reason, "%s", ns.error);
 	snprintf(st->notice, sizeof st->notice, "%s", ns.notice);
 	st->notice_seq = ns.notice_seq;

@@ -71,6 +71,8 @@ struct net {
 	atomic_int		 started;	/* http client exists */
 	atomic_int		 rate_limited;	/* the last failure was a 429 */
 	atomic_int		 presence;	/* enum net_presence, for /sync */
+	atomic_int		 keys_settled;	/* one-time keys topped up from
+						   fresh counts, nothing due */
 
 	pthread_mutex_t		 lock;		/* guards jobs, results, error,
 						   notice */

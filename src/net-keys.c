@@ -62,6 +62,7 @@ net_keys_new_device(struct net *n)
 	n->keys = NULL;
 	/* An upload for the old device may be out: its answer is ignored. */
 	n->keys_in_flight = 0;
+	atomic_store(&n->keys_settled, 0);
 	n->keys_epoch++;
 	if (net_keys_open(n, &e) == -1)
 		log_error("net", "device identity: %s", e.msg);
@@ -98,12 +99,19 @@ net_keys_pump(struct net *n, int64_t now)
 	struct matrix_req	*req;
 	struct net_req		*r;
 
-	if (n->keys == NULL || !n->keys_due || n->keys_in_flight ||
-	    n->auth_failed || now < n->keys_next_at)
+	if (n->keys == NULL) {
+		atomic_store(&n->keys_settled, 1);	/* nothing to upload */
+		return;
+	}
+	if (!n->keys_due || n->keys_in_flight || n->auth_failed ||
+	    now < n->keys_next_at)
 		return;
 	n->keys_due = 0;
 	req = crypto_keys_upload(n->keys, n->store, n->keys_fresh, &e);
 	if (req == NULL) {
+		/* Nothing to send, and the counts it went by were current. */
+		if (e.code == HAOS_OK && n->keys_fresh)
+			atomic_store(&n->keys_settled, 1);
 		if (e.code == HAOS_OK)
 			return;
 		n->keys_attempt++;
@@ -116,6 +124,7 @@ net_keys_pump(struct net *n, int64_t now)
 	r = xcalloc(1, sizeof *r);
 	r->kind = NET_REQ_KEYS;
 	r->page = n->keys_epoch;
+	atomic_store(&n->keys_settled, 0);
 	if (net_request(n, r, req->method, req->path, req->body,
 	    n->cfg.request_timeout_ms) == 0) {
 		n->keys_in_flight = 1;

@@ -66,6 +66,7 @@ net_get_status(struct net *n, struct net_status *s)
 	s->syncs = atomic_load(&n->syncs);
 	s->soft_logout = atomic_load(&n->soft_logout);
 	s->rate_limited = atomic_load(&n->rate_limited);
+	s->keys_settled = atomic_load(&n->keys_settled);
 	pthread_mutex_lock(&n->lock);
 	snprintf(s->error, sizeof s->error, "%s", n->error);
 	snprintf(s->notice, sizeof s->notice, "%s", n->notice);

@@ -24,6 +24,7 @@
 #include "haos/xmalloc.h"
 
 #define RUN_SYNC_HOLD_MS	500	/* long-poll hold: short, we leave soon */
+#define RUN_KEYS_WAIT_MS	10000	/* at most, for our keys to go up */
 
 /* Everything one run owns; the commands run on this (the main) thread. */
 struct run {
@@ -148,6 +149,34 @@ run_wait_syncs(struct run *r, unsigned long want, long timeout_ms)
 		}
 		if (run_pump(r, 100) == -1)
 			return -1;
+	}
+}
+
+/*
+ * Before leaving, let the net thread finish putting this device's keys
+ * on the server: its one-time keys go up only once a /sync reported the
+ * count, and a device that others cannot claim a key of makes them use
+ * its fallback key.  Bounded: a slow server costs at most
+ * RUN_KEYS_WAIT_MS, then haos notes it in the log and exits as it
+ * would have.
+ */
+static void
+run_wait_keys(struct run *r)
+{
+	struct client_status	 ns;
+	int64_t			 deadline = client_now_ms() + RUN_KEYS_WAIT_MS;
+
+	for (;;) {
+		client_get_status(r->client, &ns);
+		if (ns.keys_settled || ns.state == CLIENT_AUTH_FAILED)
+			return;
+		if (client_now_ms() > deadline) {
+			log_warn("run", "leaving before the one-time keys "
+			    "were uploaded");
+			return;
+		}
+		if (run_pump(r, 100) == -1)
+			return;
 	}
 }
 
@@ -417,6 +446,7 @@ run_commands(const struct config *cfg, const struct paths *paths,
 		if (run_one(&r, o->cmds[i], i + 1 < o->ncmds) == -1)
 			goto out;
 	}
+	run_wait_keys(&r);
 	rc = HAOS_EXIT_OK;
 out:
 	client_cancel_all(r.client);

@@ -69,6 +69,7 @@ struct client_status {
 	int			 soft_logout;	/* with CLIENT_AUTH_FAILED */
 	int			 online;	/* has a net thread at all */
 	int			 rate_limited;	/* CLIENT_OFFLINE after a 429 */
+	int			 keys_settled;	/* device and one-time keys up */
 	char			 reason[160];	/* CLIENT_OFFLINE: why, one
 						   sanitised line, or "" */
 	char			 notice[160];	/* for the status line, once

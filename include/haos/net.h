@@ -122,6 +122,8 @@ struct net_status {
 	unsigned long	 syncs;		/* completed /sync responses */
 	int		 soft_logout;	/* with NET_AUTH_FAILED */
 	int		 rate_limited;	/* NET_OFFLINE after a 429 */
+	int		 keys_settled;	/* our keys are on the server, one-
+					   time keys topped up (or no E2EE) */
 	char		 error[NET_STATUS_ERROR_MAX];	/* why offline, or "" */
 	char		 notice[NET_STATUS_ERROR_MAX];	/* the last notice */
 	unsigned long	 notice_seq;	/* changes with each notice; 0: none */
