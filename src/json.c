@@ -1,6 +1,7 @@
 /* jansson helpers: typed getters with defaults and dotted-path lookup. */
 #include "haos/json.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,29 @@
 #include <utf8proc.h>
 
 #include "haos/xmalloc.h"
+
+/*
+ * Everything jansson frees is wiped first: its trees hold what /login
+ * sends (the password), decrypted message plaintexts, room keys on their
+ * way into libolm and secrets shared by our devices, and a freed block
+ * must not keep them for the next reader of the heap or a core file.
+ * Set once for the whole process, before any JSON exists (a library
+ * constructor, so haos, its tests and benchmarks all run with it).
+ */
+static void
+json_wiping_free(void *p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+__attribute__((constructor)) static void
+json_wiping_init(void)
+{
+	json_set_alloc_funcs(malloc, json_wiping_free);
+}
 
 const char *
 json_get_str(const json_t *o, const char *key, const char *def)

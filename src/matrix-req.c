@@ -151,6 +151,7 @@ matrix_req_json(const char *method, char *path, json_t *body)
 
 	text = json_xdumps_take(body);
 	r = matrix_req_take(method, path, text);
+	explicit_bzero(text, strlen(text));	/* a password, a key */
 	free(text);
 	return r;
 }
