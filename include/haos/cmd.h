@@ -40,8 +40,11 @@ enum cmd_flags {
 	CMD_RAW = 1u << 0,	/* one argument: the rest of the line */
 	CMD_UI = 1u << 1,	/* needs the interactive client */
 	CMD_POWER_SERVER = 1u << 2,	/* power is checked in the server */
-	CMD_TEXT = 1u << 3	/* the argument is a message: @ + Tab
+	CMD_TEXT = 1u << 3,	/* the argument is a message: @ + Tab
 				   offers names (sent as pills) */
+	CMD_SECRET_TAIL = 1u << 4	/* after its first word, the line
+					   may hold a key: never kept in
+					   the input history */
 };
 
 /* What an argument (or a flag's value) is: checks and completion. */
@@ -358,6 +361,12 @@ enum ui_action		 cmd_ui_parse(const char *cmd, const char *word);
 /* A recovery key or passphrase, asked without echo (cmd-secret.c). */
 void			 cmd_secret_ask(struct cmd_ctx *, const char *question,
 			     cmd_secret_cb, void *arg);
+/*
+ * What of a typed line the input history may keep: the line, or for a
+ * CMD_SECRET_TAIL command only its name and first word ("/backup key").
+ * Allocated.
+ */
+char			*cmd_history_line(const char *line);
 /* /server doctor (cmd-doctor.c), with the checks of its entry. */
 enum cmd_retval		 cmd_doctor_exec(struct cmd_ctx *,
 			     const struct cmd_args *);

@@ -1,4 +1,9 @@
-/* /backup [restore | key RECOVERY-KEY]: the server-side key backup. */
+/*
+ * /backup [restore | key [RECOVERY-KEY]]: the server-side key backup.
+ * Without the key on the line it is asked for without echo (the client's
+ * hidden prompt, or standard input under haos run); typed on the line,
+ * it never reaches the input history (CMD_SECRET_TAIL).
+ */
 #include "haos/cmd.h"
 
 #include <stdlib.h>
@@ -17,11 +22,11 @@ const struct cmd_entry cmd_backup_entry = {
 	.name = "backup",
 	.alias = NULL,
 	.args = { 0, 1 },
-	.usage = "[restore | key RECOVERY-KEY]",
+	.usage = "[restore | key [RECOVERY-KEY]]",
 	.help = "Key backup: its state, restore every key, or give its key",
 	.target = CMD_TARGET_NONE,
 	.power = POWER_GUEST,
-	.flags = CMD_RAW,
+	.flags = CMD_RAW | CMD_SECRET_TAIL,
 	.exec = cmd_backup_exec
 };
 
@@ -65,40 +70,76 @@ cmd_backup_done(void *p, const struct client_result *res)
 	json_decref(j);
 }
 
-static enum cmd_retval
-cmd_backup_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+/* Ask the net thread: what is "status", "restore" or "key" (with b64). */
+static void
+cmd_backup_ask(struct cmd_ctx *ctx, const char *what, const char *b64)
 {
-	struct haos_error	 err;
 	struct cmd_backup	*b;
-	unsigned char		 key[32];
-	const char		*arg, *what = "status";
-	char			*b64 = NULL;
 
-	arg = a->argc > 0 ? a->argv[0] : "";
-	arg += strspn(arg, " \t");
-	if (strcmp(arg, "restore") == 0)
-		what = "restore";
-	else if (strncmp(arg, "key", 3) == 0 && (arg[3] == ' ' ||
-	    arg[3] == '\0')) {
-		if (crypto_recovery_decode(arg + 3, key, &err) == -1) {
-			cmd_error(ctx, "backup key: %s", err.msg);
-			return CMD_RETURN_ERROR;
-		}
-		b64 = base64_encode(key, sizeof key);
-		explicit_bzero(key, sizeof key);
-		what = "key";
-	} else if (*arg != '\0') {
-		cmd_error(ctx, "usage: backup %s", cmd_backup_entry.usage);
-		return CMD_RETURN_ERROR;
-	}
 	b = xcalloc(1, sizeof *b);
 	b->ctx = ctx;
 	b->restore = strcmp(what, "restore") == 0;
 	client_backup(ctx->client, what, b64,
 	    (struct client_done){ cmd_backup_done, b, free });
-	if (b64 != NULL) {
-		explicit_bzero(b64, strlen(b64));
-		free(b64);
+}
+
+/* A recovery key as typed: 0 and the request on its way, or -1. */
+static int
+cmd_backup_key(struct cmd_ctx *ctx, const char *text)
+{
+	struct haos_error	 err;
+	unsigned char		 key[32];
+	char			*b64;
+
+	if (crypto_recovery_decode(text, key, &err) == -1) {
+		cmd_error(ctx, "backup key: %s", err.msg);
+		return -1;
 	}
-	return CMD_RETURN_WAIT;
+	b64 = base64_encode(key, sizeof key);
+	explicit_bzero(key, sizeof key);
+	cmd_backup_ask(ctx, "key", b64);
+	explicit_bzero(b64, strlen(b64));
+	free(b64);
+	return 0;
+}
+
+static void
+cmd_backup_answer(struct cmd_ctx *ctx, const char *answer, void *arg)
+{
+	(void)arg;
+	if (answer == NULL || answer[strspn(answer, " \t")] == '\0') {
+		cmd_error(ctx, "backup key: cancelled, no key was given");
+		return;
+	}
+	cmd_backup_key(ctx, answer);
+}
+
+static enum cmd_retval
+cmd_backup_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char	*arg;
+
+	arg = a->argc > 0 ? a->argv[0] : "";
+	arg += strspn(arg, " \t");
+	if (*arg == '\0') {
+		cmd_backup_ask(ctx, "status", NULL);
+		return CMD_RETURN_WAIT;
+	}
+	if (strcmp(arg, "restore") == 0) {
+		cmd_backup_ask(ctx, "restore", NULL);
+		return CMD_RETURN_WAIT;
+	}
+	if (strncmp(arg, "key", 3) != 0 || (arg[3] != ' ' && arg[3] != '\t' &&
+	    arg[3] != '\0')) {
+		cmd_error(ctx, "usage: backup %s", cmd_backup_entry.usage);
+		return CMD_RETURN_ERROR;
+	}
+	arg += 3;
+	arg += strspn(arg, " \t");
+	if (*arg == '\0') {
+		cmd_secret_ask(ctx, "Recovery key: ", cmd_backup_answer, NULL);
+		return CMD_RETURN_WAIT;
+	}
+	return cmd_backup_key(ctx, arg) == -1 ? CMD_RETURN_ERROR :
+	    CMD_RETURN_WAIT;
 }

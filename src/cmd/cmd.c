@@ -178,6 +178,29 @@ cmd_find(const char *name, char **cause)
 	return cmd_find_in(cmd_table, cmd_table_size, NULL, name, cause);
 }
 
+char *
+cmd_history_line(const char *line)
+{
+	const struct cmd_entry	*ce;
+	const char		*p;
+	char			*name, *cause;
+	size_t			 len;
+
+	if (line[0] != '/' || line[1] == '/')
+		return xstrdup(line);
+	len = strcspn(line + 1, " \t\n");
+	name = xstrndup(line + 1, len);
+	ce = cmd_find(name, &cause);
+	free(name);
+	free(cause);
+	if (ce == NULL || !(ce->flags & CMD_SECRET_TAIL))
+		return xstrdup(line);
+	p = line + 1 + len;
+	p += strspn(p, " \t");
+	p += strcspn(p, " \t\n");		/* its first word stays */
+	return xstrndup(line, (size_t)(p - line));
+}
+
 /* Find a subcommand of ce by alias, name or unique prefix. */
 const struct cmd_entry *
 cmd_find_sub(const struct cmd_entry *ce, const char *name, char **cause)

@@ -173,14 +173,17 @@ pane_input_enter(struct ui *ui)
 {
 	char		*line;
 	enum cmd_retval	 rv;
+	char		*kept;
 
 	line = xstrdup(editor_text(ui->ed));
 	if (line[strspn(line, " \n")] == '\0') {
 		free(line);
 		return;
 	}
+	kept = cmd_history_line(line);
 	editor_history_add(ui->ed, ui->room_id != NULL ? ui->room_id : "",
-	    line);
+	    kept);
+	free(kept);
 	editor_clear(ui->ed);
 	ui->ctx.server_id = ui->server_id;
 	ui->ctx.room_id = ui->room_id;

@@ -501,6 +501,8 @@ START_TEST(test_command)
 	    CMD_RETURN_ERROR);
 	ck_assert_int_eq(cmd_run_line(&ctx, "/backup frobnicate"),
 	    CMD_RETURN_ERROR);
+	ck_assert_int_eq(cmd_run_line(&ctx, "/backup keyboard"),
+	    CMD_RETURN_ERROR);
 	ck_assert_int_eq(c.njobs, 1);
 	ck_assert_int_eq(cmd_run_line(&ctx, "/backup restore"),
 	    CMD_RETURN_WAIT);
@@ -525,6 +527,19 @@ START_TEST(test_command)
 	ck_assert_msg(strstr(c.out, "version 4 is not trusted") != NULL,
 	    "%s", c.out);
 	free(r.body);
+	/* The input history keeps "/backup key", never the key. */
+	line = cmd_history_line("/backup key EsTK j5dN Bdrn");
+	ck_assert_str_eq(line, "/backup key");
+	free(line);
+	line = cmd_history_line("/backup restore");
+	ck_assert_str_eq(line, "/backup restore");
+	free(line);
+	line = cmd_history_line("/send key EsTK");
+	ck_assert_str_eq(line, "/send key EsTK");
+	free(line);
+	line = cmd_history_line("hello /backup key x");
+	ck_assert_str_eq(line, "hello /backup key x");
+	free(line);
 	test_capture_free(&c);
 	cmd_ctx_clear(&ctx);
 }
