@@ -1513,8 +1513,10 @@ int
 main(void)
 {
 	SRunner	*sr;
+	char	*run_dir;
 	int	 failed;
 
+	run_dir = hs_tmp_run();
 	sr = srunner_create(suite_net());
 	srunner_add_suite(sr, suite_first_start());
 	srunner_add_suite(sr, suite_members());
@@ -1525,5 +1527,6 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	hs_tmp_run_end(run_dir);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -73,20 +73,71 @@ hs_spawn(struct hs *hs)
 	return 0;
 }
 
+static int
+hs_rm(const char *p, const struct stat *st, int fl, struct FTW *ftw)
+{
+	(void)st;
+	(void)fl;
+	(void)ftw;
+	return remove(p);
+}
+
+/*
+ * A new private directory named prefix-XXXXXX, inside the run's
+ * directory (hs_tmp_run()) when there is one, else in /tmp.  Allocated,
+ * or NULL.
+ */
+char *
+hs_tmpdir(const char *prefix)
+{
+	const char	*run = getenv("HAOS_TEST_RUN_DIR");
+	char		*d;
+
+	d = xasprintf("%s/%s-XXXXXX", run != NULL ? run : "/tmp", prefix);
+	if (mkdtemp(d) == NULL) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/*
+ * The directory of this test run: every hs_tmpdir() of the suites (run
+ * in forked children, whose teardown a failing test skips) goes in it,
+ * and hs_tmp_run_end() removes it whatever happened.
+ */
+char *
+hs_tmp_run(void)
+{
+	char	*d;
+
+	d = hs_tmpdir("haos-integration");
+	if (d != NULL)
+		setenv("HAOS_TEST_RUN_DIR", d, 1);
+	return d;
+}
+
+void
+hs_tmp_run_end(char *dir)
+{
+	if (dir != NULL)
+		nftw(dir, hs_rm, 16, FTW_DEPTH | FTW_PHYS);
+	unsetenv("HAOS_TEST_RUN_DIR");
+	free(dir);
+}
+
 int
 hs_start(struct hs *hs)
 {
-	char	 tmpl[] = "/tmp/haos-hs-XXXXXX";
-
 	memset(hs, 0, sizeof *hs);
 	if (hs_external()) {
 		hs->external = 1;
 		hs->url = xstrdup(getenv("HAOS_TEST_HS_URL"));
 		return 0;
 	}
-	if (mkdtemp(tmpl) == NULL)
+	hs->data_dir = hs_tmpdir("haos-hs");
+	if (hs->data_dir == NULL)
 		return -1;
-	hs->data_dir = xstrdup(tmpl);
 	return hs_spawn(hs);
 }
 
@@ -120,14 +171,6 @@ hs_restart(struct hs *hs)
 	return -1;
 }
 
-static int
-hs_rm(const char *p, const struct stat *st, int fl, struct FTW *ftw)
-{
-	(void)st;
-	(void)fl;
-	(void)ftw;
-	return remove(p);
-}
 
 void
 hs_stop(struct hs *hs)

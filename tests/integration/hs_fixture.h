@@ -20,6 +20,9 @@ struct hs_user {
 	char	*device_id;
 };
 
+char	*hs_tmpdir(const char *prefix);
+char	*hs_tmp_run(void);
+void	 hs_tmp_run_end(char *);
 int	 hs_start(struct hs *);
 void	 hs_stop(struct hs *);
 int	 hs_kill(struct hs *);		/* stop the process, keep data */

@@ -41,10 +41,13 @@ net_fixture_teardown(void)
 char *
 tmp_store(void)
 {
-	char	 d[] = "/tmp/haos-net-XXXXXX";
+	char	*d, *p;
 
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	return xasprintf("%s/store.sqlite3", d);
+	d = hs_tmpdir("haos-net");
+	ck_assert_ptr_nonnull(d);
+	p = xasprintf("%s/store.sqlite3", d);
+	free(d);
+	return p;
 }
 
 struct net *
