@@ -172,7 +172,7 @@ START_TEST(test_keyreq_round_trip)
 	/* Verified both ways, as a verification leaves them. */
 	kr_trust(db, a.user_id, a2.device_id);
 	kr_trust(db2, a.user_id, a.device_id);
-	q = xasprintf("SELECT devices || ' ' || state FROM key_requests "
+	q = xstrdup("SELECT devices || ' ' || state FROM key_requests "
 	    "WHERE room_id = ?1");
 	text = xasprintf("[\"%s\"] sent", a.device_id);
 	kr_wait(db2, q, room, text, 30);
