@@ -191,6 +191,7 @@ struct net {
 	size_t			 backup_ntags;
 	char			**backup_tried;	/* "room\nsession" asked */
 	size_t			 backup_ntried;
+	int64_t			 keyreq_next_at; /* see net-keyreq.c */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -359,6 +360,8 @@ void	net_backup_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_backup_job(struct net *, struct job *);
 void	net_backup_free(struct net *);
+/* net-keyreq.c: room key requests, ours and others' (E2EE Step 11) */
+void	net_keyreq_pump(struct net *, int64_t now);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);

@@ -500,6 +500,7 @@ net_main(void *arg)
 		net_e2ee_pump(n, now);
 		net_devices_pump(n, now);
 		net_backup_pump(n, now);
+		net_keyreq_pump(n, now);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;

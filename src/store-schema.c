@@ -383,6 +383,37 @@ static const char schema_v9[] =
 	"ALTER TABLE tracked_users DROP COLUMN msk_verified;"
 	"ALTER TABLE events ADD COLUMN e2e_session TEXT;";
 
+/*
+ * v10: room key requests (E2EE.md Step 11).  key_requests holds ours:
+ * one per (room, session) ever asked, the request_id every retry and
+ * the cancellation reuse, the devices asked (a JSON array of our own
+ * device ids: a forward is accepted only from one of them, also after
+ * a restart), and its state: 'sent' while we wait, 'done' once the key
+ * came (from anywhere) and the cancellation is queued.  key_requests_in
+ * holds those other devices made of us, kept by crypto-in.c in the
+ * /sync transaction and answered (or refused) after its commit by
+ * net-keyreq.c; a request_cancellation removes one.
+ */
+static const char schema_v10[] =
+	"CREATE TABLE key_requests ("
+	" request_id TEXT PRIMARY KEY,"
+	" room_id TEXT NOT NULL,"
+	" session_id TEXT NOT NULL,"
+	" sender_key TEXT NOT NULL,"
+	" devices TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'sent' CHECK (state IN ('sent',"
+	"  'done')),"
+	" created_ts INTEGER NOT NULL,"
+	" UNIQUE (room_id, session_id)) WITHOUT ROWID;"
+	"CREATE TABLE key_requests_in ("
+	" user_id TEXT NOT NULL,"
+	" device_id TEXT NOT NULL,"
+	" request_id TEXT NOT NULL,"
+	" room_id TEXT NOT NULL,"
+	" session_id TEXT NOT NULL,"
+	" received_ts INTEGER NOT NULL,"
+	" PRIMARY KEY (user_id, device_id, request_id)) WITHOUT ROWID;";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *migrations[] = {
 	schema_v1,
@@ -393,7 +424,8 @@ static const char *migrations[] = {
 	schema_v6,
 	schema_v7,
 	schema_v8,
-	schema_v9
+	schema_v9,
+	schema_v10
 };
 
 _Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,

@@ -26,6 +26,8 @@
  *   and crypto_in_retry() takes it up after /keys/query.
  * - m.room_key counts only over Olm (in clear or inside Megolm it is
  *   ignored: CVE-2022-39251); m.room_key.withheld comes in clear.
+ *   m.forwarded_room_key too counts only over Olm, m.room_key_request
+ *   only in clear (crypto-keyreq.c, Step 11).
  *
  * Unsolicited to-device traffic must not be a decryption oracle (E2EE.md
  * §A): per sender key and batch, at most CRYPTO_IN_NEW_PER_PEER new
@@ -42,6 +44,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "haos/crypto-keyreq.h"
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/log.h"
@@ -509,6 +512,21 @@ crypto_in_withheld(struct crypto_in_batch *b, const char *sender,
 	return n > 0 ? crypto_in_room_changed(b, room_id) : 0;
 }
 
+/* An m.forwarded_room_key over Olm (Step 11: crypto-keyreq.c). */
+static int
+crypto_in_forwarded(struct crypto_in_batch *b, const char *sender,
+    const char *sender_key, const json_t *c)
+{
+	int	 rc;
+
+	rc = crypto_keyreq_forwarded(b->k, b->s, sender, sender_key, c,
+	    b->sink, b->err);
+	if (rc == -1)
+		return -1;
+	b->changed += rc;
+	return 0;
+}
+
 /* A checked payload: what it says is done. */
 static int
 crypto_in_apply(struct crypto_in_batch *b, const char *sender,
@@ -524,6 +542,8 @@ crypto_in_apply(struct crypto_in_batch *b, const char *sender,
 		    json_get_str(json_get_obj(pt, "keys"), "ed25519", ""), c);
 	if (strcmp(type, "m.room_key.withheld") == 0)
 		return crypto_in_withheld(b, sender, c);
+	if (strcmp(type, "m.forwarded_room_key") == 0)
+		return crypto_in_forwarded(b, sender, sender_key, c);
 	if (crypto_sas_event_type(type))
 		return crypto_keys_verify_event(b->k, sender, NULL, NULL, type,
 		    c) == -1 ? -1 : 0;
@@ -650,6 +670,9 @@ crypto_in_event(struct crypto_in_batch *b, const json_t *ev)
 	if (strcmp(type, "m.room_key.withheld") == 0)
 		return crypto_in_withheld(b, sender, json_get_obj(ev,
 		    "content"));
+	if (strcmp(type, "m.room_key_request") == 0)
+		return crypto_keyreq_received(b->k, b->s, sender,
+		    json_get_obj(ev, "content"), b->err);
 	if (crypto_sas_event_type(type))
 		return crypto_keys_verify_event(b->k, sender, NULL, ev, type,
 		    json_get_obj(ev, "content")) == -1 ? -1 : 0;

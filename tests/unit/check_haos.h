@@ -21,6 +21,7 @@ Suite	*suite_http(void);
 Suite	*suite_ingest(void);
 Suite	*suite_ingest_stream(void);
 Suite	*suite_json(void);
+Suite	*suite_keyreq(void);
 Suite	*suite_layout(void);
 Suite	*suite_log(void);
 Suite	*suite_matrix(void);

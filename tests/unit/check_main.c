@@ -187,6 +187,7 @@ main(void)
 	srunner_add_suite(sr, suite_ingest());
 	srunner_add_suite(sr, suite_ingest_stream());
 	srunner_add_suite(sr, suite_json());
+	srunner_add_suite(sr, suite_keyreq());
 	srunner_add_suite(sr, suite_layout());
 	srunner_add_suite(sr, suite_log());
 	srunner_add_suite(sr, suite_matrix());
