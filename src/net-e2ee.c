@@ -271,7 +271,8 @@ net_e2ee_share(struct net *n, const char *room_id,
 				goto rollback;
 			net_e2ee_msgs_add(wh, d, crypto_out_withheld(room_id,
 			    crypto_megolm_out_id(m),
-			    crypto_account_curve25519(a), CRYPTO_OUT_UNVERIFIED));
+			    crypto_account_curve25519(a),
+			    CRYPTO_OUT_UNVERIFIED));
 			nwh++;
 			continue;
 		}

@@ -220,8 +220,8 @@ store_crypto_out_shared(struct store *s, const char *session_id,
     struct haos_error *err)
 {
 	static const char	*sql = "SELECT user_id, device_id, "
-	    "withheld_code FROM megolm_out_shared WHERE session_id = ?1 AND (?2 OR "
-	    "withheld_code IS NULL)";
+	    "withheld_code FROM megolm_out_shared WHERE session_id = ?1 AND "
+	    "(?2 OR withheld_code IS NULL)";
 
 	return store_rows(s, err, "megolm shared", sql, sizeof **out,
 	    store_crypto_out_shared_fill, store_crypto_out_shared_drop,

@@ -157,7 +157,7 @@ crypto_out_plan_device_gone(const struct crypto_device *d, size_t nd,
 		if (d[i].deleted)
 			break;
 		return crypto_out_plan_may(&d[i], p) ? NULL :
-		    "a device is no longer cross-signed";
+		    "a device is not cross-signed";
 	}
 	return "a device was removed";
 }

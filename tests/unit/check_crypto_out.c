@@ -470,7 +470,7 @@ act(size_t i, int cross_signed, enum crypto_out_share mode,
 	struct crypto_device	 d = devices[i];
 
 	ck_assert_int_eq(crypto_out_policy(NULL, NULL, &p, &err), 0);
-	ck_assert_int_eq(p.share, CRYPTO_OUT_SHARE_ALL);	/* the default */
+	ck_assert_int_eq(p.share, CRYPTO_OUT_SHARE_ALL);	/* default */
 	p.share = mode;
 	d.cross_signed = cross_signed;
 	return crypto_out_share_action(&d, &p, s, ns);
@@ -542,7 +542,7 @@ START_TEST(test_rotation_unsigned)
 	d[2].cross_signed = 0;
 	ck_assert_int_eq(crypto_out_rotation_due(&o, &p, s, 3, members, NMEM,
 	    d, NDEV, 2000, &why), 1);
-	ck_assert_str_eq(why, "a device is no longer cross-signed");
+	ck_assert_str_eq(why, "a device is not cross-signed");
 	p.share = CRYPTO_OUT_SHARE_ALL;
 	ck_assert_int_eq(crypto_out_rotation_due(&o, &p, s, 3, members, NMEM,
 	    d, NDEV, 2000, &why), 0);
