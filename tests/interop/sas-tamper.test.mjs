@@ -220,6 +220,8 @@ describe("haos emoji verification with a key swapped in transit (issue #16)", { 
         assert.ok(["m.mismatched_commitment", "m.key_mismatch"].includes(code), code);
         assert.equal(verifier.getShowSasCallbacks(), null, "js-sdk showed emoji");
         await haos.waitText(`cancelled by them: ${code}`, 10000);
+        assert.ok(haos.log().includes(`cancelled by ${alice.userId}, ${code}`),
+            "haos's log says why js-sdk cancelled");
         await nothingVerified(req);
     });
 
