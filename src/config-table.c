@@ -96,6 +96,15 @@ const struct config_key config_table[] = {
 	  "Notify for every message in a direct conversation." },
 	{ "notify", "mentions", CONFIG_CHOICE, "yes", 0, 0, "yes|no", NULL, 0,
 	  "Notify for messages that mention your user id or display name." },
+	{ "crypto", "share_keys_with", CONFIG_CHOICE, "all", 0, 0,
+	  "all|cross_signed", NULL, 0,
+	  "Which devices get the keys to what you send in encrypted rooms.\n"
+	  "all: every device of the room's members. cross_signed: only\n"
+	  "devices their owner cross-signed (as Element's \"exclude insecure\n"
+	  "devices\", matrix-js-sdk's OnlySignedDevicesIsolationMode); the\n"
+	  "others, your own included, and every device of a user without\n"
+	  "cross-signing are told the key is withheld (m.unverified) and\n"
+	  "cannot read your messages until their owner signs them." },
 	{ "keys", "KEY", CONFIG_BINDING, NULL, 0, 0, NULL, NULL, 0,
 	  "KEY = command binds a key to a command (as typed after /); an\n"
 	  "empty command unbinds it. KEY is a character, C-x (Ctrl), M-x\n"
@@ -139,6 +148,7 @@ const struct config_slot config_slots[] = {
 	{ 0, offsetof(struct config, notify_osc9) },
 	{ 0, offsetof(struct config, notify_dm) },
 	{ 0, offsetof(struct config, notify_mentions) },
+	{ 0, offsetof(struct config, crypto_share_keys) },
 	{ 0, offsetof(struct config, bindings) },	/* CONFIG_BINDING */
 };
 

@@ -132,6 +132,7 @@ main_run_ui(const struct config *cfg, const struct paths *paths,
 	nc.sync_timeout_ms = cfg->sync_timeout * 1000L;
 	nc.request_timeout_ms = cfg->request_timeout * 1000L;
 	nc.timeline_limit = 50;
+	nc.share_keys = net_share_keys(cfg->crypto_share_keys);
 	nc.background = 1;
 	nc.http = *hopts;
 	nc.notify = nf;

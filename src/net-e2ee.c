@@ -14,6 +14,9 @@
  *      megolm_out_shared rows in one transaction, then sent, each row
  *      deleted after its 2xx (a retry sends the same body and txn id);
  *      a device without a key gets m.room_key.withheld (m.no_olm) once;
+ *      with [crypto] share_keys_with = cross_signed, a device its owner
+ *      did not cross-sign gets m.room_key.withheld (m.unverified) once
+ *      per session instead of the key, and the key once it is signed;
  *   4. then it is encrypted once: the wire copy and the session's new
  *      pickle and count in one transaction, before the PUT.  A retry
  *      sends the stored wire copy: never a second encryption.
@@ -48,6 +51,14 @@
 #define NET_E2EE_ROOM_KEY	"m.room_key"
 #define NET_E2EE_WITHHELD	"m.room_key.withheld"
 #define NET_E2EE_ENCRYPTED	"m.room.encrypted"
+
+int
+net_share_keys(const char *choice)
+{
+	if (choice != NULL && strcmp(choice, "cross_signed") == 0)
+		return CRYPTO_OUT_SHARE_CROSS_SIGNED;
+	return CRYPTO_OUT_SHARE_ALL;
+}
 
 /* Wall-clock ms: session ages and the unwedge hour are kept in the store. */
 static int64_t
@@ -190,21 +201,6 @@ fail:
 	return NULL;
 }
 
-/* Is d in the list s? */
-static int
-net_e2ee_shared(const struct crypto_shared *s, size_t ns,
-    const struct crypto_device *d)
-{
-	size_t	 i;
-
-	for (i = 0; i < ns; i++) {
-		if (strcmp(s[i].user_id, d->user_id) == 0 &&
-		    strcmp(s[i].device_id, d->device_id) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* One batched /keys/claim for the devices in want ({user: {dev: alg}}). */
 static void
 net_e2ee_claim(struct net *n, const char *room_id, json_t *want)
@@ -227,8 +223,11 @@ net_e2ee_claim(struct net *n, const char *room_id, json_t *want)
 
 /*
  * The m.room_key of session m for the recipients that have an Olm
- * session and lack the key; the others are claimed.  1 when everyone
- * has it, 0 while some wait, -1 on error.
+ * session and lack the key; the others are claimed.  A recipient the
+ * policy keeps it from (only cross-signed) is told m.room_key.withheld
+ * m.unverified once, queued with the keys (in the clear: no Olm
+ * needed), before the message.  1 when everyone has it, 0 while some
+ * wait, -1 on error.
  */
 static int
 net_e2ee_share(struct net *n, const char *room_id,
@@ -241,9 +240,10 @@ net_e2ee_share(struct net *n, const char *room_id,
 	struct crypto_shared	*sh;
 	struct crypto_olm	*o;
 	const struct crypto_device *d;
-	json_t			*msgs, *want, *rk, *c, *dk;
+	enum crypto_out_action	 act;
+	json_t			*msgs, *want, *rk, *c, *dk, *wh;
 	char			*pickle, *newp;
-	size_t			 ns, i, nsent = 0;
+	size_t			 ns, i, nsent = 0, nwh = 0;
 	int64_t			 pending;
 	uint32_t		 idx;
 	int			 rc = -1, nwant = 0, have;
@@ -253,6 +253,7 @@ net_e2ee_share(struct net *n, const char *room_id,
 		return -1;
 	msgs = json_object();
 	want = json_object();
+	wh = json_object();
 	rk = crypto_out_room_key(m, room_id, p->shared_history, err);
 	dk = net_e2ee_device_keys(n);
 	idx = crypto_megolm_out_index(m);
@@ -260,8 +261,21 @@ net_e2ee_share(struct net *n, const char *room_id,
 		goto out;
 	for (i = 0; i < nr; i++) {
 		d = &devs[rcpt[i]];
-		if (net_e2ee_shared(sh, ns, d))
+		act = crypto_out_share_action(d, p, sh, ns);
+		if (act == CRYPTO_OUT_SKIP)
 			continue;
+		if (act == CRYPTO_OUT_WITHHOLD) {
+			if (store_crypto_out_share_add(n->store,
+			    crypto_megolm_out_id(m), d->user_id, d->device_id,
+			    idx, CRYPTO_OUT_UNVERIFIED, err) == -1)
+				goto rollback;
+			net_e2ee_msgs_add(wh, d, crypto_out_withheld(room_id,
+			    crypto_megolm_out_id(m),
+			    crypto_account_curve25519(a),
+			    CRYPTO_OUT_UNVERIFIED));
+			nwh++;
+			continue;
+		}
 		have = store_crypto_out_olm(n->store, d->curve25519, &pickle,
 		    err);
 		if (have == -1)
@@ -300,11 +314,17 @@ net_e2ee_share(struct net *n, const char *room_id,
 	if (nsent > 0 && net_e2ee_queue(n, NET_E2EE_ENCRYPTED, msgs, room_id,
 	    err) == -1)
 		goto rollback;
+	if (nwh > 0 && net_e2ee_queue(n, NET_E2EE_WITHHELD, wh, room_id,
+	    err) == -1)
+		goto rollback;
 	if (store_commit(n->store, err) == -1)
 		goto rollback;
 	if (nsent > 0)
 		log_info("net", "megolm session %s: key for %zu devices",
 		    crypto_megolm_out_id(m), nsent);
+	if (nwh > 0)
+		log_info("net", "megolm session %s: withheld from %zu devices "
+		    "not cross-signed", crypto_megolm_out_id(m), nwh);
 	if (nwant > 0 && !n->e2ee_claim_in_flight &&
 	    net_now_ms() >= n->e2ee_claim_next_at) {
 		net_e2ee_claim(n, room_id, want);
@@ -326,6 +346,7 @@ out:
 	json_decref(dk);
 	json_decref(msgs);
 	json_decref(want);
+	json_decref(wh);
 	store_crypto_out_shared_free(sh, ns);
 	return rc;
 }
@@ -536,6 +557,7 @@ net_e2ee_wire(struct net *n, const struct outbox_row *o, char **type,
 		return 1;
 	if (rc == -1)
 		return net_e2ee_fail(n, o, e.msg);
+	p.share = (enum crypto_out_share)n->cfg.share_keys;
 	if (n->keys == NULL)
 		return net_e2ee_fail(n, o, "this room is encrypted and this "
 		    "device has no encryption keys: not sent");

@@ -408,6 +408,7 @@ run_commands(const struct config *cfg, const struct paths *paths,
 	nc.sync_timeout_ms = RUN_SYNC_HOLD_MS;
 	nc.request_timeout_ms = cfg->request_timeout * 1000L;
 	nc.timeline_limit = 50;
+	nc.share_keys = net_share_keys(cfg->crypto_share_keys);
 	nc.http = *hopts;
 	nc.notify = r.nf;
 	r.net = net_start(&nc, &err);

@@ -85,6 +85,7 @@ store_crypto_out_device_fill(sqlite3_stmt *st, void *row)
 	d->ed25519 = store_col_str(st, 2);
 	d->curve25519 = store_col_str(st, 3);
 	d->deleted = sqlite3_column_int(st, 4);
+	d->cross_signed = sqlite3_column_int(st, 5);
 }
 
 static void
@@ -98,7 +99,8 @@ store_crypto_out_devices(struct store *s, const char *room_id,
     struct crypto_device **out, size_t *n, struct haos_error *err)
 {
 	static const char	*sql = "SELECT d.user_id, d.device_id, "
-	    "d.ed25519, d.curve25519, d.deleted FROM devices d JOIN members m "
+	    "d.ed25519, d.curve25519, d.deleted, d.cross_signed FROM devices d "
+	    "JOIN members m "
 	    "ON m.user_id = d.user_id JOIN rooms r ON r.id = m.room WHERE "
 	    "r.room_id = ?1 ORDER BY d.user_id, d.device_id";
 
@@ -113,7 +115,8 @@ store_crypto_out_device(struct store *s, const char *user_id,
     struct haos_error *err)
 {
 	static const char	*sql = "SELECT user_id, device_id, ed25519, "
-	    "curve25519, deleted FROM devices WHERE user_id = ?1 AND "
+	    "curve25519, deleted, cross_signed FROM devices WHERE user_id = ?1 "
+	    "AND "
 	    "device_id = ?2";
 	size_t			 n;
 
@@ -202,6 +205,7 @@ store_crypto_out_shared_fill(sqlite3_stmt *st, void *row)
 
 	a->user_id = store_col_str(st, 0);
 	a->device_id = store_col_str(st, 1);
+	a->withheld_code = store_col_str(st, 2);
 }
 
 static void
@@ -215,9 +219,9 @@ store_crypto_out_shared(struct store *s, const char *session_id,
     int withheld_too, struct crypto_shared **out, size_t *n,
     struct haos_error *err)
 {
-	static const char	*sql = "SELECT user_id, device_id FROM "
-	    "megolm_out_shared WHERE session_id = ?1 AND (?2 OR "
-	    "withheld_code IS NULL)";
+	static const char	*sql = "SELECT user_id, device_id, "
+	    "withheld_code FROM megolm_out_shared WHERE session_id = ?1 AND "
+	    "(?2 OR withheld_code IS NULL)";
 
 	return store_rows(s, err, "megolm shared", sql, sizeof **out,
 	    store_crypto_out_shared_fill, store_crypto_out_shared_drop,
@@ -232,6 +236,7 @@ store_crypto_out_shared_free(struct crypto_shared *a, size_t n)
 	for (i = 0; i < n; i++) {
 		free((char *)a[i].user_id);
 		free((char *)a[i].device_id);
+		free((char *)a[i].withheld_code);
 	}
 	free(a);
 }
@@ -241,9 +246,12 @@ store_crypto_out_share_add(struct store *s, const char *session_id,
     const char *user_id, const char *device_id, int64_t first_index,
     const char *withheld_code, struct haos_error *err)
 {
-	static const char	*sql = "INSERT OR IGNORE INTO "
-	    "megolm_out_shared (session_id, user_id, device_id, first_index, "
-	    "withheld_code) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char	*sql = "INSERT INTO megolm_out_shared "
+	    "(session_id, user_id, device_id, first_index, withheld_code) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (session_id, user_id, "
+	    "device_id) DO UPDATE SET first_index = excluded.first_index, "
+	    "withheld_code = excluded.withheld_code WHERE "
+	    "megolm_out_shared.withheld_code = 'm.unverified'";
 
 	return store_run(s, err, "megolm shared", sql, "tttit", session_id,
 	    user_id, device_id, first_index, withheld_code);

@@ -57,6 +57,9 @@ struct config {
 	char		*notify_dm;		/* every direct message */
 	char		*notify_mentions;	/* mentions of me */
 
+	/* [crypto] */
+	char		*crypto_share_keys;	/* all|cross_signed */
+
 	/* [keys]: free-form KEY = command lines, in file order */
 	struct config_binding	*bindings;
 	int			 nbindings;

@@ -33,12 +33,38 @@ struct crypto_device {
 	const char	*ed25519;
 	const char	*curve25519;
 	int		 deleted;
+	int		 cross_signed;	/* signed by its owner's self-signing
+					   key (devices.cross_signed) */
 };
 
-/* A device the current session went to (megolm_out_shared). */
+/*
+ * A device the current session went to (megolm_out_shared), or was
+ * withheld from: withheld_code NULL when it got the key.
+ */
 struct crypto_shared {
 	const char	*user_id;
 	const char	*device_id;
+	const char	*withheld_code;
+};
+
+/*
+ * Which devices get room keys ([crypto] share_keys_with): every device
+ * (matrix-js-sdk's AllDevicesIsolationMode), or only those their owner
+ * cross-signed (OnlySignedDevicesIsolationMode; the others, ours
+ * included, and every device of a user without cross-signing get
+ * m.room_key.withheld m.unverified instead).
+ */
+enum crypto_out_share {
+	CRYPTO_OUT_SHARE_ALL = 0,
+	CRYPTO_OUT_SHARE_CROSS_SIGNED
+};
+#define CRYPTO_OUT_UNVERIFIED		"m.unverified"
+
+/* What the current session's next share does for one recipient. */
+enum crypto_out_action {
+	CRYPTO_OUT_SKIP,	/* has it, or was told it is withheld */
+	CRYPTO_OUT_KEY,		/* send it the key */
+	CRYPTO_OUT_WITHHOLD	/* send m.room_key.withheld m.unverified */
 };
 
 /*
@@ -51,6 +77,7 @@ struct crypto_policy {
 	int64_t		 rotation_msgs;
 	int		 shared_history;
 	int		 invited_ok;
+	enum crypto_out_share share;	/* the caller's; policy() sets ALL */
 };
 
 /* The room's current outbound session, as stored. */
@@ -78,10 +105,23 @@ size_t	 crypto_out_recipients(const struct crypto_member *, size_t,
 	     const char *own_user, const char *own_device,
 	     const struct crypto_policy *, size_t *out);
 /*
+ * For recipient d of the session whose rows (megolm_out_shared, the
+ * withheld ones too) are s: the key if it lacks it and the policy lets
+ * it have it (a device withheld m.unverified that now qualifies gets
+ * it, at the current index); withheld m.unverified once per session if
+ * the policy does not; else nothing (a device told m.no_olm waits for
+ * the next session, as before).
+ */
+enum crypto_out_action crypto_out_share_action(const struct crypto_device *d,
+	     const struct crypto_policy *, const struct crypto_shared *s,
+	     size_t ns);
+/*
  * Whether the session must be replaced before the next message: N
  * messages, T elapsed, a shared user no longer a recipient member, a
- * shared device deleted or gone, history visibility moved between
- * shared and not.  1 with the reason in *why (a literal), 0 if not.
+ * shared device deleted or gone or (only cross-signed) no longer
+ * cross-signed, history visibility moved between shared and not.  1
+ * with the reason in *why (a literal), 0 if not.  s: the devices that
+ * got the key (withheld ones are not looked at).
  */
 int	 crypto_out_rotation_due(const struct crypto_out_state *,
 	     const struct crypto_policy *, const struct crypto_shared *,
@@ -111,7 +151,7 @@ json_t	*crypto_out_olm(struct crypto_olm *, const struct crypto_account *,
 /* The m.room_key content of a session at its current index. */
 json_t	*crypto_out_room_key(struct crypto_megolm_out *, const char *room_id,
 	     int shared_history, struct haos_error *);
-/* An m.room_key.withheld content (code: "m.no_olm", ...). */
+/* An m.room_key.withheld content (code: "m.no_olm", "m.unverified"). */
 json_t	*crypto_out_withheld(const char *room_id, const char *session_id,
 	     const char *sender_key, const char *code);
 /*

@@ -23,6 +23,8 @@ struct net_config {
 	long		 sync_timeout_ms;	/* long-poll hold, e.g. 30000 */
 	long		 request_timeout_ms;	/* every other request */
 	int		 timeline_limit;	/* in the sync filter */
+	int		 share_keys;	/* enum crypto_out_share: who gets
+					   room keys ([crypto]) */
 	int		 background;	/* the client's own work: fill a first
 					   start's timelines, join new channels
 					   (not for haos run) */
@@ -147,6 +149,8 @@ struct job	*net_job_send(const char *room_id, const char *type,
 struct job	*net_job_room(enum job_type, const char *room_id,
 		    const char *txn_id);
 struct job	*net_job_token(const char *token, const char *device_id);
+/* [crypto] share_keys_with's value (NULL: "all") as net_config.share_keys. */
+int		 net_share_keys(const char *);
 struct job	*net_job_backup(const char *what, const char *key_b64);
 struct net_result *net_results_take(struct net *);
 void		 net_result_free(struct net_result *);

@@ -50,7 +50,10 @@ int	store_crypto_out_shared(struct store *, const char *session_id,
 	    int withheld_too, struct crypto_shared **, size_t *,
 	    struct haos_error *);
 void	store_crypto_out_shared_free(struct crypto_shared *, size_t);
-/* In a txn. */
+/*
+ * In a txn.  A device already recorded keeps its row, but one withheld
+ * m.unverified takes the new one (the key now, or m.no_olm).
+ */
 int	store_crypto_out_share_add(struct store *, const char *session_id,
 	    const char *user_id, const char *device_id, int64_t first_index,
 	    const char *withheld_code, struct haos_error *);

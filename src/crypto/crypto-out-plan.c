@@ -7,6 +7,15 @@
  * device deleted) is replaced, so that nothing sent from now on is
  * readable with a key they hold; newcomers get the current session at
  * its current index instead (spec, m.megolm.v1.aes-sha2).
+ *
+ * Only cross-signed ([crypto] share_keys_with = cross_signed, as
+ * matrix-js-sdk's OnlySignedDevicesIsolationMode): a device its owner
+ * did not sign with their self-signing key, our own other devices and
+ * the devices of a user without cross-signing alike, is told
+ * m.room_key.withheld m.unverified once per session instead of getting
+ * the key; once signed it gets the current session at its current
+ * index, no rotation for everyone.  A device that had the key and is
+ * no longer signed (its owner reset their identity) rotates it.
  */
 #include "haos/crypto-out.h"
 
@@ -35,6 +44,7 @@ crypto_out_policy(const char *encryption, const char *visibility,
 	p->rotation_msgs = CRYPTO_OUT_ROTATION_MSGS;
 	p->shared_history = crypto_out_plan_shared(visibility);
 	p->invited_ok = visibility == NULL || strcmp(visibility, "joined") != 0;
+	p->share = CRYPTO_OUT_SHARE_ALL;
 	if (encryption == NULL)
 		return 0;
 	c = json_load_stored(encryption);
@@ -100,19 +110,56 @@ crypto_out_recipients(const struct crypto_member *m, size_t nm,
 	return n;
 }
 
-/* Is the shared device still there, and not deleted? */
+/* May d have the room key under the policy? */
 static int
-crypto_out_plan_device_ok(const struct crypto_device *d, size_t nd,
-    const struct crypto_shared *s)
+crypto_out_plan_may(const struct crypto_device *d,
+    const struct crypto_policy *p)
+{
+	return p->share == CRYPTO_OUT_SHARE_ALL || d->cross_signed;
+}
+
+enum crypto_out_action
+crypto_out_share_action(const struct crypto_device *d,
+    const struct crypto_policy *p, const struct crypto_shared *s, size_t ns)
+{
+	const struct crypto_shared *row = NULL;
+	size_t			 i;
+
+	for (i = 0; row == NULL && i < ns; i++) {
+		if (strcmp(s[i].user_id, d->user_id) == 0 &&
+		    strcmp(s[i].device_id, d->device_id) == 0)
+			row = &s[i];
+	}
+	if (row != NULL && row->withheld_code == NULL)
+		return CRYPTO_OUT_SKIP;		/* has it */
+	if (!crypto_out_plan_may(d, p))
+		return row != NULL ? CRYPTO_OUT_SKIP : CRYPTO_OUT_WITHHOLD;
+	if (row != NULL && strcmp(row->withheld_code,
+	    CRYPTO_OUT_UNVERIFIED) != 0)
+		return CRYPTO_OUT_SKIP;		/* m.no_olm: next session */
+	return CRYPTO_OUT_KEY;
+}
+
+/*
+ * Is the shared device still there, not deleted, and allowed the key?
+ * NULL if so, else why not.
+ */
+static const char *
+crypto_out_plan_device_gone(const struct crypto_device *d, size_t nd,
+    const struct crypto_shared *s, const struct crypto_policy *p)
 {
 	size_t	 i;
 
 	for (i = 0; i < nd; i++) {
-		if (strcmp(d[i].user_id, s->user_id) == 0 &&
-		    strcmp(d[i].device_id, s->device_id) == 0)
-			return !d[i].deleted;
+		if (strcmp(d[i].user_id, s->user_id) != 0 ||
+		    strcmp(d[i].device_id, s->device_id) != 0)
+			continue;
+		if (d[i].deleted)
+			break;
+		return crypto_out_plan_may(&d[i], p) ? NULL :
+		    "a device is not cross-signed";
 	}
-	return 0;
+	return "a device was removed";
 }
 
 int
@@ -131,10 +178,12 @@ crypto_out_rotation_due(const struct crypto_out_state *o,
 	else if (!o->shared_history != !p->shared_history)
 		*why = "history visibility";
 	for (i = 0; *why == NULL && i < ns; i++) {
+		if (s[i].withheld_code != NULL)
+			continue;	/* never had it */
 		if (!crypto_out_plan_entitled(m, nm, s[i].user_id, p))
 			*why = "a member left";
-		else if (!crypto_out_plan_device_ok(d, nd, &s[i]))
-			*why = "a device was removed";
+		else
+			*why = crypto_out_plan_device_gone(d, nd, &s[i], p);
 	}
 	return *why != NULL;
 }

@@ -99,9 +99,13 @@ crypto_out_withheld(const char *room_id, const char *session_id,
 {
 	const char	*reason;
 
-	reason = strcmp(code, "m.no_olm") == 0 ?
-	    "Unable to establish a secure channel." : "The sender withheld "
-	    "the key.";
+	if (strcmp(code, "m.no_olm") == 0)
+		reason = "Unable to establish a secure channel.";
+	else if (strcmp(code, CRYPTO_OUT_UNVERIFIED) == 0)
+		reason = "The sender has disabled encrypting to unverified "
+		    "devices.";
+	else
+		reason = "The sender withheld the key.";
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "algorithm",
 	    CRYPTO_MEGOLM, "room_id", room_id, "session_id", session_id,
 	    "sender_key", sender_key, "code", code, "reason", reason);

@@ -919,8 +919,8 @@ crypto_sas_on_cancel(struct crypto_sas_txn *t, const json_t *c)
 	t->state = VERIFY_CANCELLED;
 	t->cancelled_by_us = 0;
 	crypto_sas_wipe(t);
-	log_info("crypto", "verification %s: cancelled by %s", t->txn,
-	    t->their_user);
+	log_info("crypto", "verification %s: cancelled by %s, %s", t->txn,
+	    t->their_user, t->cancel_code);
 	return 1;
 }
 

@@ -76,6 +76,17 @@ POST /_test/to_device {"user_id": U, "device_id": D, "hold": true|false}:
                          as over a slow federation link; false delivers
                          them, in order, as if they arrived now.
                          Answers {"held": n} or {"released": n}.
+POST /_test/to_device {"tamper": {"type": T, "sender": U, "field": F,
+                                  "value": V}}:
+                         a man in the middle: the next to-device message
+                         of type T from U that travels in clear (its
+                         content has F, default "key", as a string; an
+                         Olm-encrypted one cannot be touched) reaches its
+                         first recipient with content[F] = V, once.
+                         Tampers queue in order.  Answers {"armed": n}.
+GET /_test/to_device     {"armed": [tampers still waiting],
+                          "tampered": [{"type", "sender", "field",
+                          "user_id", "device_id"} done, in order]}.
 POST /_test/shutdown     flushes --data and exits (restart with the same
                          --port and --data to get the same server back).
 """
@@ -353,6 +364,8 @@ class Volatile:
         self.rate = {}            # (kind, key) -> [action_count, time_start]
         self.sync_cache = {}      # request key -> (expiry, response)
         self.td_held = {}         # (uid, did) -> to-device events in transit
+        self.td_tamper = []       # armed /_test/to_device tampers
+        self.td_tampered = []     # what they did
 
 
 ST = None       # the Store
@@ -3111,6 +3124,22 @@ def h_signatures_upload(req):
     return {"failures": failures}
 
 
+def td_tamper(sender, etype, uid, did, content):
+    """The content as the first armed tamper that matches makes it."""
+    for i, t in enumerate(VOL.td_tamper):
+        field = t.get("field", "key")
+        if (t.get("type") != etype or t.get("sender") != sender or
+                not isinstance(content, dict) or
+                not isinstance(content.get(field), str)):
+            continue
+        del VOL.td_tamper[i]
+        VOL.td_tampered.append({"type": etype, "sender": sender,
+                                "field": field, "user_id": uid,
+                                "device_id": did})
+        return dict(content, **{field: t.get("value")})
+    return content
+
+
 def h_send_to_device(req, etype, txn):
     key = "%s|%s|%s|%s" % (req.uid, req.did, etype, txn)
     if key in S()["todevice_txns"]:
@@ -3121,7 +3150,8 @@ def h_send_to_device(req, etype, txn):
         for did, content in devs.items():
             targets = list(all_devs) if did == "*" else [did]
             for t in targets:
-                ev = {"content": content, "type": etype, "sender": req.uid}
+                ev = {"content": td_tamper(req.uid, etype, uid, t, content),
+                      "type": etype, "sender": req.uid}
                 if (uid, t) in VOL.td_held:
                     VOL.td_held[(uid, t)].append(ev)
                 elif t in all_devs:
@@ -3400,11 +3430,29 @@ def h_test_expire_token(req):
 
 
 def h_test_to_device(req):
-    """Hold a device's incoming to-device messages, or deliver them.
+    """Hold a device's incoming to-device messages, or deliver them; or
+    arm a tamper (td_tamper), or list the tampers armed and done.
 
     Like messages still in transit over federation: held ones are not in
     the device's queue (not persisted, not in /sync); releasing queues them
-    in order at new stream positions, as if they arrived now."""
+    in order at new stream positions, as if they arrived now.  A tamper is
+    a man in the middle on a clear message (SAS keys before any Olm
+    session): what an attacker between the devices could do."""
+    if req.method == "GET":
+        with ST.lock:
+            return {"armed": copy.deepcopy(VOL.td_tamper),
+                    "tampered": copy.deepcopy(VOL.td_tampered)}
+    tamper = req.body.get("tamper")
+    if tamper is not None:
+        if (not isinstance(tamper, dict) or
+                not isinstance(tamper.get("type"), str) or
+                not isinstance(tamper.get("sender"), str) or
+                not isinstance(tamper.get("field", "key"), str) or
+                not isinstance(tamper.get("value"), str)):
+            raise bad_param("tamper needs type, sender and value strings")
+        with ST.lock:
+            VOL.td_tamper.append(dict(tamper))
+            return {"armed": len(VOL.td_tamper)}
     uid, did = req.body.get("user_id"), req.body.get("device_id")
     if not isinstance(uid, str) or not isinstance(did, str):
         raise bad_param("user_id and device_id are required")

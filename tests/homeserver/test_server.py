@@ -701,6 +701,50 @@ class E2EETests(ServerTestCase):
         self.assertEqual(r2["to_device"]["events"][0]["sender"], b.uid)
         self.assertNotIn("to_device", a.sync(r2["next_batch"]))
 
+    def test_to_device_tamper_once_in_clear_only(self):
+        a, b, c = self.user(), self.user(), self.user()
+        s = a.sync()["next_batch"]
+        sc = c.sync()["next_batch"]
+        hook = Client(self.hs.url)
+        st, _, r = hook.request("POST", "/_test/to_device", {"tamper": {
+            "type": "m.key.verification.key", "sender": b.uid,
+            "value": "FAKE"}})
+        self.assertEqual((st, r), (200, {"armed": 1}))
+        st, _, r = hook.request("POST", "/_test/to_device", {"tamper": {
+            "type": "m.key.verification.key"}})
+        self.assertEqual(st, 400)
+        # Another sender, an encrypted one (no "key"): untouched.
+        c.ok("PUT", "/sendToDevice/m.key.verification.key/t0",
+             {"messages": {a.uid: {a.did: {"key": "C", "n": 0}}}})
+        b.ok("PUT", "/sendToDevice/m.room.encrypted/t1",
+             {"messages": {a.uid: {a.did: {"ciphertext": {}, "n": 1}}}})
+        b.ok("PUT", "/sendToDevice/m.key.verification.key/t2",
+             {"messages": {a.uid: {a.did: {"key": "B", "n": 2}},
+                           c.uid: {c.did: {"key": "B", "n": 2}}}})
+        b.ok("PUT", "/sendToDevice/m.key.verification.key/t3",
+             {"messages": {a.uid: {a.did: {"key": "B", "n": 3}}}})
+        evs = a.sync(s)["to_device"]["events"]
+        self.assertEqual([(e["content"]["n"], e["content"].get("key"))
+                          for e in evs],
+                         [(0, "C"), (1, None), (2, "FAKE"), (3, "B")])
+        self.assertEqual(evs[2]["sender"], b.uid)
+        # Only the first recipient of that message.
+        self.assertEqual(c.sync(sc)["to_device"]["events"][0]["content"],
+                         {"key": "B", "n": 2})
+        st, _, r = hook.request("GET", "/_test/to_device")
+        self.assertEqual(r, {"armed": [], "tampered": [{
+            "type": "m.key.verification.key", "sender": b.uid,
+            "field": "key", "user_id": a.uid, "device_id": a.did}]})
+        # Another field (the accept's commitment).
+        hook.request("POST", "/_test/to_device", {"tamper": {
+            "type": "m.key.verification.accept", "sender": b.uid,
+            "field": "commitment", "value": "X"}})
+        b.ok("PUT", "/sendToDevice/m.key.verification.accept/t4",
+             {"messages": {a.uid: {a.did: {"commitment": "Y"}}}})
+        r = a.sync(s)
+        self.assertEqual(r["to_device"]["events"][-1]["content"],
+                         {"commitment": "X"})
+
     def test_keys_upload_query_claim_and_cross_signing(self):
         a, b = self.user(), self.user()
         rid = a.create_room(invite=[b.uid])

@@ -22,14 +22,14 @@ static const struct crypto_member members[] = {
 };
 
 static struct crypto_device devices[] = {
-	{ "@me:hs", "THIS", "e0", "c0", 0 },
-	{ "@me:hs", "OTHER", "e1", "c1", 0 },
-	{ "@bob:hs", "B1", "e2", "c2", 0 },
-	{ "@bob:hs", "B2", "e3", "c3", 1 },	/* deleted */
-	{ "@carol:hs", "C1", "e4", "c4", 0 },
-	{ "@dave:hs", "D1", "e5", "c5", 0 },
-	{ "@erin:hs", "E1", "e6", "c6", 0 },
-	{ "@mallory:hs", "M1", "e7", "c7", 0 }	/* not in the room */
+	{ "@me:hs", "THIS", "e0", "c0", 0, 0 },
+	{ "@me:hs", "OTHER", "e1", "c1", 0, 0 },
+	{ "@bob:hs", "B1", "e2", "c2", 0, 0 },
+	{ "@bob:hs", "B2", "e3", "c3", 1, 0 },	/* deleted */
+	{ "@carol:hs", "C1", "e4", "c4", 0, 0 },
+	{ "@dave:hs", "D1", "e5", "c5", 0, 0 },
+	{ "@erin:hs", "E1", "e6", "c6", 0, 0 },
+	{ "@mallory:hs", "M1", "e7", "c7", 0, 0 }	/* not in the room */
 };
 #define NDEV	(sizeof devices / sizeof devices[0])
 #define NMEM	(sizeof members / sizeof members[0])
@@ -105,8 +105,8 @@ due(const struct crypto_out_state *o, const char *enc, const char *vis,
     size_t nd, int64_t now, const char **why)
 {
 	static const struct crypto_shared shared[] = {
-		{ "@me:hs", "OTHER" }, { "@bob:hs", "B1" },
-		{ "@carol:hs", "C1" }
+		{ "@me:hs", "OTHER", NULL }, { "@bob:hs", "B1", NULL },
+		{ "@carol:hs", "C1", NULL }
 	};
 	struct haos_error	 err = { 0 };
 	struct crypto_policy	 p;
@@ -207,7 +207,7 @@ START_TEST(test_claimed_signature)
 {
 	struct haos_error	 err = { 0 };
 	struct crypto_account	*a, *b, *other;
-	struct crypto_device	 d = { "@bob:hs", "B1", NULL, NULL, 0 };
+	struct crypto_device	 d = { "@bob:hs", "B1", NULL, NULL, 0, 0 };
 	struct crypto_olm	*o;
 	json_t			*c, *empty;
 
@@ -257,7 +257,7 @@ START_TEST(test_olm_payload)
 {
 	struct haos_error	 err = { 0 };
 	struct crypto_account	*a, *b;
-	struct crypto_device	 d = { "@bob:hs", "B1", NULL, NULL, 0 };
+	struct crypto_device	 d = { "@bob:hs", "B1", NULL, NULL, 0, 0 };
 	struct crypto_olm	*o, *in;
 	json_t			*c, *content, *dk, *msg, *pl;
 	char			*pt;
@@ -392,6 +392,11 @@ START_TEST(test_withheld)
 	ck_assert_str_eq(json_get_str(w, "algorithm", ""),
 	    "m.megolm.v1.aes-sha2");
 	json_decref(w);
+	w = crypto_out_withheld("!r:hs", "S", "CURVE", "m.unverified");
+	ck_assert_str_eq(json_get_str(w, "code", ""), "m.unverified");
+	ck_assert_str_eq(json_get_str(w, "reason", ""), "The sender has "
+	    "disabled encrypting to unverified devices.");
+	json_decref(w);
 }
 END_TEST
 
@@ -455,6 +460,171 @@ START_TEST(test_olm_choice)
 }
 END_TEST
 
+/* The action for devices[i] (a copy, cross-signed or not) in a mode. */
+static enum crypto_out_action
+act(size_t i, int cross_signed, enum crypto_out_share mode,
+    const struct crypto_shared *s, size_t ns)
+{
+	struct haos_error	 err = { 0 };
+	struct crypto_policy	 p;
+	struct crypto_device	 d = devices[i];
+
+	ck_assert_int_eq(crypto_out_policy(NULL, NULL, &p, &err), 0);
+	ck_assert_int_eq(p.share, CRYPTO_OUT_SHARE_ALL);	/* default */
+	p.share = mode;
+	d.cross_signed = cross_signed;
+	return crypto_out_share_action(&d, &p, s, ns);
+}
+
+/*
+ * Who gets the key and who is told it is withheld (m.unverified), in
+ * each mode: only cross-signed keeps it from every unsigned device, our
+ * own other device included, once per session; a device signed since
+ * gets the current session; a device told m.no_olm waits as before.
+ */
+START_TEST(test_plan_share_modes)
+{
+	static const struct crypto_shared withheld[] = {
+		{ "@me:hs", "OTHER", "m.unverified" },
+		{ "@bob:hs", "B1", "m.unverified" },
+		{ "@carol:hs", "C1", "m.no_olm" },
+		{ "@dave:hs", "D1", NULL }
+	};
+	const enum crypto_out_share all = CRYPTO_OUT_SHARE_ALL;
+	const enum crypto_out_share xs = CRYPTO_OUT_SHARE_CROSS_SIGNED;
+
+	/* Nothing recorded yet. */
+	ck_assert_int_eq(act(1, 0, all, NULL, 0), CRYPTO_OUT_KEY);
+	ck_assert_int_eq(act(2, 0, all, NULL, 0), CRYPTO_OUT_KEY);
+	ck_assert_int_eq(act(2, 1, all, NULL, 0), CRYPTO_OUT_KEY);
+	ck_assert_int_eq(act(1, 0, xs, NULL, 0), CRYPTO_OUT_WITHHOLD);
+	ck_assert_int_eq(act(1, 1, xs, NULL, 0), CRYPTO_OUT_KEY);
+	ck_assert_int_eq(act(2, 0, xs, NULL, 0), CRYPTO_OUT_WITHHOLD);
+	ck_assert_int_eq(act(2, 1, xs, NULL, 0), CRYPTO_OUT_KEY);
+	/* Told once: still unsigned, nothing more. */
+	ck_assert_int_eq(act(1, 0, xs, withheld, 4), CRYPTO_OUT_SKIP);
+	ck_assert_int_eq(act(2, 0, xs, withheld, 4), CRYPTO_OUT_SKIP);
+	/* Signed since (or the mode is all now): the key. */
+	ck_assert_int_eq(act(1, 1, xs, withheld, 4), CRYPTO_OUT_KEY);
+	ck_assert_int_eq(act(2, 1, xs, withheld, 4), CRYPTO_OUT_KEY);
+	ck_assert_int_eq(act(2, 0, all, withheld, 4), CRYPTO_OUT_KEY);
+	/* m.no_olm: the next session tries again, in either mode. */
+	ck_assert_int_eq(act(4, 1, xs, withheld, 4), CRYPTO_OUT_SKIP);
+	ck_assert_int_eq(act(4, 0, all, withheld, 4), CRYPTO_OUT_SKIP);
+	/* Has the key: nothing, even if no longer signed (rotation's). */
+	ck_assert_int_eq(act(5, 1, xs, withheld, 4), CRYPTO_OUT_SKIP);
+	ck_assert_int_eq(act(5, 0, xs, withheld, 4), CRYPTO_OUT_SKIP);
+	ck_assert_int_eq(act(5, 0, all, withheld, 4), CRYPTO_OUT_SKIP);
+}
+END_TEST
+
+/* A key holder no longer cross-signed rotates in only-signed mode. */
+START_TEST(test_rotation_unsigned)
+{
+	static const struct crypto_shared s[] = {
+		{ "@bob:hs", "B1", NULL },
+		{ "@carol:hs", "C1", "m.unverified" },
+		{ "@dave:hs", "D1", "m.unverified" }	/* left since */
+	};
+	struct haos_error	 err = { 0 };
+	struct crypto_out_state	 o = { 1000, 0, 1 };
+	struct crypto_policy	 p;
+	struct crypto_device	 d[NDEV];
+	const char		*why;
+
+	memcpy(d, devices, sizeof d);
+	d[2].cross_signed = 1;		/* B1 */
+	ck_assert_int_eq(crypto_out_policy(NULL, NULL, &p, &err), 0);
+	p.share = CRYPTO_OUT_SHARE_CROSS_SIGNED;
+	/* Withheld rows are not holders: Dave leaving rotates nothing. */
+	ck_assert_int_eq(crypto_out_rotation_due(&o, &p, s, 3, members, NMEM,
+	    d, NDEV, 2000, &why), 0);
+	d[2].cross_signed = 0;
+	ck_assert_int_eq(crypto_out_rotation_due(&o, &p, s, 3, members, NMEM,
+	    d, NDEV, 2000, &why), 1);
+	ck_assert_str_eq(why, "a device is not cross-signed");
+	p.share = CRYPTO_OUT_SHARE_ALL;
+	ck_assert_int_eq(crypto_out_rotation_due(&o, &p, s, 3, members, NMEM,
+	    d, NDEV, 2000, &why), 0);
+}
+END_TEST
+
+/* The code of (user, device) in session S's rows, "key" or "none". */
+static char *
+share_row(struct store *st, const char *user, const char *dev)
+{
+	struct haos_error	 err = { 0 };
+	struct crypto_shared	*s;
+	size_t			 n, i;
+	char			*r = xstrdup("none");
+
+	ck_assert_int_eq(store_crypto_out_shared(st, "S", 1, &s, &n, &err),
+	    0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(s[i].user_id, user) != 0 ||
+		    strcmp(s[i].device_id, dev) != 0)
+			continue;
+		free(r);
+		r = xstrdup(s[i].withheld_code != NULL ? s[i].withheld_code :
+		    "key");
+	}
+	store_crypto_out_shared_free(s, n);
+	return r;
+}
+
+/* m.unverified gives way to the key (or m.no_olm); nothing else does. */
+START_TEST(test_share_rows)
+{
+	struct haos_error	 err = { 0 };
+	struct store		*st;
+	char			*dir, *path, *r;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/cache.db", dir);
+	st = store_open(path, STORE_RW, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_ne(store_crypto_out_share_add(st, "S", "@b:hs", "B1", 0,
+	    "m.unverified", &err), -1);
+	ck_assert_int_ne(store_crypto_out_share_add(st, "S", "@b:hs", "B2", 0,
+	    "m.unverified", &err), -1);
+	ck_assert_int_ne(store_crypto_out_share_add(st, "S", "@c:hs", "C1", 0,
+	    NULL, &err), -1);
+	ck_assert_int_ne(store_crypto_out_share_add(st, "S", "@d:hs", "D1", 0,
+	    "m.no_olm", &err), -1);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	r = share_row(st, "@b:hs", "B1");
+	ck_assert_str_eq(r, "m.unverified");
+	free(r);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_ne(store_crypto_out_share_add(st, "S", "@b:hs", "B1", 7,
+	    NULL, &err), -1);		/* signed since: the key */
+	ck_assert_int_ne(store_crypto_out_share_add(st, "S", "@b:hs", "B2", 7,
+	    "m.no_olm", &err), -1);	/* signed, but no Olm session */
+	ck_assert_int_ne(store_crypto_out_share_add(st, "S", "@c:hs", "C1", 7,
+	    "m.unverified", &err), -1);	/* a key stays a key */
+	ck_assert_int_ne(store_crypto_out_share_add(st, "S", "@d:hs", "D1", 7,
+	    NULL, &err), -1);		/* m.no_olm stays */
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	r = share_row(st, "@b:hs", "B1");
+	ck_assert_str_eq(r, "key");
+	free(r);
+	r = share_row(st, "@b:hs", "B2");
+	ck_assert_str_eq(r, "m.no_olm");
+	free(r);
+	r = share_row(st, "@c:hs", "C1");
+	ck_assert_str_eq(r, "key");
+	free(r);
+	r = share_row(st, "@d:hs", "D1");
+	ck_assert_str_eq(r, "m.no_olm");
+	free(r);
+	store_close(st);
+	test_rmtree(dir);
+	free(dir);
+	free(path);
+}
+END_TEST
+
 Suite *
 suite_crypto_out(void)
 {
@@ -469,6 +639,9 @@ suite_crypto_out(void)
 	tcase_add_test(tc, test_megolm_content);
 	tcase_add_test(tc, test_withheld);
 	tcase_add_test(tc, test_olm_choice);
+	tcase_add_test(tc, test_plan_share_modes);
+	tcase_add_test(tc, test_rotation_unsigned);
+	tcase_add_test(tc, test_share_rows);
 	suite_add_tcase(s, tc);
 	return s;
 }
