@@ -8,14 +8,28 @@
 # Should the bundled binary not run (an architecture npm has no Node for), a
 # system node >= 20 is used instead.
 
-# interop_npm_ci: npm ci when node_modules is missing or stale.
+# interop_npm_ci: npm ci when node_modules is missing or was installed
+# from other package files.  What it was installed from is a hash of
+# package.json and package-lock.json kept in node_modules (dates are no
+# guide: a new checkout's files are newer than any install).  A symlinked
+# node_modules (another checkout's) is never reinstalled through: npm ci
+# would empty the other checkout's copy.
 interop_npm_ci() {
-	local stamp=node_modules/.package-lock.json   # written by npm ci/install
-	if [[ ! -f $stamp || package-lock.json -nt $stamp ||
-		package.json -nt $stamp || ! -x node_modules/.bin/node ]]; then
-		echo "interop: npm ci" >&2
-		npm ci --no-audit --no-fund
+	local mark=node_modules/.haos-installed want
+	want=$(cat package.json package-lock.json | sha256sum)
+	want=${want%% *}
+	if [[ -x node_modules/.bin/node && -f $mark &&
+		$(cat "$mark") == "$want" ]]; then
+		return 0
 	fi
+	if [[ -L node_modules ]]; then
+		echo "interop: node_modules is a symlink and was not installed" \
+			"from these package files: not reinstalling through it" >&2
+		return 1
+	fi
+	echo "interop: npm ci" >&2
+	npm ci --no-audit --no-fund || return 1
+	echo "$want" >"$mark"
 }
 
 # interop_major NODE: the major version NODE reports, or 0.
