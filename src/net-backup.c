@@ -376,9 +376,10 @@ net_backup_keys_done(struct net *n, struct net_req *r,
 		notify_post(n->cfg.notify, NOTIFY_TIMELINE);
 	if (r->page == NET_BACKUP_ALL) {
 		n->backup_all = 0;
-		body = json_pack("{s:s,s:b,s:i,s:i,s:i,s:i}", "version",
-		    r->txn_id, "trusted", 1, "imported", c.imported, "kept",
-		    c.kept, "refused", c.bad, "rooms", c.rooms_changed);
+		body = json_pack("{s:s,s:b,s:b,s:i,s:i,s:i,s:i}", "version",
+		    r->txn_id, "trusted", 1, "key", 1, "imported", c.imported,
+		    "kept", c.kept, "refused", c.bad, "rooms",
+		    c.rooms_changed);
 		if (rc == -1)
 			net_backup_answer(n, 1, &e, NULL);
 		else
