@@ -59,6 +59,9 @@ const struct config_key config_table[] = {
 	{ "ui", "members", CONFIG_CHOICE, "auto", 0, 0, "auto|yes|no", NULL, 0,
 	  "Show the member list at start. auto: when the terminal has at\n"
 	  "least 120 columns." },
+	{ "ui", "message_locks", CONFIG_CHOICE, "no", 0, 0, "yes|no", NULL, 0,
+	  "Draw a lock before each encrypted message, coloured by how far\n"
+	  "its sender's device is trusted (/locks turns it on or off)." },
 	{ "ui", "idle", CONFIG_INT, "5", 0, 1440, NULL, NULL, 0,
 	  "Minutes without a key before others see you as away\n"
 	  "(unavailable); 0: never. haos is online while in use and\n"
@@ -136,6 +139,7 @@ const struct config_slot config_slots[] = {
 	{ 0, offsetof(struct config, ui_mouse) },
 	{ 0, offsetof(struct config, ui_seconds) },
 	{ 0, offsetof(struct config, ui_members) },
+	{ 0, offsetof(struct config, ui_message_locks) },
 	{ 0, offsetof(struct config, ui_idle) },
 	{ 0, offsetof(struct config, theme_accent) },
 	{ 0, offsetof(struct config, theme_dim) },

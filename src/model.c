@@ -83,6 +83,7 @@ event_row_free(struct event_row *e)
 	free(e->redacted_by);
 	free(e->txn_id);
 	free(e->held);
+	free(e->e2e_device);
 	free(e->edited_by);
 	free(e->thread_last);
 	for (i = 0; i < e->nreactions; i++)

@@ -7,8 +7,11 @@
  *   or a PUT meets M_WRONG_ROOM_KEYS_VERSION): the version, algorithm
  *   and auth_data go into table key_backup with whether we trust it
  *   (crypto_backup_trusted(): its public key derives from the backup
- *   key we hold).  No backup (404): the row goes.
- * - With a trusted version: the sessions that events wait for (table
+ *   key we hold, or our master key or a trusted device of ours signed
+ *   its auth_data).  No backup (404): the row goes.
+ * - With a trusted version whose key we hold (crypto_backup_holds():
+ *   one trusted by its signature alone only takes uploads, which need
+ *   its public key only): the sessions that events wait for (table
  *   undecryptable), each asked once a run with GET
  *   /room_keys/keys/ROOM/SESSION once our own device list is current
  *   (a restored session must name a known sender device), and stored
@@ -77,6 +80,22 @@ net_backup_answer(struct net *n, int restores, const struct haos_error *err,
 	n->backup_ntags = keep;
 }
 
+/* 1 if we hold the key of the stored version (we can restore), 0, -1. */
+static int
+net_backup_holds(struct net *n, const struct store_backup *b)
+{
+	struct haos_error	 e;
+	json_t			*ad;
+	int			 rc;
+
+	ad = json_load_stored(b->auth_data);
+	rc = crypto_backup_holds(n->keys, n->store, b->algorithm, ad, &e);
+	json_decref(ad);
+	if (rc == -1)
+		log_error("net", "key backup: %s", e.msg);
+	return rc;
+}
+
 /* What the stored row says, for an answer. */
 static json_t *
 net_backup_status(struct net *n)
@@ -87,8 +106,8 @@ net_backup_status(struct net *n)
 
 	if (store_backup_get(n->store, &b, &e) != 1)
 		return json_pack("{s:n}", "version");
-	j = json_pack("{s:s,s:b}", "version", b.version, "trusted",
-	    b.trusted);
+	j = json_pack("{s:s,s:b,s:b}", "version", b.version, "trusted",
+	    b.trusted, "key", net_backup_holds(n, &b) == 1);
 	store_backup_free(&b);
 	return j;
 }
@@ -181,7 +200,7 @@ net_backup_pump(struct net *n, int64_t now)
 	json_t			*ad, *body;
 	char			*room_id, *session_id;
 	size_t			 count;
-	int			 rc;
+	int			 rc, holds;
 
 	if (n->keys == NULL || n->backup_in_flight || n->auth_failed ||
 	    now < n->backup_next_at || (!n->backup_due && !n->backup_wake &&
@@ -211,12 +230,20 @@ net_backup_pump(struct net *n, int64_t now)
 	}
 	xfree(n->backup_version_out);
 	n->backup_version_out = xstrdup(b.version);
-	if (n->backup_all) {
+	/* Restore only with the key: a version trusted by its signature
+	 * alone takes uploads (they need its public key only). */
+	holds = net_backup_holds(n, &b) == 1;
+	if (n->backup_all && !holds) {
+		n->backup_all = 0;
+		body = net_backup_status(n);
+		net_backup_answer(n, 1, NULL, body);
+		json_decref(body);
+	} else if (n->backup_all) {
 		net_backup_request(n, NET_BACKUP_ALL,
 		    matrix_req_backup_keys(b.version, NULL, NULL));
 		goto out;
 	}
-	if (net_backup_next_waiting(n, &room_id, &session_id)) {
+	if (holds && net_backup_next_waiting(n, &room_id, &session_id)) {
 		log_info("net", "key backup %s: asking for session %s of %s",
 		    b.version, session_id, room_id);
 		xfree(n->backup_room);
@@ -288,7 +315,9 @@ net_backup_version_done(struct net *n, const struct http_resp *resp,
 				goto fail;
 			log_info("net", "key backup: version %s, %s", version,
 			    trusted ? "trusted" : "not trusted (its key is "
-			    "not the backup key we hold)");
+			    "not the backup key we hold and no signature by "
+			    "our identity or a trusted device of ours vouches "
+			    "for it): nothing is uploaded");
 		}
 	}
 	if (store_commit(n->store, &e) == -1)
@@ -347,9 +376,10 @@ net_backup_keys_done(struct net *n, struct net_req *r,
 		notify_post(n->cfg.notify, NOTIFY_TIMELINE);
 	if (r->page == NET_BACKUP_ALL) {
 		n->backup_all = 0;
-		body = json_pack("{s:s,s:b,s:i,s:i,s:i,s:i}", "version",
-		    r->txn_id, "trusted", 1, "imported", c.imported, "kept",
-		    c.kept, "refused", c.bad, "rooms", c.rooms_changed);
+		body = json_pack("{s:s,s:b,s:b,s:i,s:i,s:i,s:i}", "version",
+		    r->txn_id, "trusted", 1, "key", 1, "imported", c.imported,
+		    "kept", c.kept, "refused", c.bad, "rooms",
+		    c.rooms_changed);
 		if (rc == -1)
 			net_backup_answer(n, 1, &e, NULL);
 		else

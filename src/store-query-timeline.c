@@ -11,11 +11,37 @@
 #include "haos/xmalloc.h"
 #include "store-int.h"
 
-/* Columns of an event_row, in store_query_row_event() order. */
+/*
+ * Columns of an event_row, in store_query_row_event() order, then what
+ * the lock of a decrypted event is made of (store_query_trust()).
+ */
 #define EVENT_COLS							\
 	"e.ordinal, e.event_id, e.sender, e.type, e.state_key, e.ts, "	\
 	"e.content, e.rel_type, e.relates_to, e.redacted, "		\
-	"e.redacted_by, e.txn_id, e.e2e "
+	"e.redacted_by, e.txn_id, e.e2e, "				\
+	"tm.authenticated, tm.sender_user IS NOT NULL, td.device_id, "	\
+	"td.ed25519 = tm.claimed_ed25519, td.deleted, td.cross_signed, " \
+	"td.local_trust, tp.changed, tp.verified, "			\
+	"tk.public_key IS NOT NULL "
+
+/*
+ * The events, each decrypted one with its session, the device owning the
+ * session's sender key (one row: the listed one first) and its owner's
+ * identity; all primary-key lookups, none for an event in clear.
+ */
+#define EVENT_FROM							\
+	"FROM events e "						\
+	"LEFT JOIN rooms tr ON e.e2e_session IS NOT NULL AND "		\
+	" tr.id = e.room "						\
+	"LEFT JOIN megolm_in tm ON tm.room_id = tr.room_id AND "	\
+	" tm.session_id = e.e2e_session "				\
+	"LEFT JOIN devices td ON td.user_id = tm.sender_user AND "	\
+	" td.device_id = (SELECT d.device_id FROM devices d WHERE "	\
+	" d.curve25519 = tm.sender_curve25519 AND d.user_id = "		\
+	" tm.sender_user ORDER BY d.deleted LIMIT 1) "			\
+	"LEFT JOIN msk_pins tp ON tp.user_id = tm.sender_user "		\
+	"LEFT JOIN cross_signing_keys tk ON tk.user_id = tm.sender_user " \
+	" AND tk.usage = 'master' "
 
 /*
  * Events folded into others in a page: edits, reactions, redactions, and
@@ -25,6 +51,40 @@
 	"(e.rel_type IS NULL OR e.rel_type NOT IN "			\
 	"('m.replace', 'm.annotation', 'm.thread')) AND "		\
 	"e.type != 'm.room.redaction' "
+
+/*
+ * The lock of a decrypted event from the columns at col on (EVENT_COLS),
+ * as Element's shields: a key that did not come from its sender
+ * (backup, key file, forward) cannot vouch for anything; then the
+ * device must still be listed with the key the session claims; a device
+ * we verified ourselves is verified; an identity that changed warns;
+ * with cross-signing, a device its owner did not sign warns, one signed
+ * is verified when we verified the owner's master key (for ourselves:
+ * this device is cross-signed), unverified otherwise; without
+ * cross-signing, unverified.
+ */
+static enum e2e_trust
+store_query_trust(enum e2e_state e2e, sqlite3_stmt *st, int col)
+{
+	if (e2e != E2E_DECRYPTED || sqlite3_column_int(st, col + 1) == 0)
+		return E2E_TRUST_NONE;
+	if (sqlite3_column_int(st, col) == 0)
+		return E2E_TRUST_UNAUTHENTICATED;
+	if (sqlite3_column_type(st, col + 2) == SQLITE_NULL ||
+	    sqlite3_column_int(st, col + 3) == 0 ||
+	    sqlite3_column_int(st, col + 4) != 0)
+		return E2E_TRUST_UNKNOWN;
+	if (sqlite3_column_int(st, col + 6) != 0)
+		return E2E_TRUST_VERIFIED;
+	if (sqlite3_column_int(st, col + 7) != 0)
+		return E2E_TRUST_CHANGED;
+	if (sqlite3_column_int(st, col + 9) == 0)
+		return E2E_TRUST_UNVERIFIED;
+	if (sqlite3_column_int(st, col + 5) == 0)
+		return E2E_TRUST_UNSIGNED;
+	return sqlite3_column_int(st, col + 8) != 0 ? E2E_TRUST_VERIFIED :
+	    E2E_TRUST_UNVERIFIED;
+}
 
 static void
 store_query_row_event(sqlite3_stmt *st, const char *room_id,
@@ -44,6 +104,9 @@ store_query_row_event(sqlite3_stmt *st, const char *room_id,
 	e->redacted_by = store_col_str(st, 10);
 	e->txn_id = store_col_str(st, 11);
 	e->e2e = (enum e2e_state)sqlite3_column_int(st, 12);
+	e->trust = store_query_trust(e->e2e, st, 13);
+	if (e->trust != E2E_TRUST_NONE)
+		e->e2e_device = store_col_str(st, 15);
 }
 
 /*
@@ -219,10 +282,10 @@ store_query_timeline(struct store *s, const char *room_id, int64_t anchor,
     size_t before, size_t after, const char *me, struct event_row **rows,
     size_t *n, struct haos_error *err)
 {
-	static const char	*older = "SELECT " EVENT_COLS "FROM events e "
+	static const char	*older = "SELECT " EVENT_COLS EVENT_FROM
 	    "WHERE e.room = ?1 AND e.ordinal < ?2 AND " EVENT_VISIBLE
 	    "ORDER BY e.ordinal DESC LIMIT ?3";
-	static const char	*newer = "SELECT " EVENT_COLS "FROM events e "
+	static const char	*newer = "SELECT " EVENT_COLS EVENT_FROM
 	    "WHERE e.room = ?1 AND e.ordinal >= ?2 AND " EVENT_VISIBLE
 	    "ORDER BY e.ordinal LIMIT ?3";
 	sqlite3_stmt		*st;
@@ -294,7 +357,7 @@ store_query_event(struct store *s, const char *event_id,
     struct event_row *e, struct haos_error *err)
 {
 	static const char	*sql = "SELECT " EVENT_COLS ", r.room_id, r.id "
-	    "FROM events e JOIN rooms r ON r.id = e.room "
+	    EVENT_FROM "JOIN rooms r ON r.id = e.room "
 	    "WHERE e.event_id = ?1";
 	sqlite3_stmt		*st;
 	int64_t			 room = 0;
@@ -306,8 +369,8 @@ store_query_event(struct store *s, const char *event_id,
 	st = store_row(s, err, "get event", sql, &rc, "t", event_id);
 	if (st == NULL)
 		return rc;
-	room_id = store_col_str(st, 13);
-	room = sqlite3_column_int64(st, 14);
+	room_id = store_col_str(st, 23);
+	room = sqlite3_column_int64(st, 24);
 	store_query_row_event(st, room_id, e);
 	sqlite3_reset(st);
 	free(room_id);
@@ -346,7 +409,7 @@ store_query_thread(struct store *s, const char *room_id,
     const char *root_id, const char *me, struct event_row **rows,
     size_t *n, struct haos_error *err)
 {
-	static const char	*sql = "SELECT " EVENT_COLS "FROM events e "
+	static const char	*sql = "SELECT " EVENT_COLS EVENT_FROM
 	    "WHERE e.room = ?1 AND (e.event_id = ?2 OR (e.relates_to = ?2 "
 	    "AND e.rel_type = 'm.thread')) ORDER BY e.ordinal";
 	sqlite3_stmt		*st;

@@ -191,6 +191,8 @@ enum ui_action {
 	/* toggle rail|members */
 	UI_ACT_TOGGLE_RAIL,
 	UI_ACT_TOGGLE_MEMBERS,
+	/* locks [on|off] */
+	UI_ACT_LOCKS,			/* param: "on", "off" or NULL: flip */
 	/* asked by other commands */
 	UI_ACT_GOTO,			/* param: room or space id */
 	UI_ACT_FOLLOW,			/* param: a room just made, joined or

@@ -40,6 +40,7 @@ struct config {
 	char		*ui_mouse;		/* yes|no */
 	char		*ui_seconds;		/* yes|no */
 	char		*ui_members;		/* auto|yes|no */
+	char		*ui_message_locks;	/* yes|no */
 	int		 ui_idle;		/* minutes; 0: never away */
 
 	/* [theme] colours: a name, 0-255, #rrggbb or "default" */

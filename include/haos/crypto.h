@@ -615,10 +615,13 @@ void	 crypto_pk_msg_free(struct crypto_pk_msg *);
 /*
  * Server-side key backup (crypto-backup.c), E2EE.md Step 10.  The backup
  * key is the sealed secret CRYPTO_BACKUP_SECRET (32 bytes; the base64
- * text of them is accepted too).  A backup version is trusted only if
- * its algorithm is ours and auth_data.public_key derives from that key
- * (crypto_backup_trusted(): 1, 0, -1 on a store error); until
- * cross-signing, no signature makes it trusted.
+ * text of them is accepted too).  A backup version is trusted
+ * (crypto_backup_trusted(): 1, 0, -1 on a store error) if its algorithm
+ * is ours and auth_data.public_key derives from that key
+ * (crypto_backup_holds(): only then can we restore from it), or if
+ * auth_data carries a valid signature of our user by our trusted master
+ * key or by one of our own devices we trust (this one, one we verified,
+ * one cross-signed under our trusted master key), not deleted.
  *
  * crypto_backup_key_set() seals the 32 bytes of a backup key (a
  * recovery key as Element shows it: crypto_recovery_decode()).
@@ -648,6 +651,9 @@ struct crypto_backup_counts {
 int	 crypto_backup_key_set(struct crypto_keys *, struct store *,
 	     const unsigned char key[32], struct haos_error *);
 int	 crypto_backup_trusted(struct crypto_keys *, struct store *,
+	     const char *algorithm, const json_t *auth_data,
+	     struct haos_error *);
+int	 crypto_backup_holds(struct crypto_keys *, struct store *,
 	     const char *algorithm, const json_t *auth_data,
 	     struct haos_error *);
 json_t	*crypto_backup_upload(struct crypto_keys *, struct store *,

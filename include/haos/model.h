@@ -43,6 +43,24 @@ enum e2e_state {
 	E2E_WITHHELD		/* the sender withheld the key */
 };
 
+/*
+ * How far a decrypted event's sender can be trusted (the per-message
+ * lock, Element's shields), from its Megolm session (megolm_in), the
+ * sender's device owning the session's curve25519 key (devices) and
+ * their identity (msk_pins, cross_signing_keys).  E2E_TRUST_NONE when
+ * the event was not decrypted or its session is not known.
+ */
+enum e2e_trust {
+	E2E_TRUST_NONE = 0,
+	E2E_TRUST_VERIFIED,	/* device signed by a verified identity,
+				   or verified by us */
+	E2E_TRUST_UNVERIFIED,	/* identity not verified, or none */
+	E2E_TRUST_UNSIGNED,	/* not signed by its owner's identity */
+	E2E_TRUST_UNKNOWN,	/* sender key not (or no longer) a device */
+	E2E_TRUST_UNAUTHENTICATED, /* key from backup, file, forward */
+	E2E_TRUST_CHANGED	/* the sender's identity changed */
+};
+
 /* Where a key verification (m.sas.v1, crypto-sas.h) stands. */
 enum verify_state {
 	VERIFY_REQUESTED = 0,	/* we asked, no answer yet */
@@ -140,6 +158,8 @@ struct event_row {
 	char		*held;		/* why an echo waits ("waiting: ..."),
 					   or NULL */
 	enum e2e_state	 e2e;		/* E2E_NONE unless it came encrypted */
+	enum e2e_trust	 trust;		/* of a decrypted event's sender */
+	char		*e2e_device;	/* the sending device's id, or NULL */
 	char		*edited_by;	/* newest valid m.replace, or NULL */
 	int64_t		 thread_count;	/* m.thread replies to this event */
 	char		*thread_last;	/* sender of the newest of them */

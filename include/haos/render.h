@@ -26,7 +26,12 @@ enum render_attr {
 	RA_REACTION,
 	RA_REACTION_MINE,
 	RA_THREAD,		/* "3 replies · last by bob" */
-	RA_UNREAD		/* the "new messages" line */
+	RA_UNREAD,		/* the "new messages" line */
+	RA_LOCK,		/* the lock of a verified sender */
+	RA_LOCK_PLAIN,		/* unverified, or unknown */
+	RA_LOCK_WARN,		/* device unsigned or unknown, identity
+				   changed */
+	RA_LOCK_GREY		/* authenticity not guaranteed */
 };
 
 struct render_span {
@@ -56,6 +61,7 @@ struct render_opts {
 	const char	*my_name;	/* my display name (mentions) */
 	int		 ascii;		/* no box/emoji decorations */
 	int		 seconds;	/* timestamps with seconds */
+	int		 locks;		/* a lock before encrypted messages */
 	int64_t		 now_ms;	/* for "Today" day separators */
 	const char	*unread_after;	/* event id of the read marker */
 	/* Others' m.read receipts: users[i] read up to events[i]. */
@@ -137,6 +143,16 @@ char	*render_body(const char *content);
  * E2E_NONE (not looked at yet: no key so far) reads as E2E_WAITING.
  */
 const char *render_e2e_text(enum e2e_state);
+
+/*
+ * The per-message lock (render-lock.c): its glyph ("[E2E]"-like in
+ * ASCII) and attribute before a message that came encrypted (NULL for
+ * one that did not), and the Message details line: the state, the
+ * sending device and what it means ("verified: ...").
+ */
+const char *render_lock_glyph(const struct event_row *, int ascii,
+	    enum render_attr *);
+const char *render_lock_text(enum e2e_trust);
 
 /* Stable colour index of a user id in a palette of n colours. */
 int	render_sender_color(const char *user_id, int n);

@@ -56,7 +56,13 @@ cmd_backup_done(void *p, const struct client_result *res)
 		cmd_error(ctx, "backup: the account has no key backup");
 	else if (!json_is_true(json_object_get(j, "trusted")))
 		cmd_error(ctx, "backup: version %.40s is not trusted: its key "
-		    "is not the backup key given here (/backup key)", version);
+		    "is not the backup key given here (/backup key) and no "
+		    "signature of your identity or of a verified device of "
+		    "yours vouches for it; nothing is backed up", version);
+	else if (!json_is_true(json_object_get(j, "key")))
+		cmd_info(ctx, "backup %.40s: trusted (signed by your "
+		    "identity); new keys are backed up; restoring needs its "
+		    "key (/backup key or /recovery)", version);
 	else if (b->restore)
 		cmd_info(ctx, "backup %.40s: %d keys restored, %d already "
 		    "held, %d refused; %d rooms decrypted", version,

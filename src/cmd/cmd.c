@@ -18,6 +18,7 @@ extern const struct cmd_entry	cmd_accept_entry;
 extern const struct cmd_entry	cmd_audit_entry;
 extern const struct cmd_entry	cmd_avatar_entry;
 extern const struct cmd_entry	cmd_backup_entry;
+extern const struct cmd_entry	cmd_locks_entry;
 extern const struct cmd_entry	cmd_ban_entry;
 extern const struct cmd_entry	cmd_channel_entry;
 extern const struct cmd_entry	cmd_crosssign_entry;
@@ -86,6 +87,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_keys_entry,
 	&cmd_kick_entry,
 	&cmd_leave_entry,
+	&cmd_locks_entry,
 	&cmd_login_entry,
 	&cmd_mark_read_entry,
 	&cmd_me_entry,

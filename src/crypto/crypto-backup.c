@@ -2,11 +2,18 @@
 
 /*
  * m.megolm_backup.v1.curve25519-aes-sha2.  A backup version is trusted
- * only when its auth_data.public_key derives from the backup key this
- * device holds (sealed secret CRYPTO_BACKUP_SECRET, put there by
- * secret storage or /backup key): a server that swaps the auth_data
- * gets no upload.  Signatures on auth_data are not counted until
- * cross-signing can check them.
+ * (the spec's auth_data rules) when its auth_data.public_key derives
+ * from the backup key this device holds (sealed secret
+ * CRYPTO_BACKUP_SECRET, put there by secret storage or /backup key), or
+ * when auth_data (canonical, without signatures and unsigned) carries a
+ * valid signature of our own user by our trusted master key
+ * ("ed25519:<msk>": this device cross-signed, msk_pins.verified and not
+ * changed, or we hold its seed) or by one of our own devices that we
+ * trust ("ed25519:<device id>", not deleted: this device, one we
+ * verified, or one our trusted master key's SSK signed).  A server that
+ * swaps the auth_data or its public key gets no upload.  Only the key
+ * we hold restores (crypto_backup_holds()); a version trusted by a
+ * signature alone takes uploads.
  *
  * What the backup gives back is unauthenticated (its MAC is libolm's
  * broken one, and the server can write to it): a restored session is
@@ -25,6 +32,7 @@
 #include "haos/json.h"
 #include "haos/log.h"
 #include "haos/store.h"
+#include "haos/store-xsign.h"
 #include "haos/xmalloc.h"
 
 #include "crypto-int.h"
@@ -98,8 +106,9 @@ crypto_backup_public(struct crypto_keys *k, struct store *s, char **pub,
 	return 1;
 }
 
+/* 1 if we hold the backup key auth_data.public_key derives from. */
 int
-crypto_backup_trusted(struct crypto_keys *k, struct store *s,
+crypto_backup_holds(struct crypto_keys *k, struct store *s,
     const char *algorithm, const json_t *auth_data, struct haos_error *err)
 {
 	const char	*theirs;
@@ -117,6 +126,160 @@ crypto_backup_trusted(struct crypto_keys *k, struct store *s,
 	    crypto_equal(ours, theirs, strlen(ours));
 	free(ours);
 	return rc;
+}
+
+/* 1 if the sealed master seed we hold is the one of public key msk. */
+static int
+crypto_backup_msk_seed(struct crypto_keys *k, struct store *s,
+    const char *msk, struct haos_error *err)
+{
+	const unsigned char	*seeds[CRYPTO_XSIGN_NKEYS] = { NULL };
+	struct crypto_xsign_own	*own;
+	struct haos_error	 e;
+	const char		*pub;
+	unsigned char		*data;
+	size_t			 len;
+	int			 verified, rc;
+
+	rc = crypto_secret_get(k, s, "m.cross_signing.master", &data, &len,
+	    &verified, err);
+	if (rc == -1 && err->code == HAOS_ECRYPTO)
+		return 0;
+	if (rc != 1)
+		return rc;
+	rc = 0;
+	if (len == CRYPTO_XSIGN_SEED_LEN) {
+		seeds[CRYPTO_XSIGN_MSK] = data;
+		if ((own = crypto_xsign_own_load(seeds, &e)) != NULL) {
+			pub = crypto_xsign_own_public(own, CRYPTO_XSIGN_MSK);
+			rc = pub != NULL && strcmp(pub, msk) == 0;
+			crypto_xsign_own_free(own);
+		}
+	}
+	explicit_bzero(data, len);
+	free(data);
+	return rc;
+}
+
+/*
+ * Our published master key if we trust it (*msk NULL otherwise): 0, -1.
+ * Trusted: msk_pins says it is verified (this device is cross-signed)
+ * and it did not change, or we hold its seed.
+ */
+static int
+crypto_backup_own_msk(struct crypto_keys *k, struct store *s, char **msk,
+    struct haos_error *err)
+{
+	struct xsign_user	 u;
+	const char		*me = crypto_keys_user_id(k);
+	int			 rc, ok = 0;
+
+	*msk = NULL;
+	rc = store_xsign_key_get(s, me, XSIGN_MASTER, msk, NULL, err);
+	if (rc != 1)
+		return rc;
+	rc = store_xsign_user(s, me, &u, err);
+	if (rc == -1)
+		goto fail;
+	ok = rc == 1 && u.verified && !u.changed && u.pinned != NULL &&
+	    strcmp(u.pinned, *msk) == 0;
+	xsign_user_free(&u);
+	if (!ok && (ok = crypto_backup_msk_seed(k, s, *msk, err)) == -1)
+		goto fail;
+	if (!ok)
+		xfree(*msk);
+	return 0;
+fail:
+	xfree(*msk);
+	return -1;
+}
+
+/* The ed25519 key of our own device_id if we trust it, or NULL. */
+static char *
+crypto_backup_own_device(struct crypto_keys *k, const char *device_id,
+    const struct xsign_device *d, size_t nd, int msk_trusted)
+{
+	const struct crypto_account	*a = crypto_keys_account(k);
+	size_t				 i;
+
+	if (strcmp(device_id, crypto_keys_device_id(k)) == 0)
+		return xstrdup(crypto_account_ed25519(a));
+	for (i = 0; i < nd; i++) {
+		if (strcmp(d[i].device_id, device_id) != 0)
+			continue;
+		if (!d[i].deleted && (d[i].local_trust ||
+		    (d[i].cross_signed && msk_trusted)))
+			return xstrdup(d[i].ed25519);
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * 1 if auth_data carries a valid signature of our user by our trusted
+ * master key or a trusted device of ours, 0 if not, -1.  Each failure is
+ * logged with the key id (never a key).
+ */
+static int
+crypto_backup_signed(struct crypto_keys *k, struct store *s,
+    const json_t *auth_data, struct haos_error *err)
+{
+	struct xsign_device	*d = NULL;
+	struct haos_error	 e;
+	const json_t		*sigs;
+	const char		*me = crypto_keys_user_id(k), *key_id;
+	json_t			*v;
+	char			*msk, *ed;
+	size_t			 nd = 0;
+	int			 ok = 0;
+
+	sigs = json_get_obj(json_get_obj(auth_data, "signatures"), me);
+	if (sigs == NULL)
+		return 0;
+	if (crypto_backup_own_msk(k, s, &msk, err) == -1)
+		return -1;
+	if (store_xsign_devices(s, me, &d, &nd, err) == -1) {
+		free(msk);
+		return -1;
+	}
+	json_object_foreach((json_t *)sigs, key_id, v) {
+		if (ok || strncmp(key_id, "ed25519:", 8) != 0)
+			continue;
+		if (msk != NULL && strcmp(key_id + 8, msk) == 0)
+			ed = xstrdup(msk);
+		else
+			ed = crypto_backup_own_device(k, key_id + 8, d, nd,
+			    msk != NULL);
+		if (ed == NULL) {
+			log_info("crypto", "backup auth_data: signature "
+			    "%s is not by a key we trust", key_id);
+			continue;
+		}
+		if (crypto_sign_verify(auth_data, me, key_id, ed, &e) == 0)
+			ok = 1;
+		else
+			log_warn("crypto", "backup auth_data: %s", e.msg);
+		free(ed);
+	}
+	xsign_devices_free(d, nd);
+	free(msk);
+	return ok;
+}
+
+int
+crypto_backup_trusted(struct crypto_keys *k, struct store *s,
+    const char *algorithm, const json_t *auth_data, struct haos_error *err)
+{
+	int	 rc;
+
+	if (algorithm == NULL || strcmp(algorithm,
+	    CRYPTO_BACKUP_ALGORITHM) != 0 || json_get_str(auth_data,
+	    "public_key", NULL) == NULL)
+		return 0;
+	rc = crypto_backup_holds(k, s, algorithm, auth_data, err);
+	if (rc != 0)
+		return rc;
+	return crypto_backup_signed(k, s, auth_data, err);
 }
 
 /* KeyBackupData of one stored session, or NULL (logged). */

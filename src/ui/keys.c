@@ -127,6 +127,8 @@ static const struct key_binding key_table[] = {
 	  "Copy the text (OSC 52 clipboard)" },
 	{ KEYMODE_SELECT, 'o', "message open", "Copy the first link" },
 	{ KEYMODE_SELECT, 13, "message details", "Details" },
+	{ KEYMODE_SELECT, 'l', "locks",
+	  "Show/hide the lock before encrypted messages" },
 	{ KEYMODE_SELECT, F(KEY_PPAGE), "scroll up", "Scroll up" },
 	{ KEYMODE_SELECT, F(KEY_NPAGE), "scroll down", "Scroll down" },
 

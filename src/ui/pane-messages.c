@@ -157,6 +157,7 @@ pane_messages_render(struct ui *ui)
 	o.my_name = ui->me_name;
 	o.ascii = ui->theme.ascii;
 	o.seconds = strcmp(ui->cfg->ui_seconds, "yes") == 0;
+	o.locks = ui->locks;
 	o.now_ms = pane_messages_now();
 	o.palette = ui->theme.nsenders;
 	o.name_of = ui_name_of;
@@ -264,7 +265,14 @@ pane_messages_attr(struct ui *ui, const struct render_span *s)
 		return A_ITALIC;
 	case RA_REACTION_MINE:
 	case RA_THREAD:
+	case RA_LOCK:
 		return t->role[TH_ACCENT];
+	case RA_LOCK_WARN:
+		return t->role[TH_ERROR] | A_BOLD;
+	case RA_LOCK_GREY:
+		return t->role[TH_DIM];
+	case RA_LOCK_PLAIN:
+		break;
 	case RA_TEXT:
 		break;
 	}
@@ -671,7 +679,7 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 	const struct event_row	*e = pane_messages_selected_event(ui);
 	json_t			*c;
 	const char		*body;
-	char			*lines[10], *url, *clean, date[64];
+	char			*lines[11], *url, *clean, date[64];
 	const char		**seen;
 	struct render_opts	 ro;
 	struct msgs_state	*ms = pane_messages_state(ui);
@@ -715,6 +723,12 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 		    "on the server" : outbox_state_name(e->echo));
 		if (e->edited_by != NULL)
 			lines[n++] = xasprintf("edited:   %s", e->edited_by);
+		if (e->e2e == E2E_DECRYPTED)
+			lines[n++] = xasprintf("encryption: %s%s%s%s",
+			    render_lock_text(e->trust), e->e2e_device != NULL ?
+			    " (device " : "", e->e2e_device != NULL ?
+			    e->e2e_device : "", e->e2e_device != NULL ? ")" :
+			    "");
 		/* Who has read up to it or past it (others' receipts). */
 		memset(&ro, 0, sizeof ro);
 		ro.me = ui->me;

@@ -516,7 +516,8 @@ render_message(struct render_out *o, const struct render_opts *ro,
 	struct render_rich	 r;
 	struct event_row	 tmp;
 	const struct event_row	*red;
-	const char		*msgtype, *reply, *raw, *held;
+	const char		*msgtype, *reply, *raw, *held, *lock;
+	enum render_attr	 lattr;
 	char			*name, *text, *clean, *cut, tbuf[16], *by;
 	char			*note;
 	int			 base, ind, tw, owned, sealed, enc;
@@ -610,6 +611,11 @@ render_message(struct render_out *o, const struct render_opts *ro,
 	for (tw = (int)strlen(clean); tw > 0 && (clean[tw - 1] == '\n' ||
 	    clean[tw - 1] == ' '); tw--)
 		clean[tw - 1] = '\0';
+	if (ro->locks && (lock = render_lock_glyph(ev, ro->ascii,
+	    &lattr)) != NULL) {
+		render_rich_str(&r, lock, STY(lattr, 0));
+		render_rich_str(&r, " ", base);
+	}
 	if (strcmp(msgtype, "m.emote") == 0) {
 		render_rich_str(&r, "* ", base);
 		render_rich_str(&r, name, base);

@@ -196,6 +196,14 @@ ui_action(void *arg, enum ui_action act, const char *param)
 	case UI_ACT_TOGGLE_RAIL:
 	case UI_ACT_TOGGLE_MEMBERS:
 		return ui_toggle(ui, act);
+	case UI_ACT_LOCKS:
+		ui->locks = param == NULL ? !ui->locks :
+		    strcmp(param, "on") == 0;
+		ui->messages.stale = 1;
+		ui->messages.dirty = 1;
+		ui_message(ui, 0, "message locks %s", ui->locks ? "on" :
+		    "off");
+		return 0;
 	case UI_ACT_NONE:
 		break;
 	}

@@ -127,6 +127,8 @@ struct ui {
 	int			 quit;
 	int			 full_redraw;	/* clear and repaint all */
 	int			 mouse;
+	int			 locks;		/* a lock before encrypted
+						   messages (/locks) */
 
 	struct pane		 topic, rail, channels, messages, members,
 				 typing, status, input;

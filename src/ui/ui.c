@@ -404,6 +404,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->me = xstrdup(d->user_id);
 	ui->ed = editor_new();
 	ui->prefs.rail = -1;
+	ui->locks = strcmp(d->cfg->ui_message_locks, "yes") == 0;
 	ui->prefs.members = strcmp(d->cfg->ui_members, "yes") == 0 ? 1 :
 	    strcmp(d->cfg->ui_members, "no") == 0 ? 0 : -1;
 	ui->prefs.input_lines = 1;

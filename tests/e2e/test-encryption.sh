@@ -2,7 +2,8 @@
 # Encryption as the user sees it, in tmux: the lock in the topic bar of an
 # encrypted room, an encrypted message haos has no key for, /encrypt (n
 # leaves the channel clear, y encrypts it) and /dm making an encrypted
-# room, each checked on the server too.
+# room, each checked on the server too; the per-message lock (/locks,
+# l, message_locks) and its line in Message details.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -70,6 +71,34 @@ keys -l "/encrypt"
 keys Enter
 check "encrypted already: said, nothing asked" wait_for "#general is already encrypted" 10
 
+# 3b. A message haos sends there comes back encrypted and decrypted; /locks
+#     draws its lock (alice has no cross-signing: unverified, a plain
+#     lock), Message details say so with the device, l on the selected
+#     message (or /locks off) takes it away.
+keys -l "locked hello"
+keys Enter
+check "the message is shown" wait_for "locked hello" 10
+check "and sent, encrypted" wait_gone "crypting" 30
+sleep 1
+check "no lock before /locks" bash -c "! tmux -L $TMUX_SOCK capture-pane -p -t h | grep -qF '$LOCK locked hello'"
+keys -l "/locks"
+keys Enter
+check "/locks says it" wait_for "message locks on" 10
+check "the message has its lock" wait_for "$LOCK locked hello" 10
+keys M-s; sleep 0.3; keys Enter
+check "details: the lock's state and device" wait_for "encryption: unverified: encrypted by a device of an identity you" 10
+check "details: the sending device" wait_for "(device " 5
+keys Escape; sleep 0.3
+keys l
+check "l on a selected message hides the locks" wait_gone "$LOCK locked hello" 10
+keys Escape; sleep 0.3
+keys -l "/locks on"
+keys Enter
+check "/locks on shows it again" wait_for "$LOCK locked hello" 10
+keys -l "/locks off"
+keys Enter
+check "/locks off hides it" wait_gone "$LOCK locked hello" 10
+
 # 4. /dm makes a room that is encrypted from the start.
 keys -l "/dm @carol:haos.test"
 keys Enter
@@ -85,7 +114,7 @@ check "the DM shows the lock" wait_for "Carol $LOCK" 10
 keys -l "/quit"
 keys Enter
 check "client quit" wait_for "HAOS-EXITED 0" 10
-printf '[ui]\nascii = yes\n' >>"$CFG"
+printf '[ui]\nascii = yes\nmessage_locks = yes\n' >>"$CFG"
 haos_restart
 check "client up again" wait_for "connected" 30
 keys -l "/goto general"
@@ -93,6 +122,7 @@ keys Enter
 check "in #general" wait_for "> # general" 10
 check "the ASCII lock" wait_for "# general [E2E]" 10
 check "no emoji on an ASCII terminal" topic_lacks "$LOCK"
+check "message_locks = yes: the ASCII lock before the message" wait_for "[E2E] locked hello" 10
 
 [ "$FAILS" = 0 ] || dump
 finish

@@ -6,6 +6,12 @@
  * and decrypts the history it syncs.  Then the server replaces the
  * backup with one whose key is not ours: the new device stops uploading
  * (M_WRONG_ROOM_KEYS_VERSION, then a version it does not trust).
+ *
+ * Trust by signature: a backup whose auth_data this device signed (as
+ * a verified own device would) gets haos's sessions though haos does
+ * not hold its key; once the owner (or a hostile server) replaces the
+ * auth_data with another public key under the old signature, the next
+ * run does not trust it and uploads nothing.
  */
 #include <check.h>
 
@@ -22,6 +28,7 @@
 #include "haos/matrix.h"
 #include "haos/net.h"
 #include "haos/notify.h"
+#include "haos/store.h"
 #include "haos/xmalloc.h"
 
 #include "net_fixture.h"
@@ -268,6 +275,147 @@ START_TEST(test_backup_round_trip)
 }
 END_TEST
 
+/* The device identity of u in store (made now), and its signature on ad. */
+static void
+bk_sign_as_device(const struct hs_user *u, const char *store, const char *kp,
+    json_t *ad)
+{
+	struct haos_error	 err;
+	struct store		*s;
+	struct crypto_keys	*k;
+
+	s = store_open(store, STORE_RW, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	k = crypto_keys_open(s, kp, u->user_id, u->device_id, &err);
+	ck_assert_msg(k != NULL, "%s", err.msg);
+	ck_assert_int_eq(crypto_sign_json(crypto_keys_account_rw(k), ad,
+	    u->user_id, u->device_id, &err), 0);
+	crypto_keys_free(k);
+	store_close(s);
+}
+
+START_TEST(test_backup_signed)
+{
+	struct haos_error	 err;
+	struct crypto_pk_msg	 m;
+	struct hs_user		 a;
+	struct notify		*nt;
+	struct net		*n;
+	sqlite3			*db;
+	unsigned char		 key[32], other[32];
+	json_t			*r, *body, *ad, *keys, *sd;
+	const char		*sid;
+	char			*store, *kp, *room, *v, *pub, *plain, *path;
+	size_t			 len;
+	int			 st;
+
+	v = hs_unique("sina");
+	ck_assert_int_eq(hs_register(&hs, v, &a), 0);
+	free(v);
+	body = json_pack("{s:s,s:[{s:s,s:s,s:{s:s}}]}", "preset",
+	    "private_chat", "initial_state", "type", "m.room.encryption",
+	    "state_key", "", "content", "algorithm", "m.megolm.v1.aes-sha2");
+	r = hs_call(&hs, a.token, "POST", "/_matrix/client/v3/createRoom",
+	    body, &st);
+	ck_assert_int_eq(st, 200);
+	room = xstrdup(json_get_str(r, "room_id", ""));
+	json_decref(r);
+	json_decref(body);
+
+	/* A backup signed by this device; haos is not given its key. */
+	store = bk_store(&kp);
+	crypto_random(key, sizeof key);
+	pub = crypto_pk_public(key, sizeof key, &err);
+	ad = json_pack("{s:s}", "public_key", pub);
+	free(pub);
+	bk_sign_as_device(&a, store, kp, ad);
+	body = json_pack("{s:s,s:O}", "algorithm", BK_ALG, "auth_data", ad);
+	r = hs_call(&hs, a.token, "POST", "/_matrix/client/v3/room_keys/"
+	    "version", body, &st);
+	ck_assert_int_eq(st, 200);
+	v = xstrdup(json_get_str(r, "version", ""));
+	json_decref(r);
+	json_decref(body);
+
+	nt = notify_new();
+	n = start_net_keys(&a, store, kp, nt, 10);
+	db = bk_open(store);
+	path = xasprintf("%s 1", v);
+	bk_wait(db, "SELECT version || ' ' || trusted FROM key_backup",
+	    NULL, path, 20);
+	free(path);
+	bk_send(n, room, "signed backup");
+	bk_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
+	    "1", 30);
+	bk_wait(db, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
+	    "backed_up_version IS NOT NULL", room, "1", 30);
+	/* What went up opens with the backup's key. */
+	ck_assert_uint_eq(bk_server_sessions(&a, v, room, &keys), 1);
+	json_object_foreach(json_get_obj(json_get_obj(json_get_obj(keys,
+	    "rooms"), room), "sessions"), sid, sd) {
+		sd = json_get_obj(sd, "session_data");
+		m.ciphertext = (char *)json_get_str(sd, "ciphertext", "");
+		m.mac = (char *)json_get_str(sd, "mac", "");
+		m.ephemeral = (char *)json_get_str(sd, "ephemeral", "");
+		plain = crypto_pk_decrypt(key, sizeof key, &m, &len, &err);
+		ck_assert_msg(plain != NULL, "%s", err.msg);
+		ck_assert_ptr_nonnull(strstr(plain, "session_key"));
+		explicit_bzero(plain, len);
+		free(plain);
+	}
+	json_decref(keys);
+	net_stop(n);
+	notify_free(nt);
+
+	/*
+	 * The auth_data replaced: another public key under the old
+	 * signature.  The backup emptied and our marks cleared, the next run
+	 * must not upload anything to it.
+	 */
+	crypto_random(other, sizeof other);
+	pub = crypto_pk_public(other, sizeof other, &err);
+	json_object_set_new(ad, "public_key", json_string(pub));
+	free(pub);
+	body = json_pack("{s:s,s:s,s:O}", "algorithm", BK_ALG, "version", v,
+	    "auth_data", ad);
+	path = xasprintf("/_matrix/client/v3/room_keys/version/%s", v);
+	r = hs_call(&hs, a.token, "PUT", path, body, &st);
+	ck_assert_int_eq(st, 200);
+	free(path);
+	json_decref(r);
+	json_decref(body);
+	path = xasprintf("/_matrix/client/v3/room_keys/keys?version=%s", v);
+	r = hs_call(&hs, a.token, "DELETE", path, NULL, &st);
+	ck_assert_int_eq(st, 200);
+	free(path);
+	json_decref(r);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE megolm_in SET "
+	    "backed_up_version = NULL", NULL, NULL, NULL), SQLITE_OK);
+	nt = notify_new();
+	n = start_net_keys(&a, store, kp, nt, 10);
+	path = xasprintf("%s 0", v);
+	bk_wait(db, "SELECT version || ' ' || trusted FROM key_backup",
+	    NULL, path, 20);
+	free(path);
+	bk_send(n, room, "after the swap");
+	bk_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
+	    "2", 30);
+	sleep(2);
+	ck_assert_uint_eq(bk_server_sessions(&a, v, room, NULL), 0);
+	bk_wait(db, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
+	    "backed_up_version IS NOT NULL", room, "0", 5);
+	net_stop(n);
+	notify_free(nt);
+	sqlite3_close(db);
+	json_decref(ad);
+	free(v);
+	free(room);
+	free(store);
+	free(kp);
+	hs_user_free(&a);
+}
+END_TEST
+
 Suite *
 suite_backup(void)
 {
@@ -280,6 +428,7 @@ suite_backup(void)
 	    net_fixture_teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_backup_round_trip);
+	tcase_add_test(tc, test_backup_signed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -369,6 +369,157 @@ START_TEST(test_trust)
 END_TEST
 
 /*
+ * Sign obj as user_id with key `which` of o, the signature filed under
+ * key id ed25519:<as> (a device id, or the key itself when as is NULL).
+ */
+static void
+sign_as(json_t *obj, struct crypto_xsign_own *o, int which,
+    const char *user_id, const char *as)
+{
+	struct haos_error	 err;
+	json_t			*mine, *sig;
+	char			*from, *to;
+
+	ck_assert_int_eq(crypto_xsign_own_sign(o, which, obj, user_id, &err),
+	    0);
+	if (as == NULL)
+		return;
+	mine = json_object_get(json_object_get(obj, "signatures"), user_id);
+	from = xasprintf("ed25519:%s", crypto_xsign_own_public(o, which));
+	to = xasprintf("ed25519:%s", as);
+	sig = json_incref(json_object_get(mine, from));
+	ck_assert_ptr_nonnull(sig);
+	json_object_del(mine, from);
+	json_object_set_new(mine, to, sig);
+	free(from);
+	free(to);
+}
+
+static int
+trusted(const json_t *ad)
+{
+	struct haos_error	 err;
+	int			 rc;
+
+	rc = crypto_backup_trusted(me, st, CRYPTO_BACKUP_ALGORITHM, ad, &err);
+	ck_assert_msg(rc != -1, "%s", err.msg);
+	return rc;
+}
+
+/* An auth_data with a public key we hold no private key for. */
+static json_t *
+auth_data(void)
+{
+	struct haos_error	 err;
+	unsigned char		 other[32];
+	json_t			*ad;
+	char			*pub;
+
+	crypto_random(other, sizeof other);
+	pub = crypto_pk_public(other, sizeof other, &err);
+	ad = json_pack("{s:s}", "public_key", pub);
+	free(pub);
+	return ad;
+}
+
+/*
+ * The spec's other rule: auth_data signed by our trusted master key or a
+ * verified device of ours is trusted (uploads only: we cannot restore);
+ * by an unverified device, a deleted one, another user's key, or over a
+ * public key replaced since, it is not.
+ */
+START_TEST(test_trust_signed)
+{
+	struct haos_error	 err;
+	struct crypto_xsign_own	*ours, *dev, *bob;
+	json_t			*ad, *ad2;
+	char			*q;
+
+	ours = crypto_xsign_own_new(&err);
+	dev = crypto_xsign_own_new(&err);
+	bob = crypto_xsign_own_new(&err);
+	ck_assert(ours != NULL && dev != NULL && bob != NULL);
+	q = xasprintf("INSERT INTO tracked_users (user_id, outdated) VALUES "
+	    "('%s', 0); INSERT INTO cross_signing_keys (user_id, usage, "
+	    "public_key, json) VALUES ('%s', 'master', '%s', '{}'); INSERT "
+	    "INTO devices (user_id, device_id, ed25519, curve25519, "
+	    "keys_json) VALUES ('%s', 'OTHERDEV', '%s', 'c', '{}')", ME, ME,
+	    crypto_xsign_own_public(ours, CRYPTO_XSIGN_MSK), ME,
+	    crypto_xsign_own_public(dev, CRYPTO_XSIGN_MSK));
+	sql(q);
+	free(q);
+
+	/* Our master key: trusted once verified (this device signed). */
+	ad = auth_data();
+	sign_as(ad, ours, CRYPTO_XSIGN_MSK, ME, NULL);
+	ck_assert_int_eq(trusted(ad), 0);	/* not verified yet */
+	q = xasprintf("INSERT INTO msk_pins (user_id, msk, verified) VALUES "
+	    "('%s', '%s', 1)", ME, crypto_xsign_own_public(ours,
+	    CRYPTO_XSIGN_MSK));
+	sql(q);
+	free(q);
+	ck_assert_int_eq(trusted(ad), 1);
+	ck_assert_int_eq(crypto_backup_holds(me, st, CRYPTO_BACKUP_ALGORITHM,
+	    ad, &err), 0);
+	sql("UPDATE msk_pins SET changed = 1");
+	ck_assert_int_eq(trusted(ad), 0);
+	/* ... or when we hold its seed. */
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(crypto_secret_put(me, st, "m.cross_signing.master",
+	    crypto_xsign_own_seed(ours, CRYPTO_XSIGN_MSK),
+	    CRYPTO_XSIGN_SEED_LEN, 1, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	ck_assert_int_eq(trusted(ad), 1);
+	sql("DELETE FROM secrets");
+	ck_assert_int_eq(trusted(ad), 0);
+	sql("UPDATE msk_pins SET changed = 0");
+	ck_assert_int_eq(trusted(ad), 1);
+
+	/* A public key swapped after the signature. */
+	ad2 = auth_data();
+	json_object_set_new(ad2, "signatures", json_deep_copy(
+	    json_object_get(ad, "signatures")));
+	ck_assert_int_eq(trusted(ad2), 0);
+	json_decref(ad2);
+	json_decref(ad);
+
+	/* Another user's master key, under their name or ours. */
+	ad = auth_data();
+	sign_as(ad, bob, CRYPTO_XSIGN_MSK, "@bob:haos.test", NULL);
+	ck_assert_int_eq(trusted(ad), 0);
+	sign_as(ad, bob, CRYPTO_XSIGN_MSK, ME, NULL);
+	ck_assert_int_eq(trusted(ad), 0);
+	json_decref(ad);
+
+	/* Our other device: trusted only when verified. */
+	ad = auth_data();
+	sign_as(ad, dev, CRYPTO_XSIGN_MSK, ME, "OTHERDEV");
+	ck_assert_int_eq(trusted(ad), 0);	/* unverified */
+	sql("UPDATE devices SET local_trust = 1");
+	ck_assert_int_eq(trusted(ad), 1);	/* we verified it */
+	sql("UPDATE devices SET local_trust = 0, cross_signed = 1");
+	ck_assert_int_eq(trusted(ad), 1);	/* our trusted MSK's SSK */
+	sql("UPDATE msk_pins SET verified = 0");
+	ck_assert_int_eq(trusted(ad), 0);	/* ... but that MSK not */
+	sql("UPDATE msk_pins SET verified = 1");
+	sql("UPDATE devices SET deleted = 1");
+	ck_assert_int_eq(trusted(ad), 0);	/* gone */
+	json_decref(ad);
+
+	/* This device's own signature. */
+	ad = auth_data();
+	ck_assert_int_eq(crypto_sign_json(crypto_keys_account_rw(me), ad, ME,
+	    "NEWDEV", &err), 0);
+	ck_assert_int_eq(trusted(ad), 1);
+	json_decref(ad);
+
+	crypto_xsign_own_free(ours);
+	crypto_xsign_own_free(dev);
+	crypto_xsign_own_free(bob);
+}
+END_TEST
+
+/*
  * Upload: the body holds each session not yet in this version, which
  * the backup key opens to the session's export; after the 2xx they are
  * marked and the next body is empty; another version uploads them again.
@@ -512,7 +663,7 @@ START_TEST(test_command)
 	memset(&r, 0, sizeof r);
 	r.tag = c.jobs[1]->tag;
 	r.ok = 1;
-	r.body = xstrdup("{\"version\":\"3\",\"trusted\":true,"
+	r.body = xstrdup("{\"version\":\"3\",\"trusted\":true,\"key\":true,"
 	    "\"imported\":4,\"kept\":1,\"refused\":0,\"rooms\":2}");
 	c.out[0] = '\0';
 	ck_assert_int_eq(client_deliver(c.client, &r), 0);
@@ -526,6 +677,17 @@ START_TEST(test_command)
 	ck_assert_int_eq(client_deliver(c.client, &r), 0);
 	ck_assert_msg(strstr(c.out, "version 4 is not trusted") != NULL,
 	    "%s", c.out);
+	free(r.body);
+	/* Trusted by its signature, without the key: no restore. */
+	ck_assert_int_eq(cmd_run_line(&ctx, "/backup"), CMD_RETURN_WAIT);
+	r.tag = c.jobs[3]->tag;
+	r.body = xstrdup("{\"version\":\"5\",\"trusted\":true,"
+	    "\"key\":false}");
+	c.out[0] = '\0';
+	ck_assert_int_eq(client_deliver(c.client, &r), 0);
+	ck_assert_msg(strstr(c.out, "backup 5: trusted (signed by your "
+	    "identity); new keys are backed up; restoring needs its key") !=
+	    NULL, "%s", c.out);
 	free(r.body);
 	/* The input history keeps "/backup key", never the key. */
 	line = cmd_history_line("/backup key EsTK j5dN Bdrn");
@@ -560,6 +722,7 @@ suite_backup(void)
 	tcase_add_test(tc, test_restore_refused);
 	tcase_add_test(tc, test_never_downgrade);
 	tcase_add_test(tc, test_trust);
+	tcase_add_test(tc, test_trust_signed);
 	tcase_add_test(tc, test_upload_body);
 	tcase_add_test(tc, test_command);
 	suite_add_tcase(s, tc);

@@ -6,6 +6,7 @@
 
 Suite	*suite_activity(void);
 Suite	*suite_backup(void);
+Suite	*suite_lock(void);
 Suite	*suite_call(void);
 Suite	*suite_cli(void);
 Suite	*suite_client(void);

@@ -173,6 +173,7 @@ main(void)
 	sr = srunner_create(suite_cli());
 	srunner_add_suite(sr, suite_activity());
 	srunner_add_suite(sr, suite_backup());
+	srunner_add_suite(sr, suite_lock());
 	srunner_add_suite(sr, suite_call());
 	srunner_add_suite(sr, suite_client());
 	srunner_add_suite(sr, suite_cmd());

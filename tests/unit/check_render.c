@@ -767,6 +767,87 @@ START_TEST(test_e2e)
 }
 END_TEST
 
+/*
+ * The per-message lock (ro.locks): before each message that came
+ * encrypted, by its state; verified and unverified alike but for the
+ * colour, the warnings and the grey lock each their own; none before a
+ * message in clear, none with locks off.
+ */
+START_TEST(test_locks)
+{
+	static const struct {
+		enum e2e_trust	 t;
+		const char	*utf8, *ascii;
+		enum render_attr attr;
+	} want[] = {
+		{ E2E_TRUST_VERIFIED, "\xf0\x9f\x94\x92 hello", "[E2E] hello",
+		    RA_LOCK },
+		{ E2E_TRUST_UNVERIFIED, "\xf0\x9f\x94\x92 hello",
+		    "[E2E] hello", RA_LOCK_PLAIN },
+		{ E2E_TRUST_UNSIGNED, "\xe2\x9a\xa0 hello", "[E2E!] hello",
+		    RA_LOCK_WARN },
+		{ E2E_TRUST_UNKNOWN, "\xe2\x9a\xa0 hello", "[E2E!] hello",
+		    RA_LOCK_WARN },
+		{ E2E_TRUST_UNAUTHENTICATED, "\xf0\x9f\x94\x92 hello",
+		    "[E2E?] hello", RA_LOCK_GREY },
+		{ E2E_TRUST_CHANGED, "\xe2\x9a\xa0 hello", "[E2E!] hello",
+		    RA_LOCK_WARN },
+		{ E2E_TRUST_NONE, "\xf0\x9f\x94\x92 hello", "[E2E] hello",
+		    RA_LOCK_PLAIN }
+	};
+	struct event_row	 ev[2];
+	struct render_opts	 ro;
+	struct render_line	*l;
+	size_t			 n, i;
+	char			*all, *glyph;
+	int			 ascii;
+
+	for (i = 0; i < nitems(want); i++) {
+		for (ascii = 0; ascii <= 1; ascii++) {
+			opts(&ro, 80);
+			ro.ascii = ascii;
+			ro.locks = 1;
+			msg(&ev[0], "$1", "@alice:haos.test", T0,
+			    "{\"msgtype\":\"m.text\",\"body\":\"hello\"}");
+			ev[0].e2e = E2E_DECRYPTED;
+			ev[0].trust = want[i].t;
+			msg(&ev[1], "$2", "@alice:haos.test", T0 + 1,
+			    "{\"msgtype\":\"m.text\",\"body\":\"clear\"}");
+			all = run(ev, 2, &ro, &l, &n);
+			ck_assert_msg(strstr(all, ascii ? want[i].ascii :
+			    want[i].utf8) != NULL, "trust %d: \"%s\"",
+			    want[i].t, all);
+			glyph = xstrndup(ascii ? want[i].ascii :
+			    want[i].utf8, strcspn(ascii ? want[i].ascii :
+			    want[i].utf8, " "));
+			ck_assert(has_attr(l, n, glyph, want[i].attr));
+			ck_assert_uint_eq(count(all, glyph), 1);
+			ck_assert_ptr_nonnull(strstr(all, "\n  clear"));
+			free(glyph);
+			free(all);
+			render_lines_free(l, n);
+			/* Off: no lock. */
+			ro.locks = 0;
+			all = run(ev, 2, &ro, &l, &n);
+			ck_assert_ptr_nonnull(strstr(all, "\n  hello"));
+			ck_assert_ptr_null(strstr(all, "E2E"));
+			ck_assert_ptr_null(strstr(all, "\xf0\x9f\x94\x92"));
+			free(all);
+			render_lines_free(l, n);
+			event_row_free(&ev[0]);
+			event_row_free(&ev[1]);
+		}
+		ck_assert_ptr_nonnull(render_lock_text(want[i].t));
+	}
+	ck_assert_str_eq(render_lock_text(E2E_TRUST_UNSIGNED), "unverified "
+	    "device: encrypted by a device not verified by its owner");
+	ck_assert_str_eq(render_lock_text(E2E_TRUST_UNKNOWN), "unknown "
+	    "device: encrypted by an unknown or deleted device");
+	ck_assert_str_eq(render_lock_text((enum e2e_trust)99),
+	    render_lock_text(E2E_TRUST_NONE));
+}
+END_TEST
+
 START_TEST(test_pending_edit)
 {
 	struct event_row	 ev[3];
@@ -1352,6 +1433,7 @@ suite_render(void)
 	tcase_add_test(tc, test_url_end);
 	tcase_add_test(tc, test_seen_by);
 	tcase_add_test(tc, test_e2e);
+	tcase_add_test(tc, test_locks);
 	tcase_add_test(tc, test_warn_text);
 	tcase_add_test(tc, test_warn_fresh);
 	suite_add_tcase(s, tc);
