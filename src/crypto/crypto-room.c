@@ -37,7 +37,7 @@
 static const char *const crypto_room_olm_types[] = {
 	"m.room_key", "m.forwarded_room_key", "m.room_key.withheld",
 	"m.room_key_request", "m.room_key_bundle", "m.secret.send",
-	"m.secret.request", "m.dummy"
+	"m.dummy"
 };
 
 int
