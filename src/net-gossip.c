@@ -5,11 +5,14 @@
  * between devices of our user that verified each other:
  *
  * - Asking (E2EE.md Step 8 item 7): when an emoji verification with
- *   another device of ours ends well (net-verify.c, in the transaction
- *   that finished it), net_gossip_ask() sends that device an
- *   m.secret.request (in clear, as the spec sends them) for each secret
- *   of CRYPTO_GOSSIP_NAMES we do not hold, and records it in
- *   secret_requests.  crypto-gossip.c takes the answer (Olm only, from
+ *   another device of ours ends well, net-verify.c names the device
+ *   (net_gossip_ask_later()), and the next pump, after the
+ *   verification's own done message is queued (the other side serves
+ *   a device only once it counts it verified, and matrix-sdk-crypto
+ *   refuses a cross-signing secret before), has net_gossip_ask() send
+ *   it an m.secret.request (in clear, as the spec sends them) for each
+ *   secret of CRYPTO_GOSSIP_NAMES we do not hold, recorded in
+ *   secret_requests, in one transaction.  crypto-gossip.c takes the answer (Olm only, from
  *   that device, verified, the secret checked) in the /sync transaction
  *   that brings it, and tells us through the identity's gossip sink; we
  *   queue a request_cancellation to that device in the same transaction
@@ -64,6 +67,8 @@ struct net_gossip {
 	int				 epoch;	/* at this keys_epoch */
 	struct net_gossip_answer	*answers;
 	size_t				 nanswers;
+	char				**asks;	/* devices to ask, verified */
+	size_t				 nasks;
 	int				 got_xsign;	/* since the last pump */
 	int				 got_backup;
 	int64_t				 expire_at;	/* net_now_ms() */
@@ -257,6 +262,9 @@ net_gossip_unbind(struct net *n)
 	while (g->nanswers > 0)
 		net_gossip_drop(g, 0);
 	free(g->answers);
+	while (g->nasks > 0)
+		free(g->asks[--g->nasks]);
+	free(g->asks);
 	free(g);
 	n->gossip = NULL;
 }
@@ -284,6 +292,38 @@ net_gossip_bind(struct net *n)
 	sink.cancel = net_gossip_cancel;
 	sink.arg = n;
 	crypto_keys_set_gossip(n->keys, &sink);
+}
+
+void
+net_gossip_ask_later(struct net *n, const char *device_id)
+{
+	struct net_gossip	*g;
+
+	net_gossip_bind(n);
+	if ((g = n->gossip) == NULL)
+		return;
+	g->asks = xrealloc(g->asks, (g->nasks + 1) * sizeof *g->asks);
+	g->asks[g->nasks++] = xstrdup(device_id);
+}
+
+/* The devices verified since the last pump asked, each in its own txn. */
+static void
+net_gossip_asks(struct net *n)
+{
+	struct net_gossip	*g = n->gossip;
+	struct haos_error	 e;
+	size_t			 i;
+
+	for (i = 0; i < g->nasks; i++) {
+		if (store_begin(n->store, &e) == -1 || net_gossip_ask(n,
+		    g->asks[i], &e) == -1 || store_commit(n->store, &e) == -1) {
+			if (store_in_txn(n->store))
+				store_rollback(n->store);
+			log_error("net", "secret sharing: %s", e.msg);
+		}
+		free(g->asks[i]);
+	}
+	g->nasks = 0;
 }
 
 /*
@@ -421,6 +461,7 @@ net_gossip_pump(struct net *n, int64_t now)
 	net_gossip_bind(n);
 	if ((g = n->gossip) == NULL || n->auth_failed)
 		return;
+	net_gossip_asks(n);
 	if (g->got_xsign) {
 		g->got_xsign = 0;
 		net_xsign_load(n);

@@ -311,10 +311,12 @@ void	net_verify_free(struct net *);
 /*
  * net-gossip.c: secret sharing with our own devices.  net_gossip_ask():
  * in the caller's transaction, m.secret.request to our device_id for
- * each secret we lack (0, or -1 with err).
+ * each secret we lack (0, or -1 with err); net_gossip_ask_later(): that,
+ * at the next pump (after a verification's done message).
  */
 int	net_gossip_ask(struct net *, const char *device_id,
 	    struct haos_error *);
+void	net_gossip_ask_later(struct net *, const char *device_id);
 void	net_gossip_pump(struct net *, int64_t now);
 void	net_gossip_free(struct net *);
 

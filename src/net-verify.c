@@ -213,7 +213,7 @@ net_verify_trust(struct net *n, const struct crypto_sas_view *w)
 	/* Another device of ours: ask it for the secrets we lack. */
 	if (rc == 0 && w->device_verified && strcmp(w->user_id,
 	    n->verify->user_id) == 0)
-		rc = net_gossip_ask(n, w->device_id, &e);
+		net_gossip_ask_later(n, w->device_id);
 	if (own) {
 		if (rc == 0)
 			rc = store_commit(n->store, &e);
