@@ -11,12 +11,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 #include "haos/crypto-gossip.h"
 #include "haos/crypto.h"
 #include "haos/error.h"
 #include "haos/ingest.h"
 #include "haos/json.h"
 #include "haos/log.h"
+#include "haos/store-crypto-out.h"
 #include "haos/store-gossip.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
@@ -640,6 +643,205 @@ START_TEST(test_ask)
 }
 END_TEST
 
+/* An Olm session of ours with p's device (as a key claim would open). */
+static void
+session_with(struct peer *p)
+{
+	struct haos_error	 err;
+	struct crypto_olm	*o;
+	json_t			*keys, *v;
+	const char		*k, *otk = NULL;
+	char			*pickle;
+
+	ck_assert_int_eq(crypto_account_generate_otks(p->acct, 1, &err), 0);
+	keys = crypto_account_otks(p->acct, &err);
+	json_object_foreach(keys, k, v)
+		otk = json_string_value(v);
+	o = crypto_olm_outbound(crypto_keys_account_rw(me),
+	    crypto_account_curve25519(p->acct), otk, &err);
+	ck_assert_ptr_nonnull(o);
+	json_decref(keys);
+	pickle = crypto_olm_pickle(o, crypto_keys_pickle_key(me), &err);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_crypto_out_olm_put(st, crypto_olm_id(o),
+	    crypto_account_curve25519(p->acct), pickle, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	free(pickle);
+	crypto_olm_free(o);
+}
+
+/* The to_device_out rows of type, their bodies in order (a JSON array). */
+static json_t *
+sent(const char *type)
+{
+	struct haos_error	 err;
+	json_t			*a = json_array();
+	sqlite3_stmt		*q;
+	int			 rc;
+	static const char	*sql = "SELECT body FROM to_device_out WHERE "
+	    "type = ?1 ORDER BY id";
+
+	q = store_stmt(st, sql, &err);
+	ck_assert_ptr_nonnull(q);
+	store_bind(q, "t", type);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		json_array_append_new(a, json_loads((const char *)
+		    sqlite3_column_text(q, 0), 0, NULL));
+	sqlite3_reset(q);
+	return a;
+}
+
+/* p opens what we sent it (a to_device_out body): the Olm payload. */
+static json_t *
+opened(struct peer *p, const json_t *body)
+{
+	struct haos_error	 err;
+	struct crypto_olm	*in;
+	const json_t		*m;
+	char			*text;
+	size_t			 len;
+	json_t			*pl;
+
+	m = json_get_obj(json_get_obj(json_get_obj(json_get_obj(json_get_obj(
+	    body, "messages"), ME), p->device), "ciphertext"),
+	    crypto_account_curve25519(p->acct));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(json_get_int(m, "type", -1), 0);
+	in = crypto_olm_inbound(p->acct, crypto_account_curve25519(
+	    crypto_keys_account(me)), json_get_str(m, "body", ""), NULL, &err);
+	ck_assert_ptr_nonnull(in);
+	text = crypto_olm_decrypt(in, 0, json_get_str(m, "body", ""), &len,
+	    NULL, &err);
+	ck_assert_ptr_nonnull(text);
+	pl = json_loads(text, 0, NULL);
+	free(text);
+	crypto_olm_free(in);
+	return pl;
+}
+
+/*
+ * The net thread's side: a request of a verified device of ours waits
+ * for an Olm session (the device marked for one), then goes as an
+ * m.secret.send over Olm with the seed; a cancelled request and one of
+ * a device no longer verified are not answered.
+ */
+START_TEST(test_pump_answer)
+{
+	struct net	 n;
+	struct peer	 p;
+	json_t		*a, *pl;
+	unsigned char	*raw;
+	size_t		 len;
+
+	memset(&n, 0, sizeof n);
+	n.store = st;
+	n.keys = me;
+	peer_new(&p, ME, "OTHER", 1);
+	hold_ssk();
+	net_gossip_pump(&n, 0);		/* binds the net thread's sink */
+	sync_in(clear_event(ME, request("request", SSK, "OTHER", "r1")));
+	net_gossip_pump(&n, 1);
+	a = sent("m.room.encrypted");
+	ck_assert_uint_eq(json_array_size(a), 0);
+	json_decref(a);
+	ck_assert_int_eq(num("SELECT count(*) FROM olm_wedged WHERE "
+	    "device_id = 'OTHER'"), 1);
+	session_with(&p);
+	net_gossip_pump(&n, 2);		/* not before its retry is due */
+	a = sent("m.room.encrypted");
+	ck_assert_uint_eq(json_array_size(a), 0);
+	json_decref(a);
+	net_gossip_pump(&n, 5000);
+	a = sent("m.room.encrypted");
+	ck_assert_uint_eq(json_array_size(a), 1);
+	pl = opened(&p, json_array_get(a, 0));
+	ck_assert_str_eq(json_get_str(pl, "type", ""), "m.secret.send");
+	ck_assert_str_eq(json_get_str(json_get_obj(pl, "content"),
+	    "request_id", ""), "r1");
+	ck_assert_int_eq(base64_decode(json_get_str(json_get_obj(pl,
+	    "content"), "secret", ""), 43, &raw, &len), 0);
+	ck_assert_uint_eq(len, 32);
+	ck_assert(memcmp(raw, ssk_seed, 32) == 0);
+	free(raw);
+	json_decref(pl);
+	json_decref(a);
+	/* Answered once; a cancelled one and an unverified one never. */
+	sync_in(clear_event(ME, request("request", SSK, "OTHER", "r2")));
+	sync_in(clear_event(ME, request("request_cancellation", NULL,
+	    "OTHER", "r2")));
+	net_gossip_pump(&n, 10000);
+	a = sent("m.room.encrypted");
+	ck_assert_uint_eq(json_array_size(a), 1);
+	json_decref(a);
+	sync_in(clear_event(ME, request("request", SSK, "OTHER", "r3")));
+	sql("UPDATE devices SET cross_signed = 0 WHERE device_id = 'OTHER'");
+	net_gossip_pump(&n, 20000);
+	a = sent("m.room.encrypted");
+	ck_assert_uint_eq(json_array_size(a), 1);
+	json_decref(a);
+	net_gossip_free(&n);
+	peer_free(&p);
+}
+END_TEST
+
+/* Our requests unanswered for ten minutes: cancelled and forgotten. */
+START_TEST(test_pump_expire)
+{
+	struct net	 n;
+	json_t		*a, *c;
+
+	memset(&n, 0, sizeof n);
+	n.store = st;
+	n.keys = me;
+	ask("old", SSK, "OTHER", now_ms() - CRYPTO_GOSSIP_TIMEOUT_MS - 1000);
+	ask("new", USK, "OTHER", now_ms());
+	net_gossip_pump(&n, 0);
+	ck_assert_int_eq(requests_left(), 1);
+	ck_assert_int_eq(num("SELECT count(*) FROM secret_requests WHERE "
+	    "request_id = 'new'"), 1);
+	a = sent("m.secret.request");
+	ck_assert_uint_eq(json_array_size(a), 1);
+	c = json_get_obj(json_get_obj(json_get_obj(json_array_get(a, 0),
+	    "messages"), ME), "OTHER");
+	ck_assert_str_eq(json_get_str(c, "action", ""),
+	    "request_cancellation");
+	ck_assert_str_eq(json_get_str(c, "request_id", ""), "old");
+	ck_assert_str_eq(json_get_str(c, "requesting_device_id", ""),
+	    "MYDEV");
+	json_decref(a);
+	net_gossip_free(&n);
+}
+END_TEST
+
+/* A secret taken: our request is cancelled in the same transaction. */
+START_TEST(test_taken_cancels)
+{
+	struct net	 n;
+	struct peer	 p;
+	json_t		*a, *c;
+
+	memset(&n, 0, sizeof n);
+	n.store = st;
+	n.keys = me;
+	peer_new(&p, ME, "OTHER", 1);
+	net_gossip_pump(&n, 0);
+	ask("req1", SSK, "OTHER", now_ms());
+	sync_in(olm_event(&p, "m.secret.send", secret_send("req1", ssk_seed,
+	    32)));
+	ck_assert_int_eq(holds(SSK, ssk_seed, NULL), 1);
+	a = sent("m.secret.request");
+	ck_assert_uint_eq(json_array_size(a), 1);
+	c = json_get_obj(json_get_obj(json_get_obj(json_array_get(a, 0),
+	    "messages"), ME), "OTHER");
+	ck_assert_str_eq(json_get_str(c, "action", ""),
+	    "request_cancellation");
+	ck_assert_str_eq(json_get_str(c, "request_id", ""), "req1");
+	json_decref(a);
+	net_gossip_free(&n);
+	peer_free(&p);
+}
+END_TEST
+
 Suite *
 suite_gossip(void)
 {
@@ -660,6 +862,9 @@ suite_gossip(void)
 	tcase_add_test(tc, test_request_refused);
 	tcase_add_test(tc, test_request_cancelled);
 	tcase_add_test(tc, test_ask);
+	tcase_add_test(tc, test_pump_answer);
+	tcase_add_test(tc, test_pump_expire);
+	tcase_add_test(tc, test_taken_cancels);
 	suite_add_tcase(s, tc);
 	return s;
 }
