@@ -6,22 +6,23 @@
  *
  * - Asking (E2EE.md Step 8 item 7): when an emoji verification with
  *   another device of ours ends well, net-verify.c names the device
- *   (net_gossip_ask_later()), and the next pump, after the
- *   verification's own done message is queued (the other side serves
- *   a device only once it counts it verified, and matrix-sdk-crypto
- *   refuses a cross-signing secret before), has net_gossip_ask() send
- *   it an m.secret.request (in clear, as the spec sends them) for each
+ *   (net_gossip_ask_later()); the next pump, once the verification's
+ *   own done message is queued (the other side serves a device only
+ *   once it counts it verified, and matrix-sdk-crypto refuses a
+ *   cross-signing secret before), has net_gossip_ask() send it an
+ *   m.secret.request (in clear, as the spec sends them) for each
  *   secret of CRYPTO_GOSSIP_NAMES we do not hold, recorded in
- *   secret_requests, in one transaction.  crypto-gossip.c takes the answer (Olm only, from
- *   that device, verified, the secret checked) in the /sync transaction
- *   that brings it, and tells us through the identity's gossip sink; we
- *   queue a request_cancellation to that device in the same transaction
- *   (the request is done).  After the commit, the pump does what
- *   /recovery's unlocking leads to: the cross-signing keys loaded
- *   (net_xsign_load()) and this device signed with the self-signing key
- *   and uploaded if it is not cross-signed yet; the backup version read
- *   again, now trusted (net-backup.c).  Requests not answered within
- *   CRYPTO_GOSSIP_TIMEOUT_MS are cancelled and forgotten.
+ *   secret_requests, in one transaction.  crypto-gossip.c takes the
+ *   answer (Olm only, from that device, verified, the secret checked)
+ *   in the /sync transaction that brings it and tells us through the
+ *   identity's gossip sink; we queue a request_cancellation to that
+ *   device in the same transaction (the request is done).  After the
+ *   commit the pump does what /recovery's unlocking leads to: the
+ *   cross-signing keys loaded (net_xsign_load()) and this device signed
+ *   with the self-signing key and uploaded if it is not cross-signed
+ *   yet; the backup version read again, now trusted (net-backup.c).
+ *   Requests not answered within CRYPTO_GOSSIP_TIMEOUT_MS are cancelled
+ *   and forgotten.
  * - Answering: a request crypto-gossip.c let through (another device of
  *   ours, verified, for a secret we hold) waits here, in memory, until
  *   it can go Olm-encrypted to that device (net_olm_queue(): without a
@@ -52,6 +53,7 @@
 #define NET_GOSSIP_PURPOSE	"gossip"	/* to_device_out.purpose */
 #define NET_GOSSIP_RETRY_MS	2000		/* an answer without session */
 #define NET_GOSSIP_EXPIRE_MS	(30 * 1000)	/* look for expired requests */
+#define NET_GOSSIP_ANSWERS_MAX	32		/* requests waiting, at most */
 
 /* A request of another device of ours we are to answer. */
 struct net_gossip_answer {
@@ -67,9 +69,9 @@ struct net_gossip {
 	int				 epoch;	/* at this keys_epoch */
 	struct net_gossip_answer	*answers;
 	size_t				 nanswers;
-	char				**asks;	/* devices to ask, verified */
+	char				**asks;	/* to ask */
 	size_t				 nasks;
-	int				 got_xsign;	/* since the last pump */
+	int				 got_xsign;	/* since the pump */
 	int				 got_backup;
 	int64_t				 expire_at;	/* net_now_ms() */
 };
@@ -160,8 +162,8 @@ net_gossip_ask(struct net *n, const char *device_id, struct haos_error *err)
 			rc = net_gossip_clear(n, device_id, c, err);
 		json_decref(c);
 		if (rc != -1)
-			log_info("net", "secret sharing: asking device %s for %s "
-			    "(request %s)", device_id, names[i], id);
+			log_info("net", "secret sharing: asking device %s for "
+			    "%s (request %s)", device_id, names[i], id);
 		free(id);
 		if (rc == -1)
 			return -1;
@@ -227,6 +229,11 @@ net_gossip_request(void *arg, const char *device_id, const char *request_id,
 
 	if (net_gossip_find(g, device_id, request_id, &i))
 		return 0;		/* the same /sync again */
+	if (g->nanswers >= NET_GOSSIP_ANSWERS_MAX) {
+		log_warn("net", "secret sharing: request %s of device %s: too "
+		    "many waiting, ignored", request_id, device_id);
+		return 0;
+	}
 	g->answers = xrealloc(g->answers, (g->nanswers + 1) *
 	    sizeof *g->answers);
 	a = &g->answers[g->nanswers++];
@@ -356,8 +363,11 @@ net_gossip_sign_self(struct net *n)
 		if (strcmp(devs[i].device_id, dev) == 0)
 			signed_ = devs[i].cross_signed;
 	xsign_devices_free(devs, nd);
-	if (signed_)
+	if (signed_) {
+		log_info("net", "secret sharing: device %s is cross-signed "
+		    "already", dev);
 		return;
+	}
 	dk = matrix_device_keys(me, dev, crypto_account_curve25519(a),
 	    crypto_account_ed25519(a));
 	if (crypto_sign_json(crypto_keys_account_rw(n->keys), dk, me, dev,
