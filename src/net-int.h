@@ -15,6 +15,7 @@ struct outbox_row;
 struct net_verify;
 struct verify_row;
 struct crypto_xsign_own;
+struct net_gossip;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -164,6 +165,7 @@ struct net {
 	struct net_verify	*verify;	/* see net-verify.c */
 	struct verify_row	*verify_rows;	/* under lock: the UI's copy */
 	size_t			 nverify_rows;
+	struct net_gossip	*gossip;	/* see net-gossip.c */
 	/* net-xsign.c: cross-signing set up by /crosssign */
 	struct crypto_xsign_own	*xsign;		/* our private keys, as made
 						   or loaded by /crosssign */
@@ -308,6 +310,18 @@ void	net_verify_pump(struct net *, int64_t now);
 void	net_verify_signed(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_verify_free(struct net *);
+
+/*
+ * net-gossip.c: secret sharing with our own devices.  net_gossip_ask():
+ * in the caller's transaction, m.secret.request to our device_id for
+ * each secret we lack (0, or -1 with err); net_gossip_ask_later(): that,
+ * at the next pump (after a verification's done message).
+ */
+int	net_gossip_ask(struct net *, const char *device_id,
+	    struct haos_error *);
+void	net_gossip_ask_later(struct net *, const char *device_id);
+void	net_gossip_pump(struct net *, int64_t now);
+void	net_gossip_free(struct net *);
 
 /*
  * net-olm.c: an Olm-encrypted to-device message to one device, in the

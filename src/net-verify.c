@@ -210,6 +210,10 @@ net_verify_trust(struct net *n, const struct crypto_sas_view *w)
 	}
 	rc = w->device_verified ? store_verify_trust(n->store, w->user_id,
 	    w->device_id, &e) : 0;
+	/* Another device of ours: ask it for the secrets we lack. */
+	if (rc == 0 && w->device_verified && strcmp(w->user_id,
+	    n->verify->user_id) == 0)
+		net_gossip_ask_later(n, w->device_id);
 	if (own) {
 		if (rc == 0)
 			rc = store_commit(n->store, &e);

@@ -497,6 +497,7 @@ net_main(void *arg)
 		net_members_pump(n);
 		net_keys_pump(n, now);
 		net_verify_pump(n, now);
+		net_gossip_pump(n, now);
 		net_e2ee_pump(n, now);
 		net_devices_pump(n, now);
 		net_backup_pump(n, now);
@@ -552,6 +553,7 @@ net_main(void *arg)
 	net_channels_free(n);
 	net_members_free(n);
 	net_verify_free(n);
+	net_gossip_free(n);
 	net_keys_free(n);
 	net_devices_free(n);
 	net_xsign_free(n);

@@ -44,6 +44,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "haos/crypto-gossip.h"
 #include "haos/crypto-keyreq.h"
 #include "haos/error.h"
 #include "haos/json.h"
@@ -547,6 +548,9 @@ crypto_in_apply(struct crypto_in_batch *b, const char *sender,
 	if (crypto_sas_event_type(type))
 		return crypto_keys_verify_event(b->k, sender, NULL, NULL, type,
 		    c) == -1 ? -1 : 0;
+	if (crypto_gossip_type(type))
+		return crypto_gossip_in(b->k, b->s, sender, sender_key, type, c,
+		    crypto_in_now_ms(), b->err);
 	if (strcmp(type, "m.dummy") != 0)
 		log_info("crypto", "an Olm payload from %s: not handled",
 		    sender);
@@ -676,6 +680,9 @@ crypto_in_event(struct crypto_in_batch *b, const json_t *ev)
 	if (crypto_sas_event_type(type))
 		return crypto_keys_verify_event(b->k, sender, NULL, ev, type,
 		    json_get_obj(ev, "content")) == -1 ? -1 : 0;
+	if (crypto_gossip_type(type))
+		return crypto_gossip_in(b->k, b->s, sender, NULL, type,
+		    json_get_obj(ev, "content"), crypto_in_now_ms(), b->err);
 	if (crypto_room_olm_only(type))
 		log_warn("crypto", "to-device %s from %s in clear: ignored",
 		    type, sender);

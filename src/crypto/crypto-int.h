@@ -48,6 +48,16 @@ void	 crypto_room_cache_put(struct crypto_room_cache *,
 	     const char *room_id, const char *session_id, const char *pickle,
 	     struct crypto_megolm_in *);
 struct crypto_room_cache *crypto_keys_room_cache(struct crypto_keys *);
+/*
+ * Whether a cross-signing seed named name ("m.cross_signing.<usage>") is
+ * ours (crypto-ssss.c; /recovery and secret sharing): 1 its public key
+ * is the one cross_signing_keys has for us, 0 there is none, -1 another
+ * (-2: a store error, in err); *pub its public key (free it; NULL when
+ * the seed is not one).
+ */
+int	 crypto_ssss_xsign_match(struct crypto_keys *, struct store *,
+	     const char *name, const unsigned char *seed, size_t len,
+	     char **pub, struct haos_error *);
 /* 1 if events of this type are accepted only over Olm (crypto-room.c). */
 int	 crypto_room_olm_only(const char *type);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "haos/crypto-gossip.h"
 #include "haos/error.h"
 #include "haos/log.h"
 #include "haos/matrix.h"
@@ -42,6 +43,7 @@ struct crypto_keys {
 	int			 sent_fallback;
 	struct crypto_room_cache *room_cache;	/* open Megolm sessions */
 	struct crypto_verify_sink verify;	/* m.key.verification.* */
+	struct crypto_gossip_sink gossip;	/* m.secret.* */
 };
 
 /* Pickle the account into the store, in the caller's transaction. */
@@ -181,6 +183,24 @@ crypto_keys_verify_event(struct crypto_keys *k, const char *sender,
 		return 0;
 	return k->verify.event(k->verify.arg, sender, room_id, ev, type,
 	    content);
+}
+
+void
+crypto_keys_set_gossip(struct crypto_keys *k,
+    const struct crypto_gossip_sink *sink)
+{
+	if (sink != NULL)
+		k->gossip = *sink;
+	else
+		memset(&k->gossip, 0, sizeof k->gossip);
+}
+
+const struct crypto_gossip_sink *
+crypto_keys_gossip(const struct crypto_keys *k)
+{
+	return k != NULL && (k->gossip.taken != NULL ||
+	    k->gossip.request != NULL || k->gossip.cancel != NULL) ?
+	    &k->gossip : NULL;
 }
 
 const struct crypto_account *

@@ -35,11 +35,12 @@
 
 /*
  * Event types that are accepted only as the payload of an Olm message.
- * Not m.room_key_request: it is sent in clear (E2EE.md Step 11).
+ * Not m.room_key_request nor m.secret.request: they are sent in clear
+ * (E2EE.md Step 11, spec "Sharing" of secrets).
  */
 static const char *const crypto_room_olm_types[] = {
 	"m.room_key", "m.forwarded_room_key", "m.room_key.withheld",
-	"m.room_key_bundle", "m.secret.send", "m.secret.request", "m.dummy"
+	"m.room_key_bundle", "m.secret.send", "m.dummy"
 };
 
 int

@@ -25,6 +25,8 @@
 #include "haos/store.h"
 #include "haos/xmalloc.h"
 
+#include "crypto-int.h"
+
 #define SSSS_ALGORITHM		"m.secret_storage.v1.aes-hmac-sha2"
 #define SSSS_DEFAULT		"m.secret_storage.default_key"
 #define SSSS_KEY_PREFIX		"m.secret_storage.key."
@@ -330,11 +332,8 @@ out:
 	return rc;
 }
 
-/*
- * Whether a cross-signing seed is ours: 1 verified, 0 unknown, -1 not
- * (-2: a store error); *pub its public key (NULL when -1).
- */
-static int
+/* See crypto-int.h. */
+int
 crypto_ssss_xsign_match(struct crypto_keys *k, struct store *s,
     const char *name, const unsigned char *seed, size_t len, char **pub,
     struct haos_error *err)
