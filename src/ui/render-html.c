@@ -793,6 +793,7 @@ render_html(struct render_rich *r, const struct render_opts *ro,
 	x.base = base;
 	x.width = width < 1 ? 1 : width;
 	x.start = r->len;
+	x.bol = 1;
 	root = xmlDocGetRootElement(doc);
 	if (root != NULL)
 		html_walk(&x, root, base, 0);

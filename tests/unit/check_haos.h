@@ -17,6 +17,7 @@ Suite	*suite_devices(void);
 Suite	*suite_conversation(void);
 Suite	*suite_editor(void);
 Suite	*suite_error(void);
+Suite	*suite_html(void);
 Suite	*suite_http(void);
 Suite	*suite_ingest(void);
 Suite	*suite_ingest_stream(void);
