@@ -14,8 +14,8 @@
 #include "haos/xmalloc.h"
 #include "render-int.h"
 
-#define HTML_MAX_INPUT	(64 * 1024)	/* bytes; an event is at most 64 KiB */
-#define HTML_MAX_DEPTH	64	/* deeper elements: their text, unstyled */
+#define HTML_MAX_INPUT	(64 * 1024)	/* bytes; an event is 64 KiB */
+#define HTML_MAX_DEPTH	64	/* deeper: their text, unstyled */
 #define HTML_MAX_LEVELS	8	/* quote bars and list bullets drawn */
 #define HTML_MAX_URL	256	/* bytes of a link's URL shown */
 #define HTML_MAX_ALT	128	/* bytes of an image's alt text shown */
@@ -37,25 +37,26 @@ struct html_level {
 struct html_ctx {
 	struct render_rich		*r;
 	const struct render_opts	*ro;
-	int				 base;	/* style of plain text */
-	int				 width;	/* cells for the body */
-	size_t				 start;	/* r->len at the start */
-	int				 any;	/* text was drawn */
-	int				 bol;	/* at a line's start */
+	int				 base;	/* plain text */
+	int				 width;	/* cells */
+	size_t				 start;	/* r->len */
+	int				 any;	/* text drawn */
+	int				 bol;	/* line start */
 	int				 pend;	/* newlines owed */
-	int				 sp;	/* a space owed */
-	int				 lists;	/* ul/ol nesting */
+	int				 sp;	/* space owed */
+	int				 lists;	/* ul/ol depth */
 	struct html_level		 lv[HTML_MAX_LEVELS];
 	int				 nlv;
-	int				 blv;	/* levels open since the
-						   last text: a blank line's */
+	int				 blv;	/* a blank line's
+						   levels: those open
+						   since the last text */
 };
 
 static const struct render_opts	 html_no_opts;
 
 /* Swallow libxml2's messages: nothing of the network reaches stderr. */
 static void
-html_quiet(void *arg, const char *fmt, ...)
+render_html_quiet(void *arg, const char *fmt, ...)
 {
 	(void)arg;
 	(void)fmt;
@@ -63,23 +64,23 @@ html_quiet(void *arg, const char *fmt, ...)
 
 /* An attribute's value, or NULL; the caller frees with xmlFree(). */
 static char *
-html_attr(xmlNode *n, const char *name)
+render_html_attr(xmlNode *n, const char *name)
 {
 	return (char *)xmlGetProp(n, (const xmlChar *)name);
 }
 
 static int
-html_is(xmlNode *n, const char *name)
+render_html_is(xmlNode *n, const char *name)
 {
 	return n->name != NULL && strcmp((const char *)n->name, name) == 0;
 }
 
 /* Whether n is one of the NULL-terminated names. */
 static int
-html_in(xmlNode *n, const char *const *names)
+render_html_in(xmlNode *n, const char *const *names)
 {
 	for (; *names != NULL; names++) {
-		if (html_is(n, *names))
+		if (render_html_is(n, *names))
 			return 1;
 	}
 	return 0;
@@ -87,25 +88,25 @@ html_in(xmlNode *n, const char *const *names)
 
 /* Elements whose content is never shown. */
 static int
-html_dropped(xmlNode *n)
+render_html_dropped(xmlNode *n)
 {
 	static const char *const names[] = {
 		"mx-reply", "script", "style", "head", "title", "template",
 		"iframe", "object", "noscript", "svg", "math", NULL
 	};
 
-	return n->type == XML_ELEMENT_NODE && html_in(n, names);
+	return n->type == XML_ELEMENT_NODE && render_html_in(n, names);
 }
 
 static int
-html_space(char c)
+render_html_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
 /* Append the prefix of a line: bars and bullets, or (blank) conts. */
 static void
-html_prefix(struct html_ctx *x, int blank)
+render_html_prefix(struct html_ctx *x, int blank)
 {
 	struct render_rich	 cont;
 	size_t			 off = x->r->len, end;
@@ -138,21 +139,21 @@ html_prefix(struct html_ctx *x, int blank)
 
 /* Draw the breaks owed and the new line's prefix, before text. */
 static void
-html_flush(struct html_ctx *x)
+render_html_flush(struct html_ctx *x)
 {
 	int	 k;
 
 	if (x->any) {
 		for (k = 0; k < x->pend; k++) {
 			if (k > 0)
-				html_prefix(x, 1);
+				render_html_prefix(x, 1);
 			render_rich_str(x->r, "\n", x->base);
 			x->bol = 1;
 		}
 	}
 	x->pend = 0;
 	if (x->bol) {
-		html_prefix(x, 0);
+		render_html_prefix(x, 0);
 		x->bol = 0;
 	}
 	x->blv = x->nlv;
@@ -161,7 +162,7 @@ html_flush(struct html_ctx *x)
 
 /* Owe at least n line breaks (1: a new line, 2: a blank line). */
 static void
-html_block(struct html_ctx *x, int n)
+render_html_block(struct html_ctx *x, int n)
 {
 	if (x->any && x->pend < n)
 		x->pend = n;
@@ -173,12 +174,12 @@ html_block(struct html_ctx *x, int n)
  * content starts with white space) when on the same line.
  */
 static void
-html_start(struct html_ctx *x, int lead)
+render_html_start(struct html_ctx *x, int lead)
 {
 	int	 want;
 
 	want = (lead || x->sp) && x->pend == 0 && !x->bol && x->any;
-	html_flush(x);
+	render_html_flush(x);
 	if (want)
 		render_rich_str(x->r, " ", x->base);
 	x->sp = 0;
@@ -186,7 +187,7 @@ html_start(struct html_ctx *x, int lead)
 
 /* Append sanitised text in one style, as it is (pills, URLs, rules). */
 static void
-html_put(struct html_ctx *x, const char *s, int sty)
+render_html_put(struct html_ctx *x, const char *s, int sty)
 {
 	char	*clean;
 
@@ -200,16 +201,16 @@ html_put(struct html_ctx *x, const char *s, int sty)
  * sanitised; mentions of me and http(s) URLs marked (render_rich_body).
  */
 static void
-html_text(struct html_ctx *x, const char *s, int sty)
+render_html_chars(struct html_ctx *x, const char *s, int sty)
 {
 	char	*buf, *named, *clean;
 	size_t	 i, o = 0, len = strlen(s);
 	int	 lead, trail = 0;
 
 	buf = xmalloc(len + 1);
-	lead = len > 0 && html_space(s[0]);
+	lead = len > 0 && render_html_space(s[0]);
 	for (i = 0; i < len; i++) {
-		if (html_space(s[i])) {
+		if (render_html_space(s[i])) {
 			trail = 1;
 			continue;
 		}
@@ -225,7 +226,7 @@ html_text(struct html_ctx *x, const char *s, int sty)
 		free(buf);
 		return;
 	}
-	html_start(x, lead);
+	render_html_start(x, lead);
 	named = mention_names(buf, x->ro->name_of, x->ro->name_arg);
 	clean = sanitize_text(named, (size_t)-1, 0);
 	render_rich_body(x->r, x->ro, clean, sty);
@@ -237,7 +238,7 @@ html_text(struct html_ctx *x, const char *s, int sty)
 
 /* The text under n, white space collapsed; the caller frees. */
 static char *
-html_content(xmlNode *n)
+render_html_content(xmlNode *n)
 {
 	xmlChar	*t;
 	char	*out;
@@ -249,7 +250,7 @@ html_content(xmlNode *n)
 		return xstrdup("");
 	out = xmalloc(strlen((char *)t) + 1);
 	for (i = 0; t[i] != '\0'; i++) {
-		if (html_space((char)t[i])) {
+		if (render_html_space((char)t[i])) {
 			sp = o > 0;
 			continue;
 		}
@@ -265,7 +266,7 @@ html_content(xmlNode *n)
 
 /* s cut to at most max bytes at a character boundary, "…" if cut. */
 static char *
-html_cap(const char *s, size_t max, int ascii)
+render_html_cap(const char *s, size_t max, int ascii)
 {
 	size_t	 n;
 
@@ -279,7 +280,7 @@ html_cap(const char *s, size_t max, int ascii)
 
 /* The width of the current prefix, in cells. */
 static int
-html_prefix_width(const struct html_ctx *x)
+render_html_prefix_width(const struct html_ctx *x)
 {
 	int	 i, w = 0;
 
@@ -290,12 +291,13 @@ html_prefix_width(const struct html_ctx *x)
 
 /* Open a prefix level, if it leaves half the width for text. */
 static int
-html_push(struct html_ctx *x, const char *first, const char *cont, int bar)
+render_html_push(struct html_ctx *x, const char *first, const char *cont,
+    int bar)
 {
 	struct html_level	*l;
 
 	if (x->nlv == HTML_MAX_LEVELS ||
-	    html_prefix_width(x) + sanitize_width(cont) > x->width / 2)
+	    render_html_prefix_width(x) + sanitize_width(cont) > x->width / 2)
 		return 0;
 	l = &x->lv[x->nlv++];
 	snprintf(l->first, sizeof l->first, "%s", first);
@@ -307,23 +309,23 @@ html_push(struct html_ctx *x, const char *first, const char *cont, int bar)
 
 /* Close the innermost prefix level. */
 static void
-html_pop(struct html_ctx *x)
+render_html_pop(struct html_ctx *x)
 {
 	x->nlv--;
 	if (x->blv > x->nlv)
 		x->blv = x->nlv;
 }
 
-static void	html_walk(struct html_ctx *, xmlNode *, int, int);
+static void	render_html_walk(struct html_ctx *, xmlNode *, int, int);
 
 /* Walk the children of n. */
 static void
-html_children(struct html_ctx *x, xmlNode *n, int sty, int depth)
+render_html_children(struct html_ctx *x, xmlNode *n, int sty, int depth)
 {
 	xmlNode	*c;
 
 	for (c = n->children; c != NULL; c = c->next)
-		html_walk(x, c, sty, depth + 1);
+		render_html_walk(x, c, sty, depth + 1);
 }
 
 /*
@@ -331,15 +333,16 @@ html_children(struct html_ctx *x, xmlNode *n, int sty, int depth)
  * by a loop over the tree (dropped elements still dropped).
  */
 static void
-html_flat(struct html_ctx *x, xmlNode *top, int sty)
+render_html_flat(struct html_ctx *x, xmlNode *top, int sty)
 {
 	xmlNode	*n = top;
 
 	while (n != NULL) {
-		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
-			html_text(x, (const char *)n->content, sty);
+		if (n->type == XML_TEXT_NODE ||
+		    n->type == XML_CDATA_SECTION_NODE)
+			render_html_chars(x, (const char *)n->content, sty);
 		if (n->children != NULL && n->type == XML_ELEMENT_NODE &&
-		    !html_dropped(n)) {
+		    !render_html_dropped(n)) {
 			n = n->children;
 			continue;
 		}
@@ -353,7 +356,7 @@ html_flat(struct html_ctx *x, xmlNode *top, int sty)
 
 /* The RGB555 of "#rrggbb" or "#rgb", or -1. */
 static int
-html_color(const char *v)
+render_html_color(const char *v)
 {
 	unsigned int	 r, g, b;
 	size_t		 i, len;
@@ -381,7 +384,7 @@ html_color(const char *v)
 
 /* A matrix.to pill: the id it names, percent-decoded; or NULL. */
 static char *
-html_pill_id(const char *href)
+render_html_pill_id(const char *href)
 {
 	char		*id;
 	size_t		 i, o = 0;
@@ -410,16 +413,16 @@ html_pill_id(const char *href)
 
 /* <a>: a user or room pill, or the link text and its URL in brackets. */
 static void
-html_link(struct html_ctx *x, xmlNode *n, int sty, int depth)
+render_html_link(struct html_ctx *x, xmlNode *n, int sty, int depth)
 {
 	char		*href, *id, *text, *url, *clean;
 	const char	*name, *u;
 	int		 psty, flags, trail;
 
 	flags = STY_FLAGS(sty) & ~RF_COLOR;
-	href = html_attr(n, "href");
-	id = href != NULL ? html_pill_id(href) : NULL;
-	text = html_content(n);
+	href = render_html_attr(n, "href");
+	id = href != NULL ? render_html_pill_id(href) : NULL;
+	text = render_html_content(n);
 	if (id != NULL) {
 		name = NULL;
 		if (id[0] == '@') {
@@ -436,11 +439,11 @@ html_link(struct html_ctx *x, xmlNode *n, int sty, int depth)
 				name = id;
 			psty = STY_F(RA_LINK, flags, 0);
 		}
-		html_start(x, 0);
-		html_put(x, name, psty);
+		render_html_start(x, 0);
+		render_html_put(x, name, psty);
 		goto out;
 	}
-	html_children(x, n, STY_F(RA_LINK, flags, 0), depth);
+	render_html_children(x, n, STY_F(RA_LINK, flags, 0), depth);
 	if (href == NULL || *href == '\0')
 		goto out;
 	u = href;
@@ -450,10 +453,10 @@ html_link(struct html_ctx *x, xmlNode *n, int sty, int depth)
 	    strncmp(u, text, strlen(text)) == 0 && u[strlen(text)] == '/'))
 		goto out;
 	clean = sanitize_text(href, (size_t)-1, 0);
-	url = html_cap(clean, HTML_MAX_URL, x->ro->ascii);
+	url = render_html_cap(clean, HTML_MAX_URL, x->ro->ascii);
 	if (*url != '\0') {
 		trail = x->sp;	/* "text [url] next": its space after */
-		html_start(x, 1);
+		render_html_start(x, 1);
 		render_rich_str(x->r, "[", x->base);
 		render_rich_str(x->r, url, STY_F(RA_LINK, flags, 0));
 		render_rich_str(x->r, "]", x->base);
@@ -469,7 +472,7 @@ out:
 
 /* A rule of n cells. */
 static void
-html_rule(struct html_ctx *x, int n, const char *glyph)
+render_html_rule(struct html_ctx *x, int n, const char *glyph)
 {
 	for (; n > 0; n--)
 		render_rich_str(x->r, glyph, STY(RA_DIM, 0));
@@ -481,7 +484,7 @@ html_rule(struct html_ctx *x, int n, const char *glyph)
  * in the top border.
  */
 static void
-html_pre(struct html_ctx *x, xmlNode *n)
+render_html_pre(struct html_ctx *x, xmlNode *n)
 {
 	static const char *const	 utf8[] = {
 		"\xe2\x94\x8c", "\xe2\x94\x90", "\xe2\x94\x94",
@@ -500,8 +503,8 @@ html_pre(struct html_ctx *x, xmlNode *n)
 	size_t			 len;
 
 	for (c = n->children; c != NULL; c = c->next) {
-		if (c->type == XML_ELEMENT_NODE && html_is(c, "code")) {
-			cls = html_attr(c, "class");
+		if (c->type == XML_ELEMENT_NODE && render_html_is(c, "code")) {
+			cls = render_html_attr(c, "class");
 			if (cls != NULL && strncmp(cls, "language-", 9) == 0)
 				lang = sanitize_text(cls + 9, (size_t)-1, 0);
 			xmlFree(cls);
@@ -524,13 +527,13 @@ html_pre(struct html_ctx *x, xmlNode *n)
 		free(line);
 	}
 	code = STY_F(STY_ATTR(x->base), RF_CODE, 0);
-	inner = x->width - html_prefix_width(x) - 4;
+	inner = x->width - render_html_prefix_width(x) - 4;
 	if (inner > max)
 		inner = max;
 	if (inner < 1)
 		inner = 1;
-	html_block(x, 1);
-	html_flush(x);
+	render_html_block(x, 1);
+	render_html_flush(x);
 	render_rich_str(x->r, g[0], STY(RA_DIM, 0));
 	lw = 0;
 	if (lang != NULL && *lang != '\0' && sanitize_width(lang) + 3 <=
@@ -541,15 +544,15 @@ html_pre(struct html_ctx *x, xmlNode *n)
 		render_rich_str(x->r, " ", STY(RA_DIM, 0));
 		lw = sanitize_width(lang) + 3;
 	}
-	html_rule(x, inner + 2 - lw, g[4]);
+	render_html_rule(x, inner + 2 - lw, g[4]);
 	render_rich_str(x->r, g[1], STY(RA_DIM, 0));
 	for (p = all; p != NULL; p = nl != NULL ? nl + 1 : NULL) {
 		nl = strchr(p, '\n');
 		line = nl != NULL ? xstrndup(p, (size_t)(nl - p)) :
 		    xstrdup(p);
 		cut = render_truncate(line, inner, g[6]);
-		html_block(x, 1);
-		html_flush(x);
+		render_html_block(x, 1);
+		render_html_flush(x);
 		render_rich_str(x->r, g[5], STY(RA_DIM, 0));
 		render_rich_str(x->r, " ", code);
 		render_rich_str(x->r, cut, code);
@@ -560,19 +563,20 @@ html_pre(struct html_ctx *x, xmlNode *n)
 		free(cut);
 		free(line);
 	}
-	html_block(x, 1);
-	html_flush(x);
+	render_html_block(x, 1);
+	render_html_flush(x);
 	render_rich_str(x->r, g[2], STY(RA_DIM, 0));
-	html_rule(x, inner + 2, g[4]);
+	render_html_rule(x, inner + 2, g[4]);
 	render_rich_str(x->r, g[3], STY(RA_DIM, 0));
-	html_block(x, 1);
+	render_html_block(x, 1);
 	free(lang);
 	free(all);
 }
 
 /* <ul>/<ol>: each <li> a level with its bullet or number. */
 static void
-html_list(struct html_ctx *x, xmlNode *n, int sty, int depth, int ordered)
+render_html_list(struct html_ctx *x, xmlNode *n, int sty, int depth,
+    int ordered)
 {
 	static const char *const	 bullets[] = {
 		"\xe2\x80\xa2 ", "\xe2\x97\xa6 ", "\xe2\x96\xaa "
@@ -584,18 +588,18 @@ html_list(struct html_ctx *x, xmlNode *n, int sty, int depth, int ordered)
 	int				 pushed, w;
 
 	if (ordered) {
-		s = html_attr(n, "start");
+		s = render_html_attr(n, "start");
 		if (s != NULL)
 			num = strtol(s, NULL, 10);
 		xmlFree(s);
 		if (num < -999999 || num > 999999)
 			num = 1;
 	}
-	html_block(x, 1);
+	render_html_block(x, 1);
 	x->lists++;
 	for (c = n->children; c != NULL; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || !html_is(c, "li")) {
-			html_walk(x, c, sty, depth + 1);
+		if (c->type != XML_ELEMENT_NODE || !render_html_is(c, "li")) {
+			render_html_walk(x, c, sty, depth + 1);
 			continue;
 		}
 		if (ordered)
@@ -606,20 +610,20 @@ html_list(struct html_ctx *x, xmlNode *n, int sty, int depth, int ordered)
 		w = sanitize_width(first);
 		memset(cont, ' ', (size_t)w);
 		cont[w] = '\0';
-		html_block(x, 1);
-		pushed = html_push(x, first, cont, 0);
-		html_children(x, c, sty, depth + 1);
-		html_block(x, 1);
+		render_html_block(x, 1);
+		pushed = render_html_push(x, first, cont, 0);
+		render_html_children(x, c, sty, depth + 1);
+		render_html_block(x, 1);
 		if (pushed)
-			html_pop(x);
+			render_html_pop(x);
 	}
 	x->lists--;
-	html_block(x, 1);
+	render_html_block(x, 1);
 }
 
 /* One node and what is under it, in style sty. */
 static void
-html_walk(struct html_ctx *x, xmlNode *n, int sty, int depth)
+render_html_walk(struct html_ctx *x, xmlNode *n, int sty, int depth)
 {
 	static const char *const	 blocks[] = {
 		"div", "section", "article", "header", "footer", "nav",
@@ -628,139 +632,142 @@ html_walk(struct html_ctx *x, xmlNode *n, int sty, int depth)
 		"summary", "center", "address", "caption", "body", "html",
 		NULL
 	};
+	const char	*bar;
 	char		*v, *cut;
 	int		 f = 0, c, pushed, h;
 	unsigned int	 flags;
 
 	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-		html_text(x, (const char *)n->content, sty);
+		render_html_chars(x, (const char *)n->content, sty);
 		return;
 	}
-	if (n->type != XML_ELEMENT_NODE || html_dropped(n))
+	if (n->type != XML_ELEMENT_NODE || render_html_dropped(n))
 		return;
 	if (depth > HTML_MAX_DEPTH) {
-		html_flat(x, n, sty);
+		render_html_flat(x, n, sty);
 		return;
 	}
 	flags = STY_FLAGS(sty);
-	if (html_is(n, "b") || html_is(n, "strong"))
+	if (render_html_is(n, "b") || render_html_is(n, "strong"))
 		f = RF_BOLD;
-	else if (html_is(n, "i") || html_is(n, "em") || html_is(n, "cite"))
+	else if (render_html_is(n, "i") || render_html_is(n, "em") ||
+	    render_html_is(n, "cite"))
 		f = RF_ITALIC;
-	else if (html_is(n, "u") || html_is(n, "ins"))
+	else if (render_html_is(n, "u") || render_html_is(n, "ins"))
 		f = RF_UNDERLINE;
-	else if (html_is(n, "s") || html_is(n, "del") ||
-	    html_is(n, "strike"))
+	else if (render_html_is(n, "s") || render_html_is(n, "del") ||
+	    render_html_is(n, "strike"))
 		f = RF_STRIKE;
-	else if (html_is(n, "code") || html_is(n, "kbd") ||
-	    html_is(n, "samp") || html_is(n, "tt"))
+	else if (render_html_is(n, "code") || render_html_is(n, "kbd") ||
+	    render_html_is(n, "samp") || render_html_is(n, "tt"))
 		f = RF_CODE;
 	if (f != 0) {
-		html_children(x, n, STY_F(STY_ATTR(sty), flags | f,
+		render_html_children(x, n, STY_F(STY_ATTR(sty), flags | f,
 		    STY_COLOR(sty)), depth);
 		return;
 	}
-	if (html_is(n, "span") || html_is(n, "font")) {
-		v = html_attr(n, "data-mx-color");
+	if (render_html_is(n, "span") || render_html_is(n, "font")) {
+		v = render_html_attr(n, "data-mx-color");
 		if (v == NULL)
-			v = html_attr(n, "color");
-		c = html_color(v);
+			v = render_html_attr(n, "color");
+		c = render_html_color(v);
 		xmlFree(v);
 		if (c >= 0 && STY_ATTR(sty) != RA_LINK)
 			sty = STY_F(STY_ATTR(sty), flags | RF_COLOR, c);
-		html_children(x, n, sty, depth);
+		render_html_children(x, n, sty, depth);
 		return;
 	}
-	if (html_is(n, "a")) {
-		html_link(x, n, sty, depth);
+	if (render_html_is(n, "a")) {
+		render_html_link(x, n, sty, depth);
 		return;
 	}
-	if (html_is(n, "br")) {
+	if (render_html_is(n, "br")) {
 		if (x->any)
 			x->pend++;
 		x->sp = 0;
 		return;
 	}
-	if (html_is(n, "img")) {
-		v = html_attr(n, "alt");
-		html_start(x, 0);
+	if (render_html_is(n, "img")) {
+		v = render_html_attr(n, "alt");
+		render_html_start(x, 0);
 		render_rich_str(x->r, "[image", sty);
 		if (v != NULL && *v != '\0') {
-			cut = html_cap(v, HTML_MAX_ALT, x->ro->ascii);
+			cut = render_html_cap(v, HTML_MAX_ALT, x->ro->ascii);
 			render_rich_str(x->r, ": ", sty);
-			html_put(x, cut, sty);
+			render_html_put(x, cut, sty);
 			free(cut);
 		}
 		render_rich_str(x->r, "]", sty);
 		xmlFree(v);
 		return;
 	}
-	if (html_is(n, "p")) {
-		html_block(x, 2);
-		html_children(x, n, sty, depth);
-		html_block(x, 2);
+	if (render_html_is(n, "p")) {
+		render_html_block(x, 2);
+		render_html_children(x, n, sty, depth);
+		render_html_block(x, 2);
 		return;
 	}
 	if (n->name != NULL && n->name[0] == 'h' && n->name[1] >= '1' &&
 	    n->name[1] <= '6' && n->name[2] == '\0') {
 		h = n->name[1] - '0';
-		html_block(x, 2);
-		html_children(x, n, STY_F(STY_ATTR(sty), flags | RF_BOLD |
-		    (h <= 2 ? RF_UNDERLINE : 0), STY_COLOR(sty)), depth);
-		html_block(x, 2);
+		render_html_block(x, 2);
+		f = RF_BOLD | (h <= 2 ? RF_UNDERLINE : 0);
+		render_html_children(x, n, STY_F(STY_ATTR(sty), flags | f,
+		    STY_COLOR(sty)), depth);
+		render_html_block(x, 2);
 		return;
 	}
-	if (html_is(n, "blockquote")) {
-		html_block(x, 1);
-		pushed = html_push(x, x->ro->ascii ? "| " : "\xe2\x94\x82 ",
-		    x->ro->ascii ? "| " : "\xe2\x94\x82 ", 1);
-		html_children(x, n, sty, depth);
-		html_block(x, 1);
+	if (render_html_is(n, "blockquote")) {
+		render_html_block(x, 1);
+		bar = x->ro->ascii ? "| " : "\xe2\x94\x82 ";
+		pushed = render_html_push(x, bar, bar, 1);
+		render_html_children(x, n, sty, depth);
+		render_html_block(x, 1);
 		if (pushed)
-			html_pop(x);
+			render_html_pop(x);
 		return;
 	}
-	if (html_is(n, "ul") || html_is(n, "ol")) {
-		html_list(x, n, sty, depth, html_is(n, "ol"));
+	if (render_html_is(n, "ul") || render_html_is(n, "ol")) {
+		render_html_list(x, n, sty, depth, render_html_is(n, "ol"));
 		return;
 	}
-	if (html_is(n, "li")) {
+	if (render_html_is(n, "li")) {
 		/* An item outside a list: as in a <ul>. */
-		html_block(x, 1);
-		pushed = html_push(x, x->ro->ascii ? "* " : "\xe2\x80\xa2 ",
-		    "  ", 0);
-		html_children(x, n, sty, depth);
-		html_block(x, 1);
+		render_html_block(x, 1);
+		bar = x->ro->ascii ? "* " : "\xe2\x80\xa2 ";
+		pushed = render_html_push(x, bar, "  ", 0);
+		render_html_children(x, n, sty, depth);
+		render_html_block(x, 1);
 		if (pushed)
-			html_pop(x);
+			render_html_pop(x);
 		return;
 	}
-	if (html_is(n, "pre")) {
-		html_pre(x, n);
+	if (render_html_is(n, "pre")) {
+		render_html_pre(x, n);
 		return;
 	}
-	if (html_is(n, "hr")) {
-		html_block(x, 1);
-		html_flush(x);
-		html_rule(x, x->width - html_prefix_width(x),
+	if (render_html_is(n, "hr")) {
+		render_html_block(x, 1);
+		render_html_flush(x);
+		render_html_rule(x, x->width - render_html_prefix_width(x),
 		    x->ro->ascii ? "-" : "\xe2\x94\x80");
-		html_block(x, 1);
+		render_html_block(x, 1);
 		return;
 	}
-	if (html_is(n, "td") || html_is(n, "th")) {
+	if (render_html_is(n, "td") || render_html_is(n, "th")) {
 		if (x->any && !x->bol)
 			x->sp = 1;
-		html_children(x, n, sty, depth);
+		render_html_children(x, n, sty, depth);
 		x->sp = 1;
 		return;
 	}
-	if (html_in(n, blocks)) {
-		html_block(x, 1);
-		html_children(x, n, sty, depth);
-		html_block(x, 1);
+	if (render_html_in(n, blocks)) {
+		render_html_block(x, 1);
+		render_html_children(x, n, sty, depth);
+		render_html_block(x, 1);
 		return;
 	}
-	html_children(x, n, sty, depth);	/* unknown: its text */
+	render_html_children(x, n, sty, depth);	/* unknown: its text */
 }
 
 /*
@@ -781,7 +788,7 @@ render_html(struct render_rich *r, const struct render_opts *ro,
 	if (len == 0 || len > HTML_MAX_INPUT)
 		return -1;
 	xmlInitParser();
-	xmlSetGenericErrorFunc(NULL, html_quiet);
+	xmlSetGenericErrorFunc(NULL, render_html_quiet);
 	xmlSetStructuredErrorFunc(NULL, NULL);
 	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", HTML_PARSE_NONET |
 	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
@@ -796,7 +803,7 @@ render_html(struct render_rich *r, const struct render_opts *ro,
 	x.bol = 1;
 	root = xmlDocGetRootElement(doc);
 	if (root != NULL)
-		html_walk(&x, root, base, 0);
+		render_html_walk(&x, root, base, 0);
 	xmlFreeDoc(doc);
 	/* Trailing blank lines and spaces would only make empty rows. */
 	for (end = r->len; end > x.start && (r->text[end - 1] == '\n' ||
