@@ -9,13 +9,14 @@ PKG_CONFIG ?= pkg-config
 PYTHON     ?= python3
 INSTALL    ?= install
 
-PKGS        = ncursesw libcurl jansson sqlite3 olm inih libutf8proc libcrypto
+PKGS        = ncursesw libcurl jansson sqlite3 olm inih libutf8proc libcrypto \
+              libxml-2.0
 TEST_PKGS   = check
 
 # Debian/Ubuntu packages needed to build and test (make deps installs them).
 DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libjansson-dev libolm-dev libssl-dev libsqlite3-dev libinih-dev check \
-              libsubunit-dev libutf8proc-dev python3 tmux mandoc groff-base \
+              libsubunit-dev libutf8proc-dev libxml2-dev python3 tmux mandoc groff-base \
               openssl ca-certificates python3-canonicaljson python3-signedjson \
               python3-cryptography
 

@@ -34,10 +34,25 @@ enum render_attr {
 	RA_LOCK_GREY		/* authenticity not guaranteed */
 };
 
+/*
+ * Text attributes on top of a render_attr, from a formatted_body
+ * (render-html.c).  RF_STRIKE has no curses attribute: it is drawn dim.
+ */
+enum render_flag {
+	RF_BOLD = 1u << 0,	/* b, strong, h1-h6 */
+	RF_ITALIC = 1u << 1,	/* i, em (underlined without sitm) */
+	RF_UNDERLINE = 1u << 2,	/* u, h1, h2 */
+	RF_STRIKE = 1u << 3,	/* s, del, strike */
+	RF_CODE = 1u << 4,	/* code, pre */
+	RF_COLOR = 1u << 5	/* data-mx-color: color is RGB555 */
+};
+
 struct render_span {
 	size_t		 off, len;	/* bytes into render_line.text */
 	enum render_attr attr;
-	int		 color;		/* RA_SENDER: 0..N-1 palette index */
+	int		 color;		/* RA_SENDER: 0..N-1 palette index;
+					   RF_COLOR: 0bRRRRRGGGGGBBBBB */
+	unsigned int	 flags;		/* render_flag bits */
 };
 
 /*

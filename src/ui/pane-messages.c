@@ -236,11 +236,37 @@ pane_messages_refresh(struct pane *p)
 		pane_messages_top(ui);
 }
 
+/* A formatted_body's text attributes over the span's own (render.h). */
+static attr_t
+pane_messages_flags(struct ui *ui, const struct render_span *s, attr_t a)
+{
+	struct theme	*t = &ui->theme;
+
+	if (s->flags & RF_CODE)
+		a = (a & ~A_COLOR) | t->role[TH_CODE];
+	if ((s->flags & RF_COLOR) && t->colors != 0 && s->attr != RA_LINK &&
+	    s->attr != RA_MENTION && s->attr != RA_SENDER)
+		a = (a & ~A_COLOR) | theme_rgb(t, s->color);
+	if (s->flags & RF_BOLD)
+		a |= A_BOLD;
+	if (s->flags & RF_ITALIC)
+		a |= t->italic;
+	if (s->flags & RF_UNDERLINE)
+		a |= A_UNDERLINE;
+	if (s->flags & RF_STRIKE)	/* curses has no strikethrough */
+		a |= A_DIM;
+	return a;
+}
+
 static attr_t
 pane_messages_attr(struct ui *ui, const struct render_span *s)
 {
 	const struct theme	*t = &ui->theme;
 
+	if (s->flags != 0)
+		return pane_messages_flags(ui, s,
+		    pane_messages_attr(ui, &(struct render_span){ .attr =
+		    s->attr, .color = s->color }));
 	switch (s->attr) {
 	case RA_DIM:
 	case RA_PENDING:

@@ -46,7 +46,11 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
     const char *body, int base)
 {
 	size_t	 start, i, len, m, n;
+	int	 link, mention;
 
+	/* Bold or italic text keeps them (formatted_body). */
+	link = STY_F(RA_LINK, STY_FLAGS(base) & ~RF_COLOR, 0);
+	mention = STY_F(RA_MENTION, STY_FLAGS(base) & ~RF_COLOR, 0);
 	start = r->len;
 	len = strlen(body);
 	render_rich_add(r, body, len, base);
@@ -57,7 +61,7 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
 		    body[i - 1] == '(' || body[i - 1] == '<')) {
 			n = render_url_len(body + i, len - i);
 			for (m = i; m < i + n; m++)
-				r->sty[start + m] = STY(RA_LINK, 0);
+				r->sty[start + m] = link;
 			i = m - 1;
 			continue;
 		}
@@ -69,9 +73,9 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
 		if (m > 0) {
 			/* "@Alice Anders" (a user id shown as its name). */
 			if (i > 0 && body[i - 1] == '@')
-				r->sty[start + i - 1] = STY(RA_MENTION, 0);
+				r->sty[start + i - 1] = mention;
 			for (; m > 0; m--, i++)
-				r->sty[start + i] = STY(RA_MENTION, 0);
+				r->sty[start + i] = mention;
 			i--;
 		}
 	}
@@ -122,53 +126,6 @@ render_strip_fallback(const char *body)
 	return p;
 }
 
-/* Plain text of HTML: tags and mx-reply dropped, basic entities decoded. */
-static char *
-render_html_text(const char *html)
-{
-	static const struct {
-		const char	*ent;
-		char		 c;
-	} ents[] = {
-		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
-		{ "&quot;", '"' }, { "&#39;", '\'' }, { "&nbsp;", ' ' }
-	};
-	char		*out, *o;
-	const char	*p, *e;
-	size_t		 k;
-
-	out = o = xmalloc(strlen(html) + 1);
-	for (p = html; *p != '\0';) {
-		if (strncmp(p, "<mx-reply>", 10) == 0) {
-			e = strstr(p, "</mx-reply>");
-			p = e != NULL ? e + 11 : p + strlen(p);
-			continue;
-		}
-		if (strncmp(p, "<br", 3) == 0 || strncmp(p, "</p>", 4) == 0)
-			*o++ = '\n';
-		if (*p == '<') {
-			e = strchr(p, '>');
-			p = e != NULL ? e + 1 : p + strlen(p);
-			continue;
-		}
-		if (*p == '&') {
-			for (k = 0; k < nitems(ents); k++) {
-				if (strncmp(p, ents[k].ent,
-				    strlen(ents[k].ent)) == 0)
-					break;
-			}
-			if (k < nitems(ents)) {
-				*o++ = ents[k].c;
-				p += strlen(ents[k].ent);
-				continue;
-			}
-		}
-		*o++ = *p++;
-	}
-	*o = '\0';
-	return out;
-}
-
 /*
  * Parse event content.  Invalid UTF-8 makes jansson refuse the text, so
  * retry with it sanitised (bad bytes become U+FFFD); NUL escapes are
@@ -212,6 +169,24 @@ render_get_text(const json_t *c, const char *key)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/*
+ * The formatted_body to draw (NULs removed), or NULL: only HTML of a
+ * text, notice or emote (media keep their "[image: name]" line).
+ */
+char *
+render_formatted(const json_t *c)
+{
+	const char	*msgtype;
+
+	msgtype = json_get_str(c, "msgtype", "m.text");
+	if (strcmp(json_get_str(c, "format", ""), "org.matrix.custom.html") !=
+	    0 || (strcmp(msgtype, "m.text") != 0 &&
+	    strcmp(msgtype, "m.notice") != 0 &&
+	    strcmp(msgtype, "m.emote") != 0))
+		return NULL;
+	return render_get_text(c, "formatted_body");
 }
 
 /*

@@ -8,16 +8,38 @@
 #include "haos/model.h"
 #include "haos/render.h"
 
-/* A style is an attribute and a palette colour packed in one int. */
-#define STY(a, c)		((int)(a) | ((c) << 8))
+/*
+ * A style is an attribute, render_flag bits and a colour packed in one
+ * int: bits 0-7 the attribute, 8-15 the flags, 16-30 the colour (a
+ * palette index, or RGB555 with RF_COLOR).
+ */
+#define STY(a, c)		((int)(a) | ((c) << 16))
+#define STY_F(a, f, c)		((int)(a) | ((int)(f) << 8) | ((c) << 16))
 #define STY_ATTR(s)		((enum render_attr)((s) & 0xff))
-#define STY_COLOR(s)		((s) >> 8)
+#define STY_FLAGS(s)		((unsigned int)((s) >> 8) & 0xff)
+#define STY_COLOR(s)		((s) >> 16)
+
+/*
+ * A paragraph of rich text (a line of it up to its '\n') that starts
+ * with a hanging prefix (a quote bar, a bullet): its first hang bytes
+ * are the prefix, and each line wrapping makes starts with cont instead
+ * (as wide as the prefix), so the bar or the indentation goes on.
+ */
+struct render_para {
+	size_t	 off;		/* where the paragraph starts in text */
+	size_t	 hang;		/* bytes of its prefix */
+	char	*cont;		/* continuation prefix and its styles */
+	int	*cont_sty;
+	size_t	 cont_len;
+};
 
 /* Rich text being built: bytes and one style per byte. */
 struct render_rich {
-	char	*text;
-	int	*sty;
-	size_t	 len, cap;
+	char			*text;
+	int			*sty;
+	size_t			 len, cap;
+	struct render_para	*para;	/* in order of off; may be NULL */
+	size_t			 npara, cpara;
 };
 
 /* The lines produced so far and the event they belong to. */
@@ -34,6 +56,9 @@ struct render_out {
 void	 render_rich_add(struct render_rich *, const char *, size_t, int);
 void	 render_rich_str(struct render_rich *, const char *, int);
 void	 render_rich_free(struct render_rich *);
+void	 render_rich_cut(struct render_rich *, size_t);
+void	 render_rich_para(struct render_rich *, size_t, size_t,
+	    const char *, const int *, size_t);
 void	 render_emit(struct render_out *, const char *, const int *, size_t,
 	    int, int);
 int	 render_indent(int, int);
@@ -47,6 +72,12 @@ void	 render_rich_body(struct render_rich *, const struct render_opts *,
 const char *render_reply_to(const struct event_row *, const json_t *);
 json_t	*render_load(const char *);
 char	*render_body_text(const json_t *, int);
+
+/* render-html.c: formatted_body to rich text. */
+int	 render_html(struct render_rich *, const struct render_opts *,
+	    const char *, int, int);
+char	*render_html_text(const char *);
+char	*render_formatted(const json_t *);
 
 /* render-state.c: names and state-event sentences. */
 char	*render_name(const struct render_opts *, const char *, const char *);

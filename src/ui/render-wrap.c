@@ -33,9 +33,56 @@ render_rich_str(struct render_rich *r, const char *s, int sty)
 	render_rich_add(r, s, strlen(s), sty);
 }
 
+/* Drop the text from len on, and the paragraphs starting there. */
+void
+render_rich_cut(struct render_rich *r, size_t len)
+{
+	if (len >= r->len)
+		return;
+	r->len = len;
+	r->text[len] = '\0';
+	while (r->npara > 0 && r->para[r->npara - 1].off >= len) {
+		r->npara--;
+		free(r->para[r->npara].cont);
+		free(r->para[r->npara].cont_sty);
+	}
+}
+
+/*
+ * Mark the paragraph starting at off as having a prefix of hang bytes;
+ * its wrapped lines start with cont (n bytes, styles sty) instead.
+ */
+void
+render_rich_para(struct render_rich *r, size_t off, size_t hang,
+    const char *cont, const int *sty, size_t n)
+{
+	struct render_para	*p;
+
+	if (r->npara == r->cpara) {
+		r->cpara = r->cpara == 0 ? 8 : r->cpara * 2;
+		r->para = xrealloc(r->para, r->cpara * sizeof *r->para);
+	}
+	p = &r->para[r->npara++];
+	p->off = off;
+	p->hang = hang;
+	p->cont = xmalloc(n + 1);
+	memcpy(p->cont, cont, n);
+	p->cont[n] = '\0';
+	p->cont_sty = xcalloc(n + 1, sizeof *p->cont_sty);
+	memcpy(p->cont_sty, sty, n * sizeof *sty);
+	p->cont_len = n;
+}
+
 void
 render_rich_free(struct render_rich *r)
 {
+	size_t	 i;
+
+	for (i = 0; i < r->npara; i++) {
+		free(r->para[i].cont);
+		free(r->para[i].cont_sty);
+	}
+	free(r->para);
 	free(r->text);
 	free(r->sty);
 	memset(r, 0, sizeof *r);
@@ -86,6 +133,7 @@ render_emit(struct render_out *o, const char *s, const int *sty, size_t n,
 		l->spans[l->nspans].len = 1;
 		l->spans[l->nspans].attr = STY_ATTR(sty[i]);
 		l->spans[l->nspans].color = STY_COLOR(sty[i]);
+		l->spans[l->nspans].flags = STY_FLAGS(sty[i]);
 		l->nspans++;
 	}
 }
@@ -196,18 +244,78 @@ render_wrap_para(struct render_out *o, const char *t, const int *sty,
 		    empty ? 0 : cur);
 }
 
-/* Wrap rich text, paragraph by paragraph; later lines use ind2. */
+/*
+ * Wrap a paragraph with a hanging prefix (render_para): the rest is
+ * wrapped to what the prefix leaves, the first line behind the prefix,
+ * the others behind its continuation.
+ */
+static void
+render_wrap_hang(struct render_out *o, const char *t, const int *sty,
+    size_t len, const struct render_para *pa, int ind)
+{
+	struct render_out	 tmp;
+	struct render_rich	 line;
+	const struct render_line *l;
+	char			*pfx;
+	size_t			 i, j;
+	int			 pw;
+
+	pfx = xstrndup(t, pa->hang);
+	pw = sanitize_width(pfx);
+	free(pfx);
+	ind = render_indent(ind, o->width);
+	memset(&tmp, 0, sizeof tmp);
+	tmp.width = o->width - ind - pw;
+	if (tmp.width < 1 || sanitize_width(pa->cont) != pw) {
+		render_wrap_para(o, t, sty, len, ind, ind);
+		return;
+	}
+	render_wrap_para(&tmp, t + pa->hang, sty + pa->hang,
+	    len - pa->hang, 0, 0);
+	for (i = 0; i < tmp.n; i++) {
+		l = &tmp.lines[i];
+		memset(&line, 0, sizeof line);
+		if (i == 0) {
+			render_rich_add(&line, t, pa->hang, 0);
+			memcpy(line.sty, sty, pa->hang * sizeof *sty);
+		} else {
+			render_rich_add(&line, pa->cont, pa->cont_len, 0);
+			memcpy(line.sty, pa->cont_sty,
+			    pa->cont_len * sizeof *sty);
+		}
+		for (j = 0; j < l->nspans; j++)
+			render_rich_add(&line, l->text + l->spans[j].off,
+			    l->spans[j].len, STY_F(l->spans[j].attr,
+			    l->spans[j].flags, l->spans[j].color));
+		render_emit(o, line.text != NULL ? line.text : "", line.sty,
+		    line.len, ind, pw + l->width);
+		render_rich_free(&line);
+	}
+	render_lines_free(tmp.lines, tmp.n);
+}
+
+/*
+ * Wrap rich text, paragraph by paragraph; later lines use ind2, and a
+ * paragraph with a hanging prefix keeps it on each of its lines.
+ */
 void
 render_wrap_rich(struct render_out *o, const struct render_rich *r,
     int ind1, int ind2)
 {
-	size_t	 p = 0, e;
+	size_t	 p = 0, e, k = 0;
 
 	for (;;) {
 		for (e = p; e < r->len && r->text[e] != '\n'; e++)
 			;
-		render_wrap_para(o, r->text + p, r->sty + p, e - p,
-		    p == 0 ? ind1 : ind2, ind2);
+		while (k < r->npara && r->para[k].off < p)
+			k++;
+		if (k < r->npara && r->para[k].off == p &&
+		    r->para[k].hang > 0 && r->para[k].hang <= e - p)
+			render_wrap_hang(o, r->text + p, r->sty + p, e - p,
+			    &r->para[k], p == 0 ? ind1 : ind2);
+		else
+			render_wrap_para(o, r->text + p, r->sty + p, e - p,
+			    p == 0 ? ind1 : ind2, ind2);
 		if (e >= r->len)
 			break;
 		p = e + 1;

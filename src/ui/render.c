@@ -519,7 +519,7 @@ render_message(struct render_out *o, const struct render_opts *ro,
 	const char		*msgtype, *reply, *raw, *held, *lock;
 	enum render_attr	 lattr;
 	char			*name, *text, *clean, *cut, tbuf[16], *by;
-	char			*note;
+	char			*note, *html;
 	int			 base, ind, tw, owned, sealed, enc;
 
 	memset(&r, 0, sizeof r);
@@ -601,16 +601,7 @@ render_message(struct render_out *o, const struct render_opts *ro,
 	} else if (strcmp(ev->type, "m.sticker") == 0)
 		text = xasprintf("[sticker: %s]", raw);
 	else
-		text = render_body_text(c, reply != NULL);
-	/* "@bob:haos.test" reads as "@Bob" (mention.c). */
-	clean = mention_names(text, ro->name_of, ro->name_arg);
-	free(text);
-	text = clean;
-	clean = sanitize_text(text, (size_t)-1, SANITIZE_NEWLINES);
-	/* Trailing blank lines would only make empty rows. */
-	for (tw = (int)strlen(clean); tw > 0 && (clean[tw - 1] == '\n' ||
-	    clean[tw - 1] == ' '); tw--)
-		clean[tw - 1] = '\0';
+		text = NULL;
 	if (ro->locks && (lock = render_lock_glyph(ev, ro->ascii,
 	    &lattr)) != NULL) {
 		render_rich_str(&r, lock, STY(lattr, 0));
@@ -621,7 +612,28 @@ render_message(struct render_out *o, const struct render_opts *ro,
 		render_rich_str(&r, name, base);
 		render_rich_str(&r, " ", base);
 	}
-	render_rich_body(&r, ro, clean, base);
+	/* formatted_body drawn with attributes, else the plain body. */
+	html = NULL;
+	if (text == NULL)
+		html = render_formatted(c);
+	if (html != NULL && render_html(&r, ro, html, base,
+	    o->width - render_indent(ind, o->width)) == 0)
+		clean = text = NULL;
+	else {
+		if (text == NULL)
+			text = render_body_text(c, reply != NULL);
+		/* "@bob:haos.test" reads as "@Bob" (mention.c). */
+		clean = mention_names(text, ro->name_of, ro->name_arg);
+		free(text);
+		text = clean;
+		clean = sanitize_text(text, (size_t)-1, SANITIZE_NEWLINES);
+		/* Trailing blank lines would only make empty rows. */
+		for (tw = (int)strlen(clean); tw > 0 && (clean[tw - 1] ==
+		    '\n' || clean[tw - 1] == ' '); tw--)
+			clean[tw - 1] = '\0';
+		render_rich_body(&r, ro, clean, base);
+	}
+	free(html);
 	if (ev->edited_by != NULL || edit != OUTBOX_NONE)
 		render_rich_str(&r, " (edited)", STY(RA_DIM, 0));
 	enc = edit_enc;

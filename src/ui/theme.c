@@ -154,6 +154,15 @@ theme_init(struct theme *t, const struct config *cfg,
 	t->role[TH_BORDER] = t->role[TH_DIM];
 	t->role[TH_STATUS] = A_REVERSE;
 	t->role[TH_UNREAD] = A_BOLD;
+	/* Code in the accent colour, reversed on a monochrome screen. */
+	t->role[TH_CODE] = theme_pair(t, &pair,
+	    theme_color(t, cfg->theme_accent), -1);
+	if (t->role[TH_CODE] == A_NORMAL)
+		t->role[TH_CODE] = A_REVERSE;
+	/* Italic where the terminal has it (sitm), else underlined. */
+	cs = tigetstr("sitm");
+	t->italic = cs != NULL && cs != (char *)-1 && *cs != '\0' ?
+	    A_ITALIC : A_UNDERLINE;
 
 	list = xstrdup(cfg->theme_senders);
 	rest = list;
@@ -170,7 +179,51 @@ theme_init(struct theme *t, const struct config *cfg,
 	free(list);
 	if (t->nsenders == 0)
 		t->sender[t->nsenders++] = A_BOLD;
+	t->npair = pair;
 	return 0;
+}
+
+/* The terminal colour nearest to 8-bit r, g, b: index or 0xRRGGBB. */
+static int
+theme_nearest(const struct theme *t, int r, int g, int b)
+{
+	int	 hi, n;
+
+	if (t->colors > 256)
+		return (r << 16) | (g << 8) | b;
+	if (t->colors >= 256)
+		return theme_nearest_256(r, g, b);
+	/* The eight ANSI colours, bright ones on 16-colour terminals. */
+	n = (r >= 96 ? 1 : 0) | (g >= 96 ? 2 : 0) | (b >= 96 ? 4 : 0);
+	hi = r > 200 || g > 200 || b > 200;
+	return n + (t->colors >= 16 && hi && n != 0 ? 8 : 0);
+}
+
+/*
+ * The attribute of a formatted_body colour (RGB555): a pair with the
+ * nearest terminal colour, made once; nothing without colours or once
+ * THEME_MAX_RGB colours are in use.
+ */
+attr_t
+theme_rgb(struct theme *t, int rgb555)
+{
+	int	 c, i, pair;
+
+	if (t->colors == 0 || rgb555 < 0)
+		return A_NORMAL;
+	c = theme_nearest(t, ((rgb555 >> 10) & 31) * 255 / 31,
+	    ((rgb555 >> 5) & 31) * 255 / 31, (rgb555 & 31) * 255 / 31);
+	for (i = 0; i < t->nrgb; i++) {
+		if (t->rgb_color[i] == c)
+			return t->rgb_attr[i];
+	}
+	if (t->nrgb == THEME_MAX_RGB || t->npair >= COLOR_PAIRS)
+		return A_NORMAL;
+	pair = t->npair;
+	t->rgb_color[t->nrgb] = c;
+	t->rgb_attr[t->nrgb] = theme_pair(t, &pair, c, -1);
+	t->npair = pair;
+	return t->rgb_attr[t->nrgb++];
 }
 
 /* The attribute of sender colour i (render_sender_color's index). */

@@ -76,10 +76,12 @@ enum theme_role {
 	TH_BORDER,
 	TH_STATUS,
 	TH_UNREAD,
+	TH_CODE,		/* code and pre of a formatted_body */
 	TH__COUNT
 };
 
 #define THEME_MAX_SENDERS	16
+#define THEME_MAX_RGB		64	/* formatted_body colours kept */
 
 struct theme {
 	attr_t	 role[TH__COUNT];
@@ -87,6 +89,12 @@ struct theme {
 	int	 nsenders;
 	int	 colors;	/* 0 mono, 16, 256, or 1 << 24 */
 	int	 ascii;		/* no box drawing or emoji markers */
+	attr_t	 italic;	/* A_ITALIC, or A_UNDERLINE without sitm */
+	int	 npair;		/* next colour pair to allocate */
+	/* data-mx-color colours: terminal colour -> its pair, as met. */
+	int	 rgb_color[THEME_MAX_RGB];
+	attr_t	 rgb_attr[THEME_MAX_RGB];
+	int	 nrgb;
 };
 
 enum ui_chan_kind {
@@ -351,6 +359,7 @@ size_t		 pane_input_lines(struct ui *);
 int		 theme_init(struct theme *, const struct config *,
 		     struct haos_error *);
 attr_t		 theme_sender(const struct theme *, int);
+attr_t		 theme_rgb(struct theme *, int);
 
 /* keys.c: key codes above the Unicode range. */
 #define KEYC_FKEY	0x01000000	/* | curses KEY_* code */

@@ -19,6 +19,7 @@ Suite	*suite_conversation(void);
 Suite	*suite_editor(void);
 Suite	*suite_error(void);
 Suite	*suite_gossip(void);
+Suite	*suite_html(void);
 Suite	*suite_http(void);
 Suite	*suite_ingest(void);
 Suite	*suite_ingest_stream(void);

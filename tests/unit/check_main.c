@@ -185,6 +185,7 @@ main(void)
 	srunner_add_suite(sr, suite_editor());
 	srunner_add_suite(sr, suite_error());
 	srunner_add_suite(sr, suite_gossip());
+	srunner_add_suite(sr, suite_html());
 	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_ingest());
 	srunner_add_suite(sr, suite_ingest_stream());
