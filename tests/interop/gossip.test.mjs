@@ -8,6 +8,9 @@
 //       it for the self-signing, user-signing and backup keys and gets
 //       them (its log says so), never given the recovery key; js-sdk
 //       reports haos's device crossSigningVerified
+//   (a2) so a js-sdk user in OnlySignedDevicesIsolationMode (Element's
+//       "exclude insecure devices") shares her room key with haos, and
+//       haos shows her message decrypted
 //   (b) the backup key came too: `/backup` says the version is trusted
 //   (c) haos holds the self-signing key for real: a new js-sdk device of
 //       hana's that only haos verified ends up signed by hana's
@@ -26,13 +29,14 @@
 
 import { describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { Homeserver, ROOT, makeStepper, makeWork, setLogFile, waitFor, withTimeout, logLine } from "./lib/common.mjs";
 import { PASSWORD, Peer, exchanges, login, register } from "./lib/peer.mjs";
 import { Haos } from "./lib/haos.mjs";
 
-const { VerificationPhase, VerifierEvent, encodeRecoveryKey } =
+const { VerificationPhase, VerifierEvent, encodeRecoveryKey, OnlySignedDevicesIsolationMode } =
     await import("matrix-js-sdk/lib/crypto-api/index.js");
 
 const TABLE = JSON.parse(readFileSync(path.join(ROOT, "tests/fixtures/sas/sas-emoji.json"), "utf8"));
@@ -109,6 +113,35 @@ async function sskSigned(token, userId, device) {
     const ssk = Object.values(q.self_signing_keys?.[userId]?.keys ?? {})[0];
     const sigs = q.device_keys?.[userId]?.[device]?.signatures?.[userId] ?? {};
     return ssk && sigs[`ed25519:${ssk}`] ? ssk : null;
+}
+
+// A file haos keeps under XDG_DATA_HOME (session.json, store.sqlite3).
+function haosFile(name) {
+    const walk = (dir) => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+            const p = path.join(dir, e.name);
+            if (e.isDirectory()) {
+                const f = walk(p);
+                if (f) return f;
+            } else if (e.name === name) {
+                return p;
+            }
+        }
+        return null;
+    };
+    return walk(haos.env.XDG_DATA_HOME);
+}
+
+// How many events of roomId haos stored decrypted with this body.
+function haosDecrypted(roomId, body) {
+    const r = spawnSync("python3", ["-c", `
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("select count(*) from events e join rooms r on r.id = e.room "
+    "where r.room_id = ? and e.e2e = 1 and json_extract(e.content, '$.body') = ?",
+    (sys.argv[2], sys.argv[3])).fetchone()[0])`, haosFile("store.sqlite3"), roomId, body],
+        { encoding: "utf8" });
+    return Number(r.stdout.trim() || "0");
 }
 
 // Stop a peer once none of its requests but /sync is out for a while:
@@ -197,6 +230,37 @@ describe("haos secret sharing with its user's own js-sdk devices (issue #16)", {
             (await crypto.getDeviceVerificationStatus(hana.userId, haosDevice))?.crossSigningVerified || null,
             { interval: 500 });
     }, { fatal: true });
+
+    step("(a2) alice, only-signed, shares her key with haos now that the emoji made it cross-signed", 90000, async () => {
+        const ONLY_SIGNED = "for hana's cross-signed devices ✓";
+        peers.alice = new Peer(hs.url, "alice", await register(hs.url, "alice"));
+        await peers.alice.start();
+        const { alice } = peers;
+        // The mode needs the sender's own cross-signing too.
+        await alice.client.getCrypto().bootstrapCrossSigning({
+            authUploadDeviceSigningKeys: async (makeRequest) => makeRequest({
+                type: "m.login.password", password: PASSWORD,
+                identifier: { type: "m.id.user", user: alice.userId },
+            }),
+        });
+        alice.client.getCrypto().setDeviceIsolationMode(new OnlySignedDevicesIsolationMode());
+        const room = await alice.createEncryptedRoom({ name: "only-signed", invite: [hana.userId] });
+        const session = JSON.parse(readFileSync(haosFile("session.json"), "utf8"));
+        const r = await fetch(`${hs.url}/_matrix/client/v3/join/${encodeURIComponent(room)}`, {
+            method: "POST", body: "{}",
+            headers: { Authorization: `Bearer ${session.access_token}`, "Content-Type": "application/json" },
+        });
+        assert.equal(r.status, 200);
+        await alice.waitDevices(hana.userId, [haosDevice], 20000);
+        await waitFor("alice sees haos's device signed by hana", 20000, async () => {
+            const c = alice.client.getCrypto();
+            await c.getUserDeviceInfo([hana.userId], true);
+            return (await c.getDeviceVerificationStatus(hana.userId, haosDevice))?.signedByOwner || null;
+        }, { interval: 500 });
+        await alice.send(room, ONLY_SIGNED);
+        await waitFor("haos decrypts alice's only-signed message", 40000,
+            () => haosDecrypted(room, ONLY_SIGNED) === 1 || null, { interval: 500 });
+    });
 
     step("(b) the backup key came too: /backup says the version is trusted", 30000, async () => {
         haos.line("/backup");
