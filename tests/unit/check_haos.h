@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite	*suite_activity(void);
+Suite	*suite_attachment(void);
 Suite	*suite_backup(void);
 Suite	*suite_call(void);
 Suite	*suite_cli(void);
@@ -17,6 +18,7 @@ Suite	*suite_devices(void);
 Suite	*suite_conversation(void);
 Suite	*suite_editor(void);
 Suite	*suite_error(void);
+Suite	*suite_files(void);
 Suite	*suite_http(void);
 Suite	*suite_ingest(void);
 Suite	*suite_ingest_stream(void);

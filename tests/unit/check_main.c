@@ -172,6 +172,7 @@ main(void)
 
 	sr = srunner_create(suite_cli());
 	srunner_add_suite(sr, suite_activity());
+	srunner_add_suite(sr, suite_attachment());
 	srunner_add_suite(sr, suite_backup());
 	srunner_add_suite(sr, suite_call());
 	srunner_add_suite(sr, suite_client());
@@ -183,6 +184,7 @@ main(void)
 	srunner_add_suite(sr, suite_conversation());
 	srunner_add_suite(sr, suite_editor());
 	srunner_add_suite(sr, suite_error());
+	srunner_add_suite(sr, suite_files());
 	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_ingest());
 	srunner_add_suite(sr, suite_ingest_stream());
