@@ -15,6 +15,7 @@ struct outbox_row;
 struct net_verify;
 struct verify_row;
 struct crypto_xsign_own;
+struct net_media;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -191,6 +192,9 @@ struct net {
 	size_t			 backup_ntags;
 	char			**backup_tried;	/* "room\nsession" asked */
 	size_t			 backup_ntried;
+	struct net_media	*media;		/* downloads: net-media.c */
+	struct net_progress	 media_progress; /* under lock */
+	int64_t			 media_posted;	/* its last NOTIFY_STATUS */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -359,6 +363,10 @@ void	net_backup_done(struct net *, struct net_req *,
 	    const struct http_resp *, const struct haos_error *);
 void	net_backup_job(struct net *, struct job *);
 void	net_backup_free(struct net *);
+/* net-media.c: attachments downloaded to files */
+void	net_media_job(struct net *, const struct job *);
+void	net_media_pump(struct net *, int64_t now);
+void	net_media_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);
