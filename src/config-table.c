@@ -96,6 +96,17 @@ const struct config_key config_table[] = {
 	  "Notify for every message in a direct conversation." },
 	{ "notify", "mentions", CONFIG_CHOICE, "yes", 0, 0, "yes|no", NULL, 0,
 	  "Notify for messages that mention your user id or display name." },
+	{ "files", "download_dir", CONFIG_PATH, NULL, 0, 0, NULL, NULL, 0,
+	  "Directory attachments are saved in (o on a message, /download).\n"
+	  "Unset: $XDG_DOWNLOAD_DIR, else the XDG_DOWNLOAD_DIR=\"$HOME/...\"\n"
+	  "line of ~/.config/user-dirs.dirs, else ~/Downloads. A file there is\n"
+	  "never overwritten: name (1).ext, name (2).ext, ..." },
+	{ "files", "open_command", CONFIG_STRING, "xdg-open", 0, 0, NULL, NULL,
+	  0,
+	  "Program that opens a downloaded file (o on a message), given the\n"
+	  "file's path as its one argument (no shell). Used only when a\n"
+	  "display is there (DISPLAY or WAYLAND_DISPLAY set); otherwise the\n"
+	  "status line says where the file was saved. Empty: never open." },
 	{ "keys", "KEY", CONFIG_BINDING, NULL, 0, 0, NULL, NULL, 0,
 	  "KEY = command binds a key to a command (as typed after /); an\n"
 	  "empty command unbinds it. KEY is a character, C-x (Ctrl), M-x\n"
@@ -139,6 +150,8 @@ const struct config_slot config_slots[] = {
 	{ 0, offsetof(struct config, notify_osc9) },
 	{ 0, offsetof(struct config, notify_dm) },
 	{ 0, offsetof(struct config, notify_mentions) },
+	{ 0, offsetof(struct config, files_download_dir) },
+	{ 0, offsetof(struct config, files_open_command) },
 	{ 0, offsetof(struct config, bindings) },	/* CONFIG_BINDING */
 };
 

@@ -57,6 +57,10 @@ struct config {
 	char		*notify_dm;		/* every direct message */
 	char		*notify_mentions;	/* mentions of me */
 
+	/* [files] */
+	char		*files_download_dir;	/* NULL: XDG (files.h) */
+	char		*files_open_command;	/* "" : never open */
+
 	/* [keys]: free-form KEY = command lines, in file order */
 	struct config_binding	*bindings;
 	int			 nbindings;
