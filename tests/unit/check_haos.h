@@ -15,6 +15,7 @@ Suite	*suite_config(void);
 Suite	*suite_crypto(void);
 Suite	*suite_crypto_out(void);
 Suite	*suite_devices(void);
+Suite	*suite_download(void);
 Suite	*suite_conversation(void);
 Suite	*suite_editor(void);
 Suite	*suite_error(void);

@@ -181,6 +181,7 @@ main(void)
 	srunner_add_suite(sr, suite_crypto());
 	srunner_add_suite(sr, suite_crypto_out());
 	srunner_add_suite(sr, suite_devices());
+	srunner_add_suite(sr, suite_download());
 	srunner_add_suite(sr, suite_conversation());
 	srunner_add_suite(sr, suite_editor());
 	srunner_add_suite(sr, suite_error());
