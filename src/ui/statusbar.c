@@ -225,8 +225,10 @@ statusbar_draw(struct pane *p)
 			pending += no;
 		outbox_rows_free(o, no);
 	}
+	/* A download's bar takes the place of the selection's hint. */
+	bar_text = statusbar_download(ui);
 	x = snprintf(right, sizeof right, "%s%s",
-	    pane_messages_selected_id(ui) != NULL ?
+	    bar_text == NULL && pane_messages_selected_id(ui) != NULL ?
 	    "SELECT: e d r t + y o Enter, Esc leaves  " : "", ui->me);
 	if (pending > 0)
 		x += snprintf(right + x, sizeof right - (size_t)x,
@@ -242,18 +244,17 @@ statusbar_draw(struct pane *p)
 	    CLIENT_CONNECTED ? bar : (bar | t->role[TH_ERROR]) & ~A_BOLD);
 	rw = ui_width(right);
 	warn = ss->msg == NULL ? statusbar_identity(ui) : NULL;
-	if (ss->msg != NULL)
+	if (bar_text != NULL)
+		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, bar_text,
+		    bar | A_BOLD);
+	else if (ss->msg != NULL)
 		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, ss->msg,
 		    ss->msg_error ? bar | A_BOLD : bar);
 	else if (warn != NULL)
 		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, warn,
 		    (bar | t->role[TH_ERROR]) & ~A_BOLD);
 	free(warn);
-	if ((bar_text = statusbar_download(ui)) != NULL) {
-		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, bar_text,
-		    bar | A_BOLD);
-		free(bar_text);
-	}
+	free(bar_text);
 	if (rw + 1 < p->r.w - x)
 		ui_put_clean(p->win, 0, p->r.w - rw - 1, rw, right, bar);
 	wbkgdset(p->win, ' ');

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Attachments: the timeline shows name, kind and size; selection o
-# downloads into the download directory with no display (saved to PATH),
+# downloads into the download directory with a progress bar (Esc cancels)
+# and, with no display, says "saved to PATH";
 # again as "name (1).ext"; /download under haos run prints the path.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -41,8 +42,19 @@ keys "/goto general" Enter
 check "the attachment shows name, kind and size" \
 	wait_for "[file: ../report.txt, $SIZE B]" 15
 
-# Select it (the newest message) and press o: no display, so it is saved.
+# Select it (the newest message) and press o while the server holds the
+# answer: a progress bar; Esc cancels and leaves nothing.
+hs_call POST /_test/faults "" '{"faults": [{"action": "delay", "path": "/media/download/", "ms": 4000}]}' >/dev/null
 keys M-s; sleep 0.3; keys o
+check "a progress bar in the status line" \
+	wait_for "downloading 0 B of $SIZE B [----------] 0% - Esc cancels" 5
+keys Escape
+check "Esc cancels the download" wait_for "download cancelled" 5
+check "the cancelled download left no file" test "$(ls -A "$DL" | wc -l)" = 0
+hs_call DELETE /_test/faults "" >/dev/null
+
+# o again: no display, so it is saved.
+keys o
 check "the status line says where it was saved" \
 	wait_for "saved to $DL/report.txt" 15
 check "the file has the uploaded bytes" cmp -s "$TMP/report.src" "$DL/report.txt"
