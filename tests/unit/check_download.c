@@ -207,7 +207,8 @@ START_TEST(test_download_mxc)
 {
 	static const char *const bad[] = {
 		"", "mxc://", "mxc://hs", "mxc://hs/", "mxc:///id",
-		"https://hs/id", "mxc://hs/a/b", "mxc://hs/../x", "mxc://h s/id",
+		"https://hs/id", "mxc://hs/a/b", "mxc://hs/../x",
+		"mxc://h s/id",
 		"mxc://hs/id?x=1", "mxc://hs/id#f", "mxc://hs/%2e%2e",
 		"MXC://hs/id",
 	};
