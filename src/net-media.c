@@ -11,9 +11,10 @@
  * authenticated path (client v1 media, spec v1.11) goes first; an
  * M_UNRECOGNIZED (a server without it: 404 as Synapse answers now, 400
  * as older ones did) falls back to media v3.  A network failure or 5xx
- * starts again from the first byte, NET_MEDIA_TRIES times.  Only once the last byte is in (and the
- * ciphertext's hash matched) is the file renamed to a name no file has
- * (files_create()); otherwise the temporary file goes.  Progress goes
+ * starts again from the first byte, NET_MEDIA_TRIES times.  Only once
+ * the last byte is in (and the ciphertext's hash matched) is the file
+ * renamed to a name no file has (files_create()); otherwise the
+ * temporary file goes.  Progress goes
  * to the UI under the lock (net_media_progress(), NOTIFY_STATUS); the
  * answer (the file's path, or why not) is a net_result by tag.
  */
