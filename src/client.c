@@ -488,3 +488,45 @@ client_backup(struct client *c, const char *what, const char *key_b64,
 {
 	return client_pend(c, net_job_backup(what, key_b64), d);
 }
+
+/* An attachment to a file in dir (net-media.c). */
+uint64_t
+client_download(struct client *c, const char *content, const char *dir,
+    struct client_done done)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_DOWNLOAD;
+	j->content = xstrdup(content);
+	j->path = xstrdup(dir);
+	return client_pend(c, j, done);
+}
+
+void
+client_download_cancel(struct client *c, uint64_t tag)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_DOWNLOAD_CANCEL;
+	j->tag = tag;
+	client_queue_job(c, j);
+}
+
+int
+client_download_progress(struct client *c, struct client_progress *p)
+{
+	struct net_progress	 np;
+
+	memset(p, 0, sizeof *p);
+	if (c == NULL || c->net == NULL)
+		return 0;
+	net_media_progress(c->net, &np);
+	if (!np.active)
+		return 0;
+	p->tag = np.tag;
+	p->done = np.done;
+	p->total = np.total;
+	return 1;
+}

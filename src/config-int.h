@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /* Width of the parser's duplicate-key map; asserted against the table. */
-#define CONFIG_MAX_KEYS	32
+#define CONFIG_MAX_KEYS	48
 
 /* A key's slot: an offset into struct account or struct config. */
 struct config_slot {

@@ -108,6 +108,17 @@ const struct config_key config_table[] = {
 	  "others, your own included, and every device of a user without\n"
 	  "cross-signing are told the key is withheld (m.unverified) and\n"
 	  "cannot read your messages until their owner signs them." },
+	{ "files", "download_dir", CONFIG_PATH, NULL, 0, 0, NULL, NULL, 0,
+	  "Directory attachments are saved in (o on a message, /download).\n"
+	  "Unset: $XDG_DOWNLOAD_DIR, else the XDG_DOWNLOAD_DIR=\"$HOME/...\"\n"
+	  "line of ~/.config/user-dirs.dirs, else ~/Downloads. A file there is\n"
+	  "never overwritten: name (1).ext, name (2).ext, ..." },
+	{ "files", "open_command", CONFIG_STRING, "xdg-open", 0, 0, NULL, NULL,
+	  0,
+	  "Program that opens a downloaded file (o on a message), given the\n"
+	  "file's path as its one argument (no shell). Used only when a\n"
+	  "display is there (DISPLAY or WAYLAND_DISPLAY set); otherwise the\n"
+	  "status line says where the file was saved. Empty: never open." },
 	{ "keys", "KEY", CONFIG_BINDING, NULL, 0, 0, NULL, NULL, 0,
 	  "KEY = command binds a key to a command (as typed after /); an\n"
 	  "empty command unbinds it. KEY is a character, C-x (Ctrl), M-x\n"
@@ -153,6 +164,8 @@ const struct config_slot config_slots[] = {
 	{ 0, offsetof(struct config, notify_dm) },
 	{ 0, offsetof(struct config, notify_mentions) },
 	{ 0, offsetof(struct config, crypto_share_keys) },
+	{ 0, offsetof(struct config, files_download_dir) },
+	{ 0, offsetof(struct config, files_open_command) },
 	{ 0, offsetof(struct config, bindings) },	/* CONFIG_BINDING */
 };
 

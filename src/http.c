@@ -26,15 +26,16 @@
 static CURL		*http_easy;
 static struct http_opts	 http_options = { NULL, 10000, 60000 };
 
-/* The first bytes of a spooled error answer read for its errcode. */
-#define HTTP_ERROR_PEEK	(64 * 1024)
-
 /* Where an answer's body goes: memory, or a file past HTTP_SPOOL_AT. */
 struct http_sink {
 	struct http_resp	*resp;
 	char			*spool_dir;	/* NULL: memory only */
 	size_t			 cap;		/* of resp->body */
 	int			 spooled;	/* resp->fd holds the body */
+	CURL			*easy;		/* streaming: its status */
+	int			(*chunk)(void *, const void *, size_t,
+				    int64_t);
+	void			*chunk_arg;
 };
 
 int
@@ -147,7 +148,24 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *user)
 	struct http_sink	*k = user;
 	struct http_resp	*r = k->resp;
 	size_t			 n = size * nmemb;
+	curl_off_t		 total = -1;
+	long			 status = 0;
 
+	if (k->chunk != NULL) {
+		curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status < 300) {
+			curl_easy_getinfo(k->easy,
+			    CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total);
+			return k->chunk(k->chunk_arg, ptr, n,
+			    (int64_t)total) == -1 ? 0 : n;
+		}
+		/* An error answer: its first bytes, for the errcode. */
+		if (r->body_len + n > HTTP_ERROR_PEEK)
+			n = r->body_len < HTTP_ERROR_PEEK ?
+			    HTTP_ERROR_PEEK - r->body_len : 0;
+		if (n == 0)
+			return size * nmemb;
+	}
 	if (!k->spooled && k->spool_dir != NULL &&
 	    r->body_len + n > HTTP_SPOOL_AT)
 		http_spool(k);
@@ -169,7 +187,7 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *user)
 	memcpy(r->body + r->body_len, ptr, n);
 	r->body_len += n;
 	r->body[r->body_len] = '\0';
-	return n;
+	return size * nmemb;
 }
 
 /* Whether r's body is in its file (see struct http_resp). */
@@ -241,7 +259,9 @@ http_sink_init(struct http_sink *k, const struct http_req *req,
 
 	memset(k, 0, sizeof *k);
 	k->resp = resp;
-	if (req->spool_beside == NULL)
+	k->chunk = req->chunk;
+	k->chunk_arg = req->chunk_arg;
+	if (req->spool_beside == NULL || req->chunk != NULL)
 		return;
 	slash = strrchr(req->spool_beside, '/');
 	if (slash == NULL)
@@ -283,7 +303,13 @@ http_prepare(CURL *e, const struct http_opts *o, const char *url,
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "haos/" HAOS_VERSION);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	sink->easy = e;
+	if (sink->chunk != NULL) {
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 0L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, HTTP_STALL_S);
+	} else
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
 	if (o->ca_file != NULL)
 		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);

@@ -283,6 +283,47 @@ matrix_members_path(const char *room_id, const char *at)
 	return matrix_path(MX "/rooms/%s/members?at=%s", room_id, at);
 }
 
+int
+matrix_mxc_parse(const char *mxc, char **server, char **media_id)
+{
+	const char	*p, *slash;
+	size_t		 slen;
+
+	if (mxc == NULL || strncmp(mxc, "mxc://", 6) != 0)
+		return -1;
+	p = mxc + 6;
+	if ((slash = strchr(p, '/')) == NULL)
+		return -1;
+	slen = (size_t)(slash - p);
+	if (slen == 0 || slen > 255 ||
+	    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:[]") != slen)
+		return -1;
+	slash++;
+	if (*slash == '\0' || strlen(slash) > 255 ||
+	    strspn(slash, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_-") != strlen(slash))
+		return -1;
+	*server = xstrndup(p, slen);
+	*media_id = xstrdup(slash);
+	return 0;
+}
+
+/*
+ * GET /_matrix/client/v1/media/download/SERVER/ID (authenticated), or
+ * /_matrix/media/v3/download/SERVER/ID, for a server without it.
+ */
+char *
+matrix_media_download_path(const char *server, const char *media_id,
+    int authenticated)
+{
+	if (authenticated)
+		return matrix_path("/_matrix/client/v1/media/download/%s/%s",
+		    server, media_id);
+	return matrix_path("/_matrix/media/v3/download/%s/%s", server,
+	    media_id);
+}
+
 char *
 matrix_redact_path(const char *room_id, const char *event_id,
     const char *txn_id)

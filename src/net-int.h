@@ -16,6 +16,7 @@ struct net_verify;
 struct verify_row;
 struct crypto_xsign_own;
 struct net_gossip;
+struct net_media;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -194,6 +195,9 @@ struct net {
 	char			**backup_tried;	/* "room\nsession" asked */
 	size_t			 backup_ntried;
 	int64_t			 keyreq_next_at; /* see net-keyreq.c */
+	struct net_media	*media;		/* downloads: net-media.c */
+	struct net_progress	 media_progress; /* under lock */
+	int64_t			 media_posted;	/* its last NOTIFY_STATUS */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -376,6 +380,10 @@ void	net_backup_job(struct net *, struct job *);
 void	net_backup_free(struct net *);
 /* net-keyreq.c: room key requests, ours and others' (E2EE Step 11) */
 void	net_keyreq_pump(struct net *, int64_t now);
+/* net-media.c: attachments downloaded to files */
+void	net_media_job(struct net *, const struct job *);
+void	net_media_pump(struct net *, int64_t now);
+void	net_media_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);

@@ -410,6 +410,10 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_BACKUP:
 		net_backup_job(n, j);
 		break;
+	case JOB_DOWNLOAD:
+	case JOB_DOWNLOAD_CANCEL:
+		net_media_job(n, j);
+		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;
@@ -502,6 +506,7 @@ net_main(void *arg)
 		net_devices_pump(n, now);
 		net_backup_pump(n, now);
 		net_keyreq_pump(n, now);
+		net_media_pump(n, now);
 
 		/* Sleep until the next retry is due, at most a second. */
 		wait = 1000;
@@ -546,6 +551,7 @@ net_main(void *arg)
 	http_client_free(n->http);
 	n->http = NULL;
 	pthread_mutex_unlock(&n->lock);
+	net_media_free(n);
 	store_close(n->store);
 	n->store = NULL;
 	net_recheck_free(n);

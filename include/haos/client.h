@@ -212,6 +212,27 @@ uint64_t	 client_crosssign(struct client *, const char *password,
 uint64_t	 client_backup(struct client *, const char *what,
 		     const char *key_b64, struct client_done);
 
+/*
+ * Attachments (net-media.c).  client_download() saves the attachment
+ * of content (an m.file/m.image/m.video/m.audio event's content as
+ * JSON text: `url`, or `file` in an encrypted room) in dir under a name
+ * no file has; the answer's body is the file's path.  It streams on the
+ * net thread; client_download_progress() gives the newest one under way
+ * (0 if none; NOTIFY_STATUS when it moves), client_download_cancel()
+ * stops one (its completion gets HAOS_ECANCEL, the partial file goes).
+ */
+struct client_progress {
+	uint64_t	 tag;
+	int64_t		 done;		/* bytes so far */
+	int64_t		 total;		/* expected, -1: unknown */
+};
+
+uint64_t	 client_download(struct client *, const char *content,
+		     const char *dir, struct client_done);
+void		 client_download_cancel(struct client *, uint64_t tag);
+int		 client_download_progress(struct client *,
+		     struct client_progress *);
+
 /* Rooms. */
 uint64_t	 client_join(struct client *, const char *id_or_alias,
 		     const char *via, struct client_done);

@@ -441,6 +441,15 @@ char			*cmd_emoji_expand(const char *);
 struct event_row;
 int			 cmd_relate_target(struct cmd_ctx *, const char *arg,
 			     struct event_row *ev);
+/*
+ * Attachments (cmd-download.c): whether an event's content has one
+ * (m.file, m.image, m.video, m.audio with url or file.url); download
+ * ev's into the download directory, then, with open, hand it to
+ * open_command when a display is there.  0, or -1 with the error said.
+ */
+int			 cmd_download_is_file(const char *content);
+int			 cmd_download(struct cmd_ctx *,
+			     const struct event_row *, int open);
 /* Whether I may delete the event (cmd-delete.c); says why not. */
 int			 cmd_delete_allowed(struct cmd_ctx *,
 			     const struct event_row *);

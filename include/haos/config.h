@@ -60,6 +60,9 @@ struct config {
 
 	/* [crypto] */
 	char		*crypto_share_keys;	/* all|cross_signed */
+	/* [files] */
+	char		*files_download_dir;	/* NULL: XDG (files.h) */
+	char		*files_open_command;	/* "" : never open */
 
 	/* [keys]: free-form KEY = command lines, in file order */
 	struct config_binding	*bindings;

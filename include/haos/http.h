@@ -5,6 +5,7 @@
 #include "haos/haos.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct http_opts {
 	const char	*ca_file;		/* NULL: system store */
@@ -26,7 +27,21 @@ struct http_req {
 	 * HTTP_MAX_BODY.
 	 */
 	const char	*spool_beside;
+	/*
+	 * Opt-in streaming (downloads): a 2xx answer's body goes to
+	 * chunk(chunk_arg, data, len, total) as it arrives (total: the
+	 * Content-Length, -1 if unknown) and is never kept; chunk returns
+	 * -1 to abort the transfer (it then ends with HAOS_ENET).  Another
+	 * status's body is kept in memory, at most HTTP_ERROR_PEEK bytes,
+	 * for its errcode.  The total timeout is off; a transfer that
+	 * moves less than a byte a second for HTTP_STALL_S fails.
+	 */
+	int		(*chunk)(void *, const void *, size_t, int64_t);
+	void		*chunk_arg;
 };
+
+#define HTTP_ERROR_PEEK		(64 * 1024)
+#define HTTP_STALL_S		60L
 
 #define HTTP_MAX_BODY		((size_t)64 * 1024 * 1024)
 #define HTTP_SPOOL_AT		((size_t)256 * 1024)

@@ -152,6 +152,15 @@ char	*matrix_redact_path(const char *room_id, const char *event_id,
 char	*matrix_messages_path(const char *room_id, const char *from,
 	    char dir, int limit);
 char	*matrix_members_path(const char *room_id, const char *at);
+/*
+ * Media: an mxc://SERVER/ID URI split (0; -1 when it is not one: the
+ * server a host name, IPv4 or [IPv6] with an optional port, the id of
+ * [A-Za-z0-9_-] only); the download path, authenticated (client v1,
+ * spec v1.11, with the token) or the legacy media v3 one.
+ */
+int	 matrix_mxc_parse(const char *mxc, char **server, char **media_id);
+char	*matrix_media_download_path(const char *server, const char *media_id,
+	    int authenticated);
 char	*matrix_txn_id(void);
 
 /* Network calls (blocking; used by the CLI before any thread starts). */

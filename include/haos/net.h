@@ -48,8 +48,12 @@ enum job_type {
 			   "recovery-new", "keys-export", "keys-import"),
 			   content what was typed (wiped with the job),
 			   path a key file; the answer is a net_result */
-	JOB_BACKUP	/* /backup: event_type key (content: the key in
+	JOB_BACKUP,	/* /backup: event_type key (content: the key in
 			   base64), status or restore; answered by tag */
+	JOB_DOWNLOAD,	/* an attachment to a file (net-media.c): content
+			   the event's content (JSON), path the directory;
+			   the answer's body is the file's path */
+	JOB_DOWNLOAD_CANCEL /* tag: that download (0: every one) */
 };
 
 /*
@@ -131,6 +135,18 @@ struct net_status {
 	unsigned long	 notice_seq;	/* changes with each notice; 0: none */
 };
 
+/*
+ * The newest download under way (net-media.c), for a progress bar:
+ * bytes so far and expected (-1: unknown).  NOTIFY_STATUS when it
+ * moves; active 0 once none is left.
+ */
+struct net_progress {
+	int		 active;
+	uint64_t	 tag;
+	int64_t		 done;
+	int64_t		 total;
+};
+
 struct net	*net_start(const struct net_config *, struct haos_error *);
 void		 net_stop(struct net *);
 void		 net_submit(struct net *, struct job *);
@@ -143,6 +159,7 @@ void		 net_get_status(struct net *, struct net_status *);
  */
 int		 net_verify_rows(struct net *, struct verify_row **,
 		     size_t *);
+void		 net_media_progress(struct net *, struct net_progress *);
 void		 net_set_presence(struct net *, enum net_presence);
 struct job	*net_job_send(const char *room_id, const char *type,
 		    const char *content);

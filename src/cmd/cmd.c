@@ -26,6 +26,7 @@ extern const struct cmd_entry	cmd_decline_entry;
 extern const struct cmd_entry	cmd_delete_entry;
 extern const struct cmd_entry	cmd_devices_entry;
 extern const struct cmd_entry	cmd_dm_entry;
+extern const struct cmd_entry	cmd_download_entry;
 extern const struct cmd_entry	cmd_encrypt_entry;
 extern const struct cmd_entry	cmd_explore_entry;
 extern const struct cmd_entry	cmd_goto_entry;
@@ -77,6 +78,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_delete_entry,
 	&cmd_devices_entry,
 	&cmd_dm_entry,
+	&cmd_download_entry,
 	&cmd_encrypt_entry,
 	&cmd_explore_entry,
 	&cmd_goto_entry,

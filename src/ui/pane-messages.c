@@ -725,6 +725,10 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 		ui_message(ui, 0, "copied %zu bytes to the clipboard",
 		    strlen(clean));
 		free(clean);
+	} else if (action == UI_ACT_MESSAGE_OPEN &&
+	    cmd_download_is_file(e->content)) {
+		/* An attachment: downloaded, then opened or its path said. */
+		cmd_download(&ui->ctx, e, 1);
 	} else if (action == UI_ACT_MESSAGE_OPEN) {
 		clean = sanitize_text(body, (size_t)-1, 0);
 		url = pane_messages_url(clean);

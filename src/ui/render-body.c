@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/files.h"
 #include "haos/json.h"
 #include "haos/mention.h"
 #include "haos/sanitize.h"
@@ -191,13 +192,15 @@ render_formatted(const json_t *c)
 
 /*
  * The text a message shows, unsanitised: the body without its reply
- * fallback, "[image: name]" for media.  Returns an allocated string.
+ * fallback, "[image: name, 120 KB]" for media (the size when info has
+ * it).  Returns an allocated string.
  */
 char *
 render_body_text(const json_t *c, int reply)
 {
 	const char	*msgtype, *body, *file, *kind = NULL;
-	char		*text, *fb, *all;
+	const json_t	*size;
+	char		*text, *fb, *all, *sz;
 
 	msgtype = json_get_str(c, "msgtype", "m.text");
 	all = render_get_text(c, "body");
@@ -224,12 +227,21 @@ render_body_text(const json_t *c, int reply)
 	else if (strcmp(msgtype, "m.location") == 0)
 		kind = "location";
 	file = json_get_str(c, "filename", NULL);
+	/* An attachment's size: "[image: shot.png, 120 KB]". */
+	size = json_path(c, "info.size");
+	sz = kind != NULL && strcmp(msgtype, "m.location") != 0 &&
+	    json_is_integer(size) &&
+	    json_integer_value(size) >= 0 ?
+	    files_human_size((int64_t)json_integer_value(size)) : NULL;
 	if (kind == NULL)
 		text = xstrdup(body);
 	else if (file != NULL && *body != '\0' && strcmp(file, body) != 0)
-		text = xasprintf("[%s: %s] %s", kind, file, body);
+		text = xasprintf("[%s: %s%s%s] %s", kind, file,
+		    sz != NULL ? ", " : "", sz != NULL ? sz : "", body);
 	else
-		text = xasprintf("[%s: %s]", kind, file != NULL ? file : body);
+		text = xasprintf("[%s: %s%s%s]", kind, file != NULL ? file :
+		    body, sz != NULL ? ", " : "", sz != NULL ? sz : "");
+	free(sz);
 	free(all);
 	return text;
 }

@@ -11,6 +11,7 @@
 #include "haos/activity.h"
 #include "haos/call.h"
 #include "haos/error.h"
+#include "haos/files.h"
 #include "haos/json.h"
 #include "haos/log.h"
 #include "haos/client.h"
@@ -128,6 +129,37 @@ statusbar_identity(struct ui *ui)
 	return text;
 }
 
+/*
+ * The download under way: "downloading 1.2 MB of 5.0 MB [###-------]
+ * 24% - Esc cancels", or NULL.
+ */
+static char *
+statusbar_download(struct ui *ui)
+{
+	struct client_progress	 dl;
+	char			 bar[11], *done, *total, *s;
+	int			 pct, i;
+
+	if (!client_download_progress(ui->ctx.client, &dl))
+		return NULL;
+	done = files_human_size(dl.done);
+	if (dl.total <= 0) {
+		s = xasprintf("downloading %s - Esc cancels", done);
+		free(done);
+		return s;
+	}
+	pct = (int)(dl.done >= dl.total ? 100 : dl.done * 100 / dl.total);
+	for (i = 0; i < 10; i++)
+		bar[i] = i < pct / 10 ? '#' : '-';
+	bar[10] = '\0';
+	total = files_human_size(dl.total);
+	s = xasprintf("downloading %s of %s [%s] %d%% - Esc cancels", done,
+	    total, bar, pct);
+	free(done);
+	free(total);
+	return s;
+}
+
 /* Connection state, account, pending outbox count, last message. */
 static void
 statusbar_draw(struct pane *p)
@@ -139,7 +171,7 @@ statusbar_draw(struct pane *p)
 	struct haos_error	 err;
 	struct outbox_row	*o;
 	size_t			 no, pending = 0, failed = 0;
-	char			 left[256], right[256], *warn;
+	char			 left[256], right[256], *warn, *bar_text;
 	int			 rw, x, secs;
 	attr_t			 bar = t->role[TH_STATUS];
 
@@ -193,8 +225,10 @@ statusbar_draw(struct pane *p)
 			pending += no;
 		outbox_rows_free(o, no);
 	}
+	/* A download's bar takes the place of the selection's hint. */
+	bar_text = statusbar_download(ui);
 	x = snprintf(right, sizeof right, "%s%s",
-	    pane_messages_selected_id(ui) != NULL ?
+	    bar_text == NULL && pane_messages_selected_id(ui) != NULL ?
 	    "SELECT: e d r t + y o Enter, Esc leaves  " : "", ui->me);
 	if (pending > 0)
 		x += snprintf(right + x, sizeof right - (size_t)x,
@@ -210,13 +244,17 @@ statusbar_draw(struct pane *p)
 	    CLIENT_CONNECTED ? bar : (bar | t->role[TH_ERROR]) & ~A_BOLD);
 	rw = ui_width(right);
 	warn = ss->msg == NULL ? statusbar_identity(ui) : NULL;
-	if (ss->msg != NULL)
+	if (bar_text != NULL)
+		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, bar_text,
+		    bar | A_BOLD);
+	else if (ss->msg != NULL)
 		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, ss->msg,
 		    ss->msg_error ? bar | A_BOLD : bar);
 	else if (warn != NULL)
 		ui_put_clean(p->win, 0, x + 1, p->r.w - x - rw - 3, warn,
 		    (bar | t->role[TH_ERROR]) & ~A_BOLD);
 	free(warn);
+	free(bar_text);
 	if (rw + 1 < p->r.w - x)
 		ui_put_clean(p->win, 0, p->r.w - rw - 1, rw, right, bar);
 	wbkgdset(p->win, ' ');

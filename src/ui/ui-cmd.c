@@ -5,6 +5,7 @@
 #include "curses.h"
 #include "ui-int.h"
 
+#include "haos/client.h"
 #include "haos/editor.h"
 #include "haos/xmalloc.h"
 
@@ -239,14 +240,22 @@ ui_ask(void *arg, const char *question, const char *yes)
  * The answer to an open question: y or Y runs its command in the room
  * selected now, any other key drops it.  A question no longer on the
  * status line (shown long enough) is dropped unanswered, so a key typed
- * without seeing it is never a yes.  Returns 1 if the key was used.
+ * without seeing it is never a yes.  Esc while a download is under way
+ * cancels it instead.  Returns 1 if the key was used.
  */
 int
 ui_cmd_answer(struct ui *ui, int key, const char *paste)
 {
-	char		*yes = ui->ask_yes;
-	enum cmd_retval	 rv;
+	struct client_progress	 dl;
+	char			*yes = ui->ask_yes;
+	enum cmd_retval		 rv;
 
+	/* Esc while a download's bar is shown stops it. */
+	if (key == 27 && paste == NULL &&
+	    client_download_progress(ui->ctx.client, &dl)) {
+		client_download_cancel(ui->ctx.client, dl.tag);
+		return 1;
+	}
 	if (yes == NULL)
 		return 0;
 	ui->ask_yes = NULL;

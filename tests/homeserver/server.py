@@ -40,6 +40,7 @@ POST /_test/faults  body:
      "every": K,                         default "every" for these faults
      "rate_limit": {"user": "@u:hs", "per_second": 2, "burst": 5},
      "synapse_ratelimits": true|false,
+     "authenticated_media": true|false,  /_matrix/client/v1/media (on)
      "sync_cache_ms": 0}                 Synapse's /sync response cache
   FAULT = {"action": "status"|"ratelimit"|"drop"|"delay"|"body",
            "path": "regex (re.search on the raw path+query)",   optional
@@ -371,7 +372,8 @@ class Volatile:
 ST = None       # the Store
 VOL = Volatile()
 CONFIG = {"server_name": "haos.test", "base_url": "", "max_upload": 52428800,
-          "synapse_ratelimits": False, "sync_cache_ms": 120000}
+          "synapse_ratelimits": False, "sync_cache_ms": 120000,
+          "authenticated_media": True}
 
 
 def S():
@@ -2869,6 +2871,25 @@ def h_download(req, server, media_id, filename=None):
     return Raw(data, media_type(meta), headers)
 
 
+def authenticated_media():
+    """Synapse 1.99+ serves media under /_matrix/client/v1/media (spec
+    v1.11, access token required); without it (POST /_test/faults
+    {"authenticated_media": false}) the path is unknown, as on older
+    Synapses."""
+    if not CONFIG["authenticated_media"]:
+        raise UNRECOGNIZED
+
+
+def h_media_config_v1(req):
+    authenticated_media()
+    return h_media_config(req)
+
+
+def h_download_v1(req, server, media_id, filename=None):
+    authenticated_media()
+    return h_download(req, server, media_id, filename)
+
+
 def png_rows(data):
     """Decode an 8-bit non-interlaced PNG: (width, height, bpp, ctype, rows)
     or None for anything else."""
@@ -3344,6 +3365,9 @@ class Faults:
             if "synapse_ratelimits" in body:
                 CONFIG["synapse_ratelimits"] = bool(
                     body["synapse_ratelimits"])
+            if "authenticated_media" in body:
+                CONFIG["authenticated_media"] = bool(
+                    body["authenticated_media"])
             return self.listing()
 
     def listing(self):
@@ -3406,6 +3430,7 @@ def h_test_faults(req):
     if req.method == "DELETE":
         FAULTS.clear()
         CONFIG["synapse_ratelimits"] = CONFIG["synapse_ratelimits_default"]
+        CONFIG["authenticated_media"] = True
         return {"faults": []}
     return FAULTS.add(req.body)
 
@@ -3484,6 +3509,7 @@ def h_test_shutdown(req):
 C = r"/_matrix/client/(?:r0|v3)"
 U = r"/_matrix/client/(?:v1|unstable|unstable/org\.matrix\.msc2675)"
 M = r"/_matrix/media/(?:r0|v3|v1)"
+CV1 = r"/_matrix/client/v1"
 SEG = r"([^/]+)"
 NOAUTH = "noauth"
 OPTAUTH = "optauth"
@@ -3614,6 +3640,11 @@ ROUTES = [
     ("GET", M + r"/download/" + SEG + "/" + SEG + "/" + SEG, h_download,
      NOAUTH),
     ("GET", M + r"/thumbnail/" + SEG + "/" + SEG, h_thumbnail, NOAUTH),
+    ("GET", CV1 + r"/media/config", h_media_config_v1, True),
+    ("GET", CV1 + r"/media/download/" + SEG + "/" + SEG, h_download_v1,
+     True),
+    ("GET", CV1 + r"/media/download/" + SEG + "/" + SEG + "/" + SEG,
+     h_download_v1, True),
     ("GET", M + r"/preview_url", h_preview_url, True),
 ]
 ROUTES = [(m, re.compile(p + "$"), h, a) for m, p, h, a in ROUTES]

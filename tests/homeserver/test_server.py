@@ -637,6 +637,39 @@ class MediaTests(ServerTestCase):
                          {"m.upload.size": 52428800})
 
 
+    def test_authenticated_download(self):
+        """Client v1 media (Synapse 1.99+): the token is required; without
+        the feature the path is unknown, as on an older Synapse."""
+        a = self.user()
+        st, _, r = a.request("POST", "/_matrix/media/v3/upload?filename=a.txt",
+                             b"hello", headers={"Content-Type": "text/plain"})
+        mid = r["content_uri"].rsplit("/", 1)[1]
+        path = "/_matrix/client/v1/media/download/haos.test/%s" % mid
+        st, h, data = a.request("GET", path)
+        self.assertEqual((st, data), (200, b"hello"))
+        self.assertEqual(h["content-type"], "text/plain; charset=UTF-8")
+        st, _, r = Client(self.hs.url).request("GET", path)
+        self.assertEqual((st, r["errcode"]), (401, "M_MISSING_TOKEN"))
+        st, _, r = a.request("GET", path + "x")
+        self.assertEqual((st, r["errcode"]), (404, "M_NOT_FOUND"))
+        st, h, _ = a.request("GET", path + "/b.txt")
+        self.assertEqual(h["content-disposition"], "inline; filename=b.txt")
+        self.assertEqual(a.ok("GET", "/_matrix/client/v1/media/config"),
+                         {"m.upload.size": 52428800})
+        Client(self.hs.url).request("POST", "/_test/faults",
+                                    {"authenticated_media": False})
+        try:
+            st, _, r = a.request("GET", path)
+            self.assertEqual(r["errcode"], "M_UNRECOGNIZED")
+            st, _, data = a.request("GET", "/_matrix/media/v3/download/"
+                                    "haos.test/%s" % mid)
+            self.assertEqual((st, data), (200, b"hello"))
+        finally:
+            Client(self.hs.url).request("DELETE", "/_test/faults")
+        st, _, data = a.request("GET", path)
+        self.assertEqual((st, data), (200, b"hello"))
+
+
 class E2EETests(ServerTestCase):
     def test_to_device_delivered_once_then_removed(self):
         a, b = self.user(), self.user()

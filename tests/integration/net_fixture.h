@@ -35,5 +35,6 @@ Suite		*suite_send(void);		/* check_send.c */
 Suite		*suite_device_lists(void);	/* check_devices.c */
 Suite		*suite_backup(void);		/* check_backup.c */
 Suite		*suite_keyreq(void);		/* check_keyreq.c */
+Suite		*suite_media(void);		/* check_media.c */
 
 #endif

@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite	*suite_activity(void);
+Suite	*suite_attachment(void);
 Suite	*suite_backup(void);
 Suite	*suite_lock(void);
 Suite	*suite_call(void);
@@ -15,11 +16,13 @@ Suite	*suite_config(void);
 Suite	*suite_crypto(void);
 Suite	*suite_crypto_out(void);
 Suite	*suite_devices(void);
+Suite	*suite_download(void);
 Suite	*suite_conversation(void);
 Suite	*suite_editor(void);
 Suite	*suite_error(void);
 Suite	*suite_gossip(void);
 Suite	*suite_html(void);
+Suite	*suite_files(void);
 Suite	*suite_http(void);
 Suite	*suite_ingest(void);
 Suite	*suite_ingest_stream(void);

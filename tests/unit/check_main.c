@@ -172,6 +172,7 @@ main(void)
 
 	sr = srunner_create(suite_cli());
 	srunner_add_suite(sr, suite_activity());
+	srunner_add_suite(sr, suite_attachment());
 	srunner_add_suite(sr, suite_backup());
 	srunner_add_suite(sr, suite_lock());
 	srunner_add_suite(sr, suite_call());
@@ -181,11 +182,13 @@ main(void)
 	srunner_add_suite(sr, suite_crypto());
 	srunner_add_suite(sr, suite_crypto_out());
 	srunner_add_suite(sr, suite_devices());
+	srunner_add_suite(sr, suite_download());
 	srunner_add_suite(sr, suite_conversation());
 	srunner_add_suite(sr, suite_editor());
 	srunner_add_suite(sr, suite_error());
 	srunner_add_suite(sr, suite_gossip());
 	srunner_add_suite(sr, suite_html());
+	srunner_add_suite(sr, suite_files());
 	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_ingest());
 	srunner_add_suite(sr, suite_ingest_stream());
