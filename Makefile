@@ -9,7 +9,8 @@ PKG_CONFIG ?= pkg-config
 PYTHON     ?= python3
 INSTALL    ?= install
 
-PKGS        = ncursesw libcurl jansson sqlite3 olm inih libutf8proc libcrypto
+PKGS        = ncursesw libcurl jansson sqlite3 olm inih libutf8proc libcrypto \
+              libcmark
 TEST_PKGS   = check
 
 # Debian/Ubuntu packages needed to build and test (make deps installs them).
@@ -17,7 +18,7 @@ DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libjansson-dev libolm-dev libssl-dev libsqlite3-dev libinih-dev check \
               libsubunit-dev libutf8proc-dev python3 tmux mandoc groff-base \
               openssl ca-certificates python3-canonicaljson python3-signedjson \
-              python3-cryptography
+              python3-cryptography libcmark-dev
 
 CFLAGS     ?= -O2 -g
 WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \

@@ -23,6 +23,7 @@ Suite	*suite_ingest_stream(void);
 Suite	*suite_json(void);
 Suite	*suite_layout(void);
 Suite	*suite_log(void);
+Suite	*suite_markdown(void);
 Suite	*suite_matrix(void);
 Suite	*suite_mention(void);
 Suite	*suite_moderation(void);
