@@ -100,7 +100,7 @@ compose_read(const char *path, char **out, size_t *len)
 /*
  * Run the editor on path through sh (so "code --wait" works, as git
  * does), with curses suspended; SIGINT and SIGQUIT belong to the editor
- * meanwhile.  The wait status, or -1 when no process could start.
+ * meanwhile, and it inherits no descriptor but the terminal's.  The wait status, or -1 when no process could start.
  */
 static int
 compose_run(const char *editor, const char *path)
@@ -122,6 +122,8 @@ compose_run(const char *editor, const char *path)
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
+		/* Nothing of ours (store, sockets, notify pipe) for it. */
+		closefrom(STDERR_FILENO + 1);
 		execl("/bin/sh", "sh", "-c", cmd, editor, path, (char *)NULL);
 		_exit(127);
 	}
