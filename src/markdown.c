@@ -93,6 +93,125 @@ markdown_unhtml(cmark_node *doc)
 	free(l.v);
 }
 
+/*
+ * A "~~" of s at or after from that can open a strikethrough (a
+ * character other than a space after it, or the end of a node before
+ * another inline: edge) or close one (such a character before it, or
+ * the start of a node after another inline: edge), not part of a longer
+ * run of '~'; NULL if none.
+ */
+static const char *
+markdown_tildes(const char *s, const char *from, int open, int edge)
+{
+	const char	*p;
+	size_t		 run;
+
+	for (p = strstr(from, "~~"); p != NULL; p = strstr(p + run, "~~")) {
+		run = strspn(p, "~");
+		if (run != 2 || (p > s && p[-1] == '~'))
+			continue;
+		if (open && ((p[2] != '\0' && p[2] != ' ' && p[2] != '\n') ||
+		    (p[2] == '\0' && edge)))
+			return p;
+		if (!open && ((p > s && p[-1] != ' ' && p[-1] != '\n') ||
+		    (p == s && edge)))
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * Element's strikethrough, which CommonMark lacks: "~~text~~" in the
+ * inlines of parent becomes <del>text</del> (a custom inline of cmark),
+ * also around other inlines ("~~a **b**~~"), never in code.
+ */
+static void
+markdown_strike_in(cmark_node *parent)
+{
+	cmark_node	*n, *m, *del, *x;
+	const char	*o, *c = NULL;
+	char		*s, *t;
+
+	for (n = cmark_node_first_child(parent); n != NULL;) {
+		if (cmark_node_get_type(n) != CMARK_NODE_TEXT ||
+		    cmark_node_get_literal(n) == NULL) {
+			n = cmark_node_next(n);
+			continue;
+		}
+		s = xstrdup(cmark_node_get_literal(n));
+		o = markdown_tildes(s, s, 1, cmark_node_next(n) != NULL);
+		if (o != NULL)
+			c = markdown_tildes(s, o + 2, 0, 0);
+		if (o == NULL || c == NULL) {
+			/* The close may be in a later text node. */
+			for (m = cmark_node_next(n); o != NULL && m != NULL;
+			    m = cmark_node_next(m)) {
+				if (cmark_node_get_type(m) == CMARK_NODE_TEXT &&
+				    cmark_node_get_literal(m) != NULL &&
+				    markdown_tildes(cmark_node_get_literal(m),
+				    cmark_node_get_literal(m), 0, 1) != NULL)
+					break;
+			}
+			if (o == NULL || m == NULL) {
+				free(s);
+				n = cmark_node_next(n);
+				continue;
+			}
+			del = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+			cmark_node_set_on_enter(del, "<del>");
+			cmark_node_set_on_exit(del, "</del>");
+			cmark_node_insert_after(n, del);
+			if (o[2] != '\0')
+				cmark_node_append_child(del,
+				    markdown_text(o + 2, strlen(o + 2)));
+			while ((x = cmark_node_next(del)) != m) {
+				cmark_node_unlink(x);
+				cmark_node_append_child(del, x);
+			}
+			t = xstrdup(cmark_node_get_literal(m));
+			c = markdown_tildes(t, t, 0, 1);
+			if (c > t)
+				cmark_node_append_child(del,
+				    markdown_text(t, (size_t)(c - t)));
+			cmark_node_set_literal(m, c + 2);
+			free(t);
+			s[o - s] = '\0';
+			cmark_node_set_literal(n, s);
+			free(s);
+			n = m;
+			continue;
+		}
+		/* Open and close in this node: split it, go on after. */
+		if (o > s)
+			cmark_node_insert_before(n, markdown_text(s,
+			    (size_t)(o - s)));
+		del = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+		cmark_node_set_on_enter(del, "<del>");
+		cmark_node_set_on_exit(del, "</del>");
+		cmark_node_append_child(del, markdown_text(o + 2,
+		    (size_t)(c - o - 2)));
+		cmark_node_insert_before(n, del);
+		cmark_node_set_literal(n, c + 2);
+		free(s);
+	}
+}
+
+static void
+markdown_strike(cmark_node *doc)
+{
+	struct markdown_nodes	 l = { 0 };
+	size_t			 i;
+
+	markdown_collect(doc, CMARK_NODE_PARAGRAPH, &l);
+	markdown_collect(doc, CMARK_NODE_HEADING, &l);
+	markdown_collect(doc, CMARK_NODE_EMPH, &l);
+	markdown_collect(doc, CMARK_NODE_STRONG, &l);
+	markdown_collect(doc, CMARK_NODE_LINK, &l);
+	for (i = 0; i < l.n; i++)
+		markdown_strike_in(l.v[i]);
+	free(l.v);
+}
+
 /* Whether node sits inside a link or an image (no pill there). */
 static int
 markdown_in_link(cmark_node *node)
@@ -258,6 +377,7 @@ markdown_html(const char *text, markdown_pill_fn pill, void *arg)
 		return NULL;
 	markdown_unhtml(doc);
 	cmark_consolidate_text_nodes(doc);
+	markdown_strike(doc);
 	pills = markdown_pills(doc, pill, arg);
 	if (pills || !markdown_plain(doc) || markdown_escapes(text)) {
 		html = cmark_render_html(doc, CMARK_OPT_SAFE |

@@ -19,12 +19,13 @@ typedef size_t (*markdown_pill_fn)(void *arg, const char *text, size_t len,
 
 /*
  * The formatted_body for text, as Element makes it with commonmark:
- * CommonMark (libcmark, no GFM extensions) rendered to HTML, raw HTML
- * typed kept as escaped text, soft line breaks as <br />, a message of
- * one paragraph without its <p>; mentions pill() finds in plain text
- * become matrix.to links.  NULL when the text is plain: nothing but
- * paragraphs of text and line breaks, no pill and no backslash escape
- * (the body says it all).  The caller frees.
+ * CommonMark (libcmark, no GFM extensions) rendered to HTML, with
+ * "~~text~~" as <del>text</del>, raw HTML typed kept as escaped text,
+ * soft line breaks as <br />, a message of one paragraph without its
+ * <p>; mentions pill() finds in plain text become matrix.to links.
+ * NULL when the text is plain: nothing but paragraphs of text and line
+ * breaks, no pill and no backslash escape (the body says it all).  The
+ * caller frees.
  */
 char	*markdown_html(const char *text, markdown_pill_fn pill, void *arg);
 

@@ -100,7 +100,8 @@ compose_read(const char *path, char **out, size_t *len)
 /*
  * Run the editor on path through sh (so "code --wait" works, as git
  * does), with curses suspended; SIGINT and SIGQUIT belong to the editor
- * meanwhile, and it inherits no descriptor but the terminal's.  The wait status, or -1 when no process could start.
+ * meanwhile, and it inherits no descriptor but the terminal's.  The
+ * wait status, or -1 when no process could start.
  */
 static int
 compose_run(const char *editor, const char *path)

@@ -13,6 +13,7 @@
 /* The tags cmark makes of Markdown; anything else was typed. */
 static const char *const tags[] = {
 	"a ", "a>", "/a>", "blockquote>", "/blockquote>", "br />", "code>",
+	"del>", "/del>",
 	"code ", "/code>", "em>", "/em>", "h1>", "h2>", "h3>", "h4>", "h5>",
 	"h6>", "/h1>", "/h2>", "/h3>", "/h4>", "/h5>", "/h6>", "hr />",
 	"img ", "li>", "/li>", "ol>", "ol ", "/ol>", "p>", "/p>", "pre>",

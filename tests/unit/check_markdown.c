@@ -20,10 +20,12 @@ static const struct {
 	{ "*it*", "<em>it</em>" },
 	{ "_it_", "<em>it</em>" },
 	{ "`x`", "<code>x</code>" },
-	{ "**bold** and `code`", "<strong>bold</strong> and <code>code</code>" },
+	{ "**bold** and `code`",
+	  "<strong>bold</strong> and <code>code</code>" },
 	{ "a `<b>` code", "a <code>&lt;b&gt;</code> code" },
 	{ "```c\nint x = 1 < 2;\n```",
-	  "<pre><code class=\"language-c\">int x = 1 &lt; 2;\n</code></pre>\n" },
+	  "<pre><code class=\"language-c\">int x = 1 &lt; 2;\n"
+	  "</code></pre>\n" },
 	{ "```\nplain\n```", "<pre><code>plain\n</code></pre>\n" },
 	{ "    indented", "<pre><code>indented\n</code></pre>\n" },
 	{ "- a\n- b", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n" },
@@ -44,6 +46,13 @@ static const struct {
 	{ "**a**\nb", "<strong>a</strong><br />b" },
 	{ "---", "<hr />\n" },
 	{ "**ünï** 😀", "<strong>ünï</strong> 😀" },
+	/* Strikethrough as Element adds it to CommonMark: <del>. */
+	{ "~~gone~~", "<del>gone</del>" },
+	{ "a ~~b~~ c ~~d e~~!", "a <del>b</del> c <del>d e</del>!" },
+	{ "~~a **b** c~~ d", "<del>a <strong>b</strong> c</del> d" },
+	{ "~~**b**~~", "<del><strong>b</strong></del>" },
+	{ "*~~x~~*", "<em><del>x</del></em>" },
+	{ "`~~x~~` ~~y~~", "<code>~~x~~</code> <del>y</del>" },
 	/* Backslash escapes: Element sends the text without them. */
 	{ "\\*not em\\*", "*not em*" },
 	{ "1\\. not a list", "1. not a list" },
@@ -63,7 +72,9 @@ static const struct {
 	{ "a_b_c and snake_case_name", NULL },
 	{ "2*3*4", "2<em>3</em>4" },	/* as commonmark.js */
 	{ "C:\\dir\\file", NULL },
-	{ "~~strike~~", NULL },		/* CommonMark has none */
+	{ "~~ not~~ struck", NULL },
+	{ "a ~~b", NULL },
+	{ "x ~~~y~~~ z", NULL },
 	{ "mail me@example.org", NULL },
 	{ "", NULL },
 };
