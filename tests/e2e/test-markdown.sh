@@ -86,6 +86,14 @@ check "the draft is kept" wait_for "> md kept draft" 5
 check "no file left behind" test ! -e "$(cat "$TMP/ed.path" 2>/dev/null)"
 keys C-u
 
+# 5. F1 lists the key with its command.
+keys F1
+wait_for "haos help" 5 >/dev/null
+keys PgDn
+check "help lists C-x C-e with its command" wait_for "C-x C-e    input editor" 5
+keys q
+check "help closes" wait_gone "haos help" 5
+
 keys -l "/quit"
 keys Enter
 check "quits" wait_for "HAOS-EXITED 0" 5
