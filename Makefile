@@ -10,7 +10,7 @@ PYTHON     ?= python3
 INSTALL    ?= install
 
 PKGS        = ncursesw libcurl jansson sqlite3 olm inih libutf8proc libcrypto \
-              libxml-2.0
+              libxml-2.0 libcmark
 TEST_PKGS   = check
 
 # Debian/Ubuntu packages needed to build and test (make deps installs them).
@@ -18,7 +18,7 @@ DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libjansson-dev libolm-dev libssl-dev libsqlite3-dev libinih-dev check \
               libsubunit-dev libutf8proc-dev libxml2-dev python3 tmux mandoc groff-base \
               openssl ca-certificates python3-canonicaljson python3-signedjson \
-              python3-cryptography
+              python3-cryptography libcmark-dev
 
 CFLAGS     ?= -O2 -g
 WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \

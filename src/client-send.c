@@ -153,8 +153,13 @@ client_msg_json(struct client *c, const char *room_id,
 
 	content = json_pack("{s:s, s:s}", "msgtype", msg->msgtype != NULL ?
 	    msg->msgtype : "m.text", "body", msg->body);
-	/* "@Bob" and "@bob:server" of members become real mentions. */
-	mention_room(client_store(c), room_id, content, msg->body);
+	/*
+	 * "@Bob" and "@bob:server" of members become real mentions, and
+	 * Markdown the formatted_body (with the mentions as pills), unless
+	 * the message goes as typed.
+	 */
+	mention_room(client_store(c), room_id, content, msg->body,
+	    msg->plain ? MENTION_PLAIN : 0);
 	switch (msg->rel) {
 	case CLIENT_REL_NONE:
 		break;

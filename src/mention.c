@@ -9,6 +9,7 @@
 
 #include "haos/error.h"
 #include "haos/log.h"
+#include "haos/markdown.h"
 #include "haos/model.h"
 #include "haos/store.h"
 #include "haos/xmalloc.h"
@@ -229,40 +230,59 @@ mention_at(const char *text, size_t len, size_t i,
 	return best;
 }
 
+/* The members to look mentions up in, for markdown_html()'s pills. */
+struct mention_list {
+	const struct mention_member	*m;
+	size_t				 n;
+};
+
+static size_t
+mention_pill(void *arg, const char *text, size_t len, size_t i,
+    const char **user_id, const char **show)
+{
+	const struct mention_list	*l = arg;
+	const struct mention_member	*who;
+	size_t				 mlen;
+
+	who = mention_at(text, len, i, l->m, l->n, &mlen);
+	if (who == NULL)
+		return 0;
+	*user_id = who->user_id;
+	*show = who->name != NULL && *who->name != '\0' ? who->name :
+	    who->user_id;
+	return mlen;
+}
+
 size_t
 mention_build(json_t *content, const char *text,
-    const struct mention_member *m, size_t n)
+    const struct mention_member *m, size_t n, int flags)
 {
 	const struct mention_member	*who;
-	struct xbuf		 body, html;
+	struct mention_list		 l = { m, n };
+	struct xbuf			 body;
 	json_t				*ids, *v;
 	const char			*show;
+	char				*html = NULL;
 	size_t				 len, i, mlen, k, count = 0;
 	int				 seen;
 
-	if (text == NULL || n == 0)
+	if (text == NULL)
 		return 0;
 	memset(&body, 0, sizeof body);
-	memset(&html, 0, sizeof html);
+	xbuf_add(&body, "", 0);
 	ids = json_array();
 	len = strlen(text);
 	for (i = 0; i < len;) {
-		who = text[i] == '@' ? mention_at(text, len, i, m, n, &mlen) :
-		    NULL;
+		who = text[i] == '@' && n > 0 ?
+		    mention_at(text, len, i, m, n, &mlen) : NULL;
 		if (who == NULL) {
 			xbuf_add(&body, text + i, 1);
-			mention_add_html(&html, text + i, 1);
 			i++;
 			continue;
 		}
 		show = who->name != NULL && *who->name != '\0' ? who->name :
 		    who->user_id;
 		mention_adds(&body, show);
-		mention_adds(&html, "<a href=\"" MENTION_LINK);
-		mention_add_html(&html, who->user_id, strlen(who->user_id));
-		mention_adds(&html, "\">");
-		mention_add_html(&html, show, strlen(show));
-		mention_adds(&html, "</a>");
 		seen = 0;
 		json_array_foreach(ids, k, v) {
 			if (strcmp(json_string_value(v), who->user_id) == 0)
@@ -275,35 +295,42 @@ mention_build(json_t *content, const char *text,
 		i += mlen;
 	}
 	if (count > 0) {
-		json_object_set_new(content, "body", json_string(body.p));
-		json_object_set_new(content, "format",
-		    json_string("org.matrix.custom.html"));
-		json_object_set_new(content, "formatted_body",
-		    json_string(html.p));
+		if (!(flags & MENTION_PLAIN))
+			json_object_set_new(content, "body",
+			    json_string(body.p));
 		json_object_set_new(content, "m.mentions",
 		    json_pack("{s:O}", "user_ids", ids));
 	}
+	if (!(flags & MENTION_PLAIN))
+		html = markdown_html(text, mention_pill, &l);
+	if (html != NULL) {
+		json_object_set_new(content, "format",
+		    json_string("org.matrix.custom.html"));
+		json_object_set_new(content, "formatted_body",
+		    json_string(html));
+		free(html);
+	}
 	json_decref(ids);
 	free(body.p);
-	free(html.p);
 	return count;
 }
 
 size_t
 mention_room(struct store *s, const char *room_id, json_t *content,
-    const char *text)
+    const char *text, int flags)
 {
 	struct haos_error	 err;
 	struct member_row	*rows = NULL;
 	struct mention_member	*m;
 	size_t			 nrows = 0, i, n = 0, count;
 
-	if (s == NULL || room_id == NULL || text == NULL ||
-	    strchr(text, '@') == NULL)
+	if (text == NULL)
 		return 0;
+	if (s == NULL || room_id == NULL || strchr(text, '@') == NULL)
+		return mention_build(content, text, NULL, 0, flags);
 	if (store_query_members(s, room_id, &rows, &nrows, &err) == -1) {
 		log_warn("mention", "members: %s", err.msg);
-		return 0;
+		return mention_build(content, text, NULL, 0, flags);
 	}
 	m = xcalloc(nrows + 1, sizeof *m);
 	for (i = 0; i < nrows; i++) {
@@ -313,7 +340,7 @@ mention_room(struct store *s, const char *room_id, json_t *content,
 		m[n].user_id = rows[i].user_id;
 		m[n++].name = rows[i].displayname;
 	}
-	count = mention_build(content, text, m, n);
+	count = mention_build(content, text, m, n, flags);
 	free(m);
 	member_rows_free(rows, nrows);
 	return count;

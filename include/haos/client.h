@@ -104,12 +104,15 @@ struct client_msg {
 	const char	*target;
 	const char	*latest;	/* THREAD: its newest event, or NULL */
 	const char	*reply_to;	/* THREAD: event answered, or NULL */
+	int		 plain;		/* as typed: no Markdown, no pills */
 };
 
 /*
- * Send a message into room_id: mentions of members become m.mentions
- * (and pills), replies mention the sender answered, edits carry the new
- * mentions in m.new_content.  -1 with err when the room cannot take it.
+ * Send a message into room_id: Markdown becomes formatted_body (unless
+ * plain), mentions of members become m.mentions (and pills), replies
+ * mention the sender answered, edits carry the new mentions and the
+ * formatted_body in m.new_content.  -1 with err when the room cannot
+ * take it.
  */
 int		 client_send(struct client *, const char *room_id,
 		     const struct client_msg *, struct haos_error *);

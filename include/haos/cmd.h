@@ -144,6 +144,7 @@ enum ui_action {
 	UI_ACT_INPUT_HISTORY_PREV,
 	UI_ACT_INPUT_HISTORY_NEXT,
 	UI_ACT_INPUT_ENTER,
+	UI_ACT_INPUT_EDITOR,		/* the draft in $VISUAL/$EDITOR */
 	/* mark-read */
 	UI_ACT_MARK_READ,
 	/* message ACTION: the selected message */

@@ -36,22 +36,27 @@ int	mention_find_word(const char *text, const char *needle);
 size_t	mention_match_word(const char *s, size_t len, size_t i,
 	    const char *needle);
 
+/* mention_build() flags: /plain sends the body as typed, no HTML. */
+#define MENTION_PLAIN	0x1
+
 /*
- * Turn "@Display Name" and "@user:server" of members in text into
- * mentions: sets content's body (the display names), format,
- * formatted_body (org.matrix.custom.html, a matrix.to link per mention,
- * the rest HTML-escaped) and m.mentions.user_ids.  Returns the number
- * of distinct users mentioned; with none, content is left alone.
+ * The content of a typed message: "@Display Name" and "@user:server" of
+ * members become mentions (m.mentions.user_ids; body shows the display
+ * names), and the text's Markdown with those mentions as matrix.to pills
+ * becomes format org.matrix.custom.html and formatted_body
+ * (markdown_html(); none when the text is plain and mentions no one).
+ * With MENTION_PLAIN only m.mentions is set: body stays as typed and no
+ * HTML is made.  Returns the number of distinct users mentioned.
  */
 size_t	mention_build(json_t *content, const char *text,
-	    const struct mention_member *, size_t);
+	    const struct mention_member *, size_t, int flags);
 
 /*
  * mention_build() against the joined members of room_id, read from
- * the store (the caller's connection); 0 when none is mentioned.
+ * the store (the caller's connection; with none, Markdown only).
  */
 size_t	mention_room(struct store *, const char *room_id, json_t *content,
-	    const char *text);
+	    const char *text, int flags);
 
 /*
  * A copy of text in which each "@user:server" that name_of() knows by a

@@ -32,6 +32,7 @@ static const struct {
 	{ "input", "history-prev", UI_ACT_INPUT_HISTORY_PREV },
 	{ "input", "history-next", UI_ACT_INPUT_HISTORY_NEXT },
 	{ "input", "enter", UI_ACT_INPUT_ENTER },
+	{ "input", "editor", UI_ACT_INPUT_EDITOR },
 	{ "mark-read", NULL, UI_ACT_MARK_READ },
 	{ "members", "focus", UI_ACT_MEMBERS_FOCUS },
 	{ "members", "up", UI_ACT_MEMBERS_UP },

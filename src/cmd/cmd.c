@@ -43,6 +43,7 @@ extern const struct cmd_entry	cmd_me_entry;
 extern const struct cmd_entry	cmd_members_entry;
 extern const struct cmd_entry	cmd_message_entry;
 extern const struct cmd_entry	cmd_nick_entry;
+extern const struct cmd_entry	cmd_plain_entry;
 extern const struct cmd_entry	cmd_profile_entry;
 extern const struct cmd_entry	cmd_purge_entry;
 extern const struct cmd_entry	cmd_quit_entry;
@@ -96,6 +97,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_members_entry,
 	&cmd_message_entry,
 	&cmd_nick_entry,
+	&cmd_plain_entry,
 	&cmd_profile_entry,
 	&cmd_purge_entry,
 	&cmd_quit_entry,

@@ -110,6 +110,8 @@ static const struct key_binding key_table[] = {
 	{ KEYMODE_ROOT, F(KEY_DOWN), "input history-next",
 	  "Newer line from history" },
 	{ KEYMODE_ROOT, 13, "input enter", "Send the message or command" },
+	{ KEYMODE_ROOT, KEYC_CX | CTRL('e'), "input editor",
+	  "Edit the draft in $VISUAL, $EDITOR or vi" },
 
 	{ KEYMODE_SELECT, F(KEY_UP), "select-message up", "Older message" },
 	{ KEYMODE_SELECT, 'k', "select-message up", "Older message" },
@@ -172,7 +174,10 @@ static const struct {
 	{ "Enter", 13 }, { "Tab", 9 }, { "Esc", 27 }, { "Space", ' ' },
 };
 
-/* Parse "C-k", "M-Up", "select/j", "members/k", "F5" or a character. */
+/*
+ * Parse "C-k", "M-Up", "select/j", "members/k", "F5", a character, or
+ * one of those after the Ctrl+X prefix ("C-x C-e").
+ */
 int
 keys_parse(const char *s, int *key, enum ui_key_mode *mode)
 {
@@ -189,6 +194,10 @@ keys_parse(const char *s, int *key, enum ui_key_mode *mode)
 	} else if (strncmp(s, "members/", 8) == 0) {
 		*mode = KEYMODE_MEMBERS;
 		s += 8;
+	}
+	if (strncasecmp(s, "C-x ", 4) == 0 && s[4] != '\0') {
+		mods |= KEYC_CX;
+		s += 4;
 	}
 	for (;;) {
 		if (strncmp(s, "M-", 2) == 0 && s[2] != '\0') {
@@ -241,7 +250,7 @@ keys_name(int key)
 	char		 base[32], mb[MB_LEN_MAX + 1];
 	const char	*pre;
 	unsigned int	 i;
-	int		 k = key & ~(KEYC_META | KEYC_CTRL), n;
+	int		 k = key & ~(KEYC_META | KEYC_CTRL | KEYC_CX), n;
 
 	base[0] = '\0';
 	for (i = 0; i < nitems(key_names); i++) {
@@ -267,7 +276,7 @@ keys_name(int key)
 	}
 	pre = (key & KEYC_META) && (key & KEYC_CTRL) ? "M-C-" :
 	    (key & KEYC_META) ? "M-" : (key & KEYC_CTRL) ? "C-" : "";
-	return xasprintf("%s%s", pre, base);
+	return xasprintf("%s%s%s", (key & KEYC_CX) ? "C-x " : "", pre, base);
 }
 
 /*
@@ -512,8 +521,10 @@ keys_append(char **buf, size_t *len, wint_t wc)
 
 /*
  * Read one key (non-blocking: 0 when none).  ESC followed quickly by a
- * key is Alt+key; a bracketed paste comes back whole as KEYC_PASTE with
- * its text in *paste (raw: the caller sanitises it).
+ * key is Alt+key; Ctrl+X is a prefix (as in bash): the key typed within
+ * two seconds after it comes back with KEYC_CX; a bracketed paste comes
+ * back whole as KEYC_PASTE with its text in *paste (raw: the caller
+ * sanitises it).
  */
 int
 keys_read(struct ui *ui __unused, WINDOW *w, int *key, char **paste)
@@ -548,6 +559,13 @@ keys_read(struct ui *ui __unused, WINDOW *w, int *key, char **paste)
 		*paste = buf != NULL ? buf : xstrdup("");
 		*key = KEYC_PASTE;
 		return 1;
+	}
+	if (k == CTRL('x')) {
+		wtimeout(w, 2000);
+		rc = wget_wch(w, &wc);
+		nodelay(w, TRUE);
+		if (rc != ERR)
+			k = keys_code(rc, wc) | KEYC_CX;
 	}
 	if (k == 27) {
 		wtimeout(w, 25);

@@ -265,6 +265,9 @@ pane_input_action(struct ui *ui, enum ui_action a)
 	case UI_ACT_INPUT_ENTER:
 		pane_input_enter(ui);
 		break;
+	case UI_ACT_INPUT_EDITOR:
+		compose_edit(ui);
+		break;
 	default:
 		ui_message(ui, 1, "input: not an editing action");
 		return -1;

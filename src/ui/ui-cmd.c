@@ -137,6 +137,7 @@ ui_action(void *arg, enum ui_action act, const char *param)
 	case UI_ACT_INPUT_HISTORY_PREV:
 	case UI_ACT_INPUT_HISTORY_NEXT:
 	case UI_ACT_INPUT_ENTER:
+	case UI_ACT_INPUT_EDITOR:
 		return pane_input_action(ui, act);
 	case UI_ACT_MARK_READ:
 		if (ui->room_id != NULL)

@@ -352,6 +352,8 @@ void		 devwarn_free(struct ui *);
 
 /* pane-input.c */
 int		 pane_input_action(struct ui *, enum ui_action);
+/* compose.c: the draft in $VISUAL/$EDITOR (curses suspended meanwhile) */
+int		 compose_edit(struct ui *);
 void		 pane_input_cursor(struct ui *);
 size_t		 pane_input_lines(struct ui *);
 
@@ -365,6 +367,7 @@ attr_t		 theme_rgb(struct theme *, int);
 #define KEYC_FKEY	0x01000000	/* | curses KEY_* code */
 #define KEYC_META	0x02000000	/* Alt / ESC prefix */
 #define KEYC_CTRL	0x04000000	/* Ctrl with a special key */
+#define KEYC_CX		0x08000000	/* after the Ctrl+X prefix */
 #define KEYC_NONE	(-1)
 
 enum ui_key_mode {

@@ -4,7 +4,8 @@
 // tmux.
 //
 //   (a) a js-sdk user's encrypted DM is shown decrypted by haos
-//   (b) haos's reply is decrypted by js-sdk
+//   (b) haos's reply is decrypted by js-sdk; a Markdown one carries the
+//       formatted_body Element would send
 //   (c) an encrypted channel with three js-sdk members and haos, both ways
 //   (d) a fourth js-sdk device joining later gets haos's new messages; a
 //       member who left cannot decrypt what haos sends after (new session id)
@@ -42,6 +43,8 @@ const step = st.step;
 const T = {
     a: "héllo ✓ 日本語 🧪",
     b: "réponse de haos ✓ 日本語 🧪",
+    md: "**gras** de haos ✓ `code` 🧪",
+    md_html: "<strong>gras</strong> de haos ✓ <code>code</code> 🧪",
     e: "the key to this one comes late ✓",
     f1: "before the SIGKILL ✓",
     f2: "while haos is dead, same session ✓",
@@ -122,6 +125,14 @@ describe("haos E2EE against matrix-js-sdk (issue #15)", { timeout: 280000 }, () 
         assert.equal(ev.isDecryptionFailure(), false);
         assert.equal(ev.getContent().body, T.b);
         assert.equal(ev.getWireContent().algorithm, "m.megolm.v1.aes-sha2");
+    });
+
+    step("(b) haos's Markdown arrives in js-sdk with Element's formatted_body", 30000, async () => {
+        haos.line(T.md);
+        const ev = await peers.alice.waitBody(dm, T.md, { sender: hana.userId, ms: 20000 });
+        assert.equal(ev.isDecryptionFailure(), false);
+        assert.equal(ev.getContent().format, "org.matrix.custom.html");
+        assert.equal(ev.getContent().formatted_body, T.md_html);
     });
 
     step("(c) encrypted channel: three js-sdk members and haos, messages both ways", 60000, async () => {

@@ -776,6 +776,91 @@ START_TEST(test_send_path_mentions)
 }
 END_TEST
 
+/*
+ * Markdown on the send path: edits carry the HTML in m.new_content and
+ * "* " before it at the top (as Element), replies, threads and emotes
+ * format too; plain text has no formatted_body.
+ */
+START_TEST(test_markdown_shapes)
+{
+	char	*s;
+
+	s = shape(CLIENT_REL_EDIT, "$orig", NULL, NULL, NULL, "**new**");
+	same_json(s, "{\"msgtype\":\"m.text\",\"body\":\"* **new**\","
+	    "\"format\":\"org.matrix.custom.html\","
+	    "\"formatted_body\":\"* <strong>new</strong>\","
+	    "\"m.new_content\":{\"msgtype\":\"m.text\",\"body\":\"**new**\","
+	    "\"format\":\"org.matrix.custom.html\","
+	    "\"formatted_body\":\"<strong>new</strong>\"},"
+	    "\"m.relates_to\":{\"rel_type\":\"m.replace\","
+	    "\"event_id\":\"$orig\"}}");
+	free(s);
+	s = shape(CLIENT_REL_REPLY, "$q", NULL, NULL, NULL, "`x` ok");
+	same_json(s, "{\"msgtype\":\"m.text\",\"body\":\"`x` ok\","
+	    "\"format\":\"org.matrix.custom.html\","
+	    "\"formatted_body\":\"<code>x</code> ok\","
+	    "\"m.relates_to\":{\"m.in_reply_to\":{\"event_id\":\"$q\"}}}");
+	free(s);
+	s = shape(CLIENT_REL_THREAD, "$root", NULL, NULL, NULL, "- a\n- b");
+	same_json(s, "{\"msgtype\":\"m.text\",\"body\":\"- a\\n- b\","
+	    "\"format\":\"org.matrix.custom.html\","
+	    "\"formatted_body\":\"<ul>\\n<li>a</li>\\n<li>b</li>\\n</ul>\\n\","
+	    "\"m.relates_to\":{\"rel_type\":\"m.thread\","
+	    "\"event_id\":\"$root\",\"is_falling_back\":true,"
+	    "\"m.in_reply_to\":{\"event_id\":\"$root\"}}}");
+	free(s);
+	s = shape(CLIENT_REL_NONE, NULL, NULL, NULL, "m.emote", "*waves*");
+	same_json(s, "{\"msgtype\":\"m.emote\",\"body\":\"*waves*\","
+	    "\"format\":\"org.matrix.custom.html\","
+	    "\"formatted_body\":\"<em>waves</em>\"}");
+	free(s);
+	s = shape(CLIENT_REL_EDIT, "$orig", NULL, NULL, NULL, "plain <b>");
+	same_json(s, "{\"msgtype\":\"m.text\",\"body\":\"* plain <b>\","
+	    "\"m.new_content\":{\"msgtype\":\"m.text\","
+	    "\"body\":\"plain <b>\"},\"m.relates_to\":{\"rel_type\":"
+	    "\"m.replace\",\"event_id\":\"$orig\"}}");
+	free(s);
+}
+END_TEST
+
+/* A typed line formats; /plain sends the same text as typed. */
+START_TEST(test_plain_command)
+{
+	struct test_capture	 c = { 0 };
+	struct cmd_ctx		 ctx;
+
+	sync_events("p1", "["
+	    STATE("m.room.create", "", BOB, "{\"creator\":\"" BOB "\"}") ","
+	    STATE("m.room.member", BOB, BOB, "{\"membership\":\"join\"}") ","
+	    STATE("m.room.member", ALICE, ALICE, "{\"membership\":"
+	    "\"join\"}") "]");
+	ctx_init(&ctx, &c, ALICE);
+	ck_assert_int_ne(cmd_run_line(&ctx, "**x** :smile: @bob:haos.test"),
+	    CMD_RETURN_ERROR);
+	ck_assert_int_eq(c.njobs, 1);
+	same_json(c.jobs[0]->content, "{\"msgtype\":\"m.text\","
+	    "\"body\":\"**x** \xf0\x9f\x98\x84 " BOB "\","
+	    "\"format\":\"org.matrix.custom.html\","
+	    "\"formatted_body\":\"<strong>x</strong> \xf0\x9f\x98\x84 "
+	    "<a href=\\\"https://matrix.to/#/" BOB "\\\">" BOB "</a>\","
+	    "\"m.mentions\":{\"user_ids\":[\"" BOB "\"]}}");
+	ctx_init(&ctx, &c, ALICE);
+	ck_assert_int_ne(cmd_run_line(&ctx,
+	    "/plain **x** :smile: @bob:haos.test\n"), CMD_RETURN_ERROR);
+	ck_assert_int_eq(c.njobs, 1);
+	ck_assert_str_eq(c.jobs[0]->event_type, "m.room.message");
+	same_json(c.jobs[0]->content, "{\"msgtype\":\"m.text\","
+	    "\"body\":\"**x** :smile: @bob:haos.test\","
+	    "\"m.mentions\":{\"user_ids\":[\"" BOB "\"]}}");
+	ctx_init(&ctx, &c, ALICE);
+	ck_assert_int_ne(cmd_run_line(&ctx, "/plain \\*x\\*"),
+	    CMD_RETURN_ERROR);
+	same_json(c.jobs[0]->content, "{\"msgtype\":\"m.text\","
+	    "\"body\":\"\\\\*x\\\\*\"}");
+	test_capture_free(&c);
+}
+END_TEST
+
 Suite *
 suite_conversation(void)
 {
@@ -789,12 +874,14 @@ suite_conversation(void)
 	tcase_add_test(tc, test_render_thread);
 	tcase_add_test(tc, test_render_reply_preview);
 	tcase_add_test(tc, test_render_pending_reaction);
+	tcase_add_test(tc, test_markdown_shapes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("store");
 	tcase_add_checked_fixture(tc, store_setup, store_teardown);
 	tcase_add_test(tc, test_store_edits_threads_reactions);
 	tcase_add_test(tc, test_commands);
 	tcase_add_test(tc, test_send_path_mentions);
+	tcase_add_test(tc, test_plain_command);
 	suite_add_tcase(s, tc);
 	return s;
 }

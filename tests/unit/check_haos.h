@@ -30,6 +30,7 @@ Suite	*suite_json(void);
 Suite	*suite_keyreq(void);
 Suite	*suite_layout(void);
 Suite	*suite_log(void);
+Suite	*suite_markdown(void);
 Suite	*suite_matrix(void);
 Suite	*suite_mention(void);
 Suite	*suite_moderation(void);

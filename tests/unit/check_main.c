@@ -197,6 +197,7 @@ main(void)
 	srunner_add_suite(sr, suite_layout());
 	srunner_add_suite(sr, suite_log());
 	srunner_add_suite(sr, suite_matrix());
+	srunner_add_suite(sr, suite_markdown());
 	srunner_add_suite(sr, suite_mention());
 	srunner_add_suite(sr, suite_moderation());
 	srunner_add_suite(sr, suite_notify());

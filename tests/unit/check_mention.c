@@ -68,7 +68,7 @@ build(const char *text, size_t *count)
 {
 	json_t	*c = json_pack("{s:s, s:s}", "msgtype", "m.text", "body", text);
 
-	*count = mention_build(c, text, members, nitems(members));
+	*count = mention_build(c, text, members, nitems(members), 0);
 	return c;
 }
 
@@ -107,7 +107,7 @@ START_TEST(build_longest_and_ids)
 	    "<a href=\"https://matrix.to/#/@bobby:haos.test\">Bobby Tables</a>"
 	    " &amp; <a href=\"https://matrix.to/#/@carol:haos.test\">"
 	    "@carol:haos.test</a>, <a href=\"https://matrix.to/#/"
-	    "@bob:haos.test\">Bob</a><br><a href=\"https://matrix.to/#/"
+	    "@bob:haos.test\">Bob</a><br /><a href=\"https://matrix.to/#/"
 	    "@bob:haos.test\">Bob</a>");
 	ids = json_get_arr(json_get_obj(c, "m.mentions"), "user_ids");
 	ck_assert_uint_eq(json_array_size(ids), 3);
@@ -142,9 +142,62 @@ START_TEST(build_escapes_html)
 	ck_assert_str_eq(json_get_str(c, "formatted_body", ""),
 	    "&lt;b&gt;hi&lt;/b&gt; <a href=\"https://matrix.to/#/"
 	    "@eve:haos.test\">&lt;Eve &amp; &quot;co&quot;&gt;</a> "
-	    "&#39;x&#39;");
+	    "'x'");
 	ck_assert_str_eq(json_get_str(c, "body", ""),
 	    "<b>hi</b> <Eve & \"co\"> 'x'");
+	json_decref(c);
+}
+END_TEST
+
+/*
+ * Markdown and mentions make one formatted_body: the pills inside the
+ * formatting, none inside code; the body keeps the Markdown as typed
+ * (with display names).  Markdown without a mention still formats.
+ */
+START_TEST(build_markdown)
+{
+	json_t	*c;
+	size_t	 n;
+
+	c = build("**@Bob** see `@carol:haos.test` and @carol:haos.test", &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(json_get_str(c, "formatted_body", ""),
+	    "<strong><a href=\"https://matrix.to/#/@bob:haos.test\">Bob</a>"
+	    "</strong> see <code>@carol:haos.test</code> and "
+	    "<a href=\"https://matrix.to/#/@carol:haos.test\">"
+	    "@carol:haos.test</a>");
+	ck_assert_str_eq(json_get_str(c, "body", ""),
+	    "**Bob** see `@carol:haos.test` and @carol:haos.test");
+	json_decref(c);
+	c = build("*hi* all", &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(json_get_str(c, "format", ""),
+	    "org.matrix.custom.html");
+	ck_assert_str_eq(json_get_str(c, "formatted_body", ""),
+	    "<em>hi</em> all");
+	ck_assert_str_eq(json_get_str(c, "body", ""), "*hi* all");
+	ck_assert_ptr_null(json_object_get(c, "m.mentions"));
+	json_decref(c);
+}
+END_TEST
+
+/* MENTION_PLAIN: body as typed, m.mentions, no HTML. */
+START_TEST(build_plain)
+{
+	json_t	*c;
+	size_t	 n;
+
+	c = json_pack("{s:s, s:s}", "msgtype", "m.text", "body",
+	    "**@Bob**");
+	n = mention_build(c, "**@Bob**", members, nitems(members),
+	    MENTION_PLAIN);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(json_get_str(c, "body", ""), "**@Bob**");
+	ck_assert_ptr_null(json_object_get(c, "formatted_body"));
+	ck_assert_ptr_null(json_object_get(c, "format"));
+	ck_assert_str_eq(json_string_value(json_array_get(json_get_arr(
+	    json_get_obj(c, "m.mentions"), "user_ids"), 0)),
+	    "@bob:haos.test");
 	json_decref(c);
 }
 END_TEST
@@ -251,6 +304,8 @@ suite_mention(void)
 	tcase_add_test(tc, build_longest_and_ids);
 	tcase_add_test(tc, build_none);
 	tcase_add_test(tc, build_escapes_html);
+	tcase_add_test(tc, build_markdown);
+	tcase_add_test(tc, build_plain);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, render_names);
 	tcase_add_test(tc, html_escape);
