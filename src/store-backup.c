@@ -151,14 +151,3 @@ store_backup_mark(struct store *s, const char *room_id,
 	return store_run(s, err, "key backup", sql, "ttt", room_id,
 	    session_id, version);
 }
-
-int
-store_backup_sender(struct store *s, const char *curve25519, char **user_id,
-    struct haos_error *err)
-{
-	static const char	*sql = "SELECT user_id FROM devices WHERE "
-	    "curve25519 = ?1 ORDER BY deleted LIMIT 1";
-
-	return store_get_text(s, err, "key backup", sql, user_id, "t",
-	    curve25519);
-}

@@ -231,8 +231,7 @@ int	store_secret_delete(struct store *, const char *name,
  * 0 if there is none.  store_backup_pending() lists up to max inbound
  * sessions not held by backup version; store_backup_waiting() up to max
  * sessions that events wait for (table undecryptable), most recent
- * first.  store_backup_sender() is the user owning a device's
- * curve25519 key (1, 0 if no device has it).
+ * first.
  */
 struct store_backup {
 	char		*version;
@@ -258,8 +257,6 @@ int	store_backup_waiting(struct store *, size_t max,
 void	store_backup_pairs_free(struct store_backup_pair *, size_t);
 int	store_backup_mark(struct store *, const char *room_id,
 	    const char *session_id, const char *version, struct haos_error *);
-int	store_backup_sender(struct store *, const char *curve25519,
-	    char **user_id, struct haos_error *);
 
 /*
  * Device lists (store-devices.c), E2EE.md Step 4.  tracked_users: whose

@@ -440,21 +440,21 @@ crypto_backup_one(struct crypto_keys *k, struct store *s, const char *version,
     const json_t *data, const struct crypto_in_sink *sink,
     struct crypto_backup_counts *c, struct haos_error *err)
 {
-	struct store_megolm_in	 old, m;
-	struct crypto_megolm_in	*in = NULL;
-	struct haos_error	 e;
+	struct crypto_import	 imp;
 	json_t			*pt;
-	const char		*skey, *sender_key, *claimed;
-	char			*pickle = NULL, *user = NULL;
-	int			 rc, ret = 0;
+	const char		*why;
+	int			 rc, changed = 0, ret = 0;
 
-	memset(&old, 0, sizeof old);
 	pt = crypto_backup_open(key, data);
-	skey = json_get_str(pt, "session_key", NULL);
-	sender_key = json_get_str(pt, "sender_key", NULL);
-	claimed = json_get_str(json_get_obj(pt, "sender_claimed_keys"),
-	    "ed25519", "");
-	if (pt == NULL || skey == NULL || sender_key == NULL ||
+	memset(&imp, 0, sizeof imp);
+	imp.room_id = room_id;
+	imp.session_id = session_id;
+	imp.session_key = json_get_str(pt, "session_key", NULL);
+	imp.sender_key = json_get_str(pt, "sender_key", NULL);
+	imp.claimed_ed25519 = json_get_str(json_get_obj(pt,
+	    "sender_claimed_keys"), "ed25519", "");
+	imp.source = "backup";
+	if (pt == NULL || imp.session_key == NULL || imp.sender_key == NULL ||
 	    strcmp(json_get_str(pt, "algorithm", ""),
 	    CRYPTO_BACKUP_MEGOLM) != 0) {
 		log_warn("crypto", "%s: backed-up session %s does not open",
@@ -462,64 +462,30 @@ crypto_backup_one(struct crypto_keys *k, struct store *s, const char *version,
 		c->bad++;
 		goto out;
 	}
-	in = crypto_megolm_in_import(skey, &e);
-	if (in == NULL || strcmp(crypto_megolm_in_id(in), session_id) != 0) {
+	rc = crypto_import_megolm(k, s, &imp, sink, &changed, &why, err);
+	switch (rc) {
+	case CRYPTO_IMPORT_BAD:
 		log_warn("crypto", "%s: backed-up session %s: %s", room_id,
-		    session_id, in == NULL ? e.msg : "another session's key");
+		    session_id, why);
 		c->bad++;
-		goto out;
-	}
-	rc = store_backup_sender(s, sender_key, &user, err);
-	if (rc == -1) {
-		ret = -1;
-		goto out;
-	}
-	if (rc == 0) {
-		log_info("crypto", "%s: backed-up session %s: no known device "
-		    "has key %s", room_id, session_id, sender_key);
-		c->bad++;
-		goto out;
-	}
-	rc = store_crypto_in_megolm_get(s, room_id, session_id, &old, err);
-	if (rc == -1) {
-		ret = -1;
-		goto out;
-	}
-	if (rc == 1 && (old.authenticated || old.first_known_index <=
-	    (int64_t)crypto_megolm_in_first_index(in) ||
-	    strcmp(old.sender_curve25519, sender_key) != 0)) {
+		break;
+	case CRYPTO_IMPORT_KEPT:
 		c->kept++;
-		goto out;
+		break;
+	case CRYPTO_IMPORT_DONE:
+		ret = -1;
+		if (store_backup_mark(s, room_id, session_id, version,
+		    err) == -1)
+			break;
+		c->imported++;
+		c->rooms_changed += changed;
+		ret = 1;
+		break;
+	default:
+		ret = -1;
+		break;
 	}
-	ret = -1;
-	pickle = crypto_megolm_in_pickle(in, crypto_keys_pickle_key(k), err);
-	if (pickle == NULL)
-		goto out;
-	memset(&m, 0, sizeof m);
-	m.sender_user = user;
-	m.sender_curve25519 = (char *)sender_key;
-	m.claimed_ed25519 = (char *)claimed;
-	m.pickle = pickle;
-	m.first_known_index = crypto_megolm_in_first_index(in);
-	m.authenticated = 0;
-	m.shared_history = rc == 1 ? old.shared_history : 0;
-	if (store_crypto_in_megolm_put(s, room_id, session_id, &m, "backup",
-	    err) == -1 || store_backup_mark(s, room_id, session_id, version,
-	    err) == -1)
-		goto out;
-	c->imported++;
-	rc = crypto_room_retry(k, s, room_id, session_id, sink, err);
-	if (rc == -1)
-		goto out;
-	c->rooms_changed += rc;
-	ret = 1;
 out:
-	if (pickle != NULL)
-		explicit_bzero(pickle, strlen(pickle));
-	free(pickle);
-	free(user);
-	store_crypto_in_megolm_free(&old);
-	crypto_megolm_in_free(in);
 	json_decref(pt);	/* json_load_network() text is wiped above */
 	return ret;
 }

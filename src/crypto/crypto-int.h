@@ -36,6 +36,31 @@ int	 crypto_room_retry(struct crypto_keys *, struct store *,
 	     const char *room_id, const char *session_id,
 	     const struct crypto_in_sink *, struct haos_error *);
 /*
+ * An inbound Megolm session in the export format (a key file, the
+ * backup, a forward: crypto-import.c), imported unauthenticated under
+ * the owner of its sender key, the waiting events decrypted in place
+ * (*changed counts the rooms that changed).  CRYPTO_IMPORT_DONE,
+ * _KEPT (we hold one as good), _BAD (unusable: *why says why), or -1 on
+ * a store error.  over_authenticated: an authenticated session may give
+ * way to one with a lower first index (a forward from a verified device
+ * of ours); otherwise it never does.
+ */
+struct crypto_import {
+	const char	*room_id;
+	const char	*session_id;
+	const char	*sender_key;
+	const char	*claimed_ed25519;	/* NULL: unknown */
+	const char	*session_key;		/* export format */
+	const char	*source;		/* megolm_in.source */
+	int		 over_authenticated;
+};
+#define CRYPTO_IMPORT_BAD	0
+#define CRYPTO_IMPORT_KEPT	1
+#define CRYPTO_IMPORT_DONE	2
+int	 crypto_import_megolm(struct crypto_keys *, struct store *,
+	     const struct crypto_import *, const struct crypto_in_sink *,
+	     int *changed, const char **why, struct haos_error *);
+/*
  * Inbound Megolm sessions kept open between events, one cache per
  * identity (crypto-room-cache.c; crypto_keys_room_cache()).
  */

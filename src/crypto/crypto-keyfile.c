@@ -238,86 +238,40 @@ crypto_keyfile_one(struct crypto_keys *k, struct store *s, const json_t *r,
     const struct crypto_in_sink *sink, struct crypto_keyfile_counts *c,
     struct haos_error *err)
 {
-	struct store_megolm_in	 old, m;
-	struct crypto_megolm_in	*in = NULL;
-	struct haos_error	 e;
-	const char		*room, *sid, *skey, *ed, *key;
-	char			*owner = NULL, *pickle = NULL;
-	int			 rc, ret = -1;
+	struct crypto_import	 imp;
+	const char		*why;
+	int			 rc, changed = 0;
 
-	memset(&old, 0, sizeof old);
-	room = json_get_str(r, "room_id", NULL);
-	sid = json_get_str(r, "session_id", NULL);
-	skey = json_get_str(r, "sender_key", NULL);
-	key = json_get_str(r, "session_key", NULL);
-	ed = json_path_str(r, "sender_claimed_keys.ed25519", "");
-	if (room == NULL || sid == NULL || skey == NULL || key == NULL ||
+	memset(&imp, 0, sizeof imp);
+	imp.room_id = json_get_str(r, "room_id", NULL);
+	imp.session_id = json_get_str(r, "session_id", NULL);
+	imp.sender_key = json_get_str(r, "sender_key", NULL);
+	imp.session_key = json_get_str(r, "session_key", NULL);
+	imp.claimed_ed25519 = json_path_str(r, "sender_claimed_keys.ed25519",
+	    "");
+	imp.source = "export";
+	if (imp.room_id == NULL || imp.session_id == NULL ||
+	    imp.sender_key == NULL || imp.session_key == NULL ||
 	    strcmp(json_get_str(r, "algorithm", ""), KEYFILE_MEGOLM) != 0) {
 		c->skipped++;
 		return 0;
 	}
-	in = crypto_megolm_in_import(key, &e);
-	if (in == NULL || strcmp(crypto_megolm_in_id(in), sid) != 0) {
-		log_warn("crypto", "import: %s session %s: %s", room, sid,
-		    in == NULL ? e.msg : "the key is another session's");
+	rc = crypto_import_megolm(k, s, &imp, sink, &changed, &why, err);
+	switch (rc) {
+	case CRYPTO_IMPORT_BAD:
+		log_info("crypto", "import: %s session %s: %s", imp.room_id,
+		    imp.session_id, why);
 		c->skipped++;
-		ret = 0;
-		goto out;
-	}
-	rc = store_secrets_device_owner(s, skey, &owner, err);
-	if (rc == -1)
-		goto out;
-	ret = 0;
-	if (rc == 0) {
-		log_info("crypto", "import: %s session %s: no known device "
-		    "has its sender key", room, sid);
-		c->skipped++;
-		goto out;
-	}
-	rc = store_crypto_in_megolm_get(s, room, sid, &old, err);
-	if (rc == -1) {
-		ret = -1;
-		goto out;
-	}
-	if (rc == 1 && (old.authenticated || old.first_known_index <=
-	    (int64_t)crypto_megolm_in_first_index(in) ||
-	    strcmp(old.sender_curve25519, skey) != 0)) {
+		return 0;
+	case CRYPTO_IMPORT_KEPT:
 		c->kept++;
-		goto out;
+		return 0;
+	case CRYPTO_IMPORT_DONE:
+		c->imported++;
+		c->rooms += (size_t)changed;
+		return 1;
 	}
-	pickle = crypto_megolm_in_pickle(in, crypto_keys_pickle_key(k), err);
-	if (pickle == NULL) {
-		ret = -1;
-		goto out;
-	}
-	memset(&m, 0, sizeof m);
-	m.sender_user = owner;
-	m.sender_curve25519 = (char *)skey;
-	m.claimed_ed25519 = (char *)ed;
-	m.pickle = pickle;
-	m.first_known_index = crypto_megolm_in_first_index(in);
-	m.authenticated = 0;
-	if (store_crypto_in_megolm_put(s, room, sid, &m, "export",
-	    err) == -1) {
-		ret = -1;
-		goto out;
-	}
-	c->imported++;
-	rc = crypto_room_retry(k, s, room, sid, sink, err);
-	if (rc == -1) {
-		ret = -1;
-		goto out;
-	}
-	c->rooms += (size_t)rc;
-	ret = 1;
-out:
-	if (pickle != NULL)
-		explicit_bzero(pickle, strlen(pickle));
-	free(pickle);
-	free(owner);
-	store_crypto_in_megolm_free(&old);
-	crypto_megolm_in_free(in);
-	return ret;
+	return -1;
 }
 
 int

@@ -193,87 +193,42 @@ crypto_keyreq_forwarded(struct crypto_keys *k, struct store *s,
     const char *sender, const char *sender_key, const json_t *c,
     const struct crypto_in_sink *sink, struct haos_error *err)
 {
-	struct store_megolm_in	 old, m;
-	struct crypto_megolm_in	*in = NULL;
-	struct haos_error	 e;
-	const char		*room, *sid, *skey, *key, *ed;
-	char			*device = NULL, *owner = NULL, *pickle = NULL;
-	int			 rc, ret = -1;
+	struct crypto_import	 imp;
+	const char		*why;
+	char			*device = NULL;
+	int			 rc, changed = 0;
 
-	memset(&old, 0, sizeof old);
-	room = json_get_str(c, "room_id", NULL);
-	sid = json_get_str(c, "session_id", NULL);
-	skey = json_get_str(c, "sender_key", NULL);
-	key = json_get_str(c, "session_key", NULL);
-	ed = json_get_str(c, "sender_claimed_ed25519_key", "");
-	if (room == NULL || sid == NULL || skey == NULL || key == NULL ||
+	memset(&imp, 0, sizeof imp);
+	imp.room_id = json_get_str(c, "room_id", NULL);
+	imp.session_id = json_get_str(c, "session_id", NULL);
+	imp.sender_key = json_get_str(c, "sender_key", NULL);
+	imp.session_key = json_get_str(c, "session_key", NULL);
+	imp.claimed_ed25519 = json_get_str(c, "sender_claimed_ed25519_key",
+	    "");
+	imp.source = "forwarded";
+	/* Never a downgrade: only a lower first index replaces ours. */
+	imp.over_authenticated = 1;
+	if (imp.room_id == NULL || imp.session_id == NULL ||
+	    imp.sender_key == NULL || imp.session_key == NULL ||
 	    strcmp(json_get_str(c, "algorithm", ""),
 	    CRYPTO_KEYREQ_MEGOLM) != 0) {
 		log_info("crypto", "forwarded key from %s: not a Megolm key: "
 		    "ignored", sender);
 		return 0;
 	}
-	rc = crypto_keyreq_forward_ok(k, s, sender, sender_key, room, sid,
-	    skey, &device, err);
+	rc = crypto_keyreq_forward_ok(k, s, sender, sender_key, imp.room_id,
+	    imp.session_id, imp.sender_key, &device, err);
 	if (rc != 1)
 		return rc;
-	ret = 0;
-	in = crypto_megolm_in_import(key, &e);
-	if (in == NULL || strcmp(crypto_megolm_in_id(in), sid) != 0) {
-		log_warn("crypto", "%s: forwarded key %s from device %s: %s",
-		    room, sid, device, in == NULL ? e.msg :
-		    "the key is another session's");
-		goto out;
-	}
-	ret = -1;
-	rc = store_secrets_device_owner(s, skey, &owner, err);
-	if (rc == -1)
-		goto out;
-	ret = 0;
-	if (rc == 0) {
-		log_info("crypto", "%s: forwarded key %s: no known device has "
-		    "its sender key: ignored", room, sid);
-		goto out;
-	}
-	ret = -1;
-	rc = store_crypto_in_megolm_get(s, room, sid, &old, err);
-	if (rc == -1)
-		goto out;
-	ret = 0;
-	/* Never a downgrade: only a lower first index replaces ours. */
-	if (rc == 1 && (old.first_known_index <=
-	    (int64_t)crypto_megolm_in_first_index(in) ||
-	    strcmp(old.sender_curve25519, skey) != 0)) {
-		log_info("crypto", "%s: forwarded key %s from device %s: ours "
-		    "is as good: kept", room, sid, device);
-		goto out;
-	}
-	ret = -1;
-	pickle = crypto_megolm_in_pickle(in, crypto_keys_pickle_key(k), err);
-	if (pickle == NULL)
-		goto out;
-	memset(&m, 0, sizeof m);
-	m.sender_user = owner;
-	m.sender_curve25519 = (char *)skey;
-	m.claimed_ed25519 = (char *)ed;
-	m.pickle = pickle;
-	m.first_known_index = crypto_megolm_in_first_index(in);
-	m.authenticated = 0;
-	if (store_crypto_in_megolm_put(s, room, sid, &m, "forwarded",
-	    err) == -1)
-		goto out;
-	log_info("crypto", "%s: forwarded key %s from our device %s stored",
-	    room, sid, device);
-	ret = crypto_room_retry(k, s, room, sid, sink, err);
-out:
-	if (pickle != NULL)
-		explicit_bzero(pickle, strlen(pickle));
-	free(pickle);
-	free(owner);
+	rc = crypto_import_megolm(k, s, &imp, sink, &changed, &why, err);
+	if (rc == CRYPTO_IMPORT_DONE)
+		log_info("crypto", "%s: forwarded key %s from our device %s "
+		    "stored", imp.room_id, imp.session_id, device);
+	else if (rc != -1)
+		log_info("crypto", "%s: forwarded key %s from device %s: %s: "
+		    "ignored", imp.room_id, imp.session_id, device, why);
 	free(device);
-	store_crypto_in_megolm_free(&old);
-	crypto_megolm_in_free(in);
-	return ret;
+	return rc == -1 ? -1 : changed;
 }
 
 /* The index a request may have, or -1 if the policy refuses it. */
