@@ -18,6 +18,7 @@
 #include "haos/error.h"
 #include "haos/json.h"
 #include "haos/model.h"
+#include "haos/paste.h"
 #include "haos/spool.h"
 #include "haos/store.h"
 #include "haos/upload.h"
@@ -212,6 +213,79 @@ START_TEST(test_split)
 }
 END_TEST
 
+static void
+paste_expect(const char *text, const char *want)
+{
+	char	*got = paste_file_path(text);
+
+	if (want == NULL)
+		ck_assert_msg(got == NULL, "%s -> %s", text, got);
+	else {
+		ck_assert_msg(got != NULL, "%s -> NULL", text);
+		ck_assert_str_eq(got, want);
+	}
+	free(got);
+}
+
+/* A pasted line naming a file, as file managers paste it; else text. */
+START_TEST(test_paste)
+{
+	char	*a, *b, *t, *p, *c, *arg, *line;
+
+	a = upload_file("my file's.png", "x", 1);
+	b = upload_file("plain.txt", "y", 1);
+	paste_expect(b, b);
+	t = xasprintf("%s\n", b);
+	paste_expect(t, b);		/* a final newline */
+	free(t);
+	t = xasprintf("  '%s'  ", b);
+	paste_expect(t, b);
+	free(t);
+	t = xasprintf("\"%s\"", a);
+	paste_expect(t, a);
+	free(t);
+	t = xasprintf("file://%s", a);
+	paste_expect(t, a);
+	free(t);
+	/* file:// with %XX (a space, the quote), and localhost. */
+	t = xasprintf("file://localhost%s/my%%20file%%27s.png", dir);
+	paste_expect(t, a);
+	free(t);
+	t = xasprintf("file://otherhost%s", b);
+	paste_expect(t, NULL);
+	free(t);
+	t = xasprintf("%s/my\\ file\\'s.png", dir);
+	paste_expect(t, a);
+	free(t);
+	/* Two lines, a directory, no such file, a bare word: text. */
+	t = xasprintf("%s\n%s", b, b);
+	paste_expect(t, NULL);
+	free(t);
+	paste_expect(dir, NULL);
+	t = xasprintf("%s/nope.txt", dir);
+	paste_expect(t, NULL);
+	free(t);
+	paste_expect("plain.txt", NULL);
+	paste_expect("hello world", NULL);
+	paste_expect("", NULL);
+	t = xasprintf("file://%s%%00x", b);
+	paste_expect(t, NULL);
+	free(t);
+	/* The question's command gives /upload the same path. */
+	arg = paste_cmd_arg(a);
+	line = xasprintf("%s a caption", arg);
+	ck_assert_int_eq(cmd_upload_split(line, &p, &c), 0);
+	ck_assert_str_eq(p, a);
+	ck_assert_str_eq(c, "a caption");
+	free(p);
+	free(c);
+	free(line);
+	free(arg);
+	free(a);
+	free(b);
+}
+END_TEST
+
 /* Spooled: the same bytes, or sealed ones that open to them. */
 START_TEST(test_spool)
 {
@@ -381,6 +455,7 @@ suite_upload(void)
 	tcase_add_test(tc, test_content);
 	tcase_add_test(tc, test_probe);
 	tcase_add_test(tc, test_split);
+	tcase_add_test(tc, test_paste);
 	tcase_add_test(tc, test_spool);
 	tcase_add_test(tc, test_outbox_states);
 	suite_add_tcase(s, tc);
