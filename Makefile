@@ -21,7 +21,8 @@ DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libjansson-dev libolm-dev libssl-dev libsqlite3-dev libinih-dev check \
               libsubunit-dev libutf8proc-dev libxml2-dev python3 tmux mandoc groff-base \
               openssl ca-certificates python3-canonicaljson python3-signedjson \
-              python3-cryptography libcmark-dev libmagic-dev libgdk-pixbuf-2.0-dev
+              python3-cryptography libcmark-dev libmagic-dev \
+              libgdk-pixbuf-2.0-dev
 
 CFLAGS     ?= -O2 -g
 WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \

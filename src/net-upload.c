@@ -13,7 +13,7 @@
  * then on a restart or a deleted original still sends it.
  *
  * The outbox sender (net-outbox.c) hands such a row here before its
- * event: the POST /_matrix/media/v3/upload?filename= streams from the
+ * event: the POST of media v3 upload?filename= streams from the
  * spool file (http.c's upload mode), the row 'uploading'; its answer's
  * mxc:// URI goes into the content (url, or file.url) with the row
  * 'uploaded', and the event then goes as any other row (encrypted in an
@@ -175,7 +175,8 @@ net_upload_queue(struct net *n, struct net_upload *u)
 	struct outbox_upload		 ou;
 	struct crypto_attachment	*seal = NULL;
 	json_t				*content, *file = NULL;
-	char				*dir, *spool = NULL, *text, *fjson = NULL;
+	char				*dir, *spool = NULL, *text;
+	char				*fjson = NULL;
 	char				*a, *b, *enc = NULL, *vis = NULL;
 	int64_t				 size, limit;
 	int				 fd, encrypted = 0;

@@ -37,8 +37,10 @@ upload_mimetype_ok(const char *t)
 				return 0;
 			continue;
 		}
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("!#$&-^_.+", *p) != NULL))
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9'))
+			continue;
+		if (strchr("!#$&-^_.+", *p) == NULL)
 			return 0;
 	}
 	return slash == 1;

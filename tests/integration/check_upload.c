@@ -605,7 +605,7 @@ END_TEST
  */
 START_TEST(test_upload_sealed_late)
 {
-	static const char	 text[] = "queued before the room was encrypted";
+	static const char	 text[] = "queued before the room turned";
 	struct up_world		 w;
 	struct job		*j;
 	json_t			*body, *r, *evs;

@@ -64,7 +64,8 @@ START_TEST(test_msgtype)
 	ck_assert_str_eq(upload_msgtype("imagex/png"), "m.file");
 	ck_assert_str_eq(upload_msgtype(NULL), "m.file");
 	ck_assert(upload_mimetype_ok("image/png"));
-	ck_assert(upload_mimetype_ok("application/vnd.oasis.opendocument.text"));
+	ck_assert(upload_mimetype_ok("application/vnd.oasis.opendocument."
+	    "text"));
 	ck_assert(!upload_mimetype_ok("text/plain; charset=us-ascii"));
 	ck_assert(!upload_mimetype_ok("image/"));
 	ck_assert(!upload_mimetype_ok("/png"));
