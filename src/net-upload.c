@@ -141,8 +141,9 @@ static void
 net_upload_refuse(struct net *n, struct net_upload *u,
     const struct haos_error *err)
 {
-	log_info("upload", "upload %llu refused: %s",
-	    (unsigned long long)u->tag, err->msg);
+	/* Its text names the file (a message's body): not in the log. */
+	log_info("upload", "upload %llu refused (%s)",
+	    (unsigned long long)u->tag, haos_error_kind(err->code));
 	net_post_result(n, u->tag, err, NULL);
 	net_upload_drop(u);
 }
