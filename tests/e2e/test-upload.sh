@@ -92,5 +92,18 @@ check "haos run: both sizes said ($(cat "$TMP/run2.err"))" \
 	grep -q "23 bytes; this server takes files up to 10 bytes" "$TMP/run2.err"
 hs_call DELETE /_test/faults "" >/dev/null
 
+# A message the server refuses for good keeps its copy in the spool
+# (to retry or discard); logout deletes it with the cache.
+SPOOL=$XDG_DATA_HOME/haos/default/spool
+hs_call POST /_test/faults "" '{"faults": [{"action": "status", "status": 413, "errcode": "M_TOO_LARGE", "path": "/media/v3/upload", "count": 1}]}' >/dev/null
+"$HAOS_BIN" --config "$CFG" run --channel general \
+	"/upload $TMP/notes.txt" >"$TMP/run3.out" 2>"$TMP/run3.err"; rc=$?
+check "haos run: a 413 fails the message ($(cat "$TMP/run3.err"))" \
+	grep -q "too large" "$TMP/run3.err"
+check "its copy waits in the spool" test "$(ls -A "$SPOOL" | wc -l)" = 1
+hs_call DELETE /_test/faults "" >/dev/null
+"$HAOS_BIN" --config "$CFG" logout </dev/null >/dev/null 2>&1
+check "logout deletes the spool" test ! -e "$SPOOL"
+
 [ "$FAILS" = 0 ] || dump
 finish
