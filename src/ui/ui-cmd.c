@@ -277,9 +277,10 @@ ui_cmd_ask_paste(struct ui *ui, const char *paste)
 
 /*
  * The answer to an open question: y or Y runs its command in the room
- * selected now, any other key drops it.  A question no longer on the
+ * selected now, any other key drops it (a pasted path's question puts
+ * the paste into the draft instead).  A question no longer on the
  * status line (shown long enough) is dropped unanswered, so a key typed
- * without seeing it is never a yes.  Esc while a download is under way
+ * without seeing it is never a yes.  Esc while a transfer is under way
  * cancels it instead.  Returns 1 if the key was used.
  */
 int
