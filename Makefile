@@ -10,7 +10,10 @@ PYTHON     ?= python3
 INSTALL    ?= install
 
 PKGS        = ncursesw libcurl jansson sqlite3 olm inih libutf8proc libcrypto \
-              libxml-2.0 libcmark
+              libxml-2.0 libcmark gdk-pixbuf-2.0
+# libmagic ships a .pc only since file 5.41 (Debian 12): plain -lmagic
+# before that, its header in /usr/include either way.
+MAGIC_LIBS := $(shell $(PKG_CONFIG) --libs libmagic 2>/dev/null || echo -lmagic)
 TEST_PKGS   = check
 
 # Debian/Ubuntu packages needed to build and test (make deps installs them).
@@ -18,7 +21,8 @@ DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libjansson-dev libolm-dev libssl-dev libsqlite3-dev libinih-dev check \
               libsubunit-dev libutf8proc-dev libxml2-dev python3 tmux mandoc groff-base \
               openssl ca-certificates python3-canonicaljson python3-signedjson \
-              python3-cryptography libcmark-dev
+              python3-cryptography libcmark-dev libmagic-dev \
+              libgdk-pixbuf-2.0-dev
 
 CFLAGS     ?= -O2 -g
 WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \
@@ -42,7 +46,7 @@ CHK_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 ALL_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
               -Iinclude $(WARNFLAGS) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
-LIBS        = $(PKG_LIBS) -pthread
+LIBS        = $(PKG_LIBS) $(MAGIC_LIBS) -pthread
 
 # Everything but main.c and the curses side of ui/ goes into libhaos.a,
 # which the tests link; ui/ files that do not include curses.h are pure.

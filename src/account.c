@@ -18,6 +18,7 @@
 #include "haos/prompt.h"
 #include "haos/sanitize.h"
 #include "haos/session.h"
+#include "haos/spool.h"
 #include "haos/xmalloc.h"
 
 /* Run cmd with /bin/sh and take the first line it prints as the password. */
@@ -202,8 +203,9 @@ out:
 /* Log out on the server, then forget the session locally. */
 /*
  * Delete the message cache (the store and its WAL files) of the profile,
- * and the pickle key of the device identity kept in it: what was read
- * stays no longer on disk after a logout.
+ * the pickle key of the device identity kept in it and the spool of
+ * unsent attachments: what was read stays no longer on disk after a
+ * logout.
  */
 static int
 account_delete_cache(const struct paths *paths, struct haos_error *err)
@@ -232,6 +234,11 @@ account_delete_cache(const struct paths *paths, struct haos_error *err)
 		    "%s: %s", paths->pickle_key_file, strerror(errno));
 		return -1;
 	}
+	/* The unsent attachments' copies, whose rows just went. */
+	path = spool_dir(paths->store_file);
+	spool_sweep(path, NULL, 0);
+	rmdir(path);
+	free(path);
 	if (gone)
 		sanitize_fprintf(stdout, "Deleted the message cache %s.\n",
 		    paths->store_file);

@@ -530,3 +530,85 @@ client_download_progress(struct client *c, struct client_progress *p)
 	p->total = np.total;
 	return 1;
 }
+
+/* An /upload's answer: once queued, its row counts as a send to see. */
+struct client_upload_wait {
+	struct client		*c;
+	char			*txn_id;
+	struct client_done	 done;
+};
+
+static void
+client_upload_answer(void *arg, const struct client_result *res)
+{
+	struct client_upload_wait	*w = arg;
+	struct client			*c = w->c;
+
+	if (res->ok && c->track_sent) {
+		c->sent = xrealloc(c->sent, (c->nsent + 1) * sizeof *c->sent);
+		c->sent[c->nsent++] = xstrdup(w->txn_id);
+	}
+	if (w->done.fn != NULL)
+		w->done.fn(w->done.arg, res);
+}
+
+static void
+client_upload_free(void *arg)
+{
+	struct client_upload_wait	*w = arg;
+
+	if (w->done.free_arg != NULL)
+		w->done.free_arg(w->done.arg);
+	free(w->txn_id);
+	free(w);
+}
+
+/* A local file as an attachment in room_id, through the outbox. */
+uint64_t
+client_upload(struct client *c, const char *room_id, const char *path,
+    const char *caption, struct client_done done)
+{
+	struct client_upload_wait	*w;
+	struct job			*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_UPLOAD;
+	j->room_id = xstrdup(room_id);
+	j->path = xstrdup(path);
+	j->content = caption != NULL && *caption != '\0' ?
+	    xstrdup(caption) : NULL;
+	j->txn_id = matrix_txn_id();
+	w = xcalloc(1, sizeof *w);
+	w->c = c;
+	w->txn_id = xstrdup(j->txn_id);
+	w->done = done;
+	return client_pend(c, j, (struct client_done){ client_upload_answer,
+	    w, client_upload_free });
+}
+
+void
+client_upload_cancel(struct client *c, const char *txn_id)
+{
+	client_queue_job(c, net_job_room(JOB_UPLOAD_CANCEL, "", txn_id));
+}
+
+int
+client_upload_progress(struct client *c, struct client_progress *p,
+    char **txn_id)
+{
+	struct net_progress	 np;
+
+	memset(p, 0, sizeof *p);
+	*txn_id = NULL;
+	if (c == NULL || c->net == NULL)
+		return 0;
+	net_upload_progress(c->net, &np, txn_id);
+	if (!np.active) {
+		free(*txn_id);
+		*txn_id = NULL;
+		return 0;
+	}
+	p->done = np.done;
+	p->total = np.total;
+	return 1;
+}

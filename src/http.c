@@ -36,6 +36,11 @@ struct http_sink {
 	int			(*chunk)(void *, const void *, size_t,
 				    int64_t);
 	void			*chunk_arg;
+	int			 upload;	/* the body from up_fd */
+	int			 up_fd;
+	int64_t			 up_off;
+	int64_t			 up_len;
+	void			(*sent)(void *, int64_t, int64_t);
 };
 
 int
@@ -261,6 +266,10 @@ http_sink_init(struct http_sink *k, const struct http_req *req,
 	k->resp = resp;
 	k->chunk = req->chunk;
 	k->chunk_arg = req->chunk_arg;
+	k->upload = req->upload;
+	k->up_fd = req->upload_fd;
+	k->up_len = req->upload_len;
+	k->sent = req->sent;
 	if (req->spool_beside == NULL || req->chunk != NULL)
 		return;
 	slash = strrchr(req->spool_beside, '/');
@@ -271,6 +280,41 @@ http_sink_init(struct http_sink *k, const struct http_req *req,
 	else
 		k->spool_dir = xstrndup(req->spool_beside,
 		    (size_t)(slash - req->spool_beside));
+}
+
+/* A streaming upload's next bytes, from its file (pread: no offset moved). */
+static size_t
+http_read_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct http_sink	*k = arg;
+	size_t			 want = size * nitems;
+	ssize_t			 r;
+
+	if ((int64_t)want > k->up_len - k->up_off)
+		want = (size_t)(k->up_len - k->up_off);
+	if (want == 0)
+		return 0;
+	do
+		r = pread(k->up_fd, buf, want, (off_t)k->up_off);
+	while (r == -1 && errno == EINTR);
+	if (r <= 0)
+		return CURL_READFUNC_ABORT;
+	k->up_off += r;
+	if (k->sent != NULL)
+		k->sent(k->chunk_arg, k->up_off, k->up_len);
+	return (size_t)r;
+}
+
+/* libcurl sends the body again (a redirect, a retried connection). */
+static int
+http_seek_cb(void *arg, curl_off_t offset, int origin)
+{
+	struct http_sink	*k = arg;
+
+	if (origin != SEEK_SET || offset < 0 || offset > k->up_len)
+		return CURL_SEEKFUNC_FAIL;
+	k->up_off = (int64_t)offset;
+	return CURL_SEEKFUNC_OK;
 }
 
 /*
@@ -304,7 +348,7 @@ http_prepare(CURL *e, const struct http_opts *o, const char *url,
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "haos/" HAOS_VERSION);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	sink->easy = e;
-	if (sink->chunk != NULL) {
+	if (sink->chunk != NULL || sink->upload) {
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 0L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, HTTP_STALL_S);
@@ -328,6 +372,19 @@ http_prepare(CURL *e, const struct http_opts *o, const char *url,
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)req->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+	} else if (sink->upload) {
+		h = xasprintf("Content-Type: %s", req->content_type != NULL ?
+		    req->content_type : "application/octet-stream");
+		hdrs = curl_slist_append(hdrs, h);
+		free(h);
+		sink->up_off = 0;
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, http_read_cb);
+		curl_easy_setopt(e, CURLOPT_READDATA, sink);
+		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, http_seek_cb);
+		curl_easy_setopt(e, CURLOPT_SEEKDATA, sink);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)sink->up_len);
 	}
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");

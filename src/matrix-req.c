@@ -462,6 +462,24 @@ matrix_req_account_data_put(const char *user_id, const char *type,
 	    "/user/%s/account_data/%s", user_id, type), content);
 }
 
+/*
+ * GET /_matrix/client/v1/media/config (authenticated, spec v1.11), or
+ * /_matrix/media/v3/config for a server without it: m.upload.size.
+ */
+char *
+matrix_media_config_path(int authenticated)
+{
+	return xstrdup(authenticated ? "/_matrix/client/v1/media/config" :
+	    "/_matrix/media/v3/config");
+}
+
+/* POST /_matrix/media/v3/upload?filename=NAME: a streamed upload's path. */
+char *
+matrix_media_upload_path(const char *filename)
+{
+	return matrix_path("/_matrix/media/v3/upload?filename=%s", filename);
+}
+
 /* POST /_matrix/media/v3/upload?filename=NAME with the bytes as they are. */
 struct matrix_req *
 matrix_req_upload(const char *filename, const void *data, size_t len,

@@ -114,6 +114,11 @@ outbox_row_free(struct outbox_row *o)
 	free(o->rel_target);
 	free(o->error);
 	free(o->event_id);
+	free(o->upload);
+	free(o->upload_path);
+	free(o->upload_type);
+	free(o->upload_name);
+	free(o->upload_file);
 	memset(o, 0, sizeof *o);
 }
 

@@ -17,6 +17,7 @@ struct verify_row;
 struct crypto_xsign_own;
 struct net_gossip;
 struct net_media;
+struct net_upload;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -195,6 +196,15 @@ struct net {
 	char			**backup_tried;	/* "room\nsession" asked */
 	size_t			 backup_ntried;
 	int64_t			 keyreq_next_at; /* see net-keyreq.c */
+	struct net_upload	*uploads;	/* net-upload.c: /upload jobs
+						   waiting for the limit, and
+						   the POSTs out */
+	int64_t			 upload_limit;	/* m.upload.size; 0: unknown */
+	int			 upload_config;	/* 0 not asked, 1 out, 2 in */
+	int			 upload_config_v3; /* no client v1 media */
+	struct net_progress	 upload_progress; /* under lock */
+	char			*upload_txn;	/* under lock: its row */
+	int64_t			 upload_posted;	/* its last NOTIFY_STATUS */
 	struct net_media	*media;		/* downloads: net-media.c */
 	struct net_progress	 media_progress; /* under lock */
 	int64_t			 media_posted;	/* its last NOTIFY_STATUS */
@@ -225,6 +235,8 @@ struct net_req {
 	char		*claim;		/* NET_REQ_CLAIM: the devices asked
 					   for (JSON); room_id NULL: to
 					   unwedge them */
+	char		*upload_path;	/* NET_REQ_SEND of an attachment:
+					   its spool file, gone once sent */
 };
 
 enum {
@@ -384,6 +396,11 @@ void	net_keyreq_pump(struct net *, int64_t now);
 void	net_media_job(struct net *, const struct job *);
 void	net_media_pump(struct net *, int64_t now);
 void	net_media_free(struct net *);
+void	net_upload_job(struct net *, const struct job *);
+int	net_upload_row(struct net *, const struct outbox_row *);
+void	net_upload_sent(struct net *, const char *spool);
+void	net_upload_sweep(struct net *);
+void	net_upload_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);

@@ -63,6 +63,9 @@ net_outbox_send_row(struct net *n, struct net_room *nr, const struct outbox_row 
 	struct net_req		*r;
 	char			*path, *wtype, *wire;
 
+	/* An attachment's file goes first (net-upload.c). */
+	if (net_upload_row(n, o))
+		return;
 	/* An encrypted room's row waits for its key share (net-e2ee.c). */
 	if (net_e2ee_wire(n, o, &wtype, &wire) != 1)
 		return;
@@ -80,6 +83,8 @@ net_outbox_send_row(struct net *n, struct net_room *nr, const struct outbox_row 
 	r->kind = NET_REQ_SEND;
 	r->txn_id = xstrdup(o->txn_id);
 	r->room_id = xstrdup(o->room_id);
+	if (o->upload_path != NULL)
+		r->upload_path = xstrdup(o->upload_path);
 	if (net_request(n, r, "PUT", path, wire != NULL ? wire : o->content,
 	    n->cfg.request_timeout_ms) == 0)
 		nr->in_flight = 1;
@@ -156,6 +161,7 @@ net_outbox_done(struct net *n, struct net_req *r, const struct http_resp *resp,
 		if (store_outbox_mark_sent(n->store, r->txn_id, eid, &e2) == -1)
 			log_error("net", "outbox: %s", e2.msg);
 		net_verify_sent(n, r->txn_id, eid);
+		net_upload_sent(n, r->upload_path);
 		json_decref(root);
 		nr->attempt = 0;
 		nr->next_at = 0;

@@ -196,6 +196,7 @@ net_req_free(struct net_req *r)
 	free(r->via);
 	free(r->at);
 	free(r->claim);
+	free(r->upload_path);
 	free(r);
 }
 
@@ -382,8 +383,11 @@ net_run_job(struct net *n, struct job *j)
 		notify_post(n->cfg.notify, NOTIFY_OUTBOX | NOTIFY_TIMELINE);
 		break;
 	case JOB_DISCARD:
+		net_upload_job(n, j);	/* its upload stops first */
 		if (store_outbox_delete(n->store, j->txn_id, &e2) == -1)
 			log_error("net", "outbox discard: %s", e2.msg);
+		else
+			net_upload_sweep(n);
 		notify_post(n->cfg.notify, NOTIFY_OUTBOX | NOTIFY_TIMELINE);
 		break;
 	case JOB_BACKFILL:
@@ -413,6 +417,10 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_DOWNLOAD:
 	case JOB_DOWNLOAD_CANCEL:
 		net_media_job(n, j);
+		break;
+	case JOB_UPLOAD:
+	case JOB_UPLOAD_CANCEL:
+		net_upload_job(n, j);
 		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
@@ -471,6 +479,7 @@ net_main(void *arg)
 	else
 		n->fill_left = -1;
 	net_channels_start(n);
+	net_upload_sweep(n);
 	log_info("net", "started (%s)", n->since != NULL ? "incremental" :
 	    "initial sync");
 
@@ -541,7 +550,7 @@ net_main(void *arg)
 	pthread_mutex_unlock(&n->lock);
 	while ((j = jobs) != NULL) {
 		jobs = j->next;
-		if (j->type == JOB_SEND)
+		if (j->type == JOB_SEND || j->type == JOB_UPLOAD)
 			net_run_job(n, j);
 		net_job_free(j);
 	}
@@ -552,6 +561,7 @@ net_main(void *arg)
 	n->http = NULL;
 	pthread_mutex_unlock(&n->lock);
 	net_media_free(n);
+	net_upload_free(n);
 	store_close(n->store);
 	n->store = NULL;
 	net_recheck_free(n);

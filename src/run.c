@@ -189,8 +189,9 @@ run_wait_done(struct run *r)
 {
 	int64_t	 deadline = client_now_ms() + r->timeout_ms;
 
-	run_note_sends(r);
 	for (;;) {
+		/* An /upload's row is queued once its answer came. */
+		run_note_sends(r);
 		if (client_pending(r->client) == 0 && run_sends_in(r, OUTBOX_SENT, 0) +
 		    run_sends_in(r, OUTBOX_FAILED, 0) >= r->ntxns)
 			break;

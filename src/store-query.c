@@ -368,7 +368,9 @@ store_query_outbox(struct store *s, enum outbox_state state,
 	static const char	*sql = "SELECT o.id, o.room_id, o.txn_id, "
 	    "o.type, o.state_key, o.content, o.rel_target, o.state, o.error, "
 	    "o.attempts, o.created_ts, o.event_id, " STORE_OUTBOX_ENCRYPTING
-	    " FROM outbox o WHERE ?1 = '' OR o.state = ?1 ORDER BY o.id";
+	    ", o.upload, o.upload_path, o.upload_type, o.upload_name, "
+	    "coalesce(o.upload_size, 0), o.upload_file FROM outbox o "
+	    "WHERE ?1 = '' OR o.state = ?1 ORDER BY o.id";
 	sqlite3_stmt		*st;
 	struct outbox_row	*arr = NULL, *o;
 	size_t			 cap = 0;
@@ -398,6 +400,12 @@ store_query_outbox(struct store *s, enum outbox_state state,
 		o->created_ts = sqlite3_column_int64(st, 10);
 		o->event_id = store_col_str(st, 11);
 		o->encrypting = sqlite3_column_int(st, 12);
+		o->upload = store_col_str(st, 13);
+		o->upload_path = store_col_str(st, 14);
+		o->upload_type = store_col_str(st, 15);
+		o->upload_name = store_col_str(st, 16);
+		o->upload_size = sqlite3_column_int64(st, 17);
+		o->upload_file = store_col_str(st, 18);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

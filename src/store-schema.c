@@ -414,6 +414,30 @@ static const char schema_v10[] =
 	" received_ts INTEGER NOT NULL,"
 	" PRIMARY KEY (user_id, device_id, request_id)) WITHOUT ROWID;";
 
+/*
+ * v11: an attachment sent through the outbox (/upload, issue #17).  Its
+ * row carries the upload before the event: upload is NULL for any other
+ * row, else 'waiting' (the file copied, or sealed for an encrypted
+ * room, into the spool file upload_path), 'uploading' (a POST of it is
+ * out) or 'uploaded' (upload_mxc holds the answer and content already
+ * carries it as url, or file.url).  upload_type is the Content-Type the
+ * POST sends (application/octet-stream for a sealed file), upload_name
+ * the filename it gives, upload_size the spool file's size and
+ * upload_file the `file` object of an encrypted room's attachment
+ * without its url (key, iv, hash).  The row's state moves as any send
+ * once uploaded; the spool file goes once the event is sent or the row
+ * discarded.
+ */
+static const char schema_v11[] =
+	"ALTER TABLE outbox ADD COLUMN upload TEXT CHECK (upload IN"
+	" ('waiting', 'uploading', 'uploaded'));"
+	"ALTER TABLE outbox ADD COLUMN upload_path TEXT;"
+	"ALTER TABLE outbox ADD COLUMN upload_type TEXT;"
+	"ALTER TABLE outbox ADD COLUMN upload_name TEXT;"
+	"ALTER TABLE outbox ADD COLUMN upload_size INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN upload_file TEXT;"
+	"ALTER TABLE outbox ADD COLUMN upload_mxc TEXT;";
+
 /* migrations[n] takes a database from version n to n + 1. */
 static const char *migrations[] = {
 	schema_v1,
@@ -425,7 +449,8 @@ static const char *migrations[] = {
 	schema_v7,
 	schema_v8,
 	schema_v9,
-	schema_v10
+	schema_v10,
+	schema_v11
 };
 
 _Static_assert(nitems(migrations) == STORE_SCHEMA_VERSION,

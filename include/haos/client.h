@@ -236,6 +236,24 @@ void		 client_download_cancel(struct client *, uint64_t tag);
 int		 client_download_progress(struct client *,
 		     struct client_progress *);
 
+/*
+ * client_upload() sends the local file path into room_id as an
+ * attachment (net-upload.c): the right msgtype and info, caption as
+ * the body with the name in filename (spec v1.10), encrypted in an
+ * encrypted room.  done hears once the file is copied into the spool
+ * and its outbox row queued (then it is never lost: uploaded and sent
+ * with retries like any message), or why not (too large for the server,
+ * unreadable).  client_upload_progress() gives the upload under way and
+ * its row's transaction id (caller frees; NOTIFY_STATUS when it moves);
+ * client_upload_cancel() stops it: the row fails with "cancelled".
+ */
+uint64_t	 client_upload(struct client *, const char *room_id,
+		     const char *path, const char *caption,
+		     struct client_done);
+void		 client_upload_cancel(struct client *, const char *txn_id);
+int		 client_upload_progress(struct client *,
+		     struct client_progress *, char **txn_id);
+
 /* Rooms. */
 uint64_t	 client_join(struct client *, const char *id_or_alias,
 		     const char *via, struct client_done);

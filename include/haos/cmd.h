@@ -419,7 +419,12 @@ enum cmd_retval		 cmd_join_start(struct cmd_ctx *, const char *);
 enum cmd_retval		 cmd_join_start_with(struct cmd_ctx *, const char *,
 			     char **, size_t, int follow);
 
-/* Media upload of a local file (cmd-upload.c). */
+/*
+ * Media upload of a local file (cmd-upload.c): the whole file for a
+ * command's own use (/avatar); /upload's "PATH [caption]" split.
+ */
+int			 cmd_upload_split(const char *line, char **path,
+			     char **caption);
 int			 cmd_upload_file(struct cmd_ctx *, const char *file,
 			     cmd_done_cb, void *arg);
 char			*cmd_upload_uri(const struct client_result *);

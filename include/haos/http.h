@@ -38,6 +38,18 @@ struct http_req {
 	 */
 	int		(*chunk)(void *, const void *, size_t, int64_t);
 	void		*chunk_arg;
+	/*
+	 * Opt-in streaming upload (upload set, body NULL): the body is
+	 * upload_len bytes of the open file upload_fd from its first, read
+	 * with pread() as libcurl sends them (never whole in memory; the fd
+	 * must stay open until the transfer ends), with content_type.  If
+	 * sent is set it hears sent(chunk_arg, bytes read so far,
+	 * upload_len).  As for a download, no total timeout, a stall limit.
+	 */
+	int		 upload;
+	int		 upload_fd;
+	int64_t		 upload_len;
+	void		(*sent)(void *, int64_t, int64_t);
 };
 
 #define HTTP_ERROR_PEEK		(64 * 1024)

@@ -161,6 +161,9 @@ char	*matrix_members_path(const char *room_id, const char *at);
 int	 matrix_mxc_parse(const char *mxc, char **server, char **media_id);
 char	*matrix_media_download_path(const char *server, const char *media_id,
 	    int authenticated);
+/* The upload limit's path (client v1, else media v3); an upload's. */
+char	*matrix_media_config_path(int authenticated);
+char	*matrix_media_upload_path(const char *filename);
 char	*matrix_txn_id(void);
 
 /* Network calls (blocking; used by the CLI before any thread starts). */

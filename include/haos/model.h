@@ -201,6 +201,19 @@ struct outbox_row {
 	int64_t		 attempts;
 	int64_t		 created_ts;	/* ms */
 	char		*event_id;	/* once sent */
+	/*
+	 * An attachment (/upload, schema v11): upload is NULL for any other
+	 * row, else "waiting", "uploading" or "uploaded" (then content
+	 * carries the mxc:// URI).  The spool file upload_path is sent with
+	 * Content-Type upload_type and filename upload_name; upload_file is
+	 * an encrypted room's `file` object without its url.
+	 */
+	char		*upload;
+	char		*upload_path;
+	char		*upload_type;
+	char		*upload_name;
+	int64_t		 upload_size;
+	char		*upload_file;
 };
 
 void	room_row_free(struct room_row *);

@@ -53,7 +53,13 @@ enum job_type {
 	JOB_DOWNLOAD,	/* an attachment to a file (net-media.c): content
 			   the event's content (JSON), path the directory;
 			   the answer's body is the file's path */
-	JOB_DOWNLOAD_CANCEL /* tag: that download (0: every one) */
+	JOB_DOWNLOAD_CANCEL, /* tag: that download (0: every one) */
+	JOB_UPLOAD,	/* /upload (net-upload.c): path the local file,
+			   content the caption or NULL, room_id, txn_id
+			   the outbox row's; answered by tag once queued
+			   (or refused: too large, unreadable) */
+	JOB_UPLOAD_CANCEL /* txn_id: that row's upload stops, the row
+			   fails with "cancelled" */
 };
 
 /*
@@ -160,6 +166,9 @@ void		 net_get_status(struct net *, struct net_status *);
 int		 net_verify_rows(struct net *, struct verify_row **,
 		     size_t *);
 void		 net_media_progress(struct net *, struct net_progress *);
+/* The upload under way (tag 0; txn its row's), for the status line. */
+void		 net_upload_progress(struct net *, struct net_progress *,
+		    char **txn_id);
 void		 net_set_presence(struct net *, enum net_presence);
 struct job	*net_job_send(const char *room_id, const char *type,
 		    const char *content);

@@ -11,7 +11,7 @@
 #define STORE_RO		0	/* UI thread: SQLITE_OPEN_READONLY */
 #define STORE_RW		1	/* net thread: the only writer */
 
-#define STORE_SCHEMA_VERSION	10	/* PRAGMA user_version */
+#define STORE_SCHEMA_VERSION	11	/* PRAGMA user_version */
 #define STORE_LATEST		INT64_MAX /* timeline anchor: the live end */
 
 struct store;
@@ -532,6 +532,33 @@ int	store_outbox_prune(struct store *, int64_t age_ms, int64_t *n,
 	    struct haos_error *);
 int	store_outbox_reconcile(struct store *, const char *txn_id,
 	    const char *event_id, char **room_id, struct haos_error *);
+
+/*
+ * An attachment's row (store-outbox-upload.c, schema v11): queued with
+ * its upload 'waiting' and its spool file; moved to 'uploading' while a
+ * POST is out (back to 'waiting' when it fails); 'uploaded' with the
+ * mxc:// URI and the content that carries it, in one statement.
+ * store_outbox_spooled() lists the spool files of unsent rows.
+ */
+struct outbox_upload {
+	const char	*path;		/* the spool file */
+	const char	*type;		/* Content-Type of the POST */
+	const char	*name;		/* its filename */
+	int64_t		 size;
+	const char	*file;		/* encrypted: `file` without url */
+};
+
+int64_t	store_outbox_add_upload(struct store *, const char *room_id,
+	    const char *txn_id, const char *content,
+	    const struct outbox_upload *, struct haos_error *);
+int	store_outbox_upload_state(struct store *, const char *txn_id,
+	    const char *upload, struct haos_error *);
+int	store_outbox_upload_sealed(struct store *, const char *txn_id,
+	    const struct outbox_upload *, struct haos_error *);
+int	store_outbox_uploaded(struct store *, const char *txn_id,
+	    const char *mxc, const char *content, struct haos_error *);
+int	store_outbox_spooled(struct store *, char ***paths, size_t *,
+	    struct haos_error *);
 
 /* Media cache index (store-kv.c), RW. */
 int	store_media_put(struct store *, const char *mxc, const char *path,

@@ -27,6 +27,7 @@ extern const struct cmd_entry	cmd_delete_entry;
 extern const struct cmd_entry	cmd_devices_entry;
 extern const struct cmd_entry	cmd_dm_entry;
 extern const struct cmd_entry	cmd_download_entry;
+extern const struct cmd_entry	cmd_upload_entry;
 extern const struct cmd_entry	cmd_encrypt_entry;
 extern const struct cmd_entry	cmd_explore_entry;
 extern const struct cmd_entry	cmd_goto_entry;
@@ -118,6 +119,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_topic_entry,
 	&cmd_trust_entry,
 	&cmd_unban_entry,
+	&cmd_upload_entry,
 	&cmd_verify_entry,
 };
 const size_t cmd_table_size = nitems(cmd_table);

@@ -130,21 +130,27 @@ statusbar_identity(struct ui *ui)
 }
 
 /*
- * The download under way: "downloading 1.2 MB of 5.0 MB [###-------]
- * 24% - Esc cancels", or NULL.
+ * The transfer under way, a download first, else an upload:
+ * "downloading 1.2 MB of 5.0 MB [###-------] 24% - Esc cancels"
+ * ("uploading ..."), or NULL.
  */
 static char *
 statusbar_download(struct ui *ui)
 {
 	struct client_progress	 dl;
-	char			 bar[11], *done, *total, *s;
+	const char		*verb = "downloading";
+	char			 bar[11], *done, *total, *s, *txn;
 	int			 pct, i;
 
-	if (!client_download_progress(ui->ctx.client, &dl))
-		return NULL;
+	if (!client_download_progress(ui->ctx.client, &dl)) {
+		if (!client_upload_progress(ui->ctx.client, &dl, &txn))
+			return NULL;
+		free(txn);
+		verb = "uploading";
+	}
 	done = files_human_size(dl.done);
 	if (dl.total <= 0) {
-		s = xasprintf("downloading %s - Esc cancels", done);
+		s = xasprintf("%s %s - Esc cancels", verb, done);
 		free(done);
 		return s;
 	}
@@ -153,7 +159,7 @@ statusbar_download(struct ui *ui)
 		bar[i] = i < pct / 10 ? '#' : '-';
 	bar[10] = '\0';
 	total = files_human_size(dl.total);
-	s = xasprintf("downloading %s of %s [%s] %d%% - Esc cancels", done,
+	s = xasprintf("%s %s of %s [%s] %d%% - Esc cancels", verb, done,
 	    total, bar, pct);
 	free(done);
 	free(total);

@@ -1,4 +1,6 @@
 /* The client side of the command layer: actions, overlays, print sink. */
+#include <sys/stat.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +9,8 @@
 
 #include "haos/client.h"
 #include "haos/editor.h"
+#include "haos/files.h"
+#include "haos/paste.h"
 #include "haos/xmalloc.h"
 
 
@@ -238,32 +242,90 @@ ui_ask(void *arg, const char *question, const char *yes)
 }
 
 /*
+ * A paste that is one existing file's path: "upload NAME (SIZE)? y/n",
+ * whose y runs /upload PATH; any other answer inserts the text as it
+ * was pasted.  0 if the paste is no such path.
+ */
+int
+ui_cmd_ask_paste(struct ui *ui, const char *paste)
+{
+	struct stat	 sb;
+	const char	*base;
+	char		*path, *arg, *yes, *size, *q;
+
+	if ((path = paste_file_path(paste)) == NULL)
+		return 0;
+	if (stat(path, &sb) == -1) {
+		free(path);
+		return 0;
+	}
+	base = strrchr(path, '/') + 1;
+	arg = paste_cmd_arg(path);
+	yes = xasprintf("upload %s", arg);
+	size = files_human_size((int64_t)sb.st_size);
+	q = xasprintf("upload %s (%s)? y/n", base, size);
+	ui_ask(ui, q, yes);
+	free(ui->ask_paste);
+	ui->ask_paste = xstrdup(paste);
+	free(q);
+	free(size);
+	free(yes);
+	free(arg);
+	free(path);
+	return 1;
+}
+
+/*
  * The answer to an open question: y or Y runs its command in the room
- * selected now, any other key drops it.  A question no longer on the
+ * selected now, any other key drops it (a pasted path's question puts
+ * the paste into the draft instead).  A question no longer on the
  * status line (shown long enough) is dropped unanswered, so a key typed
- * without seeing it is never a yes.  Esc while a download is under way
+ * without seeing it is never a yes.  Esc while a transfer is under way
  * cancels it instead.  Returns 1 if the key was used.
  */
 int
 ui_cmd_answer(struct ui *ui, int key, const char *paste)
 {
 	struct client_progress	 dl;
-	char			*yes = ui->ask_yes;
+	char			*yes = ui->ask_yes, *txn, *pasted;
 	enum cmd_retval		 rv;
 
-	/* Esc while a download's bar is shown stops it. */
+	/*
+	 * Esc while a download's bar is shown stops it; else an upload's
+	 * (its message fails "cancelled": /retry or discard it).
+	 */
 	if (key == 27 && paste == NULL &&
 	    client_download_progress(ui->ctx.client, &dl)) {
 		client_download_cancel(ui->ctx.client, dl.tag);
 		return 1;
 	}
+	if (key == 27 && paste == NULL &&
+	    client_upload_progress(ui->ctx.client, &dl, &txn)) {
+		client_upload_cancel(ui->ctx.client, txn);
+		free(txn);
+		return 1;
+	}
 	if (yes == NULL)
 		return 0;
 	ui->ask_yes = NULL;
+	pasted = ui->ask_paste;
+	ui->ask_paste = NULL;
 	if (paste != NULL || !statusbar_message_live(ui)) {
+		/* A pasted path not answered: the text, as pasted. */
+		if (pasted != NULL)
+			ui_paste_insert(ui, pasted);
+		free(pasted);
 		free(yes);
 		return 0;
 	}
+	if (pasted != NULL && key != 'y' && key != 'Y') {
+		ui_paste_insert(ui, pasted);
+		ui_message(ui, 0, "pasted as text");
+		free(pasted);
+		free(yes);
+		return 1;
+	}
+	free(pasted);
 	if (key == 'y' || key == 'Y') {
 		ui->ctx.server_id = ui->server_id;
 		ui->ctx.room_id = ui->room_id;

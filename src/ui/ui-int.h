@@ -182,6 +182,8 @@ struct ui {
 	const char		*last_room_file; /* NULL: not kept */
 	struct conv		*conv;		/* edit/reply/thread/picker */
 	char			*ask_yes;	/* ui-cmd.c: what y runs */
+	char			*ask_paste;	/* a pasted path's text: what
+						   any other answer inserts */
 
 	struct switcher		*sw;
 	struct readstate	*rs;		/* readstate.c */
@@ -217,6 +219,8 @@ int64_t		 ui_read_ts(struct ui *, const char *room_id);
 extern const struct cmd_ui_ops	ui_cmd_ops;
 void		 ui_print(void *, int is_error, const char *);
 int		 ui_cmd_answer(struct ui *, int key, const char *paste);
+int		 ui_cmd_ask_paste(struct ui *, const char *paste);
+void		 ui_paste_insert(struct ui *, const char *paste);
 
 /* overlay.c: text over the message pane (help, details, pick lists) */
 int		 overlay_open(struct ui *);

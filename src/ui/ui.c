@@ -280,6 +280,20 @@ ui_mouse(struct ui *ui)
 		pane_channels_click(ui, ev.y - r->y);
 }
 
+/* A paste into the draft. */
+void
+ui_paste_insert(struct ui *ui, const char *paste)
+{
+	char	*clean;
+
+	/* One pasted block is one draft, never many messages. */
+	clean = sanitize_text(paste, (size_t)-1, SANITIZE_NEWLINES);
+	editor_insert(ui->ed, clean);
+	free(clean);
+	ui->input.dirty = 1;
+	ui->full_redraw |= UI_RELAYOUT;
+}
+
 /* One key (or paste) from the terminal. */
 static void
 ui_key(struct ui *ui, int key, char *paste)
@@ -287,7 +301,7 @@ ui_key(struct ui *ui, int key, char *paste)
 	const char		*cmd;
 	enum ui_key_mode	 mode;
 	enum cmd_retval		 rv;
-	char			 mb[MB_LEN_MAX + 1], *clean;
+	char			 mb[MB_LEN_MAX + 1];
 	int			 n;
 
 	ui->input_at = client_now_ms();
@@ -322,12 +336,10 @@ ui_key(struct ui *ui, int key, char *paste)
 	if (paste != NULL) {
 		if (mode != KEYMODE_ROOT)
 			return;
-		/* One pasted block is one draft, never many messages. */
-		clean = sanitize_text(paste, (size_t)-1, SANITIZE_NEWLINES);
-		editor_insert(ui->ed, clean);
-		free(clean);
-		ui->input.dirty = 1;
-		ui->full_redraw |= UI_RELAYOUT;
+		/* A file's path: offered to upload (ui-cmd.c). */
+		if (ui->room_id != NULL && ui_cmd_ask_paste(ui, paste))
+			return;
+		ui_paste_insert(ui, paste);
 		return;
 	}
 	cmd = keys_lookup(ui, mode, key);
@@ -598,6 +610,7 @@ ui_done(struct ui *ui)
 	devwarn_free(ui);
 	conv_free(ui);
 	free(ui->ask_yes);
+	free(ui->ask_paste);
 	refresh_free(&ui->refresh);
 	free(ui->me);
 	free(ui->me_name);

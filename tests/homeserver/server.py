@@ -41,6 +41,7 @@ POST /_test/faults  body:
      "rate_limit": {"user": "@u:hs", "per_second": 2, "burst": 5},
      "synapse_ratelimits": true|false,
      "authenticated_media": true|false,  /_matrix/client/v1/media (on)
+     "max_upload_size": BYTES,           m.upload.size and the 413 limit
      "sync_cache_ms": 0}                 Synapse's /sync response cache
   FAULT = {"action": "status"|"ratelimit"|"drop"|"delay"|"body",
            "path": "regex (re.search on the raw path+query)",   optional
@@ -372,6 +373,7 @@ class Volatile:
 ST = None       # the Store
 VOL = Volatile()
 CONFIG = {"server_name": "haos.test", "base_url": "", "max_upload": 52428800,
+          "max_upload_default": 52428800,
           "synapse_ratelimits": False, "sync_cache_ms": 120000,
           "authenticated_media": True}
 
@@ -3368,6 +3370,8 @@ class Faults:
             if "authenticated_media" in body:
                 CONFIG["authenticated_media"] = bool(
                     body["authenticated_media"])
+            if "max_upload_size" in body:
+                CONFIG["max_upload"] = int(body["max_upload_size"])
             return self.listing()
 
     def listing(self):
@@ -3431,6 +3435,7 @@ def h_test_faults(req):
         FAULTS.clear()
         CONFIG["synapse_ratelimits"] = CONFIG["synapse_ratelimits_default"]
         CONFIG["authenticated_media"] = True
+        CONFIG["max_upload"] = CONFIG["max_upload_default"]
         return {"faults": []}
     return FAULTS.add(req.body)
 
@@ -3875,6 +3880,7 @@ def main(argv=None):
         CLOCK = Clock(fixed=True)
     CONFIG["server_name"] = args.server_name
     CONFIG["max_upload"] = args.max_upload_size
+    CONFIG["max_upload_default"] = args.max_upload_size
     CONFIG["sync_cache_ms"] = args.sync_cache_ms
     CONFIG["synapse_ratelimits"] = args.synapse_ratelimits
     CONFIG["synapse_ratelimits_default"] = args.synapse_ratelimits

@@ -669,6 +669,27 @@ class MediaTests(ServerTestCase):
         st, _, data = a.request("GET", path)
         self.assertEqual((st, data), (200, b"hello"))
 
+    def test_upload_limit(self):
+        """m.upload.size follows the limit; a body over it is refused with
+        413 M_TOO_LARGE and nothing stored, one at it is taken."""
+        a = self.user()
+        hs = Client(self.hs.url)
+        hs.request("POST", "/_test/faults", {"max_upload_size": 10})
+        try:
+            for path in ("/_matrix/client/v1/media/config",
+                         "/_matrix/media/v3/config"):
+                self.assertEqual(a.ok("GET", path), {"m.upload.size": 10})
+            st, _, r = a.request("POST", "/_matrix/media/v3/upload?"
+                                 "filename=big", b"x" * 11)
+            self.assertEqual((st, r["errcode"]), (413, "M_TOO_LARGE"))
+            st, _, r = a.request("POST", "/_matrix/media/v3/upload?"
+                                 "filename=fits", b"x" * 10)
+            self.assertEqual(st, 200)
+        finally:
+            hs.request("DELETE", "/_test/faults")
+        self.assertEqual(a.ok("GET", "/_matrix/media/v3/config"),
+                         {"m.upload.size": 52428800})
+
 
 class E2EETests(ServerTestCase):
     def test_to_device_delivered_once_then_removed(self):

@@ -1526,6 +1526,7 @@ main(void)
 	srunner_add_suite(sr, suite_backup());
 	srunner_add_suite(sr, suite_keyreq());
 	srunner_add_suite(sr, suite_media());
+	srunner_add_suite(sr, suite_upload());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

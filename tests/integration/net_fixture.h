@@ -36,5 +36,6 @@ Suite		*suite_device_lists(void);	/* check_devices.c */
 Suite		*suite_backup(void);		/* check_backup.c */
 Suite		*suite_keyreq(void);		/* check_keyreq.c */
 Suite		*suite_media(void);		/* check_media.c */
+Suite		*suite_upload(void);		/* check_upload.c */
 
 #endif

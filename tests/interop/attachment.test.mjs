@@ -12,13 +12,18 @@
 //   (b) the same key with a `file` object promising another hash: haos
 //       refuses it ("the file's hash does not match: refused") and keeps
 //       no file
+//   (c) the upload direction: haos's /upload into the encrypted room;
+//       js-sdk decrypts the event (m.file with `file`, never `url`),
+//       downloads the ciphertext, checks its SHA-256 against the file
+//       object's and decrypts it with the JWK and IV (node's AES-CTR) to
+//       the very bytes of haos's file; the server never saw them in clear
 //
 //   ./run.sh attachment.test.mjs
 
 import { describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createCipheriv, createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Homeserver, makeStepper, makeWork, setLogFile } from "./lib/common.mjs";
 import { PASSWORD, Peer, register } from "./lib/peer.mjs";
@@ -121,5 +126,39 @@ describe("haos downloads js-sdk's encrypted attachments (issue #17)", { timeout:
         assert.ok(!existsSync(path.join(dl, "forged.bin")));
         const log = haos.log();
         assert.ok(!log.includes(file.key.k), "the file's key is in haos's log");
+    });
+
+    step("(c) haos's /upload: js-sdk decrypts the event and the file", 90000, async () => {
+        const sent = Buffer.concat([Buffer.from("from haos, sealed ✓\n"), randomBytes(150000)]);
+        const src = path.join(haos.env.HOME, "from haos.bin");
+        writeFileSync(src, sent);
+        haos.keys("Escape");	// (b) left its message selected
+        await haos.waitGone("SELECT:", 5000);
+        haos.line(`/upload "${src}"`);
+        const ev = await alice.waitBody(room, "from haos.bin", { sender: hana.userId, ms: 60000 });
+        const c = ev.getContent();
+        assert.equal(c.msgtype, "m.file");
+        assert.equal(c.url, undefined, "an encrypted room's attachment has a url");
+        assert.equal(c.info?.size, sent.length);
+        assert.equal(c.info?.mimetype, "application/octet-stream");
+        const f = c.file;
+        assert.equal(f?.v, "v2");
+        assert.equal(f.key.alg, "A256CTR");
+        assert.equal(f.key.kty, "oct");
+        assert.equal(f.key.ext, true);
+        const [, server, id] = /^mxc:\/\/([^/]+)\/(.+)$/.exec(f.url);
+        const res = await fetch(`${hs.url}/_matrix/client/v1/media/download/${server}/${id}`,
+            { headers: { Authorization: `Bearer ${alice.client.getAccessToken()}` } });
+        assert.equal(res.status, 200);
+        const ciphertext = Buffer.from(await res.arrayBuffer());
+        assert.equal(ciphertext.length, sent.length);
+        assert.ok(!ciphertext.equals(sent), "the server holds the file in clear");
+        assert.equal(b64(createHash("sha256").update(ciphertext).digest()),
+            f.hashes.sha256.replace(/=+$/, ""), "the file's hash does not match");
+        const d = createDecipheriv("aes-256-ctr", Buffer.from(f.key.k, "base64url"),
+            Buffer.from(f.iv, "base64"));
+        const plainOut = Buffer.concat([d.update(ciphertext), d.final()]);
+        assert.ok(plainOut.equals(sent), "js-sdk's decryption is not haos's file");
+        assert.ok(!haos.log().includes(f.key.k), "the file's key is in haos's log");
     });
 });

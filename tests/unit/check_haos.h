@@ -49,6 +49,7 @@ Suite	*suite_secrets(void);
 Suite	*suite_space(void);
 Suite	*suite_store(void);
 Suite	*suite_ui_action(void);
+Suite	*suite_upload(void);
 Suite	*suite_xsign(void);
 
 /* Helpers shared by suites (check_main.c). */

@@ -189,6 +189,7 @@ main(void)
 	srunner_add_suite(sr, suite_gossip());
 	srunner_add_suite(sr, suite_html());
 	srunner_add_suite(sr, suite_files());
+	srunner_add_suite(sr, suite_upload());
 	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_ingest());
 	srunner_add_suite(sr, suite_ingest_stream());
