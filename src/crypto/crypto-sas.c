@@ -935,7 +935,9 @@ static int
 crypto_sas_on_mac(struct crypto_sas_list *l, struct crypto_sas_txn *t,
     const json_t *c)
 {
-	if (t->state == VERIFY_SHOW && t->their_mac == NULL) {
+	/* Before our confirmation (or while their key is held): kept. */
+	if ((t->state == VERIFY_SHOW || t->held_key != NULL) &&
+	    t->their_mac == NULL) {
 		t->their_mac = json_deep_copy(c);
 		return 0;
 	}
