@@ -460,6 +460,31 @@ markdown_span(const char *text, size_t len, size_t p,
 	return 0;
 }
 
+/*
+ * cmark's column can be off on a continuation line (tabs, containers):
+ * the first span from that line's start whose content is lit.
+ */
+static int
+markdown_span_near(const char *text, size_t len, size_t from,
+    const char *lit, struct markdown_range *r)
+{
+	const char	*p;
+	size_t		 at;
+
+	if (lit == NULL || *lit == '\0' || from >= len)
+		return 0;
+	for (p = strstr(text + from, lit); p != NULL;
+	    p = strstr(p + 1, lit)) {
+		at = (size_t)(p - text);
+		if (at > 0 && (text[at - 1] == '`' || (text[at - 1] == ' ' &&
+		    at > 1 && text[at - 2] == '`')) &&
+		    markdown_span(text, len, at, r) && r->end >= at +
+		    strlen(lit))
+			return 1;
+	}
+	return 0;
+}
+
 size_t
 markdown_code(const char *text, struct markdown_range **ranges)
 {
@@ -495,7 +520,10 @@ markdown_code(const char *text, struct markdown_range **ranges)
 				r.end = len;
 		} else if (!markdown_span(text, len, markdown_offset(at, nlines,
 		    len, cmark_node_get_start_line(node),
-		    cmark_node_get_start_column(node)), &r))
+		    cmark_node_get_start_column(node)), &r) &&
+		    !markdown_span_near(text, len, markdown_offset(at, nlines,
+		    len, cmark_node_get_start_line(node), 0),
+		    cmark_node_get_literal(node), &r))
 			continue;
 		if (r.end <= r.start)
 			continue;

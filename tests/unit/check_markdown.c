@@ -195,6 +195,8 @@ START_TEST(code_ranges)
 	code_is("hi `@a` and ``x `y` z`` end", 2, a);
 	code_is("t\n\n```\n@b\n```\n\n    @c\n\nu", 2, b);
 	code_is("> quote `q`\r\nnext", 1, c);
+	/* A continuation line indented with a tab: cmark's column is off. */
+	code_is("para\n\tthird `q` x", 1, c);
 	code_is("no ` code here", 0, NULL);
 	code_is("", 0, NULL);
 }
