@@ -196,8 +196,8 @@ int
 store_keyreq_sender_key(struct store *s, const char *room_id,
     const char *session_id, char **out, struct haos_error *err)
 {
-	static const char	*sql = "SELECT sender_curve25519 FROM megolm_in "
-	    "WHERE room_id = ?1 AND session_id = ?2 UNION ALL "
+	static const char	*sql = "SELECT sender_curve25519 FROM "
+	    "megolm_in WHERE room_id = ?1 AND session_id = ?2 UNION ALL "
 	    "SELECT json_extract(e.content, '$.sender_key') FROM "
 	    "undecryptable u JOIN events e ON e.event_id = u.event_id "
 	    "WHERE u.room_id = ?1 AND u.session_id = ?2 AND "

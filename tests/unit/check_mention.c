@@ -199,12 +199,12 @@ START_TEST(build_code)
 	ck_assert_str_eq(json_get_str(c, "formatted_body", ""),
 	    "try <code>@Bob</code> or <code>a `@Bobby Tables` b</code>");
 	json_decref(c);
-	c = build("@carol:haos.test see\n```\n@Bob x\n```\n\n    @eve:haos.test\n"
-	    "\n> `@Bob` and @bob", &n);
+	c = build("@carol:haos.test see\n```\n@Bob x\n```\n\n"
+	    "    @eve:haos.test\n\n> `@Bob` and @bob", &n);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(json_get_str(c, "body", ""),
-	    "@carol:haos.test see\n```\n@Bob x\n```\n\n    @eve:haos.test\n"
-	    "\n> `@Bob` and Bob");
+	    "@carol:haos.test see\n```\n@Bob x\n```\n\n"
+	    "    @eve:haos.test\n\n> `@Bob` and Bob");
 	ids = json_get_arr(json_get_obj(c, "m.mentions"), "user_ids");
 	ck_assert_uint_eq(json_array_size(ids), 2);
 	ck_assert_str_eq(json_string_value(json_array_get(ids, 0)),
