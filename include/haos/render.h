@@ -124,8 +124,9 @@ size_t	render_url_len(const char *s, size_t len);
 /*
  * The links selection o may open in a formatted_body (html), in document
  * order: the href of each <a> shown (not inside mx-reply or dropped
- * content) that is http, https or mailto, not a matrix.to pill,
- * sanitised, at most 2048 bytes, at most 64 of them.  render_links()
+ * content) and the http(s) URLs written out in text outside links,
+ * each http, https or mailto, not a matrix.to pill, sanitised, at most
+ * 2048 bytes, at most 64 of them.  render_links()
  * does it for a message's content when its formatted_body is drawn.
  * Returns how many, in *out (the caller frees each and the array).
  */

@@ -837,28 +837,70 @@ render_html_openable(const char *href)
 	return strlen(href) <= HTML_MAX_HREF;
 }
 
-/* Append the openable hrefs under n (shown content only) to *out. */
+/* Keep url (taken) in *out if o may open it. */
 static void
-render_html_hrefs(xmlNode *n, char ***out, size_t *nout, int depth)
+render_html_keep(char *url, char ***out, size_t *nout)
 {
-	char	*href, *clean;
+	if (*nout < HTML_MAX_LINKS && render_html_openable(url)) {
+		*out = xrealloc(*out, (*nout + 1) * sizeof **out);
+		(*out)[(*nout)++] = url;
+	} else
+		free(url);
+}
+
+/* The http(s) URLs written out in a text node (as in a plain body). */
+static void
+render_html_text_urls(const char *text, char ***out, size_t *nout)
+{
+	const char	*p, *h, *s;
+	char		*url;
+	size_t		 n;
+
+	for (p = text; *nout < HTML_MAX_LINKS; p += n) {
+		s = strstr(p, "https://");
+		h = strstr(p, "http://");
+		if (s == NULL || (h != NULL && h < s))
+			s = h;
+		if (s == NULL)
+			return;
+		n = render_url_len(s, strlen(s));
+		if (n == 0)
+			n = 1;
+		url = xstrndup(s, n);
+		render_html_keep(sanitize_text(url, (size_t)-1, 0), out, nout);
+		free(url);
+		p = s;
+	}
+}
+
+/*
+ * Append what o may open under n (shown content only), in document
+ * order, to *out: each <a>'s href, and outside links the URLs written
+ * out in the text.
+ */
+static void
+render_html_hrefs(xmlNode *n, char ***out, size_t *nout, int in_a,
+    int depth)
+{
+	char	*href;
 
 	for (; n != NULL && *nout < HTML_MAX_LINKS; n = n->next) {
+		if (n->type == XML_TEXT_NODE && !in_a && n->content != NULL) {
+			render_html_text_urls((const char *)n->content, out,
+			    nout);
+			continue;
+		}
 		if (n->type != XML_ELEMENT_NODE || render_html_dropped(n))
 			continue;
 		if (render_html_is(n, "a") &&
 		    (href = render_html_attr(n, "href")) != NULL) {
-			clean = sanitize_text(href, (size_t)-1, 0);
+			render_html_keep(sanitize_text(href, (size_t)-1, 0),
+			    out, nout);
 			xmlFree(href);
-			if (render_html_openable(clean)) {
-				*out = xrealloc(*out, (*nout + 1) *
-				    sizeof **out);
-				(*out)[(*nout)++] = clean;
-			} else
-				free(clean);
 		}
 		if (depth < HTML_MAX_DEPTH)
-			render_html_hrefs(n->children, out, nout, depth + 1);
+			render_html_hrefs(n->children, out, nout, in_a ||
+			    render_html_is(n, "a"), depth + 1);
 	}
 }
 
@@ -879,7 +921,7 @@ render_html_links(const char *html, char ***out)
 	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
 	if (doc == NULL)
 		return 0;
-	render_html_hrefs(xmlDocGetRootElement(doc), out, &n, 0);
+	render_html_hrefs(xmlDocGetRootElement(doc), out, &n, 0, 0);
 	xmlFreeDoc(doc);
 	return n;
 }

@@ -333,6 +333,8 @@ START_TEST(test_link_targets)
 	static const char *const a[] = { "https://example.org/docs",
 	    "mailto:a@b.org", "HTTP://x.org/y" };
 	static const char *const b[] = { "https://x.org/" };
+	static const char *const t[] = { "https://a.org/x", "https://b.org",
+	    "http://c.org" };
 	json_t	*c;
 	char	**l;
 
@@ -344,6 +346,9 @@ START_TEST(test_link_targets)
 	    "<a href=\"ftp://f.org\">f</a><a href=\"HTTP://x.org/y\">y</a>",
 	    3, a);
 	links_are("<a href=\"https://x.org/\x1b[2J\">x</a>", 1, b);
+	/* A URL written out in the text counts where it stands. */
+	links_are("see https://a.org/x. and <a href=\"https://b.org\">"
+	    "https://b.org</a> (http://c.org)", 3, t);
 	links_are("no links", 0, NULL);
 	links_are("", 0, NULL);
 	/* A message: only when its formatted_body is drawn. */
