@@ -389,3 +389,152 @@ markdown_html(const char *text, markdown_pill_fn pill, void *arg)
 	cmark_node_free(doc);
 	return out;
 }
+
+/* The byte offset of each line's start in text (cmark's line ends). */
+static size_t *
+markdown_lines(const char *text, size_t len, size_t *nlines)
+{
+	size_t	*at, n = 1, cap = 16, i;
+
+	at = xcalloc(cap, sizeof *at);
+	for (i = 0; i < len; i++) {
+		if (text[i] != '\n' && text[i] != '\r')
+			continue;
+		if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
+			i++;
+		if (n == cap) {
+			cap *= 2;
+			at = xrealloc(at, cap * sizeof *at);
+		}
+		at[n++] = i + 1;
+	}
+	*nlines = n;
+	return at;
+}
+
+/* The offset of 1-based line and column (0: the line's start), clamped. */
+static size_t
+markdown_offset(const size_t *at, size_t nlines, size_t len, int line,
+    int col)
+{
+	size_t	 off;
+
+	if (line < 1)
+		return 0;
+	if ((size_t)line > nlines)
+		return len;
+	off = at[line - 1] + (col > 0 ? (size_t)col - 1 : 0);
+	return off > len ? len : off;
+}
+
+/*
+ * A code span whose content starts at p: its range with the backticks
+ * (cmark gives only the content's start), or 0 if text disagrees.
+ */
+static int
+markdown_span(const char *text, size_t len, size_t p,
+    struct markdown_range *r)
+{
+	size_t	 open, run, i, k;
+
+	if (p > 0 && text[p - 1] == ' ' && p > 1 && text[p - 2] == '`')
+		p--;
+	for (open = p; open > 0 && text[open - 1] == '`'; open--)
+		;
+	run = p - open;
+	if (run == 0)
+		return 0;
+	for (i = p; i < len; i = k) {
+		if (text[i] != '`') {
+			k = i + 1;
+			continue;
+		}
+		for (k = i; k < len && text[k] == '`'; k++)
+			;
+		if (k - i == run) {
+			r->start = open;
+			r->end = k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * cmark's column can be off on a continuation line (tabs, containers):
+ * the first span from that line's start whose content is lit.
+ */
+static int
+markdown_span_near(const char *text, size_t len, size_t from,
+    const char *lit, struct markdown_range *r)
+{
+	const char	*p;
+	size_t		 at;
+
+	if (lit == NULL || *lit == '\0' || from >= len)
+		return 0;
+	for (p = strstr(text + from, lit); p != NULL;
+	    p = strstr(p + 1, lit)) {
+		at = (size_t)(p - text);
+		if (at > 0 && (text[at - 1] == '`' || (text[at - 1] == ' ' &&
+		    at > 1 && text[at - 2] == '`')) &&
+		    markdown_span(text, len, at, r) && r->end >= at +
+		    strlen(lit))
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+markdown_code(const char *text, struct markdown_range **ranges)
+{
+	struct markdown_range	 r;
+	cmark_node		*doc, *node;
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	cmark_node_type		 t;
+	size_t			*at, nlines, len, n = 0, cap = 0;
+
+	*ranges = NULL;
+	if (text == NULL || (len = strlen(text)) == 0 || len > MARKDOWN_MAX)
+		return 0;
+	if ((doc = cmark_parse_document(text, len, CMARK_OPT_DEFAULT)) == NULL)
+		return 0;
+	at = markdown_lines(text, len, &nlines);
+	it = cmark_iter_new(doc);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		node = cmark_iter_get_node(it);
+		t = cmark_node_get_type(node);
+		if (ev != CMARK_EVENT_ENTER ||
+		    (t != CMARK_NODE_CODE && t != CMARK_NODE_CODE_BLOCK))
+			continue;
+		if (t == CMARK_NODE_CODE_BLOCK) {
+			r.start = markdown_offset(at, nlines, len,
+			    cmark_node_get_start_line(node), 0);
+			r.end = markdown_offset(at, nlines, len,
+			    cmark_node_get_end_line(node),
+			    cmark_node_get_end_column(node)) + 1;
+			if (cmark_node_get_end_column(node) == 0)
+				r.end--;
+			if (r.end > len)
+				r.end = len;
+		} else if (!markdown_span(text, len, markdown_offset(at, nlines,
+		    len, cmark_node_get_start_line(node),
+		    cmark_node_get_start_column(node)), &r) &&
+		    !markdown_span_near(text, len, markdown_offset(at, nlines,
+		    len, cmark_node_get_start_line(node), 0),
+		    cmark_node_get_literal(node), &r))
+			continue;
+		if (r.end <= r.start)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			*ranges = xrealloc(*ranges, cap * sizeof **ranges);
+		}
+		(*ranges)[n++] = r;
+	}
+	cmark_iter_free(it);
+	cmark_node_free(doc);
+	free(at);
+	return n;
+}

@@ -259,11 +259,13 @@ mention_build(json_t *content, const char *text,
 {
 	const struct mention_member	*who;
 	struct mention_list		 l = { m, n };
+	struct markdown_range		*code = NULL;
 	struct xbuf			 body;
 	json_t				*ids, *v;
 	const char			*show;
 	char				*html = NULL;
 	size_t				 len, i, mlen, k, count = 0;
+	size_t				 ncode = 0, c = 0;
 	int				 seen;
 
 	if (text == NULL)
@@ -272,7 +274,17 @@ mention_build(json_t *content, const char *text,
 	xbuf_add(&body, "", 0);
 	ids = json_array();
 	len = strlen(text);
+	/* Code stays as typed and mentions no one (Element). */
+	if (!(flags & MENTION_PLAIN) && n > 0 && strchr(text, '@') != NULL)
+		ncode = markdown_code(text, &code);
 	for (i = 0; i < len;) {
+		while (c < ncode && code[c].end <= i)
+			c++;
+		if (c < ncode && code[c].start <= i) {
+			xbuf_add(&body, text + i, code[c].end - i);
+			i = code[c].end;
+			continue;
+		}
 		who = text[i] == '@' && n > 0 ?
 		    mention_at(text, len, i, m, n, &mlen) : NULL;
 		if (who == NULL) {
@@ -312,6 +324,7 @@ mention_build(json_t *content, const char *text,
 	}
 	json_decref(ids);
 	free(body.p);
+	free(code);
 	return count;
 }
 

@@ -125,6 +125,20 @@ net_devices_from_scratch(struct net *n)
 	n->dev_due = 1;
 }
 
+/*
+ * A device of user_id is needed now (a verification with a device the
+ * store lacks): the user tracked and outdated, asked for at the next
+ * pump.  In the caller's transaction, if any.  0, or -1.
+ */
+int
+net_devices_want(struct net *n, const char *user_id, struct haos_error *err)
+{
+	if (store_tracked_want(n->store, user_id, err) == -1)
+		return -1;
+	n->dev_due = 1;
+	return 0;
+}
+
 /* A /sync was stored: it may have marked users outdated. */
 void
 net_devices_synced(struct net *n)

@@ -376,6 +376,8 @@ void	net_e2ee_todev_done(struct net *, struct net_req *,
 void	net_devices_start(struct net *);
 void	net_devices_from_scratch(struct net *);
 void	net_devices_synced(struct net *);
+int	net_devices_want(struct net *, const char *user_id,
+	    struct haos_error *);
 void	net_members_synced(struct net *, const struct ingest_result *,
 	    int from_scratch);
 void	net_devices_pump(struct net *, int64_t now);

@@ -11,8 +11,11 @@
  *   device, or a device we shared that session with) and the
  *   m.forwarded_room_key goes over Olm (net_olm_queue()); without an
  *   Olm session with the device it waits for one (net-e2ee.c's
- *   unwedging opens it), for NET_KEYREQ_ANSWER_MS at most.  Refused or
- *   answered, the row goes.
+ *   unwedging opens it), for NET_KEYREQ_ANSWER_MS at most.  A request of
+ *   our own other device that is refused is answered once with an
+ *   m.room_key.withheld in clear (m.unverified or m.unavailable), so it
+ *   stops waiting; anybody else is told nothing.  Refused or answered,
+ *   the row goes.
  * - Cancel ours whose session no event waits for any more (the key came:
  *   forwarded, from the backup, a key file or the sender): a
  *   request_cancellation to the devices asked, the row done.
@@ -59,6 +62,26 @@ net_keyreq_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The withheld reply c (taken) to r's device, in clear: 0 or -1. */
+static int
+net_keyreq_withheld(struct net *n, const struct store_keyreq_in *r,
+    json_t *c, struct haos_error *err)
+{
+	json_t	*body;
+	char	*text, *txn;
+	int	 rc;
+
+	body = json_pack("{s:{s:{s:o}}}", "messages", r->user_id,
+	    r->device_id, c);
+	text = json_xdumps_take(body);
+	txn = matrix_txn_id();
+	rc = store_crypto_out_todev_add(n->store, txn, "m.room_key.withheld",
+	    text, NET_KEYREQ_PURPOSE, err);
+	free(txn);
+	free(text);
+	return rc == -1 ? -1 : 0;
+}
+
 /* One answer, in its own transaction: 0, or -1 (logged). */
 static int
 net_keyreq_answer_one(struct net *n, const struct store_keyreq_in *r,
@@ -73,7 +96,12 @@ net_keyreq_answer_one(struct net *n, const struct store_keyreq_in *r,
 	rc = crypto_keyreq_answer(n->keys, n->store, r, &c, &e);
 	if (rc == -1)
 		goto fail;
-	if (rc == 1) {
+	if (rc == 2) {
+		rc = net_keyreq_withheld(n, r, c, &e);
+		c = NULL;
+		if (rc == -1)
+			goto fail;
+	} else if (rc == 1) {
 		rc = net_olm_queue(n, r->user_id, r->device_id,
 		    "m.forwarded_room_key", c, NET_KEYREQ_PURPOSE, &e);
 		if (rc == -1)

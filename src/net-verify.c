@@ -165,6 +165,17 @@ net_verify_own_devices(void *arg, char ***ids)
 	return 1;
 }
 
+/* A device the machine needs: its user's list asked for at once. */
+static void
+net_verify_want_keys(void *arg, const char *user_id)
+{
+	struct net		*n = arg;
+	struct haos_error	 e;
+
+	if (net_devices_want(n, user_id, &e) == -1)
+		log_warn("net", "verification: %s", e.msg);
+}
+
 /* The seven indices to the test hook's file, once per transaction. */
 static void
 net_verify_test_hook(struct net_verify *v, const struct crypto_sas_view *w)
@@ -495,6 +506,7 @@ net_verify_bind(struct net *n)
 	env.device_key = net_verify_device_key;
 	env.master_key = net_verify_master_key;
 	env.own_devices = net_verify_own_devices;
+	env.want_keys = net_verify_want_keys;
 	env.arg = n;
 	v->list = crypto_sas_list_new(&self, &env);
 	sink.event = net_verify_event;

@@ -193,6 +193,22 @@ store_keyreq_verified(struct store *s, const char *user_id,
 }
 
 int
+store_keyreq_sender_key(struct store *s, const char *room_id,
+    const char *session_id, char **out, struct haos_error *err)
+{
+	static const char	*sql = "SELECT sender_curve25519 FROM "
+	    "megolm_in WHERE room_id = ?1 AND session_id = ?2 UNION ALL "
+	    "SELECT json_extract(e.content, '$.sender_key') FROM "
+	    "undecryptable u JOIN events e ON e.event_id = u.event_id "
+	    "WHERE u.room_id = ?1 AND u.session_id = ?2 AND "
+	    "json_valid(e.content) AND "
+	    "json_type(e.content, '$.sender_key') = 'text' LIMIT 1";
+
+	return store_get_text(s, err, "key requests", sql, out, "tt",
+	    room_id, session_id);
+}
+
+int
 store_keyreq_shared(struct store *s, const char *session_id,
     const char *user_id, const char *device_id, int64_t *first_index,
     struct haos_error *err)

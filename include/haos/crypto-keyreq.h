@@ -58,8 +58,11 @@ int	 crypto_keyreq_forwarded(struct crypto_keys *, struct store *,
 /*
  * The answer to a kept request: 1 with *content the m.forwarded_room_key
  * to send (over Olm) to the requesting device (its session_key is a
- * secret: crypto_keyreq_content_free() wipes it), 0 if the policy
- * refuses it or we hold no such session (logged), -1 on a store error.
+ * secret: crypto_keyreq_content_free() wipes it); 2 with *content the
+ * m.room_key.withheld to send in clear to our own other device when we
+ * refuse it (m.unverified) or hold no such session (m.unavailable); 0
+ * otherwise (logged: anybody else is told nothing, nor is our device
+ * when the session's sender key is unknown); -1 on a store error.
  */
 int	 crypto_keyreq_answer(struct crypto_keys *, struct store *,
 	     const struct store_keyreq_in *, json_t **content,

@@ -19,6 +19,7 @@
 #include "haos/model.h"
 
 #define CRYPTO_SAS_TIMEOUT_MS	(10 * 60 * 1000)
+#define CRYPTO_SAS_KEYS_WAIT_MS	(30 * 1000)	/* for a device's keys */
 #define CRYPTO_SAS_EMOJI	7	/* emoji shown */
 #define CRYPTO_SAS_DECIMAL	3	/* numbers of the decimal method */
 #define CRYPTO_SAS_EMOJI_TABLE	64
@@ -49,12 +50,15 @@ struct crypto_sas_self {
  * if not, -1 on an error.  device_key: the ed25519 key of a device;
  * master_key: the master key of a user (cross_signing_keys); own_devices:
  * the device ids of our other devices (NULL-terminated array).
+ * want_keys (may be NULL): a device of user_id is needed that the store
+ * lacks: its device list is to be asked for now (/keys/query).
  */
 struct crypto_sas_env {
 	int	(*device_key)(void *arg, const char *user_id,
 		    const char *device_id, char **ed25519);
 	int	(*master_key)(void *arg, const char *user_id, char **msk);
 	int	(*own_devices)(void *arg, char ***device_ids);
+	void	(*want_keys)(void *arg, const char *user_id);
 	void	*arg;
 };
 
@@ -136,6 +140,13 @@ int	 crypto_sas_confirm(struct crypto_sas_list *, const char *txn,
 int	 crypto_sas_cancel(struct crypto_sas_list *, const char *txn,
 	     const char *code);
 /*
+ * The keys verified are fixed when the other device is known; when the
+ * store lacks that device's key (a device list not queried yet) the
+ * machine asks for it (want_keys) and holds the other side's key event,
+ * so no emoji are shown before the keys are fixed.  Each tick looks the
+ * device up again: once known, the held key goes on; if it is not known
+ * CRYPTO_SAS_KEYS_WAIT_MS after the key came, m.timeout.
+ *
  * Transactions older than CRYPTO_SAS_TIMEOUT_MS cancelled (m.timeout),
  * those older than twice that forgotten; how many changed.
  */

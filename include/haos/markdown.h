@@ -29,4 +29,17 @@ typedef size_t (*markdown_pill_fn)(void *arg, const char *text, size_t len,
  */
 char	*markdown_html(const char *text, markdown_pill_fn pill, void *arg);
 
+/* Bytes [start, end) of a text. */
+struct markdown_range {
+	size_t	 start, end;
+};
+
+/*
+ * Where text has code, as CommonMark (libcmark) reads it: each code
+ * span with its backticks, and each code block (fenced or indented) as
+ * whole lines, in text order, in *ranges (the caller frees).  Returns
+ * how many; 0 for text without code, too long or unparsable.
+ */
+size_t	 markdown_code(const char *text, struct markdown_range **ranges);
+
 #endif

@@ -45,6 +45,8 @@ size_t	mention_match_word(const char *s, size_t len, size_t i,
  * names), and the text's Markdown with those mentions as matrix.to pills
  * becomes format org.matrix.custom.html and formatted_body
  * (markdown_html(); none when the text is plain and mentions no one).
+ * Inside Markdown code (markdown_code()) nothing is rewritten and no one
+ * is mentioned, as Element does.
  * With MENTION_PLAIN only m.mentions is set: body stays as typed and no
  * HTML is made.  Returns the number of distinct users mentioned.
  */

@@ -3,6 +3,7 @@
 #define HAOS_RENDER_H
 
 #include "haos/haos.h"
+#include "haos/json.h"
 #include "haos/model.h"
 
 #include <stddef.h>
@@ -119,6 +120,18 @@ void	render_lines_free(struct render_line *, size_t);
  * the URL did not open).
  */
 size_t	render_url_len(const char *s, size_t len);
+
+/*
+ * The links selection o may open in a formatted_body (html), in document
+ * order: the href of each <a> shown (not inside mx-reply or dropped
+ * content) and the http(s) URLs written out in text outside links,
+ * each http, https or mailto, not a matrix.to pill, sanitised, at most
+ * 2048 bytes, at most 64 of them.  render_links()
+ * does it for a message's content when its formatted_body is drawn.
+ * Returns how many, in *out (the caller frees each and the array).
+ */
+size_t	render_html_links(const char *html, char ***out);
+size_t	render_links(const json_t *content, char ***out);
 
 /*
  * Who has seen evs[at] by ro's receipts: users whose receipt is on it or

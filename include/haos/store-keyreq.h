@@ -57,6 +57,13 @@ int	store_keyreq_device(struct store *, const char *user_id,
 	    struct haos_error *);
 int	store_keyreq_verified(struct store *, const char *user_id,
 	    const char *device_id, struct haos_error *);
+/*
+ * The sender key of room_id's Megolm session session_id, for a withheld
+ * reply: ours if we hold it, else that of an event waiting for it (1,
+ * *sender_key), 0 if we know none.
+ */
+int	store_keyreq_sender_key(struct store *, const char *room_id,
+	    const char *session_id, char **sender_key, struct haos_error *);
 int	store_keyreq_shared(struct store *, const char *session_id,
 	    const char *user_id, const char *device_id, int64_t *first_index,
 	    struct haos_error *);

@@ -13,6 +13,10 @@
  *   verified device gets the session from the first index we know; a
  *   device we shared that very session with gets it from the index we
  *   gave it (megolm_out_shared); anybody else nothing (CVE-2021-40823).
+ *   A request of our own other device we refuse gets, so that it stops
+ *   waiting, an m.room_key.withheld in clear: m.unverified (the device
+ *   is not verified) or m.unavailable (we do not hold the session);
+ *   another user's gets nothing at all.
  *
  * Nothing secret is logged: room, session, request and device ids.
  */
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/crypto-out.h"
 #include "haos/crypto.h"
 #include "haos/error.h"
 #include "haos/json.h"
@@ -262,6 +267,40 @@ crypto_keyreq_policy(struct crypto_keys *k, struct store *s,
 	return rc;
 }
 
+/*
+ * The withheld reply (code) to a refused request of our own other
+ * device: 2 with *out, 0 when none is due or the session's sender key is
+ * unknown (logged), -1 on a store error.
+ */
+static int
+crypto_keyreq_withheld(struct crypto_keys *k, struct store *s,
+    const struct store_keyreq_in *r, const char *code, json_t **out,
+    struct haos_error *err)
+{
+	char	*skey = NULL;
+	int	 rc;
+
+	if (strcmp(r->user_id, crypto_keys_user_id(k)) != 0 ||
+	    strcmp(r->device_id, crypto_keys_device_id(k)) == 0)
+		return 0;
+	rc = store_keyreq_sender_key(s, r->room_id, r->session_id, &skey,
+	    err);
+	if (rc == -1)
+		return -1;
+	if (rc == 0) {
+		log_info("crypto", "%s: key request %s of our device %s: "
+		    "sender key of session %s unknown: no %s reply",
+		    r->room_id, r->request_id, r->device_id, r->session_id,
+		    code);
+		return 0;
+	}
+	*out = crypto_out_withheld(r->room_id, r->session_id, skey, code);
+	free(skey);
+	log_info("crypto", "%s: key request %s of our device %s: %s",
+	    r->room_id, r->request_id, r->device_id, code);
+	return *out != NULL ? 2 : 0;
+}
+
 int
 crypto_keyreq_answer(struct crypto_keys *k, struct store *s,
     const struct store_keyreq_in *r, json_t **out, struct haos_error *err)
@@ -284,7 +323,8 @@ crypto_keyreq_answer(struct crypto_keys *k, struct store *s,
 		log_info("crypto", "%s: key request %s of %s's device %s: %s: "
 		    "refused", r->room_id, r->request_id, r->user_id,
 		    r->device_id, why);
-		return 0;
+		return crypto_keyreq_withheld(k, s, r, CRYPTO_OUT_UNVERIFIED,
+		    out, err);
 	}
 	rc = store_crypto_in_megolm_get(s, r->room_id, r->session_id, &m,
 	    err);
@@ -295,6 +335,8 @@ crypto_keyreq_answer(struct crypto_keys *k, struct store *s,
 		log_info("crypto", "%s: key request %s of %s's device %s: no "
 		    "session %s here", r->room_id, r->request_id, r->user_id,
 		    r->device_id, r->session_id);
+		ret = crypto_keyreq_withheld(k, s, r, "m.unavailable", out,
+		    err);
 		goto out;
 	}
 	in = crypto_megolm_in_unpickle(m.pickle, crypto_keys_pickle_key(k),

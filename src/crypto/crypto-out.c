@@ -104,6 +104,8 @@ crypto_out_withheld(const char *room_id, const char *session_id,
 	else if (strcmp(code, CRYPTO_OUT_UNVERIFIED) == 0)
 		reason = "The sender has disabled encrypting to unverified "
 		    "devices.";
+	else if (strcmp(code, "m.unavailable") == 0)
+		reason = "The requested key was not found.";
 	else
 		reason = "The sender withheld the key.";
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "algorithm",

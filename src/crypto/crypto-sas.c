@@ -11,7 +11,9 @@
  * related to it with m.reference).  The requester sends the start; two
  * starts are settled for the smaller user id (then device id).  The
  * keys verified are fixed when the other device is known (the request,
- * or its ready) and named by key: a device id equal to a master key is
+ * or its ready; a device the store lacks is asked for and its key event
+ * held until it comes, CRYPTO_SAS_KEYS_WAIT_MS at most) and named by
+ * key: a device id equal to a master key is
  * refused, and a master key's MAC is matched before a device's
  * (CVE-2022-39250).  Pure: the lookups come from crypto_sas_env, the
  * messages go to a queue, the clock is an argument.
@@ -49,6 +51,9 @@ struct crypto_sas_txn {
 	char			*their_ed25519;	/* fixed with the device */
 	char			*their_msk;
 	int			 keys_fixed;
+	int			 keys_wait;	/* their device unknown */
+	json_t			*held_key;	/* their key, until fixed */
+	int64_t			 held_since;
 	int			 to_all;	/* request to all our devices */
 	enum verify_state	 state;
 	int			 we_started;	/* we sent the request */
@@ -101,6 +106,8 @@ crypto_sas_wipe(struct crypto_sas_txn *t)
 	t->sas = NULL;
 	json_decref(t->their_mac);
 	t->their_mac = NULL;
+	json_decref(t->held_key);
+	t->held_key = NULL;
 }
 
 static void
@@ -289,7 +296,9 @@ crypto_sas_methods(void)
  * Fix the keys to verify once the other device is known: its ed25519
  * key and its user's master key as the store has them now.  A device
  * id that is a master key (ours or theirs) is the key-ID swap of
- * CVE-2022-39250: refused.
+ * CVE-2022-39250: refused.  A device the store lacks (its list not
+ * queried yet: a new device) leaves them unfixed, the list asked for
+ * once (want_keys); crypto_sas_tick() tries again.
  */
 static int
 crypto_sas_fix_keys(struct crypto_sas_list *l, struct crypto_sas_txn *t)
@@ -298,7 +307,10 @@ crypto_sas_fix_keys(struct crypto_sas_list *l, struct crypto_sas_txn *t)
 
 	if (t->keys_fixed || t->their_device == NULL)
 		return 0;
-	t->keys_fixed = 1;
+	free(t->their_msk);
+	t->their_msk = NULL;
+	free(t->their_ed25519);
+	t->their_ed25519 = NULL;
 	if (env->master_key != NULL && env->master_key(env->arg,
 	    t->their_user, &t->their_msk) != 1)
 		t->their_msk = NULL;
@@ -313,8 +325,20 @@ crypto_sas_fix_keys(struct crypto_sas_list *l, struct crypto_sas_txn *t)
 		return -1;
 	}
 	if (env->device_key != NULL && env->device_key(env->arg,
-	    t->their_user, t->their_device, &t->their_ed25519) != 1)
+	    t->their_user, t->their_device, &t->their_ed25519) != 1) {
 		t->their_ed25519 = NULL;
+		if (!t->keys_wait) {
+			t->keys_wait = 1;
+			log_info("crypto", "verification with %s: device %s "
+			    "not known yet: its keys asked for",
+			    t->their_user, t->their_device);
+			if (env->want_keys != NULL)
+				env->want_keys(env->arg, t->their_user);
+		}
+		return 0;
+	}
+	t->keys_fixed = 1;
+	t->keys_wait = 0;
 	return 0;
 }
 
@@ -707,7 +731,7 @@ crypto_sas_derive(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 
 static int
 crypto_sas_on_key(struct crypto_sas_list *l, struct crypto_sas_txn *t,
-    const json_t *c)
+    const json_t *c, int64_t now)
 {
 	const char	*key;
 	char		*mine;
@@ -720,6 +744,20 @@ crypto_sas_on_key(struct crypto_sas_list *l, struct crypto_sas_txn *t,
 	if (key == NULL)
 		return crypto_sas_cancel_txn(l, t, "m.invalid_message",
 		    "key without a key");
+	/* No SAS before the keys it verifies are fixed: held. */
+	if (crypto_sas_fix_keys(l, t) == -1)
+		return 1;
+	if (!t->keys_fixed && t->keys_wait) {
+		if (t->held_key != NULL)
+			return crypto_sas_cancel_txn(l, t,
+			    "m.unexpected_message", "key out of turn");
+		t->held_key = json_deep_copy(c);
+		t->held_since = now;
+		log_info("crypto", "verification %s: key held until device "
+		    "%s of %s is known", t->txn, t->their_device,
+		    t->their_user);
+		return 0;
+	}
 	if (t->state == VERIFY_KEY_SENT) {
 		mine = crypto_sas_commitment(key, t->start);
 		ok = mine != NULL && strcmp(mine, t->commitment) == 0;
@@ -897,7 +935,9 @@ static int
 crypto_sas_on_mac(struct crypto_sas_list *l, struct crypto_sas_txn *t,
     const json_t *c)
 {
-	if (t->state == VERIFY_SHOW && t->their_mac == NULL) {
+	/* Before our confirmation (or while their key is held): kept. */
+	if ((t->state == VERIFY_SHOW || t->held_key != NULL) &&
+	    t->their_mac == NULL) {
 		t->their_mac = json_deep_copy(c);
 		return 0;
 	}
@@ -1011,7 +1051,7 @@ crypto_sas_receive(struct crypto_sas_list *l, const char *sender,
 	if (strcmp(what, "accept") == 0)
 		return crypto_sas_on_accept(l, t, c);
 	if (strcmp(what, "key") == 0)
-		return crypto_sas_on_key(l, t, c);
+		return crypto_sas_on_key(l, t, c, now);
 	if (strcmp(what, "mac") == 0)
 		return crypto_sas_on_mac(l, t, c);
 	if (strcmp(what, "cancel") == 0)
@@ -1084,6 +1124,40 @@ crypto_sas_cancel(struct crypto_sas_list *l, const char *txn,
 	return crypto_sas_cancel_txn(l, t, code, "cancelled by the user");
 }
 
+/*
+ * A transaction waiting for the other device's keys: looked up again;
+ * known, its held key goes on; still unknown CRYPTO_SAS_KEYS_WAIT_MS
+ * after the key came, cancelled.  1 if it changed.
+ */
+static int
+crypto_sas_keys_came(struct crypto_sas_list *l, struct crypto_sas_txn *t,
+    int64_t now)
+{
+	json_t	*c;
+
+	if (!t->keys_wait || t->keys_fixed || t->state == VERIFY_DONE ||
+	    t->state == VERIFY_CANCELLED)
+		return 0;
+	if (crypto_sas_fix_keys(l, t) == -1)
+		return 1;
+	if (t->keys_fixed) {
+		log_info("crypto", "verification %s: device %s of %s known",
+		    t->txn != NULL ? t->txn : "(not sent)", t->their_device,
+		    t->their_user);
+		if ((c = t->held_key) == NULL)
+			return 0;
+		t->held_key = NULL;
+		crypto_sas_on_key(l, t, c, now);
+		json_decref(c);
+		return 1;
+	}
+	if (t->held_key != NULL &&
+	    now - t->held_since > CRYPTO_SAS_KEYS_WAIT_MS)
+		return crypto_sas_cancel_txn(l, t, "m.timeout",
+		    "the other device's keys did not arrive");
+	return 0;
+}
+
 int
 crypto_sas_tick(struct crypto_sas_list *l, int64_t now)
 {
@@ -1095,6 +1169,8 @@ crypto_sas_tick(struct crypto_sas_list *l, int64_t now)
 		if (now - l->txns[i]->created > CRYPTO_SAS_TIMEOUT_MS)
 			n += crypto_sas_cancel_txn(l, l->txns[i], "m.timeout",
 			    "timed out");
+		else
+			n += crypto_sas_keys_came(l, l->txns[i], now);
 	}
 	/* An ended one nobody dismissed goes after twice as long. */
 	for (i = 0; i < l->ntxns; ) {

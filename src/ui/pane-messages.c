@@ -706,11 +706,12 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 	json_t			*c;
 	const char		*body;
 	char			*lines[11], *url, *clean, date[64];
+	char			**links = NULL;
 	const char		**seen;
 	struct render_opts	 ro;
 	struct msgs_state	*ms = pane_messages_state(ui);
 	size_t			 nseen;
-	size_t			 n = 0, i;
+	size_t			 n = 0, i, nlinks = 0;
 
 	if (e == NULL) {
 		ui_message(ui, 1, "select a message first (Alt+s)");
@@ -730,16 +731,26 @@ pane_messages_action(struct ui *ui, enum ui_action action)
 		/* An attachment: downloaded, then opened or its path said. */
 		cmd_download(&ui->ctx, e, 1);
 	} else if (action == UI_ACT_MESSAGE_OPEN) {
-		clean = sanitize_text(body, (size_t)-1, 0);
-		url = pane_messages_url(clean);
-		free(clean);
+		/* The first link: an <a href> of the HTML, else the body's. */
+		nlinks = render_links(c, &links);
+		if (nlinks > 0)
+			url = xstrdup(links[0]);
+		else {
+			clean = sanitize_text(body, (size_t)-1, 0);
+			url = pane_messages_url(clean);
+			free(clean);
+		}
 		if (url == NULL)
 			ui_message(ui, 1, "no link in this message");
 		else {
 			pane_messages_osc52(url);
-			ui_message(ui, 0, "link copied: %s", url);
+			ui_message(ui, 0, "link copied: %s%s", url, nlinks > 1 ?
+			    " (the first of its links)" : "");
 		}
 		free(url);
+		for (i = 0; i < nlinks; i++)
+			free(links[i]);
+		free(links);
 	} else if (action == UI_ACT_MESSAGE_DETAILS) {
 		lines[n++] = xasprintf("sender:   %s", e->sender != NULL ?
 		    e->sender : "");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
@@ -20,6 +21,8 @@
 #define HTML_MAX_URL	256	/* bytes of a link's URL shown */
 #define HTML_MAX_ALT	128	/* bytes of an image's alt text shown */
 #define HTML_PILL	"https://matrix.to/#/"
+#define HTML_MAX_HREF	2048	/* bytes of a link o may open */
+#define HTML_MAX_LINKS	64	/* links o may choose from */
 
 /* One level of the prefix a line starts with: a quote bar, a bullet. */
 struct html_level {
@@ -815,6 +818,124 @@ render_html(struct render_rich *r, const struct render_opts *ro,
 	}
 	render_rich_cut(r, end);
 	return 0;
+}
+
+/* Whether href is a link o may open: http, https or mailto, no pill. */
+static int
+render_html_openable(const char *href)
+{
+	char	*id;
+
+	if (strncasecmp(href, "http://", 7) != 0 &&
+	    strncasecmp(href, "https://", 8) != 0 &&
+	    strncasecmp(href, "mailto:", 7) != 0)
+		return 0;
+	if ((id = render_html_pill_id(href)) != NULL) {
+		free(id);
+		return 0;
+	}
+	return strlen(href) <= HTML_MAX_HREF;
+}
+
+/* Keep url (taken) in *out if o may open it. */
+static void
+render_html_keep(char *url, char ***out, size_t *nout)
+{
+	if (*nout < HTML_MAX_LINKS && render_html_openable(url)) {
+		*out = xrealloc(*out, (*nout + 1) * sizeof **out);
+		(*out)[(*nout)++] = url;
+	} else
+		free(url);
+}
+
+/* The http(s) URLs written out in a text node (as in a plain body). */
+static void
+render_html_text_urls(const char *text, char ***out, size_t *nout)
+{
+	const char	*p, *h, *s;
+	char		*url;
+	size_t		 n;
+
+	for (p = text; *nout < HTML_MAX_LINKS; p += n) {
+		s = strstr(p, "https://");
+		h = strstr(p, "http://");
+		if (s == NULL || (h != NULL && h < s))
+			s = h;
+		if (s == NULL)
+			return;
+		n = render_url_len(s, strlen(s));
+		if (n == 0)
+			n = 1;
+		url = xstrndup(s, n);
+		render_html_keep(sanitize_text(url, (size_t)-1, 0), out, nout);
+		free(url);
+		p = s;
+	}
+}
+
+/*
+ * Append what o may open under n (shown content only), in document
+ * order, to *out: each <a>'s href, and outside links the URLs written
+ * out in the text.
+ */
+static void
+render_html_hrefs(xmlNode *n, char ***out, size_t *nout, int in_a,
+    int depth)
+{
+	char	*href;
+
+	for (; n != NULL && *nout < HTML_MAX_LINKS; n = n->next) {
+		if (n->type == XML_TEXT_NODE && !in_a && n->content != NULL) {
+			render_html_text_urls((const char *)n->content, out,
+			    nout);
+			continue;
+		}
+		if (n->type != XML_ELEMENT_NODE || render_html_dropped(n))
+			continue;
+		if (render_html_is(n, "a") &&
+		    (href = render_html_attr(n, "href")) != NULL) {
+			render_html_keep(sanitize_text(href, (size_t)-1, 0),
+			    out, nout);
+			xmlFree(href);
+		}
+		if (depth < HTML_MAX_DEPTH)
+			render_html_hrefs(n->children, out, nout, in_a ||
+			    render_html_is(n, "a"), depth + 1);
+	}
+}
+
+size_t
+render_html_links(const char *html, char ***out)
+{
+	htmlDocPtr	 doc;
+	size_t		 len, n = 0;
+
+	*out = NULL;
+	if (html == NULL || (len = strlen(html)) == 0 ||
+	    len > HTML_MAX_INPUT)
+		return 0;
+	xmlInitParser();
+	xmlSetGenericErrorFunc(NULL, render_html_quiet);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", HTML_PARSE_NONET |
+	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
+	if (doc == NULL)
+		return 0;
+	render_html_hrefs(xmlDocGetRootElement(doc), out, &n, 0, 0);
+	xmlFreeDoc(doc);
+	return n;
+}
+
+size_t
+render_links(const json_t *c, char ***out)
+{
+	char	*html;
+	size_t	 n;
+
+	html = render_formatted(c);
+	n = render_html_links(html, out);
+	free(html);
+	return n;
 }
 
 /* The text of html as render_html() lays it out, or "". */

@@ -3,7 +3,8 @@
 # corpus in tests/fixtures/html (bold, lists, a quote, links, a reply, a
 # code block), and the timeline draws their text with bullets, numbers,
 # the quote bar, the box and links' URLs in brackets: never the markup,
-# never a reply's quoted fallback, never an escape sequence.
+# never a reply's quoted fallback, never an escape sequence; selection o
+# copies a link whose URL is only in the HTML.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -52,6 +53,29 @@ check "no markup on screen" bash -c '! grep -qE "</?(strong|em|li|ul|ol|p|a|pre|
 check "hostile HTML: its text" has "evil"
 check "hostile HTML: no title change" test "$(tm display -p -t h '#{pane_title}')" = "$TITLE0"
 [ "$FAILS" = 0 ] || dump
+
+# o on a message whose link is only in its HTML (text "here", the URL in
+# its href; a pill before it is no link): that URL is the one copied.
+python3 - "$HS_URL" "$BOB_TOKEN" "$GENERAL" >>"$TMP/send.log" 2>&1 <<'PY' ||
+import json, sys, urllib.parse, urllib.request
+url, tok, room = sys.argv[1:4]
+content = {"msgtype": "m.text", "body": "Alice: the notes are here",
+    "format": "org.matrix.custom.html", "formatted_body":
+    "<a href=\"https://matrix.to/#/@alice:haos.test\">Alice</a>: the "
+    "notes are <a href=\"https://example.org/only-in-html\">here</a>"}
+r = urllib.request.Request(url + "/_matrix/client/v3/rooms/%s/send/"
+    "m.room.message/htmlopen" % urllib.parse.quote(room, safe=""),
+    method="PUT", data=json.dumps(content).encode(),
+    headers={"Authorization": "Bearer " + tok,
+             "Content-Type": "application/json"})
+urllib.request.urlopen(r, timeout=10)
+PY
+	{ cat "$TMP/send.log"; exit 1; }
+check "the HTML-only link's message arrives" wait_for "the notes are here" 15
+keys M-s; sleep 0.3; keys o
+check "o copies the URL that is only in the HTML" \
+	wait_for "link copied: https://example.org/only-in-html" 5
+keys Escape; sleep 0.3
 
 keys -l "/quit"
 keys Enter

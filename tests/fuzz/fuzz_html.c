@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "haos/json.h"
 #include "haos/model.h"
@@ -23,6 +24,8 @@ name_of(void *arg, const char *user_id)
  * Input: a width byte, an option byte (ascii, msgtype, body), then the
  * formatted_body.  The event is drawn by the timeline and by
  * render_body(); the lines must be clean, in width and tiled by spans.
+ * The links o may open (render_html_links()) must be http, https or
+ * mailto, without a control byte, at most 2048 bytes, 64 of them.
  */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,11 +37,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct render_opts	 ro;
 	struct render_line	*lines;
 	json_t			*c;
-	size_t			 nlines;
-	char			*body;
+	size_t			 nlines, nlinks, i;
+	char			*body, *html, **links;
+	const char		*p;
 
 	if (size < 2)
 		return 0;
+	html = xstrndup((const char *)data + 2, size - 2);
+	nlinks = render_html_links(html, &links);
+	if (nlinks > 64)
+		fuzz_fail("%zu links", nlinks);
+	for (i = 0; i < nlinks; i++) {
+		if (strncasecmp(links[i], "http://", 7) != 0 &&
+		    strncasecmp(links[i], "https://", 8) != 0 &&
+		    strncasecmp(links[i], "mailto:", 7) != 0)
+			fuzz_fail("link of another scheme: %.20s", links[i]);
+		if (strlen(links[i]) > 2048)
+			fuzz_fail("a link of %zu bytes", strlen(links[i]));
+		for (p = links[i]; *p != '\0'; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				fuzz_fail("control byte in a link");
+		}
+		free(links[i]);
+	}
+	free(links);
+	free(html);
 	c = json_object();
 	json_object_set_new(c, "msgtype", json_string(types[data[1] & 3]));
 	json_object_set_new(c, "body", json_string(data[1] & 4 ? "" :

@@ -55,11 +55,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char		*text, *html;
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t n;
-	size_t		 off, len;
+	size_t		 off, len, nr, k;
+	struct markdown_range *r;
 
 	text = xmalloc(size + 1);
 	memcpy(text, data, size);
 	text[size] = '\0';
+	/* Code ranges: in the text, never empty. */
+	nr = markdown_code(text, &r);
+	for (k = 0; k < nr; k++) {
+		if (r[k].start >= r[k].end || r[k].end > strlen(text))
+			fuzz_fail("code range %zu: [%zu, %zu) of %zu", k,
+			    r[k].start, r[k].end, strlen(text));
+	}
+	free(r);
 	html = markdown_html(text, pill, NULL);
 	if (html != NULL) {
 		len = strlen(html);

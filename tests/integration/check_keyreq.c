@@ -6,7 +6,8 @@
  * first answers over Olm (m.forwarded_room_key, a session opened for
  * it), and the second decrypts the message in place and cancels its
  * request.  Both devices trust each other as a verification leaves them
- * (devices.local_trust).
+ * (devices.local_trust).  Refused, the second device is told so
+ * (m.room_key.withheld).
  */
 #include <check.h>
 
@@ -93,6 +94,53 @@ kr_trust(sqlite3 *db, const char *user, const char *device)
 	sqlite3_bind_text(st, 2, device, -1, SQLITE_TRANSIENT);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
+}
+
+/* The reverse: device of user no longer trusted in db. */
+static void
+kr_untrust(sqlite3 *db, const char *user, const char *device)
+{
+	sqlite3_stmt	*st;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "UPDATE devices SET "
+	    "local_trust = 0 WHERE user_id = ?1 AND device_id = ?2", -1, &st,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, device, -1, SQLITE_TRANSIENT);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+/* The first m.room_key.withheld u's device has on the server (/sync). */
+static json_t *
+kr_withheld(struct hs_user *u, double seconds)
+{
+	double	 end = now_s() + seconds;
+	json_t	*r, *ev, *out = NULL;
+	char	*path;
+	size_t	 i;
+	int	 st, try = 0;
+
+	while (out == NULL) {
+		ck_assert_msg(now_s() < end, "no m.room_key.withheld for %s",
+		    u->device_id);
+		/* Each a new timeout: Synapse caches a repeated /sync. */
+		path = xasprintf("/_matrix/client/v3/sync?timeout=%d", try++);
+		r = hs_call(&hs, u->token, "GET", path, NULL, &st);
+		free(path);
+		ck_assert_int_eq(st, 200);
+		json_array_foreach(json_get_arr(json_get_obj(r, "to_device"),
+		    "events"), i,
+		    ev) {
+			if (out == NULL && strcmp(json_get_str(ev, "type", ""),
+			    "m.room_key.withheld") == 0)
+				out = json_incref(ev);
+		}
+		json_decref(r);
+		if (out == NULL)
+			usleep(500 * 1000);
+	}
+	return out;
 }
 
 /* A store and its pickle key beside it. */
@@ -191,9 +239,37 @@ START_TEST(test_keyreq_round_trip)
 	free(q);
 	kr_wait(db, "SELECT count(*) FROM key_requests_in", NULL, "0", 30);
 
+	/*
+	 * A refused request of our own device is answered: the second
+	 * device, no longer trusted by the first, asks again (stopped, so
+	 * its to-device messages stay on the server to read here); the
+	 * first sends it alone m.room_key.withheld m.unverified, in clear.
+	 */
 	net_stop(n2);
 	notify_free(nt2);
 	sqlite3_close(db2);
+	kr_untrust(db, a.user_id, a2.device_id);
+	text = kr_text(db, "SELECT session_id || ' ' || sender_curve25519 "
+	    "FROM megolm_in WHERE room_id = ?1", room);
+	ck_assert_ptr_nonnull(text);
+	*strchr(text, ' ') = '\0';
+	body = json_pack("{s:{s:{s:{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s}}}}}",
+	    "messages", a.user_id, a.device_id, "action", "request",
+	    "requesting_device_id", a2.device_id, "request_id", "again",
+	    "body", "algorithm", "m.megolm.v1.aes-sha2", "room_id", room,
+	    "session_id", text, "sender_key", text + strlen(text) + 1);
+	r = hs_call(&hs, a2.token, "PUT", "/_matrix/client/v3/sendToDevice/"
+	    "m.room_key_request/again", body, &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(r);
+	json_decref(body);
+	c = kr_withheld(&a2, 30);
+	ck_assert_str_eq(json_path_str(c, "content.code", ""), "m.unverified");
+	ck_assert_str_eq(json_path_str(c, "content.room_id", ""), room);
+	ck_assert_str_eq(json_path_str(c, "content.session_id", ""), text);
+	ck_assert_str_eq(json_get_str(c, "sender", ""), a.user_id);
+	json_decref(c);
+	free(text);
 	net_stop(n);
 	notify_free(nt);
 	sqlite3_close(db);

@@ -18,6 +18,10 @@
 //       sees haos's device cross-signing verified
 //   (f) js-sdk asks in the DM (requestVerificationDM: the Rust SDK wants
 //       a master key, which (e) made); haos accepts; both verified
+//   (g) a NEW js-sdk device of hana's logs in and at once asks haos's
+//       device, which has not queried it yet (haos stopped meanwhile, its
+//       /keys/query then slowed): haos asks for its keys, holds the SAS
+//       until they come (no m.key_mismatch), and both are verified
 //
 //   ./run.sh sas.test.mjs
 
@@ -278,5 +282,50 @@ describe("haos emoji verification against matrix-js-sdk (issue #16)", { timeout:
         await haos.waitText(`verified: ${alice.userId}`, 15000);
         haos.keys("Escape");
         await haos.waitGone("Key verification", 10000);
+    });
+
+    step("(g) a brand-new js-sdk device asks haos at once, before haos queried it: haos waits for its keys, both verified", 90000, async () => {
+        rmSync(sasFile, { force: true });
+        // haos hears of the new device only when the request is there
+        // too: it is stopped while hana3 logs in, learns haos's device and
+        // asks; then its /keys/query for hana3 is slowed, so the request
+        // is handled while the store lacks hana3.
+        const pid = haos.pid();
+        process.kill(pid, "SIGSTOP");
+        let hana3;
+        try {
+            hana3 = new Peer(hs.url, "hana3", await login(hs.url, hana.userId, "hana3"));
+            await hana3.start();
+            await hana3.waitDevices(hana.userId, [hanaDevice]);
+            const f = await hs.api(null, "POST", "/_test/faults", { faults: [
+                { action: "delay", path: "/keys/query", ms: 6000, count: 1 }] });
+            assert.equal(f.status, 200, `POST /_test/faults -> ${f.status}`);
+        } finally {
+            process.kill(pid, "SIGCONT");
+        }
+        try {
+            const crypto = hana3.client.getCrypto();
+            const req = await crypto.requestDeviceVerification(hana.userId, hanaDevice);
+            await haos.waitText("asks to verify this device", 20000);
+            assert.ok(haos.screen().includes(`your device ${hana3.deviceId}`));
+            haos.keys("a");
+            await waitPhase(req, VerificationPhase.Ready);
+            const verifier = await req.startVerification("m.sas.v1");
+            const done = verifier.verify().then(() => "verified", (e) => `failed: ${e}`);
+            const cbs = await showSas(verifier);
+            assert.deepEqual(await haosEmoji(sasFile), cbs.sas.emoji.map(([, name]) => name));
+            await haos.waitText("Do these match", 20000);
+            haos.keys("y");
+            await cbs.confirm();
+            assert.equal(await withTimeout(done, 20000, "js-sdk's verify()"), "verified",
+                `js-sdk's verification: ${req.cancellationCode ?? "not cancelled"}`);
+            await haos.waitText(`verified: your device ${hana3.deviceId}`, 15000);
+            assert.ok(!haos.screen().includes("m.key_mismatch"));
+            haos.keys("Escape");
+            await haos.waitGone("Key verification", 10000);
+        } finally {
+            hana3.stop();
+            await hs.api(null, "DELETE", "/_test/faults");
+        }
     });
 });

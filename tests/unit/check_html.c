@@ -308,6 +308,63 @@ START_TEST(test_links)
 }
 END_TEST
 
+static void
+links_are(const char *html, size_t want, const char *const *urls)
+{
+	char	**l;
+	size_t	 n, i;
+
+	n = render_html_links(html, &l);
+	ck_assert_uint_eq(n, want);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(l[i], urls[i]);
+		free(l[i]);
+	}
+	free(l);
+}
+
+/*
+ * What o opens in HTML: the hrefs of the links shown, in order (a link
+ * whose URL is only in its href), http, https and mailto only, no
+ * pills, nothing in a reply's fallback, sanitised.
+ */
+START_TEST(test_link_targets)
+{
+	static const char *const a[] = { "https://example.org/docs",
+	    "mailto:a@b.org", "HTTP://x.org/y" };
+	static const char *const b[] = { "https://x.org/" };
+	static const char *const t[] = { "https://a.org/x", "https://b.org",
+	    "http://c.org" };
+	json_t	*c;
+	char	**l;
+
+	links_are("<mx-reply><a href=\"https://r.org\">r</a></mx-reply>"
+	    "see <a href=\"https://example.org/docs\">here</a>, "
+	    "<a href=\"https://matrix.to/#/@bob:haos.test\">Bob</a> "
+	    "<a href=\"javascript:alert(1)\">x</a> <a>none</a> "
+	    "<b><a href=\"mailto:a@b.org\">mail</a></b> "
+	    "<a href=\"ftp://f.org\">f</a><a href=\"HTTP://x.org/y\">y</a>",
+	    3, a);
+	links_are("<a href=\"https://x.org/\x1b[2J\">x</a>", 1, b);
+	/* A URL written out in the text counts where it stands. */
+	links_are("see https://a.org/x. and <a href=\"https://b.org\">"
+	    "https://b.org</a> (http://c.org)", 3, t);
+	links_are("no links", 0, NULL);
+	links_are("", 0, NULL);
+	/* A message: only when its formatted_body is drawn. */
+	c = json_pack("{s:s,s:s,s:s,s:s}", "msgtype", "m.text", "body",
+	    "see here", "format", "org.matrix.custom.html", "formatted_body",
+	    "see <a href=\"https://example.org/docs\">here</a>");
+	ck_assert_uint_eq(render_links(c, &l), 1);
+	ck_assert_str_eq(l[0], "https://example.org/docs");
+	free(l[0]);
+	free(l);
+	json_object_del(c, "format");
+	ck_assert_uint_eq(render_links(c, &l), 0);
+	json_decref(c);
+}
+END_TEST
+
 START_TEST(test_pills)
 {
 	struct render_line	*l;
@@ -582,6 +639,7 @@ suite_html(void)
 	tcase_add_test(tc, test_lists);
 	tcase_add_test(tc, test_pre);
 	tcase_add_test(tc, test_links);
+	tcase_add_test(tc, test_link_targets);
 	tcase_add_test(tc, test_pills);
 	tcase_add_test(tc, test_colour_img_drop);
 	tcase_add_test(tc, test_mentions_and_urls_in_text);

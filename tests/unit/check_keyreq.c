@@ -517,7 +517,13 @@ request(const char *user, const char *device, const char *rid,
 	    crypto_account_curve25519(bob->acct));
 }
 
-/* The answer to the kept request rid: its first index, or -1 if none. */
+/* The code of the last answer that was a withheld reply, or "". */
+static char	withheld_code[32];
+
+/*
+ * The answer to the kept request rid: its first index, -1 if none, -2
+ * if a withheld reply (its code in withheld_code).
+ */
 static int64_t
 answer(const char *rid)
 {
@@ -549,6 +555,18 @@ answer(const char *rid)
 		ck_assert_ptr_nonnull(in);
 		idx = crypto_megolm_in_first_index(in);
 		crypto_megolm_in_free(in);
+	} else if (rc == 2) {
+		/* In clear, as js-sdk parses it: no key inside. */
+		ck_assert_str_eq(json_get_str(c, "room_id", ""), ROOM);
+		ck_assert_str_eq(json_get_str(c, "session_id", ""),
+		    rows[i].session_id);
+		ck_assert_str_eq(json_get_str(c, "algorithm", ""), MEGOLM);
+		ck_assert_str_ne(json_get_str(c, "sender_key", ""), "");
+		ck_assert_str_ne(json_get_str(c, "reason", ""), "");
+		ck_assert_ptr_null(json_object_get(c, "session_key"));
+		snprintf(withheld_code, sizeof withheld_code, "%s",
+		    json_get_str(c, "code", ""));
+		idx = -2;
 	} else
 		ck_assert_ptr_null(c);
 	crypto_keyreq_content_free(c);
@@ -588,13 +606,29 @@ START_TEST(test_answer_policy)
 	    "request_id != ?1", ""), 4);
 	ck_assert_int_eq(answer("r-own"), 1);
 	ck_assert_int_eq(answer("r-carol"), 3);
-	ck_assert_int_eq(answer("r-other"), -1);
+	/* Our unverified device is told m.unverified, a stranger nothing. */
+	ck_assert_int_eq(answer("r-other"), -2);
+	ck_assert_str_eq(withheld_code, "m.unverified");
 	ck_assert_int_eq(answer("r-dave"), -1);
 	/* Carol's device without the shared row: nothing. */
 	sql("DELETE FROM megolm_out_shared");
 	ck_assert_int_eq(answer("r-carol"), -1);
-	/* Our own verified device, for a session we do not hold: nothing. */
+	/*
+	 * Our own verified device, for a session we do not hold but an
+	 * event waits for: m.unavailable; another user's: nothing.
+	 */
 	sql("DELETE FROM megolm_in");
+	q = xasprintf("INSERT OR IGNORE INTO undecryptable (event_id, "
+	    "room_id, session_id, reason, since_ts) VALUES ('$m1', '%s', "
+	    "'%s', 0, 0)",
+	    ROOM, crypto_megolm_out_id(bob.mg));
+	sql(q);
+	free(q);
+	ck_assert_int_eq(answer("r-own"), -2);
+	ck_assert_str_eq(withheld_code, "m.unavailable");
+	ck_assert_int_eq(answer("r-carol"), -1);
+	/* Not even our device is told when no sender key is known. */
+	sql("DELETE FROM undecryptable");
 	ck_assert_int_eq(answer("r-own"), -1);
 	sync_in(json_pack("[o]", request(ME, "OWNDEV", "r-own", &bob,
 	    "request_cancellation")), NULL);

@@ -167,6 +167,41 @@ START_TEST(limits)
 }
 END_TEST
 
+static void
+code_is(const char *text, size_t want, const char *const *spans)
+{
+	struct markdown_range	*r;
+	size_t			 n, i;
+
+	n = markdown_code(text, &r);
+	ck_assert_uint_eq(n, want);
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_lt(r[i].start, r[i].end);
+		ck_assert_int_eq((int)strlen(spans[i]),
+		    (int)(r[i].end - r[i].start));
+		ck_assert_int_eq(strncmp(text + r[i].start, spans[i],
+		    r[i].end - r[i].start), 0);
+	}
+	free(r);
+}
+
+/* Code spans with their backticks, code blocks as whole lines. */
+START_TEST(code_ranges)
+{
+	static const char *const a[] = { "`@a`", "``x `y` z``" };
+	static const char *const b[] = { "```\n@b\n```", "    @c\n" };
+	static const char *const c[] = { "`q`" };
+
+	code_is("hi `@a` and ``x `y` z`` end", 2, a);
+	code_is("t\n\n```\n@b\n```\n\n    @c\n\nu", 2, b);
+	code_is("> quote `q`\r\nnext", 1, c);
+	/* A continuation line indented with a tab: cmark's column is off. */
+	code_is("para\n\tthird `q` x", 1, c);
+	code_is("no ` code here", 0, NULL);
+	code_is("", 0, NULL);
+}
+END_TEST
+
 Suite *
 suite_markdown(void)
 {
@@ -176,6 +211,7 @@ suite_markdown(void)
 	tcase_add_test(tc, table);
 	tcase_add_test(tc, pills);
 	tcase_add_test(tc, limits);
+	tcase_add_test(tc, code_ranges);
 	suite_add_tcase(s, tc);
 	return s;
 }

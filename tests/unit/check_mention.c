@@ -181,6 +181,49 @@ START_TEST(build_markdown)
 }
 END_TEST
 
+/*
+ * Code stays as typed in body as in formatted_body, and a user named
+ * only inside code (a span, a fenced or an indented block) is not
+ * mentioned (Element: no pill, no m.mentions).
+ */
+START_TEST(build_code)
+{
+	json_t	*c, *ids;
+	size_t	 n;
+
+	c = build("try `@Bob` or ``a `@Bobby Tables` b``", &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(json_get_str(c, "body", ""),
+	    "try `@Bob` or ``a `@Bobby Tables` b``");
+	ck_assert_ptr_null(json_object_get(c, "m.mentions"));
+	ck_assert_str_eq(json_get_str(c, "formatted_body", ""),
+	    "try <code>@Bob</code> or <code>a `@Bobby Tables` b</code>");
+	json_decref(c);
+	c = build("@carol:haos.test see\n```\n@Bob x\n```\n\n"
+	    "    @eve:haos.test\n\n> `@Bob` and @bob", &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(json_get_str(c, "body", ""),
+	    "@carol:haos.test see\n```\n@Bob x\n```\n\n"
+	    "    @eve:haos.test\n\n> `@Bob` and Bob");
+	ids = json_get_arr(json_get_obj(c, "m.mentions"), "user_ids");
+	ck_assert_uint_eq(json_array_size(ids), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(ids, 0)),
+	    "@carol:haos.test");
+	ck_assert_str_eq(json_string_value(json_array_get(ids, 1)),
+	    "@bob:haos.test");
+	ck_assert_ptr_nonnull(strstr(json_get_str(c, "formatted_body", ""),
+	    "<code>@Bob x\n</code>"));
+	ck_assert_ptr_nonnull(strstr(json_get_str(c, "formatted_body", ""),
+	    "<code>@eve:haos.test\n</code>"));
+	json_decref(c);
+	/* An unclosed backtick is no code. */
+	c = build("a ` @Bob", &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(json_get_str(c, "body", ""), "a ` Bob");
+	json_decref(c);
+}
+END_TEST
+
 /* MENTION_PLAIN: body as typed, m.mentions, no HTML. */
 START_TEST(build_plain)
 {
@@ -306,6 +349,7 @@ suite_mention(void)
 	tcase_add_test(tc, build_escapes_html);
 	tcase_add_test(tc, build_markdown);
 	tcase_add_test(tc, build_plain);
+	tcase_add_test(tc, build_code);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, render_names);
 	tcase_add_test(tc, html_escape);

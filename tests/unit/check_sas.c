@@ -67,6 +67,17 @@ env_own_devices(void *arg, char ***out)
 	return 1;
 }
 
+/* The users whose keys a side asked for (want_keys), space-separated. */
+static char	 wanted[256];
+
+static void
+env_want_keys(void *arg, const char *user)
+{
+	(void)arg;
+	snprintf(wanted + strlen(wanted), sizeof wanted - strlen(wanted),
+	    "%s ", user);
+}
+
 struct side {
 	struct crypto_sas_self	 self;
 	struct crypto_sas_list	*l;
@@ -88,6 +99,7 @@ side_init(struct side *s, const char *user, const char *device,
 	env.device_key = env_device_key;
 	env.master_key = env_master_key;
 	env.own_devices = env_own_devices;
+	env.want_keys = env_want_keys;
 	env.arg = (void *)user;
 	s->l = crypto_sas_list_new(&s->self, &env);
 }
@@ -692,6 +704,121 @@ START_TEST(test_cancel_timeout)
 }
 END_TEST
 
+/*
+ * E2EE.md Step 8: a device the store does not know yet (its list not
+ * queried) is asked for, and the machine holds its key event, showing
+ * no emoji; once the device is known it goes on and completes, both
+ * the device and the master key verified.  Unknown for longer than
+ * CRYPTO_SAS_KEYS_WAIT_MS after the key came: m.timeout, not
+ * m.key_mismatch.
+ */
+START_TEST(test_unknown_device_waits)
+{
+	struct side	 a, b;
+	const char	*txn, *why;
+	int		 pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		keys_default();
+		event_seq = 0;
+		wanted[0] = '\0';
+		/* Alice's store does not have Bob's new device, nor his
+		   master key (both come with the /keys/query). */
+		dev_keys[1].device = "BOBNEW";
+		msk_keys[1].user = "@nobody:hs";
+		side_init(&a, "@alice:hs", "ALICEDEV", "EDALICE", "MSKALICE");
+		side_init(&b, "@bob:hs", "BOBDEV", "EDBOB", "MSKBOB");
+		txn = crypto_sas_request(a.l, "@bob:hs", "BOBDEV", NULL, NOW,
+		    &why);
+		ck_assert_ptr_nonnull(txn);
+		ck_assert_str_eq(wanted, "@bob:hs ");
+		pump(&a, &b, NULL, NULL, NULL);
+		crypto_sas_accept(b.l, txn);
+		pump(&a, &b, NULL, NULL, NULL);
+		/* Held: Bob shows emoji, Alice does not (yet). */
+		ck_assert_int_eq(view_of(&b, 0).state, VERIFY_SHOW);
+		ck_assert_int_eq(view_of(&a, 0).state, VERIFY_KEY_SENT);
+		ck_assert_str_eq(wanted, "@bob:hs ");	/* asked once */
+		ck_assert_int_eq(crypto_sas_tick(a.l, NOW + 1000), 0);
+		ck_assert_int_eq(view_of(&a, 0).state, VERIFY_KEY_SENT);
+		if (pass == 1) {
+			/* The keys never come. */
+			ck_assert_int_eq(crypto_sas_tick(a.l, NOW +
+			    CRYPTO_SAS_KEYS_WAIT_MS), 0);
+			ck_assert_int_eq(crypto_sas_tick(a.l, NOW +
+			    CRYPTO_SAS_KEYS_WAIT_MS + 1), 1);
+			pump(&a, &b, NULL, NULL, NULL);
+			ck_assert_str_eq(view_of(&a, 0).cancel_code,
+			    "m.timeout");
+			ck_assert_str_eq(b.cancels, "m.timeout ");
+			side_free(&a);
+			side_free(&b);
+			continue;
+		}
+		/* Bob confirms first: his MAC waits with the held key. */
+		crypto_sas_confirm(b.l, txn, 1);
+		pump(&a, &b, NULL, NULL, NULL);
+		ck_assert_int_eq(view_of(&a, 0).state, VERIFY_KEY_SENT);
+		/* The /keys/query answer is stored. */
+		dev_keys[1].device = "BOBDEV";
+		msk_keys[1].user = "@bob:hs";
+		ck_assert_int_eq(crypto_sas_tick(a.l, NOW + 2000), 1);
+		ck_assert_int_eq(view_of(&a, 0).state, VERIFY_SHOW);
+		pump(&a, &b, NULL, NULL, NULL);
+		ck_assert_mem_eq(view_of(&a, 0).emoji, view_of(&b, 0).emoji,
+		    sizeof view_of(&a, 0).emoji);
+		crypto_sas_confirm(a.l, txn, 1);
+		pump(&a, &b, NULL, NULL, NULL);
+		ck_assert_int_eq(view_of(&a, 0).state, VERIFY_DONE);
+		ck_assert_int_eq(view_of(&b, 0).state, VERIFY_DONE);
+		ck_assert_int_eq(view_of(&a, 0).device_verified, 1);
+		ck_assert_int_eq(view_of(&a, 0).msk_verified, 1);
+		ck_assert_str_eq(a.cancels, "");
+		ck_assert_str_eq(b.cancels, "");
+		side_free(&a);
+		side_free(&b);
+	}
+}
+END_TEST
+
+/* Their request from a device we lack: asked for, and it completes. */
+START_TEST(test_unknown_device_request_in)
+{
+	struct side	 a, a2;
+	const char	*txn, *why;
+
+	keys_default();
+	event_seq = 0;
+	wanted[0] = '\0';
+	/* Alice's new device ALICE9 asks ALICEDEV, which lacks it. */
+	side_init(&a, "@alice:hs", "ALICEDEV", "EDALICE", "MSKALICE");
+	side_init(&a2, "@alice:hs", "ALICE9", "EDALICE9", "MSKALICE");
+	txn = crypto_sas_request(a2.l, "@alice:hs", "ALICEDEV", NULL, NOW,
+	    &why);
+	ck_assert_ptr_nonnull(txn);
+	pump(&a2, &a, NULL, NULL, NULL);
+	ck_assert_str_eq(wanted, "@alice:hs ");
+	crypto_sas_accept(a.l, txn);
+	pump(&a2, &a, NULL, NULL, NULL);
+	/* ALICEDEV holds the key: it sends none and shows nothing. */
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_ACCEPTED);
+	ck_assert_int_eq(view_of(&a2, 0).state, VERIFY_KEY_SENT);
+	dev_keys[4] = (struct key_row){ "@alice:hs", "ALICE9", "EDALICE9" };
+	ck_assert_int_eq(crypto_sas_tick(a.l, NOW + 3000), 1);
+	pump(&a2, &a, NULL, NULL, NULL);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_SHOW);
+	ck_assert_int_eq(view_of(&a2, 0).state, VERIFY_SHOW);
+	crypto_sas_confirm(a.l, txn, 1);
+	crypto_sas_confirm(a2.l, txn, 1);
+	pump(&a2, &a, NULL, NULL, NULL);
+	ck_assert_int_eq(view_of(&a, 0).state, VERIFY_DONE);
+	ck_assert_int_eq(view_of(&a, 0).device_verified, 1);
+	ck_assert_int_eq(view_of(&a2, 0).state, VERIFY_DONE);
+	side_free(&a);
+	side_free(&a2);
+}
+END_TEST
+
 /* A flood of requests keeps a bounded number; old or huge ones none. */
 START_TEST(test_request_limits)
 {
@@ -916,6 +1043,8 @@ suite_sas(void)
 	tcase_add_test(tc, test_two_starts);
 	tcase_add_test(tc, test_cancel_unknown_transaction);
 	tcase_add_test(tc, test_cancel_timeout);
+	tcase_add_test(tc, test_unknown_device_waits);
+	tcase_add_test(tc, test_unknown_device_request_in);
 	tcase_add_test(tc, test_request_limits);
 	tcase_add_test(tc, test_cancel_by_user);
 	tcase_add_test(tc, test_cancel_codes);
