@@ -8,9 +8,13 @@
 //       it for the self-signing, user-signing and backup keys and gets
 //       them (its log says so), never given the recovery key; js-sdk
 //       reports haos's device crossSigningVerified
-//   (a2) so a js-sdk user in OnlySignedDevicesIsolationMode (Element's
-//       "exclude insecure devices") shares her room key with haos, and
-//       haos shows her message decrypted
+//   (a0) before that, alice, a js-sdk user in
+//       OnlySignedDevicesIsolationMode (Element's "exclude insecure
+//       devices"), does not read what haos's unsigned device sends
+//       (UNSIGNED_SENDER_DEVICE: hana has cross-signing, this device is not
+//       signed) and haos does not get her key
+//   (a2) after it, alice reads haos's messages and shares her key with
+//       haos, which shows her message decrypted
 //   (b) the backup key came too: `/backup` says the version is trusted
 //   (c) haos holds the self-signing key for real: a new js-sdk device of
 //       hana's that only haos verified ends up signed by hana's
@@ -36,7 +40,8 @@ import { Homeserver, ROOT, makeStepper, makeWork, setLogFile, waitFor, withTimeo
 import { PASSWORD, Peer, exchanges, login, register } from "./lib/peer.mjs";
 import { Haos } from "./lib/haos.mjs";
 
-const { VerificationPhase, VerifierEvent, encodeRecoveryKey, OnlySignedDevicesIsolationMode } =
+const { VerificationPhase, VerifierEvent, encodeRecoveryKey, OnlySignedDevicesIsolationMode,
+    DecryptionFailureCode } =
     await import("matrix-js-sdk/lib/crypto-api/index.js");
 
 const TABLE = JSON.parse(readFileSync(path.join(ROOT, "tests/fixtures/sas/sas-emoji.json"), "utf8"));
@@ -158,8 +163,13 @@ async function stopQuietly(peer) {
     peer.stop();
 }
 
+const UNSIGNED_TEXT = "from hana's device before it is signed";
+const BEFORE_TEXT = "alice to hana's signed devices only, before";
+const SIGNED_TEXT = "from hana's device, signed by emoji ✓";
+const AFTER_TEXT = "alice to hana's signed devices only, after ✓";
+
 describe("haos secret sharing with its user's own js-sdk devices (issue #16)", { timeout: 300000 }, () => {
-    let hana, haosDevice, version, exported, backupKey;
+    let hana, haosDevice, version, exported, backupKey, onlySigned;
     const sasFile = path.join(work.dir, "sas-indices");
     const callbacks = {
         getSecretStorageKey: async ({ keys }) => [Object.keys(keys)[0], SSSS_KEY],
@@ -218,6 +228,36 @@ describe("haos secret sharing with its user's own js-sdk devices (issue #16)", {
             /device lists: [1-9][0-9]* users? stored/.test(haos.log()) || null, { interval: 200 });
     }, { fatal: true });
 
+    step("(a0) before the verification, alice (only-signed) neither reads haos nor shares with it", 90000, async () => {
+        peers.alice = new Peer(hs.url, "alice", await register(hs.url, "alice"));
+        await peers.alice.start();
+        const { alice } = peers;
+        // The mode needs the sender's own cross-signing too.
+        await alice.client.getCrypto().bootstrapCrossSigning({
+            authUploadDeviceSigningKeys: async (makeRequest) => makeRequest({
+                type: "m.login.password", password: PASSWORD,
+                identifier: { type: "m.id.user", user: alice.userId },
+            }),
+        });
+        alice.client.getCrypto().setDeviceIsolationMode(new OnlySignedDevicesIsolationMode());
+        onlySigned = await alice.createEncryptedRoom({ name: "only-signed", invite: [hana.userId] });
+        const r = await fetch(`${hs.url}/_matrix/client/v3/join/${encodeURIComponent(onlySigned)}`, {
+            method: "POST", body: "{}",
+            headers: { Authorization: `Bearer ${haos.accessToken()}`, "Content-Type": "application/json" },
+        });
+        assert.equal(r.status, 200);
+        await alice.waitDevices(hana.userId, [haosDevice], 20000);
+        await haos.goto("only-signed");
+        haos.line(UNSIGNED_TEXT);
+        const failed = await waitFor("alice refuses haos's unsigned message", 30000, () =>
+            alice.failures.find((f) => f.roomId === onlySigned && f.sender === hana.userId &&
+                f.reason === DecryptionFailureCode.UNSIGNED_SENDER_DEVICE) || null, { interval: 500 });
+        assert.ok(failed, "no UNSIGNED_SENDER_DEVICE failure");
+        await alice.send(onlySigned, BEFORE_TEXT);
+        await haos.waitMatch(/withheld the key|waiting for the key/, 20000);
+        assert.ok(!haos.screen().includes(BEFORE_TEXT), "haos read a message alice withheld from it");
+    }, { fatal: true });
+
     step("(a) verified by js-sdk by emoji, haos asks for the secrets and gets them; haos's device crossSigningVerified", 90000, async () => {
         await verifyWithHaos(peers.js, haosDevice, sasFile);
         for (const name of ["m.cross_signing.self_signing", "m.cross_signing.user_signing", "m.megolm_backup.v1"]) {
@@ -231,35 +271,20 @@ describe("haos secret sharing with its user's own js-sdk devices (issue #16)", {
             { interval: 500 });
     }, { fatal: true });
 
-    step("(a2) alice, only-signed, shares her key with haos now that the emoji made it cross-signed", 90000, async () => {
-        const ONLY_SIGNED = "for hana's cross-signed devices ✓";
-        peers.alice = new Peer(hs.url, "alice", await register(hs.url, "alice"));
-        await peers.alice.start();
+    step("(a2) alice, only-signed, reads haos and shares her key with it now that the emoji made it cross-signed", 90000, async () => {
         const { alice } = peers;
-        // The mode needs the sender's own cross-signing too.
-        await alice.client.getCrypto().bootstrapCrossSigning({
-            authUploadDeviceSigningKeys: async (makeRequest) => makeRequest({
-                type: "m.login.password", password: PASSWORD,
-                identifier: { type: "m.id.user", user: alice.userId },
-            }),
-        });
-        alice.client.getCrypto().setDeviceIsolationMode(new OnlySignedDevicesIsolationMode());
-        const room = await alice.createEncryptedRoom({ name: "only-signed", invite: [hana.userId] });
-        const session = JSON.parse(readFileSync(haosFile("session.json"), "utf8"));
-        const r = await fetch(`${hs.url}/_matrix/client/v3/join/${encodeURIComponent(room)}`, {
-            method: "POST", body: "{}",
-            headers: { Authorization: `Bearer ${session.access_token}`, "Content-Type": "application/json" },
-        });
-        assert.equal(r.status, 200);
-        await alice.waitDevices(hana.userId, [haosDevice], 20000);
         await waitFor("alice sees haos's device signed by hana", 20000, async () => {
             const c = alice.client.getCrypto();
             await c.getUserDeviceInfo([hana.userId], true);
             return (await c.getDeviceVerificationStatus(hana.userId, haosDevice))?.signedByOwner || null;
         }, { interval: 500 });
-        await alice.send(room, ONLY_SIGNED);
-        await waitFor("haos decrypts alice's only-signed message", 40000,
-            () => haosDecrypted(room, ONLY_SIGNED) === 1 || null, { interval: 500 });
+        await haos.goto("only-signed");
+        haos.line(SIGNED_TEXT);
+        const ev = await alice.waitBody(onlySigned, SIGNED_TEXT, { sender: hana.userId, ms: 30000 });
+        assert.equal(ev.isDecryptionFailure(), false);
+        await alice.newSession(onlySigned);
+        await alice.send(onlySigned, AFTER_TEXT);
+        await haos.waitText(AFTER_TEXT, 30000);
     });
 
     step("(b) the backup key came too: /backup says the version is trusted", 30000, async () => {

@@ -36,6 +36,7 @@ const step = st.step;
 
 const BEFORE = "not for unsigned devices";
 const AFTER = "for signed devices only ✓";
+const FROM_HAOS = "from hana's cross-signed haos ✓";
 
 // A file haos keeps under XDG_DATA_HOME (session.json, store.sqlite3).
 function haosFile(name) {
@@ -156,6 +157,13 @@ describe("cross-signing: haos bootstraps, js-sdk sees its device signed", { time
             haos.run(["/help"], 30000);
             return haosDecrypted(room, AFTER) === 1;
         }, { interval: 1000 });
+    }, { needs: ["(a2) alice in OnlySignedDevicesIsolationMode withholds her key from haos's unsigned device"] });
+
+    step("(c2) alice, only-signed, reads what haos sends after /crosssign", 60000, async () => {
+        const r = haos.run(["--channel", room, `/send ${FROM_HAOS}`]);
+        assert.equal(r.status, 0, `haos run /send exited ${r.status ?? r.signal}: ${r.stderr}`);
+        const ev = await peers.alice.waitBody(room, FROM_HAOS, { sender: hana.userId, ms: 30000 });
+        assert.equal(ev.isDecryptionFailure(), false);
     }, { needs: ["(a2) alice in OnlySignedDevicesIsolationMode withholds her key from haos's unsigned device"] });
 
     step("(d) haos's debug log holds no password", 10000, async () => {
