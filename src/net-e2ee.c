@@ -545,9 +545,16 @@ net_e2ee_wire(struct net *n, const struct outbox_row *o, char **type,
 		log_error("net", "send %s: %s", o->txn_id, e.msg);
 		return 0;	/* never in the clear by mistake */
 	}
-	if (store_crypto_out_room(n->store, o->room_id, &encrypted, &enc,
-	    &vis, &e) == -1) {
+	rc = store_crypto_out_room(n->store, o->room_id, &encrypted, &enc,
+	    &vis, &e);
+	if (rc == -1) {
 		log_error("net", "send %s: %s", o->txn_id, e.msg);
+		return 0;
+	}
+	if (rc == 0) {
+		/* Not stored yet (just joined): its encryption is unknown. */
+		log_info("net", "send %s: %s is not in the cache yet: waiting",
+		    o->txn_id, o->room_id);
 		return 0;
 	}
 	rc = encrypted ? crypto_out_policy(enc, vis, &p, &e) : 0;

@@ -209,8 +209,8 @@ net_upload_queue(struct net *n, struct net_upload *u)
 		return;
 	}
 	if (store_crypto_out_room(n->store, u->room_id, &encrypted, &enc,
-	    &vis, &err) == -1)
-		encrypted = 1;	/* unsure: never a clear file */
+	    &vis, &err) != 1)
+		encrypted = 1;	/* unsure or unknown: never a clear file */
 	free(enc);
 	free(vis);
 	if (encrypted)
@@ -598,7 +598,7 @@ net_upload_row(struct net *n, const struct outbox_row *o)
 	/* Sealed now if the room is encrypted (or cannot be told). */
 	if (o->upload_file == NULL && o->upload_path != NULL &&
 	    (store_crypto_out_room(n->store, o->room_id, &encrypted, &enc,
-	    &vis, &e2) == -1 || encrypted)) {
+	    &vis, &e2) != 1 || encrypted)) {
 		free(enc);
 		free(vis);
 		if ((u->fd = net_upload_reseal(n, o, u)) == -1) {

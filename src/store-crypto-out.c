@@ -21,10 +21,12 @@ store_crypto_out_room(struct store *s, const char *room_id, int *encrypted,
 	    "JOIN rooms r ON r.id = s.room WHERE r.room_id = ?1 AND "
 	    "s.type = ?2 AND s.state_key = ''";
 	int64_t			 v;
+	int			 known;
 
 	*encryption = *visibility = NULL;
-	if (store_get_int64(s, err, "room", sql_enc, &v, "t", room_id) == -1 ||
-	    store_get_text(s, err, "room state", sql_state, encryption, "tt",
+	*encrypted = 0;
+	if ((known = store_get_int64(s, err, "room", sql_enc, &v, "t",
+	    room_id)) == -1 || store_get_text(s, err, "room state", sql_state, encryption, "tt",
 	    room_id, "m.room.encryption") == -1 ||
 	    store_get_text(s, err, "room state", sql_state, visibility, "tt",
 	    room_id, "m.room.history_visibility") == -1) {
@@ -33,7 +35,7 @@ store_crypto_out_room(struct store *s, const char *room_id, int *encrypted,
 		return -1;
 	}
 	*encrypted = v != 0 || *encryption != NULL;
-	return 0;
+	return known;
 }
 
 static void

@@ -16,7 +16,11 @@
 
 struct store;
 
-/* rooms.encrypted or an m.room.encryption in state; both contents. */
+/*
+ * rooms.encrypted or an m.room.encryption in state; both contents.  1,
+ * or 0 when the store does not have the room (yet): its encryption is
+ * not known, so nothing may go to it in the clear; -1 on error.
+ */
 int	store_crypto_out_room(struct store *, const char *room_id,
 	    int *encrypted, char **encryption, char **visibility,
 	    struct haos_error *);

@@ -762,6 +762,83 @@ START_TEST(test_send_encrypted)
 }
 END_TEST
 
+/*
+ * A message for a room the store does not have (its encryption is not
+ * known) waits: nothing goes to the server, in the clear or otherwise,
+ * and it goes once the room is there.
+ */
+START_TEST(test_send_unknown_room)
+{
+	struct hs_user		 a, b;
+	struct notify		*nt;
+	struct net		*n;
+	sqlite3			*db;
+	json_t			*r, *reqs, *q, *body;
+	char			*store, *la, *lb, *room, *text;
+	const char		*path;
+	size_t			 i, sends;
+	int			 st;
+
+	la = hs_unique("alice");
+	lb = hs_unique("bob");
+	ck_assert_int_eq(hs_register(&hs, la, &a), 0);
+	ck_assert_int_eq(hs_register(&hs, lb, &b), 0);
+	/* Bob's room: alice is not in it, her store cannot know it. */
+	r = hs_call(&hs, b.token, "POST", "/_matrix/client/v3/createRoom",
+	    NULL, &st);
+	ck_assert_int_eq(st, 200);
+	room = xstrdup(json_get_str(r, "room_id", ""));
+	json_decref(r);
+	store = tmp_store();
+	nt = notify_new();
+	n = start_net(&a, store, nt, 10);
+	db = db_open(store);
+	db_wait(db, "SELECT count(*) >= 1 FROM sync_token WHERE ?1 = ?1", "x",
+	    "1", 20);
+	r = hs_call(&hs, NULL, "DELETE", "/_test/requests", NULL, &st);
+	json_decref(r);
+	text = xstrdup("{\"msgtype\":\"m.text\",\"body\":\"early\"}");
+	net_submit(n, net_job_send(room, "m.room.message", text));
+	free(text);
+	sleep(2);
+	reqs = hs_call(&hs, NULL, "GET", "/_test/requests", NULL, &st);
+	for (sends = 0, i = 0; i < json_array_size(json_get_arr(reqs,
+	    "requests")); i++) {
+		q = json_array_get(json_get_arr(reqs, "requests"), i);
+		path = json_get_str(q, "path", "");
+		sends += strstr(path, "/send/") != NULL;
+	}
+	json_decref(reqs);
+	ck_assert_msg(sends == 0, "sent into a room the store did not have");
+	/* Invited and joined: the room is stored, and the message goes. */
+	body = json_pack("{s:s}", "user_id", a.user_id);
+	text = xasprintf("/_matrix/client/v3/rooms/%s/invite", room);
+	r = hs_call(&hs, b.token, "POST", text, body, &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(r);
+	json_decref(body);
+	free(text);
+	text = xasprintf("/_matrix/client/v3/join/%s", room);
+	body = json_object();
+	r = hs_call(&hs, a.token, "POST", text, body, &st);
+	ck_assert_int_eq(st, 200);
+	json_decref(r);
+	json_decref(body);
+	free(text);
+	db_wait(db, "SELECT count(*) FROM outbox WHERE room_id = ?1 AND "
+	    "state = 'sent'", room, "1", 30);
+	net_stop(n);
+	sqlite3_close(db);
+	notify_free(nt);
+	hs_user_free(&a);
+	hs_user_free(&b);
+	free(room);
+	free(store);
+	free(la);
+	free(lb);
+}
+END_TEST
+
 Suite *
 suite_send(void)
 {
@@ -774,6 +851,7 @@ suite_send(void)
 	    net_fixture_teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_send_encrypted);
+	tcase_add_test(tc, test_send_unknown_room);
 	suite_add_tcase(s, tc);
 	return s;
 }
