@@ -10,7 +10,7 @@ PYTHON     ?= python3
 INSTALL    ?= install
 
 PKGS        = ncursesw libcurl jansson sqlite3 olm inih libutf8proc libcrypto \
-              libxml-2.0 libcmark
+              libxml-2.0 libcmark gdk-pixbuf-2.0 chafa
 TEST_PKGS   = check
 
 # Debian/Ubuntu packages needed to build and test (make deps installs them).
@@ -18,7 +18,8 @@ DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libjansson-dev libolm-dev libssl-dev libsqlite3-dev libinih-dev check \
               libsubunit-dev libutf8proc-dev libxml2-dev python3 tmux mandoc groff-base \
               openssl ca-certificates python3-canonicaljson python3-signedjson \
-              python3-cryptography libcmark-dev
+              python3-cryptography libcmark-dev libgdk-pixbuf-2.0-dev \
+              libchafa-dev webp-pixbuf-loader
 
 CFLAGS     ?= -O2 -g
 WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \
@@ -171,6 +172,7 @@ lint:
 	  grep -rl '#include <jansson.h>' src include | grep -v '^include/haos/json.h$$'; \
 	  grep -rlE '#include [<"]olm/' src include tests | grep -v '^src/crypto/'; \
 	  grep -rlE '#include <(ncursesw/)?n?curses.h>' src include | grep -v '^src/ui/curses.h$$'; \
+	  grep -rlE '#include <(chafa|gdk-pixbuf/)' src include | grep -v '^src/ui/preview.c$$'; \
 	  grep -rnE '(^|[^_a-z])(strcpy|sprintf|strcat|strtok|atoi|gets)\(' src; \
 	  grep -rn '/_matrix/' src --include='*.c' | grep -v '^src/matrix[-.a-z]*c:'; \
 	  grep -rlE '#include "haos/(net|http)\.h"' src/ui src/cmd; \

@@ -1,0 +1,163 @@
+/* Image previews: hostile files refused with a reason, symbols drawn. */
+#include "check_haos.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "haos/error.h"
+#include "haos/preview.h"
+#include "haos/xmalloc.h"
+
+/* The preview of fixture image/name, or NULL with err. */
+static struct preview *
+pv_of(const char *name, int cols, int rows, int colors, int ascii,
+    struct haos_error *err)
+{
+	struct preview	*p;
+	char		*rel, *path;
+
+	rel = xasprintf("image/%s", name);
+	path = test_fixture(rel);
+	p = preview_file(path, cols, rows, colors, ascii, err);
+	free(path);
+	free(rel);
+	return p;
+}
+
+/* Refused, and err says why with want in it. */
+static void
+pv_refused(const char *name, const char *want)
+{
+	struct haos_error	 err;
+	struct preview		*p;
+
+	memset(&err, 0, sizeof err);
+	p = pv_of(name, 40, 8, 256, 0, &err);
+	ck_assert_msg(p == NULL, "%s decoded", name);
+	ck_assert_msg(strstr(err.msg, want) != NULL, "%s: \"%s\", not %s",
+	    name, err.msg, want);
+}
+
+START_TEST(test_preview_malformed)
+{
+	pv_refused("truncated.png", "cannot decode");
+	pv_refused("wrong-magic.png", "not an image");
+	pv_refused("empty.png", "empty");
+	pv_refused("zero.png", "");
+	pv_refused("truncated.gif", "");
+	pv_refused("missing.png", "no file");
+}
+END_TEST
+
+/* 30000x30000 in its header: refused by it, before any decoding. */
+START_TEST(test_preview_bomb)
+{
+	pv_refused("bomb.png", "too large: 30000x30000");
+}
+END_TEST
+
+/* Cells that are not all blank, of several colours. */
+static void
+pv_check_art(const struct preview *p, int colors)
+{
+	int	 i, n = p->cols * p->rows, ink = 0, multi = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p->cells[i].cp != ' ' && p->cells[i].cp != 0x2588)
+			ink++;
+		if (p->cells[i].bg != p->cells[0].bg ||
+		    p->cells[i].fg != p->cells[0].fg)
+			multi = 1;
+		ck_assert_int_le(p->cells[i].fg, colors > 256 ? 0xffffff :
+		    colors - 1);
+		ck_assert_int_le(p->cells[i].bg, colors > 256 ? 0xffffff :
+		    colors - 1);
+	}
+	ck_assert_msg(ink > 0, "only blank cells");
+	ck_assert_msg(multi, "one colour");
+}
+
+/* A 64x32 PNG in 40x8 cells: 32x8 (cells twice as high as wide). */
+START_TEST(test_preview_png)
+{
+	struct haos_error	 err;
+	struct preview		*p;
+	static const int	 colors[] = { 256, 16, 8, 1 << 24 };
+	size_t			 i;
+
+	for (i = 0; i < nitems(colors); i++) {
+		p = pv_of("good.png", 40, 8, colors[i], 0, &err);
+		ck_assert_msg(p != NULL, "%s", err.msg);
+		ck_assert_int_eq(p->cols, 32);
+		ck_assert_int_eq(p->rows, 8);
+		pv_check_art(p, colors[i]);
+		preview_free(p);
+	}
+	/* Narrower than the image: the width bounds it. */
+	p = pv_of("good.png", 16, 8, 256, 0, &err);
+	ck_assert_msg(p != NULL, "%s", err.msg);
+	ck_assert_int_eq(p->cols, 16);
+	ck_assert_int_eq(p->rows, 4);
+	preview_free(p);
+}
+END_TEST
+
+/* ASCII symbols only; no colours: shapes, default colours. */
+START_TEST(test_preview_ascii_mono)
+{
+	struct haos_error	 err;
+	struct preview		*p;
+	int			 i, ink = 0;
+
+	p = pv_of("good.png", 40, 8, 0, 1, &err);
+	ck_assert_msg(p != NULL, "%s", err.msg);
+	for (i = 0; i < p->cols * p->rows; i++) {
+		ck_assert_uint_lt(p->cells[i].cp, 0x80);
+		ck_assert_int_eq(p->cells[i].fg, -1);
+		ck_assert_int_eq(p->cells[i].bg, -1);
+		if (p->cells[i].cp != ' ')
+			ink++;
+	}
+	ck_assert_int_gt(ink, 0);
+	preview_free(p);
+}
+END_TEST
+
+START_TEST(test_preview_gif)
+{
+	struct haos_error	 err;
+	struct preview		*p;
+
+	p = pv_of("good.gif", 40, 8, 256, 0, &err);
+	ck_assert_msg(p != NULL, "%s", err.msg);
+	ck_assert_int_ge(p->cols, 1);
+	ck_assert_int_le(p->cols, 40);
+	ck_assert_int_le(p->rows, 8);
+	preview_free(p);
+}
+END_TEST
+
+START_TEST(test_preview_mode)
+{
+	ck_assert_int_eq(preview_enabled("auto"), 1);
+	ck_assert_int_eq(preview_enabled("symbols"), 1);
+	ck_assert_int_eq(preview_enabled("off"), 0);
+	ck_assert_int_eq(preview_enabled(NULL), 0);
+}
+END_TEST
+
+Suite *
+suite_preview(void)
+{
+	Suite	*s = suite_create("preview");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, test_preview_malformed);
+	tcase_add_test(tc, test_preview_bomb);
+	tcase_add_test(tc, test_preview_png);
+	tcase_add_test(tc, test_preview_ascii_mono);
+	tcase_add_test(tc, test_preview_gif);
+	tcase_add_test(tc, test_preview_mode);
+	suite_add_tcase(s, tc);
+	return s;
+}
