@@ -311,6 +311,7 @@ pane_messages_line(struct ui *ui, WINDOW *w, int y,
     const struct render_line *l)
 {
 	size_t	 off = 0, i, len = strlen(l->text);
+	int	 pair;
 
 	wmove(w, y, 0);
 	for (i = 0; i <= l->nspans; i++) {
@@ -327,7 +328,15 @@ pane_messages_line(struct ui *ui, WINDOW *w, int y,
 			break;
 		if (l->spans[i].off < off)
 			continue;	/* overlapping span: skip */
-		wattrset(w, (int)pane_messages_attr(ui, &l->spans[i]));
+		if (l->spans[i].flags & RF_IMAGE) {
+			/* A preview's cells: the pair may be past 255. */
+			pair = theme_image(&ui->theme, l->spans[i].color,
+			    l->spans[i].bg);
+			wattr_set(w, A_NORMAL, (short)(pair < 256 ? pair : 0),
+			    &pair);
+		} else
+			wattrset(w, (int)pane_messages_attr(ui,
+			    &l->spans[i]));
 		start = l->spans[i].off + l->spans[i].len;
 		if (start > len)
 			start = len;

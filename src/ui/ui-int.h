@@ -82,6 +82,8 @@ enum theme_role {
 
 #define THEME_MAX_SENDERS	16
 #define THEME_MAX_RGB		64	/* formatted_body colours kept */
+#define THEME_IMG_SLOTS		4096	/* image preview pairs: hash size */
+#define THEME_IMG_MAX		2048	/* pairs at most */
 
 struct theme {
 	attr_t	 role[TH__COUNT];
@@ -95,6 +97,10 @@ struct theme {
 	int	 rgb_color[THEME_MAX_RGB];
 	attr_t	 rgb_attr[THEME_MAX_RGB];
 	int	 nrgb;
+	/* Image previews: (fg, bg) -> pair number (0: a free slot). */
+	int64_t	 img_key[THEME_IMG_SLOTS];
+	int	 img_pair[THEME_IMG_SLOTS];
+	int	 nimg;
 };
 
 enum ui_chan_kind {
@@ -362,6 +368,7 @@ int		 theme_init(struct theme *, const struct config *,
 		     struct haos_error *);
 attr_t		 theme_sender(const struct theme *, int);
 attr_t		 theme_rgb(struct theme *, int);
+int		 theme_image(struct theme *, int fg, int bg);
 
 /* keys.c: key codes above the Unicode range. */
 #define KEYC_FKEY	0x01000000	/* | curses KEY_* code */
