@@ -17,6 +17,7 @@ struct verify_row;
 struct crypto_xsign_own;
 struct net_gossip;
 struct net_media;
+struct net_thumb;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -198,6 +199,7 @@ struct net {
 	struct net_media	*media;		/* downloads: net-media.c */
 	struct net_progress	 media_progress; /* under lock */
 	int64_t			 media_posted;	/* its last NOTIFY_STATUS */
+	struct net_thumb	*thumbs;	/* previews: net-thumb.c */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -384,6 +386,9 @@ void	net_keyreq_pump(struct net *, int64_t now);
 void	net_media_job(struct net *, const struct job *);
 void	net_media_pump(struct net *, int64_t now);
 void	net_media_free(struct net *);
+/* net-thumb.c: image previews' files in the cache */
+void	net_thumb_job(struct net *, const struct job *);
+void	net_thumb_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);

@@ -414,6 +414,9 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_DOWNLOAD_CANCEL:
 		net_media_job(n, j);
 		break;
+	case JOB_THUMB:
+		net_thumb_job(n, j);
+		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;
@@ -552,6 +555,7 @@ net_main(void *arg)
 	n->http = NULL;
 	pthread_mutex_unlock(&n->lock);
 	net_media_free(n);
+	net_thumb_free(n);
 	store_close(n->store);
 	n->store = NULL;
 	net_recheck_free(n);

@@ -161,6 +161,12 @@ char	*matrix_members_path(const char *room_id, const char *at);
 int	 matrix_mxc_parse(const char *mxc, char **server, char **media_id);
 char	*matrix_media_download_path(const char *server, const char *media_id,
 	    int authenticated);
+/*
+ * The thumbnail of SERVER/ID scaled to fit w x h (method=scale), the
+ * same two ways.
+ */
+char	*matrix_media_thumbnail_path(const char *server, const char *media_id,
+	     int w, int h, int authenticated);
 char	*matrix_txn_id(void);
 
 /* Network calls (blocking; used by the CLI before any thread starts). */

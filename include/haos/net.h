@@ -53,7 +53,11 @@ enum job_type {
 	JOB_DOWNLOAD,	/* an attachment to a file (net-media.c): content
 			   the event's content (JSON), path the directory;
 			   the answer's body is the file's path */
-	JOB_DOWNLOAD_CANCEL /* tag: that download (0: every one) */
+	JOB_DOWNLOAD_CANCEL, /* tag: that download (0: every one) */
+	JOB_THUMB	/* an image preview's file (net-thumb.c): content
+			   the event's content (JSON), path the cache
+			   directory, width x height the thumbnail's size;
+			   the answer's body is the file's path */
 };
 
 /*
@@ -79,6 +83,7 @@ struct job {
 	char		*user_id;	/* JOB_VERIFY "request": whom */
 	char		*device_id;	/* JOB_VERIFY "request": NULL: in
 					   room_id, or all our devices */
+	int		 width, height;	/* JOB_THUMB */
 	struct job	*next;
 };
 

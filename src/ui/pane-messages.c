@@ -169,6 +169,8 @@ pane_messages_render(struct ui *ui)
 	o.rcpt_users = (const char *const *)ms->rcpt_users;
 	o.rcpt_events = (const char *const *)ms->rcpt_events;
 	o.nrcpt = ms->nrcpt;
+	o.preview_of = thumbs_of;
+	o.preview_arg = ui;
 	if (render_timeline(ms->ev, ms->nev, &o, &ms->lines,
 	    &ms->nlines) == -1) {
 		log_warn("ui", "render failed");
@@ -451,6 +453,7 @@ pane_messages_draw(struct pane *p)
 		return;
 	}
 	total = (int)ms->nlines + pane_messages_extra(ui);
+	thumbs_frame(ui);
 	first = total - h - ms->scroll;
 	if (first < 0)
 		first = 0;
@@ -466,6 +469,7 @@ pane_messages_draw(struct pane *p)
 			continue;
 		}
 		pane_messages_line(ui, p->win, y, &ms->lines[idx]);
+		thumbs_seen(ui, ms->lines[idx].event_id);
 		if (pane_messages_is_sel(ui, &ms->lines[idx]))
 			mvwchgat(p->win, y, 0, -1, A_REVERSE, 0, NULL);
 	}
@@ -474,6 +478,7 @@ pane_messages_draw(struct pane *p)
 		wmove(p->win, 0, 0);
 		winsdelln(p->win, h - total);
 	}
+	thumbs_pump(ui);
 	conv_draw(ui, p->win, h, p->r.w);
 }
 

@@ -160,6 +160,8 @@ struct ui {
 	struct members_state	*members_st;	/* pane-members.c */
 	struct status_state	*status_st;	/* statusbar.c */
 	struct devwarn_state	*devwarn_st;	/* devwarn.c */
+	struct thumbs		*thumbs;	/* thumbs.c: image previews */
+	const char		*preview_dir;	/* their files (main()'s) */
 
 	/* Selection (ui-select.c): the core every pane reads. */
 	char			*server_id;	/* selected; NULL: DMs */
@@ -203,6 +205,18 @@ struct ui {
 struct verify_ui;
 void		 overlay_verify_update(struct ui *);
 int		 overlay_verify_key(struct ui *, int key);
+/*
+ * thumbs.c: image previews of the timeline (render_opts.preview_of),
+ * their files asked for those drawn (thumbs_seen() between
+ * thumbs_frame() and thumbs_pump()), decoded when they arrive.
+ */
+struct thumbs;
+int		 thumbs_of(void *, const struct event_row *, int,
+		     const struct preview **, const char **);
+void		 thumbs_frame(struct ui *);
+void		 thumbs_seen(struct ui *, const char *event_id);
+void		 thumbs_pump(struct ui *);
+void		 thumbs_free(struct ui *);
 void		 overlay_verify_free(struct ui *);
 
 /* ui.c: the loop */
