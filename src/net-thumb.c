@@ -106,6 +106,7 @@ net_thumb_end(struct net *n, struct net_thumb *t,
     const struct haos_error *err, char *path)
 {
 	struct haos_error	 e;
+	uint64_t		 tag = t->tag;
 
 	if (err != NULL) {
 		e = *err;	/* it may be t's own */
@@ -117,7 +118,7 @@ net_thumb_end(struct net *n, struct net_thumb *t,
 	}
 	net_thumb_unlink(n, t);
 	net_thumb_drop(t);
-	net_post_result(n, t->tag, err, path);
+	net_post_result(n, tag, err, path);
 }
 
 static int

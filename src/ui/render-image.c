@@ -155,7 +155,8 @@ render_image(struct render_out *o, const struct render_opts *ro,
 			render_image_row(o, pv, y, indent);
 		break;
 	case 2:
-		name = sanitize_text(json_get_str(c, "body", ""), 200, 0);
+		name = sanitize_text(json_get_str(c, "body", ""),
+		    (size_t)-1, 0);
 		line = xasprintf("[%s: %s %s preview unavailable: %s]", kind,
 		    name, ro->ascii ? "-" : "\xe2\x80\x94",
 		    why != NULL ? why : "?");

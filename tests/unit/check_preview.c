@@ -6,6 +6,7 @@
 
 #include "haos/error.h"
 #include "haos/preview.h"
+#include "haos/render.h"
 #include "haos/xmalloc.h"
 
 /* The preview of fixture image/name, or NULL with err. */
@@ -146,6 +147,110 @@ START_TEST(test_preview_mode)
 }
 END_TEST
 
+
+/* render_opts.preview_of for the render tests: a 3x2 preview, or why. */
+static struct preview_cell	 pv_cells[6] = {
+	{ 0x2580, 1, 2 }, { 0x2580, 1, 2 }, { 0x2584, 3, -1 },
+	{ ' ', -1, 4 }, { 0x2588, 5, 5 }, { 0x2590, 5, 6 }
+};
+static struct preview		 pv_fake = { 3, 2, pv_cells };
+
+static int
+pv_of_fake(void *arg, const struct event_row *ev __unused, int cols,
+    const struct preview **pv, const char **why)
+{
+	int	*mode = arg;
+
+	ck_assert_int_gt(cols, 3);
+	if (*mode == 1)
+		*pv = &pv_fake;
+	else
+		*why = "cannot decode it";
+	return *mode;
+}
+
+static void
+pv_render(const char *content, const char *type, int mode,
+    struct render_line **lines, size_t *n)
+{
+	struct render_opts	 ro;
+	struct event_row	 ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.event_id = (char *)"$img";
+	ev.sender = (char *)"@bob:haos.test";
+	ev.type = (char *)type;
+	ev.ts = 1700000000000;
+	ev.content = (char *)content;
+	memset(&ro, 0, sizeof ro);
+	ro.width = 80;
+	ro.me = "@alice:haos.test";
+	ro.preview_of = pv_of_fake;
+	ro.preview_arg = &mode;
+	ck_assert_int_eq(render_timeline(&ev, 1, &ro, lines, n), 0);
+}
+
+/* The label's line, then the preview's rows as lines of the event. */
+START_TEST(test_preview_render_lines)
+{
+	struct render_line	*l;
+	size_t			 n, i, at = 0;
+
+	pv_render("{\"msgtype\":\"m.image\",\"body\":\"cat.png\","
+	    "\"url\":\"mxc://haos.test/a\"}", "m.room.message", 1, &l, &n);
+	for (i = 0; i < n; i++)
+		if (strstr(l[i].text, "[image: cat.png]") != NULL)
+			at = i + 1;
+	ck_assert_msg(at > 0 && at + 2 == n, "label then 2 rows (%zu)", n);
+	ck_assert_ptr_nonnull(strstr(l[at].text, "\xe2\x96\x80\xe2\x96\x80"
+	    "\xe2\x96\x84"));
+	ck_assert_ptr_nonnull(strstr(l[at + 1].text, " \xe2\x96\x88"
+	    "\xe2\x96\x90"));
+	ck_assert_str_eq(l[at].event_id, "$img");
+	ck_assert_int_eq(l[at].first, 0);
+	/* The indent, then runs of equal colours: 2 spans for 3 cells. */
+	ck_assert_uint_eq(l[at].nspans, 3);
+	ck_assert_uint_eq(l[at].spans[1].flags, RF_IMAGE);
+	ck_assert_int_eq(l[at].spans[1].color, 1);
+	ck_assert_int_eq(l[at].spans[1].bg, 2);
+	ck_assert_uint_eq(l[at].spans[1].len, 6);
+	ck_assert_int_eq(l[at].spans[2].bg, -1);
+	ck_assert_int_eq(l[at].width, (int)l[at].spans[0].len + 3);
+	render_lines_free(l, n);
+
+	/* Not an image: not asked. */
+	pv_render("{\"msgtype\":\"m.file\",\"body\":\"a.txt\","
+	    "\"url\":\"mxc://haos.test/a\"}", "m.room.message", 1, &l, &n);
+	for (i = 0; i < n; i++)
+		ck_assert_ptr_null(strstr(l[i].text, "\xe2\x96\x80"));
+	render_lines_free(l, n);
+}
+END_TEST
+
+/* Why, in one dim line under the label; the name sanitised. */
+START_TEST(test_preview_render_placeholder)
+{
+	struct render_line	*l;
+	size_t			 n, i;
+	int			 found = 0;
+
+	pv_render("{\"body\":\"s\\u001b[31m.webp\","
+	    "\"url\":\"mxc://haos.test/a\"}", "m.sticker", 2, &l, &n);
+	for (i = 0; i < n; i++) {
+		ck_assert_ptr_null(strchr(l[i].text, '\x1b'));
+		if (strstr(l[i].text, "[sticker: s.webp \xe2\x80\x94") != NULL &&
+		    strstr(l[i].text, ".webp \xe2\x80\x94 preview unavailable:"
+		    " cannot decode it]") != NULL) {
+			found = 1;
+			ck_assert_int_eq(l[i].spans[l[i].nspans - 1].attr,
+			    RA_DIM);
+		}
+	}
+	ck_assert_msg(found, "no placeholder line");
+	render_lines_free(l, n);
+}
+END_TEST
+
 Suite *
 suite_preview(void)
 {
@@ -158,6 +263,8 @@ suite_preview(void)
 	tcase_add_test(tc, test_preview_ascii_mono);
 	tcase_add_test(tc, test_preview_gif);
 	tcase_add_test(tc, test_preview_mode);
+	tcase_add_test(tc, test_preview_render_lines);
+	tcase_add_test(tc, test_preview_render_placeholder);
 	suite_add_tcase(s, tc);
 	return s;
 }
