@@ -78,7 +78,8 @@ store_media_evict(struct store *s, int64_t cap, char ***paths, size_t *n,
 		return -1;
 	if (*n == 0)
 		return 0;
-	if (store_run(s, err, "media", del, "i", cap) == -1) {
+	if (store_run_auto(s, err, "media", NULL, NULL, del, "i",
+	    cap) == -1) {
 		store_drop_texts(*paths, *n);
 		*paths = NULL;
 		*n = 0;

@@ -3,10 +3,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "haos/error.h"
+#include "haos/matrix.h"
 #include "haos/preview.h"
 #include "haos/render.h"
+#include "haos/store.h"
 #include "haos/xmalloc.h"
 
 /* The preview of fixture image/name, or NULL with err. */
@@ -251,6 +254,75 @@ START_TEST(test_preview_render_placeholder)
 }
 END_TEST
 
+/* Past the cap, the least recently used previews go; downloads stay. */
+START_TEST(test_preview_cache_evict)
+{
+	struct haos_error	 err;
+	struct store		*st;
+	char			*dir, *path, **old, *got;
+	size_t			 n;
+
+	dir = test_tmpdir();
+	path = xasprintf("%s/cache.db", dir);
+	st = store_open(path, STORE_RW, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_media_put(st, "mxc://s/a#thumb-320x240",
+	    "/c/a", NULL, 400, &err), 0);
+	usleep(2000);
+	ck_assert_int_eq(store_media_put(st, "mxc://s/b#thumb-320x240",
+	    "/c/b", NULL, 400, &err), 0);
+	usleep(2000);
+	ck_assert_int_eq(store_media_put(st, "mxc://s/big", "/dl/big", NULL,
+	    5000, &err), 0);
+	usleep(2000);
+	ck_assert_int_eq(store_media_put(st, "mxc://s/c#thumb-file", "/c/c",
+	    NULL, 400, &err), 0);
+	usleep(2000);
+	/* a used again: b is now the oldest. */
+	ck_assert_int_eq(store_media_put(st, "mxc://s/a#thumb-320x240",
+	    "/c/a", NULL, 400, &err), 0);
+	ck_assert_msg(store_media_evict(st, 1000, &old, &n, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(old[0], "/c/b");
+	free(old[0]);
+	free(old);
+	got = NULL;
+	ck_assert_int_eq(store_query_media(st, "mxc://s/b#thumb-320x240",
+	    &got, &err), 0);
+	ck_assert_msg(got == NULL || *got == '\0', "b still indexed");
+	free(got);
+	ck_assert_int_eq(store_query_media(st, "mxc://s/a#thumb-320x240",
+	    &got, &err), 0);
+	ck_assert_str_eq(got, "/c/a");
+	free(got);
+	ck_assert_int_eq(store_query_media(st, "mxc://s/big", &got, &err), 0);
+	ck_assert_str_eq(got, "/dl/big");
+	free(got);
+	/* Under the cap: nothing. */
+	ck_assert_int_eq(store_media_evict(st, 1000, &old, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	store_close(st);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_preview_thumbnail_path)
+{
+	char	*p;
+
+	p = matrix_media_thumbnail_path("haos.test", "abc", 320, 240, 1);
+	ck_assert_str_eq(p, "/_matrix/client/v1/media/thumbnail/haos.test/"
+	    "abc?width=320&height=240&method=scale");
+	free(p);
+	p = matrix_media_thumbnail_path("[::1]:8448", "abc", 640, 480, 0);
+	ck_assert_str_eq(p, "/_matrix/media/v3/thumbnail/%5B%3A%3A1%5D%3A8448/"
+	    "abc?width=640&height=480&method=scale");
+	free(p);
+}
+END_TEST
+
 Suite *
 suite_preview(void)
 {
@@ -265,6 +337,8 @@ suite_preview(void)
 	tcase_add_test(tc, test_preview_mode);
 	tcase_add_test(tc, test_preview_render_lines);
 	tcase_add_test(tc, test_preview_render_placeholder);
+	tcase_add_test(tc, test_preview_cache_evict);
+	tcase_add_test(tc, test_preview_thumbnail_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
