@@ -1,4 +1,4 @@
-/* Image previews' files: thumbnails fetched into the cache, on the net thread. */
+/* Image previews' files: thumbnails fetched into the cache (net thread). */
 #define _GNU_SOURCE		/* mkostemp */
 
 /*

@@ -241,7 +241,8 @@ START_TEST(test_preview_render_placeholder)
 	    "\"url\":\"mxc://haos.test/a\"}", "m.sticker", 2, &l, &n);
 	for (i = 0; i < n; i++) {
 		ck_assert_ptr_null(strchr(l[i].text, '\x1b'));
-		if (strstr(l[i].text, "[sticker: s.webp \xe2\x80\x94") != NULL &&
+		if (strstr(l[i].text, "[sticker: s.webp \xe2\x80\x94") !=
+		    NULL &&
 		    strstr(l[i].text, ".webp \xe2\x80\x94 preview unavailable:"
 		    " cannot decode it]") != NULL) {
 			found = 1;
