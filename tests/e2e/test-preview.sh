@@ -58,6 +58,15 @@ for ((i = 0; i < 100; i++)); do
 done
 check "block symbols under the label ($n)" test "$n" -ge 20
 [ "$n" -ge 200 ] || { dump; grep -i 'preview\|media\|ui' "$XDG_STATE_HOME"/haos/*.log | tail -20; ls -la "$HOME/.cache/haos/default/previews"; }
+# In colour: the cells' pairs reach the terminal (256 colours in tmux).
+colours=$(tm capture-pane -e -p -t h | python3 -c '
+import re, sys
+lines = sys.stdin.read().split("\n")
+at = [i for i, l in enumerate(lines) if "[image: flag.png" in l][0]
+print(len(set(re.findall(r"\x1b\[[0-9;]*?(?:38|48);5;([0-9]+)",
+                         "\n".join(lines[at + 1:at + 9])))))')
+check "the symbols in several 256-colour colours ($colours)" \
+	test "$colours" -ge 2
 check "a truncated PNG: the placeholder line" \
 	wait_for "[image: broken.png — preview unavailable: cannot decode it]" 10
 check "the placeholder right under its label" sh -c "tmux -L $TMUX_SOCK \
