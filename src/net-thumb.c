@@ -206,7 +206,7 @@ static void
 net_thumb_keep(struct net *n, struct net_thumb *t)
 {
 	struct haos_error	 err;
-	char			**old, *path;
+	char			**old, *path, *was = NULL;
 	size_t			 nold, i;
 
 	if (t->att != NULL && crypto_attachment_verify(t->att, &err) == -1) {
@@ -225,6 +225,11 @@ net_thumb_keep(struct net *n, struct net_thumb *t)
 		return;
 	}
 	t->fd = -1;
+	/* Two jobs for one image: the file indexed before goes. */
+	if (store_query_media(n->store, t->key, &was, &err) == 0 &&
+	    was != NULL && *was != '\0' && strcmp(was, t->path) != 0)
+		unlink(was);
+	free(was);
 	if (store_media_put(n->store, t->key, t->path, NULL, t->got,
 	    &err) == -1) {
 		net_thumb_end(n, t, &err, NULL);
