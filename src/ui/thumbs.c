@@ -131,7 +131,10 @@ thumbs_decode(struct ui *ui, struct thumb *t, int cols)
 	t->cols = cols;
 	t->pv = preview_file(t->path, cols, ui->cfg->ui_image_preview_lines,
 	    ui->theme.colors, ui->theme.ascii, &err);
-	if (t->pv == NULL) {
+	if (t->pv == NULL && err.code == HAOS_EIO) {
+		/* The file left the cache (evicted): fetched again. */
+		t->state = THUMB_WANT;
+	} else if (t->pv == NULL) {
 		log_info("ui", "preview unavailable: %s", err.msg);
 		thumbs_fail(t, err.msg);
 	}

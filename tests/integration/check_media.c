@@ -295,7 +295,8 @@ START_TEST(test_download_fallback)
 	free(p);
 	free(c);
 	free(mxc);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL,
+	    NULL));
 	media_teardown(&w);
 }
 END_TEST
@@ -375,7 +376,8 @@ START_TEST(test_download_interrupted)
 	ck_assert_ptr_null(p);
 	ck_assert_msg(why[0] != '\0', "no reason");
 	ck_assert_int_eq(media_count(w.dir), 1);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL,
+	    NULL));
 	/* Cancelled while the server holds it: nothing stays. */
 	ck_assert_int_eq(hs_faults(&hs, "{\"faults\": [{\"action\": \"delay\", "
 	    "\"path\": \"/media/download/\", \"ms\": 3000}]}"), 0);
@@ -383,7 +385,8 @@ START_TEST(test_download_interrupted)
 	ck_assert_ptr_null(p);
 	ck_assert_str_eq(why, "download cancelled");
 	ck_assert_int_eq(media_count(w.dir), 1);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL,
+	    NULL));
 	free(c);
 	free(mxc);
 	free(data);
@@ -491,7 +494,8 @@ START_TEST(test_thumb_fetch)
 	ck_assert_msg(p != NULL, "%s", why);
 	ck_assert_int_eq(media_requests("/_matrix/media/v3/thumbnail/"),
 	    n3 + 1);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL,
+	    NULL));
 	free(p);
 	free(c);
 	/* No thumbnail to be had: why, not a file. */
