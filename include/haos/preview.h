@@ -30,7 +30,7 @@ struct preview {
  * aspect kept, cells twice as high as wide), for a terminal of colors
  * colours (0: none, FG/BG symbols only), ASCII symbols only if ascii.
  * The file (hostile) is refused past PREVIEW_FILE_MAX bytes, when empty,
- * of no format gdk-pixbuf knows, or whose header gives a side over
+ * not PNG, JPEG, GIF or WebP, or whose header gives a side over
  * PREVIEW_SIDE_MAX or more than PREVIEW_PIXELS_MAX pixels, before any
  * decoding; then *err says why in a few words ("not an image", "too
  * large: 20000x20000").  A preview to preview_free(), or NULL.

@@ -9,10 +9,12 @@
  * it runs on the UI thread when the file arrives, once, and the symbols
  * are kept.  The file is decoded whole (gdk_pixbuf_new_from_file(): the
  * incremental loader behind the _at_scale() variants takes a truncated
- * PNG as a complete one) and chafa scales it to the cells.
- * Symbols are narrow only (block, border and space elements; ASCII when
- * asked), so a cell is a column.  No curses here: the timeline's lines
- * carry the cells (render.c) and pane-messages.c draws them.
+ * PNG as a complete one) and chafa scales it to the cells.  Only PNG,
+ * JPEG, GIF and WebP are decoded (no SVG through librsvg, no old
+ * formats' loaders).  Symbols are narrow only (block, border and space
+ * elements; ASCII when asked), so a cell is a column.  No curses here:
+ * the timeline's lines carry the cells (render-image.c) and
+ * pane-messages.c draws them.
  */
 #include "haos/preview.h"
 
@@ -44,6 +46,9 @@ preview_free(struct preview *p)
 	free(p);
 }
 
+/* The loaders (gdk_pixbuf_format_get_name()) a preview may use. */
+static const char *const preview_formats[] = { "png", "jpeg", "gif", "webp" };
+
 /* The canvas mode for a terminal of colors colours. */
 static ChafaCanvasMode
 preview_canvas_mode(int colors)
@@ -65,7 +70,9 @@ preview_check(const char *path, struct haos_error *err)
 {
 	struct stat	 st;
 	GdkPixbufFormat	*fmt;
+	gchar		*name;
 	gint		 w = 0, h = 0;
+	size_t		 i;
 
 	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
 		haos_error_set(err, HAOS_EIO, "no file");
@@ -82,6 +89,18 @@ preview_check(const char *path, struct haos_error *err)
 	fmt = gdk_pixbuf_get_file_info(path, &w, &h);
 	if (fmt == NULL) {
 		haos_error_set(err, HAOS_EPROTO, "not an image");
+		return -1;
+	}
+	/* Raster formats only: no SVG (librsvg) nor the odd old loaders. */
+	name = gdk_pixbuf_format_get_name(fmt);
+	for (i = 0; i < nitems(preview_formats); i++) {
+		if (name != NULL && strcmp(name, preview_formats[i]) == 0)
+			break;
+	}
+	g_free(name);
+	if (i == nitems(preview_formats)) {
+		haos_error_set(err, HAOS_EPROTO, "not a PNG, JPEG, GIF or "
+		    "WebP image");
 		return -1;
 	}
 	if (w <= 0 || h <= 0) {

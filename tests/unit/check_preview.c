@@ -50,6 +50,9 @@ START_TEST(test_preview_malformed)
 	pv_refused("zero.png", "");
 	pv_refused("truncated.gif", "");
 	pv_refused("missing.png", "no file");
+	/* Images, but not of the four formats: SVG goes to librsvg. */
+	pv_refused("vector.svg", "not a PNG, JPEG, GIF or WebP image");
+	pv_refused("tiny.bmp", "not a PNG, JPEG, GIF or WebP image");
 }
 END_TEST
 
