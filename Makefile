@@ -10,7 +10,7 @@ PYTHON     ?= python3
 INSTALL    ?= install
 
 PKGS        = ncursesw libcurl jansson sqlite3 olm inih libutf8proc libcrypto \
-              libxml-2.0 libcmark gdk-pixbuf-2.0
+              libxml-2.0 libcmark gdk-pixbuf-2.0 chafa
 # libmagic ships a .pc only since file 5.41 (Debian 12): plain -lmagic
 # before that, its header in /usr/include either way.
 MAGIC_LIBS := $(shell $(PKG_CONFIG) --libs libmagic 2>/dev/null || echo -lmagic)
@@ -22,7 +22,7 @@ DEB_PKGS    = gcc make pkg-config libncurses-dev libcurl4-openssl-dev \
               libsubunit-dev libutf8proc-dev libxml2-dev python3 tmux mandoc groff-base \
               openssl ca-certificates python3-canonicaljson python3-signedjson \
               python3-cryptography libcmark-dev libmagic-dev \
-              libgdk-pixbuf-2.0-dev
+              libgdk-pixbuf-2.0-dev libchafa-dev webp-pixbuf-loader
 
 CFLAGS     ?= -O2 -g
 WARNFLAGS   = -Wall -Wextra -Wformat=2 -Wshadow -Wwrite-strings \
@@ -175,6 +175,8 @@ lint:
 	  grep -rl '#include <jansson.h>' src include | grep -v '^include/haos/json.h$$'; \
 	  grep -rlE '#include [<"]olm/' src include tests | grep -v '^src/crypto/'; \
 	  grep -rlE '#include <(ncursesw/)?n?curses.h>' src include | grep -v '^src/ui/curses.h$$'; \
+	  grep -rl '#include <chafa.h>' src include | grep -v '^src/ui/preview.c$$'; \
+	  grep -rl '#include <gdk-pixbuf/' src include | grep -v '^src/image.c$$'; \
 	  grep -rnE '(^|[^_a-z])(strcpy|sprintf|strcat|strtok|atoi|gets)\(' src; \
 	  grep -rn '/_matrix/' src --include='*.c' | grep -v '^src/matrix[-.a-z]*c:'; \
 	  grep -rlE '#include "haos/(net|http)\.h"' src/ui src/cmd; \

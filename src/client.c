@@ -503,6 +503,22 @@ client_download(struct client *c, const char *content, const char *dir,
 	return client_pend(c, j, done);
 }
 
+/* An image preview's file in the cache dir (net-thumb.c). */
+uint64_t
+client_thumbnail(struct client *c, const char *content, const char *dir,
+    int w, int h, struct client_done done)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_THUMB;
+	j->content = xstrdup(content);
+	j->path = xstrdup(dir);
+	j->width = w;
+	j->height = h;
+	return client_pend(c, j, done);
+}
+
 void
 client_download_cancel(struct client *c, uint64_t tag)
 {

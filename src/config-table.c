@@ -66,6 +66,15 @@ const struct config_key config_table[] = {
 	  "Minutes without a key before others see you as away\n"
 	  "(unavailable); 0: never. haos is online while in use and\n"
 	  "offline after it quits." },
+	{ "ui", "image_preview", CONFIG_CHOICE, "auto", 0, 0,
+	  "auto|symbols|off", NULL, 0,
+	  "Previews of images, stickers and videos under their message,\n"
+	  "drawn from the server's thumbnail with Unicode symbols (libchafa;\n"
+	  "works inside tmux and over SSH). auto: symbols (ASCII ones when\n"
+	  "ascii is on, without colour on a monochrome terminal). Sixel and\n"
+	  "kitty graphics are not offered." },
+	{ "ui", "image_preview_lines", CONFIG_INT, "8", 2, 40, NULL, NULL, 0,
+	  "Lines an image preview is high at most." },
 	{ "theme", "accent", CONFIG_COLOR, "cyan", 0, 0, NULL, NULL, 0,
 	  "Selection, headings and the active server. A colour is a name\n"
 	  "(black, red, green, yellow, blue, magenta, cyan, white, or bright-\n"
@@ -152,6 +161,8 @@ const struct config_slot config_slots[] = {
 	{ 0, offsetof(struct config, ui_members) },
 	{ 0, offsetof(struct config, ui_message_locks) },
 	{ 0, offsetof(struct config, ui_idle) },
+	{ 0, offsetof(struct config, ui_image_preview) },
+	{ 0, offsetof(struct config, ui_image_preview_lines) },
 	{ 0, offsetof(struct config, theme_accent) },
 	{ 0, offsetof(struct config, theme_dim) },
 	{ 0, offsetof(struct config, theme_mention) },

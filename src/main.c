@@ -154,6 +154,7 @@ main_run_ui(const struct config *cfg, const struct paths *paths,
 	d.device_id = s.device_id;
 	d.session_file = paths->session_file;
 	d.last_room_file = paths->last_room_file;
+	d.preview_dir = paths->preview_dir;
 	ui = ui_init(&d, err);
 	if (ui == NULL)
 		goto out;

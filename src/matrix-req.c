@@ -324,6 +324,18 @@ matrix_media_download_path(const char *server, const char *media_id,
 	    media_id);
 }
 
+/* A thumbnail scaled to fit w x h (the server picks its nearest size). */
+char *
+matrix_media_thumbnail_path(const char *server, const char *media_id,
+    int w, int h, int authenticated)
+{
+	if (authenticated)
+		return matrix_path("/_matrix/client/v1/media/thumbnail/%s/%s"
+		    "?width=%d&height=%d&method=scale", server, media_id, w, h);
+	return matrix_path("/_matrix/media/v3/thumbnail/%s/%s"
+	    "?width=%d&height=%d&method=scale", server, media_id, w, h);
+}
+
 char *
 matrix_redact_path(const char *room_id, const char *event_id,
     const char *txn_id)

@@ -18,6 +18,7 @@ struct crypto_xsign_own;
 struct net_gossip;
 struct net_media;
 struct net_upload;
+struct net_thumb;
 
 #define NET_PRUNE_EVERY_MS	(10 * 60 * 1000)	/* outbox sent rows */
 #define NET_PRUNE_AGE_MS	(60 * 60 * 1000)
@@ -208,6 +209,7 @@ struct net {
 	struct net_media	*media;		/* downloads: net-media.c */
 	struct net_progress	 media_progress; /* under lock */
 	int64_t			 media_posted;	/* its last NOTIFY_STATUS */
+	struct net_thumb	*thumbs;	/* previews: net-thumb.c */
 };
 
 /* A request of the net thread and what to do with its answer. */
@@ -403,6 +405,9 @@ int	net_upload_row(struct net *, const struct outbox_row *);
 void	net_upload_sent(struct net *, const char *spool);
 void	net_upload_sweep(struct net *);
 void	net_upload_free(struct net *);
+/* net-thumb.c: image previews' files in the cache */
+void	net_thumb_job(struct net *, const struct job *);
+void	net_thumb_free(struct net *);
 /* net-members.c: a room's whole member list when it is opened */
 void	net_members_want(struct net *, const char *room_id);
 void	net_members_pump(struct net *);

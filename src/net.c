@@ -422,6 +422,9 @@ net_run_job(struct net *n, struct job *j)
 	case JOB_UPLOAD_CANCEL:
 		net_upload_job(n, j);
 		break;
+	case JOB_THUMB:
+		net_thumb_job(n, j);
+		break;
 	case JOB_REQUEST:
 		r = xcalloc(1, sizeof *r);
 		r->kind = NET_REQ_GENERIC;
@@ -562,6 +565,7 @@ net_main(void *arg)
 	pthread_mutex_unlock(&n->lock);
 	net_media_free(n);
 	net_upload_free(n);
+	net_thumb_free(n);
 	store_close(n->store);
 	n->store = NULL;
 	net_recheck_free(n);

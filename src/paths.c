@@ -116,7 +116,7 @@ int
 paths_resolve(struct paths *p, const char *profile, const char *config_override,
     struct haos_error *err)
 {
-	char	*cfg, *data, *state;
+	char	*cfg, *data, *state, *cache;
 
 	memset(p, 0, sizeof *p);
 	if (profile == NULL)
@@ -129,6 +129,7 @@ paths_resolve(struct paths *p, const char *profile, const char *config_override,
 	cfg = paths_xdg_dir("XDG_CONFIG_HOME", ".config");
 	data = paths_xdg_dir("XDG_DATA_HOME", ".local/share");
 	state = paths_xdg_dir("XDG_STATE_HOME", ".local/state");
+	cache = paths_xdg_dir("XDG_CACHE_HOME", ".cache");
 
 	if (config_override != NULL)
 		p->config_file = xstrdup(config_override);
@@ -141,6 +142,8 @@ paths_resolve(struct paths *p, const char *profile, const char *config_override,
 	p->pickle_key_file = xasprintf("%s/pickle-key", p->data_dir);
 	p->log_file = xasprintf("%s/%s.log", p->state_dir, profile);
 	p->last_room_file = xasprintf("%s/last-room", p->data_dir);
+	p->preview_dir = xasprintf("%s/haos/%s/previews", cache, profile);
+	free(cache);
 	free(cfg);
 	free(data);
 	free(state);
@@ -153,6 +156,7 @@ paths_free(struct paths *p)
 	free(p->config_file);
 	free(p->data_dir);
 	free(p->state_dir);
+	free(p->preview_dir);
 	free(p->session_file);
 	free(p->store_file);
 	free(p->pickle_key_file);

@@ -53,3 +53,37 @@ store_media_put(struct store *s, const char *mxc, const char *path,
 		return -1;
 	return 0;
 }
+
+/*
+ * Image previews' rows (keys "mxc://...#thumb-..."): past cap bytes in
+ * all, the least recently used go; *paths (*n of them) are their files,
+ * for the caller to remove.  0, or -1 with err.
+ */
+int
+store_media_evict(struct store *s, int64_t cap, char ***paths, size_t *n,
+    struct haos_error *err)
+{
+	static const char	*sel = "SELECT path FROM (SELECT path, "
+	    "SUM(size) OVER (ORDER BY last_access DESC, mxc) AS total "
+	    "FROM media WHERE mxc GLOB '*#thumb-*') WHERE total > ?1";
+	static const char	*del = "DELETE FROM media WHERE mxc IN "
+	    "(SELECT mxc FROM (SELECT mxc, "
+	    "SUM(size) OVER (ORDER BY last_access DESC, mxc) AS total "
+	    "FROM media WHERE mxc GLOB '*#thumb-*') WHERE total > ?1)";
+
+	*paths = NULL;
+	*n = 0;
+	if (store_rows(s, err, "media", sel, sizeof **paths, store_fill_text,
+	    store_drop_texts, (void **)paths, n, "i", cap) == -1)
+		return -1;
+	if (*n == 0)
+		return 0;
+	if (store_run_auto(s, err, "media", NULL, NULL, del, "i",
+	    cap) == -1) {
+		store_drop_texts(*paths, *n);
+		*paths = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}

@@ -1,4 +1,4 @@
-/* What a local file is: libmagic's MIME type, gdk-pixbuf's image size. */
+/* What a local file is: libmagic's MIME type, an image's size (image.c). */
 #include "haos/upload.h"
 
 #include <sys/stat.h>
@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <magic.h>
 
 #include "haos/error.h"
 #include "haos/files.h"
+#include "haos/image.h"
 #include "haos/xmalloc.h"
 
 /* The MIME type of the open file fd, by its content (libmagic). */
@@ -55,6 +55,7 @@ upload_probe(const char *path, int fd, struct upload_info *u,
 {
 	struct stat	 sb;
 	const char	*base;
+	char		*fmt;
 	int		 w = 0, h = 0;
 
 	memset(u, 0, sizeof *u);
@@ -67,10 +68,12 @@ upload_probe(const char *path, int fd, struct upload_info *u,
 	u->size = (int64_t)sb.st_size;
 	u->mimetype = upload_probe_type(fd);
 	if (strncmp(u->mimetype, "image/", 6) == 0 &&
-	    gdk_pixbuf_get_file_info(path, &w, &h) != NULL && w > 0 &&
-	    h > 0) {
-		u->w = w;
-		u->h = h;
+	    (fmt = image_probe(path, &w, &h)) != NULL) {
+		free(fmt);
+		if (w > 0 && h > 0) {
+			u->w = w;
+			u->h = h;
+		}
 	}
 	return 0;
 }

@@ -254,6 +254,16 @@ void		 client_upload_cancel(struct client *, const char *txn_id);
 int		 client_upload_progress(struct client *,
 		     struct client_progress *, char **txn_id);
 
+/*
+ * An image preview's file (net-thumb.c): for an m.image, m.sticker or
+ * m.video content (JSON text), the server's thumbnail to fit w x h
+ * pixels (encrypted: info.thumbnail_file, or the image itself if small),
+ * fetched into dir (the cache) unless there already; the answer's body
+ * is the file's path.
+ */
+uint64_t	 client_thumbnail(struct client *, const char *content,
+		     const char *dir, int w, int h, struct client_done);
+
 /* Rooms. */
 uint64_t	 client_join(struct client *, const char *id_or_alias,
 		     const char *via, struct client_done);

@@ -20,6 +20,7 @@
 struct config;
 struct account;
 struct paths;
+struct preview;
 struct session;
 struct haos_error;
 

@@ -164,6 +164,12 @@ char	*matrix_media_download_path(const char *server, const char *media_id,
 /* The upload limit's path (client v1, else media v3); an upload's. */
 char	*matrix_media_config_path(int authenticated);
 char	*matrix_media_upload_path(const char *filename);
+/*
+ * The thumbnail of SERVER/ID scaled to fit w x h (method=scale), the
+ * same two ways.
+ */
+char	*matrix_media_thumbnail_path(const char *server, const char *media_id,
+	     int w, int h, int authenticated);
 char	*matrix_txn_id(void);
 
 /* Network calls (blocking; used by the CLI before any thread starts). */

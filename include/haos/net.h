@@ -58,8 +58,12 @@ enum job_type {
 			   content the caption or NULL, room_id, txn_id
 			   the outbox row's; answered by tag once queued
 			   (or refused: too large, unreadable) */
-	JOB_UPLOAD_CANCEL /* txn_id: that row's upload stops, the row
+	JOB_UPLOAD_CANCEL, /* txn_id: that row's upload stops, the row
 			   fails with "cancelled" */
+	JOB_THUMB	/* an image preview's file (net-thumb.c): content
+			   the event's content (JSON), path the cache
+			   directory, width x height the thumbnail's size;
+			   the answer's body is the file's path */
 };
 
 /*
@@ -85,6 +89,7 @@ struct job {
 	char		*user_id;	/* JOB_VERIFY "request": whom */
 	char		*device_id;	/* JOB_VERIFY "request": NULL: in
 					   room_id, or all our devices */
+	int		 width, height;	/* JOB_THUMB */
 	struct job	*next;
 };
 

@@ -14,6 +14,9 @@ struct paths {
 				   device identity in the store */
 	char	*log_file;	/* state_dir/PROFILE.log */
 	char	*last_room_file; /* data_dir/last-room: opened at next start */
+	char	*preview_dir;	/* $XDG_CACHE_HOME/haos/PROFILE/previews:
+				   image previews' files (made 0700 when
+				   one is fetched) */
 };
 
 int	paths_resolve(struct paths *, const char *profile,

@@ -45,15 +45,19 @@ enum render_flag {
 	RF_UNDERLINE = 1u << 2,	/* u, h1, h2 */
 	RF_STRIKE = 1u << 3,	/* s, del, strike */
 	RF_CODE = 1u << 4,	/* code, pre */
-	RF_COLOR = 1u << 5	/* data-mx-color: color is RGB555 */
+	RF_COLOR = 1u << 5,	/* data-mx-color: color is RGB555 */
+	RF_IMAGE = 1u << 6	/* an image preview's cells: color and bg
+				   are terminal colours (preview.h) */
 };
 
 struct render_span {
 	size_t		 off, len;	/* bytes into render_line.text */
 	enum render_attr attr;
 	int		 color;		/* RA_SENDER: 0..N-1 palette index;
-					   RF_COLOR: 0bRRRRRGGGGGBBBBB */
+					   RF_COLOR: 0bRRRRRGGGGGBBBBB;
+					   RF_IMAGE: the foreground */
 	unsigned int	 flags;		/* render_flag bits */
+	int		 bg;		/* RF_IMAGE: the background */
 };
 
 /*
@@ -101,6 +105,17 @@ struct render_opts {
 	int		 (*event_of)(void *arg, const char *event_id,
 			     struct event_row *out);
 	void		*event_arg;
+	/*
+	 * Image previews under an m.image, m.sticker or m.video's label
+	 * (render-image.c), at most cols cells wide: return 1 with *pv
+	 * (borrowed while rendering) to draw, 2 with *why (borrowed) for
+	 * a placeholder line, 0 for nothing (off, or not there yet).
+	 * NULL: none.
+	 */
+	int		 (*preview_of)(void *arg, const struct event_row *,
+			     int cols, const struct preview **pv,
+			     const char **why);
+	void		*preview_arg;
 };
 
 /*

@@ -563,6 +563,12 @@ int	store_outbox_spooled(struct store *, char ***paths, size_t *,
 /* Media cache index (store-kv.c), RW. */
 int	store_media_put(struct store *, const char *mxc, const char *path,
 	    const char *content_type, int64_t size, struct haos_error *);
+/*
+ * Image previews' rows ("...#thumb-..." keys) past cap bytes in all,
+ * least recently used first, deleted: *paths their files to remove.
+ */
+int	store_media_evict(struct store *, int64_t cap, char ***paths,
+	    size_t *n, struct haos_error *);
 
 /* Which rooms store_query_rooms() lists. */
 enum store_rooms {

@@ -24,6 +24,7 @@ struct ui_deps {
 	const char		*device_id;
 	const char		*session_file;	/* rewritten by a new login */
 	const char		*last_room_file; /* the room open at the end */
+	const char		*preview_dir;	/* image previews' files */
 };
 
 /*

@@ -169,6 +169,8 @@ pane_messages_render(struct ui *ui)
 	o.rcpt_users = (const char *const *)ms->rcpt_users;
 	o.rcpt_events = (const char *const *)ms->rcpt_events;
 	o.nrcpt = ms->nrcpt;
+	o.preview_of = thumbs_of;
+	o.preview_arg = ui;
 	if (render_timeline(ms->ev, ms->nev, &o, &ms->lines,
 	    &ms->nlines) == -1) {
 		log_warn("ui", "render failed");
@@ -311,6 +313,7 @@ pane_messages_line(struct ui *ui, WINDOW *w, int y,
     const struct render_line *l)
 {
 	size_t	 off = 0, i, len = strlen(l->text);
+	int	 pair;
 
 	wmove(w, y, 0);
 	for (i = 0; i <= l->nspans; i++) {
@@ -327,7 +330,15 @@ pane_messages_line(struct ui *ui, WINDOW *w, int y,
 			break;
 		if (l->spans[i].off < off)
 			continue;	/* overlapping span: skip */
-		wattrset(w, (int)pane_messages_attr(ui, &l->spans[i]));
+		if (l->spans[i].flags & RF_IMAGE) {
+			/* A preview's cells: the pair may be past 255. */
+			pair = theme_image(&ui->theme, l->spans[i].color,
+			    l->spans[i].bg);
+			wattr_set(w, A_NORMAL, (short)(pair < 256 ? pair : 0),
+			    &pair);
+		} else
+			wattrset(w, (int)pane_messages_attr(ui,
+			    &l->spans[i]));
 		start = l->spans[i].off + l->spans[i].len;
 		if (start > len)
 			start = len;
@@ -442,6 +453,7 @@ pane_messages_draw(struct pane *p)
 		return;
 	}
 	total = (int)ms->nlines + pane_messages_extra(ui);
+	thumbs_frame(ui);
 	first = total - h - ms->scroll;
 	if (first < 0)
 		first = 0;
@@ -457,6 +469,7 @@ pane_messages_draw(struct pane *p)
 			continue;
 		}
 		pane_messages_line(ui, p->win, y, &ms->lines[idx]);
+		thumbs_seen(ui, ms->lines[idx].event_id);
 		if (pane_messages_is_sel(ui, &ms->lines[idx]))
 			mvwchgat(p->win, y, 0, -1, A_REVERSE, 0, NULL);
 	}
@@ -465,6 +478,7 @@ pane_messages_draw(struct pane *p)
 		wmove(p->win, 0, 0);
 		winsdelln(p->win, h - total);
 	}
+	thumbs_pump(ui);
 	conv_draw(ui, p->win, h, p->r.w);
 }
 

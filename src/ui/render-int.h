@@ -79,6 +79,10 @@ int	 render_html(struct render_rich *, const struct render_opts *,
 char	*render_html_text(const char *);
 char	*render_formatted(const json_t *);
 
+/* render-image.c: an image preview's lines. */
+void	 render_image(struct render_out *, const struct render_opts *,
+	    const struct event_row *, const json_t *, int);
+
 /* render-state.c: names and state-event sentences. */
 char	*render_name(const struct render_opts *, const char *, const char *);
 char	*render_state_text(const struct render_opts *,

@@ -658,6 +658,8 @@ render_message(struct render_out *o, const struct render_opts *ro,
 		render_rich_str(&r, d->failed, STY(RA_FAILED, 0));
 	render_wrap_rich(o, &r, ind, ind);
 	render_rich_free(&r);
+	if (!sealed)
+		render_image(o, ro, ev, c, ind);
 	free(clean);
 	free(text);
 	free(name);

@@ -226,6 +226,42 @@ theme_rgb(struct theme *t, int rgb555)
 	return t->rgb_attr[t->nrgb++];
 }
 
+/*
+ * The colour pair of an image preview's cell (preview.h: terminal
+ * colours, -1 the default), made once per couple; 0 (the default
+ * colours) without colours or once THEME_IMG_MAX pairs or the
+ * terminal's are in use (allocated from COLOR_PAIRS down, above room
+ * for the theme's and theme_rgb()'s).  Pair numbers past 255 do not fit
+ * in an attr_t: the caller sets them with wattr_set()'s opts.
+ */
+int
+theme_image(struct theme *t, int fg, int bg)
+{
+	int64_t	 key;
+	size_t	 i;
+	int	 pair;
+
+	if (t->colors == 0 || (fg == -1 && bg == -1))
+		return 0;
+	key = ((int64_t)(fg + 1) << 32) | (uint32_t)(bg + 1);
+	i = (size_t)((uint64_t)key * 0x9e3779b97f4a7c15ULL >> 52) %
+	    THEME_IMG_SLOTS;
+	for (; t->img_pair[i] != 0; i = (i + 1) % THEME_IMG_SLOTS) {
+		if (t->img_key[i] == key)
+			return t->img_pair[i];
+	}
+	/* From the top down: the theme's own pairs stay below 256. */
+	pair = COLOR_PAIRS - 1 - t->nimg;
+	if (t->nimg == THEME_IMG_MAX || pair <= t->npair + THEME_MAX_RGB)
+		return 0;
+	if (init_extended_pair(pair, fg, bg) == ERR)
+		return 0;
+	t->nimg++;
+	t->img_key[i] = key;
+	t->img_pair[i] = pair;
+	return pair;
+}
+
 /* The attribute of sender colour i (render_sender_color's index). */
 attr_t
 theme_sender(const struct theme *t, int i)

@@ -82,6 +82,8 @@ enum theme_role {
 
 #define THEME_MAX_SENDERS	16
 #define THEME_MAX_RGB		64	/* formatted_body colours kept */
+#define THEME_IMG_SLOTS		4096	/* image preview pairs: hash size */
+#define THEME_IMG_MAX		2048	/* pairs at most */
 
 struct theme {
 	attr_t	 role[TH__COUNT];
@@ -95,6 +97,10 @@ struct theme {
 	int	 rgb_color[THEME_MAX_RGB];
 	attr_t	 rgb_attr[THEME_MAX_RGB];
 	int	 nrgb;
+	/* Image previews: (fg, bg) -> pair number (0: a free slot). */
+	int64_t	 img_key[THEME_IMG_SLOTS];
+	int	 img_pair[THEME_IMG_SLOTS];
+	int	 nimg;
 };
 
 enum ui_chan_kind {
@@ -154,6 +160,8 @@ struct ui {
 	struct members_state	*members_st;	/* pane-members.c */
 	struct status_state	*status_st;	/* statusbar.c */
 	struct devwarn_state	*devwarn_st;	/* devwarn.c */
+	struct thumbs		*thumbs;	/* thumbs.c: image previews */
+	const char		*preview_dir;	/* their files (main()'s) */
 
 	/* Selection (ui-select.c): the core every pane reads. */
 	char			*server_id;	/* selected; NULL: DMs */
@@ -199,6 +207,18 @@ struct ui {
 struct verify_ui;
 void		 overlay_verify_update(struct ui *);
 int		 overlay_verify_key(struct ui *, int key);
+/*
+ * thumbs.c: image previews of the timeline (render_opts.preview_of),
+ * their files asked for those drawn (thumbs_seen() between
+ * thumbs_frame() and thumbs_pump()), decoded when they arrive.
+ */
+struct thumbs;
+int		 thumbs_of(void *, const struct event_row *, int,
+		     const struct preview **, const char **);
+void		 thumbs_frame(struct ui *);
+void		 thumbs_seen(struct ui *, const char *event_id);
+void		 thumbs_pump(struct ui *);
+void		 thumbs_free(struct ui *);
 void		 overlay_verify_free(struct ui *);
 
 /* ui.c: the loop */
@@ -366,6 +386,7 @@ int		 theme_init(struct theme *, const struct config *,
 		     struct haos_error *);
 attr_t		 theme_sender(const struct theme *, int);
 attr_t		 theme_rgb(struct theme *, int);
+int		 theme_image(struct theme *, int fg, int bg);
 
 /* keys.c: key codes above the Unicode range. */
 #define KEYC_FKEY	0x01000000	/* | curses KEY_* code */

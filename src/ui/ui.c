@@ -412,6 +412,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	ui->device_id = d->device_id;
 	ui->session_file = d->session_file;
 	ui->last_room_file = d->last_room_file;
+	ui->preview_dir = d->preview_dir;
 	ui->notify = d->notify;
 	ui->me = xstrdup(d->user_id);
 	ui->ed = editor_new();
@@ -591,6 +592,7 @@ ui_done(struct ui *ui)
 	pane_rail_free(ui);
 	pane_channels_free(ui);
 	pane_messages_free(ui);
+	thumbs_free(ui);
 	pane_members_free(ui);
 	readstate_free(ui);
 	overlay_close(ui);

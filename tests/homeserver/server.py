@@ -2989,6 +2989,13 @@ def h_thumbnail(req, server, media_id):
     return Raw(png_encode(w, h, bpp, ctype, rows), "image/png")
 
 
+def h_thumbnail_v1(req, server, media_id):
+    """The authenticated thumbnail (Synapse 1.99+, spec v1.11): as media
+    v3's, the token required."""
+    authenticated_media()
+    return h_thumbnail(req, server, media_id)
+
+
 def h_preview_url(req):
     raise not_found("URL previews are disabled")
 
@@ -3650,6 +3657,8 @@ ROUTES = [
      True),
     ("GET", CV1 + r"/media/download/" + SEG + "/" + SEG + "/" + SEG,
      h_download_v1, True),
+    ("GET", CV1 + r"/media/thumbnail/" + SEG + "/" + SEG, h_thumbnail_v1,
+     True),
     ("GET", M + r"/preview_url", h_preview_url, True),
 ]
 ROUTES = [(m, re.compile(p + "$"), h, a) for m, p, h, a in ROUTES]

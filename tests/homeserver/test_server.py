@@ -690,6 +690,38 @@ class MediaTests(ServerTestCase):
         self.assertEqual(a.ok("GET", "/_matrix/media/v3/config"),
                          {"m.upload.size": 52428800})
 
+    def test_authenticated_thumbnail(self):
+        """Client v1 thumbnails (Synapse 1.99+): the same bytes as media
+        v3's, the token required; without the feature M_UNRECOGNIZED."""
+        a = self.user()
+        png = bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c63f8cfc0f01f0005000201d1ff0b84"
+            "0000000049454e44ae426082")
+        st, _, r = a.request("POST", "/_matrix/media/v3/upload?filename=p."
+                             "png", png, headers={"Content-Type":
+                                                  "image/png"})
+        mid = r["content_uri"].rsplit("/", 1)[1]
+        q = "%s?width=320&height=240&method=scale" % mid
+        path = "/_matrix/client/v1/media/thumbnail/haos.test/" + q
+        st, h, data = a.request("GET", path)
+        self.assertEqual((st, h["content-type"]), (200, "image/png"))
+        st3, _, data3 = a.request("GET", "/_matrix/media/v3/thumbnail/"
+                                  "haos.test/" + q)
+        self.assertEqual((st3, data3), (200, data))
+        st, _, r = Client(self.hs.url).request("GET", path)
+        self.assertEqual((st, r["errcode"]), (401, "M_MISSING_TOKEN"))
+        st, _, r = a.request("GET", "/_matrix/client/v1/media/thumbnail/"
+                             "haos.test/nope?width=32&height=32")
+        self.assertEqual((st, r["errcode"]), (404, "M_NOT_FOUND"))
+        Client(self.hs.url).request("POST", "/_test/faults",
+                                    {"authenticated_media": False})
+        try:
+            st, _, r = a.request("GET", path)
+            self.assertEqual(r["errcode"], "M_UNRECOGNIZED")
+        finally:
+            Client(self.hs.url).request("DELETE", "/_test/faults")
+
 
 class E2EETests(ServerTestCase):
     def test_to_device_delivered_once_then_removed(self):

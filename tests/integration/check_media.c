@@ -189,7 +189,8 @@ media_requests(const char *what)
 
 	r = hs_call(&hs, NULL, "GET", "/_test/requests?since=0", NULL, &st);
 	json_array_foreach(json_get_arr(r, "requests"), i, e) {
-		if (strstr(json_get_str(e, "path", ""), what) != NULL)
+		if (strstr(json_get_str(e, "path", ""), what) != NULL ||
+		    strstr(json_get_str(e, "query", ""), what) != NULL)
 			n++;
 	}
 	json_decref(r);
@@ -294,7 +295,8 @@ START_TEST(test_download_fallback)
 	free(p);
 	free(c);
 	free(mxc);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL,
+	    NULL));
 	media_teardown(&w);
 }
 END_TEST
@@ -374,7 +376,8 @@ START_TEST(test_download_interrupted)
 	ck_assert_ptr_null(p);
 	ck_assert_msg(why[0] != '\0', "no reason");
 	ck_assert_int_eq(media_count(w.dir), 1);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL,
+	    NULL));
 	/* Cancelled while the server holds it: nothing stays. */
 	ck_assert_int_eq(hs_faults(&hs, "{\"faults\": [{\"action\": \"delay\", "
 	    "\"path\": \"/media/download/\", \"ms\": 3000}]}"), 0);
@@ -382,10 +385,186 @@ START_TEST(test_download_interrupted)
 	ck_assert_ptr_null(p);
 	ck_assert_str_eq(why, "download cancelled");
 	ck_assert_int_eq(media_count(w.dir), 1);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL,
+	    NULL));
 	free(c);
 	free(mxc);
 	free(data);
+	media_teardown(&w);
+}
+END_TEST
+
+/*
+ * An image preview's file (JOB_THUMB) for content at w x h: its path
+ * (the caller frees), or NULL with why.
+ */
+static char *
+media_thumb(struct media_world *w, const char *content, int tw, int th,
+    char *why, size_t whylen)
+{
+	struct job		*j;
+	struct net_result	*res, *next;
+	double			 end = now_s() + 60;
+	char			*path = NULL;
+	int			 done = 0;
+	uint64_t		 tag = ++w->tag;
+
+	j = xcalloc(1, sizeof *j);
+	j->type = JOB_THUMB;
+	j->tag = tag;
+	j->content = xstrdup(content);
+	j->path = xasprintf("%s/cache/previews", w->dir);
+	j->width = tw;
+	j->height = th;
+	net_submit(w->n, j);
+	why[0] = '\0';
+	while (!done && now_s() < end) {
+		wait_bits(w->nt, NOTIFY_RESULT, 1);
+		for (res = net_results_take(w->n); res != NULL; res = next) {
+			next = res->next;
+			if (res->tag == tag) {
+				done = 1;
+				if (res->ok)
+					path = xstrdup(res->body);
+				else
+					snprintf(why, whylen, "%.200s",
+					    res->err->msg);
+			}
+			net_result_free(res);
+		}
+	}
+	ck_assert_msg(done, "no answer to the thumbnail");
+	return path;
+}
+
+/* A 2x2 PNG, as the server re-encodes it (its thumbnail). */
+static const unsigned char media_png[] = {
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00,
+	0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+	0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89,
+	0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63,
+	0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x02, 0x01, 0xd1,
+	0xff, 0x0b, 0x84, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+	0xae, 0x42, 0x60, 0x82
+};
+
+/*
+ * The server's thumbnail, authenticated, at the size asked, into the
+ * cache; asked again: the cached file, no request; media v3 when the
+ * server has no client v1 media.
+ */
+START_TEST(test_thumb_fetch)
+{
+	struct media_world	 w;
+	char			*mxc, *c, *p, *p2, why[256];
+	FILE			*f;
+	unsigned char		 head[8];
+	int			 n1, n3;
+
+	media_setup(&w);
+	mxc = media_upload(&w, media_png, sizeof media_png, "image/png");
+	c = media_content("m.image", "dot.png", mxc,
+	    (long long)sizeof media_png);
+	p = media_thumb(&w, c, 320, 240, why, sizeof why);
+	ck_assert_msg(p != NULL, "%s", why);
+	ck_assert_ptr_nonnull(strstr(p, "/cache/previews/thumb-"));
+	f = fopen(p, "rb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(head, 1, 8, f), 8);
+	fclose(f);
+	ck_assert_int_eq(memcmp(head, "\x89PNG\r\n\x1a\n", 8), 0);
+	n1 = media_requests("/_matrix/client/v1/media/thumbnail/");
+	ck_assert_int_eq(n1, 1);
+	ck_assert_int_eq(media_requests("width=320&height=240&method=scale"),
+	    1);
+	ck_assert_int_eq(media_requests("/download/"), 0);
+	/* Again: from the cache. */
+	p2 = media_thumb(&w, c, 320, 240, why, sizeof why);
+	ck_assert_msg(p2 != NULL, "%s", why);
+	ck_assert_str_eq(p2, p);
+	ck_assert_int_eq(media_requests("/media/thumbnail/"), 1);
+	free(p2);
+	/* Gone from the disk: fetched again. */
+	unlink(p);
+	free(p);
+	ck_assert_int_eq(hs_faults(&hs, "{\"authenticated_media\": false}"),
+	    0);
+	n3 = media_requests("/_matrix/media/v3/thumbnail/");
+	p = media_thumb(&w, c, 320, 240, why, sizeof why);
+	ck_assert_msg(p != NULL, "%s", why);
+	ck_assert_int_eq(media_requests("/_matrix/media/v3/thumbnail/"),
+	    n3 + 1);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL,
+	    NULL));
+	free(p);
+	free(c);
+	/* No thumbnail to be had: why, not a file. */
+	c = xstrdup("{\"msgtype\": \"m.video\", \"body\": \"v.mp4\", "
+	    "\"url\": \"mxc://haos.test/x\"}");
+	p = media_thumb(&w, c, 320, 240, why, sizeof why);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(why, "no thumbnail");
+	free(c);
+	free(mxc);
+	media_teardown(&w);
+}
+END_TEST
+
+/*
+ * Encrypted: no thumbnail request (the server has only ciphertext), the
+ * thumbnail_file or a small image downloaded as a download would be and
+ * decrypted; a large one without a thumbnail is not fetched at all.
+ */
+START_TEST(test_thumb_encrypted)
+{
+	struct crypto_attachment	*a;
+	struct haos_error		 err;
+	struct media_world		 w;
+	unsigned char			 ct[sizeof media_png];
+	char				*mxc, *c, *p, why[256];
+	json_t				*file, *content;
+	int				 before;
+
+	media_setup(&w);
+	a = crypto_attachment_seal();
+	ck_assert_int_eq(crypto_attachment_update(a, media_png,
+	    sizeof media_png, ct, &err), 0);
+	mxc = media_upload(&w, ct, sizeof ct, "application/octet-stream");
+	file = crypto_attachment_file(a, mxc);
+	crypto_attachment_free(a);
+	content = json_pack("{s:s, s:s, s:O, s:{s:I}}", "msgtype", "m.image",
+	    "body", "secret.png", "file", file, "info", "size",
+	    (json_int_t)sizeof media_png);
+	c = json_dumps(content, 0);
+	before = media_requests("/media/download/");
+	p = media_thumb(&w, c, 320, 240, why, sizeof why);
+	ck_assert_msg(p != NULL, "%s", why);
+	ck_assert(media_same(p, media_png, sizeof media_png));
+	ck_assert_int_eq(media_requests("/media/download/"), before + 1);
+	ck_assert_int_eq(media_requests("/thumbnail/"), 0);
+	free(p);
+	free(c);
+	/* A big image, no thumbnail_file: nothing asked. */
+	json_object_set_new(json_object_get(content, "info"), "size",
+	    json_integer(50 << 20));
+	c = json_dumps(content, 0);
+	p = media_thumb(&w, c, 320, 240, why, sizeof why);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(why, "encrypted, too large");
+	ck_assert_int_eq(media_requests("/media/download/"), before + 1);
+	free(c);
+	/* Its thumbnail_file: that one (here the same object). */
+	json_object_set(json_object_get(content, "info"), "thumbnail_file",
+	    file);
+	c = json_dumps(content, 0);
+	p = media_thumb(&w, c, 320, 240, why, sizeof why);
+	ck_assert_msg(p != NULL, "%s", why);
+	ck_assert(media_same(p, media_png, sizeof media_png));
+	free(p);
+	free(c);
+	free(mxc);
+	json_decref(file);
+	json_decref(content);
 	media_teardown(&w);
 }
 END_TEST
@@ -405,6 +584,8 @@ suite_media(void)
 	tcase_add_test(tc, test_download_fallback);
 	tcase_add_test(tc, test_download_encrypted);
 	tcase_add_test(tc, test_download_interrupted);
+	tcase_add_test(tc, test_thumb_fetch);
+	tcase_add_test(tc, test_thumb_encrypted);
 	suite_add_tcase(s, tc);
 	return s;
 }

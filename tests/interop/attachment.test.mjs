@@ -17,6 +17,9 @@
 //       downloads the ciphertext, checks its SHA-256 against the file
 //       object's and decrypts it with the JWK and IV (node's AES-CTR) to
 //       the very bytes of haos's file; the server never saw them in clear
+//   (d) an encrypted m.image (a small PNG, no thumbnail_file): haos's
+//       preview downloads and decrypts it and draws block symbols under
+//       its label; its info.thumbnail_file when there is one
 //
 //   ./run.sh attachment.test.mjs
 
@@ -25,7 +28,7 @@ import assert from "node:assert/strict";
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Homeserver, makeStepper, makeWork, setLogFile } from "./lib/common.mjs";
+import { Homeserver, ROOT, makeStepper, makeWork, setLogFile, waitFor } from "./lib/common.mjs";
 import { PASSWORD, Peer, register } from "./lib/peer.mjs";
 import { Haos } from "./lib/haos.mjs";
 
@@ -160,5 +163,43 @@ describe("haos downloads js-sdk's encrypted attachments (issue #17)", { timeout:
         const plainOut = Buffer.concat([d.update(ciphertext), d.final()]);
         assert.ok(plainOut.equals(sent), "js-sdk's decryption is not haos's file");
         assert.ok(!haos.log().includes(f.key.k), "the file's key is in haos's log");
+    });
+
+    // The symbols (U+2580-U+259F) in the lines under the label.
+    const symbolsUnder = (screen, label) => {
+        const lines = screen.split("\n");
+        const at = lines.findIndex((l) => l.includes(label));
+        if (at < 0)
+            return 0;
+        return [...lines.slice(at + 1, at + 9).join("")]
+            .filter((ch) => ch >= "\u2580" && ch <= "\u259f").length;
+    };
+
+    step("(d) js-sdk's encrypted m.image: a preview of the decrypted image", 60000, async () => {
+        const png = readFileSync(path.join(ROOT, "tests/fixtures/image/good.png"));
+        const sent = async (name, thumb) => {
+            const { ciphertext, file } = encryptAttachment(png);
+            const up = await alice.client.uploadContent(ciphertext,
+                { type: "application/octet-stream", name: "encrypted" });
+            const info = { size: png.length, mimetype: "image/png", w: 64, h: 32 };
+            if (thumb)
+                info.thumbnail_file = { url: up.content_uri, ...file };
+            await alice.client.sendMessage(room, {
+                msgtype: "m.image", body: name,
+                info: thumb ? { ...info, size: 50 << 20 } : info,
+                file: { url: up.content_uri, ...file },
+            });
+        };
+        await sent("sealed.png", false);
+        await haos.waitText("[image: sealed.png", 30000);
+        await waitFor("symbols under sealed.png", 20000,
+            () => symbolsUnder(haos.screen(), "[image: sealed.png") >= 20);
+        // 50 MB by its info, but a thumbnail_file: that is drawn.
+        await sent("big.png", true);
+        await haos.waitText("[image: big.png", 30000);
+        await waitFor("symbols under big.png", 20000,
+            () => symbolsUnder(haos.screen(), "[image: big.png") >= 20);
+        assert.ok(!haos.screen().includes("preview unavailable"),
+            "a placeholder instead of a preview");
     });
 });

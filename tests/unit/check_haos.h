@@ -39,6 +39,7 @@ Suite	*suite_olm(void);
 Suite	*suite_outbox_match(void);
 Suite	*suite_paths(void);
 Suite	*suite_presence(void);
+Suite	*suite_preview(void);
 Suite	*suite_recv(void);
 Suite	*suite_refresh(void);
 Suite	*suite_render(void);

@@ -206,6 +206,7 @@ main(void)
 	srunner_add_suite(sr, suite_outbox_match());
 	srunner_add_suite(sr, suite_paths());
 	srunner_add_suite(sr, suite_presence());
+	srunner_add_suite(sr, suite_preview());
 	srunner_add_suite(sr, suite_recv());
 	srunner_add_suite(sr, suite_refresh());
 	srunner_add_suite(sr, suite_render());
