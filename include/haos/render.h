@@ -54,6 +54,12 @@ struct render_span {
 	int		 color;		/* RA_SENDER: 0..N-1 palette index;
 					   RF_COLOR: 0bRRRRRGGGGGBBBBB */
 	unsigned int	 flags;		/* render_flag bits */
+	char		*url;		/* RA_LINK: what it opens, as an OSC 8
+					   carries it (hyperlink_clean()), or
+					   NULL */
+	int		 link;		/* with url: its number in the event
+					   (1, 2, ...), the same on each line
+					   a link is wrapped over */
 };
 
 /*
@@ -76,6 +82,9 @@ struct render_opts {
 	const char	*me;		/* my user id (mentions, "mine") */
 	const char	*my_name;	/* my display name (mentions) */
 	int		 ascii;		/* no box/emoji decorations */
+	int		 hyperlinks;	/* links are OSC 8 hyperlinks: a link's
+					   URL is not drawn after its text
+					   (unless ascii) */
 	int		 seconds;	/* timestamps with seconds */
 	int		 locks;		/* a lock before encrypted messages */
 	int64_t		 now_ms;	/* for "Today" day separators */
