@@ -337,8 +337,8 @@ pane_messages_line(struct ui *ui, WINDOW *w, int y, int shown,
 			start = len;
 		if (l->spans[i].url != NULL)
 			osc8_add(ui, w, shown, getcurx(w), l->text + off,
-			    start - off, l->spans[i].url, l->event_id,
-			    l->spans[i].link);
+			    start - off, l->spans[i].url, l->event_id !=
+			    NULL ? l->event_id : l->txn_id, l->spans[i].link);
 		ui_addtext(w, l->text + off, start - off);
 		off = start;
 	}

@@ -72,6 +72,13 @@ for uri in links:
 PY
 }
 
+# look TEXT: the screen row holding TEXT with its renditions (-e).
+look() {
+	local row
+	row=$(screen | grep -nF -- "$1" | head -1 | cut -d: -f1)
+	[ -n "$row" ] && tm capture-pane -p -e -t h | sed -n "${row}p"
+}
+
 hs_start
 seed_world
 CFG_EXTRA=$'[ui]\nhyperlinks = yes'
@@ -104,6 +111,9 @@ check "an over-long href: its text" has "z long one"
 check "an over-long href: in brackets, cut" has "[https://evil.example/xxx"
 check "hostile HTML: no title change" test "$(tm display -p -t h '#{pane_title}')" = "$TITLE0"
 check "OSC 8 around each link, nothing hostile" raw_check "$TMP/raw-yes" yes
+# The cells written again look as curses drew them (tmux keeps each
+# cell's rendition): the same line as with hyperlinks = no, below.
+LOOK_YES=$(look "plain https://example.org/plain here")
 [ "$FAILS" = 0 ] || { dump; od -c "$TMP/raw-yes" | tail -40; }
 
 # Scroll: the links move, and are written again where they are now.
@@ -126,6 +136,8 @@ sleep 1
 s=$(screen)
 check "hyperlinks = no: the URL in brackets" has "the docs [https://example.org/docs]"
 check "hyperlinks = no: no OSC 8 written" raw_check "$TMP/raw-no" none
+LOOK_NO=$(look "plain https://example.org/plain here")
+check "a hyperlink's cells look as curses drew them" test -n "$LOOK_NO" -a "$LOOK_YES" = "$LOOK_NO"
 check "hyperlinks = no: the screen was drawn again" test -s "$TMP/raw-no"
 keys -l "/quit"; keys Enter
 check "haos quits" wait_for "HAOS-EXITED 0" 10
