@@ -4,8 +4,9 @@
 # URL ESC \ around each link's text (an <a>'s and a URL in a plain body)
 # and the screen no URL in brackets after the text; hostile hrefs (ESC,
 # BEL, over 2048 bytes) are never hyperlinks and never reach the terminal
-# as a control sequence; with hyperlinks = no the URL is in brackets and
-# no OSC 8 is written at all.
+# as a control sequence; with hyperlinks = no (and auto in a tmux that
+# does not report the hyperlinks feature) the URL is in brackets and no
+# OSC 8 is written at all.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -139,6 +140,22 @@ check "hyperlinks = no: no OSC 8 written" raw_check "$TMP/raw-no" none
 LOOK_NO=$(look "plain https://example.org/plain here")
 check "a hyperlink's cells look as curses drew them" test -n "$LOOK_NO" -a "$LOOK_YES" = "$LOOK_NO"
 check "hyperlinks = no: the screen was drawn again" test -s "$TMP/raw-no"
+keys -l "/quit"; keys Enter
+check "haos quits" wait_for "HAOS-EXITED 0" 10
+tm pipe-pane -t h
+
+# auto inside a tmux whose client does not report hyperlinks (none is
+# attached here): off, as with no.
+sed -i 's/^hyperlinks = no/hyperlinks = auto/' "$CFG"
+haos_restart
+check "haos runs a third time" wait_for "long one" 15
+tm pipe-pane -o -t h "cat >>$TMP/raw-auto"
+keys M-s; sleep 0.3; keys Escape
+sleep 1
+s=$(screen)
+check "auto in this tmux: the URL in brackets" has "the docs [https://example.org/docs]"
+check "auto in this tmux: no OSC 8 written" raw_check "$TMP/raw-auto" none
+check "auto in this tmux: the screen was drawn again" test -s "$TMP/raw-auto"
 keys -l "/quit"; keys Enter
 check "haos quits" wait_for "HAOS-EXITED 0" 10
 [ "$FAILS" = 0 ] || dump
