@@ -65,7 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("URI is not the clean URL");
 		for (i = 2; i < len - 2; i++) {
 			if (!uri_byte((unsigned char)seq[i]))
-				fuzz_fail("byte %#x inside the sequence", seq[i]);
+				fuzz_fail("byte %#x inside the sequence",
+				    seq[i]);
 		}
 	}
 	free(seq);
