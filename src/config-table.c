@@ -62,6 +62,15 @@ const struct config_key config_table[] = {
 	{ "ui", "message_locks", CONFIG_CHOICE, "no", 0, 0, "yes|no", NULL, 0,
 	  "Draw a lock before each encrypted message, coloured by how far\n"
 	  "its sender's device is trusted (/locks turns it on or off)." },
+	{ "ui", "hyperlinks", CONFIG_CHOICE, "auto", 0, 0, "auto|yes|no", NULL,
+	  0,
+	  "Make links clickable with OSC 8 hyperlinks; the URL is then not\n"
+	  "drawn in brackets after a link's text (but with ascii). auto: in a\n"
+	  "terminal known to have them, by its environment: kitty, WezTerm,\n"
+	  "iTerm2 3.1+, VS Code 1.72+, ghostty, Windows Terminal, VTE 0.50+\n"
+	  "(GNOME Terminal, Tilix), Konsole 20.12+, foot, alacritty; inside\n"
+	  "tmux only when tmux (3.4+) reports the hyperlinks feature; never\n"
+	  "in GNU screen. Over SSH only TERM tells, so often no." },
 	{ "ui", "idle", CONFIG_INT, "5", 0, 1440, NULL, NULL, 0,
 	  "Minutes without a key before others see you as away\n"
 	  "(unavailable); 0: never. haos is online while in use and\n"
@@ -160,6 +169,7 @@ const struct config_slot config_slots[] = {
 	{ 0, offsetof(struct config, ui_seconds) },
 	{ 0, offsetof(struct config, ui_members) },
 	{ 0, offsetof(struct config, ui_message_locks) },
+	{ 0, offsetof(struct config, ui_hyperlinks) },
 	{ 0, offsetof(struct config, ui_idle) },
 	{ 0, offsetof(struct config, ui_image_preview) },
 	{ 0, offsetof(struct config, ui_image_preview_lines) },

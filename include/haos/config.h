@@ -41,6 +41,7 @@ struct config {
 	char		*ui_seconds;		/* yes|no */
 	char		*ui_members;		/* auto|yes|no */
 	char		*ui_message_locks;	/* yes|no */
+	char		*ui_hyperlinks;		/* auto|yes|no: OSC 8 */
 	int		 ui_idle;		/* minutes; 0: never away */
 	char		*ui_image_preview;	/* auto|symbols|off */
 	int		 ui_image_preview_lines;

@@ -58,6 +58,12 @@ struct render_span {
 					   RF_IMAGE: the foreground */
 	unsigned int	 flags;		/* render_flag bits */
 	int		 bg;		/* RF_IMAGE: the background */
+	char		*url;		/* RA_LINK: what it opens, as an OSC 8
+					   carries it (hyperlink_clean()), or
+					   NULL */
+	int		 link;		/* with url: its number in the event
+					   (1, 2, ...), the same on each line
+					   a link is wrapped over */
 };
 
 /*
@@ -80,6 +86,9 @@ struct render_opts {
 	const char	*me;		/* my user id (mentions, "mine") */
 	const char	*my_name;	/* my display name (mentions) */
 	int		 ascii;		/* no box/emoji decorations */
+	int		 hyperlinks;	/* links are OSC 8 hyperlinks: a link's
+					   URL is not drawn after its text
+					   (unless ascii) */
 	int		 seconds;	/* timestamps with seconds */
 	int		 locks;		/* a lock before encrypted messages */
 	int64_t		 now_ms;	/* for "Today" day separators */

@@ -156,6 +156,7 @@ pane_messages_render(struct ui *ui)
 	o.me = ui->me;
 	o.my_name = ui->me_name;
 	o.ascii = ui->theme.ascii;
+	o.hyperlinks = ui->hyperlinks;
 	o.seconds = strcmp(ui->cfg->ui_seconds, "yes") == 0;
 	o.locks = ui->locks;
 	o.now_ms = pane_messages_now();
@@ -307,9 +308,12 @@ pane_messages_attr(struct ui *ui, const struct render_span *s)
 	return t->role[TH_TEXT];
 }
 
-/* Draw one render line: its spans in their attributes, gaps as text. */
+/*
+ * Draw one render line: its spans in their attributes, gaps as text; its
+ * links noted for osc8.c where the line will show (row shown).
+ */
 static void
-pane_messages_line(struct ui *ui, WINDOW *w, int y,
+pane_messages_line(struct ui *ui, WINDOW *w, int y, int shown,
     const struct render_line *l)
 {
 	size_t	 off = 0, i, len = strlen(l->text);
@@ -342,6 +346,10 @@ pane_messages_line(struct ui *ui, WINDOW *w, int y,
 		start = l->spans[i].off + l->spans[i].len;
 		if (start > len)
 			start = len;
+		if (l->spans[i].url != NULL)
+			osc8_add(ui, w, shown, getcurx(w), l->text + off,
+			    start - off, l->spans[i].url, l->event_id !=
+			    NULL ? l->event_id : l->txn_id, l->spans[i].link);
 		ui_addtext(w, l->text + off, start - off);
 		off = start;
 	}
@@ -437,6 +445,7 @@ pane_messages_draw(struct pane *p)
 	const char		*hdr;
 
 	werase(p->win);
+	osc8_begin(ui);
 	if (overlay_open(ui)) {
 		overlay_draw(ui, p->win, h, p->r.w);
 		return;
@@ -468,7 +477,9 @@ pane_messages_draw(struct pane *p)
 			    ui->theme.role[TH_DIM]);
 			continue;
 		}
-		pane_messages_line(ui, p->win, y, &ms->lines[idx]);
+		/* A short page moves down to the bottom (below). */
+		pane_messages_line(ui, p->win, y, total < h ? y + h - total :
+		    y, &ms->lines[idx]);
 		thumbs_seen(ui, ms->lines[idx].event_id);
 		if (pane_messages_is_sel(ui, &ms->lines[idx]))
 			mvwchgat(p->win, y, 0, -1, A_REVERSE, 0, NULL);

@@ -40,7 +40,8 @@ render_url_len(const char *s, size_t len)
 
 /*
  * Append a sanitised body with base style: mentions of me (user id or
- * display name) become RA_MENTION, http(s) URLs RA_LINK.
+ * display name) become RA_MENTION, http(s) URLs RA_LINK, each its own
+ * link (render_rich_link()).
  */
 void
 render_rich_body(struct render_rich *r, const struct render_opts *ro,
@@ -50,7 +51,6 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
 	int	 link, mention;
 
 	/* Bold or italic text keeps them (formatted_body). */
-	link = STY_F(RA_LINK, STY_FLAGS(base) & ~RF_COLOR, 0);
 	mention = STY_F(RA_MENTION, STY_FLAGS(base) & ~RF_COLOR, 0);
 	start = r->len;
 	len = strlen(body);
@@ -61,6 +61,12 @@ render_rich_body(struct render_rich *r, const struct render_opts *ro,
 		    (i == 0 || body[i - 1] == ' ' || body[i - 1] == '\n' ||
 		    body[i - 1] == '(' || body[i - 1] == '<')) {
 			n = render_url_len(body + i, len - i);
+			/* Its own link, unless inside an <a> that has one. */
+			link = base;
+			if (STY_ATTR(base) != RA_LINK || STY_COLOR(base) == 0)
+				link = STY_F(RA_LINK, STY_FLAGS(base) &
+				    ~RF_COLOR, render_rich_link(r, body + i,
+				    n));
 			for (m = i; m < i + n; m++)
 				r->sty[start + m] = link;
 			i = m - 1;

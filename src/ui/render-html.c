@@ -414,13 +414,16 @@ render_html_pill_id(const char *href)
 	return id;
 }
 
-/* <a>: a user or room pill, or the link text and its URL in brackets. */
+/*
+ * <a>: a user or room pill, or the link text (carrying its URL) and the
+ * URL in brackets, unless the text is the URL or links are hyperlinks.
+ */
 static void
 render_html_link(struct html_ctx *x, xmlNode *n, int sty, int depth)
 {
 	char		*href, *id, *text, *url, *clean;
 	const char	*name, *u;
-	int		 psty, flags, trail;
+	int		 psty, flags, trail, link;
 
 	flags = STY_FLAGS(sty) & ~RF_COLOR;
 	href = render_html_attr(n, "href");
@@ -446,8 +449,14 @@ render_html_link(struct html_ctx *x, xmlNode *n, int sty, int depth)
 		render_html_put(x, name, psty);
 		goto out;
 	}
-	render_html_children(x, n, STY_F(RA_LINK, flags, 0), depth);
-	if (href == NULL || *href == '\0')
+	if (href == NULL || *href == '\0') {
+		render_html_children(x, n, STY_F(RA_LINK, flags, 0), depth);
+		goto out;
+	}
+	link = render_rich_link(x->r, href, strlen(href));
+	render_html_children(x, n, STY_F(RA_LINK, flags, link), depth);
+	/* A hyperlink opens its URL: not drawn again (but in ASCII). */
+	if (link > 0 && x->ro->hyperlinks && !x->ro->ascii)
 		goto out;
 	u = href;
 	if (strncmp(u, "mailto:", 7) == 0)

@@ -11,7 +11,9 @@
 /*
  * A style is an attribute, render_flag bits and a colour packed in one
  * int: bits 0-7 the attribute, 8-15 the flags, 16-30 the colour (a
- * palette index, or RGB555 with RF_COLOR).
+ * palette index, or RGB555 with RF_COLOR).  An RA_LINK has no colour:
+ * there bits 16-30 are its link, an index into render_rich.urls from 1
+ * (0: none), which render_emit() turns into render_span.url.
  */
 #define STY(a, c)		((int)(a) | ((c) << 16))
 #define STY_F(a, f, c)		((int)(a) | ((int)(f) << 8) | ((c) << 16))
@@ -33,6 +35,8 @@ struct render_para {
 	size_t	 cont_len;
 };
 
+#define RENDER_MAX_LINKS	1024	/* URLs a rich text carries */
+
 /* Rich text being built: bytes and one style per byte. */
 struct render_rich {
 	char			*text;
@@ -40,6 +44,8 @@ struct render_rich {
 	size_t			 len, cap;
 	struct render_para	*para;	/* in order of off; may be NULL */
 	size_t			 npara, cpara;
+	char			**urls;	/* of its links (hyperlink_clean) */
+	size_t			 nurls;
 };
 
 /* The lines produced so far and the event they belong to. */
@@ -50,12 +56,15 @@ struct render_out {
 	const char		*event_id;
 	const char		*txn_id;
 	int			 first;	/* next line starts its event */
+	char *const		*urls;	/* the rich text's, while wrapped */
+	size_t			 nurls;
 };
 
 /* render-wrap.c: rich text and wrapping into the sink. */
 void	 render_rich_add(struct render_rich *, const char *, size_t, int);
 void	 render_rich_str(struct render_rich *, const char *, int);
 void	 render_rich_free(struct render_rich *);
+int	 render_rich_link(struct render_rich *, const char *, size_t);
 void	 render_rich_cut(struct render_rich *, size_t);
 void	 render_rich_para(struct render_rich *, size_t, size_t,
 	    const char *, const int *, size_t);

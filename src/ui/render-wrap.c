@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "haos/hyperlink.h"
 #include "haos/sanitize.h"
 #include "haos/xmalloc.h"
 #include "render-int.h"
@@ -73,11 +74,37 @@ render_rich_para(struct render_rich *r, size_t off, size_t hang,
 	p->cont_len = n;
 }
 
+/*
+ * Keep the URL of a link (len bytes of url) for its spans: the link to
+ * put in an RA_LINK style's colour bits, or 0 when it cannot be a
+ * hyperlink (not http, https or mailto, a control in it, too long, too
+ * many links).
+ */
+int
+render_rich_link(struct render_rich *r, const char *url, size_t len)
+{
+	char	*u, *clean;
+
+	if (r->nurls == RENDER_MAX_LINKS)
+		return 0;
+	u = xstrndup(url, len);
+	clean = hyperlink_clean(u);
+	free(u);
+	if (clean == NULL)
+		return 0;
+	r->urls = xrealloc(r->urls, (r->nurls + 1) * sizeof *r->urls);
+	r->urls[r->nurls++] = clean;
+	return (int)r->nurls;
+}
+
 void
 render_rich_free(struct render_rich *r)
 {
 	size_t	 i;
 
+	for (i = 0; i < r->nurls; i++)
+		free(r->urls[i]);
+	free(r->urls);
 	for (i = 0; i < r->npara; i++) {
 		free(r->para[i].cont);
 		free(r->para[i].cont_sty);
@@ -94,7 +121,9 @@ render_emit(struct render_out *o, const char *s, const int *sty, size_t n,
     int indent, int width)
 {
 	struct render_line	*l;
+	struct render_span	*sp;
 	size_t			 i, cap = 4;
+	int			 link;
 
 	if (o->n == o->cap) {
 		o->cap = o->cap == 0 ? 32 : o->cap * 2;
@@ -129,12 +158,22 @@ render_emit(struct render_out *o, const char *s, const int *sty, size_t n,
 			cap *= 2;
 			l->spans = xrealloc(l->spans, cap * sizeof *l->spans);
 		}
-		l->spans[l->nspans].off = (size_t)indent + i;
-		l->spans[l->nspans].len = 1;
-		l->spans[l->nspans].attr = STY_ATTR(sty[i]);
-		l->spans[l->nspans].color = STY_COLOR(sty[i]);
-		l->spans[l->nspans].flags = STY_FLAGS(sty[i]);
-		l->nspans++;
+		sp = &l->spans[l->nspans++];
+		memset(sp, 0, sizeof *sp);
+		sp->off = (size_t)indent + i;
+		sp->len = 1;
+		sp->attr = STY_ATTR(sty[i]);
+		sp->color = STY_COLOR(sty[i]);
+		sp->flags = STY_FLAGS(sty[i]);
+		if (sp->attr != RA_LINK)
+			continue;
+		/* A link's colour bits are its URL. */
+		link = sp->color;
+		sp->color = 0;
+		if (link > 0 && (size_t)link <= o->nurls) {
+			sp->url = xstrdup(o->urls[link - 1]);
+			sp->link = link;
+		}
 	}
 }
 
@@ -266,6 +305,8 @@ render_wrap_hang(struct render_out *o, const char *t, const int *sty,
 	ind = render_indent(ind, o->width);
 	memset(&tmp, 0, sizeof tmp);
 	tmp.width = o->width - ind - pw;
+	tmp.urls = o->urls;
+	tmp.nurls = o->nurls;
 	if (tmp.width < 1 || sanitize_width(pa->cont) != pw) {
 		render_wrap_para(o, t, sty, len, ind, ind);
 		return;
@@ -286,7 +327,8 @@ render_wrap_hang(struct render_out *o, const char *t, const int *sty,
 		for (j = 0; j < l->nspans; j++)
 			render_rich_add(&line, l->text + l->spans[j].off,
 			    l->spans[j].len, STY_F(l->spans[j].attr,
-			    l->spans[j].flags, l->spans[j].color));
+			    l->spans[j].flags, l->spans[j].url != NULL ?
+			    l->spans[j].link : l->spans[j].color));
 		render_emit(o, line.text != NULL ? line.text : "", line.sty,
 		    line.len, ind, pw + l->width);
 		render_rich_free(&line);
@@ -304,6 +346,8 @@ render_wrap_rich(struct render_out *o, const struct render_rich *r,
 {
 	size_t	 p = 0, e, k = 0;
 
+	o->urls = r->urls;
+	o->nurls = r->nurls;
 	for (;;) {
 		for (e = p; e < r->len && r->text[e] != '\n'; e++)
 			;
@@ -320,6 +364,8 @@ render_wrap_rich(struct render_out *o, const struct render_rich *r,
 			break;
 		p = e + 1;
 	}
+	o->urls = NULL;
+	o->nurls = 0;
 }
 
 size_t
@@ -347,11 +393,13 @@ render_wrap(const char *text, int width, char ***lines)
 void
 render_lines_free(struct render_line *lines, size_t n)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	if (lines == NULL)
 		return;
 	for (i = 0; i < n; i++) {
+		for (j = 0; j < lines[i].nspans; j++)
+			free(lines[i].spans[j].url);
 		free(lines[i].text);
 		free(lines[i].spans);
 		free(lines[i].event_id);

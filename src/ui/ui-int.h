@@ -143,6 +143,8 @@ struct ui {
 	int			 mouse;
 	int			 locks;		/* a lock before encrypted
 						   messages (/locks) */
+	int			 hyperlinks;	/* links as OSC 8 (osc8.c) */
+	struct osc8		*osc8;		/* osc8.c: links on screen */
 
 	struct pane		 topic, rail, channels, messages, members,
 				 typing, status, input;
@@ -330,6 +332,16 @@ const char	*conv_thread(struct ui *);
 const char	*conv_target(struct ui *);
 void		 conv_draw(struct ui *, WINDOW *, int h, int w);
 void		 conv_free(struct ui *);
+
+/* osc8.c: the message pane's links as hyperlinks, after doupdate() */
+struct osc8;
+void		 osc8_init(struct ui *);
+void		 osc8_begin(struct ui *);
+void		 osc8_add(struct ui *, WINDOW *, int y, int x, const char *clean,
+		     size_t len, const char *url, const char *event_id,
+		     int link);
+void		 osc8_flush(struct ui *);
+void		 osc8_free(struct ui *);
 
 /* pane-messages.c: the page and the selection are read-only outside */
 const struct event_row *pane_messages_events(struct ui *, size_t *n);

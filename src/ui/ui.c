@@ -228,6 +228,7 @@ ui_draw(struct ui *ui)
 	} else
 		curs_set(0);
 	doupdate();
+	osc8_flush(ui);		/* links over what doupdate() drew */
 	if (!ui->framed) {
 		ui->framed = 1;
 		ui_bench_first_frame(ui);
@@ -476,6 +477,7 @@ ui_init(const struct ui_deps *d, struct haos_error *err)
 	noecho();
 	nonl();
 	theme_init(&ui->theme, d->cfg, err);
+	osc8_init(ui);
 	keys_terminal_setup(ui->mouse);
 	/* Keys come from a 1x1 window that is never drawn into. */
 	ui->kwin = newwin(1, 1, 0, 0);
@@ -593,6 +595,7 @@ ui_done(struct ui *ui)
 	pane_channels_free(ui);
 	pane_messages_free(ui);
 	thumbs_free(ui);
+	osc8_free(ui);
 	pane_members_free(ui);
 	readstate_free(ui);
 	overlay_close(ui);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "haos/error.h"
+#include "haos/hyperlink.h"
 #include "haos/model.h"
 #include "haos/render.h"
 #include "haos/sanitize.h"
@@ -138,6 +139,27 @@ fuzz_clean_text(const char *s, size_t len, int nl)
 	return 1;
 }
 
+/* A span's link: none, or an RA_LINK whose URL an OSC 8 may carry. */
+static void
+fuzz_check_link(const struct render_span *sp, size_t line)
+{
+	char	*again;
+
+	if (sp->url == NULL) {
+		if (sp->link != 0)
+			fuzz_fail("line %zu: link %d without a URL", line,
+			    sp->link);
+		return;
+	}
+	if (sp->attr != RA_LINK || sp->link < 1)
+		fuzz_fail("line %zu: URL on attr %d, link %d", line, sp->attr,
+		    sp->link);
+	again = hyperlink_clean(sp->url);
+	if (again == NULL || strcmp(again, sp->url) != 0)
+		fuzz_fail("line %zu: a span's URL is not clean", line);
+	free(again);
+}
+
 void
 fuzz_check_lines(const struct render_line *l, size_t n, int width)
 {
@@ -164,6 +186,8 @@ fuzz_check_lines(const struct render_line *l, size_t n, int width)
 		if (off != len)
 			fuzz_fail("line %zu: spans cover %zu of %zu bytes", i,
 			    off, len);
+		for (j = 0; j < l[i].nspans; j++)
+			fuzz_check_link(&l[i].spans[j], i);
 	}
 }
 

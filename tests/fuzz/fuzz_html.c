@@ -85,6 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ro, 0, sizeof ro);
 	ro.width = 1 + data[0] % 120;
 	ro.ascii = (data[1] >> 3) & 1;
+	ro.hyperlinks = (data[1] >> 4) & 1;
 	ro.me = "@me:haos.test";
 	ro.my_name = "Me";
 	ro.now_ms = ev.ts;

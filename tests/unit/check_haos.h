@@ -22,6 +22,7 @@ Suite	*suite_editor(void);
 Suite	*suite_error(void);
 Suite	*suite_gossip(void);
 Suite	*suite_html(void);
+Suite	*suite_hyperlink(void);
 Suite	*suite_files(void);
 Suite	*suite_http(void);
 Suite	*suite_ingest(void);

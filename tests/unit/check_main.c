@@ -188,6 +188,7 @@ main(void)
 	srunner_add_suite(sr, suite_error());
 	srunner_add_suite(sr, suite_gossip());
 	srunner_add_suite(sr, suite_html());
+	srunner_add_suite(sr, suite_hyperlink());
 	srunner_add_suite(sr, suite_files());
 	srunner_add_suite(sr, suite_upload());
 	srunner_add_suite(sr, suite_http());
