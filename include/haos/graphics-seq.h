@@ -20,10 +20,10 @@
  * outside tmux and screen; inside tmux sixel if its features list
  * "sixel"; otherwise symbols.
  */
-enum preview_mode graphics_seq_detect(const char *cfg, char *const *envp,
+enum preview_mode graphics_seq_detect(const char *cfg, const char *const *envp,
 		     const char *tmux_features);
 /* Whether envp is inside tmux (TMUX set): ask it for its features. */
-int		 graphics_seq_in_tmux(char *const *envp);
+int		 graphics_seq_in_tmux(const char *const *envp);
 
 /*
  * Kitty: transmit RGBA pixels (w x h) as image id, base64 in chunks of

@@ -18,7 +18,7 @@
 
 /* The value of name in envp, or NULL. */
 static const char *
-graphics_seq_env(char *const *envp, const char *name)
+graphics_seq_env(const char *const *envp, const char *name)
 {
 	size_t	 n = strlen(name);
 
@@ -30,7 +30,7 @@ graphics_seq_env(char *const *envp, const char *name)
 }
 
 static int
-graphics_seq_set(char *const *envp, const char *name)
+graphics_seq_set(const char *const *envp, const char *name)
 {
 	const char	*v = graphics_seq_env(envp, name);
 
@@ -54,13 +54,13 @@ graphics_seq_word(const char *list, const char *w)
 }
 
 int
-graphics_seq_in_tmux(char *const *envp)
+graphics_seq_in_tmux(const char *const *envp)
 {
 	return graphics_seq_set(envp, "TMUX");
 }
 
 enum preview_mode
-graphics_seq_detect(const char *cfg, char *const *envp,
+graphics_seq_detect(const char *cfg, const char *const *envp,
     const char *tmux_features)
 {
 	const char	*term, *prog;

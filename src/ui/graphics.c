@@ -76,9 +76,10 @@ graphics_get(struct ui *ui)
 		return ui->gfx;
 	g = ui->gfx = xcalloc(1, sizeof *g);
 	if (strcmp(ui->cfg->ui_image_preview, "auto") == 0 &&
-	    graphics_seq_in_tmux(environ))
+	    graphics_seq_in_tmux((const char *const *)environ))
 		feat = graphics_tmux_features();
-	g->mode = graphics_seq_detect(ui->cfg->ui_image_preview, environ,
+	g->mode = graphics_seq_detect(ui->cfg->ui_image_preview,
+	    (const char *const *)environ,
 	    feat);
 	free(feat);
 	g->cw = 10;
