@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GRAPHICS_SEQ_CHUNK	4096	/* base64 bytes in one kitty chunk */
+#define GRAPHICS_SEQ_CHUNK	4096	/* base64 bytes in a kitty chunk */
 
 /*
  * The mode [ui] image_preview = cfg gives in the terminal the
@@ -34,8 +34,8 @@ int		 graphics_seq_in_tmux(const char *const *envp);
  */
 char		*graphics_seq_kitty_send(uint32_t id, const unsigned char *,
 		     int w, int h, size_t *len);
-char		*graphics_seq_kitty_place(uint32_t id, uint32_t pid, int cols,
-		     int rows);
+char		*graphics_seq_kitty_place(uint32_t id, uint32_t pid,
+		     int cols, int rows);
 char		*graphics_seq_kitty_delete(uint32_t id, uint32_t pid);
 
 /*

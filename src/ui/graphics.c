@@ -44,7 +44,7 @@ struct graphics {
 	struct graphics_rect	*want, *shown;
 	struct preview		**pv;		/* want's previews */
 	size_t			 nwant, nshown, cap;
-	int			 any;		/* something was written */
+	int			 any;		/* written to */
 };
 
 /* tmux's features of its client, or NULL. */

@@ -10,7 +10,8 @@
  * are kept.  In a graphics mode (preview_pixels()) the cells are blank
  * and the image is kept instead: for kitty its pixels, scaled down to
  * the rectangle's (nearest neighbour) and sent once by graphics.c; for
- * sixel chafa's CHAFA_PIXEL_MODE_SIXELS print of it.  The file is decoded whole (image_load(): the incremental
+ * sixel chafa's CHAFA_PIXEL_MODE_SIXELS print of it.  The file is
+ * decoded whole (image_load(): the incremental
  * loader behind gdk-pixbuf's _at_scale() variants takes a truncated PNG
  * as a complete one) and chafa scales it to the cells.  Only PNG,
  * JPEG, GIF and WebP are decoded (no SVG through librsvg, no old
