@@ -86,11 +86,11 @@ check "kitty: transmitted once" test "$(count '\x1b_Ga=t')" = 1
 check "kitty: no delete while it is on screen" test "$(count "$KDEL")" = 0
 # Only APC sequences of base64 and keys: no byte of the PNG file.
 check "kitty: no raw file bytes" test "$(count 'IHDR|\x89PNG')" = 0
-# The label sits at the top of its rectangle's line minus one.
+# The placement starts on the line right under the label.
 row=$(python3 -c '
 import re, sys
 m = re.search(rb"\x1b7\x1b\[([0-9]+);([0-9]+)H\x1b_Ga=p", open(sys.argv[1], "rb").read())
-print(m.group(1).decode())' "$RAW")
+print(m.group(1).decode() if m else -1)' "$RAW")
 lab=$(screen | grep -nF "[image: good.png" | head -1 | cut -d: -f1)
 check "kitty: placed on the line under the label ($row, $lab)" \
 	test "$row" = "$((lab + 1))"
