@@ -75,7 +75,8 @@ graphics_get(struct ui *ui)
 	if (ui->gfx != NULL)
 		return ui->gfx;
 	g = ui->gfx = xcalloc(1, sizeof *g);
-	if (strcmp(ui->cfg->ui_image_preview, "auto") == 0 &&
+	if (ui->cfg->ui_image_preview != NULL &&
+	    strcmp(ui->cfg->ui_image_preview, "auto") == 0 &&
 	    graphics_seq_in_tmux((const char *const *)environ))
 		feat = graphics_tmux_features();
 	g->mode = graphics_seq_detect(ui->cfg->ui_image_preview,

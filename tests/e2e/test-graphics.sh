@@ -113,6 +113,10 @@ n=$(count '\x1bP[0-9;]*q')
 sleep 2
 check "sixel: not written again while nothing moves" \
 	test "$(count '\x1bP[0-9;]*q')" = "$n"
+# A new message moves it up a line: written again at its new place.
+post text 1
+check "sixel: written again where it moved" \
+	wait_count '\x1bP[0-9;]*q' "$((n + 1))"
 keys "/quit" Enter
 check "client quit (sixel)" wait_for "HAOS-EXITED 0" 10
 
