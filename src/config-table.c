@@ -76,12 +76,14 @@ const struct config_key config_table[] = {
 	  "(unavailable); 0: never. haos is online while in use and\n"
 	  "offline after it quits." },
 	{ "ui", "image_preview", CONFIG_CHOICE, "auto", 0, 0,
-	  "auto|symbols|off", NULL, 0,
+	  "auto|symbols|sixel|kitty|off", NULL, 0,
 	  "Previews of images, stickers and videos under their message,\n"
-	  "drawn from the server's thumbnail with Unicode symbols (libchafa;\n"
-	  "works inside tmux and over SSH). auto: symbols (ASCII ones when\n"
-	  "ascii is on, without colour on a monochrome terminal). Sixel and\n"
-	  "kitty graphics are not offered." },
+	  "drawn from the server's thumbnail. symbols: Unicode symbols\n"
+	  "(libchafa; works inside tmux and over SSH; ASCII ones when ascii\n"
+	  "is on, without colour on a monochrome terminal). kitty: the kitty\n"
+	  "graphics protocol. sixel: sixel graphics. auto: kitty in kitty,\n"
+	  "WezTerm and ghostty, sixel in foot and mlterm (inside tmux only\n"
+	  "when its client_termfeatures list sixel), else symbols." },
 	{ "ui", "image_preview_lines", CONFIG_INT, "8", 2, 40, NULL, NULL, 0,
 	  "Lines an image preview is high at most." },
 	{ "theme", "accent", CONFIG_COLOR, "cyan", 0, 0, NULL, NULL, 0,

@@ -43,7 +43,7 @@ struct config {
 	char		*ui_message_locks;	/* yes|no */
 	char		*ui_hyperlinks;		/* auto|yes|no: OSC 8 */
 	int		 ui_idle;		/* minutes; 0: never away */
-	char		*ui_image_preview;	/* auto|symbols|off */
+	char		*ui_image_preview;	/* auto|symbols|sixel|kitty|off */
 	int		 ui_image_preview_lines;
 
 	/* [theme] colours: a name, 0-255, #rrggbb or "default" */

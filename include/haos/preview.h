@@ -4,6 +4,7 @@
 
 #include "haos/haos.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define PREVIEW_FILE_MAX	((int64_t)8 << 20)	/* bytes decoded */
@@ -20,9 +21,30 @@ struct preview_cell {
 	int		 fg, bg;
 };
 
+/* How previews are drawn ([ui] image_preview, auto resolved). */
+enum preview_mode {
+	PREVIEW_OFF = 0,
+	PREVIEW_SYMBOLS,
+	PREVIEW_SIXEL,
+	PREVIEW_KITTY
+};
+
+/*
+ * A preview is cols x rows cells.  In symbols mode the cells are the
+ * art; in a graphics mode they are blank (the timeline keeps the
+ * rectangle) and data holds the image: kitty, pw x ph RGBA pixels (at
+ * most the rectangle's pixels); sixel, the whole DCS sequence chafa
+ * printed, to write at the rectangle's top-left corner.
+ */
 struct preview {
 	int			 cols, rows;
 	struct preview_cell	*cells;		/* rows * cols, row by row */
+	enum preview_mode	 mode;
+	unsigned char		*data;
+	size_t			 len;
+	int			 pw, ph;
+	uint32_t		 gfx_id;	/* graphics.c's image id */
+	int			 gfx_sent;	/* kitty: transmitted */
 };
 
 /*
@@ -40,8 +62,18 @@ struct preview	*preview_file(const char *path, int cols, int rows,
 void		 preview_free(struct preview *);
 
 /*
- * [ui] image_preview: "auto" and "symbols" give symbols, "off" nothing;
- * 1 for symbols, 0 for none.
+ * The image in path for a graphics mode (PREVIEW_SIXEL or PREVIEW_KITTY)
+ * in at most cols x rows cells of cell_w x cell_h pixels (its aspect
+ * kept), with preview_file()'s checks: blank cells and the image's data
+ * (see struct preview), or NULL with *err.
+ */
+struct preview	*preview_pixels(const char *path, int cols, int rows,
+		     enum preview_mode, int cell_w, int cell_h,
+		     struct haos_error *);
+
+/*
+ * [ui] image_preview: "auto", "symbols", "sixel" and "kitty" give a
+ * preview, "off" nothing; 1 for a preview, 0 for none.
  */
 int		 preview_enabled(const char *mode);
 

@@ -139,6 +139,14 @@ int	render_timeline(const struct event_row *, size_t,
 void	render_lines_free(struct render_line *, size_t);
 
 /*
+ * Whether lines[i] (of n) is the top row of an image preview: then its
+ * column in *x and how many lines it spans in *rows (graphics.c places
+ * the image on that rectangle).
+ */
+int	render_image_top(const struct render_line *, size_t n, size_t i,
+	    int *x, int *rows);
+
+/*
  * The length of the http(s) URL at s: up to a space or quote, without
  * the sentence's punctuation after it (a trailing "." or ",", or a ")"
  * the URL did not open).

@@ -10,6 +10,7 @@
 #include "haos/client.h"
 #include "haos/config.h"
 #include "haos/error.h"
+#include "haos/graphics-seq.h"
 #include "haos/json.h"
 #include "haos/log.h"
 #include "haos/sanitize.h"
@@ -436,16 +437,35 @@ pane_messages_empty(struct pane *p)
 		    i == 0 ? A_BOLD : ui->theme.role[TH_DIM]);
 }
 
+/*
+ * If line idx, drawn at pane line y, is the top of a preview wholly in
+ * the pane, graphics.c is told its rectangle (kitty and sixel).
+ */
+static void
+pane_messages_image(struct ui *ui, int idx, int y, int h)
+{
+	struct msgs_state	*ms = pane_messages_state(ui);
+	int			 x, rows;
+
+	if (!render_image_top(ms->lines, ms->nlines, (size_t)idx, &x, &rows) ||
+	    !graphics_seq_visible(y, rows, h))
+		return;
+	graphics_add(ui, thumbs_preview(ui, ms->lines[idx].event_id), y, x,
+	    rows,
+	    pane_messages_is_sel(ui, &ms->lines[idx]));
+}
+
 static void
 pane_messages_draw(struct pane *p)
 {
 	struct ui		*ui = p->ui;
 	struct msgs_state	*ms = pane_messages_state(ui);
-	int			 h = p->r.h, total, first, y, idx;
+	int			 h = p->r.h, total, first, y, idx, shift;
 	const char		*hdr;
 
 	werase(p->win);
 	osc8_begin(ui);
+	graphics_frame(ui);
 	if (overlay_open(ui)) {
 		overlay_draw(ui, p->win, h, p->r.w);
 		return;
@@ -466,6 +486,8 @@ pane_messages_draw(struct pane *p)
 	first = total - h - ms->scroll;
 	if (first < 0)
 		first = 0;
+	/* A short page is moved down to the bottom (below). */
+	shift = total < h ? h - total : 0;
 	for (y = 0; y < h && first + y < total; y++) {
 		idx = first + y - pane_messages_extra(ui);
 		if (idx < 0) {
@@ -481,6 +503,7 @@ pane_messages_draw(struct pane *p)
 		pane_messages_line(ui, p->win, y, total < h ? y + h - total :
 		    y, &ms->lines[idx]);
 		thumbs_seen(ui, ms->lines[idx].event_id);
+		pane_messages_image(ui, idx, y + shift, h);
 		if (pane_messages_is_sel(ui, &ms->lines[idx]))
 			mvwchgat(p->win, y, 0, -1, A_REVERSE, 0, NULL);
 	}

@@ -173,3 +173,45 @@ render_image(struct render_out *o, const struct render_opts *ro,
 		break;
 	}
 }
+
+/* Whether l is a row of a preview (has an RF_IMAGE span). */
+static int
+render_image_is_row(const struct render_line *l, int *x)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->nspans; i++) {
+		if (l->spans[i].flags & RF_IMAGE) {
+			if (x != NULL)
+				*x = (int)l->spans[i].off; /* indent: spaces */
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+render_image_same_event(const struct render_line *a,
+    const struct render_line *b)
+{
+	return a->event_id != NULL && b->event_id != NULL &&
+	    strcmp(a->event_id, b->event_id) == 0;
+}
+
+int
+render_image_top(const struct render_line *lines, size_t n, size_t i, int *x,
+    int *rows)
+{
+	size_t	 k;
+
+	if (i >= n || !render_image_is_row(&lines[i], x))
+		return 0;
+	if (i > 0 && render_image_is_row(&lines[i - 1], NULL) &&
+	    render_image_same_event(&lines[i - 1], &lines[i]))
+		return 0;
+	for (k = i + 1; k < n && render_image_is_row(&lines[k], NULL) &&
+	    render_image_same_event(&lines[k], &lines[i]); k++)
+		;
+	*rows = (int)(k - i);
+	return 1;
+}

@@ -8,7 +8,8 @@
  * of those on screen, newest first, THUMBS_INFLIGHT at a time, so a long
  * page never fetches what nobody looks at.  When a file arrives it is
  * decoded at once (preview.c: bounded, a few ms for a thumbnail) into
- * symbols kept here, and the page is rendered again; a failure keeps
+ * symbols (or, for kitty and sixel, the image graphics.c writes) kept
+ * here, and the page is rendered again; a failure keeps
  * its reason for the placeholder line.  A new width decodes the file
  * again.  At most THUMBS_MAX entries: the least recently drawn go.
  */
@@ -127,10 +128,19 @@ thumbs_decode(struct ui *ui, struct thumb *t, int cols)
 {
 	struct haos_error	 err;
 
+	enum preview_mode	 mode = graphics_mode(ui);
+	int			 cw, ch;
+
 	preview_free(t->pv);
 	t->cols = cols;
-	t->pv = preview_file(t->path, cols, ui->cfg->ui_image_preview_lines,
-	    ui->theme.colors, ui->theme.ascii, &err);
+	if (mode == PREVIEW_SIXEL || mode == PREVIEW_KITTY) {
+		graphics_cell(ui, &cw, &ch);
+		t->pv = preview_pixels(t->path, cols,
+		    ui->cfg->ui_image_preview_lines, mode, cw, ch, &err);
+	} else
+		t->pv = preview_file(t->path, cols,
+		    ui->cfg->ui_image_preview_lines, ui->theme.colors,
+		    ui->theme.ascii, &err);
 	if (t->pv == NULL && err.code == HAOS_EIO) {
 		/* The file left the cache (evicted): fetched again. */
 		t->state = THUMB_WANT;
@@ -177,6 +187,19 @@ thumbs_of(void *arg, const struct event_row *ev, int cols,
 	default:
 		return 0;
 	}
+}
+
+/* The preview drawn for event_id, or NULL (graphics.c places it). */
+struct preview *
+thumbs_preview(struct ui *ui, const char *event_id)
+{
+	struct thumb	*t;
+
+	if (ui->thumbs == NULL || event_id == NULL ||
+	    (t = thumbs_find(ui->thumbs, event_id)) == NULL ||
+	    t->state != THUMB_READY)
+		return NULL;
+	return t->pv;
 }
 
 /* Drawing shows event_id's lines (pane-messages.c). */

@@ -11,6 +11,7 @@
 #include "haos/cmd.h"
 #include "haos/layout.h"
 #include "haos/model.h"
+#include "haos/preview.h"
 #include "haos/render.h"
 #include "haos/ui.h"
 
@@ -163,6 +164,7 @@ struct ui {
 	struct status_state	*status_st;	/* statusbar.c */
 	struct devwarn_state	*devwarn_st;	/* devwarn.c */
 	struct thumbs		*thumbs;	/* thumbs.c: image previews */
+	struct graphics		*gfx;		/* graphics.c: kitty, sixel */
 	const char		*preview_dir;	/* their files (main()'s) */
 
 	/* Selection (ui-select.c): the core every pane reads. */
@@ -221,6 +223,22 @@ void		 thumbs_frame(struct ui *);
 void		 thumbs_seen(struct ui *, const char *event_id);
 void		 thumbs_pump(struct ui *);
 void		 thumbs_free(struct ui *);
+struct preview	*thumbs_preview(struct ui *, const char *event_id);
+
+/*
+ * graphics.c: kitty and sixel previews written after doupdate().  The
+ * message pane's draw names the previews wholly on screen (between
+ * graphics_frame() and its end, graphics_add()); graphics_flush(ui,
+ * repaint) then places the new ones and takes the gone ones away.
+ */
+struct graphics;
+enum preview_mode graphics_mode(struct ui *);
+void		 graphics_cell(struct ui *, int *w, int *h);
+void		 graphics_frame(struct ui *);
+void		 graphics_add(struct ui *, struct preview *, int y, int x,
+		     int rows, int sel);
+void		 graphics_flush(struct ui *, int repaint);
+void		 graphics_end(struct ui *);
 void		 overlay_verify_free(struct ui *);
 
 /* ui.c: the loop */

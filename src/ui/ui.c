@@ -228,6 +228,7 @@ ui_draw(struct ui *ui)
 	} else
 		curs_set(0);
 	doupdate();
+	graphics_flush(ui, all);	/* first: sixel may repaint lines */
 	osc8_flush(ui);		/* links over what doupdate() drew */
 	if (!ui->framed) {
 		ui->framed = 1;
@@ -585,6 +586,7 @@ ui_done(struct ui *ui)
 		pane_free(ui->panes[i]);
 	if (ui->kwin != NULL)
 		delwin(ui->kwin);
+	graphics_end(ui);
 	fputs("\033[?2004l", stdout);
 	fflush(stdout);
 	endwin();

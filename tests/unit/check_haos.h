@@ -21,6 +21,7 @@ Suite	*suite_conversation(void);
 Suite	*suite_editor(void);
 Suite	*suite_error(void);
 Suite	*suite_gossip(void);
+Suite	*suite_graphics(void);
 Suite	*suite_html(void);
 Suite	*suite_hyperlink(void);
 Suite	*suite_files(void);

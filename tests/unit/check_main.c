@@ -187,6 +187,7 @@ main(void)
 	srunner_add_suite(sr, suite_editor());
 	srunner_add_suite(sr, suite_error());
 	srunner_add_suite(sr, suite_gossip());
+	srunner_add_suite(sr, suite_graphics());
 	srunner_add_suite(sr, suite_html());
 	srunner_add_suite(sr, suite_hyperlink());
 	srunner_add_suite(sr, suite_files());

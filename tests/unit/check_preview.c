@@ -1,6 +1,7 @@
 /* Image previews: hostile files refused with a reason, symbols drawn. */
 #include "check_haos.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -148,6 +149,8 @@ START_TEST(test_preview_mode)
 {
 	ck_assert_int_eq(preview_enabled("auto"), 1);
 	ck_assert_int_eq(preview_enabled("symbols"), 1);
+	ck_assert_int_eq(preview_enabled("sixel"), 1);
+	ck_assert_int_eq(preview_enabled("kitty"), 1);
 	ck_assert_int_eq(preview_enabled("off"), 0);
 	ck_assert_int_eq(preview_enabled(NULL), 0);
 }
@@ -159,7 +162,8 @@ static struct preview_cell	 pv_cells[6] = {
 	{ 0x2580, 1, 2 }, { 0x2580, 1, 2 }, { 0x2584, 3, -1 },
 	{ ' ', -1, 4 }, { 0x2588, 5, 5 }, { 0x2590, 5, 6 }
 };
-static struct preview		 pv_fake = { 3, 2, pv_cells };
+static struct preview		 pv_fake = { .cols = 3, .rows = 2,
+	.cells = pv_cells };
 
 static int
 pv_of_fake(void *arg, const struct event_row *ev __unused, int cols,
@@ -230,6 +234,119 @@ START_TEST(test_preview_render_lines)
 	for (i = 0; i < n; i++)
 		ck_assert_ptr_null(strstr(l[i].text, "\xe2\x96\x80"));
 	render_lines_free(l, n);
+}
+END_TEST
+
+/* The rectangle: the first row under the label, its indent, 2 rows. */
+START_TEST(test_preview_render_top)
+{
+	struct render_line	*l;
+	size_t			 n, i;
+	int			 x = -1, rows = -1, tops = 0;
+
+	pv_render("{\"msgtype\":\"m.image\",\"body\":\"cat.png\","
+	    "\"url\":\"mxc://haos.test/a\"}", "m.room.message", 1, &l, &n);
+	for (i = 0; i < n; i++) {
+		if (!render_image_top(l, n, i, &x, &rows))
+			continue;
+		tops++;
+		ck_assert_uint_eq(i, n - 2);
+		ck_assert_int_eq(rows, 2);
+		ck_assert_int_eq(x, (int)l[i].spans[0].len);
+		ck_assert_int_gt(x, 0);
+	}
+	ck_assert_int_eq(tops, 1);
+	/* The second row alone is no top; past the end neither. */
+	ck_assert_int_eq(render_image_top(l, n, n - 1, &x, &rows), 0);
+	ck_assert_int_eq(render_image_top(l, n, n, &x, &rows), 0);
+	/* Cut above its first row (a page starting there): a top. */
+	ck_assert_int_eq(render_image_top(l + n - 1, 1, 0, &x, &rows), 1);
+	ck_assert_int_eq(rows, 1);
+	render_lines_free(l, n);
+}
+END_TEST
+
+/* The previews of fixture image/name in a graphics mode. */
+static struct preview *
+pv_pixels(const char *name, enum preview_mode mode, int cols, int rows,
+    struct haos_error *err)
+{
+	struct preview	*p;
+	char		*rel, *path;
+
+	rel = xasprintf("image/%s", name);
+	path = test_fixture(rel);
+	p = preview_pixels(path, cols, rows, mode, 10, 20, err);
+	free(path);
+	free(rel);
+	return p;
+}
+
+/*
+ * Kitty: blank cells, RGBA pixels no larger than the rectangle; sixel:
+ * one DCS sequence no higher than the rectangle; hostile files refused
+ * as in symbols mode.
+ */
+START_TEST(test_preview_pixels)
+{
+	struct haos_error	 err;
+	struct preview		*p;
+	const char		*q;
+	int			 i, w, h;
+
+	p = pv_pixels("good.png", PREVIEW_KITTY, 40, 8, &err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p->mode, PREVIEW_KITTY);
+	ck_assert_int_ge(p->cols, 1);
+	ck_assert_int_le(p->cols, 40);
+	ck_assert_int_ge(p->rows, 1);
+	ck_assert_int_le(p->rows, 8);
+	/* 64x32 at 10x20 pixels a cell: twice as wide in cells as high. */
+	ck_assert_int_eq(p->cols, 4 * p->rows);
+	for (i = 0; i < p->cols * p->rows; i++) {
+		ck_assert_uint_eq(p->cells[i].cp, ' ');
+		ck_assert_int_eq(p->cells[i].fg, -1);
+		ck_assert_int_eq(p->cells[i].bg, -1);
+	}
+	ck_assert_int_le(p->pw, p->cols * 10);
+	ck_assert_int_le(p->ph, p->rows * 20);
+	ck_assert_uint_eq(p->len, (size_t)p->pw * (size_t)p->ph * 4);
+	preview_free(p);
+
+	/* Scaled down to the rectangle's pixels. */
+	p = pv_pixels("good.png", PREVIEW_KITTY, 2, 1, &err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_le(p->pw, p->cols * 10);
+	ck_assert_int_le(p->ph, p->rows * 20);
+	ck_assert_uint_eq(p->len, (size_t)p->pw * (size_t)p->ph * 4);
+	preview_free(p);
+
+	p = pv_pixels("good.png", PREVIEW_SIXEL, 40, 8, &err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_le(p->rows, 8);
+	ck_assert_uint_gt(p->len, 4);
+	ck_assert_int_eq(memcmp(p->data, "\033P", 2), 0);
+	ck_assert_int_eq(memcmp(p->data + p->len - 2, "\033\\", 2), 0);
+	/* Its raster: "Pan;Pad;Ph;Pv, no larger than the cells. */
+	q = memchr(p->data, '"', p->len);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(sscanf(q, "\"1;1;%d;%d", &w, &h), 2);
+	ck_assert_int_le(w, p->cols * 10);
+	ck_assert_int_le(h, p->rows * 20);
+	/* Nothing but printable ASCII inside its ESC P ... ESC \\. */
+	for (i = 2; i < (int)p->len - 2; i++)
+		ck_assert_msg(p->data[i] >= 0x20 && p->data[i] <= 0x7e,
+		    "byte %02x at %d", p->data[i], i);
+	preview_free(p);
+
+	ck_assert_ptr_null(pv_pixels("truncated.png", PREVIEW_KITTY, 40, 8,
+	    &err));
+	ck_assert_ptr_null(pv_pixels("bomb.png", PREVIEW_SIXEL, 40, 8, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "too large"));
+	ck_assert_ptr_null(pv_pixels("vector.svg", PREVIEW_KITTY, 40, 8,
+	    &err));
+	ck_assert_ptr_null(pv_pixels("good.png", PREVIEW_SYMBOLS, 40, 8,
+	    &err));
 }
 END_TEST
 
@@ -341,6 +458,8 @@ suite_preview(void)
 	tcase_add_test(tc, test_preview_mode);
 	tcase_add_test(tc, test_preview_render_lines);
 	tcase_add_test(tc, test_preview_render_placeholder);
+	tcase_add_test(tc, test_preview_render_top);
+	tcase_add_test(tc, test_preview_pixels);
 	tcase_add_test(tc, test_preview_cache_evict);
 	tcase_add_test(tc, test_preview_thumbnail_path);
 	suite_add_tcase(s, tc);
