@@ -282,6 +282,18 @@ ui_initial_selection(struct ui *ui)
 		return;
 	}
 	i = pane_rail_first_server(ui);
+	if (i < 0 && pane_channels_first(ui) != NULL) {
+		/*
+		 * The rail may not have been read since the store got its
+		 * rooms (only the list was stale): read it now, so that a
+		 * first start lands on the first server, not on the
+		 * conversations because they were read first.
+		 */
+		ui->rail.stale = 0;
+		(ui->rail.ops->refresh)(&ui->rail);
+		ui->rail.dirty = 1;
+		i = pane_rail_first_server(ui);
+	}
 	if (i >= 0) {
 		ui_select_server(ui, pane_rail_id(ui, (size_t)i));
 		return;
