@@ -397,6 +397,9 @@ void	net_backup_free(struct net *);
 /* net-keyreq.c: room key requests, ours and others' (E2EE Step 11) */
 void	net_keyreq_pump(struct net *, int64_t now);
 /* net-media.c: attachments downloaded to files */
+struct crypto_attachment;
+int	net_media_sink(int fd, struct crypto_attachment *, unsigned char **buf,
+	    size_t *bufsz, const void *data, size_t len, struct haos_error *);
 void	net_media_job(struct net *, const struct job *);
 void	net_media_pump(struct net *, int64_t now);
 void	net_media_free(struct net *);

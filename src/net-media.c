@@ -160,14 +160,49 @@ net_media_end(struct net *n, struct net_media *m,
 	net_media_publish(n, NULL, 1);
 }
 
+/*
+ * A chunk of a download into fd: decrypted first with att (NULL: in
+ * clear) through *buf (grown as needed), then written whole.  0, or -1
+ * with why (the caller stops the transfer).  Downloads and previews.
+ */
+int
+net_media_sink(int fd, struct crypto_attachment *att, unsigned char **buf,
+    size_t *bufsz, const void *data, size_t len, struct haos_error *why)
+{
+	const unsigned char	*out = data;
+	size_t			 off;
+	ssize_t			 w;
+
+	if (att != NULL) {
+		if (*bufsz < len) {
+			free(*buf);
+			*bufsz = len;
+			*buf = xmalloc(*bufsz);
+		}
+		if (crypto_attachment_update(att, data, len, *buf, why) == -1)
+			return -1;
+		out = *buf;
+	}
+	for (off = 0; off < len; off += (size_t)w) {
+		w = write(fd, out + off, len - off);
+		if (w == -1 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0) {
+			haos_error_set(why, HAOS_EIO, "cannot write the file: "
+			    "%s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* A chunk of the answer: checked against the cap, decrypted, written. */
 static int
 net_media_chunk(void *arg, const void *data, size_t len, int64_t total)
 {
 	struct net_media	*m = arg;
-	const unsigned char	*out = data;
-	size_t			 off;
-	ssize_t			 w;
 
 	if (m->got == 0 && total >= 0) {
 		if (total > m->cap) {
@@ -185,31 +220,10 @@ net_media_chunk(void *arg, const void *data, size_t len, int64_t total)
 		m->refused = 1;
 		return -1;
 	}
-	if (m->att != NULL) {
-		if (m->bufsz < len) {
-			free(m->buf);
-			m->bufsz = len;
-			m->buf = xmalloc(m->bufsz);
-		}
-		if (crypto_attachment_update(m->att, data, len, m->buf,
-		    &m->why) == -1) {
-			m->refused = 1;
-			return -1;
-		}
-		out = m->buf;
-	}
-	for (off = 0; off < len; off += (size_t)w) {
-		w = write(m->fd, out + off, len - off);
-		if (w == -1 && errno == EINTR) {
-			w = 0;
-			continue;
-		}
-		if (w <= 0) {
-			haos_error_set(&m->why, HAOS_EIO, "cannot write the "
-			    "file: %s", strerror(errno));
-			m->refused = 1;
-			return -1;
-		}
+	if (net_media_sink(m->fd, m->att, &m->buf, &m->bufsz, data, len,
+	    &m->why) == -1) {
+		m->refused = 1;
+		return -1;
 	}
 	m->got += (int64_t)len;
 	net_media_publish(m->net, m, 0);

@@ -125,9 +125,6 @@ static int
 net_thumb_chunk(void *arg, const void *data, size_t len, int64_t total)
 {
 	struct net_thumb	*t = arg;
-	const unsigned char	*out = data;
-	size_t			 off;
-	ssize_t			 w;
 
 	if ((t->got == 0 && total > NET_THUMB_MAX) ||
 	    (int64_t)len > NET_THUMB_MAX - t->got) {
@@ -135,30 +132,10 @@ net_thumb_chunk(void *arg, const void *data, size_t len, int64_t total)
 		t->refused = 1;
 		return -1;
 	}
-	if (t->att != NULL) {
-		if (t->bufsz < len) {
-			free(t->buf);
-			t->bufsz = len;
-			t->buf = xmalloc(t->bufsz);
-		}
-		if (crypto_attachment_update(t->att, data, len, t->buf,
-		    &t->why) == -1) {
-			t->refused = 1;
-			return -1;
-		}
-		out = t->buf;
-	}
-	for (off = 0; off < len; off += (size_t)w) {
-		w = write(t->fd, out + off, len - off);
-		if (w == -1 && errno == EINTR) {
-			w = 0;
-			continue;
-		}
-		if (w <= 0) {
-			haos_error_set(&t->why, HAOS_EIO, "cannot write");
-			t->refused = 1;
-			return -1;
-		}
+	if (net_media_sink(t->fd, t->att, &t->buf, &t->bufsz, data, len,
+	    &t->why) == -1) {
+		t->refused = 1;
+		return -1;
 	}
 	t->got += (int64_t)len;
 	return 0;
