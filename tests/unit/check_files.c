@@ -134,7 +134,7 @@ START_TEST(test_download_dir)
 	dir = test_tmpdir();
 	cfg = xasprintf("%s/cfg", dir);
 	ck_assert_int_eq(mkdir(cfg, 0700), 0);
-	file = xasprintf("%s/user-dirs.dirs", cfg);
+	file = xasprintf("%s/cfg/user-dirs.dirs", dir);
 	setenv("HOME", "/home/u", 1);
 	setenv("XDG_CONFIG_HOME", cfg, 1);
 	unsetenv("XDG_DOWNLOAD_DIR");
