@@ -160,6 +160,7 @@ files_create(const char *dir, const char *name, char **path,
 	char		*p;
 	int		 fd, i;
 
+	*path = NULL;
 	dot = strrchr(name, '.');
 	stem = dot != NULL && dot != name ? (size_t)(dot - name) :
 	    strlen(name);

@@ -425,7 +425,7 @@ START_TEST(test_upload_too_large)
 	json_decref(up_send_wait(&w, p, NULL));
 	free(p);
 	free(data);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL));
 	up_teardown(&w);
 }
 END_TEST
@@ -464,7 +464,7 @@ START_TEST(test_upload_interrupted)
 	free(got);
 	free(p);
 	free(data);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL));
 	up_teardown(&w);
 }
 END_TEST
@@ -494,7 +494,7 @@ START_TEST(test_upload_refused)
 	free(err);
 	free(txn);
 	free(p);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL));
 	up_teardown(&w);
 }
 END_TEST
@@ -533,7 +533,7 @@ START_TEST(test_upload_restart)
 	json_decref(ev);
 	free(txn);
 	free(p);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL));
 	up_teardown(&w);
 }
 END_TEST
@@ -654,7 +654,7 @@ START_TEST(test_upload_sealed_late)
 	free(mime);
 	free(txn);
 	free(p);
-	hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL);
+	json_decref(hs_call(&hs, NULL, "DELETE", "/_test/faults", NULL, NULL));
 	up_teardown(&w);
 }
 END_TEST

@@ -105,8 +105,11 @@ START_TEST(test_create_unique)
 	ck_assert_str_ne(p4, want);
 	free(want);
 	/* No directory: an error, not a crash. */
+	free(p2);
+	p2 = NULL;
 	want = xasprintf("%s/missing", dir);
-	ck_assert_int_eq(files_create(want, "x", &p2 /* unset */, &err), -1);
+	ck_assert_int_eq(files_create(want, "x", &p2, &err), -1);
+	free(p2);
 	free(want);
 	free(p1);
 	free(p3);
