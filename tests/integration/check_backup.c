@@ -35,55 +35,6 @@
 
 #define BK_ALG	"m.megolm_backup.v1.curve25519-aes-sha2"
 
-static char *
-bk_text(sqlite3 *db, const char *sql, const char *arg)
-{
-	sqlite3_stmt	*st;
-	char		*out = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;	/* the schema is not there yet */
-	if (arg != NULL)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		out = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return out;
-}
-
-static sqlite3 *
-bk_open(const char *path)
-{
-	sqlite3	*db;
-	double	 end = now_s() + 20;
-
-	while (access(path, F_OK) != 0 && now_s() < end)
-		usleep(50 * 1000);
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
-	    NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	return db;
-}
-
-static void
-bk_wait(sqlite3 *db, const char *sql, const char *arg, const char *want,
-    double seconds)
-{
-	double	 end = now_s() + seconds;
-	char	*v = NULL;
-
-	for (;;) {
-		free(v);
-		v = bk_text(db, sql, arg);
-		if (v != NULL && strcmp(v, want) == 0)
-			break;
-		ck_assert_msg(now_s() < end, "%s (%s): %s, not %s", sql, arg,
-		    v != NULL ? v : "NULL", want);
-		usleep(100 * 1000);
-	}
-	free(v);
-}
-
 /* The sessions the server's backup version holds for room. */
 static size_t
 bk_server_sessions(const struct hs_user *u, const char *version,
@@ -143,20 +94,6 @@ bk_send(struct net *n, const char *room, const char *text)
 	free(body);
 }
 
-/* A store and its pickle key beside it. */
-static char *
-bk_store(char **kp)
-{
-	char	*store, *dir;
-
-	store = tmp_store();
-	dir = xstrdup(store);
-	*strrchr(dir, '/') = '\0';
-	*kp = xasprintf("%s/pickle-key", dir);
-	free(dir);
-	return store;
-}
-
 START_TEST(test_backup_round_trip)
 {
 	struct hs_user		 a, a2;
@@ -186,18 +123,18 @@ START_TEST(test_backup_round_trip)
 	b64 = base64_encode(key, sizeof key);
 
 	/* The first device: the key given, two messages sent. */
-	store = bk_store(&kp);
+	store = tmp_store_key(&kp);
 	nt = notify_new();
 	n = start_net_keys(&a, store, kp, nt, 10);
 	net_submit(n, net_job_backup("key", b64));
-	db = bk_open(store);
-	bk_wait(db, "SELECT version || ' ' || trusted FROM key_backup",
+	db = it_open(store);
+	it_wait(db, "SELECT version || ' ' || trusted FROM key_backup",
 	    NULL, "1 1", 20);
 	bk_send(n, room, "backed up one");
 	bk_send(n, room, "backed up two");
-	bk_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
+	it_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
 	    "2", 30);
-	bk_wait(db, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
+	it_wait(db, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
 	    "backed_up_version = '1'", room, "1", 30);
 	ck_assert_uint_eq(bk_server_sessions(&a, v1, room, &keys), 1);
 	/* The server holds ciphertext only. */
@@ -223,23 +160,23 @@ START_TEST(test_backup_round_trip)
 	a2.device_id = xstrdup(json_get_str(r, "device_id", ""));
 	json_decref(r);
 	json_decref(body);
-	store2 = bk_store(&kp2);
+	store2 = tmp_store_key(&kp2);
 	nt2 = notify_new();
 	n2 = start_net_keys(&a2, store2, kp2, nt2, 10);
-	db2 = bk_open(store2);
+	db2 = it_open(store2);
 	/* Without the key the history waits for one. */
-	bk_wait(db2, "SELECT count(*) FROM events WHERE room = (SELECT id "
+	it_wait(db2, "SELECT count(*) FROM events WHERE room = (SELECT id "
 	    "FROM rooms WHERE room_id = ?1) AND e2e = 2", room, "2", 30);
 	net_submit(n2, net_job_backup("key", b64));
 	q = xasprintf("SELECT group_concat(json_extract(content, '$.body'), "
 	    "'|') FROM (SELECT content FROM events WHERE room = (SELECT id "
 	    "FROM rooms WHERE room_id = ?1) AND e2e = 1 AND type = "
 	    "'m.room.message' ORDER BY ordinal)");
-	bk_wait(db2, q, room, "backed up one|backed up two", 30);
+	it_wait(db2, q, room, "backed up one|backed up two", 30);
 	free(q);
-	bk_wait(db2, "SELECT source || ' ' || authenticated FROM megolm_in "
+	it_wait(db2, "SELECT source || ' ' || authenticated FROM megolm_in "
 	    "WHERE room_id = ?1", room, "backup 0", 5);
-	bk_wait(db2, "SELECT count(*) FROM undecryptable WHERE room_id = ?1",
+	it_wait(db2, "SELECT count(*) FROM undecryptable WHERE room_id = ?1",
 	    room, "0", 5);
 
 	/*
@@ -249,14 +186,14 @@ START_TEST(test_backup_round_trip)
 	crypto_random(other, sizeof other);
 	v2 = bk_version(&a, other);
 	bk_send(n2, room, "after the swap");
-	bk_wait(db2, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
+	it_wait(db2, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
 	    "1", 30);
-	bk_wait(db2, "SELECT version || ' ' || trusted FROM key_backup", NULL,
+	it_wait(db2, "SELECT version || ' ' || trusted FROM key_backup", NULL,
 	    "2 0", 30);
 	sleep(2);
 	ck_assert_uint_eq(bk_server_sessions(&a, v2, room, NULL), 0);
 	ck_assert_uint_eq(bk_server_sessions(&a, v1, room, NULL), 1);
-	bk_wait(db2, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
+	it_wait(db2, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
 	    "backed_up_version IS NULL", room, "1", 5);
 	net_stop(n2);
 	notify_free(nt2);
@@ -323,7 +260,7 @@ START_TEST(test_backup_signed)
 	json_decref(body);
 
 	/* A backup signed by this device; haos is not given its key. */
-	store = bk_store(&kp);
+	store = tmp_store_key(&kp);
 	crypto_random(key, sizeof key);
 	pub = crypto_pk_public(key, sizeof key, &err);
 	ad = json_pack("{s:s}", "public_key", pub);
@@ -339,15 +276,15 @@ START_TEST(test_backup_signed)
 
 	nt = notify_new();
 	n = start_net_keys(&a, store, kp, nt, 10);
-	db = bk_open(store);
+	db = it_open(store);
 	path = xasprintf("%s 1", v);
-	bk_wait(db, "SELECT version || ' ' || trusted FROM key_backup",
+	it_wait(db, "SELECT version || ' ' || trusted FROM key_backup",
 	    NULL, path, 20);
 	free(path);
 	bk_send(n, room, "signed backup");
-	bk_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
+	it_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
 	    "1", 30);
-	bk_wait(db, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
+	it_wait(db, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
 	    "backed_up_version IS NOT NULL", room, "1", 30);
 	/* What went up opens with the backup's key. */
 	ck_assert_uint_eq(bk_server_sessions(&a, v, room, &keys), 1);
@@ -394,15 +331,15 @@ START_TEST(test_backup_signed)
 	nt = notify_new();
 	n = start_net_keys(&a, store, kp, nt, 10);
 	path = xasprintf("%s 0", v);
-	bk_wait(db, "SELECT version || ' ' || trusted FROM key_backup",
+	it_wait(db, "SELECT version || ' ' || trusted FROM key_backup",
 	    NULL, path, 20);
 	free(path);
 	bk_send(n, room, "after the swap");
-	bk_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
+	it_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
 	    "2", 30);
 	sleep(2);
 	ck_assert_uint_eq(bk_server_sessions(&a, v, room, NULL), 0);
-	bk_wait(db, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
+	it_wait(db, "SELECT count(*) FROM megolm_in WHERE room_id = ?1 AND "
 	    "backed_up_version IS NOT NULL", room, "0", 5);
 	net_stop(n);
 	notify_free(nt);

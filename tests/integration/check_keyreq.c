@@ -27,55 +27,6 @@
 
 #include "net_fixture.h"
 
-static char *
-kr_text(sqlite3 *db, const char *sql, const char *arg)
-{
-	sqlite3_stmt	*st;
-	char		*out = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;	/* the schema is not there yet */
-	if (arg != NULL)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		out = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return out;
-}
-
-static sqlite3 *
-kr_open(const char *path)
-{
-	sqlite3	*db;
-	double	 end = now_s() + 20;
-
-	while (access(path, F_OK) != 0 && now_s() < end)
-		usleep(50 * 1000);
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
-	    NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	return db;
-}
-
-static void
-kr_wait(sqlite3 *db, const char *sql, const char *arg, const char *want,
-    double seconds)
-{
-	double	 end = now_s() + seconds;
-	char	*v = NULL;
-
-	for (;;) {
-		free(v);
-		v = kr_text(db, sql, arg);
-		if (v != NULL && strcmp(v, want) == 0)
-			break;
-		ck_assert_msg(now_s() < end, "%s (%s): %s, not %s", sql, arg,
-		    v != NULL ? v : "NULL", want);
-		usleep(100 * 1000);
-	}
-	free(v);
-}
-
 /* Mark device of user trusted in db, once the device list has it. */
 static void
 kr_trust(sqlite3 *db, const char *user, const char *device)
@@ -85,7 +36,7 @@ kr_trust(sqlite3 *db, const char *user, const char *device)
 
 	q = xasprintf("SELECT count(*) FROM devices WHERE user_id = '%s' AND "
 	    "device_id = ?1", user);
-	kr_wait(db, q, device, "1", 30);
+	it_wait(db, q, device, "1", 30);
 	free(q);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "UPDATE devices SET "
 	    "local_trust = 1 WHERE user_id = ?1 AND device_id = ?2", -1, &st,
@@ -143,20 +94,6 @@ kr_withheld(struct hs_user *u, double seconds)
 	return out;
 }
 
-/* A store and its pickle key beside it. */
-static char *
-kr_store(char **kp)
-{
-	char	*store, *dir;
-
-	store = tmp_store();
-	dir = xstrdup(store);
-	*strrchr(dir, '/') = '\0';
-	*kp = xasprintf("%s/pickle-key", dir);
-	free(dir);
-	return store;
-}
-
 START_TEST(test_keyreq_round_trip)
 {
 	struct hs_user		 a, a2;
@@ -182,16 +119,16 @@ START_TEST(test_keyreq_round_trip)
 	json_decref(body);
 
 	/* The first device sends before the second exists. */
-	store = kr_store(&kp);
+	store = tmp_store_key(&kp);
 	nt = notify_new();
 	n = start_net_keys(&a, store, kp, nt, 10);
-	db = kr_open(store);
+	db = it_open(store);
 	c = json_pack("{s:s,s:s}", "msgtype", "m.text", "body",
 	    "asked for later");
 	text = json_xdumps_take(c);
 	net_submit(n, net_job_send(room, "m.room.message", text));
 	free(text);
-	kr_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
+	it_wait(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", NULL,
 	    "1", 30);
 
 	/* The second device: a new login, a new cache, no backup. */
@@ -207,15 +144,15 @@ START_TEST(test_keyreq_round_trip)
 	a2.device_id = xstrdup(json_get_str(r, "device_id", ""));
 	json_decref(r);
 	json_decref(body);
-	store2 = kr_store(&kp2);
+	store2 = tmp_store_key(&kp2);
 	nt2 = notify_new();
 	n2 = start_net_keys(&a2, store2, kp2, nt2, 10);
-	db2 = kr_open(store2);
-	kr_wait(db2, "SELECT count(*) FROM events WHERE room = (SELECT id "
+	db2 = it_open(store2);
+	it_wait(db2, "SELECT count(*) FROM events WHERE room = (SELECT id "
 	    "FROM rooms WHERE room_id = ?1) AND e2e = 2", room, "1", 30);
 	/* Unverified, the first device is not asked. */
 	sleep(6);
-	kr_wait(db2, "SELECT count(*) FROM key_requests", NULL, "0", 1);
+	it_wait(db2, "SELECT count(*) FROM key_requests", NULL, "0", 1);
 
 	/* Verified both ways, as a verification leaves them. */
 	kr_trust(db, a.user_id, a2.device_id);
@@ -223,21 +160,21 @@ START_TEST(test_keyreq_round_trip)
 	q = xstrdup("SELECT devices || ' ' || state FROM key_requests "
 	    "WHERE room_id = ?1");
 	text = xasprintf("[\"%s\"] sent", a.device_id);
-	kr_wait(db2, q, room, text, 30);
+	it_wait(db2, q, room, text, 30);
 	free(text);
 	/* The first device forwards; the message decrypts in place. */
-	kr_wait(db2, "SELECT group_concat(json_extract(content, '$.body'), "
+	it_wait(db2, "SELECT group_concat(json_extract(content, '$.body'), "
 	    "'|') FROM events WHERE room = (SELECT id FROM rooms WHERE "
 	    "room_id = ?1) AND e2e = 1 AND type = 'm.room.message'", room,
 	    "asked for later", 90);
-	kr_wait(db2, "SELECT source || ' ' || authenticated FROM megolm_in "
+	it_wait(db2, "SELECT source || ' ' || authenticated FROM megolm_in "
 	    "WHERE room_id = ?1", room, "forwarded 0", 5);
 	/* The request is cancelled, and the first device keeps none. */
 	text = xasprintf("[\"%s\"] done", a.device_id);
-	kr_wait(db2, q, room, text, 30);
+	it_wait(db2, q, room, text, 30);
 	free(text);
 	free(q);
-	kr_wait(db, "SELECT count(*) FROM key_requests_in", NULL, "0", 30);
+	it_wait(db, "SELECT count(*) FROM key_requests_in", NULL, "0", 30);
 
 	/*
 	 * A refused request of our own device is answered: the second
@@ -249,7 +186,7 @@ START_TEST(test_keyreq_round_trip)
 	notify_free(nt2);
 	sqlite3_close(db2);
 	kr_untrust(db, a.user_id, a2.device_id);
-	text = kr_text(db, "SELECT session_id || ' ' || sender_curve25519 "
+	text = it_text(db, "SELECT session_id || ' ' || sender_curve25519 "
 	    "FROM megolm_in WHERE room_id = ?1", room);
 	ck_assert_ptr_nonnull(text);
 	*strchr(text, ' ') = '\0';

@@ -2,6 +2,7 @@
 #include <check.h>
 
 #include <poll.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,75 @@ tmp_store(void)
 	p = xasprintf("%s/store.sqlite3", d);
 	free(d);
 	return p;
+}
+
+/* A fresh store path and, in *kp, a pickle key's path beside it. */
+char *
+tmp_store_key(char **kp)
+{
+	char	*store, *dir;
+
+	store = tmp_store();
+	dir = xstrdup(store);
+	*strrchr(dir, '/') = '\0';
+	*kp = xasprintf("%s/pickle-key", dir);
+	free(dir);
+	return store;
+}
+
+/*
+ * One text value of sql (with one text parameter, or none), or NULL: no
+ * row, a NULL value, or the schema not there yet.
+ */
+char *
+it_text(sqlite3 *db, const char *sql, const char *arg)
+{
+	sqlite3_stmt	*st;
+	char		*out = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;	/* the schema is not there yet */
+	if (arg != NULL)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		out = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* A store the net thread makes, opened read-write once it exists. */
+sqlite3 *
+it_open(const char *path)
+{
+	sqlite3	*db;
+	double	 end = now_s() + 20;
+
+	while (access(path, F_OK) != 0 && now_s() < end)
+		usleep(50 * 1000);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	return db;
+}
+
+/* Wait until it_text(db, sql, arg) gives want; fail after seconds. */
+void
+it_wait(sqlite3 *db, const char *sql, const char *arg, const char *want,
+    double seconds)
+{
+	double	 end = now_s() + seconds;
+	char	*v = NULL;
+
+	for (;;) {
+		free(v);
+		v = it_text(db, sql, arg);
+		if (v != NULL && strcmp(v, want) == 0)
+			break;
+		ck_assert_msg(now_s() < end, "%s (%s): %s, not %s", sql, arg,
+		    v != NULL ? v : "NULL", want);
+		usleep(100 * 1000);
+	}
+	free(v);
 }
 
 struct net *

@@ -16,6 +16,13 @@ extern struct hs	 hs;	/* started by net_fixture_setup() */
 void		 net_fixture_setup(void);
 void		 net_fixture_teardown(void);
 char		*tmp_store(void);
+char		*tmp_store_key(char **kp);
+/* The store read and waited on from the test (sqlite3, read-write). */
+struct sqlite3;
+char		*it_text(struct sqlite3 *, const char *sql, const char *arg);
+struct sqlite3	*it_open(const char *path);
+void		 it_wait(struct sqlite3 *, const char *sql, const char *arg,
+		    const char *want, double seconds);
 struct net	*start_net(const struct hs_user *, const char *store,
 		     struct notify *, int limit);
 struct net	*start_net_keys(const struct hs_user *, const char *store,
